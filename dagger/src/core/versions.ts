@@ -1,0 +1,42 @@
+/**
+ * The one source of truth for every tool version and base image the pipeline runs.
+ *
+ * The module's constructor defaults, the stages, the contract-test setup script
+ * (`scripts/setup-contract-tools.sh`, through `scripts/pins.mjs`) and the CI workflow all read
+ * these values; a unit test fails when any of them drifts. This file must stay import-free:
+ * the setup script transpiles it on its own.
+ */
+export const VERSIONS = {
+  /** Dagger engine / TypeScript SDK; equals `engineVersion` in dagger.json. */
+  dagger: "0.21.9",
+  /** Python base image of the app and of the lint/test stages (multi-arch official image). */
+  pythonImage: "python:3.12.14-slim-trixie",
+  /** Python linters and test runner, installed with pip in the lint/test containers. */
+  ruff: "0.17.6",
+  flake8: "7.5.0",
+  pylint: "4.1.4",
+  pytest: "9.2.0",
+  pytestCov: "7.1.0",
+  /** Helm v3 line; `alpine/helm` tags drop the leading `v`. */
+  helm: "3.21.4",
+  helmImage: "alpine/helm:3.21.4",
+  /** kubeconform: binary at /kubeconform in its alpine image (not on PATH). */
+  kubeconform: "0.7.0",
+  kubeconformImage: "ghcr.io/yannh/kubeconform:v0.7.0-alpine",
+  /** Kubernetes version the manifests are validated against (x.y.0: offline schemas exist only for .0). */
+  kubernetes: "1.36.0",
+  /** Offline Kubernetes JSON schemas (PyPI `kubernetes-validate`), used by the contract tests. */
+  kubernetesValidate: "1.37.0",
+  /** kind and the node image released with it (pinned by digest, as the kind release notes require). */
+  kind: "0.33.0",
+  kindNodeImage: "kindest/node:v1.36.4@sha256:099e049362a1526b2db71494e1947aae99bd16290d7c895f2b7ea312e3cbfaed",
+  kubectl: "1.36.4",
+  /** Docker-in-docker engine for the e2e stage's kind cluster. */
+  dindImage: "docker:29.7.2-dind",
+  /** Trivy image scanner (never 0.69.4–0.69.6: compromised releases). */
+  trivyImage: "aquasec/trivy:0.75.0",
+  /** git client image for the GitOps write-back (clone, commit, push). */
+  gitImage: "alpine/git:2.49.1",
+} as const;
+
+export type ToolVersions = typeof VERSIONS;

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Installs the real tools the contract tests run, at the versions the pipeline's containers use
+# (read from dagger/src/core/versions.ts), into project-local folders:
+#   .tools/venv  Python venv from PyPI: the app's pins, ruff, flake8, pylint, pytest(-cov),
+#                kubernetes-validate (offline Kubernetes JSON schemas for kubeconform)
+#   .tools/bin   Go programs built with `go install`: helm, kubeconform
+# Idempotent: a tool already at the pinned version is left alone.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+eval "$(node scripts/pins.mjs)"
+tools="$root/.tools"
+mkdir -p "$tools/bin"
+
+need() { command -v "$1" >/dev/null 2>&1 || { echo "setup: '$1' is required: $2" >&2; exit 1; }; }
+need go "install Go >= 1.26 (https://go.dev/doc/install) - helm ${PIN_HELM} needs it"
+need git "apt-get install -y git"
+
+# The app image runs Python 3.12; use a local 3.12 when there is one.
+py=""
+pyenv_312=$(ls -d "${PYENV_ROOT:-$HOME/.pyenv}"/versions/3.12*/bin/python3.12 2>/dev/null | sort -V | tail -n 1 || true)
+for cand in python3.12 $pyenv_312 python3; do
+  if command -v "$cand" >/dev/null 2>&1 && "$cand" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then py=$cand; break; fi
+done
+[ -n "$py" ] || { echo "setup: Python >= 3.11 is required (python3.12 preferred: the app image runs ${PIN_PYTHON_IMAGE})" >&2; exit 1; }
+want=$("$py" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+if [ -x "$tools/venv/bin/python" ] && [ "$("$tools/venv/bin/python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')" != "$want" ]; then
+  rm -rf "$tools/venv"
+fi
+if [ ! -x "$tools/venv/bin/python" ]; then
+  echo "setup: creating .tools/venv with $($py --version)"
+  "$py" -m venv "$tools/venv"
+fi
+"$tools/venv/bin/python" -m pip install --quiet --disable-pip-version-check \
+  -r app/requirements.txt -r app/requirements-dev.txt \
+  "ruff==${PIN_RUFF}" "flake8==${PIN_FLAKE8}" "pylint==${PIN_PYLINT}" \
+  "pytest==${PIN_PYTEST}" "pytest-cov==${PIN_PYTEST_COV}" \
+  "kubernetes-validate==${PIN_KUBERNETES_VALIDATE}"
+
+export GOBIN="$tools/bin" GOFLAGS="-trimpath" GOTOOLCHAIN=local
+k8s_minor=$(echo "$PIN_KUBERNETES" | cut -d. -f2)
+if ! "$GOBIN/helm" version --template '{{.Version}}' 2>/dev/null | grep -qx "v${PIN_HELM}"; then
+  echo "setup: go install helm v${PIN_HELM} (a few minutes on 2 cores)"
+  # `go install` sets no version ldflags: without these helm reports no patch version and
+  # assumes Kubernetes 1.20 (the stages always pass --kube-version anyway).
+  go install -ldflags "-s -w \
+    -X helm.sh/helm/v3/internal/version.version=v${PIN_HELM} \
+    -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=${k8s_minor} \
+    -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMinor=${k8s_minor}" \
+    "helm.sh/helm/v3/cmd/helm@v${PIN_HELM}"
+fi
+if ! "$GOBIN/kubeconform" -v 2>/dev/null | grep -q "${PIN_KUBECONFORM}"; then
+  echo "setup: go install kubeconform v${PIN_KUBECONFORM}"
+  go install -ldflags "-s -w -X main.version=v${PIN_KUBECONFORM}" "github.com/yannh/kubeconform/cmd/kubeconform@v${PIN_KUBECONFORM}"
+fi
+
+echo "setup: tools ready in .tools/"
+"$tools/venv/bin/ruff" --version
+"$tools/venv/bin/pytest" --version
+"$GOBIN/helm" version --short
+"$GOBIN/kubeconform" -v
