@@ -11,23 +11,158 @@ import { VERSIONS } from "./core/versions.js";
  */
 @object()
 export class GitopsPipeline {
-  /** Python base image for the app, lint and test stages. */
+  /** Python base image of the lint and test stages (and the default app base image). */
   @func()
   pythonImage: string;
+
+  /** ruff version installed by the lint stage. */
+  @func()
+  ruff: string;
+
+  /** flake8 version installed by the lint stage. */
+  @func()
+  flake8: string;
+
+  /** pylint version installed by the lint stage. */
+  @func()
+  pylint: string;
+
+  /** pytest version installed by the test stage when the app's pins do not provide one. */
+  @func()
+  pytest: string;
+
+  /** pytest-cov version installed by the test stage when the app's pins do not provide one. */
+  @func()
+  pytestCov: string;
+
+  /** Helm image (helm v3) for the validate and e2e stages. */
+  @func()
+  helmImage: string;
+
+  /** kubeconform image for the validate stage. */
+  @func()
+  kubeconformImage: string;
+
+  /** Kubernetes version the manifests are rendered and validated for (x.y.0). */
+  @func()
+  kubernetes: string;
+
+  /** kind version of the e2e cluster. */
+  @func()
+  kind: string;
+
+  /** kind node image, pinned by digest to the one released with the kind version. */
+  @func()
+  kindNodeImage: string;
+
+  /** kubectl version of the e2e stage. */
+  @func()
+  kubectl: string;
+
+  /** Docker-in-docker image that hosts the e2e kind cluster. */
+  @func()
+  dindImage: string;
+
+  /** Trivy image of the scan stage. */
+  @func()
+  trivyImage: string;
+
+  /** git client image of the bump and promote stages. */
+  @func()
+  gitImage: string;
 
   /**
    * Create the pipeline. Every image and tool version is pinned by default and can be
    * replaced, e.g. to point at a registry mirror in an air-gapped network.
    *
-   * @param pythonImage Python base image for the app, lint and test stages.
+   * @param pythonImage Python base image of the lint and test stages (and the default app base image).
+   * @param ruff ruff version installed by the lint stage.
+   * @param flake8 flake8 version installed by the lint stage.
+   * @param pylint pylint version installed by the lint stage.
+   * @param pytest pytest version installed by the test stage when the app's pins do not provide one.
+   * @param pytestCov pytest-cov version installed by the test stage when the app's pins do not provide one.
+   * @param helmImage Helm image (helm v3) for the validate and e2e stages.
+   * @param kubeconformImage kubeconform image for the validate stage.
+   * @param kubernetes Kubernetes version the manifests are rendered and validated for (x.y.0).
+   * @param kind kind version of the e2e cluster.
+   * @param kindNodeImage kind node image, pinned by digest to the one released with the kind version.
+   * @param kubectl kubectl version of the e2e stage.
+   * @param dindImage Docker-in-docker image that hosts the e2e kind cluster.
+   * @param trivyImage Trivy image of the scan stage.
+   * @param gitImage git client image of the bump and promote stages.
    */
-  constructor(pythonImage: string = VERSIONS.pythonImage) {
+  constructor(
+    pythonImage: string = VERSIONS.pythonImage,
+    ruff: string = VERSIONS.ruff,
+    flake8: string = VERSIONS.flake8,
+    pylint: string = VERSIONS.pylint,
+    pytest: string = VERSIONS.pytest,
+    pytestCov: string = VERSIONS.pytestCov,
+    helmImage: string = VERSIONS.helmImage,
+    kubeconformImage: string = VERSIONS.kubeconformImage,
+    kubernetes: string = VERSIONS.kubernetes,
+    kind: string = VERSIONS.kind,
+    kindNodeImage: string = VERSIONS.kindNodeImage,
+    kubectl: string = VERSIONS.kubectl,
+    dindImage: string = VERSIONS.dindImage,
+    trivyImage: string = VERSIONS.trivyImage,
+    gitImage: string = VERSIONS.gitImage,
+  ) {
     this.pythonImage = pythonImage;
+    this.ruff = ruff;
+    this.flake8 = flake8;
+    this.pylint = pylint;
+    this.pytest = pytest;
+    this.pytestCov = pytestCov;
+    this.helmImage = helmImage;
+    this.kubeconformImage = kubeconformImage;
+    this.kubernetes = kubernetes;
+    this.kind = kind;
+    this.kindNodeImage = kindNodeImage;
+    this.kubectl = kubectl;
+    this.dindImage = dindImage;
+    this.trivyImage = trivyImage;
+    this.gitImage = gitImage;
   }
 
-  /** The tool versions and images this pipeline instance uses. */
+  /** The tool versions and images this pipeline instance uses, as JSON. */
   @func()
   versions(): string {
-    return JSON.stringify({ ...VERSIONS, pythonImage: this.pythonImage }, null, 2);
+    const { dagger, helm, kubeconform, kubernetesValidate } = VERSIONS;
+    return JSON.stringify(
+      {
+        dagger,
+        helm,
+        kubeconform,
+        kubernetesValidate,
+        pythonImage: this.pythonImage,
+        ruff: this.ruff,
+        flake8: this.flake8,
+        pylint: this.pylint,
+        pytest: this.pytest,
+        pytestCov: this.pytestCov,
+        helmImage: this.helmImage,
+        kubeconformImage: this.kubeconformImage,
+        kubernetes: this.kubernetes,
+        kind: this.kind,
+        kindNodeImage: this.kindNodeImage,
+        kubectl: this.kubectl,
+        dindImage: this.dindImage,
+        trivyImage: this.trivyImage,
+        gitImage: this.gitImage,
+      },
+      null,
+      2,
+    );
   }
+
+  // ---- app stages: lint, test, build, publish, scan (issue 3) ---------------------------------
+
+  // ---- gitops: validate (issue 4) --------------------------------------------------------------
+
+  // ---- e2e: kind in docker-in-docker (issue 5) --------------------------------------------------
+
+  // ---- GitOps write-back: bump, promote (issue 6) ----------------------------------------------
+
+  // ---- the whole pipeline: ci, checks (issue 7) ------------------------------------------------
 }
