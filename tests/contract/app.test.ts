@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { lintArgv, testArgv, type LinterName } from "../../dagger/src/core/python-tools.js";
-import { ROOT, runArgv, tool, toolEnv } from "../helpers/tools.js";
+import { ROOT, runArgv } from "../helpers/tools.js";
+import { startApp, type AppServer } from "../helpers/app-server.js";
 
 const APP = join(ROOT, "app");
 
@@ -29,46 +28,17 @@ describe("app: the pipeline's lint and test argv on app/ with the pinned tools",
   });
 });
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === "object" && addr ? resolve(addr.port) : reject(new Error("no port"))));
-    });
-  });
-}
-
 describe("app served by gunicorn on loopback (the image's entrypoint and config)", () => {
-  let proc: ChildProcess;
+  let app: AppServer;
   let base: string;
-  let logs = "";
 
   beforeAll(async () => {
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    const prom = mkdtempSync(join(tmpdir(), "prom-"));
-    proc = spawn(tool("gunicorn"), ["--config", "gunicorn.conf.py", "--bind", `127.0.0.1:${port}`, "webapp.wsgi:app"], {
-      cwd: APP,
-      env: toolEnv({ APP_VERSION: "1.2.3", APP_COMMIT: "abc1234", GUNICORN_WORKERS: "2", PROMETHEUS_MULTIPROC_DIR: prom }),
-    });
-    proc.stdout?.on("data", (d) => (logs += d));
-    proc.stderr?.on("data", (d) => (logs += d));
-    const deadline = Date.now() + 15_000;
-    for (;;) {
-      try {
-        if ((await fetch(`${base}/healthz`)).ok) break;
-      } catch {
-        /* not listening yet */
-      }
-      if (Date.now() > deadline) throw new Error(`gunicorn did not answer /healthz within 15 s:\n${logs}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    app = await startApp({ APP_VERSION: "1.2.3", APP_COMMIT: "abc1234", GUNICORN_WORKERS: "2" });
+    base = app.base;
   });
 
-  afterAll(() => {
-    proc?.kill("SIGTERM");
+  afterAll(async () => {
+    await app?.stop();
   });
 
   it("/healthz is 200 {status: ok}", async () => {
@@ -107,8 +77,8 @@ describe("app served by gunicorn on loopback (the image's entrypoint and config)
   it("writes JSON access logs to stdout", async () => {
     await fetch(`${base}/readyz`);
     await new Promise((r) => setTimeout(r, 200));
-    const line = logs.split("\n").find((l) => l.includes('"path": "/readyz"'));
-    expect(line, logs).toBeDefined();
+    const line = app.logs().split("\n").find((l) => l.includes('"path": "/readyz"'));
+    expect(line, app.logs()).toBeDefined();
     expect(JSON.parse(line!).status).toBe(200);
   });
 });
