@@ -46,4 +46,13 @@ describe("module API as the engine introspects it", () => {
     expect(pkg.devDependencies["@dagger.io/dagger"]).toBe(VERSIONS.dagger);
     expect(dagger.source).toBe("dagger");
   });
+
+  it("the repo tooling uses the same versions of the module's runtime dependencies", () => {
+    const root = JSON.parse(readFileSync("package.json", "utf8")).devDependencies as Record<string, string>;
+    const mod = JSON.parse(readFileSync("dagger/package.json", "utf8")).dependencies as Record<string, string>;
+    for (const dep of Object.keys(mod).filter((d) => d in root && d !== "typescript")) {
+      expect(root[dep], dep).toBe(mod[dep]);
+    }
+    expect(mod.typescript, "the runtime's TypeScript (codegen adds 5.9.3 when missing)").toBe("5.9.3");
+  });
 });
