@@ -139,16 +139,45 @@ export function withKubeconfig(cluster: Container, kubeconfig: string, creds: Ku
     .withNewFile(`${E2E_PATHS.pki}/client.key`, creds.key, { permissions: 0o600 });
 }
 
+/** One probe attempt: curl in `ctr` (its own cache key `n`, so every attempt really runs). */
+export function probeExec(ctr: Container, s: E2eSettings, service: string, path: string, headers: Record<string, string>, n: number): Container {
+  return ctr.withEnvVariable("E2E_PROBE", String(n)).withExec(curlProbeArgv(s, service, path, headers), { expect: ReturnType.Any });
+}
+
 /** A fetch-like function that runs curl in `ctr` through the API server's service proxy. */
 export function proxyFetch(ctr: Container, s: E2eSettings, service: string): FetchLike {
   let n = 0;
   return async (path, headers) => {
-    const probe = ctr
-      .withEnvVariable("E2E_PROBE", String(++n)) // every attempt really runs
-      .withExec(curlProbeArgv(s, service, path, headers), { expect: ReturnType.Any });
+    const probe = probeExec(ctr, s, service, path, headers, ++n);
     const [code, out, err] = await Promise.all([probe.exitCode(), probe.stdout(), probe.stderr()]);
     if (code !== 0) throw new Error(err.trim() || `curl exited with ${code}`);
     return parseCurlOutput(out);
+  };
+}
+
+/** Every container of one run, built lazily; the only values it waits for are kind's kubeconfig and the Service name. */
+export function e2ePlan(images: E2eImages, s: E2eSettings, image: Container, gitops: Directory) {
+  const docker = dindService(images, s.runId);
+  const client = withRunInputs(e2eClient(e2eTools(images), docker, images, s.runId), gitops, imageTarball(image, s));
+  const cluster = withSteps(client, clusterSteps(s));
+  return {
+    docker,
+    client,
+    /** wait for docker → delete stale cluster → create cluster. */
+    cluster,
+    /** The cluster container with the rewritten kubeconfig (from kind's own) and the probe credentials. */
+    withKubeconfig: (kindKubeconfig: string): Container => {
+      const kubeconfig = rewriteKubeconfig(kindKubeconfig);
+      return withKubeconfig(cluster, kubeconfig, kubeconfigCredentials(kubeconfig));
+    },
+    /** readyz → load image → helm upgrade --install --wait → rollout status → find Service. */
+    deploy: (inputs: Container): Container => withSteps(inputs, deploySteps(s)),
+    probe: (deployed: Container, service: string, path: string, headers: Record<string, string>, n: number): Container =>
+      probeExec(deployed, s, service, path, headers, n),
+    helmTest: (deployed: Container): Container => deployed.withExec(helmTestStep(s).argv),
+    /** Diagnostics from a container that has not run the failed step (the cluster state lives in the service). */
+    diagnostics: (base: Container): Container => base.withExec(diagnosticsArgv(s), { expect: ReturnType.Any }),
+    teardown: (): Container => client.withExec(teardownStep(s).argv, { expect: ReturnType.Any }),
   };
 }
 
@@ -190,47 +219,43 @@ export async function runE2e(input: E2eRunInput): Promise<E2eRun> {
     values: await gitops.exists(s.valuesPath),
   });
   const budget = e2eBudget(s.timeoutSeconds);
-  const docker = dindService(images, s.runId);
-  const client = withRunInputs(e2eClient(e2eTools(images), docker, images, s.runId), gitops, imageTarball(image, s));
+  const plan = e2ePlan(images, s, image, gitops);
   const log: string[] = [];
-  let diagBase = client;
+  let diagBase = plan.client;
+  const fail = async (step: string, detail: string): Promise<E2eRun> => {
+    const diag = plan.diagnostics(diagBase);
+    const report = await diag.stdout();
+    const dir = await diag.directory(E2E_PATHS.diagnostics).sync();
+    return new E2eRun(false, step, detail, log.join("\n"), report, dir);
+  };
   // Explicit start/stop: a service detaches 10 s after its last client, which would drop the
   // cluster between phases (dagger core/services.go DetachGracePeriod).
-  await docker.start();
+  await plan.docker.start();
   try {
-    const cluster = withSteps(client, clusterSteps(s));
-    const created = await runPhase(cluster, clusterSteps(s), log);
-    if (!created.ok) return await failed(s, diagBase, log, created.step, created.detail);
+    const created = await runPhase(plan.cluster, clusterSteps(s), log);
+    if (!created.ok) return await fail(created.step, created.detail);
 
-    const kubeconfig = rewriteKubeconfig(await cluster.file(E2E_PATHS.kindKubeconfig).contents());
-    const inputs = withKubeconfig(cluster, kubeconfig, kubeconfigCredentials(kubeconfig));
+    const inputs = plan.withKubeconfig(await plan.cluster.file(E2E_PATHS.kindKubeconfig).contents());
     diagBase = inputs;
-    const deployed = withSteps(inputs, deploySteps(s));
+    const deployed = plan.deploy(inputs);
     const ready = await runPhase(deployed, deploySteps(s), log);
-    if (!ready.ok) return await failed(s, diagBase, log, ready.step, ready.detail);
+    if (!ready.ok) return await fail(ready.step, ready.detail);
 
     const service = (await deployed.file(E2E_PATHS.service).contents()).trim();
     const smoke = await smokeTest(proxyFetch(deployed, s, service), { expectedVersion: s.version, deadlineMs: budget.probes * 1000 });
-    log.push(...smokeSummary(smoke).split("\n").map((l) => (l.startsWith("ok") ? `ok    probe ${l.slice(3)}` : `FAIL  probe ${l.slice(5)}`)));
-    if (!smoke.passed) return await failed(s, diagBase, log, "smoke-probes", smokeSummary(smoke));
+    for (const p of smoke.probes) log.push(`${p.ok ? "ok  " : "FAIL"}  probe GET ${p.path}${p.ok ? "" : `: ${p.detail}`}`);
+    if (!smoke.passed) return await fail("smoke-probes", smokeSummary(smoke));
 
-    const tested = await runPhase(deployed.withExec(helmTestStep(s).argv), [helmTestStep(s)], log);
-    if (!tested.ok) return await failed(s, diagBase, log, tested.step, tested.detail);
+    const tested = await runPhase(plan.helmTest(deployed), [helmTestStep(s)], log);
+    if (!tested.ok) return await fail(tested.step, tested.detail);
     return new E2eRun(true, "", "", log.join("\n"), "", dag.directory());
   } finally {
     try {
-      await client.withExec(teardownStep(s).argv, { expect: ReturnType.Any }).sync();
+      await plan.teardown().sync();
     } finally {
-      await docker.stop();
+      await plan.docker.stop();
     }
   }
-}
-
-async function failed(s: E2eSettings, base: Container, log: string[], step: string, detail: string): Promise<E2eRun> {
-  const diag = base.withExec(diagnosticsArgv(s), { expect: ReturnType.Any });
-  const report = await diag.stdout();
-  const dir = await diag.directory(E2E_PATHS.diagnostics).sync();
-  return new E2eRun(false, step, detail, log.join("\n"), report, dir);
 }
 
 /** The result of an e2e run: data first (passed, logs, diagnostics), failure second (`assert`). */
