@@ -75,6 +75,14 @@ describe("smoke probes (pure, fake clock)", () => {
     expect(r.probes[0]!.detail).toMatch(/^no answer within \d+ ms$/);
   });
 
+  it("an attempt cut short by the deadline does not hide the answer before it (real timers)", async () => {
+    let calls = 0;
+    const fetch: FetchLike = () => (++calls === 1 ? Promise.reject(new Error("connect ECONNREFUSED")) : new Promise(() => {}));
+    const r = await smokeTest(fetch, { expectedVersion: "1", deadlineMs: 300, attemptTimeoutMs: 1_000, intervalMs: 50 });
+    expect(calls).toBe(2);
+    expect(r.probes[0]!.detail).toBe("no HTTP answer: connect ECONNREFUSED");
+  });
+
   it("each probe names expected vs actual", () => {
     const [healthz, version, metrics] = appProbes("1.2.3");
     expect(healthz!.check({ status: 200, headers: {}, body: '{"status":"down"}' })).toBe(`expected {"status": "ok"}, got '{"status":"down"}'`);

@@ -166,14 +166,17 @@ export async function runSmoke(fetch: FetchLike, probes: Probe[], opts: Omit<Smo
     let ok = false;
     while (clock.now() < end) {
       attempts++;
-      const a = await attempt(fetch, probe, Math.min(perAttempt, end - clock.now()));
+      const budget = Math.min(perAttempt, end - clock.now());
+      const a = await attempt(fetch, probe, budget);
       const problem = a.ok ? probe.check(a.r) : a.problem;
       if (problem === null) {
         ok = true;
         detail = "ok";
         break;
       }
-      detail = problem;
+      // An attempt cut short by the deadline says less than the answer before it: keep that one.
+      const cutByDeadline = !a.ok && budget < perAttempt && a.problem.startsWith("no answer within");
+      if (!(cutByDeadline && attempts > 1)) detail = problem;
       const left = end - clock.now();
       if (left <= 0) break;
       await clock.sleep(Math.min(interval, left));
