@@ -198,3 +198,22 @@ describe("e2e plan: failure paths and teardown", () => {
     expect(execs(helmTest(deployed)).at(-1)).toEqual(["timeout", "45", "helm", "test", "gitops-demo", "--namespace", "e2e", "--logs", "--timeout", "40s"]);
   });
 });
+
+describe("e2e: bad input stops before anything runs", () => {
+  it("chart or values missing: InputError from runE2e, before the service is started", async () => {
+    const { runE2e } = await import("../../dagger/src/stages/e2e.js");
+    const { InputError } = await import("../../dagger/src/core/errors.js");
+    for (const [missing, input] of [["chart/Chart.yaml", "chartPath"], ["environments/dev/values.yaml", "valuesPath"]] as const) {
+      const asked: string[] = [];
+      // Only `exists` is answered: any other engine call (building, starting the service) would fail differently.
+      const gitops = { exists: async (p: string) => (asked.push(p), p !== missing) } as unknown as import("@dagger.io/dagger").Directory;
+      const err = await runE2e({ images: mirrored(), settings: S, image: dag.container(), gitops }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(InputError);
+      expect((err as InstanceType<typeof InputError>).input).toBe(input);
+      expect(asked).toEqual(["chart/Chart.yaml", "environments/dev/values.yaml"]);
+    }
+  });
+});
