@@ -20,8 +20,6 @@ import {
   ImageLayerCompression,
   ReturnType,
   Service,
-  func,
-  object,
 } from "@dagger.io/dagger";
 import { diagnosticsArgv } from "../core/e2e-diagnostics.js";
 import {
@@ -39,10 +37,12 @@ import {
   type E2eStep,
 } from "../core/e2e-script.js";
 import { checkGitopsInputs, e2eBudget, type E2eSettings } from "../core/e2e-settings.js";
-import { StageError } from "../core/errors.js";
 import { kindConfig } from "../core/kind-config.js";
 import { kubeconfigCredentials, rewriteKubeconfig, type KubeCredentials } from "../core/kubeconfig.js";
 import { parseCurlOutput, smokeSummary, smokeTest, type FetchLike } from "../core/smoke.js";
+import { E2eRun, tail } from "./e2e-run.js";
+
+export { E2eRun };
 
 /** The pinned images and tool versions the stage uses (the module constructor's values). */
 export interface E2eImages {
@@ -192,15 +192,12 @@ async function runPhase(ctr: Container, steps: readonly E2eStep[], log: string[]
   } catch (e) {
     if (!(e instanceof ExecError)) throw e;
     const st = stepOf(steps, e.cmd);
+    for (const done of steps.slice(0, st ? steps.indexOf(st) : 0)) log.push(`ok    ${done.name}`);
     const name = st?.name ?? e.cmd.join(" ");
     const detail = `${st ? `${st.what}: ` : ""}exit ${e.exitCode}\n${tail(e.stderr || e.stdout, 40)}`;
     log.push(`FAIL  ${name}: ${detail}`);
     return { ok: false, step: name, detail };
   }
-}
-
-function tail(text: string, lines: number): string {
-  return text.trimEnd().split("\n").slice(-lines).join("\n");
 }
 
 /** What the e2e function needs besides the validated settings. */
@@ -255,75 +252,6 @@ export async function runE2e(input: E2eRunInput): Promise<E2eRun> {
     } finally {
       await plan.docker.stop();
     }
-  }
-}
-
-/** The result of an e2e run: data first (passed, logs, diagnostics), failure second (`assert`). */
-@object()
-export class E2eRun {
-  /** Whether every step, probe and helm test passed. */
-  @func()
-  passed: boolean;
-
-  /** Name of the step that failed (empty when passed). */
-  @func()
-  failedStep: string;
-
-  /** Why it failed: the step's purpose, exit code and last output lines (empty when passed). */
-  @func()
-  detail: string;
-
-  /** One line per step and probe, in the order they ran. */
-  @func()
-  output: string;
-
-  /** Diagnostics printed on failure: events, pod status, failing pods' logs, helm and node state. */
-  @func()
-  diagnosticsReport: string;
-
-  /** Diagnostics files (one per section, plus `kind export logs`); empty when passed. */
-  @func()
-  diagnostics: Directory;
-
-  /**
-   * A finished run.
-   *
-   * @param passed Whether every step, probe and helm test passed.
-   * @param failedStep Name of the step that failed (empty when passed).
-   * @param detail Why it failed (empty when passed).
-   * @param output One line per step and probe, in the order they ran.
-   * @param diagnosticsReport Diagnostics printed on failure.
-   * @param diagnostics Diagnostics files; empty when passed.
-   */
-  constructor(passed: boolean, failedStep: string, detail: string, output: string, diagnosticsReport: string, diagnostics: Directory) {
-    this.passed = passed;
-    this.failedStep = failedStep;
-    this.detail = detail;
-    this.output = output;
-    this.diagnosticsReport = diagnosticsReport;
-    this.diagnostics = diagnostics;
-  }
-
-  /** Everything the run reported: the step lines, then the diagnostics. */
-  @func()
-  logs(): string {
-    return this.diagnosticsReport ? `${this.output}\n\n${this.diagnosticsReport}` : this.output;
-  }
-
-  /** A short Markdown summary of the run. */
-  @func()
-  summary(): string {
-    const head = this.passed ? "e2e passed" : `e2e failed at ${this.failedStep}`;
-    return [`### ${head}`, "", "```", this.output, "```", ...(this.passed ? [] : ["", this.detail])].join("\n");
-  }
-
-  /** Fail with the summary and the diagnostics when the run failed; return the summary otherwise. */
-  @func()
-  assert(): string {
-    if (!this.passed) {
-      throw new StageError("e2e", `${this.failedStep}: ${this.detail}\n\n${tail(this.diagnosticsReport, 300)}`);
-    }
-    return this.summary();
   }
 }
 
