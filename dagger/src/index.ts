@@ -2,8 +2,10 @@
  * gitops-pipeline: a complete CI/CD + GitOps pipeline for a containerised Python (Flask) app
  * deployed to Kubernetes with Helm and Argo CD. Every stage runs in a container.
  */
-import { object, func } from "@dagger.io/dagger";
+import { object, func, argument, Container, Directory, File, Service } from "@dagger.io/dagger";
 import { VERSIONS } from "./core/versions.js";
+import { e2eSettings } from "./core/e2e-settings.js";
+import { E2eRun, debugKubeconfig, dindService, newRunId, runE2e } from "./stages/e2e.js";
 
 /**
  * The pipeline: lint, test, build, publish, e2e, validate and the GitOps bump of a Python app
@@ -161,6 +163,65 @@ export class GitopsPipeline {
   // ---- gitops: validate (issue 4) --------------------------------------------------------------
 
   // ---- e2e: kind in docker-in-docker (issue 5) --------------------------------------------------
+
+  /**
+   * End-to-end test in an ephemeral kind cluster inside a docker-in-docker service: load the
+   * image (no registry), helm upgrade --install the chart with the environment's values, await
+   * the rollout, probe /healthz, / (the version) and /metrics through the API server proxy, run
+   * helm test. On failure the run carries diagnostics. Needs an engine that allows insecure root
+   * capabilities, on a cgroup v2 host.
+   *
+   * @param source App source, built with its Dockerfile when no image is given.
+   * @param gitops Directory holding the Helm chart and the per-environment values.
+   * @param image Image to test (one platform, the engine's); default: built from source.
+   * @param chartPath Chart directory, relative to gitops.
+   * @param environment Environment whose values are used.
+   * @param valuesPath Values file relative to gitops; default environments/<environment>/values.yaml.
+   * @param version Version the app must show on / (the image's APP_VERSION; also the build's VERSION).
+   * @param release Helm release name.
+   * @param namespace Namespace the release is installed in.
+   * @param timeout Time budget of the whole run in seconds (setup, probes, helm test, diagnostics, teardown).
+   */
+  @func({ cache: "never" })
+  async e2e(
+    @argument({ defaultPath: "/app", ignore: ["**/__pycache__", "**/.pytest_cache", "**/.venv"] }) source: Directory,
+    @argument({ defaultPath: "/gitops" }) gitops: Directory,
+    image?: Container,
+    chartPath: string = "chart",
+    environment: string = "dev",
+    valuesPath: string = "",
+    version: string = "0.0.0-e2e",
+    release: string = "gitops-demo",
+    namespace: string = "e2e",
+    timeout: number = 300,
+  ): Promise<E2eRun> {
+    const settings = e2eSettings({ release, namespace, environment, chartPath, valuesPath, version, timeoutSeconds: timeout, runId: newRunId() });
+    const app = image ?? source.dockerBuild({ buildArgs: [{ name: "VERSION", value: version }] });
+    return runE2e({ images: this, settings, image: app, gitops });
+  }
+
+  /**
+   * Debugging: the docker-in-docker service the e2e stage runs kind in, for `up` or `terminal`.
+   *
+   * @param runId Service instance id; e2e-kubeconfig with the same id creates its cluster here.
+   */
+  @func()
+  e2eDocker(runId: string = "debug"): Service {
+    return dindService(this, runId);
+  }
+
+  /**
+   * Debugging: create a kind cluster in the e2e-docker service and return its kubeconfig. Keep
+   * `e2e-docker up` running so the cluster outlives this call.
+   *
+   * @param runId Service instance id, as given to e2e-docker.
+   * @param server API server URL written into the kubeconfig (https://docker:6443 inside containers bound to the service as docker).
+   */
+  @func({ cache: "never" })
+  async e2eKubeconfig(runId: string = "debug", server: string = "https://docker:6443"): Promise<File> {
+    const settings = e2eSettings({ release: "gitops-demo", namespace: "e2e", environment: "dev", chartPath: "chart", valuesPath: "", version: "debug", timeoutSeconds: 300, runId: newRunId() });
+    return debugKubeconfig(this, settings, runId, server);
+  }
 
   // ---- GitOps write-back: bump, promote (issue 6) ----------------------------------------------
 

@@ -3,7 +3,8 @@
  * introspector (shipped in @dagger.io/dagger, pinned) scans dagger/src and returns every object,
  * function, argument, default value and docstring that `dagger functions` would show.
  */
-import { readdirSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readdirSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -63,7 +64,12 @@ export function moduleApi(): Promise<ModuleDef> {
     const sdkSrc = dirname(sdkEntry);
     const introspector = pathToFileURL(join(sdkSrc, "module", "introspector", "index.js")).href;
     const { scan } = (await import(introspector)) as { scan: (files: string[], name: string, load: boolean) => Promise<unknown> };
-    const files = [...tsFiles(join(root, "dagger", "src")), join(sdkSrc, "api", "client.gen.d.ts")];
+    // The introspector resolves SDK types (Directory, Container...) only from a non-declaration
+    // file named client.gen.ts, which is what the engine's generated SDK has; the npm package
+    // ships client.gen.d.ts, so hand it over under that name.
+    const clientGen = join(mkdtempSync(join(tmpdir(), "dagger-sdk-")), "client.gen.ts");
+    copyFileSync(join(sdkSrc, "api", "client.gen.d.ts"), clientGen);
+    const files = [...tsFiles(join(root, "dagger", "src")), clientGen];
     // Round-trip through JSON: the introspector returns classes whose toJSON is the typedef.
     return JSON.parse(JSON.stringify(await scan(files, "gitops-pipeline", false))) as ModuleDef;
   })();

@@ -1,0 +1,69 @@
+import { describe, expect, it } from "vitest";
+import fc from "fast-check";
+import { InputError } from "../../dagger/src/core/errors.js";
+import {
+  E2E_DEFAULT_TIMEOUT,
+  E2E_MIN_TIMEOUT,
+  checkGitopsInputs,
+  e2eBudget,
+  e2eSettings,
+  type E2eInput,
+} from "../../dagger/src/core/e2e-settings.js";
+
+const INPUT: E2eInput = { release: "gitops-demo", namespace: "e2e", environment: "dev", chartPath: "chart", valuesPath: "", version: "1.2.3", timeoutSeconds: 300, runId: "abc123" };
+
+function inputError(fn: () => unknown): InputError {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof InputError) return e;
+    throw e;
+  }
+  throw new Error("expected an InputError");
+}
+
+describe("e2e settings", () => {
+  it("defaults: values of the environment, unique tag, fully qualified repository", () => {
+    const s = e2eSettings(INPUT);
+    expect(s.valuesPath).toBe("environments/dev/values.yaml");
+    expect(s.imageTag).toBe("e2e-abc123");
+    expect(s.imageRepository).toBe("docker.io/library/gitops-demo");
+    expect(e2eSettings({ ...INPUT, environment: "prod" }).valuesPath).toBe("environments/prod/values.yaml");
+    expect(e2eSettings({ ...INPUT, valuesPath: "values/dev.yaml" }).valuesPath).toBe("values/dev.yaml");
+  });
+
+  it("names the argument at fault", () => {
+    expect(inputError(() => e2eSettings({ ...INPUT, release: "Gitops_Demo" })).input).toBe("release");
+    expect(inputError(() => e2eSettings({ ...INPUT, namespace: "-e2e" })).input).toBe("namespace");
+    expect(inputError(() => e2eSettings({ ...INPUT, chartPath: "../chart" })).input).toBe("chartPath");
+    expect(inputError(() => e2eSettings({ ...INPUT, valuesPath: "/etc/passwd" })).input).toBe("valuesPath");
+    expect(inputError(() => e2eSettings({ ...INPUT, version: "" })).input).toBe("version");
+    const t = inputError(() => e2eSettings({ ...INPUT, timeoutSeconds: 60 }));
+    expect(t.input).toBe("timeout");
+    expect(t.message).toContain(`at least ${E2E_MIN_TIMEOUT} s`);
+    expect(t.message).toContain("--timeout");
+  });
+
+  it("the budget's parts add up to the timeout and leave setup most of it", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: E2E_MIN_TIMEOUT, max: 3600 }), (t) => {
+        const b = e2eBudget(t);
+        expect(b.setup + b.probes + b.helmTest + b.diagnostics + b.teardown).toBe(t);
+        expect(b.setup).toBeGreaterThanOrEqual(100);
+        expect(Object.values(b).every((v) => v > 0)).toBe(true);
+      }),
+    );
+    expect(e2eBudget(E2E_DEFAULT_TIMEOUT).setup).toBe(165);
+  });
+
+  it("a missing chart or values file is an InputError before anything runs", () => {
+    const s = e2eSettings(INPUT);
+    const chart = inputError(() => checkGitopsInputs(s, { chart: false, values: true }));
+    expect(chart.input).toBe("chartPath");
+    expect(chart.message).toContain("chart/Chart.yaml");
+    const values = inputError(() => checkGitopsInputs(s, { chart: true, values: false }));
+    expect(values.input).toBe("valuesPath");
+    expect(values.message).toContain("environments/dev/values.yaml");
+    expect(() => checkGitopsInputs(s, { chart: true, values: true })).not.toThrow();
+  });
+});
