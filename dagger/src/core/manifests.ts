@@ -32,7 +32,7 @@ export interface ParsedManifests {
   findings: Finding[];
 }
 
-const SOURCE = /^# Source: (?:[^/\n]+\/)?(.+?)\s*$/m;
+const SOURCE = /^# Source: (?:[^/\n]+\/)?(.+?)[ \t]*$/gm;
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
@@ -47,11 +47,13 @@ export function parseManifests(text: string, file: string, namespace?: string): 
   const findings: Finding[] = [];
   const docs = parseAllDocuments(text);
   if (!Array.isArray(docs)) return { objects, findings }; // an empty stream
+  let prevEnd = 0;
   docs.forEach((doc, index) => {
-    const start = doc.range?.[0] ?? 0;
-    const end = doc.contents?.range?.[0] ?? doc.range?.[1] ?? start;
-    const header = text.slice(Math.max(0, start - 200), end);
-    const source = SOURCE.exec(header)?.[1] ?? file;
+    // helm writes `# Source: <chart>/templates/x.yaml` between a document's `---` and its body.
+    const end = doc.contents?.range?.[0] ?? doc.range?.[1] ?? prevEnd;
+    const header = text.slice(prevEnd, end);
+    prevEnd = Math.max(prevEnd, doc.contents?.range?.[2] ?? doc.range?.[1] ?? end);
+    const source = [...header.matchAll(SOURCE)].pop()?.[1] ?? file;
     if (doc.errors.length > 0) {
       findings.push({ source: "manifests", rule: "YAML", severity: "error", file, message: `document ${index} (${source}) is not valid YAML: ${doc.errors[0]!.message.split("\n")[0]}` });
       return;

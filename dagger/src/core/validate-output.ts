@@ -47,7 +47,8 @@ function firstError(r: ExecResult): string {
   return (lines.find((l) => l.startsWith("Error:")) ?? lines[0] ?? `exit code ${r.exitCode}`).replace(/^Error: /, "");
 }
 
-const TEMPLATE_POS = /\((?:[^/():\s]+\/)?([^():\s]+?)(?::(\d+))?(?::(\d+))?\)/;
+// `template: chart/templates/x.yaml:14:28: ...` or `... at (chart/templates/x.yaml:8:34): ...`
+const TEMPLATE_POS = /(?:\(|template: )(?:[^/():\s]+\/)?([^():\s]+?\.(?:yaml|yml|tpl|txt|json))(?::(\d+))?(?::(\d+))?/;
 
 /** The finding for a failed helm template run (file and position of the template error when given). */
 export function parseHelmTemplateError(r: ExecResult, env: string): Finding {

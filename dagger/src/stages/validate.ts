@@ -86,6 +86,16 @@ export function kubeconformContainer(o: { image: string; gitops: Directory; rend
   return c;
 }
 
+/** Run a kubeconform argv (its first element is the binary path) without failing on invalid resources. */
+export function kubeconformExec(base: Container, argv: string[]): Container {
+  return base.withExec(argv, { useEntrypoint: false, expect: ReturnType.Any });
+}
+
+/** The helm template run of one environment, its rendering written to `renderOutput(env)`. */
+export function renderContainer(helmImage: string, gitops: Directory, env: string, argv: string[]): Container {
+  return helmExec(helmContainer(helmImage, gitops), argv, renderOutput(env));
+}
+
 async function result(c: Container): Promise<ExecResult> {
   const [exitCode, stdout, stderr] = await Promise.all([c.exitCode(), c.stdout(), c.stderr()]);
   return { exitCode, stdout, stderr };
@@ -93,16 +103,13 @@ async function result(c: Container): Promise<ExecResult> {
 
 /** The core's port, implemented with the stage's containers. */
 class ContainerPort implements ValidationPort {
-  private readonly helm_: Container;
   /** Rendered files, by environment, for the kubeconform container. */
   readonly renderedFiles = new Map<string, File>();
 
   constructor(
     private readonly opts: ValidateStageOptions,
     private readonly kc: KubeconformSetup,
-  ) {
-    this.helm_ = helmContainer(opts.helmImage, opts.gitops);
-  }
+  ) {}
 
   async files(): Promise<string[]> {
     return (await this.opts.gitops.glob("**/*")).filter((p) => !p.endsWith("/"));
@@ -113,11 +120,11 @@ class ContainerPort implements ValidationPort {
   }
 
   helm(argv: string[]): Promise<ExecResult> {
-    return result(helmExec(this.helm_, argv));
+    return result(helmExec(helmContainer(this.opts.helmImage, this.opts.gitops), argv));
   }
 
   async render(env: string, argv: string[]): Promise<ExecResult> {
-    const c = helmExec(this.helm_, argv, renderOutput(env));
+    const c = renderContainer(this.opts.helmImage, this.opts.gitops, env, argv);
     const [exitCode, stderr] = await Promise.all([c.exitCode(), c.stderr()]);
     if (exitCode !== 0) return { exitCode, stdout: "", stderr };
     const file = c.file(renderOutput(env));
@@ -126,7 +133,7 @@ class ContainerPort implements ValidationPort {
   }
 
   kubeconform(argv: string[]): Promise<ExecResult> {
-    return result(kubeconformContainer({ image: this.opts.kubeconformImage, gitops: this.opts.gitops, rendered: this.rendered(), ...this.mounts() }).withExec(argv, { useEntrypoint: false, expect: ReturnType.Any }));
+    return result(kubeconformExec(kubeconformContainer({ image: this.opts.kubeconformImage, gitops: this.opts.gitops, rendered: this.rendered(), ...this.mounts() }), argv));
   }
 
   rendered(): Directory {

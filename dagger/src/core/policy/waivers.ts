@@ -6,8 +6,9 @@
  *     annotations:
  *       gitops-pipeline.dev/waive: "POL-READ-ONLY-ROOT-FS: legacy agent writes to /var/cache; ticket OPS-42"
  *
- * Several waivers are separated by `;` or new lines. A waiver without a reason, or naming an
- * unknown rule, waives nothing and is itself a finding (POL-WAIVER).
+ * Several waivers are separated by new lines, or by `;` directly followed by the next rule id
+ * (`POL-A: reason; POL-B: reason`), so a reason may itself contain `;`. A waiver without a
+ * reason, or naming an unknown rule, waives nothing and is itself a finding (POL-WAIVER).
  */
 import type { Manifest } from "../manifests.js";
 import { asObj } from "./pod.js";
@@ -32,7 +33,7 @@ export function parseWaivers(m: Manifest, knownRules: ReadonlySet<string>): Pars
   const raw = asObj(asObj(m.body.metadata).annotations)[WAIVER_ANNOTATION];
   if (raw === undefined) return { reasons, problems };
   if (typeof raw !== "string") return { reasons, problems: [`${WAIVER_ANNOTATION} must be a string`] };
-  for (const entry of raw.split(/[;\n]/).filter((e) => e.trim() !== "")) {
+  for (const entry of raw.split(/\n|;(?=\s*POL-)/i).filter((e) => e.trim() !== "")) {
     const match = ENTRY.exec(entry);
     const rule = match?.[1]?.toUpperCase();
     const reason = match?.[2]?.trim() ?? "";
