@@ -127,3 +127,30 @@ describe("kustomize checks", () => {
     ]);
   });
 });
+
+describe("documentation matches the code", () => {
+  it("the README's GitOps section names every rule id, the waiver annotation and the keys the bump edits", async () => {
+    const { POLICY_RULES, WAIVER_ANNOTATION, WAIVER_RULE } = await import("../../dagger/src/core/policy/index.js");
+    const { ARGOCD_RULES } = await import("../../dagger/src/core/argocd.js");
+    const { KUSTOMIZE_RULES } = await import("../../dagger/src/core/kustomize.js");
+    const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+    const section = readme.slice(readme.indexOf("## GitOps layout and validate"), readme.indexOf("## Contributing"));
+    const ids = [...POLICY_RULES.map((r) => r.id), WAIVER_RULE, ...Object.keys(ARGOCD_RULES), ...Object.keys(KUSTOMIZE_RULES)];
+    expect(ids.filter((id) => !section.includes(`\`${id}\``))).toEqual([]);
+    expect(section).toContain(WAIVER_ANNOTATION);
+    for (const key of ["image.tag", "image.digest", "env.appVersion"]) expect(section).toContain(`\`${key}\``);
+  });
+
+  it("the keys the bump edits exist at those paths in every environment's values file", () => {
+    for (const env of Object.keys(DEFAULT_GITOPS_CONFIG.environments)) {
+      const [values] = parseYamlInput(readFileSync(join(ROOT, "gitops", "environments", env, "values.yaml"), "utf8"), env);
+      expect(typeof getPath(values, ["image", "tag"]), env).toBe("string");
+      expect(getPath(values, ["image", "digest"]), env).toBe("");
+      expect(typeof getPath(values, ["env", "appVersion"]), env).toBe("string");
+      const [kustomization] = parseYamlInput(readFileSync(join(ROOT, "gitops", "kustomize", "overlays", env, "kustomization.yaml"), "utf8"), env);
+      expect(typeof getPath(kustomization, ["images", 0, "newTag"]), env).toBe("string");
+      const [patch] = parseYamlInput(readFileSync(join(ROOT, "gitops", "kustomize", "overlays", env, "app-env.yaml"), "utf8"), env);
+      expect(getPath(patch, ["spec", "template", "spec", "containers", 0, "env", 0, "name"]), env).toBe("APP_VERSION");
+    }
+  });
+});
