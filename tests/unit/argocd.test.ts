@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import fc from "fast-check";
+import { posix } from "node:path";
 import { checkArgoCd, GitopsTree, treePath, ARGOCD_RULES } from "../../dagger/src/core/argocd.js";
 import { DEFAULT_GITOPS_CONFIG, type GitopsConfig } from "../../dagger/src/core/gitops-config.js";
 import { parseManifests } from "../../dagger/src/core/manifests.js";
@@ -140,6 +142,20 @@ describe("tree paths", () => {
     ["deploy/gitops", "deploy/gitops/a/b", "a/b"],
   ])("repoPath %j, path %j → %j", (root, path, want) => {
     expect(treePath(root, path)).toBe(want);
+  });
+
+  it("never maps a path outside the tree, and maps inside paths back to the same repository path", () => {
+    const segment = fc.constantFrom("gitops", "charts", "..", ".", "a", "b", "");
+    fc.assert(
+      fc.property(fc.array(segment, { maxLength: 6 }), (parts) => {
+        const path = parts.join("/");
+        const t = treePath("gitops", path);
+        if (t === undefined) return;
+        expect(t.split("/")).not.toContain("..");
+        expect(posix.normalize(`gitops/${t}`).replace(/\/+$/, "")).toBe(posix.normalize(path.replace(/^\/+/, "")).replace(/\/+$/, ""));
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it("knows files and the directories that hold them", () => {
