@@ -2,10 +2,11 @@
  * gitops-pipeline: a complete CI/CD + GitOps pipeline for a containerised Python (Flask) app
  * deployed to Kubernetes with Helm and Argo CD. Every stage runs in a container.
  */
-import { object, func, argument, Container, Directory, File, Service } from "@dagger.io/dagger";
+import { argument, check, object, func, Container, Directory, File, Service } from "@dagger.io/dagger";
 import { VERSIONS } from "./core/versions.js";
 import { e2eSettings } from "./core/e2e-settings.js";
 import { E2eRun, debugKubeconfig, dindService, newRunId, runE2e } from "./stages/e2e.js";
+import { validateStage, type ValidateRun } from "./stages/validate.js";
 
 /**
  * The pipeline: lint, test, build, publish, e2e, validate and the GitOps bump of a Python app
@@ -161,6 +162,38 @@ export class GitopsPipeline {
   // ---- app stages: lint, test, build, publish, scan (issue 3) ---------------------------------
 
   // ---- gitops: validate (issue 4) --------------------------------------------------------------
+
+  /**
+   * Validate a gitops tree for every environment (or the ones given): helm lint --strict and
+   * helm template with the environment's values, kubeconform -strict (Kubernetes and Argo CD
+   * schemas), policy rules on the rendered objects, Argo CD and kustomize checks. Returns the
+   * run: report(), findings(), summary(), assert().
+   *
+   * @param gitops The gitops directory (chart, environments, Argo CD manifests); default: this repo's gitops/.
+   * @param environments Environments to validate, e.g. ["prod"]; default: all the tree declares.
+   * @param schemas Offline Kubernetes JSON schemas for air-gapped runs: a copy of yannh/kubernetes-json-schema or of the kubernetes-validate package's kubernetes-json-schema/ directory, holding the kubernetes version's *-strict directory.
+   * @param crdSchemas Offline CRD schemas in the CRD-catalog layout (argoproj.io/application_v1alpha1.json ...); default: the pinned datreeio/CRDs-catalog online.
+   */
+  @func()
+  async validate(
+    @argument({ defaultPath: "/gitops" }) gitops: Directory,
+    environments?: string[],
+    schemas?: Directory,
+    crdSchemas?: Directory,
+  ): Promise<ValidateRun> {
+    return validateStage({ helmImage: this.helmImage, kubeconformImage: this.kubeconformImage, kubernetes: this.kubernetes, gitops, ...(environments ? { environments } : {}), ...(schemas ? { schemas } : {}), ...(crdSchemas ? { crdSchemas } : {}) });
+  }
+
+  /**
+   * Check: this repository's gitops/ passes validate for every environment.
+   *
+   * @param gitops The gitops directory; default: this repo's gitops/.
+   */
+  @func()
+  @check()
+  async validateCheck(@argument({ defaultPath: "/gitops" }) gitops: Directory): Promise<void> {
+    (await this.validate(gitops)).assert();
+  }
 
   // ---- e2e: kind in docker-in-docker (issue 5) --------------------------------------------------
 

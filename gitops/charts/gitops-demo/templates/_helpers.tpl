@@ -1,0 +1,71 @@
+{{/* Chart name, overridable. */}}
+{{- define "gitops-demo.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* Full name: release name, plus the chart name unless the release already contains it. */}}
+{{- define "gitops-demo.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{- define "gitops-demo.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* Labels on every object. */}}
+{{- define "gitops-demo.labels" -}}
+helm.sh/chart: {{ include "gitops-demo.chart" . }}
+{{ include "gitops-demo.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Values.env.appVersion | default .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- end }}
+
+{{/* Labels that select the app's pods (immutable once deployed: keep them stable). */}}
+{{- define "gitops-demo.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "gitops-demo.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{- define "gitops-demo.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "gitops-demo.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- default "default" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{/* repository@digest when a digest is set (immutable), else repository:tag. */}}
+{{- define "gitops-demo.imageRef" -}}
+{{- if .digest }}
+{{- printf "%s@%s" .repository .digest }}
+{{- else }}
+{{- printf "%s:%s" .repository (required "image.tag or image.digest must be set" .tag) }}
+{{- end }}
+{{- end }}
+
+{{- define "gitops-demo.image" -}}
+{{- include "gitops-demo.imageRef" .Values.image }}
+{{- end }}
+
+{{/* The helm test image: tests.image when its repository is set, else the app image. */}}
+{{- define "gitops-demo.testImage" -}}
+{{- if .Values.tests.image.repository }}
+{{- include "gitops-demo.imageRef" .Values.tests.image }}
+{{- else }}
+{{- include "gitops-demo.image" . }}
+{{- end }}
+{{- end }}
+
+{{/* The fewest pods that run at once: replicaCount, or the HPA's minimum. */}}
+{{- define "gitops-demo.minReplicas" -}}
+{{- if .Values.autoscaling.enabled }}{{ .Values.autoscaling.minReplicas }}{{ else }}{{ .Values.replicaCount }}{{ end }}
+{{- end }}

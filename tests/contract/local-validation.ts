@@ -1,0 +1,88 @@
+/**
+ * The validate stage's port implemented with the real, pinned helm and kubeconform on the local
+ * disk (the Dagger stage implements the same port with containers), plus the offline schema
+ * setup: Kubernetes schemas from the kubernetes-validate wheel in .tools/venv (with kubeconform's
+ * cache seeded for their `$ref`), Argo CD CRD schemas from GITOPS_CRD_SCHEMAS.
+ */
+import { spawnSync } from "node:child_process";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative, sep } from "node:path";
+import { VERSIONS } from "../../dagger/src/core/versions.js";
+import { offlineSchemas, schemaLocations } from "../../dagger/src/core/validate-argv.js";
+import { runValidation, type ValidationPort, type ValidationResult } from "../../dagger/src/core/validation.js";
+import { ROOT, runArgv, tool } from "../helpers/tools.js";
+
+/** Argo CD CRD schemas (CRD-catalog layout), outside the repo: `<repo>/../shared/schemas/crds` unless GITOPS_CRD_SCHEMAS says otherwise. */
+export function crdSchemaDir(): string {
+  const dir = process.env.GITOPS_CRD_SCHEMAS ?? join(ROOT, "..", "shared", "schemas", "crds");
+  if (!existsSync(join(dir, "argoproj.io", "application_v1alpha1.json"))) {
+    throw new Error(`Argo CD CRD schemas not found in ${dir}: set GITOPS_CRD_SCHEMAS to a directory with argoproj.io/application_v1alpha1.json`);
+  }
+  return dir;
+}
+
+/** The kubernetes-json-schema directory of the kubernetes-validate package in .tools/venv. */
+export function wheelSchemaDir(): string {
+  const py = tool("python");
+  const r = spawnSync(py, ["-c", "import kubernetes_validate,os;print(os.path.join(os.path.dirname(kubernetes_validate.__file__),'kubernetes-json-schema'))"], { encoding: "utf8" });
+  const dir = r.stdout.trim();
+  if (r.status !== 0 || !existsSync(dir)) throw new Error(`kubernetes-validate is not installed in .tools/venv: run npm run setup:contract (${r.stderr})`);
+  return dir;
+}
+
+/** kubeconform options for fully offline runs, exactly as the stage builds them, with the cache seeded. */
+export function offlineKubeconform(kubeVersion = VERSIONS.kubernetes): { locations: string[]; cacheDir?: string } {
+  const dir = wheelSchemaDir();
+  const offline = offlineSchemas(readdirSync(dir), dir, kubeVersion);
+  let cacheDir: string | undefined;
+  if (offline.cacheSeed) {
+    cacheDir = mkdtempSync(join(tmpdir(), "kc-cache-"));
+    copyFileSync(join(dir, offline.cacheSeed.from), join(cacheDir, offline.cacheSeed.name));
+  }
+  return { locations: schemaLocations({ offline, crdDir: crdSchemaDir() }), ...(cacheDir ? { cacheDir } : {}) };
+}
+
+function walk(dir: string, root = dir): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? walk(join(dir, e.name), root) : [relative(root, join(dir, e.name)).split(sep).join("/")],
+  );
+}
+
+/** The port over a local gitops directory; renderings go to a fresh temporary directory. */
+export function localPort(gitops: string): ValidationPort & { argvs: string[][] } {
+  const out = mkdtempSync(join(tmpdir(), "rendered-"));
+  mkdirSync(out, { recursive: true });
+  const argvs: string[][] = [];
+  const exec = (argv: string[]) => {
+    argvs.push(argv);
+    const r = runArgv(argv, gitops);
+    if (r.error) throw r.error;
+    return { exitCode: r.status ?? 1, stdout: r.stdout, stderr: r.stderr };
+  };
+  return {
+    argvs,
+    files: async () => walk(gitops),
+    read: async (p) => readFileSync(join(gitops, p), "utf8"),
+    helm: async (argv) => exec(argv),
+    render: async (env, argv) => {
+      const r = exec(argv);
+      writeFileSync(join(out, `${env}.yaml`), r.stdout);
+      return r;
+    },
+    kubeconform: async (argv) => exec(argv),
+    renderedPath: (env) => join(out, `${env}.yaml`),
+    treePath: (rel) => join(gitops, rel),
+  };
+}
+
+/** Validate a local gitops directory with the real tools, offline. */
+export async function validateLocally(gitops: string, environments?: string[]): Promise<ValidationResult & { argvs: string[][] }> {
+  const port = localPort(gitops);
+  const result = await runValidation(port, {
+    ...(environments ? { environments } : {}),
+    kubernetesVersion: VERSIONS.kubernetes,
+    kubeconform: offlineKubeconform(),
+  });
+  return { ...result, argvs: port.argvs };
+}

@@ -1,0 +1,169 @@
+import { describe, expect, it } from "vitest";
+import fc from "fast-check";
+import { posix } from "node:path";
+import { checkArgoCd, GitopsTree, treePath, ARGOCD_RULES } from "../../dagger/src/core/argocd.js";
+import { DEFAULT_GITOPS_CONFIG, type GitopsConfig } from "../../dagger/src/core/gitops-config.js";
+import { parseManifests } from "../../dagger/src/core/manifests.js";
+
+const TREE = new GitopsTree([
+  "charts/gitops-demo/Chart.yaml",
+  "charts/gitops-demo/values.yaml",
+  "charts/gitops-demo/templates/deployment.yaml",
+  "environments/dev/values.yaml",
+  "argocd/apps/dev.yaml",
+  "argocd/apps/project.yaml",
+  "kustomize/overlays/dev/kustomization.yaml",
+]);
+
+const CONFIG: GitopsConfig = { ...DEFAULT_GITOPS_CONFIG, environments: { dev: DEFAULT_GITOPS_CONFIG.environments.dev! } };
+
+const PROJECT = `apiVersion: argoproj.io/v1alpha1
+kind: AppProject
+metadata: {name: gitops-demo, namespace: argocd}
+spec: {sourceRepos: ["*"]}
+`;
+
+/** A dev Application that passes every check, with `patch` applied to its YAML text. */
+function app(patch: (yaml: string) => string = (y) => y): string {
+  return patch(`apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {name: gitops-demo-dev, namespace: argocd}
+spec:
+  project: gitops-demo
+  source:
+    repoURL: https://github.com/example/gitops-pipeline.git
+    targetRevision: main
+    path: gitops/charts/gitops-demo
+    helm:
+      valueFiles: [../../environments/dev/values.yaml]
+  destination: {server: https://kubernetes.default.svc, namespace: gitops-demo-dev}
+  syncPolicy:
+    automated: {prune: true, selfHeal: true}
+    syncOptions: [CreateNamespace=true]
+`);
+}
+
+function check(appYaml: string, opts: { tree?: GitopsTree; config?: GitopsConfig; project?: string } = {}) {
+  const objects = [...parseManifests(opts.project ?? PROJECT, "argocd/apps/project.yaml").objects, ...parseManifests(appYaml, "argocd/apps/dev.yaml").objects];
+  return checkArgoCd({ objects, tree: opts.tree ?? TREE, config: opts.config ?? CONFIG, environments: ["dev"] });
+}
+
+const rules = (fs: ReturnType<typeof check>) => fs.map((f) => `${f.rule} ${f.path ?? ""}`.trim());
+
+describe("Argo CD checks", () => {
+  it("a correct Application and AppProject pass", () => {
+    expect(check(app())).toEqual([]);
+  });
+
+  it("ARGO-PATH: a path that does not exist in the tree", () => {
+    const f = check(app((y) => y.replace("path: gitops/charts/gitops-demo", "path: gitops/charts/old-name")));
+    expect(rules(f)).toContain("ARGO-PATH spec.source.path");
+    expect(f.find((x) => x.rule === "ARGO-PATH")).toMatchObject({ source: "argocd", severity: "error", object: "Application/argocd/gitops-demo-dev", file: "argocd/apps/dev.yaml" });
+    expect(f.find((x) => x.rule === "ARGO-PATH")!.message).toMatch(/'gitops\/charts\/old-name' does not exist/);
+  });
+
+  it("ARGO-PATH: outside the gitops tree, or a Helm source without Chart.yaml", () => {
+    expect(check(app((y) => y.replace("path: gitops/charts/gitops-demo", "path: app"))).find((x) => x.rule === "ARGO-PATH")!.message).toMatch(/outside the gitops tree/);
+    const noChart = check(app((y) => y.replace("path: gitops/charts/gitops-demo", "path: gitops/environments/dev")));
+    expect(noChart.find((x) => x.rule === "ARGO-PATH")!.message).toMatch(/no Chart.yaml/);
+  });
+
+  it("ARGO-VALUES-FILES: a values file that does not exist (and the environment mismatch it causes)", () => {
+    const f = check(app((y) => y.replace("environments/dev/values.yaml]", "environments/qa/values.yaml]")));
+    expect(rules(f)).toEqual(["ARGO-VALUES-FILES spec.source.helm.valueFiles[0]", "ARGO-ENVIRONMENT spec.source.helm.valueFiles"]);
+    expect(f[0]!.message).toMatch(/gitops\/environments\/qa\/values.yaml\) does not exist/);
+  });
+
+  it("ARGO-VALUES-FILES: multi-source $ref values resolve against the repository root", () => {
+    const multi = app((y) =>
+      y.replace(
+        /  source:\n[\s\S]*?valueFiles: \[\.\.\/\.\.\/environments\/dev\/values.yaml\]\n/,
+        `  sources:
+    - repoURL: https://github.com/example/gitops-pipeline.git
+      targetRevision: main
+      path: gitops/charts/gitops-demo
+      helm:
+        valueFiles: [$values/gitops/environments/dev/values.yaml]
+    - repoURL: https://github.com/example/gitops-pipeline.git
+      targetRevision: main
+      ref: values
+`,
+      ),
+    );
+    expect(check(multi)).toEqual([]);
+    const missingRef = check(multi.replace("ref: values", "ref: other"));
+    expect(rules(missingRef)).toContain("ARGO-VALUES-FILES spec.sources[0].helm.valueFiles[0]");
+  });
+
+  it("ARGO-REPO-URL and ARGO-TARGET-REVISION must be set", () => {
+    const f = check(app((y) => y.replace("repoURL: https://github.com/example/gitops-pipeline.git", "repoURL: \"  \"").replace("targetRevision: main", 'targetRevision: ""')));
+    expect(rules(f)).toEqual(["ARGO-REPO-URL spec.source.repoURL", "ARGO-TARGET-REVISION spec.source.targetRevision"]);
+  });
+
+  it("ARGO-SYNC-POLICY: automated, prune, selfHeal and CreateNamespace as declared", () => {
+    expect(rules(check(app((y) => y.replace("automated: {prune: true, selfHeal: true}", "automated: {prune: true}"))))).toEqual(["ARGO-SYNC-POLICY spec.syncPolicy.automated.selfHeal"]);
+    expect(rules(check(app((y) => y.replace("    automated: {prune: true, selfHeal: true}\n", ""))))).toEqual(["ARGO-SYNC-POLICY spec.syncPolicy.automated"]);
+    expect(rules(check(app((y) => y.replace("syncOptions: [CreateNamespace=true]", "syncOptions: []"))))).toEqual(["ARGO-SYNC-POLICY spec.syncPolicy.syncOptions"]);
+    // An environment declared manual must not be automated.
+    const manual: GitopsConfig = { ...CONFIG, environments: { dev: { ...CONFIG.environments.dev!, sync: { automated: false, prune: false, selfHeal: false, createNamespace: true } } } };
+    expect(rules(check(app(), { config: manual }))).toEqual(["ARGO-SYNC-POLICY spec.syncPolicy.automated"]);
+  });
+
+  it("ARGO-ENVIRONMENT: the environment's Application must exist and deploy to its namespace", () => {
+    const f = check(app((y) => y.replace("name: gitops-demo-dev,", "name: something-else,")));
+    expect(f).toEqual([expect.objectContaining({ rule: "ARGO-ENVIRONMENT", object: "Application/gitops-demo-dev", message: expect.stringMatching(/no Application named 'gitops-demo-dev'/) })]);
+    expect(rules(check(app((y) => y.replace("namespace: gitops-demo-dev}", "namespace: default}"))))).toEqual(["ARGO-ENVIRONMENT spec.destination.namespace"]);
+  });
+
+  it("ARGO-PROJECT: the project must be default or an AppProject of the tree", () => {
+    expect(rules(check(app((y) => y.replace("project: gitops-demo", "project: nope"))))).toEqual(["ARGO-PROJECT spec.project"]);
+    expect(check(app((y) => y.replace("project: gitops-demo", "project: default")))).toEqual([]);
+  });
+
+  it("a Helm-repository chart source has no path to check", () => {
+    const remote = app((y) => y.replace("path: gitops/charts/gitops-demo", "chart: podinfo").replace("    helm:\n      valueFiles: [../../environments/dev/values.yaml]\n", ""));
+    expect(rules(check(remote))).toEqual(["ARGO-ENVIRONMENT spec.source.helm.valueFiles"]);
+  });
+
+  it("every rule id is documented", () => {
+    expect(Object.keys(ARGOCD_RULES).sort()).toEqual(["ARGO-ENVIRONMENT", "ARGO-PATH", "ARGO-PROJECT", "ARGO-REPO-URL", "ARGO-SYNC-POLICY", "ARGO-TARGET-REVISION", "ARGO-VALUES-FILES"]);
+  });
+});
+
+describe("tree paths", () => {
+  it.each([
+    ["gitops", "gitops/charts/x", "charts/x"],
+    ["gitops", "gitops", ""],
+    ["gitops", "./gitops/charts/x/", "charts/x"],
+    ["gitops", "gitops/../app", undefined],
+    ["gitops", "gitopsx/charts", undefined],
+    ["gitops", "../etc", undefined],
+    ["", "charts/x", "charts/x"],
+    ["deploy/gitops", "deploy/gitops/a/b", "a/b"],
+  ])("repoPath %j, path %j → %j", (root, path, want) => {
+    expect(treePath(root, path)).toBe(want);
+  });
+
+  it("never maps a path outside the tree, and maps inside paths back to the same repository path", () => {
+    const segment = fc.constantFrom("gitops", "charts", "..", ".", "a", "b", "");
+    fc.assert(
+      fc.property(fc.array(segment, { maxLength: 6 }), (parts) => {
+        const path = parts.join("/");
+        const t = treePath("gitops", path);
+        if (t === undefined) return;
+        expect(t.split("/")).not.toContain("..");
+        expect(posix.normalize(`gitops/${t}`).replace(/\/+$/, "")).toBe(posix.normalize(path.replace(/^\/+/, "")).replace(/\/+$/, ""));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("knows files and the directories that hold them", () => {
+    expect(TREE.hasDir("charts")).toBe(true);
+    expect(TREE.hasDir("charts/gitops-demo/templates")).toBe(true);
+    expect(TREE.hasDir("charts/gitops")).toBe(false);
+    expect(TREE.hasFile("environments/dev/values.yaml")).toBe(true);
+    expect(TREE.hasFile("environments/dev")).toBe(false);
+    expect(TREE.filesUnder("argocd", [".yaml"])).toEqual(["argocd/apps/dev.yaml", "argocd/apps/project.yaml"]);
+  });
+});

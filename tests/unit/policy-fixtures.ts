@@ -1,0 +1,65 @@
+/**
+ * Small manifest fixtures for the policy and Argo CD unit tests: a compliant Deployment (as the
+ * chart renders it) that each test breaks in one place.
+ */
+import type { Manifest } from "../../dagger/src/core/manifests.js";
+
+export type Obj = Record<string, unknown>;
+
+/** A container that passes every rule. */
+export function goodContainer(name = "app"): Obj {
+  return {
+    name,
+    image: "ghcr.io/example/gitops-demo:1.2.3",
+    securityContext: {
+      runAsNonRoot: true,
+      runAsUser: 10001,
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ["ALL"] },
+      seccompProfile: { type: "RuntimeDefault" },
+    },
+    livenessProbe: { httpGet: { path: "/healthz", port: "http" } },
+    readinessProbe: { httpGet: { path: "/readyz", port: "http" } },
+    resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "250m", memory: "128Mi" } },
+  };
+}
+
+/** Wrap a body into a Manifest the way parseManifests does. */
+export function manifest(body: Obj, source = "templates/test.yaml"): Manifest {
+  const meta = (body.metadata ?? {}) as Obj;
+  return {
+    apiVersion: String(body.apiVersion),
+    kind: String(body.kind),
+    name: String(meta.name ?? ""),
+    ...(meta.namespace ? { namespace: String(meta.namespace) } : {}),
+    source,
+    doc: 0,
+    body,
+  };
+}
+
+const LABELS = { "app.kubernetes.io/name": "demo", "app.kubernetes.io/instance": "demo" };
+
+/** A compliant Deployment; `edit` changes it in place before wrapping. */
+export function deployment(edit: (d: { spec: Obj; pod: Obj; container: Obj; meta: Obj }) => void = () => {}, replicas = 3): Manifest {
+  const container = goodContainer();
+  const pod: Obj = { securityContext: { runAsNonRoot: true, runAsUser: 10001, seccompProfile: { type: "RuntimeDefault" } }, containers: [container] };
+  const spec: Obj = { replicas, selector: { matchLabels: LABELS }, template: { metadata: { labels: { ...LABELS } }, spec: pod } };
+  const meta: Obj = { name: "demo", namespace: "demo-prod" };
+  edit({ spec, pod, container, meta });
+  return manifest({ apiVersion: "apps/v1", kind: "Deployment", metadata: meta, spec }, "templates/deployment.yaml");
+}
+
+/** A PodDisruptionBudget selecting the Deployment's pods. */
+export function pdb(matchLabels: Obj = LABELS, namespace = "demo-prod"): Manifest {
+  return manifest({ apiVersion: "policy/v1", kind: "PodDisruptionBudget", metadata: { name: "demo", namespace }, spec: { maxUnavailable: 1, selector: { matchLabels } } }, "templates/pdb.yaml");
+}
+
+/** An HPA targeting the Deployment. */
+export function hpa(minReplicas: number): Manifest {
+  return manifest(
+    { apiVersion: "autoscaling/v2", kind: "HorizontalPodAutoscaler", metadata: { name: "demo", namespace: "demo-prod" }, spec: { scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: "demo" }, minReplicas, maxReplicas: 5 } },
+    "templates/hpa.yaml",
+  );
+}

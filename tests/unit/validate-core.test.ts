@@ -1,0 +1,243 @@
+import { describe, expect, it } from "vitest";
+import fc from "fast-check";
+import { createHash } from "node:crypto";
+import { readdirSync, readFileSync } from "node:fs";
+import { join, relative, sep } from "node:path";
+import { InputError } from "../../dagger/src/core/errors.js";
+import {
+  checkKubernetesVersion,
+  CRDS_CATALOG_COMMIT,
+  CRDS_CATALOG_LOCATION,
+  crdSchemaLocation,
+  helmLintArgv,
+  helmTemplateArgv,
+  kubeconformArgv,
+  kubeconformCacheName,
+  offlineSchemas,
+  schemaLocations,
+} from "../../dagger/src/core/validate-argv.js";
+import { parseHelmLint, parseHelmTemplateError, parseKubeconform, schemaMessage } from "../../dagger/src/core/validate-output.js";
+import { runValidation, summarize, type ValidationPort } from "../../dagger/src/core/validation.js";
+import { ROOT } from "../helpers/tools.js";
+
+describe("validate argv", () => {
+  const helm = { chart: "charts/gitops-demo", values: ["environments/prod/values.yaml", "extra.yaml"], kubeVersion: "1.36.0" };
+
+  it("helm lint: strict, the Kubernetes version, every values file in order", () => {
+    expect(helmLintArgv(helm)).toEqual(["helm", "lint", "charts/gitops-demo", "--strict", "--kube-version", "1.36.0", "--values", "environments/prod/values.yaml", "--values", "extra.yaml"]);
+  });
+
+  it("helm template: release, namespace, Kubernetes version, values", () => {
+    expect(helmTemplateArgv({ ...helm, release: "gitops-demo", namespace: "gitops-demo-prod" })).toEqual([
+      "helm", "template", "gitops-demo", "charts/gitops-demo", "--namespace", "gitops-demo-prod", "--kube-version", "1.36.0",
+      "--values", "environments/prod/values.yaml", "--values", "extra.yaml",
+    ]);
+  });
+
+  it("kubeconform: strict, JSON listing every resource, version, locations in order, cache, files", () => {
+    expect(kubeconformArgv({ binary: "/kubeconform", kubernetesVersion: "1.36.0", locations: ["default", "/crds/{{.Group}}/x.json"], cacheDir: "/c", files: ["/rendered/dev.yaml", "/gitops/argocd/root.yaml"] })).toEqual([
+      "/kubeconform", "-strict", "-summary", "-verbose", "-output", "json", "-kubernetes-version", "1.36.0",
+      "-schema-location", "default", "-schema-location", "/crds/{{.Group}}/x.json", "-cache", "/c", "/rendered/dev.yaml", "/gitops/argocd/root.yaml",
+    ]);
+    expect(kubeconformArgv({ kubernetesVersion: "v1.35.0", locations: ["default"], files: ["a.yaml"] })[0]).toBe("kubeconform");
+    expect(() => kubeconformArgv({ kubernetesVersion: "1.36.0", locations: [], files: [] })).toThrow(/no files/);
+  });
+
+  it("the Kubernetes version must be x.y.z", () => {
+    expect(checkKubernetesVersion("v1.36.0")).toBe("1.36.0");
+    for (const bad of ["1.36", "latest", "1.36.0-rc.1", ""]) {
+      expect(() => helmLintArgv({ ...helm, kubeVersion: bad })).toThrow(InputError);
+    }
+    fc.assert(fc.property(fc.nat(9), fc.nat(99), fc.nat(99), (a, b, c) => checkKubernetesVersion(`${a}.${b}.${c}`) === `${a}.${b}.${c}`));
+  });
+
+  it("schema locations: online default then the pinned CRD catalog; offline never lists online ones", () => {
+    expect(CRDS_CATALOG_LOCATION).toBe(`https://raw.githubusercontent.com/datreeio/CRDs-catalog/${CRDS_CATALOG_COMMIT}/{{.Group}}/{{.ResourceKind}}_{{.ResourceAPIVersion}}.json`);
+    expect(schemaLocations()).toEqual(["default", CRDS_CATALOG_LOCATION]);
+    expect(schemaLocations({ crdDir: "/crd-schemas/" })).toEqual(["default", "/crd-schemas/{{.Group}}/{{.ResourceKind}}_{{.ResourceAPIVersion}}.json"]);
+    const offline = offlineSchemas(["v1.36.0-standalone-strict", "v1.36.0-standalone"], "/schemas", "1.36.0");
+    expect(schemaLocations({ offline, crdDir: "/crd" })).toEqual(["/schemas/{{.NormalizedKubernetesVersion}}-standalone{{.StrictSuffix}}/{{.ResourceKind}}{{.KindSuffix}}.json", crdSchemaLocation("/crd")]);
+    expect(schemaLocations({ offline }).some((l) => l === "default")).toBe(false);
+  });
+
+  it("offline layouts: standalone is self-contained; kubernetes-validate needs the cache seeded with its definitions", () => {
+    expect(offlineSchemas(["v1.36.0-standalone-strict/"], "/s", "1.36.0").cacheSeed).toBeUndefined();
+    const kv = offlineSchemas(["v1.36.0-local", "v1.36.0-local-strict", "__init__.py"], "/s/", "1.36.0");
+    expect(kv.location).toBe("/s/{{.NormalizedKubernetesVersion}}-local{{.StrictSuffix}}/{{.ResourceKind}}{{.KindSuffix}}.json");
+    expect(kv.cacheSeed).toEqual({ from: "v1.36.0-local-strict/_definitions.json", name: "a9027535b596dbfbbdb2af8f583a6f1dae274670326c658b6ac2894b0e937bda" });
+    expect(kubeconformCacheName("https://kubernetes.io/api/_definitions.json")).toBe(createHash("sha256").update("https://kubernetes.io/api/_definitions.json").digest("hex"));
+    const e = (() => {
+      try {
+        offlineSchemas(["v1.35.0-local-strict", "v1.37.0-local-strict"], "/s", "1.36.0", "schemas");
+      } catch (err) {
+        return err as InputError;
+      }
+      throw new Error("expected an error");
+    })();
+    expect(e).toBeInstanceOf(InputError);
+    expect(e.input).toBe("schemas");
+    expect(e.problem).toMatch(/no v1.36.0-standalone-strict\/ or v1.36.0-local-strict\/.*found v1.35.0-local-strict, v1.37.0-local-strict/);
+  });
+});
+
+describe("tool output", () => {
+  it("helm lint: errors and warnings fail (strict), continuation lines join, info stays info", () => {
+    const stdout = `==> Linting charts/gitops-demo
+[INFO] Chart.yaml: icon is recommended
+[WARNING] templates/deployment.yaml: object name does not conform
+[ERROR] values.yaml: - at '/replicaCount': got string, want integer
+
+[ERROR] templates/: values don't meet the specifications of the schema(s) in the following chart(s):
+gitops-demo:
+- at '/replicaCount': got string, want integer
+
+Error: 1 chart(s) linted, 1 chart(s) failed
+`;
+    const f = parseHelmLint({ exitCode: 1, stdout, stderr: "" }, "prod");
+    expect(f.map((x) => [x.rule, x.severity, x.file])).toEqual([
+      ["HELM-LINT-INFO", "info", "Chart.yaml"],
+      ["HELM-LINT-WARNING", "error", "templates/deployment.yaml"],
+      ["HELM-LINT-ERROR", "error", "values.yaml"],
+      ["HELM-LINT-ERROR", "error", "templates"],
+    ]);
+    expect(f[3]!.message).toBe("prod: values don't meet the specifications of the schema(s) in the following chart(s): gitops-demo: - at '/replicaCount': got string, want integer");
+    expect(parseHelmLint({ exitCode: 0, stdout: "==> Linting x\n\n1 chart(s) linted, 0 chart(s) failed\n", stderr: "" }, "dev")).toEqual([]);
+    expect(parseHelmLint({ exitCode: 1, stdout: "", stderr: "Error: chart not found\n" }, "dev")).toEqual([
+      { source: "helm", rule: "HELM-LINT-ERROR", severity: "error", message: "dev: helm lint failed: chart not found" },
+    ]);
+  });
+
+  it("helm template: the template file and position of the error", () => {
+    const f = parseHelmTemplateError({ exitCode: 1, stdout: "", stderr: "Error: template: gitops-demo/templates/service.yaml:14:28: executing \"gitops-demo/templates/service.yaml\" at <.Values.service.ports.http>: nil pointer evaluating interface {}.http\n\nUse --debug flag to render out invalid YAML\n" }, "dev");
+    expect(f).toMatchObject({ rule: "HELM-TEMPLATE", severity: "error", file: "templates/service.yaml", line: 14, column: 28 });
+    const g = parseHelmTemplateError({ exitCode: 1, stdout: "", stderr: "Error: execution error at (gitops-demo/templates/service.yaml:8:34): boom\n" }, "dev");
+    expect(g).toMatchObject({ file: "templates/service.yaml", line: 8, column: 34, message: "dev: execution error at (gitops-demo/templates/service.yaml:8:34): boom" });
+  });
+
+  it("kubeconform JSON: counts per file; invalid, error and skipped resources become findings", () => {
+    const stdout = JSON.stringify({
+      resources: [
+        { filename: "/r/dev.yaml", kind: "Service", name: "s", version: "v1", status: "statusValid", msg: "" },
+        { filename: "/r/dev.yaml", kind: "Deployment", name: "d", version: "apps/v1", status: "statusInvalid", msg: "problem validating schema. Check JSON formatting: jsonschema validation failed with 'file:///x.json#' - at '/spec/replicas': got string, want null or integer" },
+        { filename: "/g/app.yaml", kind: "Foo", name: "f", version: "v1", status: "statusError", msg: "could not find schema for Foo" },
+        { filename: "/g/app.yaml", kind: "Bar", name: "b", version: "v1", status: "statusSkipped", msg: "" },
+      ],
+      summary: { valid: 1, invalid: 1, errors: 1, skipped: 1 },
+    });
+    const r = parseKubeconform({ exitCode: 1, stdout, stderr: "" }, (f) => (f === "/r/dev.yaml" ? "env:dev" : f));
+    expect(r.counts.get("env:dev")).toEqual({ valid: 1, invalid: 1, errors: 0, skipped: 0 });
+    expect(r.counts.get("/g/app.yaml")).toEqual({ valid: 0, invalid: 0, errors: 1, skipped: 1 });
+    expect(r.findings.map((f) => [f.rule, f.severity, f.object, f.file, f.message])).toEqual([
+      ["SCHEMA-INVALID", "error", "Deployment/d", "env:dev", "at '/spec/replicas': got string, want null or integer"],
+      ["SCHEMA-ERROR", "error", "Foo/f", "/g/app.yaml", "could not find schema for Foo"],
+      ["SCHEMA-SKIPPED", "warning", "Bar/b", "/g/app.yaml", "skipped: not validated"],
+    ]);
+    expect(r.summary).toEqual({ valid: 1, invalid: 1, errors: 1, skipped: 1 });
+    expect(parseKubeconform({ exitCode: 1, stdout: "", stderr: "flag provided but not defined: -x" }).findings[0]!.message).toMatch(/no JSON report.*flag provided/);
+    expect(schemaMessage("plain message")).toBe("plain message");
+  });
+});
+
+/** A port over this repo's gitops/ on disk whose tools answer from canned results. */
+function fakePort(files: Record<string, string>, tools: { render?: (env: string) => string; kubeconform?: string } = {}): ValidationPort & { calls: string[][] } {
+  const calls: string[][] = [];
+  const ok = (stdout = "") => ({ exitCode: 0, stdout, stderr: "" });
+  return {
+    calls,
+    files: async () => Object.keys(files),
+    read: async (p) => {
+      if (!(p in files)) throw new Error(`read of a missing file ${p}`);
+      return files[p]!;
+    },
+    helm: async (argv) => (calls.push(argv), ok("==> Linting\n\n1 chart(s) linted, 0 chart(s) failed\n")),
+    render: async (env, argv) => (calls.push(argv), ok(tools.render?.(env) ?? "")),
+    kubeconform: async (argv) => (calls.push(argv), ok(tools.kubeconform ?? JSON.stringify({ resources: [], summary: {} }))),
+    renderedPath: (env) => `/rendered/${env}.yaml`,
+    treePath: (rel) => `/gitops/${rel}`,
+  };
+}
+
+function repoGitops(): Record<string, string> {
+  const dir = join(ROOT, "gitops");
+  const walk = (d: string): string[] => readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(d, e.name)) : [join(d, e.name)]));
+  return Object.fromEntries(walk(dir).map((f) => [relative(dir, f).split(sep).join("/"), readFileSync(f, "utf8")]));
+}
+
+const OPTS = { kubernetesVersion: "1.36.0", kubeconform: { binary: "/kubeconform", locations: ["default"] } };
+
+describe("validation flow (fake tools)", () => {
+  it("lints and renders every environment, then one kubeconform run over the renderings and the Argo CD files", async () => {
+    const port = fakePort(repoGitops());
+    const r = await runValidation(port, OPTS);
+    expect(r.environments.map((e) => e.name)).toEqual(["dev", "staging", "prod"]);
+    const helm = port.calls.filter((c) => c[0] === "helm");
+    expect(helm).toHaveLength(6);
+    expect(helm).toContainEqual(helmLintArgv({ chart: "charts/gitops-demo", values: ["environments/prod/values.yaml"], kubeVersion: "1.36.0" }));
+    const kc = port.calls.filter((c) => c[0] === "/kubeconform");
+    expect(kc).toHaveLength(1);
+    expect(kc[0]!.slice(-8)).toEqual([
+      "/rendered/dev.yaml", "/rendered/staging.yaml", "/rendered/prod.yaml",
+      "/gitops/argocd/apps/dev.yaml", "/gitops/argocd/apps/prod.yaml", "/gitops/argocd/apps/project.yaml", "/gitops/argocd/apps/staging.yaml", "/gitops/argocd/root.yaml",
+    ]);
+    expect(r.passed).toBe(true);
+    expect(summarize(r)).toMatch(/^validate passed/);
+  });
+
+  it("policy findings carry the environment; the production rules apply to prod only", async () => {
+    const deployment = `# Source: gitops-demo/templates/deployment.yaml
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: d}
+spec:
+  replicas: 1
+  template:
+    metadata: {labels: {app: d}}
+    spec:
+      containers: [{name: app, image: "app:latest"}]
+`;
+    const r = await runValidation(fakePort(repoGitops(), { render: () => deployment }), OPTS);
+    expect(r.passed).toBe(false);
+    const prodOnly = r.findings.filter((f) => f.rule.startsWith("POL-PROD")).map((f) => f.environment);
+    expect(new Set(prodOnly)).toEqual(new Set(["prod"]));
+    const tag = r.findings.filter((f) => f.rule === "POL-IMAGE-TAG");
+    expect(tag.map((f) => f.environment)).toEqual(["dev", "staging", "prod"]);
+    expect(tag[2]).toMatchObject({ object: "Deployment/gitops-demo-prod/d", template: "templates/deployment.yaml" });
+    expect(r.environments.find((e) => e.name === "prod")!.errors).toBeGreaterThan(r.environments.find((e) => e.name === "dev")!.errors);
+    expect(summarize(r)).toMatch(/^validate FAILED[\s\S]*\[prod\] Deployment\/gitops-demo-prod\/d spec.replicas POL-PROD-REPLICAS/);
+  });
+
+  it("a failed render is a finding, and that environment is not given to kubeconform", async () => {
+    const port = fakePort(repoGitops());
+    port.render = async (env, argv) => (port.calls.push(argv), env === "staging" ? { exitCode: 1, stdout: "", stderr: "Error: template: gitops-demo/templates/x.yaml:3:4: boom\n" } : { exitCode: 0, stdout: "", stderr: "" });
+    const r = await runValidation(port, OPTS);
+    expect(r.findings).toContainEqual(expect.objectContaining({ rule: "HELM-TEMPLATE", environment: "staging", file: "templates/x.yaml", line: 3 }));
+    expect(port.calls.find((c) => c[0] === "/kubeconform")!.includes("/rendered/staging.yaml")).toBe(false);
+    expect(r.environments.find((e) => e.name === "staging")!.rendered).toBe(false);
+  });
+
+  it("bad input is an InputError naming the file, before any tool runs", async () => {
+    const cases: [string, (f: Record<string, string>) => void, RegExp, string[]?][] = [
+      ["no chart", (f) => { for (const k of Object.keys(f)) if (k.startsWith("charts/")) delete f[k]; }, /^charts\/gitops-demo\/Chart.yaml: no Helm chart/],
+      ["values not YAML", (f) => { f["environments/staging/values.yaml"] = "image:\n  tag: [1.2\n"; }, /^environments\/staging\/values.yaml(:\d+)?: is not valid YAML/],
+      ["values missing", (f) => { delete f["environments/prod/values.yaml"]; }, /^environments\/prod\/values.yaml: values file of environment prod does not exist/],
+      ["Argo CD file not YAML", (f) => { f["argocd/apps/dev.yaml"] = "kind: [\n"; }, /^argocd\/apps\/dev.yaml(:\d+)?: is not valid YAML/],
+      ["layout file wrong", (f) => { f["gitops-pipeline.yaml"] = "chart: 3\nenvironments: {}\n"; }, /^gitops-pipeline.yaml: chart/],
+      ["unknown environment", () => {}, /^environments: unknown environment 'qa'/, ["qa"]],
+    ];
+    for (const [name, edit, message, environments] of cases) {
+      const files = repoGitops();
+      edit(files);
+      const port = fakePort(files);
+      await expect(runValidation(port, { ...OPTS, ...(environments ? { environments } : {}) }), name).rejects.toThrow(message);
+      await expect(runValidation(port, { ...OPTS, ...(environments ? { environments } : {}) })).rejects.toBeInstanceOf(InputError);
+      expect(port.calls, name).toEqual([]);
+    }
+  });
+
+  it("a tree without gitops-pipeline.yaml uses the defaults", async () => {
+    const files = repoGitops();
+    delete files["gitops-pipeline.yaml"];
+    const r = await runValidation(fakePort(files), OPTS);
+    expect(r.environments.map((e) => [e.name, e.namespace, e.production])).toEqual([["dev", "gitops-demo-dev", false], ["staging", "gitops-demo-staging", false], ["prod", "gitops-demo-prod", true]]);
+  });
+});
