@@ -3,7 +3,8 @@
  * introspector (shipped in @dagger.io/dagger, pinned) scans dagger/src and returns every object,
  * function, argument, default value and docstring that `dagger functions` would show.
  */
-import { readdirSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -63,9 +64,28 @@ export function moduleApi(): Promise<ModuleDef> {
     const sdkSrc = dirname(sdkEntry);
     const introspector = pathToFileURL(join(sdkSrc, "module", "introspector", "index.js")).href;
     const { scan } = (await import(introspector)) as { scan: (files: string[], name: string, load: boolean) => Promise<unknown> };
-    const files = [...tsFiles(join(root, "dagger", "src")), join(sdkSrc, "api", "client.gen.d.ts")];
+    // The introspector looks SDK classes (Container, Directory...) up in a non-declaration file
+    // named client.gen.ts, as generated into dagger/sdk/ by the engine; the npm package ships
+    // only client.gen.d.ts, so give it a .ts copy (its declarations are valid TypeScript).
+    const clientGen = join(mkdtempSync(join(tmpdir(), "dagger-sdk-")), "client.gen.ts");
+    writeFileSync(clientGen, readFileSync(join(sdkSrc, "api", "client.gen.d.ts"), "utf8"));
+    const files = [...tsFiles(join(root, "dagger", "src")), clientGen];
+    const mod = (await scan(files, "gitops-pipeline", false)) as {
+      objects: Record<string, { methods: Record<string, { cache?: string; isCheck?: boolean }> }>;
+    };
     // Round-trip through JSON: the introspector returns classes whose toJSON is the typedef.
-    return JSON.parse(JSON.stringify(await scan(files, "gitops-pipeline", false))) as ModuleDef;
+    const def = JSON.parse(JSON.stringify(mod)) as ModuleDef;
+    // toJSON drops the cache policy and the @check flag, which the engine registration reads
+    // from the same objects (entrypoint/register.js): copy them over.
+    for (const [objName, obj] of Object.entries(mod.objects)) {
+      for (const [fnName, fn] of Object.entries(obj.methods)) {
+        const out = def.objects[objName]?.methods[fnName];
+        if (!out) continue;
+        if (fn.cache !== undefined) out.cache = fn.cache;
+        out.isCheck = fn.isCheck === true;
+      }
+    }
+    return def;
   })();
   return cached;
 }

@@ -2,6 +2,7 @@
  * The argv of the Python tools the lint and test stages run. The stages run exactly these
  * lists in their containers, and the contract tests run the same lists against the real tools.
  */
+import { InputError } from "./errors.js";
 import { countBySeverity, formatFinding, type Finding, type Severity } from "./findings.js";
 
 /** The linters the lint stage can run. */
@@ -9,6 +10,12 @@ export type LinterName = "ruff" | "flake8" | "pylint";
 
 /** Where the lint and test stages write their machine-readable reports inside the container. */
 export const REPORT_DIR = "/reports";
+
+/** Where the lint and test stages put the app's source inside the container (their workdir). */
+export const SOURCE_DIR = "/src";
+
+/** pip's cache inside the lint and test containers (a cache volume). */
+export const PIP_CACHE_DIR = "/root/.cache/pip";
 
 /** argv of one linter over `paths`, writing a machine-readable report to stdout. */
 export function lintArgv(linter: LinterName, paths: readonly string[] = ["."]): string[] {
@@ -38,7 +45,7 @@ export interface TestArgvOptions {
 export function testArgv(opts: TestArgvOptions): string[] {
   const dir = opts.reportDir ?? REPORT_DIR;
   if (!Number.isFinite(opts.minCoverage) || opts.minCoverage < 0 || opts.minCoverage > 100) {
-    throw new Error(`minCoverage must be a number from 0 to 100, got ${opts.minCoverage}`);
+    throw new InputError("minCoverage", `${opts.minCoverage} is not a percentage`, "pass a number from 0 to 100, e.g. 90");
   }
   return [
     "python",

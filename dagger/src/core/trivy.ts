@@ -105,8 +105,16 @@ export function vulnerabilityFinding(v: Vulnerability): Finding {
   return { source: "trivy", rule: v.id, severity: "error", message: `${v.severity} ${v.pkg} ${v.installed} (${fix})${v.title ? `: ${v.title}` : ""}`, file: v.target };
 }
 
+/** Verdict of a scan. */
+export interface ScanResult {
+  ok: boolean;
+  /** Vulnerabilities at the failing severities. */
+  vulnerabilities: Vulnerability[];
+  summary: string;
+}
+
 /** Verdict of a scan: the vulnerabilities at the failing severities, counted, and a summary. */
-export function scanResult(exitCode: number, report: string, failOn: readonly TrivySeverity[]): { ok: boolean; vulnerabilities: Vulnerability[]; summary: string } {
+export function scanResult(exitCode: number, report: string, failOn: readonly TrivySeverity[]): ScanResult {
   let vulns: Vulnerability[];
   try {
     vulns = parseTrivyJson(report).filter((v) => (failOn as readonly string[]).includes(v.severity));
