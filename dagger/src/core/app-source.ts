@@ -15,7 +15,9 @@ export const PIN_FILE = /^requirements(?:[-_.][A-Za-z0-9_.-]+)?\.txt$/;
  */
 export function pinFiles(entries: readonly string[]): string[] {
   const files = entries.filter((e) => !e.endsWith("/") && PIN_FILE.test(e));
-  return files.sort((a, b) => (a === "requirements.txt" ? -1 : b === "requirements.txt" ? 1 : a.localeCompare(b)));
+  // Code-point order, not locale order: the install argv must be the same on every machine.
+  const rank = (f: string) => (f === "requirements.txt" ? "" : f);
+  return files.sort((a, b) => (rank(a) < rank(b) ? -1 : rank(a) > rank(b) ? 1 : 0));
 }
 
 /** Fail unless `dockerfile` is among the entries of its folder. */

@@ -111,10 +111,11 @@ export interface ParsedVersion {
 export function parseVersion(raw: string, arg = DEFAULT_NAMES.version): ParsedVersion {
   const s = raw.trim().replace(/^v/, "");
   const v = semver.parse(s);
-  if (!v || v.version !== s) {
+  const canonical = v ? `${v.version}${v.build.length ? `+${v.build.join(".")}` : ""}` : "";
+  if (!v || canonical !== s) {
     throw new InputError(arg, `"${raw}" is not a semantic version`, "use MAJOR.MINOR.PATCH with an optional -prerelease, e.g. 1.4.0 or 2.0.0-rc.1");
   }
-  return { version: v.version, major: v.major, minor: v.minor, patch: v.patch, prerelease: v.prerelease.length > 0 };
+  return { version: canonical, major: v.major, minor: v.minor, patch: v.patch, prerelease: v.prerelease.length > 0 };
 }
 
 /** The default templates for the given inputs: immutable always, the rest when their input is set. */
