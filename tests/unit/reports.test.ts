@@ -130,6 +130,9 @@ describe("test reports", () => {
     expect(r.ok).toBe(false);
     expect(r.summary).toMatch(/no tests were collected; no coverage report was written/);
     expect(r.summary).toContain("no tests ran");
+    // With a gate, pytest exits 1 when it collects nothing: the JUnit count still tells.
+    const gated = testResult({ exitCode: 1, minCoverage: 90, junitXml: JUNIT_OK.replace('tests="12"', 'tests="0"') });
+    expect(gated.summary).toMatch(/no tests were collected/);
   });
 
   it("property: the verdict agrees with the gate for any coverage figures", () => {

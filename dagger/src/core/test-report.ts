@@ -146,7 +146,9 @@ export function testResult(o: TestRunOutputs): TestResult {
   const problems: string[] = [];
   if (junit && (junit.failures > 0 || junit.errors > 0)) problems.push(`${junit.failures} failed, ${junit.errors} errored`);
   if (coverage && coverage.percent + 1e-9 < o.minCoverage) problems.push(`coverage ${formatPercent(coverage.percent)} is below the ${gate}`);
-  if (o.exitCode !== 0 && o.exitCode !== 1 && PYTEST_EXIT[o.exitCode]) problems.push(PYTEST_EXIT[o.exitCode]!);
+  // With a coverage gate pytest exits 1, not 5, when it collects nothing: read the count too.
+  if (o.exitCode === 5 || junit?.tests === 0) problems.push(PYTEST_EXIT[5]!);
+  else if (o.exitCode !== 0 && o.exitCode !== 1 && PYTEST_EXIT[o.exitCode]) problems.push(PYTEST_EXIT[o.exitCode]!);
   if (!coverage) problems.push("no coverage report was written");
   if (o.exitCode !== 0 && problems.length === 0) problems.push(`pytest exited ${o.exitCode}`);
   const ok = o.exitCode === 0 && problems.length === 0;
