@@ -278,6 +278,7 @@ export class GitopsPipeline {
    * @param source The app directory with its Dockerfile.
    * @param version App semver: adds the v{version}-{shortSha}-{run} tag.
    * @param environment Environment name: adds the {env}-latest tag.
+   * @param branch Git branch, for tag templates using {branch} (sanitised into a valid tag).
    * @param release Also tag {version}, {major}.{minor} and {major} (never for pre-releases).
    * @param tagTemplates Tag templates replacing the defaults; placeholders {sha} {shortSha} {run} {version} {major} {minor} {patch} {branch} {env}.
    * @param username Registry user name.
@@ -294,6 +295,7 @@ export class GitopsPipeline {
     source: Directory,
     version: string = "",
     environment: string = "",
+    branch: string = "",
     release: boolean = false,
     tagTemplates: string[] = [],
     username: string = "",
@@ -301,7 +303,7 @@ export class GitopsPipeline {
     platforms: string[] = ["linux/amd64", "linux/arm64"],
     dockerfile: string = "Dockerfile",
   ): Promise<PublishedImage> {
-    return publish(this.pythonImage, source, { image, sha, run, version, environment, release, tagTemplates, username, ...(password ? { password } : {}), platforms, dockerfile });
+    return publish(this.pythonImage, source, { image, sha, run, version, environment, branch, release, tagTemplates, username, ...(password ? { password } : {}), platforms, dockerfile });
   }
 
   /**

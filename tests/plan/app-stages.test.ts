@@ -9,7 +9,7 @@ import { trivySbomArgv, trivyScanArgv } from "../../dagger/src/core/trivy.js";
 import { Linter, LINT_REPORT, lintContainer, runLint, type PinSet } from "../../dagger/src/stages/lint.js";
 import { runTests, testContainer } from "../../dagger/src/stages/test.js";
 import { build, buildVariants, imageTarball } from "../../dagger/src/stages/build.js";
-import { publish, publishPlan } from "../../dagger/src/stages/publish.js";
+import { publish, publishPlan, type PublishOptions } from "../../dagger/src/stages/publish.js";
 import { scan, scanContainer } from "../../dagger/src/stages/scan.js";
 import { allChains, execs, plan, stepsOf, type Step } from "../helpers/plan.js";
 import { filesOf, treeOf } from "../helpers/dir-tree.js";
@@ -216,7 +216,7 @@ describe("build plan", () => {
 });
 
 describe("publish plan", () => {
-  const base = {
+  const base: PublishOptions = {
     image: "ghcr.io/acme/gitops-demo",
     sha: SHA,
     run: "29",
@@ -241,6 +241,11 @@ describe("publish plan", () => {
     expect(p.variants.map((v) => plan(v).at(-1)!.args.platform)).toEqual(["linux/amd64", "linux/arm64"]);
   });
 
+  it("custom templates use the branch, sanitised", () => {
+    const p = publishPlan(P.pythonImage, app(), { ...base, branch: "feature/Login Page", tagTemplates: ["{branch}-{shortSha}"] });
+    expect(p.refs).toEqual(["ghcr.io/acme/gitops-demo:feature-login-page-8855235"]);
+  });
+
   it("pushes each tag with every platform variant and returns digest-pinned references", async () => {
     const { pushed, variants } = stubPublish();
     const img = await publish(P.pythonImage, listing(app(), APP_FILES), base);
@@ -261,6 +266,7 @@ describe("publish plan", () => {
       [{ version: "1.4" }, "version"],
       [{ platforms: ["linux/amd65"] }, "platforms"],
       [{ username: "" }, "username"],
+      [{ tagTemplates: ["{branch}-{run}"] }, "tagTemplates"], // no branch given
       [{}, "source", listing(treeOf(noDockerfile), noDockerfile)],
     ];
     for (const [patch, input, dir] of cases) {

@@ -21,6 +21,8 @@ export interface PublishOptions extends Omit<BuildOptions, "version" | "revision
   version?: string;
   /** Environment; adds `{env}-latest`. */
   environment?: string;
+  /** Git branch, for templates using `{branch}` (sanitised). */
+  branch?: string;
   /** Also tag `{version}`, `{major}.{minor}`, `{major}` (not for pre-releases). */
   release?: boolean;
   /** Tag templates replacing the defaults. */
@@ -46,7 +48,7 @@ export interface PublishPlan {
 export function publishPlan(pythonImage: string, source: Directory, o: PublishOptions): PublishPlan {
   const repo = parseRepository(o.image, "image");
   const tags = renderTags(
-    { sha: o.sha, run: o.run, ...(o.version ? { version: o.version } : {}), ...(o.environment ? { env: o.environment } : {}), release: o.release ?? false },
+    { sha: o.sha, run: o.run, ...(o.version ? { version: o.version } : {}), ...(o.environment ? { env: o.environment } : {}), ...(o.branch ? { branch: o.branch } : {}), release: o.release ?? false },
     o.tagTemplates && o.tagTemplates.length ? o.tagTemplates : undefined,
   );
   if (o.password && !o.username) throw new InputError("username", "is empty but a password was given", "pass --username with --password");
