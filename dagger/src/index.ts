@@ -2,11 +2,16 @@
  * gitops-pipeline: a complete CI/CD + GitOps pipeline for a containerised Python (Flask) app
  * deployed to Kubernetes with Helm and Argo CD. Every stage runs in a container.
  */
-import { argument, check, object, func, Container, Directory, File, Service } from "@dagger.io/dagger";
+import { argument, check, object, func, Container, Directory, File, Secret, Service } from "@dagger.io/dagger";
 import { VERSIONS } from "./core/versions.js";
 import { e2eSettings } from "./core/e2e-settings.js";
 import { E2eRun, debugKubeconfig, dindService, newRunId, runE2e } from "./stages/e2e.js";
 import { validateStage, type ValidateRun } from "./stages/validate.js";
+import { Linter, LintRun, runLint } from "./stages/lint.js";
+import { TestRun, runTests } from "./stages/test.js";
+import { build, buildTarball } from "./stages/build.js";
+import { PublishedImage, publish } from "./stages/publish.js";
+import { ScanRun, scan } from "./stages/scan.js";
 
 /**
  * The pipeline: lint, test, build, publish, e2e, validate and the GitOps bump of a Python app
@@ -160,6 +165,171 @@ export class GitopsPipeline {
   }
 
   // ---- app stages: lint, test, build, publish, scan (issue 3) ---------------------------------
+
+  /**
+   * Lint the app with one linter. Returns the run: report, issues, summary; call `assert` to fail on issues.
+   *
+   * @param source The app directory (its pyproject.toml / .flake8 configure the linter).
+   * @param linter The linter to run.
+   */
+  @func()
+  async lint(
+    @argument({ defaultPath: "/app", ignore: ["**/__pycache__", "**/*.pyc", "**/.pytest_cache", "**/.venv", "**/.ruff_cache"] })
+    source: Directory,
+    linter: Linter = Linter.Ruff,
+  ): Promise<LintRun> {
+    return runLint(this, source, linter);
+  }
+
+  /**
+   * Check: lint the app with ruff and fail on any issue.
+   *
+   * @param source The app directory.
+   */
+  @func()
+  @check()
+  async lintCheck(
+    @argument({ defaultPath: "/app", ignore: ["**/__pycache__", "**/*.pyc", "**/.pytest_cache", "**/.venv", "**/.ruff_cache"] })
+    source: Directory,
+  ): Promise<void> {
+    await (await runLint(this, source, Linter.Ruff)).assert();
+  }
+
+  /**
+   * Run the app's tests with pytest and a coverage gate. Returns the run: JUnit and coverage XML, summary; call `assert` to fail.
+   *
+   * @param source The app directory: its requirements*.txt pins, code and tests.
+   * @param minCoverage Minimum total coverage in percent (lines and branches, as coverage.py counts them).
+   */
+  @func()
+  async test(
+    @argument({ defaultPath: "/app", ignore: ["**/__pycache__", "**/*.pyc", "**/.pytest_cache", "**/.venv", ".coverage", "coverage.xml", "junit.xml"] })
+    source: Directory,
+    minCoverage: number = 90,
+  ): Promise<TestRun> {
+    return runTests(this, source, minCoverage);
+  }
+
+  /**
+   * Check: run the app's tests and fail below 90 % coverage or on any failed test.
+   *
+   * @param source The app directory.
+   */
+  @func()
+  @check()
+  async testCheck(
+    @argument({ defaultPath: "/app", ignore: ["**/__pycache__", "**/*.pyc", "**/.pytest_cache", "**/.venv", ".coverage", "coverage.xml", "junit.xml"] })
+    source: Directory,
+  ): Promise<void> {
+    await (await runTests(this, source, 90)).assert();
+  }
+
+  /**
+   * Build the app image, one per platform, from its Dockerfile (OCI labels from the VERSION/REVISION build args).
+   *
+   * @param source The app directory with its Dockerfile.
+   * @param platforms Platforms to build, os/arch[/variant].
+   * @param version App semver (VERSION build arg, image label and APP_VERSION).
+   * @param revision Git commit (REVISION build arg, image label and APP_COMMIT).
+   * @param dockerfile Dockerfile path inside the source directory.
+   * @param sourceUrl Source repository URL for the org.opencontainers.image.source label (the Dockerfile's default when empty).
+   */
+  @func()
+  async build(
+    @argument({ defaultPath: "/app", ignore: ["**/__pycache__", "**/*.pyc", "**/.pytest_cache", "**/.venv"] })
+    source: Directory,
+    platforms: string[] = ["linux/amd64", "linux/arm64"],
+    version: string = "0.0.0-dev",
+    revision: string = "unknown",
+    dockerfile: string = "Dockerfile",
+    sourceUrl: string = "",
+  ): Promise<Container[]> {
+    return build(this.pythonImage, source, { platforms, version, revision, dockerfile, sourceUrl });
+  }
+
+  /**
+   * Build the app image for one platform as a gzip OCI tarball named for `docker load` / `kind load image-archive`.
+   *
+   * @param source The app directory with its Dockerfile.
+   * @param imageName Name:tag the image loads under.
+   * @param platform The one platform to build.
+   * @param version App semver (VERSION build arg).
+   * @param revision Git commit (REVISION build arg).
+   * @param dockerfile Dockerfile path inside the source directory.
+   */
+  @func()
+  async imageTarball(
+    @argument({ defaultPath: "/app", ignore: ["**/__pycache__", "**/*.pyc", "**/.pytest_cache", "**/.venv"] })
+    source: Directory,
+    imageName: string = "gitops-demo:e2e",
+    platform: string = "linux/amd64",
+    version: string = "0.0.0-dev",
+    revision: string = "unknown",
+    dockerfile: string = "Dockerfile",
+  ): Promise<File> {
+    return buildTarball(this.pythonImage, source, { imageName, platforms: platform, version, revision, dockerfile });
+  }
+
+  /**
+   * Build and push the app as one multi-arch image under the pipeline's tags; returns the digest-pinned image.
+   *
+   * @param image Repository address without tag, e.g. ghcr.io/acme/gitops-demo.
+   * @param sha Git commit being published (tags use its first 7 characters).
+   * @param run CI run number (e.g. $GITHUB_RUN_NUMBER), for the immutable {shortSha}-{run} tag.
+   * @param source The app directory with its Dockerfile.
+   * @param version App semver: adds the v{version}-{shortSha}-{run} tag.
+   * @param environment Environment name: adds the {env}-latest tag.
+   * @param branch Git branch, for tag templates using {branch} (sanitised into a valid tag).
+   * @param release Also tag {version}, {major}.{minor} and {major} (never for pre-releases).
+   * @param tagTemplates Tag templates replacing the defaults; placeholders {sha} {shortSha} {run} {version} {major} {minor} {patch} {branch} {env}.
+   * @param username Registry user name.
+   * @param password Registry password or token.
+   * @param platforms Platforms to build and push, os/arch[/variant].
+   * @param dockerfile Dockerfile path inside the source directory.
+   */
+  @func({ cache: "never" })
+  async publish(
+    image: string,
+    sha: string,
+    run: string,
+    @argument({ defaultPath: "/app", ignore: ["**/__pycache__", "**/*.pyc", "**/.pytest_cache", "**/.venv"] })
+    source: Directory,
+    version: string = "",
+    environment: string = "",
+    branch: string = "",
+    release: boolean = false,
+    tagTemplates: string[] = [],
+    username: string = "",
+    password?: Secret,
+    platforms: string[] = ["linux/amd64", "linux/arm64"],
+    dockerfile: string = "Dockerfile",
+  ): Promise<PublishedImage> {
+    return publish(this.pythonImage, source, { image, sha, run, version, environment, branch, release, tagTemplates, username, ...(password ? { password } : {}), platforms, dockerfile });
+  }
+
+  /**
+   * Scan the app image with Trivy. Returns the run: JSON report, CycloneDX SBOM, summary; call `assert` to fail on the chosen severities.
+   *
+   * @param source The app directory with its Dockerfile.
+   * @param severity Severities that fail the scan, comma-separated (UNKNOWN, LOW, MEDIUM, HIGH, CRITICAL).
+   * @param dbRepository OCI repository of Trivy's vulnerability database (a mirror); Trivy's default when empty.
+   * @param skipDbUpdate Use the database already in the cache volume; never download (offline runs).
+   * @param platform The one platform to build and scan.
+   * @param dockerfile Dockerfile path inside the source directory.
+   */
+  @func({ cache: "24h" })
+  async scan(
+    @argument({ defaultPath: "/app", ignore: ["**/__pycache__", "**/*.pyc", "**/.pytest_cache", "**/.venv"] })
+    source: Directory,
+    severity: string = "CRITICAL,HIGH",
+    dbRepository: string = "",
+    skipDbUpdate: boolean = false,
+    platform: string = "linux/amd64",
+    dockerfile: string = "Dockerfile",
+  ): Promise<ScanRun> {
+    const day = new Date().toISOString().slice(0, 10);
+    return scan(this.pythonImage, this.trivyImage, source, { severity, dbRepository, skipDbUpdate, day, platforms: platform, version: "0.0.0-dev", revision: "unknown", dockerfile });
+  }
 
   // ---- gitops: validate (issue 4) --------------------------------------------------------------
 

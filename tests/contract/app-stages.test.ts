@@ -1,0 +1,91 @@
+import { describe, expect, it } from "vitest";
+import { existsSync, mkdtempSync, readFileSync, readdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pinFiles, pipInstallArgv } from "../../dagger/src/core/app-source.js";
+import { lintArgv, lintResult, testArgv, type LinterName } from "../../dagger/src/core/python-tools.js";
+import { testResult } from "../../dagger/src/core/test-report.js";
+import { VERSIONS } from "../../dagger/src/core/versions.js";
+import { ROOT, runArgv } from "../helpers/tools.js";
+
+const APP = join(ROOT, "app");
+const FIXTURES = join(ROOT, "tests", "fixtures");
+const LINTERS: LinterName[] = ["ruff", "flake8", "pylint"];
+
+/** Run the lint stage's argv in `dir` and judge it exactly as LintRun does. */
+function lint(linter: LinterName, dir: string) {
+  const r = runArgv(lintArgv(linter), dir, { PYTHONDONTWRITEBYTECODE: "1" });
+  expect(r.error).toBeUndefined();
+  return { ...lintResult(linter, r.status ?? -1, r.stdout, dir, r.stderr), raw: r };
+}
+
+/** Run the test stage's argv in `dir` and judge its reports exactly as TestRun does. */
+function pytest(dir: string, minCoverage: number) {
+  const reports = mkdtempSync(join(tmpdir(), "reports-"));
+  const r = runArgv(testArgv({ minCoverage, reportDir: reports }), dir, { COVERAGE_FILE: join(reports, ".coverage"), PYTHONDONTWRITEBYTECODE: "1" });
+  expect(r.error).toBeUndefined();
+  const read = (f: string) => (existsSync(join(reports, f)) ? readFileSync(join(reports, f), "utf8") : undefined);
+  const junitXml = read("junit.xml");
+  const coverageXml = read("coverage.xml");
+  return { ...testResult({ exitCode: r.status ?? -1, minCoverage, output: r.stdout + r.stderr, ...(junitXml ? { junitXml } : {}), ...(coverageXml ? { coverageXml } : {}) }), raw: r };
+}
+
+describe("lint stage argv with the pinned linters", () => {
+  for (const linter of LINTERS) {
+    it(`${linter} passes on app/`, () => {
+      const r = lint(linter, APP);
+      expect(r.ok, r.summary + r.raw.stderr).toBe(true);
+      expect(r.summary).toBe(`${linter}: no issues`);
+    });
+
+    it(`${linter} fails on the lint-error fixture, and the summary names file and line`, () => {
+      const r = lint(linter, join(FIXTURES, "app-lint-error"));
+      expect(r.ok).toBe(false);
+      expect(r.exitCode).not.toBe(0);
+      expect(r.summary).toMatch(/^webapp\/greet\.py:2(:\d+)? .*(F401|W0611 unused-import)/m);
+      expect(r.findings.every((f) => f.file && !f.file.startsWith("/"))).toBe(true);
+    });
+  }
+});
+
+describe("test stage argv with the pinned pytest and pytest-cov", () => {
+  it("passes on app/ with coverage at or above the default 90 % gate", () => {
+    const r = pytest(APP, 90);
+    expect(r.ok, r.summary).toBe(true);
+    expect(r.coverage!.percent).toBeGreaterThanOrEqual(90);
+    expect(r.junit!.tests).toBeGreaterThan(0);
+  });
+
+  it("fails below the gate, with the figure pytest-cov computed in the message", () => {
+    const r = pytest(join(FIXTURES, "app-low-coverage"), 90);
+    expect(r.ok).toBe(false);
+    expect(r.exitCode).not.toBe(0);
+    const printed = /Total coverage: ([\d.]+%)/.exec(r.raw.stdout)?.[1];
+    expect(printed, r.raw.stdout).toBeDefined();
+    expect(r.summary).toContain(`coverage ${printed} is below the gate 90%`);
+  });
+
+  it("fails on a failing test and names it with file and line", () => {
+    const r = pytest(join(FIXTURES, "app-failing-test"), 0);
+    expect(r.ok).toBe(false);
+    expect(r.summary).toMatch(/^tests\/test_math\.py:6 tests\.test_math::test_fails failure: assert/m);
+  });
+
+  it("fails when there are no tests, saying so", () => {
+    const r = pytest(join(FIXTURES, "app-no-tests"), 90);
+    expect(r.exitCode).not.toBe(0); // 1 with a coverage gate, 5 without one
+    expect(r.ok).toBe(false);
+    expect(r.summary).toMatch(/no tests were collected/);
+  });
+});
+
+describe("install step argv", () => {
+  it("pip accepts the install argv built from app/'s pin files (already satisfied: no download)", () => {
+    const entries = readdirSync(APP);
+    const files = pinFiles(entries);
+    const argv = pipInstallArgv({ pinFiles: files, pinContents: files.map((f) => readFileSync(join(APP, f), "utf8")), tools: { pytest: VERSIONS.pytest, "pytest-cov": VERSIONS.pytestCov } });
+    const r = runArgv(argv, APP, { PIP_DISABLE_PIP_VERSION_CHECK: "1", PIP_NO_INDEX: "1" });
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/Requirement already satisfied: flask==3\.1\.3/i);
+  });
+});

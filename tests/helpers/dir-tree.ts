@@ -1,0 +1,28 @@
+/**
+ * Build an SDK `Directory` from files on disk with `dag.directory().withNewFile(...)`, so plan
+ * tests and benchmarks can give stages a real tree (app/, a fixture) without an engine.
+ */
+import { dag, type Directory } from "@dagger.io/dagger";
+import { readdirSync, readFileSync } from "node:fs";
+import { join, relative } from "node:path";
+
+const SKIP = new Set(["__pycache__", ".pytest_cache", ".venv", ".ruff_cache", ".coverage"]);
+
+/** Every file below `dir` (relative paths, sorted), skipping caches. */
+export function filesOf(dir: string, base = dir): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    if (SKIP.has(e.name)) continue;
+    const p = join(dir, e.name);
+    if (e.isDirectory()) Object.assign(out, filesOf(p, base));
+    else out[relative(base, p)] = readFileSync(p, "utf8");
+  }
+  return out;
+}
+
+/** A Directory holding exactly `files`. */
+export function treeOf(files: Record<string, string>): Directory {
+  let d = dag.directory();
+  for (const [path, contents] of Object.entries(files)) d = d.withNewFile(path, contents);
+  return d;
+}

@@ -1,0 +1,304 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { dag, type Container } from "@dagger.io/dagger";
+import { join } from "node:path";
+import { readFileSync } from "node:fs";
+import { GitopsPipeline } from "../../dagger/src/index.js";
+import { InputError } from "../../dagger/src/core/errors.js";
+import { lintArgv, testArgv } from "../../dagger/src/core/python-tools.js";
+import { trivySbomArgv, trivyScanArgv } from "../../dagger/src/core/trivy.js";
+import { Linter, LINT_REPORT, lintContainer, runLint, type PinSet } from "../../dagger/src/stages/lint.js";
+import { runTests, testContainer } from "../../dagger/src/stages/test.js";
+import { build, buildVariants, imageTarball } from "../../dagger/src/stages/build.js";
+import { publish, publishPlan, type PublishOptions } from "../../dagger/src/stages/publish.js";
+import { scan, scanContainer } from "../../dagger/src/stages/scan.js";
+import { allChains, execs, plan, stepsOf, type Step } from "../helpers/plan.js";
+import { filesOf, treeOf } from "../helpers/dir-tree.js";
+import { ROOT } from "../helpers/tools.js";
+
+// A mirror image, so "pinned to the constructor value" cannot pass by accident with the default.
+const P = new GitopsPipeline("mirror.local/python:3.12.14-slim-trixie", "0.0.1-ruff", "0.0.2-flake8", "0.0.3-pylint", "0.0.4-pytest", "0.0.5-cov");
+P.trivyImage = "mirror.local/trivy:0.75.0";
+const APP_FILES = filesOf(join(ROOT, "app"));
+const app = () => treeOf(APP_FILES);
+const PINS: PinSet = {
+  files: ["requirements.txt", "requirements-dev.txt"],
+  contents: [APP_FILES["requirements.txt"]!, APP_FILES["requirements-dev.txt"]!],
+};
+const SHA = "8855235f0c1e4a3b9d2e7f6a5b4c3d2e1f0a9b8c";
+const DIGEST = `sha256:${"cd".repeat(32)}`;
+
+const ops = (steps: Step[]) => steps.map((s) => s.op);
+const idx = (steps: Step[], pred: (s: Step, i: number) => boolean) => steps.findIndex(pred);
+const isExec = (argv0: string, argv1?: string) => (s: Step) =>
+  s.op === "withExec" && (s.args.args as string[])[0] === argv0 && (argv1 === undefined || (s.args.args as string[]).includes(argv1));
+
+/** Replace the engine's answers to listing calls with a real directory's listing. */
+function listing(dir: ReturnType<typeof app>, files: Record<string, string>) {
+  const top = [...new Set(Object.keys(files).map((f) => (f.includes("/") ? `${f.split("/")[0]}/` : f)))];
+  dir.entries = vi.fn(async () => top);
+  dir.glob = vi.fn(async (pattern: string) => Object.keys(files).filter((f) => (pattern === "**/*.py" ? f.endsWith(".py") : true)));
+  dir.file = ((path: string) => ({ contents: async () => files[path] ?? "" })) as unknown as typeof dir.file;
+  return dir;
+}
+
+/** Make dag.container() return containers whose publish is a stub, and count pushes. */
+function stubPublish() {
+  const pushed: string[] = [];
+  const variants: (string | undefined)[][] = [];
+  const real = dag.container.bind(dag);
+  vi.spyOn(dag, "container").mockImplementation((opts) => {
+    const c = real(opts);
+    const withAuth = c.withRegistryAuth.bind(c);
+    const stub = (ctr: Container): Container => {
+      ctr.publish = vi.fn(async (ref: string, opts?: { platformVariants?: Container[] }) => {
+        pushed.push(ref);
+        variants.push((opts?.platformVariants ?? []).map((v) => plan(v).at(-1)!.args.platform as string | undefined));
+        return `${ref}@${DIGEST}`;
+      });
+      return ctr;
+    };
+    c.withRegistryAuth = (...args) => stub(withAuth(...args));
+    return stub(c);
+  });
+  return { pushed, variants };
+}
+
+afterEach(() => vi.restoreAllMocks());
+
+function expectPythonBase(steps: Step[]) {
+  expect(steps[1]).toEqual({ op: "from", args: { address: "mirror.local/python:3.12.14-slim-trixie" } });
+  const cache = stepsOf(steps, "withMountedCache");
+  expect(cache).toHaveLength(1);
+  expect(cache[0]!.args).toMatchObject({ path: "/root/.cache/pip", cache: { ref: [{ op: "cacheVolume", args: { key: "gitops-pipeline-pip" } }] } });
+}
+
+describe("lint plan", () => {
+  it("ruff: pinned image, pip cache, linter installed before the source is added, run with any exit code", () => {
+    const steps = plan(lintContainer(P, app(), Linter.Ruff, PINS));
+    expectPythonBase(steps);
+    expect(execs(steps)).toEqual([["python", "-m", "pip", "install", "ruff==0.0.1-ruff"], lintArgv("ruff")]);
+    const install = idx(steps, isExec("python", "install"));
+    const source = idx(steps, (s) => s.op === "withDirectory" && s.args.path === "/src");
+    expect(install).toBeLessThan(source);
+    // ruff and flake8 only parse: no pin file is copied in, the install depends on the version only.
+    expect(stepsOf(steps.slice(0, install), "withDirectory")).toEqual([]);
+    const run = steps[steps.length - 1]!;
+    expect(run.args).toMatchObject({ expect: "ANY", redirectStdout: LINT_REPORT });
+  });
+
+  it("each linter runs its core argv at its pinned version", () => {
+    for (const [linter, pin] of [[Linter.Flake8, "flake8==0.0.2-flake8"], [Linter.Pylint, "pylint==0.0.3-pylint"]] as const) {
+      const argv = execs(lintContainer(P, app(), linter, PINS));
+      expect(argv[0]).toContain(pin);
+      expect(argv[argv.length - 1]).toEqual(lintArgv(linter));
+    }
+  });
+
+  it("pylint: the app's pins are copied alone, installed, then the full source is copied", () => {
+    const steps = plan(lintContainer(P, app(), Linter.Pylint, PINS));
+    const pinsCopy = idx(steps, (s) => s.op === "withDirectory" && Array.isArray(s.args.include));
+    const install = idx(steps, isExec("python", "install"));
+    const full = idx(steps, (s, i) => i > install && s.op === "withDirectory" && s.args.path === "/src" && s.args.include === undefined);
+    expect([pinsCopy, install, full].every((i) => i >= 0)).toBe(true);
+    expect(pinsCopy).toBeLessThan(install);
+    expect(install).toBeLessThan(full);
+    expect(steps[pinsCopy]!.args.include).toEqual(PINS.files);
+    expect(execs(steps)[0]).toEqual(["python", "-m", "pip", "install", "-r", "requirements.txt", "-r", "requirements-dev.txt", "pylint==0.0.3-pylint"]);
+  });
+
+  it("runLint reads pins only for pylint", async () => {
+    const dir = listing(app(), APP_FILES);
+    await runLint(P, dir, Linter.Ruff);
+    expect(dir.entries).not.toHaveBeenCalled();
+    const run = await runLint(P, dir, Linter.Pylint);
+    expect(dir.entries).toHaveBeenCalledOnce();
+    expect(execs(run.container)[0]).toContain("-r");
+  });
+});
+
+describe("test plan", () => {
+  it("pin files copied → install exec → full source copied → pytest with the gate, any exit code", () => {
+    const steps = plan(testContainer(P, app(), 90, PINS));
+    expectPythonBase(steps);
+    const pinsCopy = idx(steps, (s) => s.op === "withDirectory" && s.args.path === "/src" && Array.isArray(s.args.include));
+    const install = idx(steps, isExec("python", "install"));
+    const full = idx(steps, (s, i) => i > pinsCopy && s.op === "withDirectory" && s.args.path === "/src");
+    const pytest = idx(steps, isExec("python", "pytest"));
+    expect(pinsCopy).toBeGreaterThan(0);
+    expect([pinsCopy < install, install < full, full < pytest]).toEqual([true, true, true]);
+    // The install step's only inputs from the source: exactly the pin files.
+    expect(steps[pinsCopy]!.args.include).toEqual(["requirements.txt", "requirements-dev.txt"]);
+    expect(steps[full]!.args.include).toBeUndefined();
+    // No other step before the install reads the source.
+    const before = steps.slice(0, install).filter((s) => JSON.stringify(s.args).includes("withNewFile"));
+    expect(before).toEqual([steps[pinsCopy]]);
+    // app/requirements-dev.txt pins pytest and pytest-cov: the constructor's versions are not added.
+    expect(execs(steps)[0]).toEqual(["python", "-m", "pip", "install", "-r", "requirements.txt", "-r", "requirements-dev.txt"]);
+    expect(steps[pytest]!.args).toMatchObject({ args: testArgv({ minCoverage: 90, reportDir: "/reports" }), expect: "ANY" });
+  });
+
+  it("without pins in the app, pytest and pytest-cov come from the constructor and nothing is copied before the install", () => {
+    const steps = plan(testContainer(P, app(), 75));
+    expect(execs(steps)[0]).toEqual(["python", "-m", "pip", "install", "pytest==0.0.4-pytest", "pytest-cov==0.0.5-cov"]);
+    expect(idx(steps, (s) => s.op === "withDirectory" && s.args.path === "/src")).toBeGreaterThan(idx(steps, isExec("python", "install")));
+    expect(execs(steps)[1]).toContain("--cov-fail-under=75");
+  });
+
+  it("runTests refuses a source without tests before any container is built", async () => {
+    const files = filesOf(join(ROOT, "tests", "fixtures", "app-no-tests"));
+    const dir = listing(treeOf(files), files);
+    await expect(runTests(P, dir, 90)).rejects.toMatchObject({ name: "InputError", input: "source", problem: expect.stringMatching(/no tests/) });
+    expect(dir.entries).not.toHaveBeenCalled();
+  });
+
+  it("runTests refuses a bad gate before asking the engine anything", async () => {
+    const dir = listing(app(), APP_FILES);
+    await expect(runTests(P, dir, 150)).rejects.toMatchObject({ input: "minCoverage" });
+    expect(dir.glob).not.toHaveBeenCalled();
+  });
+
+  it("runTests on app/ reads the pins and builds the run", async () => {
+    const run = await runTests(P, listing(app(), APP_FILES), 90);
+    expect(run.minCoverage).toBe(90);
+    expect(plan(run.junit()).at(-1)).toEqual({ op: "file", args: { path: "/reports/junit.xml" } });
+    expect(plan(run.coverage()).at(-1)).toEqual({ op: "file", args: { path: "/reports/coverage.xml" } });
+  });
+});
+
+describe("build plan", () => {
+  const opts = { platforms: ["linux/amd64", "linux/arm64"], version: "1.4.0", revision: SHA, dockerfile: "Dockerfile" };
+
+  it("one dockerBuild per platform, with VERSION/REVISION (the OCI labels) and the pinned base image", () => {
+    const variants = buildVariants(P.pythonImage, app(), opts);
+    expect(variants).toHaveLength(2);
+    const builds = variants.map((v) => plan(v).at(-1)!);
+    expect(builds.map((b) => b.op)).toEqual(["dockerBuild", "dockerBuild"]);
+    expect(builds.map((b) => b.args.platform)).toEqual(["linux/amd64", "linux/arm64"]);
+    for (const b of builds) {
+      expect(b.args.dockerfile).toBe("Dockerfile");
+      expect(b.args.buildArgs).toEqual([
+        { name: "VERSION", value: "1.4.0" },
+        { name: "REVISION", value: SHA },
+        { name: "PYTHON_IMAGE", value: "mirror.local/python:3.12.14-slim-trixie" },
+      ]);
+    }
+  });
+
+  it("the Dockerfile turns those build args into OCI labels", () => {
+    const dockerfile = readFileSync(join(ROOT, "app", "Dockerfile"), "utf8");
+    for (const arg of ["VERSION", "REVISION"]) {
+      expect(dockerfile).toMatch(new RegExp(`^ARG ${arg}=`, "m"));
+    }
+    expect(dockerfile).toContain('org.opencontainers.image.version="${VERSION}"');
+    expect(dockerfile).toContain('org.opencontainers.image.revision="${REVISION}"');
+    expect(dockerfile).toMatch(/^ARG PYTHON_IMAGE=/m);
+  });
+
+  it("refuses an unknown platform before listing the source", async () => {
+    const dir = listing(app(), APP_FILES);
+    await expect(build(P.pythonImage, dir, { ...opts, platforms: ["linux/amd64", "linux/amd65"] })).rejects.toMatchObject({ input: "platforms" });
+    expect(dir.entries).not.toHaveBeenCalled();
+  });
+
+  it("refuses a source without a Dockerfile, naming source", async () => {
+    const files = filesOf(join(ROOT, "tests", "fixtures", "app-no-dockerfile"));
+    const err = await build(P.pythonImage, listing(treeOf(files), files), opts).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InputError);
+    expect(err).toMatchObject({ input: "source", problem: "has no Dockerfile" });
+  });
+
+  it("tarball for e2e: one platform, named by the caller, gzip layers", () => {
+    const [amd64] = buildVariants(P.pythonImage, app(), { ...opts, platforms: "linux/amd64" });
+    const steps = plan(imageTarball(amd64!, "gitops-demo:e2e-42"));
+    expect(stepsOf(steps, "withAnnotation")[0]!.args).toEqual({ name: "io.containerd.image.name", value: "gitops-demo:e2e-42" });
+    expect(steps.at(-1)).toEqual({ op: "asTarball", args: { forcedCompression: "Gzip" } });
+  });
+});
+
+describe("publish plan", () => {
+  const base: PublishOptions = {
+    image: "ghcr.io/acme/gitops-demo",
+    sha: SHA,
+    run: "29",
+    version: "1.4.0",
+    environment: "dev",
+    platforms: ["linux/amd64", "linux/arm64"],
+    dockerfile: "Dockerfile",
+    username: "ci-bot",
+    password: dag.setSecret("registry-token", "s3cr3t"),
+  };
+
+  it("tags from the core rules, credentials as a Secret for the registry host, one variant per platform", () => {
+    const p = publishPlan(P.pythonImage, app(), base);
+    expect(p.refs).toEqual(["ghcr.io/acme/gitops-demo:8855235-29", "ghcr.io/acme/gitops-demo:v1.4.0-8855235-29", "ghcr.io/acme/gitops-demo:dev-latest"]);
+    const auth = stepsOf(p.publisher, "withRegistryAuth");
+    expect(auth).toHaveLength(1);
+    expect(auth[0]!.args).toMatchObject({ address: "ghcr.io", username: "ci-bot" });
+    expect((auth[0]!.args.secret as { ref: Step[] }).ref[0]).toEqual({ op: "setSecret", args: { name: "registry-token", plaintext: "s3cr3t" } });
+    // The secret's value appears only inside the setSecret node, never as a plain argument elsewhere.
+    const elsewhere = allChains(plan(p.publisher)).flat().filter((s) => s.op !== "setSecret" && JSON.stringify(s.args).includes("s3cr3t") && s.op !== "withRegistryAuth");
+    expect(elsewhere).toEqual([]);
+    expect(p.variants.map((v) => plan(v).at(-1)!.args.platform)).toEqual(["linux/amd64", "linux/arm64"]);
+  });
+
+  it("custom templates use the branch, sanitised", () => {
+    const p = publishPlan(P.pythonImage, app(), { ...base, branch: "feature/Login Page", tagTemplates: ["{branch}-{shortSha}"] });
+    expect(p.refs).toEqual(["ghcr.io/acme/gitops-demo:feature-login-page-8855235"]);
+  });
+
+  it("pushes each tag with every platform variant and returns digest-pinned references", async () => {
+    const { pushed, variants } = stubPublish();
+    const img = await publish(P.pythonImage, listing(app(), APP_FILES), base);
+    expect(pushed).toEqual(["ghcr.io/acme/gitops-demo:8855235-29", "ghcr.io/acme/gitops-demo:v1.4.0-8855235-29", "ghcr.io/acme/gitops-demo:dev-latest"]);
+    expect(variants).toEqual(pushed.map(() => ["linux/amd64", "linux/arm64"]));
+    expect(img.ref()).toBe(`ghcr.io/acme/gitops-demo@${DIGEST}`);
+    expect(img.refs()[0]).toBe(`ghcr.io/acme/gitops-demo:8855235-29@${DIGEST}`);
+  });
+
+  it("bad input is refused, naming the argument, and nothing is pushed", async () => {
+    const { pushed } = stubPublish();
+    const noDockerfile = filesOf(join(ROOT, "tests", "fixtures", "app-no-dockerfile"));
+    const cases: [Partial<typeof base>, string, ReturnType<typeof app>?][] = [
+      [{ image: "" }, "image"],
+      [{ image: "ghcr.io/acme/app:latest" }, "image"],
+      [{ sha: "not-a-sha" }, "sha"],
+      [{ run: "0" }, "run"],
+      [{ version: "1.4" }, "version"],
+      [{ platforms: ["linux/amd65"] }, "platforms"],
+      [{ username: "" }, "username"],
+      [{ tagTemplates: ["{branch}-{run}"] }, "tagTemplates"], // no branch given
+      [{}, "source", listing(treeOf(noDockerfile), noDockerfile)],
+    ];
+    for (const [patch, input, dir] of cases) {
+      const err = await publish(P.pythonImage, dir ?? listing(app(), APP_FILES), { ...base, ...patch }).catch((e: unknown) => e);
+      expect(err, input).toBeInstanceOf(InputError);
+      expect((err as InputError).input).toBe(input);
+    }
+    expect(pushed).toEqual([]);
+  });
+});
+
+describe("scan plan", () => {
+  it("pinned Trivy image, DB cache volume, image tarball in, SBOM then the severity scan with any exit code", () => {
+    const [amd64] = buildVariants(P.pythonImage, app(), { platforms: "linux/amd64", version: "0.0.0-dev", revision: "unknown", dockerfile: "Dockerfile" });
+    const steps = plan(scanContainer(P.trivyImage, imageTarball(amd64!, "scanned:1"), ["HIGH", "CRITICAL"], { severity: "HIGH,CRITICAL", day: "2026-11-22", dbRepository: "mirror.local/trivy-db:2" }));
+    expect(steps[1]).toEqual({ op: "from", args: { address: "mirror.local/trivy:0.75.0" } });
+    expect(stepsOf(steps, "withMountedCache")[0]!.args).toMatchObject({ path: "/root/.cache/trivy", cache: { ref: [{ op: "cacheVolume", args: { key: "gitops-pipeline-trivy" } }] } });
+    const image = stepsOf(steps, "withFile")[0]!.args;
+    expect(image.path).toBe("/scan/image.tar");
+    expect(ops((image.source as { ref: Step[] }).ref).slice(-2)).toEqual(["withAnnotation", "asTarball"]);
+    expect(execs(steps)).toEqual([trivySbomArgv(), trivyScanArgv(["HIGH", "CRITICAL"], { dbRepository: "mirror.local/trivy-db:2" })]);
+    expect(steps.at(-1)!.args.expect).toBe("ANY");
+    expect(stepsOf(steps, "withEnvVariable")[0]!.args).toEqual({ name: "SCAN_DAY", value: "2026-11-22" });
+  });
+
+  it("refuses unknown severities and several platforms before building", async () => {
+    const dir = listing(app(), APP_FILES);
+    const o = { severity: "CRITICAL", day: "2026-11-22", platforms: "linux/amd64", version: "0.0.0-dev", revision: "unknown", dockerfile: "Dockerfile" };
+    await expect(scan(P.pythonImage, P.trivyImage, dir, { ...o, severity: "BAD" })).rejects.toMatchObject({ input: "severity" });
+    await expect(scan(P.pythonImage, P.trivyImage, dir, { ...o, platforms: "linux/amd64,linux/arm64" })).rejects.toMatchObject({ input: "platform" });
+    expect(dir.entries).not.toHaveBeenCalled();
+    const run = await scan(P.pythonImage, P.trivyImage, dir, o);
+    expect(plan(run.sbom()).at(-1)).toEqual({ op: "file", args: { path: "/reports/sbom.cdx.json" } });
+  });
+});
