@@ -5,6 +5,8 @@
 import { argument, check, object, func, Container, Directory, File, Secret, Service } from "@dagger.io/dagger";
 import { VERSIONS } from "./core/versions.js";
 import { e2eSettings } from "./core/e2e-settings.js";
+import { environmentLayout } from "./core/gitops-config.js";
+import { readGitopsLayout } from "./stages/gitops-layout.js";
 import { E2eRun, debugKubeconfig, dindService, newRunId, runE2e } from "./stages/e2e.js";
 import { validateStage, type ValidateRun } from "./stages/validate.js";
 import { Linter, LintRun, runLint } from "./stages/lint.js";
@@ -377,9 +379,9 @@ export class GitopsPipeline {
    * @param source App source, built with its Dockerfile when no image is given.
    * @param gitops Directory holding the Helm chart and the per-environment values.
    * @param image Image to test (one platform, the engine's); default: built from source.
-   * @param chartPath Chart directory, relative to gitops.
+   * @param chartPath Chart directory, relative to gitops; default: `chart` of gitops-pipeline.yaml (charts/gitops-demo).
    * @param environment Environment whose values are used.
-   * @param valuesPath Values file relative to gitops; default environments/<environment>/values.yaml.
+   * @param valuesPath Values file relative to gitops; default: the environment's first values file in gitops-pipeline.yaml.
    * @param version Version the app must show on / (the image's APP_VERSION; also the build's VERSION).
    * @param release Helm release name.
    * @param namespace Namespace the release is installed in.
@@ -390,15 +392,16 @@ export class GitopsPipeline {
     @argument({ defaultPath: "/app", ignore: ["**/__pycache__", "**/.pytest_cache", "**/.venv"] }) source: Directory,
     @argument({ defaultPath: "/gitops" }) gitops: Directory,
     image?: Container,
-    chartPath: string = "chart",
+    chartPath: string = "",
     environment: string = "dev",
     valuesPath: string = "",
     version: string = "0.0.0-e2e",
-    release: string = "gitops-demo",
+    release: string = "",
     namespace: string = "e2e",
     timeout: number = 300,
   ): Promise<E2eRun> {
-    const settings = e2eSettings({ release, namespace, environment, chartPath, valuesPath, version, timeoutSeconds: timeout, runId: newRunId() });
+    const layout = environmentLayout(await readGitopsLayout(gitops), environment, { chartPath, valuesPath });
+    const settings = e2eSettings({ ...layout, release: release || layout.release, namespace, environment, version, timeoutSeconds: timeout, runId: newRunId() });
     const app = image ?? source.dockerBuild({ buildArgs: [{ name: "VERSION", value: version }] });
     return runE2e({ images: this, settings, image: app, gitops });
   }

@@ -11,7 +11,7 @@ describe("e2e functions as the engine introspects them", () => {
     expect(args.gitops!.defaultPath).toBe("/gitops");
     expect(args.image!.isOptional).toBe(true);
     const defaults = Object.fromEntries(["chartPath", "environment", "valuesPath", "version", "release", "namespace", "timeout"].map((n) => [n, args[n]!.defaultValue]));
-    expect(defaults).toEqual({ chartPath: "chart", environment: "dev", valuesPath: "", version: "0.0.0-e2e", release: "gitops-demo", namespace: "e2e", timeout: E2E_DEFAULT_TIMEOUT });
+    expect(defaults).toEqual({ chartPath: "", environment: "dev", valuesPath: "", version: "0.0.0-e2e", release: "", namespace: "e2e", timeout: E2E_DEFAULT_TIMEOUT });
   }, 30_000); // the first introspection parses the whole module and the SDK
 
   it("debug functions return the dind Service and the kubeconfig File; the run object has logs, summary, assert", async () => {

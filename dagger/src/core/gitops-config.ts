@@ -111,3 +111,17 @@ export function selectEnvironments(config: GitopsConfig, requested: readonly str
 export function repoPathOf(config: GitopsConfig, rel: string): string {
   return config.repoPath ? `${config.repoPath.replace(/\/+$/, "")}/${rel}` : rel;
 }
+
+/** Chart, values file and release for one environment, from the layout unless given explicitly. */
+export function environmentLayout(
+  config: GitopsConfig,
+  environment: string,
+  explicit: { chartPath?: string; valuesPath?: string } = {},
+): { chartPath: string; valuesPath: string; release: string } {
+  const [env] = selectEnvironments(config, [environment]);
+  return {
+    chartPath: explicit.chartPath || config.chart,
+    valuesPath: explicit.valuesPath || config.environments[env!]!.values[0]!,
+    release: config.release,
+  };
+}
