@@ -1,0 +1,334 @@
+/**
+ * Comment-preserving YAML edits for the GitOps write-back.
+ *
+ * The yaml Document API locates each target scalar (its exact source range); the new scalar is
+ * then spliced into the original text. Re-rendering the document with `toString()` would
+ * re-flow long lines, re-indent sequences and normalise spacing in parts of the file nobody
+ * asked to touch, so we never do it: every byte outside the edited scalars stays as it was.
+ * The result is re-parsed and each target checked before it is returned.
+ */
+import { isMap, isScalar, isSeq, parseAllDocuments, type Document, type Node, type Scalar, type YAMLMap } from "yaml";
+import { InputError } from "./errors.js";
+import { invalidValue, type ValueKind } from "./image-ref.js";
+import { unifiedDiff } from "./diff.js";
+
+/** Set the scalar at a dotted path (`image.tag`, `containers[0].image`, `containers.0.image`). */
+export interface PathEdit {
+  path: string;
+  value: string;
+  /** The rule the value must satisfy. */
+  kind: ValueKind;
+  /** Create the key (and missing parent mappings) when absent, instead of failing. */
+  create?: boolean;
+  /** Skip the edit silently when the key is absent (e.g. clear a digest only where one is kept). */
+  ifPresent?: boolean;
+  /** Document index in a multi-document file; default: the one document holding the path. */
+  doc?: number;
+}
+
+/** Set fields of the kustomize `images:` entry whose `name` is `image`. */
+export interface ImageEntryEdit {
+  image: string;
+  newName?: string;
+  newTag?: string;
+  digest?: string;
+  doc?: number;
+}
+
+export type YamlEdit = PathEdit | ImageEntryEdit;
+
+/** What one edit did. */
+export interface EditOutcome {
+  doc: number;
+  path: string;
+  /** Value before the edit; null when the key did not exist or held null. */
+  from: string | null;
+  to: string;
+  changed: boolean;
+}
+
+/** The result of editing one file. */
+export interface FileEdit {
+  file: string;
+  changed: boolean;
+  before: string;
+  after: string;
+  /** Unified diff (`--- a/file` / `+++ b/file`), "" when unchanged. */
+  diff: string;
+  outcomes: EditOutcome[];
+}
+
+type Segment = string | number;
+
+/** Parse `a.b[0].c` / `a.b.0.c` into segments; numbers index sequences. */
+export function parsePath(path: string): Segment[] {
+  if (!/^[A-Za-z0-9_\-/]+(\[\d+\])*(\.[A-Za-z0-9_\-/]+(\[\d+\])*)*$/.test(path)) {
+    throw new InputError(path, "is not a dotted key path", "write it like image.tag or containers[0].image");
+  }
+  const out: Segment[] = [];
+  for (const part of path.split(".")) {
+    const [key, ...idx] = part.split("[");
+    out.push(/^\d+$/.test(key!) ? Number(key) : key!);
+    for (const i of idx) out.push(Number(i.slice(0, -1)));
+  }
+  return out;
+}
+
+interface Splice {
+  start: number;
+  end: number;
+  text: string;
+}
+
+const where = (file: string, doc: number, path: string, docs: number): string =>
+  docs > 1 ? `${file}: document ${doc}: ${path}` : `${file}: ${path}`;
+
+function parse(file: string, text: string): Document.Parsed[] {
+  const docs = parseAllDocuments(text);
+  if (!Array.isArray(docs)) return [];
+  for (const d of docs) {
+    const e = d.errors[0];
+    if (e) {
+      const at = e.linePos?.[0] ? ` (line ${e.linePos[0].line}, column ${e.linePos[0].col})` : "";
+      throw new InputError(file, `is not valid YAML${at}: ${e.message.split("\n")[0]}`, "fix the file by hand, then run the write-back again");
+    }
+  }
+  return docs;
+}
+
+/** Child of a collection by key or index, or undefined. */
+function child(node: unknown, seg: Segment): { node: Node | null; pair?: unknown } | undefined {
+  if (isMap(node)) {
+    const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(seg));
+    return pair ? { node: (pair.value as Node | null) ?? null, pair } : undefined;
+  }
+  if (isSeq(node) && typeof seg === "number") {
+    const item = node.items[seg];
+    return item === undefined ? undefined : { node: item as Node | null };
+  }
+  return undefined;
+}
+
+const typeName = (n: unknown): string => (isMap(n) ? "a mapping" : isSeq(n) ? "a sequence" : isScalar(n) ? "a scalar" : "an alias or tag");
+
+/** Walk `segs` in `root`; returns the scalar, or how far it got (for creation). */
+function resolve(root: unknown, segs: Segment[], at: string): { scalar?: Scalar; parent?: YAMLMap; depth: number } {
+  let node: unknown = root;
+  for (let i = 0; i < segs.length; i++) {
+    const seg = segs[i]!;
+    if (!isMap(node) && !isSeq(node)) {
+      throw new InputError(at, `${segs.slice(0, i).join(".") || "the document"} is ${typeName(node)}, not a mapping or sequence`, "check the path against the file");
+    }
+    const next = child(node, seg);
+    if (!next) return { parent: isMap(node) ? node : undefined, depth: i };
+    node = next.node;
+    if (i === segs.length - 1) {
+      if (node !== null && !isScalar(node)) {
+        throw new InputError(at, `holds ${typeName(node)}, not a scalar`, "point the path at the tag/digest value itself");
+      }
+      return { scalar: (node ?? undefined) as Scalar | undefined, depth: i + 1 };
+    }
+  }
+  return { depth: segs.length };
+}
+
+/**
+ * Does `value` written without quotes read back as exactly this string, under YAML 1.2 and
+ * under YAML 1.1 too? Helm and kustomize read YAML through go-yaml v2 (1.1), where `yes`, `on`,
+ * `n` are booleans and `0755` is octal, so those get quotes.
+ */
+export function plainRoundTrips(value: string): boolean {
+  if (value === "" || value.trim() !== value || /[\n,[\]{}]|: | #|:$/.test(value)) return false;
+  return (["1.2", "1.1"] as const).every((version) => {
+    const [d] = parseAllDocuments(`${value}\n`, { version }) as Document.Parsed[];
+    return !!d && d.errors.length === 0 && isScalar(d.contents) && d.contents.value === value;
+  });
+}
+
+/** Render `value` in `style`, keeping the file's quoting style unless that would change its type. */
+export function renderScalar(value: string, style: Scalar.Type | undefined): string {
+  if (style === "QUOTE_SINGLE") return `'${value.replace(/'/g, "''")}'`;
+  if (style === "QUOTE_DOUBLE") return JSON.stringify(value);
+  return plainRoundTrips(value) ? value : JSON.stringify(value);
+}
+
+function scalarSplice(text: string, scalar: Scalar | undefined, keyEnd: number, value: string, at: string): Splice {
+  if (scalar?.type === "BLOCK_LITERAL" || scalar?.type === "BLOCK_FOLDED") {
+    throw new InputError(at, "is a block scalar (| or >)", "write the value as a one-line scalar in the file first");
+  }
+  if (!scalar || !scalar.range || scalar.range[0] === scalar.range[1]) {
+    // `key:` with no value: insert after the colon, with the separating space YAML needs.
+    const pos = scalar?.range?.[0] ?? keyEnd;
+    const sep = /[ \t]/.test(text[pos - 1] ?? "") ? "" : " ";
+    return { start: pos, end: pos, text: sep + renderScalar(value, "PLAIN") };
+  }
+  return { start: scalar.range[0], end: scalar.range[1], text: renderScalar(value, scalar.type) };
+}
+
+/** Insert `segs[depth..]` = value as new block-mapping lines at the end of `parent`. */
+function createSplice(text: string, parent: YAMLMap | undefined, segs: Segment[], depth: number, value: string, at: string): Splice {
+  if (!parent || parent.flow || !parent.range || parent.items.length === 0) {
+    throw new InputError(at, "is missing and its parent is not a non-empty block mapping", "add the key by hand once; later write-backs keep it");
+  }
+  if (segs.slice(depth).some((s) => typeof s === "number")) {
+    throw new InputError(at, "is missing and creating sequence items is not supported", "add the list entry by hand");
+  }
+  const firstKey = parent.items[0]!.key as Node;
+  const keyStart = firstKey.range![0];
+  const indent = keyStart - (text.lastIndexOf("\n", keyStart - 1) + 1);
+  const last = parent.items[parent.items.length - 1]!;
+  const lastEnd = Math.max((last.value as Node | null)?.range?.[1] ?? 0, (last.key as Node).range![1]);
+  const nl = text.indexOf("\n", lastEnd);
+  const pos = nl === -1 ? text.length : nl + 1;
+  const lines = segs.slice(depth).map((s, i, all) => {
+    const pad = " ".repeat(indent + 2 * i);
+    return i === all.length - 1 ? `${pad}${String(s)}: ${renderScalar(value, "PLAIN")}` : `${pad}${String(s)}:`;
+  });
+  const body = lines.join("\n") + "\n";
+  return { start: pos, end: pos, text: nl === -1 && !text.endsWith("\n") ? "\n" + body : body };
+}
+
+const apply = (text: string, splices: Splice[]): string =>
+  [...splices].sort((a, b) => b.start - a.start).reduce((t, s) => t.slice(0, s.start) + s.text + t.slice(s.end), text);
+
+/** Expand kustomize image edits into path edits on the matching `images[i]` entry. */
+function expand(file: string, docs: Document.Parsed[], edits: YamlEdit[]): PathEdit[] {
+  return edits.flatMap((e): PathEdit[] => {
+    if ("path" in e) return [e];
+    const hits: { doc: number; index: number }[] = [];
+    docs.forEach((d, di) => {
+      if (e.doc !== undefined && e.doc !== di) return;
+      const images = isMap(d.contents) ? d.contents.get("images", true) : undefined;
+      if (!isSeq(images)) return;
+      images.items.forEach((it, index) => {
+        if (isMap(it) && it.get("name") === e.image) hits.push({ doc: di, index });
+      });
+    });
+    if (hits.length !== 1) {
+      throw new InputError(`${file}: images[name=${e.image}]`, hits.length ? "matches several entries" : "has no such entry", "list the image once under images: with its name");
+    }
+    const { doc, index } = hits[0]!;
+    const out: PathEdit[] = [];
+    const f = (field: string, value: string | undefined, kind: ValueKind): void => {
+      if (value !== undefined) out.push({ path: `images[${index}].${field}`, value, kind, create: true, doc });
+    };
+    f("newName", e.newName, "repository");
+    f("newTag", e.newTag, "tag");
+    f("digest", e.digest, "digest");
+    return out;
+  });
+}
+
+/** Which document an edit applies to: the given one, or the one document holding the path. */
+function pickDoc(file: string, docs: Document.Parsed[], e: PathEdit, segs: Segment[]): number {
+  if (e.doc !== undefined) {
+    if (e.doc < 0 || e.doc >= docs.length) throw new InputError(`${file}: ${e.path}`, `document ${e.doc} does not exist (the file has ${docs.length})`, "pass a document index that exists");
+    return e.doc;
+  }
+  if (docs.length <= 1) return 0;
+  const holding = docs.flatMap((d, i) => {
+    try {
+      return resolve(d.contents, segs, "").depth === segs.length ? [i] : [];
+    } catch {
+      return [];
+    }
+  });
+  if (holding.length === 1) return holding[0]!;
+  if (holding.length === 0 && e.ifPresent) return -1;
+  throw new InputError(`${file}: ${e.path}`, holding.length ? `is in documents ${holding.join(", ")}` : "is in none of the documents", "pass the document index of the edit");
+}
+
+/**
+ * Apply `edits` to `text` (the content of `file`). Pure: nothing is written; on any error an
+ * InputError names the file, the path and the problem, and no result exists to write.
+ */
+export function editYaml(file: string, text: string, edits: YamlEdit[]): FileEdit {
+  let docs = parse(file, text);
+  if (docs.length === 0) throw new InputError(file, "is empty", "the file needs the keys the write-back sets");
+  const pathEdits = expand(file, docs, edits);
+  const seen = new Set<string>();
+  for (const e of pathEdits) {
+    const problem = invalidValue(e.kind, e.value);
+    if (problem) throw new InputError(`${file}: ${e.path}`, problem, `pass a valid ${e.kind}`);
+    const key = `${e.doc ?? ""}:${e.path}`;
+    if (seen.has(key)) throw new InputError(`${file}: ${e.path}`, "is edited twice in one pass", "set each path once");
+    seen.add(key);
+  }
+  // One parse resolves every edit of an existing key; each creation re-parses, since two creations
+  // may share a new parent.
+  const plans = pathEdits.map((e) => ({ e, segs: parsePath(e.path) }));
+  const outcomes: EditOutcome[] = [];
+  const splices: Splice[] = [];
+  const creations: typeof plans = [];
+  for (const p of plans) {
+    const doc = pickDoc(file, docs, p.e, p.segs);
+    if (doc < 0) continue;
+    const at = where(file, doc, p.e.path, docs.length);
+    const r = resolve(docs[doc]!.contents, p.segs, at);
+    if (r.depth < p.segs.length) {
+      if (p.e.ifPresent) continue;
+      if (!p.e.create) throw new InputError(at, "does not exist", "add the key to the file, or ask for it to be created");
+      creations.push({ e: { ...p.e, doc }, segs: p.segs });
+      continue;
+    }
+    const current = r.scalar?.value;
+    const from = current === null || current === undefined ? null : r.scalar?.type === "PLAIN" && typeof current !== "string" ? text.slice(r.scalar.range![0], r.scalar.range![1]) : String(current);
+    // A non-string (`tag: 1.10` is the number 1.1) is rewritten as a string even when it looks
+    // equal. A null value and "" both mean "unset" to Helm and kustomize: no change, no commit.
+    const changed = typeof current === "string" ? current !== p.e.value : current === null || current === undefined ? p.e.value !== "" : true;
+    outcomes.push({ doc, path: p.e.path, from, to: p.e.value, changed });
+    if (changed) {
+      const keyEnd = r.scalar?.range?.[0] ?? 0;
+      splices.push(scalarSplice(text, r.scalar, keyEnd, p.e.value, at));
+    }
+  }
+  let after = apply(text, splices);
+  for (const p of creations) {
+    docs = parse(file, after);
+    const doc = p.e.doc!;
+    const at = where(file, doc, p.e.path, docs.length);
+    const r = resolve(docs[doc]!.contents, p.segs, at);
+    if (r.depth === p.segs.length) throw new InputError(at, "is created twice in one pass", "set each path once");
+    let parent = r.parent;
+    if (!parent && r.depth === 0 && isMap(docs[doc]!.contents)) parent = docs[doc]!.contents as YAMLMap;
+    after = apply(after, [createSplice(after, parent, p.segs, r.depth, p.e.value, at)]);
+    outcomes.push({ doc, path: p.e.path, from: null, to: p.e.value, changed: true });
+  }
+  verify(file, after, outcomes);
+  const changed = after !== text;
+  return { file, changed, before: text, after, diff: changed ? unifiedDiff(file, text, after) : "", outcomes };
+}
+
+/** Re-parse the edited text and check every target reads back as written. */
+function verify(file: string, after: string, outcomes: EditOutcome[]): void {
+  const docs = parse(file, after);
+  for (const o of outcomes) {
+    const r = resolve(docs[o.doc]?.contents, parsePath(o.path), `${file}: ${o.path}`);
+    const got = r.scalar?.value;
+    if (r.depth !== parsePath(o.path).length || (o.changed && got !== o.to)) {
+      throw new Error(`yaml-edit bug: ${file}: ${o.path} reads back as ${JSON.stringify(got)}, expected ${JSON.stringify(o.to)}`);
+    }
+  }
+}
+
+/** The string at `path` of document `doc` (default 0), or undefined when absent or null. */
+export function readScalar(file: string, text: string, path: string, doc = 0): string | undefined {
+  const docs = parse(file, text);
+  const r = resolve(docs[doc]?.contents, parsePath(path), `${file}: ${path}`);
+  return r.scalar?.value === null || r.scalar?.value === undefined ? undefined : String(r.scalar.value);
+}
+
+/** Fields of the kustomize `images:` entry named `image` (or the only entry when `image` is undefined). */
+export function readImageEntry(file: string, text: string, image?: string): { name: string; newName?: string; newTag?: string; digest?: string } | undefined {
+  for (const d of parse(file, text)) {
+    const images = isMap(d.contents) ? d.contents.get("images", true) : undefined;
+    if (!isSeq(images)) continue;
+    const entries = images.items.filter(isMap).map((m) => m.toJSON() as Record<string, unknown>);
+    const hit = image === undefined ? (entries.length === 1 ? entries[0] : undefined) : entries.find((e) => e.name === image);
+    if (hit) {
+      const s = (k: string): string | undefined => (hit[k] === undefined || hit[k] === null ? undefined : String(hit[k]));
+      return { name: String(hit.name), newName: s("newName"), newTag: s("newTag"), digest: s("digest") };
+    }
+  }
+  return undefined;
+}
