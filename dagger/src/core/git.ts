@@ -49,6 +49,31 @@ export function checkAuthor(author: Author): Author {
   return author;
 }
 
+/** Environment variable that carries the HTTPS token (filled from a Secret; never printed). */
+export const TOKEN_ENV = "GITOPS_GIT_TOKEN";
+/** Environment variable that carries the HTTPS user name (not secret). */
+export const USER_ENV = "GITOPS_GIT_USER";
+/** Where the askpass script lives in the git container. */
+export const ASKPASS_PATH = "/usr/local/bin/gitops-askpass";
+
+/**
+ * GIT_ASKPASS program: git runs it to ask for the user name and password and reads its stdout.
+ * It prints the environment variables, so the token is in no argv, no file and no URL.
+ */
+export const ASKPASS_SCRIPT = `#!/bin/sh
+case "$1" in
+  Username*) printf '%s\\n' "\${${USER_ENV}:-x-access-token}" ;;
+  *) printf '%s\\n' "\${${TOKEN_ENV}}" ;;
+esac
+`;
+
+/** Environment of every git command: never prompt on a terminal, never use a stored helper. */
+export const GIT_ENV = {
+  GIT_TERMINAL_PROMPT: "0",
+  GIT_ASKPASS: ASKPASS_PATH,
+  GIT_CONFIG_NOSYSTEM: "1",
+} as const;
+
 /** The git argv of each write-back step. `dir` is the work tree (e.g. /repo in the container). */
 export const gitArgv = {
   clone: (url: string, branch: string, dir: string): string[] => [

@@ -7,7 +7,8 @@
  */
 import { InputError, StageError } from "./errors.js";
 import type { Author, PushStatus } from "./git.js";
-import type { FileEdit } from "./yaml-edit.js";
+import { invalidValue } from "./image-ref.js";
+import { readScalar, type FileEdit } from "./yaml-edit.js";
 
 /** A git work tree the loop drives. `Tree` is what validation reads (a Directory, a path...). */
 export interface GitPort<Tree> {
@@ -98,6 +99,35 @@ export async function prepare<Tree>(
   const v = await validate(tree(), changed);
   if (!v.ok) throw new StageError(plan.stage, `validation of the edited tree failed, nothing was pushed: ${v.summary}`);
   return { files, changed, diff, validation: v.summary };
+}
+
+/**
+ * The write-back's own check of an edited tree: each edited file, read back from the tree, is
+ * exactly what was written, re-parses, and holds valid values at the edited paths. The validate
+ * stage (helm/kubeconform/policy) runs on top of this where it is wired in.
+ */
+export async function checkWritten(read: Reader, changed: FileEdit[]): Promise<{ ok: boolean; summary: string }> {
+  const problems: string[] = [];
+  for (const f of changed) {
+    const text = await read(f.file);
+    if (text !== f.after) {
+      problems.push(`${f.file}: content differs from what was written`);
+      continue;
+    }
+    for (const o of f.outcomes.filter((x) => x.changed)) {
+      try {
+        const v = readScalar(f.file, text, o.path, o.doc) ?? "";
+        const bad = invalidValue(o.kind, v) ?? (v === o.to ? undefined : `reads back as "${v}", not "${o.to}"`);
+        if (bad) problems.push(`${f.file}: ${o.path}: ${bad}`);
+      } catch (e) {
+        problems.push((e as Error).message);
+      }
+    }
+  }
+  const n = changed.reduce((k, f) => k + f.outcomes.filter((o) => o.changed).length, 0);
+  return problems.length
+    ? { ok: false, summary: problems.join("; ") }
+    : { ok: true, summary: `${changed.length} edited file(s) re-parse; ${n} written value(s) are valid` };
 }
 
 /** Run the write-back loop over `port`. Throws InputError / StageError; never pushes an invalid tree. */

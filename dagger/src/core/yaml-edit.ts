@@ -41,6 +41,7 @@ export type YamlEdit = PathEdit | ImageEntryEdit;
 export interface EditOutcome {
   doc: number;
   path: string;
+  kind: ValueKind;
   /** Value before the edit; null when the key did not exist or held null. */
   from: string | null;
   to: string;
@@ -276,7 +277,7 @@ export function editYaml(file: string, text: string, edits: YamlEdit[]): FileEdi
     // A non-string (`tag: 1.10` is the number 1.1) is rewritten as a string even when it looks
     // equal. A null value and "" both mean "unset" to Helm and kustomize: no change, no commit.
     const changed = typeof current === "string" ? current !== p.e.value : current === null || current === undefined ? p.e.value !== "" : true;
-    outcomes.push({ doc, path: p.e.path, from, to: p.e.value, changed });
+    outcomes.push({ doc, path: p.e.path, kind: p.e.kind, from, to: p.e.value, changed });
     if (changed) {
       const keyEnd = r.scalar?.range?.[0] ?? 0;
       splices.push(scalarSplice(text, r.scalar, keyEnd, p.e.value, at));
@@ -292,7 +293,7 @@ export function editYaml(file: string, text: string, edits: YamlEdit[]): FileEdi
     let parent = r.parent;
     if (!parent && r.depth === 0 && isMap(docs[doc]!.contents)) parent = docs[doc]!.contents as YAMLMap;
     after = apply(after, [createSplice(after, parent, p.segs, r.depth, p.e.value, at)]);
-    outcomes.push({ doc, path: p.e.path, from: null, to: p.e.value, changed: true });
+    outcomes.push({ doc, path: p.e.path, kind: p.e.kind, from: null, to: p.e.value, changed: true });
   }
   verify(file, after, outcomes);
   const changed = after !== text;
