@@ -3,7 +3,8 @@
  * introspector (shipped in @dagger.io/dagger, pinned) scans dagger/src and returns every object,
  * function, argument, default value and docstring that `dagger functions` would show.
  */
-import { readdirSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readdirSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -63,9 +64,23 @@ export function moduleApi(): Promise<ModuleDef> {
     const sdkSrc = dirname(sdkEntry);
     const introspector = pathToFileURL(join(sdkSrc, "module", "introspector", "index.js")).href;
     const { scan } = (await import(introspector)) as { scan: (files: string[], name: string, load: boolean) => Promise<unknown> };
-    const files = [...tsFiles(join(root, "dagger", "src")), join(sdkSrc, "api", "client.gen.d.ts")];
+    // The introspector resolves core types (Directory, Secret...) only from a non-declaration file
+    // named client.gen.ts, which the engine generates; the npm package ships the .d.ts. A copy
+    // under that name (declarations are valid .ts) stands in for it.
+    const clientGen = join(mkdtempSync(join(tmpdir(), "dagger-sdk-")), "client.gen.ts");
+    copyFileSync(join(sdkSrc, "api", "client.gen.d.ts"), clientGen);
+    const files = [...tsFiles(join(root, "dagger", "src")), clientGen];
     // Round-trip through JSON: the introspector returns classes whose toJSON is the typedef.
-    return JSON.parse(JSON.stringify(await scan(files, "gitops-pipeline", false))) as ModuleDef;
+    const scanned = (await scan(files, "gitops-pipeline", false)) as { objects: Record<string, { methods: Record<string, { cache?: string; isCheck?: boolean }> }> };
+    const api = JSON.parse(JSON.stringify(scanned)) as ModuleDef;
+    // toJSON drops the cache policy and @check flag; copy them from the function objects.
+    for (const [o, obj] of Object.entries(scanned.objects)) {
+      for (const [m, fn] of Object.entries(obj.methods)) {
+        const def = api.objects[o]?.methods[m];
+        if (def) Object.assign(def, { cache: fn.cache, isCheck: fn.isCheck });
+      }
+    }
+    return api;
   })();
   return cached;
 }

@@ -16,6 +16,12 @@ export const LAYOUT_DEFAULTS = {
   gitopsPath: "gitops",
 } as const;
 
+/** Defaults of the commit identity. */
+export const WRITEBACK_DEFAULTS = {
+  authorName: "gitops-pipeline",
+  authorEmail: "gitops-pipeline@users.noreply.github.com",
+} as const;
+
 /** Helm values (`image.repository/tag/digest`, `env.appVersion`) or a kustomize overlay (`images:`). */
 export type Format = "helm" | "kustomize";
 
