@@ -5,7 +5,6 @@
  * Credentials never appear here: HTTPS tokens reach git through GIT_ASKPASS (a script that prints
  * an environment variable the engine fills from a Secret), SSH keys through a mounted secret file.
  */
-import { z } from "zod";
 import { InputError } from "./errors.js";
 
 /** Who the write-back commits as (author and committer). */
@@ -17,11 +16,11 @@ export interface Author {
 /** What a push did: landed, lost a race (retry), or failed for another reason (stop). */
 export type PushStatus = "pushed" | "rejected" | "failed";
 
-const BRANCH = z.string().regex(/^(?!-)(?!.*\.\.)(?!.*\/\/)(?!.*@\{)[A-Za-z0-9._/-]+(?<![./])$/);
+const BRANCH = /^(?!-)(?!.*\.\.)(?!.*\/\/)(?!.*@\{)[A-Za-z0-9._/-]+(?<![./])$/;
 
 /** Check a branch name before it goes into a refspec. */
 export function checkBranch(branch: string): string {
-  if (!BRANCH.safeParse(branch).success || branch.endsWith(".lock")) {
+  if (!BRANCH.test(branch) || branch.endsWith(".lock")) {
     throw new InputError("branch", `"${branch}" is not a valid branch name`, "pass a branch such as main");
   }
   return branch;
