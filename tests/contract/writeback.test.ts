@@ -190,4 +190,28 @@ describe("write-back against a real bare repository", () => {
     expect(await port.sync()).toBe(await head(bare));
     expect(await port.read("gitops/environments/prod/values.yaml")).toContain('tag: "5.0.0"');
   });
+
+  it("kustomize overlays: bump dev's images: entry, then promote it to staging", async () => {
+    const k = (tag: string): string => `apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+resources:
+  - ../../base # shared manifests
+images:
+  - name: webapp
+    newName: ghcr.io/acme/webapp
+    newTag: "${tag}" # written by CI
+`;
+    const files = Object.fromEntries(ENVS.map((e) => [`gitops/kustomize/overlays/${e}/kustomization.yaml`, k("1.0.0")]));
+    const bare = await bareRepo(files);
+    const kl = layout({ format: "kustomize", valuesPath: LAYOUT_DEFAULTS.valuesPath, kustomizationPath: LAYOUT_DEFAULTS.kustomizationPath, environments: "dev,staging,prod", root: "gitops" });
+    const b = await writeBack(new CliGitPort({ url: bare, branch: "main" }), bumpPlan({ app: "webapp", env: "dev", ref: { tag: "1.1.0", digest: D1 }, layout: kl }), opts());
+    expect(b.status).toBe("pushed");
+    const p = await writeBack(new CliGitPort({ url: bare, branch: "main" }), promotePlan({ app: "webapp", from: "dev", layout: kl }), opts());
+    expect(p.status).toBe("pushed");
+    const want = k("1.1.0").replace('# written by CI\n', `# written by CI\n    digest: ${D1}\n`);
+    expect(await show(bare, "gitops/kustomize/overlays/dev/kustomization.yaml")).toBe(want);
+    expect(await show(bare, "gitops/kustomize/overlays/staging/kustomization.yaml")).toBe(want);
+    expect(await show(bare, "gitops/kustomize/overlays/prod/kustomization.yaml")).toBe(k("1.0.0"));
+    expect(await log(bare)).toEqual(["chore(deploy): webapp staging → 1.1.0", "chore(deploy): webapp dev → 1.1.0", "seed"]);
+  });
 });

@@ -51,8 +51,9 @@ export function layout(a: { format: Format; valuesPath: string; kustomizationPat
       throw new InputError(name, `"${t}" must be a relative path containing {env}`, `pass e.g. ${LAYOUT_DEFAULTS[name]}`);
     }
   }
-  const root = a.root.replace(/^\.?\/*|\/+$/g, "");
-  if (root.split("/").includes("..")) throw new InputError("gitopsPath", `"${a.root}" leaves the repository`, "pass a path inside it, e.g. gitops");
+  const segs = a.root.split("/").filter((x) => x !== "" && x !== ".");
+  const root = segs.join("/");
+  if (segs.includes("..") || a.root.startsWith("/")) throw new InputError("gitopsPath", `"${a.root}" leaves the repository`, "pass a path inside it, e.g. gitops");
   return { ...a, environments, root };
 }
 
