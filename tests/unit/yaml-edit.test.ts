@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { parse, parseAllDocuments } from "yaml";
-import { editYaml, parsePath, readImageEntry, readScalar, renderScalar, type PathEdit } from "../../dagger/src/core/yaml-edit.js";
+import { editYaml, editYamlWhole, parsePath, readImageEntry, readScalar, renderScalar, type PathEdit } from "../../dagger/src/core/yaml-edit.js";
 import { InputError } from "../../dagger/src/core/errors.js";
 import { plainIsString, tagArb, yamlArb, type Style } from "../helpers/yaml-gen.js";
 
@@ -51,6 +51,28 @@ describe("editYaml: property tests on generated values files with comments", () 
           expect(r.after.slice(out)).toBe(g.text.slice(pos));
           expect(r.changed).toBe(targets.some((t, i) => t.value !== values[i]));
           expect(r.diff === "").toBe(!r.changed);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it("the fast path (top-level entries parsed alone) gives exactly the whole-file result", () => {
+    fc.assert(
+      fc.property(
+        yamlArb.chain((g) => fc.tuple(fc.constant(g), fc.subarray(g.leaves, { minLength: 1 }), tagArb, fc.boolean())),
+        ([g, targets, value, create]) => {
+          const edits: PathEdit[] = targets.map((t) => ({ path: t.path, value, kind: "tag" }));
+          if (create) edits.push({ path: `${targets[0]!.path.split(".")[0]}.created_key`, value, kind: "tag", create: true });
+          const run = (f: typeof editYaml) => {
+            try {
+              const r = f("v.yaml", g.text, edits);
+              return { after: r.after, diff: r.diff, outcomes: [...r.outcomes].sort((a, b) => a.path.localeCompare(b.path)) };
+            } catch (e) {
+              return { error: (e as Error).message };
+            }
+          };
+          expect(run(editYaml)).toEqual(run(editYamlWhole));
         },
       ),
       { numRuns: 300 },

@@ -8,7 +8,7 @@
 import { InputError, StageError } from "./errors.js";
 import type { Author, PushStatus } from "./git.js";
 import { invalidValue } from "./image-ref.js";
-import { readScalar, type FileEdit } from "./yaml-edit.js";
+import { readScalars, type FileEdit } from "./yaml-edit.js";
 
 /** A git work tree the loop drives. `Tree` is what validation reads (a Directory, a path...). */
 export interface GitPort<Tree> {
@@ -114,14 +114,16 @@ export async function checkWritten(read: Reader, changed: FileEdit[]): Promise<{
       problems.push(`${f.file}: content differs from what was written`);
       continue;
     }
-    for (const o of f.outcomes.filter((x) => x.changed)) {
-      try {
-        const v = readScalar(f.file, text, o.path, o.doc) ?? "";
+    const written = f.outcomes.filter((x) => x.changed);
+    try {
+      const values = readScalars(f.file, text, written);
+      written.forEach((o, i) => {
+        const v = values[i] ?? "";
         const bad = invalidValue(o.kind, v) ?? (v === o.to ? undefined : `reads back as "${v}", not "${o.to}"`);
         if (bad) problems.push(`${f.file}: ${o.path}: ${bad}`);
-      } catch (e) {
-        problems.push((e as Error).message);
-      }
+      });
+    } catch (e) {
+      problems.push((e as Error).message);
     }
   }
   const n = changed.reduce((k, f) => k + f.outcomes.filter((o) => o.changed).length, 0);

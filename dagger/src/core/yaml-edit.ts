@@ -242,8 +242,71 @@ function pickDoc(file: string, docs: Document.Parsed[], e: PathEdit, segs: Segme
 /**
  * Apply `edits` to `text` (the content of `file`). Pure: nothing is written; on any error an
  * InputError names the file, the path and the problem, and no result exists to write.
+ *
+ * Fast path: in a single-document file whose top level is a block mapping, each top-level entry
+ * starts at a line in column 0 (continuation lines there are a YAML error), so the entries the
+ * edits touch are parsed and edited alone. Anything unusual (several documents, directives,
+ * kustomize entries, an explicit document, an error) takes the whole-file path, which also
+ * produces every error. Whole-file validity is re-checked by `checkWritten` before a push.
  */
 export function editYaml(file: string, text: string, edits: YamlEdit[]): FileEdit {
+  const r = editBySlices(file, text, edits) ?? editText(file, text, edits);
+  const changed = r.after !== text;
+  return { file, changed, before: text, after: r.after, diff: changed ? unifiedDiff(file, text, r.after) : "", outcomes: r.outcomes };
+}
+
+/** editYaml without the fast path: parses the whole file (the reference the fast path must match). */
+export function editYamlWhole(file: string, text: string, edits: YamlEdit[]): FileEdit {
+  const r = editText(file, text, edits);
+  const changed = r.after !== text;
+  return { file, changed, before: text, after: r.after, diff: changed ? unifiedDiff(file, text, r.after) : "", outcomes: r.outcomes };
+}
+
+function editBySlices(file: string, text: string, edits: YamlEdit[]): { after: string; outcomes: EditOutcome[] } | undefined {
+  if (/^(---|\.\.\.|%)/m.test(text)) return undefined;
+  const groups = new Map<string, PathEdit[]>();
+  for (const e of edits) {
+    if (!("path" in e) || e.doc !== undefined) return undefined;
+    const top = parsePath(e.path)[0];
+    if (typeof top !== "string") return undefined;
+    groups.set(top, [...(groups.get(top) ?? []), e]);
+  }
+  try {
+    const parts = [...groups].map(([key, es]) => {
+      const span = topLevelSpan(text, key);
+      if (!span) throw new Error("no single top-level entry");
+      const slice = text.slice(span.start, span.end);
+      const docs = parseAllDocuments(slice) as Document.Parsed[];
+      const root = docs[0]?.contents;
+      if (docs.length !== 1 || !isMap(root) || root.items.length !== 1 || String((root.items[0]!.key as Scalar).value) !== key) throw new Error("not one entry");
+      return { span, ...editText(file, slice, es) };
+    });
+    const after = [...parts].sort((a, b) => b.span.start - a.span.start).reduce((t, p) => t.slice(0, p.span.start) + p.after + t.slice(p.span.end), text);
+    return { after, outcomes: parts.flatMap((p) => p.outcomes) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The text span of the one top-level entry `key` (from its key line to the next column-0 line). */
+function topLevelSpan(text: string, key: string): { start: number; end: number } | undefined {
+  const line = /^[^\s#].*$/gm;
+  const k = key.replace(/[.*+?^${}()|[\]\\/-]/g, "\\$&");
+  const keyLine = new RegExp(`^(${k}|"${k}"|'${k}')[ \t]*:(\s|$)`);
+  let start = -1;
+  let end = text.length;
+  for (let m = line.exec(text); m; m = line.exec(text)) {
+    if (start >= 0 && end === text.length) end = m.index;
+    if (keyLine.test(m[0])) {
+      if (start >= 0) return undefined; // duplicate key: let the whole-file parse report it
+      start = m.index;
+      end = text.length;
+    }
+  }
+  return start < 0 ? undefined : { start, end };
+}
+
+function editText(file: string, text: string, edits: YamlEdit[]): { after: string; outcomes: EditOutcome[] } {
   let docs = parse(file, text);
   if (docs.length === 0) throw new InputError(file, "is empty", "the file needs the keys the write-back sets");
   const pathEdits = expand(file, docs, edits);
@@ -296,8 +359,7 @@ export function editYaml(file: string, text: string, edits: YamlEdit[]): FileEdi
     outcomes.push({ doc, path: p.e.path, kind: p.e.kind, from: null, to: p.e.value, changed: true });
   }
   verify(file, after, outcomes);
-  const changed = after !== text;
-  return { file, changed, before: text, after, diff: changed ? unifiedDiff(file, text, after) : "", outcomes };
+  return { after, outcomes };
 }
 
 /** Re-parse the edited text and check every target reads back as written. */
@@ -314,9 +376,16 @@ function verify(file: string, after: string, outcomes: EditOutcome[]): void {
 
 /** The string at `path` of document `doc` (default 0), or undefined when absent or null. */
 export function readScalar(file: string, text: string, path: string, doc = 0): string | undefined {
+  return readScalars(file, text, [{ path, doc }])[0];
+}
+
+/** Several scalars of one file with one parse (whole file: also proves it is valid YAML). */
+export function readScalars(file: string, text: string, at: { path: string; doc: number }[]): (string | undefined)[] {
   const docs = parse(file, text);
-  const r = resolve(docs[doc]?.contents, parsePath(path), `${file}: ${path}`);
-  return r.scalar?.value === null || r.scalar?.value === undefined ? undefined : String(r.scalar.value);
+  return at.map(({ path, doc }) => {
+    const r = resolve(docs[doc]?.contents, parsePath(path), `${file}: ${path}`);
+    return r.scalar?.value === null || r.scalar?.value === undefined ? undefined : String(r.scalar.value);
+  });
 }
 
 /** Fields of the kustomize `images:` entry named `image` (or the only entry when `image` is undefined). */
