@@ -126,6 +126,7 @@ describe("write-back containers (plan)", () => {
     const bad: [GitRemote, RegExp][] = [
       [{ ...https, url: "https://me:ghp_x@github.com/a/b.git" }, /repoUrl: contains credentials/],
       [{ ...https, sshKey: key }, /token, sshKey: both are set/],
+      [{ ...https, url: "http://git.example.com/a/b.git" }, /repoUrl: http:\/\/git.example.com\/a\/b.git is plain http/],
       [{ ...https, url: "git@github.com:a/b.git" }, /token: is an HTTPS token/],
       [{ url: "https://github.com/a/b.git", branch: "main", sshKey: key, sshKnownHosts: "x", user: "git" }, /sshKey: is an SSH key but repoUrl/],
       [{ url: "git@github.com:a/b.git", branch: "main", sshKey: key, user: "git" }, /sshKnownHosts: is required with sshKey/],

@@ -47,6 +47,7 @@ export function checkRemote(r: GitRemote): GitRemote {
   checkRepoUrl(r.url);
   const https = /^https?:\/\//.test(r.url);
   if (r.token && r.sshKey) throw new InputError("token, sshKey", "both are set", "pass the token for an https URL or the SSH key for an ssh URL");
+  if (r.token && r.url.startsWith("http://")) throw new InputError("repoUrl", `${r.url} is plain http: the token would travel unencrypted`, "use the https URL");
   if (r.token && !https) throw new InputError("token", `is an HTTPS token but repoUrl ${r.url} is not https`, "use the https URL of the repository, or pass sshKey");
   if (r.sshKey && https) throw new InputError("sshKey", `is an SSH key but repoUrl ${r.url} is https`, "use the ssh URL (git@host:org/repo.git), or pass token");
   if (r.sshKey && !r.sshKnownHosts?.trim()) {
