@@ -5,7 +5,9 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     projects: [
-      { test: { name: "unit", include: ["tests/unit/**/*.test.ts", "tests/plan/**/*.test.ts"] } },
+      // testTimeout: the SDK introspector scan behind moduleApi() takes 3-5 s on 2 cores, more when
+      // two test files scan at once; the 5 s default made that flaky.
+      { test: { name: "unit", include: ["tests/unit/**/*.test.ts", "tests/plan/**/*.test.ts"], testTimeout: 30_000 } },
       { test: { name: "bench", include: ["tests/bench/**/*.bench.ts"], testTimeout: 600_000 } },
       { test: { name: "contract", include: ["tests/contract/**/*.test.ts"], testTimeout: 120_000, hookTimeout: 300_000 } },
     ],

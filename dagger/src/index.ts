@@ -14,6 +14,8 @@ import { TestRun, runTests } from "./stages/test.js";
 import { build, buildTarball } from "./stages/build.js";
 import { PublishedImage, publish } from "./stages/publish.js";
 import { ScanRun, scan } from "./stages/scan.js";
+import { LAYOUT_DEFAULTS, WRITEBACK_DEFAULTS } from "./core/deploy.js";
+import { bump, promote, BumpResult, WriteBackFormat } from "./stages/bump.js";
 
 /**
  * The pipeline: lint, test, build, publish, e2e, validate and the GitOps bump of a Python app
@@ -430,6 +432,120 @@ export class GitopsPipeline {
   }
 
   // ---- GitOps write-back: bump, promote (issue 6) ----------------------------------------------
+
+  /**
+   * Write a new image reference into one environment of the gitops tree, validate it, and (with
+   * repoUrl) commit and push it, retrying on top of concurrent pushes. Without repoUrl, edits the
+   * local gitops directory: `dagger call bump --tag 1.2.3 directory export --path gitops`.
+   *
+   * @param tag Image tag to deploy.
+   * @param env Environment to bump (one of environments).
+   * @param app App name, used in the commit message.
+   * @param digest Image digest (sha256:...) to pin; "" clears a pinned digest.
+   * @param repository Image repository to set as well; "" leaves it as it is.
+   * @param appVersion Value of env.appVersion (Helm); "" sets it to the tag where the key exists.
+   * @param sourceCommit Commit of the app source this image was built from (goes in the commit message).
+   * @param gitops Local gitops directory to edit when no repoUrl is given.
+   * @param repoUrl Remote gitops repository (https, or ssh with sshKey); "" edits the local directory.
+   * @param branch Branch to push to.
+   * @param token HTTPS token (Secret) for repoUrl, given to git through GIT_ASKPASS only.
+   * @param sshKey SSH private key (Secret) for an ssh repoUrl, mounted read-only.
+   * @param sshKnownHosts known_hosts lines of the SSH host (required with sshKey).
+   * @param gitUser User name sent with the HTTPS token.
+   * @param gitopsPath Directory of the gitops tree inside the remote repository ("." for its root).
+   * @param format Helm values files or kustomize overlays.
+   * @param valuesPath Values file of an environment, relative to the gitops directory; {env} is replaced.
+   * @param kustomizationPath Kustomization of an environment, relative to the gitops directory; {env} is replaced.
+   * @param imageName kustomize images[].name to edit; "" for the only entry.
+   * @param environments Environments in promotion order, comma-separated.
+   * @param authorName Commit author and committer name.
+   * @param authorEmail Commit author and committer email.
+   * @param maxAttempts Push attempts before giving up when others keep pushing first.
+   * @param dryRun Compute and validate the edit, return the diff, push nothing.
+   */
+  @func({ cache: "never" })
+  async bump(
+    tag: string,
+    env: string = "dev",
+    app: string = "webapp",
+    digest: string = "",
+    repository: string = "",
+    appVersion: string = "",
+    sourceCommit: string = "",
+    @argument({ defaultPath: "/gitops" }) gitops?: Directory,
+    repoUrl: string = "",
+    branch: string = "main",
+    token?: Secret,
+    sshKey?: Secret,
+    sshKnownHosts: string = "",
+    gitUser: string = "x-access-token",
+    gitopsPath: string = LAYOUT_DEFAULTS.gitopsPath,
+    format: WriteBackFormat = WriteBackFormat.Helm,
+    valuesPath: string = LAYOUT_DEFAULTS.valuesPath,
+    kustomizationPath: string = LAYOUT_DEFAULTS.kustomizationPath,
+    imageName: string = "",
+    environments: string = LAYOUT_DEFAULTS.environments,
+    authorName: string = WRITEBACK_DEFAULTS.authorName,
+    authorEmail: string = WRITEBACK_DEFAULTS.authorEmail,
+    maxAttempts: number = 6,
+    dryRun: boolean = false,
+  ): Promise<BumpResult> {
+    return bump({ gitImage: this.gitImage, tag, env, app, digest, repository, appVersion, sourceCommit, gitops, repoUrl, branch, token, sshKey, sshKnownHosts, gitUser, gitopsPath, format, valuesPath, kustomizationPath, imageName, environments, authorName, authorEmail, maxAttempts, dryRun });
+  }
+
+  /**
+   * Promote: copy the image reference (repository, tag, digest, appVersion) of one environment to
+   * the next (dev → staging → prod) through the same validate / commit / push-with-retry path as
+   * bump. Refuses when the source environment has no image tag, or when the step skips one.
+   *
+   * @param from Environment to promote from.
+   * @param to Environment to promote to; "" for the next one after from.
+   * @param app App name, used in the commit message.
+   * @param sourceCommit Commit of the app source, for the commit message.
+   * @param gitops Local gitops directory to edit when no repoUrl is given.
+   * @param repoUrl Remote gitops repository (https, or ssh with sshKey); "" edits the local directory.
+   * @param branch Branch to push to.
+   * @param token HTTPS token (Secret) for repoUrl, given to git through GIT_ASKPASS only.
+   * @param sshKey SSH private key (Secret) for an ssh repoUrl, mounted read-only.
+   * @param sshKnownHosts known_hosts lines of the SSH host (required with sshKey).
+   * @param gitUser User name sent with the HTTPS token.
+   * @param gitopsPath Directory of the gitops tree inside the remote repository ("." for its root).
+   * @param format Helm values files or kustomize overlays.
+   * @param valuesPath Values file of an environment, relative to the gitops directory; {env} is replaced.
+   * @param kustomizationPath Kustomization of an environment, relative to the gitops directory; {env} is replaced.
+   * @param imageName kustomize images[].name to copy; "" for the only entry.
+   * @param environments Environments in promotion order, comma-separated.
+   * @param authorName Commit author and committer name.
+   * @param authorEmail Commit author and committer email.
+   * @param maxAttempts Push attempts before giving up when others keep pushing first.
+   * @param dryRun Compute and validate the edit, return the diff, push nothing.
+   */
+  @func({ cache: "never" })
+  async promote(
+    from: string = "dev",
+    to: string = "",
+    app: string = "webapp",
+    sourceCommit: string = "",
+    @argument({ defaultPath: "/gitops" }) gitops?: Directory,
+    repoUrl: string = "",
+    branch: string = "main",
+    token?: Secret,
+    sshKey?: Secret,
+    sshKnownHosts: string = "",
+    gitUser: string = "x-access-token",
+    gitopsPath: string = LAYOUT_DEFAULTS.gitopsPath,
+    format: WriteBackFormat = WriteBackFormat.Helm,
+    valuesPath: string = LAYOUT_DEFAULTS.valuesPath,
+    kustomizationPath: string = LAYOUT_DEFAULTS.kustomizationPath,
+    imageName: string = "",
+    environments: string = LAYOUT_DEFAULTS.environments,
+    authorName: string = WRITEBACK_DEFAULTS.authorName,
+    authorEmail: string = WRITEBACK_DEFAULTS.authorEmail,
+    maxAttempts: number = 6,
+    dryRun: boolean = false,
+  ): Promise<BumpResult> {
+    return promote({ gitImage: this.gitImage, from, to, app, sourceCommit, gitops, repoUrl, branch, token, sshKey, sshKnownHosts, gitUser, gitopsPath, format, valuesPath, kustomizationPath, imageName, environments, authorName, authorEmail, maxAttempts, dryRun });
+  }
 
   // ---- the whole pipeline: ci, checks (issue 7) ------------------------------------------------
 }
