@@ -490,7 +490,7 @@ export class GitopsPipeline {
     maxAttempts: number = 6,
     dryRun: boolean = false,
   ): Promise<BumpResult> {
-    return bump({ gitImage: this.gitImage, tag, env, app, digest, repository, appVersion, sourceCommit, gitops, repoUrl, branch, token, sshKey, sshKnownHosts, gitUser, gitopsPath, format, valuesPath, kustomizationPath, imageName, environments, authorName, authorEmail, maxAttempts, dryRun });
+    return bump({ gitImage: this.gitImage, validate: { helmImage: this.helmImage, kubeconformImage: this.kubeconformImage, kubernetes: this.kubernetes }, tag, env, app, digest, repository, appVersion, sourceCommit, gitops, repoUrl, branch, token, sshKey, sshKnownHosts, gitUser, gitopsPath, format, valuesPath, kustomizationPath, imageName, environments, authorName, authorEmail, maxAttempts, dryRun });
   }
 
   /**
@@ -544,7 +544,7 @@ export class GitopsPipeline {
     maxAttempts: number = 6,
     dryRun: boolean = false,
   ): Promise<BumpResult> {
-    return promote({ gitImage: this.gitImage, from, to, app, sourceCommit, gitops, repoUrl, branch, token, sshKey, sshKnownHosts, gitUser, gitopsPath, format, valuesPath, kustomizationPath, imageName, environments, authorName, authorEmail, maxAttempts, dryRun });
+    return promote({ gitImage: this.gitImage, validate: { helmImage: this.helmImage, kubeconformImage: this.kubeconformImage, kubernetes: this.kubernetes }, from, to, app, sourceCommit, gitops, repoUrl, branch, token, sshKey, sshKnownHosts, gitUser, gitopsPath, format, valuesPath, kustomizationPath, imageName, environments, authorName, authorEmail, maxAttempts, dryRun });
   }
 
   // ---- the whole pipeline: ci, checks (issue 7) ------------------------------------------------

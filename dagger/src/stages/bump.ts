@@ -15,6 +15,7 @@ import { ASKPASS_PATH, ASKPASS_SCRIPT, checkAuthor, checkRepoUrl, classifyPush, 
 import { promotePlan } from "../core/promote.js";
 import { checkWritten, prepare, writeBack, type GitPort, type WriteBackPlan } from "../core/writeback.js";
 import type { FileEdit } from "../core/yaml-edit.js";
+import { validateStage, type ValidateRun, type ValidateStageOptions } from "./validate.js";
 
 /** Where the image reference lives: Helm values files or kustomize overlays. */
 export enum WriteBackFormat {
@@ -129,14 +130,26 @@ export class DaggerGitPort implements GitPort<Directory> {
   }
 }
 
+/** Images of the validate stage, when the write-back validates with it (the module always does). */
+export type ValidateImages = Pick<ValidateStageOptions, "helmImage" | "kubeconformImage" | "kubernetes">;
+
 /**
- * Validation of the edited tree before anything is pushed or returned. Today: the write-back's
- * own check (each edited file re-parses; each written value is a valid tag/digest).
+ * Validation of the edited tree before anything is pushed or returned: the write-back's own check
+ * (each edited file re-parses; each written value is a valid tag/digest), then, when `images` are
+ * given, the validate stage (helm lint/template, kubeconform, policy, Argo CD checks) on the whole
+ * edited gitops tree, every environment. `root` is the gitops directory inside the tree.
  */
-export async function validateTree(tree: Directory, changed: FileEdit[]): Promise<{ ok: boolean; summary: string }> {
-  const own = await checkWritten(async (p) => ((await tree.exists(p)) ? tree.file(p).contents() : undefined), changed);
-  // VALIDATE-STAGE HOOK (issue 4): after merging, combine `own` with the validate stage's verdict on `tree` here.
-  return own;
+export function validateTree(
+  images?: ValidateImages,
+  root = "",
+  stage: (o: ValidateStageOptions) => Promise<Pick<ValidateRun, "passed" | "summary">> = validateStage,
+): (tree: Directory, changed: FileEdit[]) => Promise<{ ok: boolean; summary: string }> {
+  return async (tree, changed) => {
+    const own = await checkWritten(async (p) => ((await tree.exists(p)) ? tree.file(p).contents() : undefined), changed);
+    if (!own.ok || !images) return own;
+    const run = await stage({ ...images, gitops: root ? tree.directory(root) : tree });
+    return { ok: run.passed(), summary: `${own.summary}; validate: ${run.summary()}` };
+  };
 }
 
 /** What a bump or promote did. */
@@ -184,6 +197,8 @@ export class BumpResult {
 /** Arguments shared by bump and promote (as the Dagger functions receive them). */
 export interface WriteBackArgs {
   gitImage: string;
+  /** Run the validate stage on the edited tree before pushing or returning it (omitted in plan tests). */
+  validate?: ValidateImages;
   gitops?: Directory;
   repoUrl: string;
   branch: string;
@@ -219,7 +234,7 @@ export async function runWriteBack(a: WriteBackArgs, makePlan: (l: Layout) => Wr
     const write = async (files: { path: string; text: string }[]): Promise<void> => {
       for (const f of files) dir = dir.withNewFile(f.path, f.text);
     };
-    const p = await prepare(plan, read, write, () => dir, validateTree);
+    const p = await prepare(plan, read, write, () => dir, validateTree(a.validate));
     const status = p.changed.length === 0 ? "no-op" : a.dryRun ? "dry-run" : "edited";
     const summary = `${plan.stage}: ${status}${p.changed.length ? `: ${p.changed.map((f) => f.file).join(", ")}` : ""}`;
     return new BumpResult(status, "", p.changed.length > 0, p.diff, summary, p.validation, 0, a.dryRun ? a.gitops : dir);
@@ -227,7 +242,7 @@ export async function runWriteBack(a: WriteBackArgs, makePlan: (l: Layout) => Wr
   const remote = checkRemote({ url: a.repoUrl, branch: a.branch, token: a.token, sshKey: a.sshKey, sshKnownHosts: a.sshKnownHosts, user: a.gitUser });
   const l = layoutOf(a, true);
   const port = new DaggerGitPort(a.gitImage, remote);
-  const r = await writeBack(port, makePlan(l), { validate: validateTree, author, dryRun: a.dryRun, maxAttempts: a.maxAttempts });
+  const r = await writeBack(port, makePlan(l), { validate: validateTree(a.validate, l.root), author, dryRun: a.dryRun, maxAttempts: a.maxAttempts });
   const tree = l.root ? port.tree().directory(l.root) : port.tree();
   return new BumpResult(r.status, r.commit, r.diff !== "", r.diff, r.summary, r.validation, r.attempts, tree);
 }

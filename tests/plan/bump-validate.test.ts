@@ -1,0 +1,50 @@
+import { describe, expect, it } from "vitest";
+import { dag, type Directory } from "@dagger.io/dagger";
+import { validateTree } from "../../dagger/src/stages/bump.js";
+import type { ValidateStageOptions } from "../../dagger/src/stages/validate.js";
+import { editYaml } from "../../dagger/src/core/yaml-edit.js";
+import { plan } from "../helpers/plan.js";
+
+const images = { helmImage: "helm:pinned", kubeconformImage: "kubeconform:pinned", kubernetes: "1.36.0" };
+
+/** A Directory stand-in whose files the own check reads; `directory()` stays a real lazy SDK call. */
+function tree(files: Record<string, string>): Directory {
+  const real = dag.directory();
+  return {
+    exists: async (p: string) => p in files,
+    file: (p: string) => ({ contents: async () => files[p]! }),
+    directory: (p: string) => real.directory(p),
+  } as unknown as Directory;
+}
+
+const FILE = "environments/dev/values.yaml";
+const edit = editYaml(FILE, "image:\n  tag: old-1 # bumped by the pipeline\n", [{ path: "image.tag", value: "abc1234-7", kind: "tag" }]);
+
+describe("bump validates the edited tree with the validate stage before pushing", () => {
+  it("runs the validate stage on the gitops root of the edited tree, with the pipeline's images", async () => {
+    let seen: ValidateStageOptions | undefined;
+    const validate = validateTree(images, "gitops", async (o) => {
+      seen = o;
+      return { passed: () => false, summary: () => "1 error: POL-IMAGE-TAG" };
+    });
+    const v = await validate(tree({ [FILE]: edit.after }), [edit]);
+    expect(v.ok).toBe(false);
+    expect(v.summary).toContain("validate: 1 error: POL-IMAGE-TAG");
+    expect(seen).toMatchObject(images);
+    expect(plan(seen!.gitops).map((s) => [s.op, s.args])).toEqual([
+      ["directory", {}],
+      ["directory", { path: "gitops" }],
+    ]);
+  });
+
+  it("does not run the stage when the edit itself is broken", async () => {
+    let called = false;
+    const validate = validateTree(images, "", async () => {
+      called = true;
+      return { passed: () => true, summary: () => "" };
+    });
+    const v = await validate(tree({ [FILE]: "image: [unclosed\n" }), [edit]);
+    expect(v.ok).toBe(false);
+    expect(called).toBe(false);
+  });
+});
