@@ -16,6 +16,8 @@ import { PublishedImage, publish } from "./stages/publish.js";
 import { ScanRun, scan } from "./stages/scan.js";
 import { LAYOUT_DEFAULTS, WRITEBACK_DEFAULTS } from "./core/deploy.js";
 import { bump, promote, BumpResult, WriteBackFormat } from "./stages/bump.js";
+import { runCi } from "./stages/ci.js";
+import { CiReport } from "./stages/ci-report.js";
 
 /**
  * The pipeline: lint, test, build, publish, e2e, validate and the GitOps bump of a Python app
@@ -548,4 +550,58 @@ export class GitopsPipeline {
   }
 
   // ---- the whole pipeline: ci, checks (issue 7) ------------------------------------------------
+
+  /**
+   * The whole pipeline in one run: lint, test, validate and the multi-arch build start together;
+   * e2e (kind) and the Trivy scan run on the built image; only when all of them passed, and only
+   * when publishing is asked for (image repository + registry password, on a release branch), the
+   * image is pushed and the dev environment is bumped in the gitops repository. Returns the report
+   * (every stage's status, duration and summary, the artifacts, Markdown for a CI job summary);
+   * a failing stage fails nothing by itself: call `assert`, or read `artifacts/status`.
+   *
+   * @param source The app directory (Dockerfile, requirements*.txt, tests).
+   * @param gitops The gitops directory (chart, environments, Argo CD apps, gitops-pipeline.yaml).
+   * @param commit Commit being built ($GITHUB_SHA); labels, APP_COMMIT and the immutable tag.
+   * @param runNumber CI run number ($GITHUB_RUN_NUMBER), for the immutable {shortSha}-{run} tag.
+   * @param branch Branch being built; publishing happens only on a release branch.
+   * @param version App semver; default 0.0.0-{shortSha}. Adds the v{version}-{shortSha}-{run} tag.
+   * @param imageRepository Repository to publish to, e.g. ghcr.io/acme/gitops-demo; empty: no publish.
+   * @param registryUsername Registry user.
+   * @param registryPassword Registry password or token; without it nothing is published.
+   * @param releaseBranches Branches that publish and bump, comma-separated.
+   * @param gitopsRepo HTTPS URL of the gitops repository to bump after publishing; empty: no bump.
+   * @param gitopsBranch Branch of the gitops repository Argo CD watches.
+   * @param gitopsToken Token with push rights on gitopsRepo.
+   * @param environment Environment deployed by e2e and bumped after publishing.
+   * @param platforms Platforms to build and publish.
+   * @param linter Linter of the lint stage.
+   * @param minCoverage Minimum test coverage in percent.
+   * @param e2e Run the kind end-to-end test (nothing is published without it).
+   * @param scan Run the Trivy scan (nothing is published without it).
+   */
+  @func({ cache: "never" })
+  async ci(
+    @argument({ defaultPath: "/app", ignore: ["**/__pycache__", "**/*.pyc", "**/.pytest_cache", "**/.venv", "**/.ruff_cache", ".coverage", "coverage.xml", "junit.xml"] })
+    source: Directory,
+    @argument({ defaultPath: "/gitops" }) gitops: Directory,
+    commit: string = "local",
+    runNumber: string = "0",
+    branch: string = "local",
+    version: string = "",
+    imageRepository: string = "",
+    registryUsername: string = "",
+    registryPassword?: Secret,
+    releaseBranches: string = "main",
+    gitopsRepo: string = "",
+    gitopsBranch: string = "main",
+    gitopsToken?: Secret,
+    environment: string = "dev",
+    platforms: string[] = ["linux/amd64", "linux/arm64"],
+    linter: Linter = Linter.Ruff,
+    minCoverage: number = 90,
+    e2e: boolean = true,
+    scan: boolean = true,
+  ): Promise<CiReport> {
+    return runCi(this, { source, gitops, commit, runNumber, branch, version, imageRepository, registryUsername, registryPassword, releaseBranches, gitopsRepo, gitopsBranch, gitopsToken, environment, platforms, linter, minCoverage, e2e, scan });
+  }
 }

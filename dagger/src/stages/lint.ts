@@ -181,6 +181,12 @@ export class LintRun {
     return (await this.result()).summary;
   }
 
+  /** True when the run found nothing that fails it (what `assert` checks). */
+  @func()
+  async passed(): Promise<boolean> {
+    return (await this.result()).ok;
+  }
+
   /** Fail with the summary when the linter found issues or could not run. */
   @func()
   async assert(): Promise<void> {

@@ -19,6 +19,11 @@ export interface PublishOptions extends Omit<BuildOptions, "version" | "revision
   run: string;
   /** App semver; adds `v{version}-{shortSha}-{run}` (and release tags with `release`). */
   version?: string;
+  /**
+   * VERSION build arg when it differs from the tag version (`ci` builds `0.0.0-{shortSha}` when no
+   * version is given), so the pushed image is the one e2e tested and scan scanned.
+   */
+  buildVersion?: string;
   /** Environment; adds `{env}-latest`. */
   environment?: string;
   /** Git branch, for templates using `{branch}` (sanitised). */
@@ -53,7 +58,7 @@ export function publishPlan(pythonImage: string, source: Directory, o: PublishOp
   );
   if (o.password && !o.username) throw new InputError("username", "is empty but a password was given", "pass --username with --password");
   if (o.username && !o.password) throw new InputError("password", `is missing for user "${o.username}"`, "pass --password=env://REGISTRY_TOKEN (a Secret)");
-  const variants = buildVariants(pythonImage, source, { ...o, version: o.version || "0.0.0-dev", revision: o.sha });
+  const variants = buildVariants(pythonImage, source, { ...o, version: o.buildVersion || o.version || "0.0.0-dev", revision: o.sha });
   const publisher = o.username && o.password ? dag.container().withRegistryAuth(repo.registry, o.username, o.password) : dag.container();
   return { repo, tags, refs: tags.map((t) => taggedRef(repo, t)), publisher, variants };
 }

@@ -79,6 +79,12 @@ export class ScanRun {
     return (await this.result()).summary;
   }
 
+  /** True when the run found nothing that fails it (what `assert` checks). */
+  @func()
+  async passed(): Promise<boolean> {
+    return (await this.result()).ok;
+  }
+
   /** Fail with the summary when a vulnerability of the failing severities was found. */
   @func()
   async assert(): Promise<void> {

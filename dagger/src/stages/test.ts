@@ -85,6 +85,12 @@ export class TestRun {
     return (await this.result()).summary;
   }
 
+  /** True when the run found nothing that fails it (what `assert` checks). */
+  @func()
+  async passed(): Promise<boolean> {
+    return (await this.result()).ok;
+  }
+
   /** Fail with the summary when a test failed, coverage is below the gate or pytest could not run. */
   @func()
   async assert(): Promise<void> {

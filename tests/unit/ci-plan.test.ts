@@ -1,0 +1,130 @@
+import { describe, expect, it } from "vitest";
+import fc from "fast-check";
+import { CI_STAGES, ciGraph, decideCi, shortCommit, type CiInputs, type CiStageName } from "../../dagger/src/core/ci-plan.js";
+import { runStages, stageGroups, type StageOutcome } from "../../dagger/src/core/orchestrate.js";
+
+const base: CiInputs = {
+  commit: "8855235a1b2c3d4e5f60718293a4b5c6d7e8f901",
+  runNumber: "29",
+  branch: "main",
+  version: "",
+  imageRepository: "ghcr.io/acme/gitops-demo",
+  hasRegistryPassword: true,
+  releaseBranches: "main,release",
+  gitopsRepo: "https://git.example.com/acme/deploy.git",
+  hasGitopsToken: true,
+  environment: "dev",
+  platforms: ["linux/amd64", "linux/arm64"],
+  e2e: true,
+  scan: true,
+};
+
+describe("decideCi", () => {
+  it("runs everything on a release branch with credentials", () => {
+    const d = decideCi(base);
+    expect(d.skip).toEqual({});
+    expect(d.appVersion).toBe("0.0.0-8855235");
+    expect(d.platforms).toEqual(["linux/amd64", "linux/arm64"]);
+    expect(d.releaseBranches).toEqual(["main", "release"]);
+  });
+
+  it("a laptop run (defaults) checks and builds but neither publishes nor bumps", () => {
+    const d = decideCi({ ...base, commit: "local", branch: "local", imageRepository: "", hasRegistryPassword: false, gitopsRepo: "", hasGitopsToken: false });
+    expect(d.skip).toEqual({ publish: "publishing not requested (no --image-repository)", bump: "no --gitops-repo: the deployment is not bumped" });
+    expect(d.appVersion).toBe("0.0.0-local");
+  });
+
+  it("says why publishing is off", () => {
+    expect(decideCi({ ...base, hasRegistryPassword: false }).skip.publish).toBe("publishing not requested (no --registry-password)");
+    expect(decideCi({ ...base, branch: "feature/x" }).skip.publish).toBe('branch "feature/x" is not a release branch (main, release)');
+    expect(decideCi({ ...base, hasGitopsToken: false }).skip.bump).toBe("no --gitops-token for the gitops repository");
+    expect(decideCi({ ...base, e2e: false }).skip.e2e).toMatch(/disabled \(--e2e=false\)/);
+    expect(decideCi({ ...base, scan: false }).skip.scan).toMatch(/disabled \(--scan=false\)/);
+  });
+
+  it("uses an explicit version as given", () => {
+    expect(decideCi({ ...base, version: "1.4.0-rc.1" }).appVersion).toBe("1.4.0-rc.1");
+  });
+
+  it("refuses inputs no stage could use, naming the argument", () => {
+    expect(() => decideCi({ ...base, platforms: ["linux/amd65"] })).toThrow(/^platforms: /);
+    expect(() => decideCi({ ...base, releaseBranches: " , " })).toThrow(/^releaseBranches: is empty/);
+    expect(() => decideCi({ ...base, runNumber: "29; rm -rf /" })).toThrow(/^runNumber: /);
+    expect(() => decideCi({ ...base, version: "v1.2" })).toThrow(/^version: "v1.2" is not a semantic version/);
+  });
+
+  it("short commit: 7 hex characters, or a sanitised name", () => {
+    expect(shortCommit("ABCDEF0123456")).toBe("abcdef0");
+    expect(shortCommit("my branch!")).toBe("my-branch");
+    expect(shortCommit("!!!")).toBe("local");
+    fc.assert(
+      fc.property(fc.string(), (s) => {
+        expect(shortCommit(s)).toMatch(/^[a-z0-9]+(-[a-z0-9]+)*$/);
+      }),
+    );
+  });
+});
+
+type Fake = { ran: CiStageName[]; started: CiStageName[] };
+
+function fakeRuns(fail: Partial<Record<CiStageName, boolean>>, f: Fake) {
+  return Object.fromEntries(
+    CI_STAGES.map((name) => [
+      name,
+      async (): Promise<StageOutcome<string>> => {
+        f.started.push(name);
+        await new Promise((r) => setTimeout(r, 1));
+        f.ran.push(name);
+        return { ok: !fail[name], summary: fail[name] ? `${name} broke` : `${name} ok`, artifacts: name };
+      },
+    ]),
+  ) as Record<CiStageName, () => Promise<StageOutcome<string>>>;
+}
+
+describe("the ci stage graph", () => {
+  it("has 4 sequential groups: checks + build, e2e + scan, publish, bump", () => {
+    const groups = stageGroups(ciGraph(fakeRuns({}, { ran: [], started: [] }), { skip: {} }));
+    expect(groups).toEqual([["lint", "test", "validate", "build"], ["e2e", "scan"], ["publish"], ["bump"]]);
+  });
+
+  it("starts lint, test, validate and build before any of them finished", async () => {
+    const f: Fake = { ran: [], started: [] };
+    await runStages(ciGraph(fakeRuns({}, f), { skip: {} }));
+    expect(f.started.slice(0, 4)).toEqual(["lint", "test", "validate", "build"]);
+    expect(f.ran.indexOf("build")).toBeLessThan(f.started.indexOf("e2e"));
+    expect(f.ran.indexOf("build")).toBeLessThan(f.started.indexOf("scan"));
+    for (const n of ["lint", "test", "validate", "e2e", "scan"] as const) expect(f.ran.indexOf(n)).toBeLessThan(f.started.indexOf("publish"));
+    expect(f.ran.indexOf("publish")).toBeLessThan(f.started.indexOf("bump"));
+  });
+
+  it("property: nothing is published or pushed when any earlier stage fails; every stage is reported", async () => {
+    const earlier = ["lint", "test", "validate", "build", "e2e", "scan"] as const;
+    await fc.assert(
+      fc.asyncProperty(fc.subarray([...earlier], { minLength: 1 }), async (failing) => {
+        const f: Fake = { ran: [], started: [] };
+        const result = await runStages(ciGraph(fakeRuns(Object.fromEntries(failing.map((n) => [n, true])), f), { skip: {} }));
+        expect(f.started).not.toContain("publish");
+        expect(f.started).not.toContain("bump");
+        expect(result.ok).toBe(false);
+        expect(result.stages.map((s) => s.name)).toEqual([...CI_STAGES]);
+        // A failing stage is reported failed, or blocked when something it needs failed first.
+        for (const n of failing) expect(["failed", "blocked"]).toContain(result.stages.find((s) => s.name === n)!.status);
+        expect(result.stages.some((s) => s.status === "failed")).toBe(true);
+        expect(result.stages.find((s) => s.name === "publish")!.status).toBe("blocked");
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it("without publishing, the run passes with publish and bump skipped and their reasons reported", async () => {
+    const f: Fake = { ran: [], started: [] };
+    const d = decideCi({ ...base, imageRepository: "", gitopsRepo: "" });
+    const result = await runStages(ciGraph(fakeRuns({}, f), d));
+    expect(result.ok).toBe(true);
+    expect(f.started).not.toContain("publish");
+    expect(result.stages.filter((s) => s.status === "skipped").map((s) => [s.name, s.summary])).toEqual([
+      ["publish", "publishing not requested (no --image-repository)"],
+      ["bump", "no --gitops-repo: the deployment is not bumped"],
+    ]);
+  });
+});
