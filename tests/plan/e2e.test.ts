@@ -156,7 +156,10 @@ describe("e2e plan: order of the run", () => {
     expect(helm.slice(0, 5)).toEqual([E2E_PATHS.within, "helm", "upgrade", "--install", "gitops-demo"]);
     expect(helm).toContain("/e2e/gitops/chart");
     expect(helm.join(" ")).toContain("--values /e2e/gitops/environments/dev/values.yaml");
-    expect(helm.join(" ")).toContain("--set-string image.repository=docker.io/library/gitops-demo --set-string image.tag=e2e-run1 --set-string image.pullPolicy=Never");
+    expect(helm.join(" ")).toContain(
+      "--set-string image.repository=docker.io/library/gitops-demo --set-string image.tag=e2e-run1 --set-string image.digest= --set-string env.appVersion=",
+    );
+    expect(helm.join(" ")).toContain("--set-string image.pullPolicy=Never");
     expect(helm.join(" ")).toContain("--namespace e2e --create-namespace");
     expect(helm.slice(-3)).toEqual(["--wait", "--timeout", "165s"]);
   });

@@ -143,6 +143,10 @@ export function deploySteps(s: E2eSettings): E2eStep[] {
         "--values", `${E2E_PATHS.gitops}/${s.valuesPath}`,
         "--set-string", `image.repository=${s.imageRepository}`,
         "--set-string", `image.tag=${s.imageTag}`,
+        // A digest pinned by a bump would win over the tag and name an image the node lacks.
+        "--set-string", "image.digest=",
+        // The chart's APP_VERSION comes from the values; the probe checks this run's version.
+        "--set-string", `env.appVersion=${s.version}`,
         // The image exists only in the node: never pull, so a missing image fails fast (ErrImageNeverPull).
         "--set-string", "image.pullPolicy=Never",
         "--wait", "--timeout", `${setup}s`,
