@@ -2,7 +2,7 @@
  * gitops-pipeline: a complete CI/CD + GitOps pipeline for a containerised Python (Flask) app
  * deployed to Kubernetes with Helm and Argo CD. Every stage runs in a container.
  */
-import { argument, check, object, func, Container, Directory, File, Secret, Service } from "@dagger.io/dagger";
+import { argument, check, dag, object, func, Container, Directory, File, Secret, Service } from "@dagger.io/dagger";
 import { VERSIONS } from "./core/versions.js";
 import { e2eSettings } from "./core/e2e-settings.js";
 import { environmentLayout } from "./core/gitops-config.js";
@@ -406,7 +406,8 @@ export class GitopsPipeline {
   ): Promise<E2eRun> {
     const layout = environmentLayout(await readGitopsLayout(gitops), environment, { chartPath, valuesPath });
     const settings = e2eSettings({ ...layout, release: release || layout.release, namespace, environment, version, timeoutSeconds: timeout, runId: newRunId() });
-    const app = image ?? source.dockerBuild({ buildArgs: [{ name: "VERSION", value: version }] });
+    // Without an image: the build stage's image for the engine's own platform (the kind node's).
+    const app = image ?? (await build(this.pythonImage, source, { platforms: [String(await dag.defaultPlatform())], version, revision: "e2e", dockerfile: "Dockerfile" }))[0]!;
     return runE2e({ images: this, settings, image: app, gitops });
   }
 

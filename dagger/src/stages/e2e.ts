@@ -17,7 +17,6 @@ import {
   Directory,
   ExecError,
   File,
-  ImageLayerCompression,
   ReturnType,
   Service,
 } from "@dagger.io/dagger";
@@ -41,6 +40,7 @@ import { kindConfig } from "../core/kind-config.js";
 import { kubeconfigCredentials, rewriteKubeconfig, type KubeCredentials } from "../core/kubeconfig.js";
 import { parseCurlOutput, smokeSummary, smokeTest, type FetchLike } from "../core/smoke.js";
 import { E2eRun, tail } from "./e2e-run.js";
+import { imageTarball } from "./build.js";
 
 export { E2eRun };
 
@@ -111,14 +111,6 @@ export function e2eClient(tools: Container, docker: Service, images: E2eImages, 
     .withWorkdir(E2E_PATHS.dir);
 }
 
-/** The image as a tarball kind can import: named inside, so containerd stores it under that name. */
-export function imageTarball(image: Container, s: E2eSettings): File {
-  // containerd's exporter takes the name from this annotation; Gzip layers for any daemon.
-  return image
-    .withAnnotation("io.containerd.image.name", `${s.imageRepository}:${s.imageTag}`)
-    .asTarball({ forcedCompression: ImageLayerCompression.Gzip });
-}
-
 /** Chain the steps' argv in order. */
 export function withSteps(ctr: Container, steps: readonly E2eStep[]): Container {
   return steps.reduce((c, st) => c.withExec(st.argv), ctr);
@@ -158,7 +150,7 @@ export function proxyFetch(ctr: Container, s: E2eSettings, service: string): Fet
 /** Every container of one run, built lazily; the only values it waits for are kind's kubeconfig and the Service name. */
 export function e2ePlan(images: E2eImages, s: E2eSettings, image: Container, gitops: Directory) {
   const docker = dindService(images, s.runId);
-  const client = withRunInputs(e2eClient(e2eTools(images), docker, images, s.runId), gitops, imageTarball(image, s));
+  const client = withRunInputs(e2eClient(e2eTools(images), docker, images, s.runId), gitops, imageTarball(image, `${s.imageRepository}:${s.imageTag}`));
   const cluster = withSteps(client, clusterSteps(s));
   return {
     docker,
