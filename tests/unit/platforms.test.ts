@@ -26,6 +26,7 @@ describe("platforms", () => {
 
   it("accepts comma-separated strings, normalises aliases and drops duplicates", () => {
     expect(parsePlatforms(" linux/AMD64, linux/x86_64 ,linux/aarch64,linux/arm64/v8")).toEqual(["linux/amd64", "linux/arm64"]);
+    expect(parsePlatforms("linux/amd64/v1,linux/amd64")).toEqual(["linux/amd64"]);
     expect(parsePlatforms(["linux/arm", "linux/arm/v6"])).toEqual(["linux/arm/v7", "linux/arm/v6"]);
   });
 

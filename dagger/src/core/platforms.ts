@@ -52,7 +52,8 @@ export function parsePlatform(raw: string, arg = "platforms"): Platform {
   const variants = KNOWN_ARCH[arch];
   if (!variants) throw new InputError(arg, `"${raw}" has unknown architecture "${rawArch}"`, fix);
   let variant = rawVariant;
-  if (arch === "arm64" && variant === "v8") variant = undefined; // the default variant
+  // The default variants print as the bare arch (containerd normalises them the same way).
+  if ((arch === "arm64" && variant === "v8") || (arch === "amd64" && variant === "v1")) variant = undefined;
   if (arch === "arm" && variant === undefined) variant = "v7"; // what `linux/arm` means in practice
   if (variant !== undefined && !variants.includes(variant)) {
     throw new InputError(arg, `"${raw}" has unknown variant "${variant}" for ${arch}`, variants.length ? `use one of ${variants.join(", ")}` : `${arch} has no variants: drop it`);
