@@ -54,11 +54,18 @@ function tsFiles(dir: string): string[] {
   );
 }
 
-let cached: Promise<ModuleDef> | undefined;
+const cached = new Map<string, Promise<ModuleDef>>();
 
-/** The module as the engine's TypeScript introspector sees it (cached per test process). */
-export function moduleApi(): Promise<ModuleDef> {
-  cached ??= (async () => {
+/**
+ * The module as the engine's TypeScript introspector sees it (cached per test process).
+ * `srcDir` (relative to the repo root) and `name` select another module, e.g. the tests
+ * module: `moduleApi("dagger/tests/src", "tests")`.
+ */
+export function moduleApi(srcDir = "dagger/src", name = "gitops-pipeline"): Promise<ModuleDef> {
+  const key = `${srcDir}\0${name}`;
+  const hit = cached.get(key);
+  if (hit) return hit;
+  const api = (async () => {
     const require = createRequire(import.meta.url);
     const sdkEntry = require.resolve("@dagger.io/dagger"); // .../dist/src/index.js
     const sdkSrc = dirname(sdkEntry);
@@ -69,8 +76,8 @@ export function moduleApi(): Promise<ModuleDef> {
     // only client.gen.d.ts, so give it a .ts copy (its declarations are valid TypeScript).
     const clientGen = join(mkdtempSync(join(tmpdir(), "dagger-sdk-")), "client.gen.ts");
     writeFileSync(clientGen, readFileSync(join(sdkSrc, "api", "client.gen.d.ts"), "utf8"));
-    const files = [...tsFiles(join(root, "dagger", "src")), clientGen];
-    const mod = (await scan(files, "gitops-pipeline", false)) as {
+    const files = [...tsFiles(join(root, ...srcDir.split("/"))), clientGen];
+    const mod = (await scan(files, name, false)) as {
       objects: Record<string, { methods: Record<string, { cache?: string; isCheck?: boolean }> }>;
     };
     // Round-trip through JSON: the introspector returns classes whose toJSON is the typedef.
@@ -87,5 +94,6 @@ export function moduleApi(): Promise<ModuleDef> {
     }
     return def;
   })();
-  return cached;
+  cached.set(key, api);
+  return api;
 }
