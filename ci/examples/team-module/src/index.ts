@@ -26,19 +26,18 @@ export class ShopCi {
     branch: string = "local",
     registryPassword?: Secret,
   ): Promise<string> {
-    return dag
-      .gitopsPipeline({ pythonImage: "python:3.12.14-slim-trixie" })
-      .ci({
-        source: service,
-        gitops: deploy,
-        commit,
-        runNumber,
-        branch,
-        imageRepository: "ghcr.io/acme/shop",
-        registryUsername: "acme-ci",
-        ...(registryPassword ? { registryPassword } : {}),
-      })
-      .assert();
+    // An unset optional (registryPassword undefined) is left out of the call: no publish.
+    const report = dag.gitopsPipeline({ pythonImage: "python:3.12.14-slim-trixie" }).ci({
+      source: service,
+      gitops: deploy,
+      commit,
+      runNumber,
+      branch,
+      imageRepository: "ghcr.io/acme/shop",
+      registryUsername: "acme-ci",
+      registryPassword,
+    });
+    return report.assert();
   }
 
   /**
@@ -48,8 +47,10 @@ export class ShopCi {
    */
   @func()
   async checks(@argument({ defaultPath: "/app" }) service: Directory): Promise<string> {
-    const pipeline = dag.gitopsPipeline();
-    const [lint, test] = await Promise.all([pipeline.lint({ source: service }).summary(), pipeline.test({ source: service, minCoverage: 95 }).summary()]);
+    const [lint, test] = await Promise.all([
+      dag.gitopsPipeline().lint({ source: service }).summary(),
+      dag.gitopsPipeline().test({ source: service, minCoverage: 95 }).summary(),
+    ]);
     return `${lint}\n${test}`;
   }
 }
