@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
 import { createServer, type Server } from "node:net";
 import { parseCurlOutput, smokeSummary, smokeTest, type FetchLike } from "../../dagger/src/core/smoke.js";
-import { freePort, serveApp, type ServedApp } from "../helpers/gunicorn.js";
+import { freePort, startApp, type AppServer } from "../helpers/app-server.js";
 
 function nodeFetch(base: string): FetchLike {
   return async (path, headers) => {
@@ -28,10 +28,10 @@ function curlFetch(base: string): FetchLike {
 }
 
 describe("smoke probes against the app served by gunicorn", () => {
-  let app: ServedApp;
+  let app: AppServer;
 
   beforeAll(async () => {
-    app = await serveApp({ APP_VERSION: "1.2.3", APP_COMMIT: "abc1234" });
+    app = await startApp({ GUNICORN_WORKERS: "1", APP_VERSION: "1.2.3", APP_COMMIT: "abc1234" });
   });
 
   afterAll(async () => {
@@ -62,7 +62,7 @@ describe("smoke probes against the app served by gunicorn", () => {
 
 describe("smoke probes when the app is not there", () => {
   it("app stopped: fails with a clear message, within the deadline", async () => {
-    const app = await serveApp({ APP_VERSION: "1.2.3" });
+    const app = await startApp({ GUNICORN_WORKERS: "1", APP_VERSION: "1.2.3" });
     const base = app.base;
     await app.stop();
     const started = Date.now();
