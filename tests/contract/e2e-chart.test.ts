@@ -24,7 +24,7 @@ function render(environment: string): { objects: Manifest[]; version: string; ta
   const args = helm
     .slice(3)
     .map((a) => a.replace(E2E_PATHS.gitops, join(ROOT, "gitops")))
-    .filter((a, i, all) => !["--wait", "--create-namespace"].includes(a) && a !== all[all.indexOf("--timeout") + 1] && a !== "--timeout");
+    .filter((a, _, all) => !["--wait", "--create-namespace"].includes(a) && a !== all[all.indexOf("--timeout") + 1] && a !== "--timeout");
   const r = runArgv(["helm", "template", ...args, "--kube-version", VERSIONS.kubernetes], ROOT);
   expect(r.status, r.stderr).toBe(0);
   return { objects: parseManifests(r.stdout, "rendered.yaml", "e2e").objects, version: s.version, tag: s.imageTag, repo: s.imageRepository };

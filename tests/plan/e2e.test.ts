@@ -35,7 +35,6 @@ function build(images: E2eImages = mirrored()) {
 }
 
 const names = (steps: Step[]) => steps.map((s) => s.op);
-const arg = (s: Step | undefined, k: string) => s?.args[k];
 const refOf = (s: Step | undefined, k: string) => (s?.args[k] as Ref).ref;
 
 describe("e2e plan: docker-in-docker service", () => {

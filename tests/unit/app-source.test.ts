@@ -2,9 +2,9 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
-import { InputError } from "../../dagger/src/core/errors.js";
 import { pinFiles, pinnedNames, pipInstallArgv, requireDockerfile, requireTests, testFiles } from "../../dagger/src/core/app-source.js";
 import { ROOT } from "../helpers/tools.js";
+import { inputError } from "../helpers/errors.js";
 
 /** Top-level entries as Directory.entries() lists them (directories end with /). */
 function entries(dir: string): string[] {
@@ -14,16 +14,6 @@ function entries(dir: string): string[] {
 /** Every file below dir, relative, as Directory.glob("**\/*") lists them. */
 function walk(dir: string, base = dir): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name), base) : [relative(base, join(dir, e.name))]));
-}
-
-function inputError(fn: () => unknown): InputError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(InputError);
-    return e as InputError;
-  }
-  throw new Error("expected an InputError");
 }
 
 const APP = join(ROOT, "app");
@@ -83,7 +73,7 @@ describe("the install step", () => {
       fc.property(fc.uniqueArray(fc.stringMatching(/^requirements-[a-z]{1,8}\.txt$/), { maxLength: 5 }), (files) => {
         const argv = pipInstallArgv({ pinFiles: files });
         expect(argv.filter((a) => a === "-r").length).toBe(files.length);
-        expect(argv.filter((a, i) => argv[i - 1] === "-r")).toEqual(files);
+        expect(argv.filter((_, i) => argv[i - 1] === "-r")).toEqual(files);
         expect(argv).not.toContain(".");
       }),
     );

@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { InputError } from "../../dagger/src/core/errors.js";
 import {
   E2E_DEFAULT_TIMEOUT,
   E2E_MIN_TIMEOUT,
@@ -9,18 +8,9 @@ import {
   e2eSettings,
   type E2eInput,
 } from "../../dagger/src/core/e2e-settings.js";
+import { inputError } from "../helpers/errors.js";
 
 const INPUT: E2eInput = { release: "gitops-demo", namespace: "e2e", environment: "dev", chartPath: "chart", valuesPath: "", version: "1.2.3", timeoutSeconds: 300, runId: "abc123" };
-
-function inputError(fn: () => unknown): InputError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof InputError) return e;
-    throw e;
-  }
-  throw new Error("expected an InputError");
-}
 
 describe("e2e settings", () => {
   it("defaults: values of the environment, unique tag, fully qualified repository", () => {

@@ -2,16 +2,7 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { InputError } from "../../dagger/src/core/errors.js";
 import { DEFAULT_PLATFORMS, KNOWN_ARCH, KNOWN_OS, formatPlatform, parsePlatform, parsePlatforms } from "../../dagger/src/core/platforms.js";
-
-function inputError(fn: () => unknown): InputError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(InputError);
-    return e as InputError;
-  }
-  throw new Error("expected an InputError");
-}
+import { inputError } from "../helpers/errors.js";
 
 const validPlatform = fc
   .tuple(fc.constantFrom(...KNOWN_OS), fc.constantFrom(...Object.keys(KNOWN_ARCH)))

@@ -1,18 +1,8 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { InputError } from "../../dagger/src/core/errors.js";
 import { digestOf, parseRepository, pinnedRef, taggedRef } from "../../dagger/src/core/registry.js";
 import { imageBuildArgs, imageName } from "../../dagger/src/core/image-build.js";
-
-function inputError(fn: () => unknown): InputError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(InputError);
-    return e as InputError;
-  }
-  throw new Error("expected an InputError");
-}
+import { inputError } from "../helpers/errors.js";
 
 const DIGEST = `sha256:${"ab".repeat(32)}`;
 

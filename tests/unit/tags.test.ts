@@ -10,20 +10,11 @@ import {
   shortSha,
   templatePlaceholders,
 } from "../../dagger/src/core/tags.js";
+import { inputError } from "../helpers/errors.js";
 
 const SHA = "8855235f0c1e4a3b9d2e7f6a5b4c3d2e1f0a9b8c";
 
 /** The InputError thrown by fn (fails the test when none is thrown). */
-function inputError(fn: () => unknown): InputError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(InputError);
-    return e as InputError;
-  }
-  throw new Error("expected an InputError");
-}
-
 const hexSha = fc.stringMatching(/^[0-9a-f]{40}$/);
 const run = fc.integer({ min: 1, max: 10_000_000 });
 const semverArb = fc
