@@ -465,6 +465,8 @@ export class GitopsPipeline {
    * @param authorEmail Commit author and committer email.
    * @param maxAttempts Push attempts before giving up when others keep pushing first.
    * @param dryRun Compute and validate the edit, return the diff, push nothing.
+   * @param schemas Offline Kubernetes JSON schemas for the validation before push (air-gapped runs; see validate).
+   * @param crdSchemas Offline CRD schemas for the validation before push (air-gapped runs; see validate).
    */
   @func({ cache: "never" })
   async bump(
@@ -492,8 +494,10 @@ export class GitopsPipeline {
     authorEmail: string = WRITEBACK_DEFAULTS.authorEmail,
     maxAttempts: number = 6,
     dryRun: boolean = false,
+    schemas?: Directory,
+    crdSchemas?: Directory,
   ): Promise<BumpResult> {
-    return bump({ gitImage: this.gitImage, validate: { helmImage: this.helmImage, kubeconformImage: this.kubeconformImage, kubernetes: this.kubernetes }, tag, env, app, digest, repository, appVersion, sourceCommit, gitops, repoUrl, branch, token, sshKey, sshKnownHosts, gitUser, gitopsPath, format, valuesPath, kustomizationPath, imageName, environments, authorName, authorEmail, maxAttempts, dryRun });
+    return bump({ gitImage: this.gitImage, validate: { helmImage: this.helmImage, kubeconformImage: this.kubeconformImage, kubernetes: this.kubernetes, ...(schemas ? { schemas } : {}), ...(crdSchemas ? { crdSchemas } : {}) }, tag, env, app, digest, repository, appVersion, sourceCommit, gitops, repoUrl, branch, token, sshKey, sshKnownHosts, gitUser, gitopsPath, format, valuesPath, kustomizationPath, imageName, environments, authorName, authorEmail, maxAttempts, dryRun });
   }
 
   /**
@@ -522,6 +526,8 @@ export class GitopsPipeline {
    * @param authorEmail Commit author and committer email.
    * @param maxAttempts Push attempts before giving up when others keep pushing first.
    * @param dryRun Compute and validate the edit, return the diff, push nothing.
+   * @param schemas Offline Kubernetes JSON schemas for the validation before push (air-gapped runs; see validate).
+   * @param crdSchemas Offline CRD schemas for the validation before push (air-gapped runs; see validate).
    */
   @func({ cache: "never" })
   async promote(
@@ -546,8 +552,10 @@ export class GitopsPipeline {
     authorEmail: string = WRITEBACK_DEFAULTS.authorEmail,
     maxAttempts: number = 6,
     dryRun: boolean = false,
+    schemas?: Directory,
+    crdSchemas?: Directory,
   ): Promise<BumpResult> {
-    return promote({ gitImage: this.gitImage, validate: { helmImage: this.helmImage, kubeconformImage: this.kubeconformImage, kubernetes: this.kubernetes }, from, to, app, sourceCommit, gitops, repoUrl, branch, token, sshKey, sshKnownHosts, gitUser, gitopsPath, format, valuesPath, kustomizationPath, imageName, environments, authorName, authorEmail, maxAttempts, dryRun });
+    return promote({ gitImage: this.gitImage, validate: { helmImage: this.helmImage, kubeconformImage: this.kubeconformImage, kubernetes: this.kubernetes, ...(schemas ? { schemas } : {}), ...(crdSchemas ? { crdSchemas } : {}) }, from, to, app, sourceCommit, gitops, repoUrl, branch, token, sshKey, sshKnownHosts, gitUser, gitopsPath, format, valuesPath, kustomizationPath, imageName, environments, authorName, authorEmail, maxAttempts, dryRun });
   }
 
   // ---- the whole pipeline: ci, checks (issue 7) ------------------------------------------------
@@ -579,6 +587,8 @@ export class GitopsPipeline {
    * @param minCoverage Minimum test coverage in percent.
    * @param e2e Run the kind end-to-end test (nothing is published without it).
    * @param scan Run the Trivy scan (nothing is published without it).
+   * @param schemas Offline Kubernetes JSON schemas for validate and the bump's validation (air-gapped runs; see validate).
+   * @param crdSchemas Offline CRD schemas for validate and the bump's validation (air-gapped runs; see validate).
    */
   @func({ cache: "never" })
   async ci(
@@ -602,7 +612,9 @@ export class GitopsPipeline {
     minCoverage: number = 90,
     e2e: boolean = true,
     scan: boolean = true,
+    schemas?: Directory,
+    crdSchemas?: Directory,
   ): Promise<CiReport> {
-    return runCi(this, { source, gitops, commit, runNumber, branch, version, imageRepository, registryUsername, registryPassword, releaseBranches, gitopsRepo, gitopsBranch, gitopsToken, environment, platforms, linter, minCoverage, e2e, scan });
+    return runCi(this, { source, gitops, commit, runNumber, branch, version, imageRepository, registryUsername, registryPassword, releaseBranches, gitopsRepo, gitopsBranch, gitopsToken, environment, platforms, linter, minCoverage, e2e, scan, schemas, crdSchemas });
   }
 }

@@ -34,6 +34,9 @@ export interface CiCall extends Omit<CiInputs, "hasRegistryPassword" | "hasGitop
   gitopsToken?: Secret;
   linter: Linter;
   minCoverage: number;
+  /** Offline schemas for validate and the bump's validation (air-gapped runs). */
+  schemas?: Directory;
+  crdSchemas?: Directory;
 }
 
 /** What a stage hands to the stages after it and to the report. */
@@ -59,6 +62,13 @@ const DOCKERFILE = "Dockerfile";
 /** The Dagger work of each stage. */
 export function ciStageRuns(p: CiPins, c: CiCall, d: CiDecisions): Record<CiStageName, CiStageRun<CiStageArtifacts>> {
   const build = { version: d.appVersion, revision: c.commit, dockerfile: DOCKERFILE };
+  const validation = {
+    helmImage: p.helmImage,
+    kubeconformImage: p.kubeconformImage,
+    kubernetes: p.kubernetes,
+    ...(c.schemas ? { schemas: c.schemas } : {}),
+    ...(c.crdSchemas ? { crdSchemas: c.crdSchemas } : {}),
+  };
   return {
     lint: async () => {
       const run = await runLint(p, c.source, c.linter);
@@ -69,7 +79,7 @@ export function ciStageRuns(p: CiPins, c: CiCall, d: CiDecisions): Record<CiStag
       return { ok: await run.passed(), summary: await run.summary(), artifacts: { files: { "junit.xml": run.junit(), "coverage.xml": run.coverage() } } };
     },
     validate: async () => {
-      const run = await validateStage({ helmImage: p.helmImage, kubeconformImage: p.kubeconformImage, kubernetes: p.kubernetes, gitops: c.gitops });
+      const run = await validateStage({ ...validation, gitops: c.gitops });
       return { ok: run.passed(), summary: run.summary(), artifacts: { files: { "validate-report.json": run.report() } } };
     },
     build: async () => {
@@ -116,10 +126,12 @@ export function ciStageRuns(p: CiPins, c: CiCall, d: CiDecisions): Record<CiStag
     },
     bump: async ({ publish: pub }) => {
       const published = pub!.published!;
-      const layout = environmentLayout(await readGitopsLayout(c.gitops), c.environment);
+      // The gitops repository has the layout of the gitops directory ci was given.
+      const config = await readGitopsLayout(c.gitops);
+      const layout = environmentLayout(config, c.environment);
       const result = await bump({
         gitImage: p.gitImage,
-        validate: { helmImage: p.helmImage, kubeconformImage: p.kubeconformImage, kubernetes: p.kubernetes },
+        validate: validation,
         // The first tag is the immutable {shortSha}-{run}; the digest pins it.
         tag: published.tags[0]!,
         digest: published.digest,
@@ -133,12 +145,12 @@ export function ciStageRuns(p: CiPins, c: CiCall, d: CiDecisions): Record<CiStag
         ...(c.gitopsToken ? { token: c.gitopsToken } : {}),
         sshKnownHosts: "",
         gitUser: "x-access-token",
-        gitopsPath: LAYOUT_DEFAULTS.gitopsPath,
+        gitopsPath: config.repoPath || ".",
         format: "helm",
-        valuesPath: LAYOUT_DEFAULTS.valuesPath,
+        valuesPath: layout.valuesPath,
         kustomizationPath: LAYOUT_DEFAULTS.kustomizationPath,
         imageName: "",
-        environments: LAYOUT_DEFAULTS.environments,
+        environments: Object.keys(config.environments).join(","),
         authorName: WRITEBACK_DEFAULTS.authorName,
         authorEmail: WRITEBACK_DEFAULTS.authorEmail,
         maxAttempts: 6,
