@@ -472,7 +472,7 @@ export class GitopsPipeline {
   async bump(
     tag: string,
     env: string = "dev",
-    app: string = "webapp",
+    app: string = "gitops-demo",
     digest: string = "",
     repository: string = "",
     appVersion: string = "",
@@ -533,7 +533,7 @@ export class GitopsPipeline {
   async promote(
     from: string = "dev",
     to: string = "",
-    app: string = "webapp",
+    app: string = "gitops-demo",
     sourceCommit: string = "",
     @argument({ defaultPath: "/gitops" }) gitops?: Directory,
     repoUrl: string = "",
