@@ -3,6 +3,7 @@
  */
 import { z } from "zod";
 import { InputError } from "./errors.js";
+import { OCI_TAG } from "./tags.js";
 
 /** Default time budget of the whole e2e run, in seconds (the issue's 5 minutes). */
 export const E2E_DEFAULT_TIMEOUT = 300;
@@ -49,7 +50,7 @@ const schema = z.object({
   chartPath: relPath,
   valuesPath: relPath,
   version: z.string().regex(/^\S+$/, "must be a non-empty version without spaces"),
-  imageTag: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, "must be a valid image tag"),
+  imageTag: z.string().regex(OCI_TAG, "must be a valid image tag"),
   timeoutSeconds: z.number().int("must be whole seconds").min(E2E_MIN_TIMEOUT, `at least ${E2E_MIN_TIMEOUT} s`).max(3600, "at most 3600 s"),
 });
 

@@ -2,12 +2,11 @@
  * The values a GitOps write-back may write: image tags, digests, repositories and app versions.
  * Each is checked before any file is edited, so an invalid value never reaches the gitops repo.
  */
+import { OCI_TAG as TAG } from "./tags.js";
 
 /** What a written value is, and therefore which rule it must satisfy. */
 export type ValueKind = "tag" | "digest" | "repository" | "version";
 
-/** OCI distribution-spec tag grammar. */
-const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 /** Digests the registries we target produce (OCI image-spec registered algorithms). */
 const DIGEST = /^(sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$/;
 /** `[host[:port]/]path` of the OCI reference grammar, lower-case path components. */
