@@ -385,7 +385,7 @@ export class GitopsPipeline {
    * @param image Image to test (one platform, the engine's); default: built from source.
    * @param chartPath Chart directory, relative to gitops; default: `chart` of gitops-pipeline.yaml (charts/gitops-demo).
    * @param environment Environment whose values are used.
-   * @param valuesPath Values file relative to gitops; default: the environment's first values file in gitops-pipeline.yaml.
+   * @param valuesPath Values file relative to gitops, used alone; default: every values file of the environment in gitops-pipeline.yaml, in order.
    * @param version Version the app must show on / (the image's APP_VERSION; also the build's VERSION).
    * @param release Helm release name.
    * @param namespace Namespace the release is installed in.
@@ -430,7 +430,7 @@ export class GitopsPipeline {
    */
   @func({ cache: "never" })
   async e2eKubeconfig(runId: string = "debug", server: string = "https://docker:6443"): Promise<File> {
-    const settings = e2eSettings({ release: "gitops-demo", namespace: "e2e", environment: "dev", chartPath: "chart", valuesPath: "", version: "debug", timeoutSeconds: 300, runId: newRunId() });
+    const settings = e2eSettings({ release: "gitops-demo", namespace: "e2e", environment: "dev", chartPath: "chart", valuesPaths: [], version: "debug", timeoutSeconds: 300, runId: newRunId() });
     return debugKubeconfig(this, settings, runId, server);
   }
 

@@ -12,7 +12,8 @@ import { allChains, execs, plan, stepsOf, type Ref, type Step } from "../helpers
 import { ROOT } from "../helpers/tools.js";
 
 const KIND_KUBECONFIG = readFileSync(join(ROOT, "tests", "fixtures", "kind-kubeconfig.yaml"), "utf8");
-const S = e2eSettings({ release: "gitops-demo", namespace: "e2e", environment: "dev", chartPath: "chart", valuesPath: "", version: "1.2.3", timeoutSeconds: 300, runId: "run1" });
+const INPUT_OF_S = { release: "gitops-demo", namespace: "e2e", environment: "dev", chartPath: "chart", valuesPaths: [], version: "1.2.3", timeoutSeconds: 300, runId: "run1" };
+const S = e2eSettings(INPUT_OF_S);
 
 /** The module object's pins, changed to recognisable mirrors so the test proves they flow through. */
 function mirrored(): GitopsPipeline {
@@ -163,6 +164,14 @@ describe("e2e plan: order of the run", () => {
     expect(helm.slice(-3)).toEqual(["--wait", "--timeout", "165s"]);
   });
 
+  it("a layered environment: one --values per file, in the environment's order", () => {
+    const layered = e2eSettings({ ...INPUT_OF_S, valuesPaths: ["common.yaml", "environments/dev/values.yaml", "environments/dev/local.yaml"] });
+    const helm = deploySteps(layered).find((st) => st.name === "helm-install")!.argv;
+    const values = helm.flatMap((a, i) => (helm[i - 1] === "--values" ? [a] : []));
+    expect(values).toEqual(["/e2e/gitops/common.yaml", "/e2e/gitops/environments/dev/values.yaml", "/e2e/gitops/environments/dev/local.yaml"]);
+    expect(helm.filter((a) => a === "--values")).toHaveLength(3);
+  });
+
   it("probes go through the API server's service proxy with the kubeconfig's credentials", () => {
     const { deployed, probe } = build();
     const argv = execs(probe(deployed, "gitops-demo:80", "/", { Accept: "application/json" }, 2)).at(-1)!;
@@ -217,5 +226,21 @@ describe("e2e: bad input stops before anything runs", () => {
       expect((err as InstanceType<typeof InputError>).input).toBe(input);
       expect(asked).toEqual(["chart/Chart.yaml", "environments/dev/values.yaml"]);
     }
+  });
+
+  it("a layered environment: each values file is checked; a missing later one is an InputError naming it", async () => {
+    const { runE2e } = await import("../../dagger/src/stages/e2e.js");
+    const { InputError } = await import("../../dagger/src/core/errors.js");
+    const layered = e2eSettings({ ...INPUT_OF_S, valuesPaths: ["common.yaml", "environments/dev/values.yaml"] });
+    const asked: string[] = [];
+    const gitops = { exists: async (p: string) => (asked.push(p), p !== "environments/dev/values.yaml") } as unknown as import("@dagger.io/dagger").Directory;
+    const err = await runE2e({ images: mirrored(), settings: layered, image: dag.container(), gitops }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(InputError);
+    expect((err as InstanceType<typeof InputError>).input).toBe("valuesPath");
+    expect((err as Error).message).toContain("'environments/dev/values.yaml'");
+    expect(asked).toEqual(["chart/Chart.yaml", "common.yaml", "environments/dev/values.yaml"]);
   });
 });

@@ -140,7 +140,8 @@ export function deploySteps(s: E2eSettings): E2eStep[] {
       argv: [
         W, "helm", "upgrade", "--install", s.release, `${E2E_PATHS.gitops}/${s.chartPath}`,
         "--namespace", s.namespace, "--create-namespace",
-        "--values", `${E2E_PATHS.gitops}/${s.valuesPath}`,
+        // Every values file of the environment, in order (later overrides earlier), as Argo CD applies them.
+        ...s.valuesPaths.flatMap((v) => ["--values", `${E2E_PATHS.gitops}/${v}`]),
         "--set-string", `image.repository=${s.imageRepository}`,
         "--set-string", `image.tag=${s.imageTag}`,
         // A digest pinned by a bump would win over the tag and name an image the node lacks.

@@ -48,7 +48,8 @@ const schema = z.object({
   namespace: dnsLabel(63),
   environment: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, "lower-case letters, digits and '-'"),
   chartPath: relPath,
-  valuesPath: relPath,
+  /** Applied in order with one `--values` each: a later file overrides an earlier one. */
+  valuesPaths: z.array(relPath).min(1, "must name at least one values file"),
   version: z.string().regex(/^\S+$/, "must be a non-empty version without spaces"),
   imageTag: z.string().regex(OCI_TAG, "must be a valid image tag"),
   timeoutSeconds: z.number().int("must be whole seconds").min(E2E_MIN_TIMEOUT, `at least ${E2E_MIN_TIMEOUT} s`).max(3600, "at most 3600 s"),
@@ -68,8 +69,8 @@ export interface E2eInput {
   namespace: string;
   environment: string;
   chartPath: string;
-  /** Empty: `environments/<environment>/values.yaml`. */
-  valuesPath: string;
+  /** The environment's values files, in order; empty: `environments/<environment>/values.yaml`. */
+  valuesPaths: readonly string[];
   version: string;
   timeoutSeconds: number;
   runId: string;
@@ -81,15 +82,18 @@ export interface E2eInput {
 export function e2eSettings(input: E2eInput): E2eSettings {
   const raw = {
     ...input,
-    valuesPath: input.valuesPath || `environments/${input.environment}/values.yaml`,
+    valuesPaths: input.valuesPaths.length > 0 ? [...input.valuesPaths] : [`environments/${input.environment}/values.yaml`],
     imageTag: `e2e-${input.runId}`,
   };
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const arg = String(issue.path[0] ?? "input");
-    const name = arg === "timeoutSeconds" ? "timeout" : arg === "imageTag" ? "runId" : arg;
-    throw new InputError(name, `'${String((raw as Record<string, unknown>)[arg])}' ${issue.message}`, `pass a valid --${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
+    // The Dagger argument behind the list is --values-path (or the environment's `values` in gitops-pipeline.yaml).
+    const name = arg === "timeoutSeconds" ? "timeout" : arg === "imageTag" ? "runId" : arg === "valuesPaths" ? "valuesPath" : arg;
+    const field = (raw as Record<string, unknown>)[arg];
+    const value = Array.isArray(field) && typeof issue.path[1] === "number" ? field[issue.path[1]] : field;
+    throw new InputError(name, `'${String(value)}' ${issue.message}`, `pass a valid --${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
   }
   return { ...parsed.data, imageRepository: input.imageRepository ?? "docker.io/library/gitops-demo", runId: input.runId };
 }
@@ -97,10 +101,11 @@ export function e2eSettings(input: E2eInput): E2eSettings {
 /** What the stage found in the gitops directory before starting anything. */
 export interface GitopsPresence {
   chart: boolean;
-  values: boolean;
+  /** Whether each of `valuesPaths` exists, in the same order. */
+  values: readonly boolean[];
 }
 
-/** Fail before anything runs when the chart or the environment's values file is missing. */
+/** Fail before anything runs when the chart or any of the environment's values files is missing. */
 export function checkGitopsInputs(s: E2eSettings, found: GitopsPresence): void {
   if (!found.chart) {
     throw new InputError(
@@ -109,11 +114,13 @@ export function checkGitopsInputs(s: E2eSettings, found: GitopsPresence): void {
       "pass --chart-path with the chart's directory relative to --gitops, or point --gitops at the directory holding the chart",
     );
   }
-  if (!found.values) {
+  const missing = s.valuesPaths.filter((_, i) => found.values[i] !== true);
+  if (missing.length > 0) {
+    const of = s.valuesPaths.length > 1 ? ` (of its ${s.valuesPaths.length} values files: ${s.valuesPaths.join(", ")})` : "";
     throw new InputError(
       "valuesPath",
-      `no values file '${s.valuesPath}' for environment '${s.environment}' in the gitops directory`,
-      "pass --environment with an environment that has values, or --values-path relative to --gitops",
+      `no values file '${missing.join("', '")}' for environment '${s.environment}' in the gitops directory${of}`,
+      "fix the environment's values list in gitops-pipeline.yaml, pass --environment with an environment that has values, or --values-path relative to --gitops",
     );
   }
 }

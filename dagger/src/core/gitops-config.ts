@@ -112,16 +112,31 @@ export function repoPathOf(config: GitopsConfig, rel: string): string {
   return config.repoPath ? `${config.repoPath.replace(/\/+$/, "")}/${rel}` : rel;
 }
 
-/** Chart, values file and release for one environment, from the layout unless given explicitly. */
+/** Chart, values files and release of one environment, as e2e and bump read them. */
+export interface EnvironmentLayout {
+  chartPath: string;
+  /** Every values file of the environment, in the order helm and Argo CD apply them (later wins). */
+  valuesPaths: string[];
+  /** The first of them (the file the write-back edits). */
+  valuesPath: string;
+  release: string;
+}
+
+/**
+ * Chart, values files and release for one environment, from the layout unless given explicitly.
+ * An explicit values path replaces the environment's whole list (it does not layer on top of it).
+ */
 export function environmentLayout(
   config: GitopsConfig,
   environment: string,
   explicit: { chartPath?: string; valuesPath?: string } = {},
-): { chartPath: string; valuesPath: string; release: string } {
+): EnvironmentLayout {
   const [env] = selectEnvironments(config, [environment]);
+  const valuesPaths = explicit.valuesPath ? [explicit.valuesPath] : [...config.environments[env!]!.values];
   return {
     chartPath: explicit.chartPath || config.chart,
-    valuesPath: explicit.valuesPath || config.environments[env!]!.values[0]!,
+    valuesPaths,
+    valuesPath: valuesPaths[0]!,
     release: config.release,
   };
 }

@@ -205,7 +205,7 @@ export async function runE2e(input: E2eRunInput): Promise<E2eRun> {
   const { images, settings: s, image, gitops } = input;
   checkGitopsInputs(s, {
     chart: await gitops.exists(`${s.chartPath}/Chart.yaml`),
-    values: await gitops.exists(s.valuesPath),
+    values: await Promise.all(s.valuesPaths.map((v) => gitops.exists(v))),
   });
   const budget = e2eBudget(s.timeoutSeconds);
   const plan = e2ePlan(images, s, image, gitops);

@@ -65,6 +65,21 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end }}
 {{- end }}
 
+{{/*
+The helm test pod's pull policy: tests.image.pullPolicy when set; else image.pullPolicy when the
+test runs the app image (e2e sets it to Never: the image exists only in the node), else
+IfNotPresent, so that another test image can still be pulled.
+*/}}
+{{- define "gitops-demo.testPullPolicy" -}}
+{{- if .Values.tests.image.pullPolicy }}
+{{- .Values.tests.image.pullPolicy }}
+{{- else if .Values.tests.image.repository }}
+{{- "IfNotPresent" }}
+{{- else }}
+{{- .Values.image.pullPolicy }}
+{{- end }}
+{{- end }}
+
 {{/* The fewest pods that run at once: replicaCount, or the HPA's minimum. */}}
 {{- define "gitops-demo.minReplicas" -}}
 {{- if .Values.autoscaling.enabled }}{{ .Values.autoscaling.minReplicas }}{{ else }}{{ .Values.replicaCount }}{{ end }}
