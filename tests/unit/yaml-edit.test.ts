@@ -238,3 +238,13 @@ describe("paths and readers", () => {
     expect(readScalar("v", VALUES, "image.nope")).toBeUndefined();
   });
 });
+
+describe("creating a key after a nested mapping (regression: the whole-file path inserted it one line too late)", () => {
+  const text = "image:\n  tag: a\n  nested:\n    service: x\nenv: prod\nname:\n  tag: b";
+  it("lands inside the parent, before the next top-level key, on both paths", () => {
+    const edits: PathEdit[] = [{ path: "image.created_key", value: "v1", kind: "tag", create: true }];
+    const want = "image:\n  tag: a\n  nested:\n    service: x\n  created_key: v1\nenv: prod\nname:\n  tag: b";
+    expect(editYamlWhole("v.yaml", text, edits).after).toBe(want);
+    expect(editYaml("v.yaml", text, edits).after).toBe(want);
+  });
+});

@@ -97,7 +97,8 @@ function createSplice(text: string, parent: YAMLMap | undefined, segs: Segment[]
   const indent = keyStart - (text.lastIndexOf("\n", keyStart - 1) + 1);
   const last = parent.items[parent.items.length - 1]!;
   const lastEnd = Math.max((last.value as Node | null)?.range?.[1] ?? 0, (last.key as Node).range![1]);
-  const nl = text.indexOf("\n", lastEnd);
+  // A nested block mapping's range ends at the start of the next line: insert there, not after it.
+  const nl = text[lastEnd - 1] === "\n" ? lastEnd - 1 : text.indexOf("\n", lastEnd);
   const pos = nl === -1 ? text.length : nl + 1;
   const lines = segs.slice(depth).map((s, i, all) => {
     const pad = " ".repeat(indent + 2 * i);
