@@ -3,7 +3,7 @@
 # (read from dagger/src/core/versions.ts), into project-local folders:
 #   .tools/venv  Python venv from PyPI: the app's pins, ruff, flake8, pylint, pytest(-cov),
 #                kubernetes-validate (offline Kubernetes JSON schemas for kubeconform)
-#   .tools/bin   Go programs built with `go install`: helm, kubeconform
+#   .tools/bin   Go programs built with `go install`: helm, kubeconform, kustomize
 # Idempotent: a tool already at the pinned version is left alone.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -53,9 +53,16 @@ if ! "$GOBIN/kubeconform" -v 2>/dev/null | grep -q "${PIN_KUBECONFORM}"; then
   echo "setup: go install kubeconform v${PIN_KUBECONFORM}"
   go install -ldflags "-s -w -X main.version=v${PIN_KUBECONFORM}" "github.com/yannh/kubeconform/cmd/kubeconform@v${PIN_KUBECONFORM}"
 fi
+if ! "$GOBIN/kustomize" version 2>/dev/null | grep -qx "v${PIN_KUSTOMIZE}"; then
+  echo "setup: go install kustomize v${PIN_KUSTOMIZE}"
+  # `go install` leaves kustomize's version unset: set it so `kustomize version` (and the check
+  # above) report the pin.
+  go install -ldflags "-s -w -X sigs.k8s.io/kustomize/api/provenance.version=kustomize/v${PIN_KUSTOMIZE}" "sigs.k8s.io/kustomize/kustomize/v5@v${PIN_KUSTOMIZE}"
+fi
 
 echo "setup: tools ready in .tools/"
 "$tools/venv/bin/ruff" --version
 "$tools/venv/bin/pytest" --version
 "$GOBIN/helm" version --short
 "$GOBIN/kubeconform" -v
+"$GOBIN/kustomize" version

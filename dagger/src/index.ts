@@ -85,6 +85,10 @@ export class GitopsPipeline {
   @func()
   gitImage: string;
 
+  /** kustomize image (kustomize v5) that renders the kustomize overlays in the validate stage. */
+  @func()
+  kustomizeImage: string;
+
   /**
    * Create the pipeline. Every image and tool version is pinned by default and can be
    * replaced, e.g. to point at a registry mirror in an air-gapped network.
@@ -104,6 +108,7 @@ export class GitopsPipeline {
    * @param dindImage Docker-in-docker image that hosts the e2e kind cluster.
    * @param trivyImage Trivy image of the scan stage.
    * @param gitImage git client image of the bump and promote stages.
+   * @param kustomizeImage kustomize image (kustomize v5) that renders the kustomize overlays in the validate stage.
    */
   constructor(
     pythonImage: string = VERSIONS.pythonImage,
@@ -121,6 +126,7 @@ export class GitopsPipeline {
     dindImage: string = VERSIONS.dindImage,
     trivyImage: string = VERSIONS.trivyImage,
     gitImage: string = VERSIONS.gitImage,
+    kustomizeImage: string = VERSIONS.kustomizeImage,
   ) {
     this.pythonImage = pythonImage;
     this.ruff = ruff;
@@ -137,6 +143,7 @@ export class GitopsPipeline {
     this.dindImage = dindImage;
     this.trivyImage = trivyImage;
     this.gitImage = gitImage;
+    this.kustomizeImage = kustomizeImage;
   }
 
   /** The tool versions and images this pipeline instance uses, as JSON. */
@@ -164,6 +171,7 @@ export class GitopsPipeline {
         dindImage: this.dindImage,
         trivyImage: this.trivyImage,
         gitImage: this.gitImage,
+        kustomizeImage: this.kustomizeImage,
       },
       null,
       2,
@@ -341,9 +349,10 @@ export class GitopsPipeline {
 
   /**
    * Validate a gitops tree for every environment (or the ones given): helm lint --strict and
-   * helm template with the environment's values, kubeconform -strict (Kubernetes and Argo CD
-   * schemas), policy rules on the rendered objects, Argo CD and kustomize checks. Returns the
-   * run: report(), findings(), summary(), assert().
+   * helm template with the environment's values, kustomize build of the environment's overlay
+   * (<kustomize>/overlays/<env>, when there is one), kubeconform -strict on every rendering
+   * (Kubernetes and Argo CD schemas), policy rules on the rendered objects, Argo CD and kustomize
+   * checks. Returns the run: report(), findings(), summary(), assert().
    *
    * @param gitops The gitops directory (chart, environments, Argo CD manifests); default: this repo's gitops/.
    * @param environments Environments to validate, e.g. ["prod"]; default: all the tree declares.
@@ -357,7 +366,7 @@ export class GitopsPipeline {
     schemas?: Directory,
     crdSchemas?: Directory,
   ): Promise<ValidateRun> {
-    return validateStage({ helmImage: this.helmImage, kubeconformImage: this.kubeconformImage, kubernetes: this.kubernetes, gitops, ...(environments ? { environments } : {}), ...(schemas ? { schemas } : {}), ...(crdSchemas ? { crdSchemas } : {}) });
+    return validateStage({ helmImage: this.helmImage, kubeconformImage: this.kubeconformImage, kustomizeImage: this.kustomizeImage, kubernetes: this.kubernetes, gitops, ...(environments ? { environments } : {}), ...(schemas ? { schemas } : {}), ...(crdSchemas ? { crdSchemas } : {}) });
   }
 
   /**

@@ -1,16 +1,16 @@
 /**
- * The validate stage's port implemented with the real, pinned helm and kubeconform on the local
- * disk (the Dagger stage implements the same port with containers), plus the offline schema
+ * The validate stage's port implemented with the real, pinned helm, kustomize and kubeconform on
+ * the local disk (the Dagger stage implements the same port with containers), plus the offline schema
  * setup: Kubernetes schemas from the kubernetes-validate wheel in .tools/venv (with kubeconform's
  * cache seeded for their `$ref`), Argo CD CRD schemas from GITOPS_CRD_SCHEMAS.
  */
 import { spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, relative, sep } from "node:path";
+import { dirname, join, relative, sep } from "node:path";
 import { VERSIONS } from "../../dagger/src/core/versions.js";
 import { offlineSchemas, schemaLocations } from "../../dagger/src/core/validate-argv.js";
-import { runValidation, type ValidationPort, type ValidationResult } from "../../dagger/src/core/validation.js";
+import { overlayRenderKey, runValidation, type ValidationPort, type ValidationResult } from "../../dagger/src/core/validation.js";
 import { ROOT, runArgv, tool } from "../helpers/tools.js";
 
 /** Argo CD CRD schemas (CRD-catalog layout), outside the repo: `<repo>/../shared/schemas/crds` unless GITOPS_CRD_SCHEMAS says otherwise. */
@@ -70,8 +70,15 @@ export function localPort(gitops: string): ValidationPort & { argvs: string[][] 
       writeFileSync(join(out, `${env}.yaml`), r.stdout);
       return r;
     },
+    renderOverlay: async (env, argv) => {
+      const r = exec(argv);
+      const file = join(out, `${overlayRenderKey(env)}.yaml`);
+      mkdirSync(dirname(file), { recursive: true });
+      writeFileSync(file, r.stdout);
+      return r;
+    },
     kubeconform: async (argv) => exec(argv),
-    renderedPath: (env) => join(out, `${env}.yaml`),
+    renderedPath: (key) => join(out, `${key}.yaml`),
     treePath: (rel) => join(gitops, rel),
   };
 }

@@ -1,5 +1,5 @@
 /**
- * The validate logic with the real, pinned helm and kubeconform (offline schemas: Kubernetes from
+ * The validate logic with the real, pinned helm, kustomize and kubeconform (offline schemas: Kubernetes from
  * the kubernetes-validate wheel, Argo CD from GITOPS_CRD_SCHEMAS), on this repo's gitops/ and on
  * the broken fixtures in tests/fixtures/gitops-*.
  */
@@ -12,7 +12,7 @@ import { summarize, type ValidationResult } from "../../dagger/src/core/validati
 import { offlineKubeconform, validateLocally } from "./local-validation.js";
 import { ROOT, runArgv } from "../helpers/tools.js";
 import { VERSIONS } from "../../dagger/src/core/versions.js";
-import { helmLintArgv, helmTemplateArgv, kubeconformArgv } from "../../dagger/src/core/validate-argv.js";
+import { helmLintArgv, helmTemplateArgv, kubeconformArgv, kustomizeBuildArgv } from "../../dagger/src/core/validate-argv.js";
 import { parseManifests } from "../../dagger/src/core/manifests.js";
 import { evaluatePolicy } from "../../dagger/src/core/policy/index.js";
 
@@ -47,6 +47,38 @@ describe("validate gitops/ with the real tools (offline schemas)", () => {
     }
     // AppProject + root + three Applications, validated against the Argo CD CRD schemas.
     expect(result.argocdSchema).toEqual({ valid: 5, invalid: 0, errors: 0, skipped: 0 });
+  });
+
+  it("every kustomize overlay renders with the real kustomize; every object Valid (none skipped), policy-clean", () => {
+    expect(result.overlays.map((o) => [o.environment, o.overlay, o.rendered])).toEqual([
+      ["dev", "kustomize/overlays/dev", true],
+      ["staging", "kustomize/overlays/staging", true],
+      ["prod", "kustomize/overlays/prod", true],
+    ]);
+    for (const o of result.overlays) {
+      expect(o.schema, o.overlay).toEqual({ valid: o.objects, invalid: 0, errors: 0, skipped: 0 });
+      expect(o.errors, o.overlay).toBe(0);
+    }
+    // ServiceAccount, Service, Deployment, two NetworkPolicies; the pdb component for staging and prod.
+    expect(result.overlays.map((o) => o.objects)).toEqual([5, 6, 6]);
+    const builds = result.argvs.filter((a) => a[0] === "kustomize");
+    expect(builds).toEqual([["kustomize", "build", "kustomize/overlays/dev"], ["kustomize", "build", "kustomize/overlays/staging"], ["kustomize", "build", "kustomize/overlays/prod"]]);
+    // The overlay renderings went through the same single kubeconform run as helm's.
+    const kc = result.argvs.filter((a) => a[0] === "kubeconform");
+    expect(kc[0]!.filter((a) => /\/kustomize\/(dev|staging|prod)\.yaml$/.test(a))).toHaveLength(3);
+  });
+
+  it("the overlays render what they promise: namespace, pinned tag, 1/2/3 replicas, production policy holds for prod", () => {
+    for (const [env, replicas] of [["dev", 1], ["staging", 2], ["prod", 3]] as const) {
+      const r = runArgv(kustomizeBuildArgv(`kustomize/overlays/${env}`), GITOPS);
+      expect(r.status, r.stderr).toBe(0);
+      const { objects } = parseManifests(r.stdout, env);
+      expect(new Set(objects.map((o) => o.namespace))).toEqual(new Set([`gitops-demo-${env}`]));
+      const deployment = objects.find((o) => o.kind === "Deployment")!.body as { spec: { replicas: number; template: { spec: { containers: { image: string }[] } } } };
+      expect(deployment.spec.replicas).toBe(replicas);
+      expect(deployment.spec.template.spec.containers[0]!.image).toBe("ghcr.io/example/gitops-demo:0.1.0");
+      expect(evaluatePolicy(objects, { production: env === "prod" })).toEqual([]);
+    }
   });
 
   it("renders what the environments promise: 1/2/3 replicas, PDB only with more than one pod", () => {
@@ -130,6 +162,19 @@ describe("validate the broken fixtures with the real tools", () => {
     expect(argo[0]!.message).toMatch(/'gitops\/charts\/gitops-demo-v2' does not exist/);
     expect(argo[0]!.file).toBe("argocd/apps/staging.yaml");
     expect(errorsOf(r).filter((f) => f.source !== "argocd")).toEqual([]);
+  });
+
+  it("gitops-kustomize-broken: KUSTOMIZE-BUILD naming the staging overlay and kustomize's error, nothing else", async () => {
+    const r = await validateLocally(overlay("gitops-kustomize-broken"));
+    expect(r.passed).toBe(false);
+    expect(errorsOf(r).map((f) => [f.rule, f.environment, f.overlay, f.file])).toEqual([
+      ["KUSTOMIZE-BUILD", "staging", "kustomize/overlays/staging", "kustomize/overlays/staging"],
+    ]);
+    expect(errorsOf(r)[0]!.message).toMatch(/^staging: kustomize build failed: no resource matches strategic merge patch "Deployment\.v1\.apps\/gitops-demo-worker/);
+    expect(r.overlays.map((o) => [o.environment, o.rendered])).toEqual([["dev", true], ["staging", false], ["prod", true]]);
+    // The Helm side of staging is untouched.
+    expect(r.environments.find((e) => e.name === "staging")).toMatchObject({ rendered: true, errors: 0 });
+    expect(summarize(r)).toContain("[staging kustomize/overlays/staging] kustomize/overlays/staging KUSTOMIZE-BUILD");
   });
 
   it("gitops-values-not-yaml: an InputError naming the values file", async () => {

@@ -1,12 +1,17 @@
 import { describe, expect, it } from "vitest";
 import { dag } from "@dagger.io/dagger";
 import { VERSIONS } from "../../dagger/src/core/versions.js";
-import { helmLintArgv, helmTemplateArgv, kubeconformArgv, offlineSchemas } from "../../dagger/src/core/validate-argv.js";
+import { helmLintArgv, helmTemplateArgv, kubeconformArgv, kustomizeBuildArgv, offlineSchemas } from "../../dagger/src/core/validate-argv.js";
+import { overlayRenderKey } from "../../dagger/src/core/validation.js";
 import {
   helmContainer,
   helmExec,
   KUBECONFORM_BIN,
+  KUSTOMIZE_BIN,
   kubeconformContainer,
+  kustomizeContainer,
+  overlayRenderContainer,
+  overlayRenderOutput,
   kubeconformExec,
   kubeconformSetup,
   MOUNTS,
@@ -65,6 +70,24 @@ describe("validate stage plan", () => {
     expect(exec).not.toContain("-ignore-missing-schemas");
   });
 
+  it("kustomize build runs /app/kustomize from the pinned kustomize image on the mounted tree, its rendering redirected to a file", () => {
+    const argv = kustomizeBuildArgv("kustomize/overlays/prod", KUSTOMIZE_BIN);
+    const c = overlayRenderContainer(VERSIONS.kustomizeImage, gitops(), "prod", argv);
+    const steps = plan(c);
+    expect(steps.map((s) => s.op)).toEqual(["container", "from", "withMountedDirectory", "withWorkdir", "withExec"]);
+    expect(steps[1]!.args).toEqual({ address: "registry.k8s.io/kustomize/kustomize:v5.8.2" });
+    expect(steps[2]!.args.path).toBe(MOUNTS.gitops);
+    expect(refOps(steps[2]!.args.source)).toContain("withNewFile");
+    expect(steps[3]!.args).toEqual({ path: MOUNTS.gitops });
+    // The image's entrypoint is /app/kustomize: the argv names it, so the entrypoint is not prepended;
+    // a failed build is data (KUSTOMIZE-BUILD), not a failed step.
+    expect(steps[4]!.args).toEqual({ args: ["/app/kustomize", "build", "kustomize/overlays/prod"], useEntrypoint: false, expect: "ANY", redirectStdout: "/tmp/kustomize-prod.yaml" });
+    expect(overlayRenderOutput("prod")).toBe("/tmp/kustomize-prod.yaml");
+    // kubeconform reads the overlay's rendering beside the helm ones, under kustomize/.
+    expect(renderedFile(overlayRenderKey("prod"))).toBe("/rendered/kustomize/prod.yaml");
+    expect(plan(kustomizeContainer("mirror.example/kustomize:v5.8.2", gitops()))[1]!.args).toEqual({ address: "mirror.example/kustomize:v5.8.2" });
+  });
+
   it("an offline schema directory is mounted and used first; the kubernetes-validate layout gets a seeded cache", () => {
     const schemas = dag.directory().withNewFile("v1.36.0-local-strict/_definitions.json", "{}");
     const crdSchemas = dag.directory().withNewFile("argoproj.io/application_v1alpha1.json", "{}");
@@ -105,9 +128,10 @@ describe("validate stage plan", () => {
     const chains: Step[][] = [
       ...allChains(plan(helmContainer(VERSIONS.helmImage, gitops()))),
       ...allChains(plan(kubeconformContainer({ image: VERSIONS.kubeconformImage, gitops: gitops(), rendered: dag.directory() }))),
+      ...allChains(plan(kustomizeContainer(VERSIONS.kustomizeImage, gitops()))),
     ];
     const images = chains.flatMap((ch) => stepsOf(ch, "from").map((s) => String(s.args.address)));
-    expect(images).toEqual([VERSIONS.helmImage, VERSIONS.kubeconformImage]);
+    expect(images).toEqual([VERSIONS.helmImage, VERSIONS.kubeconformImage, VERSIONS.kustomizeImage]);
     for (const image of images) expect(image).toMatch(/:(v?\d+\.\d+\.\d+)(-alpine)?$/);
   });
 });
@@ -118,6 +142,7 @@ describe("ValidateRun", () => {
       kubernetesVersion: "1.36.0",
       chart: "charts/gitops-demo",
       environments: [{ name: "prod", namespace: "gitops-demo-prod", production: true, values: [], lintPassed: true, rendered: true, objects: 7, schema: { valid: 7, invalid: 0, errors: 0, skipped: 0 }, errors: findings.length }],
+      overlays: [{ environment: "prod", overlay: "kustomize/overlays/prod", production: true, rendered: true, objects: 6, schema: { valid: 6, invalid: 0, errors: 0, skipped: 0 }, errors: 0 }],
       argocdSchema: { valid: 5, invalid: 0, errors: 0, skipped: 0 },
       findings,
       passed: findings.length === 0,
@@ -128,6 +153,7 @@ describe("ValidateRun", () => {
     expect(() => run.assert()).not.toThrow();
     expect(run.passed()).toBe(true);
     expect(run.summary()).toMatch(/^validate passed[\s\S]*prod \(gitops-demo-prod, production\): lint ok, 7 objects rendered, schema 7 valid/);
+    expect(run.summary()).toContain("  prod kustomize (kustomize/overlays/prod): 6 objects rendered, schema 6 valid / 0 invalid / 0 errors / 0 skipped, 0 error findings");
     expect(JSON.parse(run.findings())).toEqual([]);
     const report = plan(run.report());
     expect(report.map((s) => s.op)).toEqual(["directory", "withNewFile", "file"]);
@@ -140,5 +166,11 @@ describe("ValidateRun", () => {
     expect(run.passed()).toBe(false);
     expect(() => run.assert()).toThrow(StageError);
     expect(() => run.assert()).toThrow("validate failed: 1 error; [prod] Deployment/gitops-demo-prod/gitops-demo spec.template.metadata.labels POL-PROD-PDB no PodDisruptionBudget selects this workload's pods (policy, error)");
+  });
+
+  it("assert names the overlay of a kustomize finding", () => {
+    const f = { source: "kustomize", rule: "KUSTOMIZE-BUILD", severity: "error", file: "kustomize/overlays/prod", message: "prod: kustomize build failed: boom", environment: "prod", overlay: "kustomize/overlays/prod" };
+    const run = new ValidateRun(result([f]), dag.directory());
+    expect(() => run.assert()).toThrow("validate failed: 1 error; [prod kustomize/overlays/prod] kustomize/overlays/prod KUSTOMIZE-BUILD prod: kustomize build failed: boom (kustomize, error)");
   });
 });

@@ -139,7 +139,7 @@ Error: 1 chart(s) linted, 1 chart(s) failed
 });
 
 /** A port over this repo's gitops/ on disk whose tools answer from canned results. */
-function fakePort(files: Record<string, string>, tools: { render?: (env: string) => string; kubeconform?: string } = {}): ValidationPort & { calls: string[][] } {
+function fakePort(files: Record<string, string>, tools: { render?: (env: string) => string; overlay?: (env: string) => string; kubeconform?: string } = {}): ValidationPort & { calls: string[][] } {
   const calls: string[][] = [];
   const ok = (stdout = "") => ({ exitCode: 0, stdout, stderr: "" });
   return {
@@ -151,8 +151,9 @@ function fakePort(files: Record<string, string>, tools: { render?: (env: string)
     },
     helm: async (argv) => (calls.push(argv), ok("==> Linting\n\n1 chart(s) linted, 0 chart(s) failed\n")),
     render: async (env, argv) => (calls.push(argv), ok(tools.render?.(env) ?? "")),
+    renderOverlay: async (env, argv) => (calls.push(argv), ok(tools.overlay?.(env) ?? "")),
     kubeconform: async (argv) => (calls.push(argv), ok(tools.kubeconform ?? JSON.stringify({ resources: [], summary: {} }))),
-    renderedPath: (env) => `/rendered/${env}.yaml`,
+    renderedPath: (key) => `/rendered/${key}.yaml`,
     treePath: (rel) => `/gitops/${rel}`,
   };
 }
@@ -175,12 +176,81 @@ describe("validation flow (fake tools)", () => {
     expect(helm).toContainEqual(helmLintArgv({ chart: "charts/gitops-demo", values: ["environments/prod/values.yaml"], kubeVersion: "1.36.0" }));
     const kc = port.calls.filter((c) => c[0] === "/kubeconform");
     expect(kc).toHaveLength(1);
-    expect(kc[0]!.slice(-8)).toEqual([
+    expect(kc[0]!.slice(-11)).toEqual([
       "/rendered/dev.yaml", "/rendered/staging.yaml", "/rendered/prod.yaml",
+      "/rendered/kustomize/dev.yaml", "/rendered/kustomize/staging.yaml", "/rendered/kustomize/prod.yaml",
       "/gitops/argocd/apps/dev.yaml", "/gitops/argocd/apps/prod.yaml", "/gitops/argocd/apps/project.yaml", "/gitops/argocd/apps/staging.yaml", "/gitops/argocd/root.yaml",
     ]);
     expect(r.passed).toBe(true);
     expect(summarize(r)).toMatch(/^validate passed/);
+    // Every environment's kustomize overlay is built too, with the tree as working directory.
+    expect(port.calls.filter((c) => c[0] === "kustomize")).toEqual([
+      ["kustomize", "build", "kustomize/overlays/dev"], ["kustomize", "build", "kustomize/overlays/staging"], ["kustomize", "build", "kustomize/overlays/prod"],
+    ]);
+    expect(r.overlays.map((o) => [o.environment, o.overlay, o.production, o.rendered])).toEqual([
+      ["dev", "kustomize/overlays/dev", false, true], ["staging", "kustomize/overlays/staging", false, true], ["prod", "kustomize/overlays/prod", true, true],
+    ]);
+  });
+
+  it("only the selected environments' overlays are built, with the binary given", async () => {
+    const port = fakePort(repoGitops());
+    const r = await runValidation(port, { ...OPTS, environments: ["prod"], kustomizeBinary: "/app/kustomize" });
+    expect(port.calls.filter((c) => c[1] === "build")).toEqual([["/app/kustomize", "build", "kustomize/overlays/prod"]]);
+    expect(r.overlays.map((o) => o.environment)).toEqual(["prod"]);
+  });
+
+  it("an overlay's rendering gets the policy rules (production ones for prod) and kubeconform; its findings name the overlay", async () => {
+    const deployment = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d, namespace: ns}\nspec:\n  replicas: 1\n  template:\n    metadata: {labels: {app: d}}\n    spec:\n      containers: [{name: app, image: \"app:latest\"}]\n";
+    const kubeconform = JSON.stringify({
+      resources: [{ filename: "/rendered/kustomize/staging.yaml", kind: "Deployment", name: "d", version: "apps/v1", status: "statusInvalid", msg: "x - at '/spec/replicas': got string, want integer" }],
+      summary: { valid: 0, invalid: 1, errors: 0, skipped: 0 },
+    });
+    const r = await runValidation(fakePort(repoGitops(), { overlay: (env) => (env === "dev" ? "" : deployment), kubeconform }), OPTS);
+    expect(r.passed).toBe(false);
+    const prodOnly = r.findings.filter((f) => f.rule.startsWith("POL-PROD"));
+    expect(new Set(prodOnly.map((f) => f.overlay))).toEqual(new Set(["kustomize/overlays/prod"]));
+    const tag = r.findings.filter((f) => f.rule === "POL-IMAGE-TAG");
+    expect(tag.map((f) => [f.environment, f.overlay, f.object])).toEqual([
+      ["staging", "kustomize/overlays/staging", "Deployment/ns/d"],
+      ["prod", "kustomize/overlays/prod", "Deployment/ns/d"],
+    ]);
+    const schema = r.findings.filter((f) => f.rule === "SCHEMA-INVALID");
+    expect(schema).toEqual([expect.objectContaining({ file: "kustomize/overlays/staging", environment: "staging", overlay: "kustomize/overlays/staging", object: "Deployment/d" })]);
+    const staging = r.overlays.find((o) => o.environment === "staging")!;
+    expect(staging.schema).toEqual({ valid: 0, invalid: 1, errors: 0, skipped: 0 });
+    expect(staging.objects).toBe(1);
+    expect(staging.errors).toBe(r.findings.filter((f) => f.overlay === "kustomize/overlays/staging" && f.severity === "error").length);
+    // The Helm renderings were clean: overlay findings do not count against them.
+    expect(r.environments.map((e) => e.errors)).toEqual([0, 0, 0]);
+    expect(r.overlays.find((o) => o.environment === "dev")).toMatchObject({ rendered: true, objects: 0, errors: 0 });
+    expect(summarize(r)).toContain("  [prod kustomize/overlays/prod] Deployment/ns/d spec.replicas POL-PROD-REPLICAS");
+    expect(summarize(r)).toContain("  staging kustomize (kustomize/overlays/staging): 1 objects rendered, schema 0 valid / 1 invalid");
+  });
+
+  it("an overlay that does not build is a KUSTOMIZE-BUILD finding, not a crash, and is not given to kubeconform", async () => {
+    const port = fakePort(repoGitops());
+    port.renderOverlay = async (env, argv) => (port.calls.push(argv), env === "prod" ? { exitCode: 1, stdout: "", stderr: "Error: accumulating resources: boom\n" } : { exitCode: 0, stdout: "", stderr: "" });
+    const r = await runValidation(port, OPTS);
+    expect(r.passed).toBe(false);
+    expect(r.findings.filter((f) => f.severity === "error")).toEqual([
+      { source: "kustomize", rule: "KUSTOMIZE-BUILD", severity: "error", file: "kustomize/overlays/prod", message: "prod: kustomize build failed: accumulating resources: boom", environment: "prod", overlay: "kustomize/overlays/prod" },
+    ]);
+    const kc = port.calls.find((c) => c[0] === "/kubeconform")!;
+    expect(kc).toContain("/rendered/kustomize/dev.yaml");
+    expect(kc).not.toContain("/rendered/kustomize/prod.yaml");
+    expect(r.overlays.find((o) => o.environment === "prod")).toMatchObject({ rendered: false, objects: 0, errors: 1 });
+    expect(r.environments.find((e) => e.name === "prod")!.errors).toBe(0);
+    expect(summarize(r)).toContain("prod kustomize (kustomize/overlays/prod): render failed");
+  });
+
+  it("environments without an overlay (or a tree without kustomize/) build nothing", async () => {
+    const files = repoGitops();
+    for (const k of Object.keys(files)) if (k.startsWith("kustomize/")) delete files[k];
+    const port = fakePort(files);
+    const r = await runValidation(port, OPTS);
+    expect(port.calls.filter((c) => c[1] === "build")).toEqual([]);
+    expect(r.overlays).toEqual([]);
+    expect(r.passed).toBe(true);
   });
 
   it("policy findings carry the environment; the production rules apply to prod only", async () => {

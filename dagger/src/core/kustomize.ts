@@ -1,17 +1,53 @@
 /**
- * Structural checks of the kustomize alternative (base + overlays): everything a kustomization
- * lists exists in the tree, and every `images:` entry pins a tag or digest the bump stage can
- * edit. (Rendering needs kustomize itself, which the pipeline does not pin.)
+ * The kustomize alternative (base + overlays): structural checks (everything a kustomization
+ * lists exists in the tree, every `images:` entry pins a tag or digest the bump stage can edit),
+ * which overlays the environments have, and the finding for an overlay that does not render.
+ * The rendering itself (`kustomize build`, argv in validate-argv.ts) is checked like helm's.
  */
 import { posix } from "node:path";
 import type { GitopsTree } from "./argocd.js";
 import type { Finding } from "./findings.js";
+import type { ExecResult } from "./validate-output.js";
 
 /** Kustomize check ids. */
 export const KUSTOMIZE_RULES = {
   "KUSTOMIZE-REFERENCE": "resources, components and patch files of a kustomization exist",
   "KUSTOMIZE-IMAGE": "every images: entry has a name and a newTag (not latest) or a digest",
+  "KUSTOMIZE-BUILD": "the overlay of every environment renders with kustomize build",
 } as const;
+
+/** File names kustomize accepts for a kustomization, in its lookup order. */
+export const KUSTOMIZATION_FILES = ["kustomization.yaml", "kustomization.yml", "Kustomization"] as const;
+
+/** The overlay directory of an environment: `<kustomize>/overlays/<env>`. */
+export function overlayDir(kustomize: string, env: string): string {
+  return posix.join(kustomize, "overlays", env);
+}
+
+/** One environment's overlay. */
+export interface Overlay {
+  environment: string;
+  /** Tree path of the overlay directory. */
+  dir: string;
+}
+
+/**
+ * The overlays to render: the environments (in the given order) whose `<kustomize>/overlays/<env>`
+ * holds a kustomization. An environment without an overlay is Helm-only, not an error.
+ */
+export function overlaysOf(tree: GitopsTree, kustomize: string | undefined, environments: readonly string[]): Overlay[] {
+  if (!kustomize) return [];
+  return environments
+    .map((environment) => ({ environment, dir: overlayDir(kustomize, environment) }))
+    .filter((o) => KUSTOMIZATION_FILES.some((n) => tree.hasFile(`${o.dir}/${n}`)));
+}
+
+/** The finding for a failed `kustomize build`: the overlay as file, kustomize's first error as message. */
+export function kustomizeBuildFinding(r: ExecResult, overlay: Overlay): Finding {
+  const lines = `${r.stderr}\n${r.stdout}`.split("\n").map((l) => l.trim()).filter(Boolean);
+  const first = (lines.find((l) => l.startsWith("Error:")) ?? lines[0] ?? `exit code ${r.exitCode}`).replace(/^Error: /, "");
+  return { source: "kustomize", rule: "KUSTOMIZE-BUILD", severity: "error", file: overlay.dir, message: `${overlay.environment}: kustomize build failed: ${first}` };
+}
 
 type Obj = Record<string, unknown>;
 const obj = (v: unknown): Obj => (typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Obj) : {});
@@ -32,7 +68,7 @@ export function checkKustomization(body: unknown, file: string, tree: GitopsTree
       if (/^[a-z]+:\/\//.test(ref) || ref.includes("?ref=")) return; // remote base: not in this tree
       const target = posix.normalize(posix.join(dir, ref));
       if (!tree.hasFile(target) && !tree.hasDir(target)) add("KUSTOMIZE-REFERENCE", `${field}[${i}]`, `'${ref}' does not exist (${target})`);
-      else if (tree.hasDir(target) && !["kustomization.yaml", "kustomization.yml", "Kustomization"].some((n) => tree.hasFile(`${target}/${n}`))) {
+      else if (tree.hasDir(target) && !KUSTOMIZATION_FILES.some((n) => tree.hasFile(`${target}/${n}`))) {
         add("KUSTOMIZE-REFERENCE", `${field}[${i}]`, `directory '${ref}' has no kustomization.yaml`);
       }
     });

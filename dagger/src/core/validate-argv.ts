@@ -1,5 +1,6 @@
 /**
- * The argv of the tools the validate stage runs — helm lint, helm template, kubeconform — and
+ * The argv of the tools the validate stage runs — helm lint, helm template, kustomize build,
+ * kubeconform — and
  * the kubeconform schema locations (online, offline, Argo CD CRDs). The stage runs exactly these
  * lists in its containers; the contract tests run the same lists against the real tools.
  */
@@ -43,6 +44,15 @@ export function helmTemplateArgv(o: HelmOptions & { release: string; namespace: 
     checkKubernetesVersion(o.kubeVersion),
     ...o.values.flatMap((v) => ["--values", v]),
   ];
+}
+
+/**
+ * argv of `kustomize build` for one overlay directory; the rendering goes to stdout. `binary` is
+ * `/app/kustomize` in its image (the entrypoint), `kustomize` elsewhere.
+ */
+export function kustomizeBuildArgv(overlay: string, binary = "kustomize"): string[] {
+  if (!overlay) throw new Error("kustomizeBuildArgv: no overlay directory");
+  return [binary, "build", overlay];
 }
 
 /** kubeconform's own online registry of Kubernetes schemas. */

@@ -1,7 +1,8 @@
 /**
  * The validate stage's logic, independent of where the tools run: read the gitops tree's layout,
- * check the inputs, lint and render every environment with helm, validate the renderings and the
- * Argo CD manifests with kubeconform, run the policy rules and the Argo CD and kustomize checks.
+ * check the inputs, lint and render every environment with helm and render its kustomize overlay
+ * (when it has one), validate the renderings and the Argo CD manifests with kubeconform, run the
+ * policy rules over every rendering and the Argo CD and kustomize checks.
  *
  * The tools are reached through a small port: the Dagger stage implements it with containers,
  * the contract tests with the real binaries on the local disk, so both run this same code.
@@ -10,10 +11,10 @@ import { checkArgoCd, GitopsTree } from "./argocd.js";
 import { InputError } from "./errors.js";
 import { countBySeverity, formatFinding, type Finding } from "./findings.js";
 import { DEFAULT_GITOPS_CONFIG, GITOPS_CONFIG_FILE, parseGitopsConfig, selectEnvironments, type GitopsConfig } from "./gitops-config.js";
-import { checkKustomization } from "./kustomize.js";
+import { checkKustomization, kustomizeBuildFinding, overlaysOf } from "./kustomize.js";
 import { checkValuesFile, parseManifests, parseYamlInput, type Manifest } from "./manifests.js";
 import { evaluatePolicy } from "./policy/index.js";
-import { helmLintArgv, helmTemplateArgv, kubeconformArgv, type KubeconformOptions } from "./validate-argv.js";
+import { helmLintArgv, helmTemplateArgv, kubeconformArgv, kustomizeBuildArgv, type KubeconformOptions } from "./validate-argv.js";
 import { parseHelmLint, parseHelmTemplateError, parseKubeconform, type ExecResult, type SchemaCounts } from "./validate-output.js";
 
 /** Where the validate tools run. Paths given to the port are relative to the gitops tree. */
@@ -26,10 +27,15 @@ export interface ValidationPort {
   helm(argv: string[]): Promise<ExecResult>;
   /** Run helm template for `env`; stdout is the rendered YAML, kept where `renderedPath(env)` points. */
   render(env: string, argv: string[]): Promise<ExecResult>;
+  /**
+   * Run kustomize build for the overlay of `env` with the tree as working directory; stdout is
+   * the rendered YAML, kept where `renderedPath(overlayRenderKey(env))` points.
+   */
+  renderOverlay(env: string, argv: string[]): Promise<ExecResult>;
   /** Run a kubeconform argv. */
   kubeconform(argv: string[]): Promise<ExecResult>;
-  /** How kubeconform sees the rendering of `env`. */
-  renderedPath(env: string): string;
+  /** How kubeconform sees a rendering: `env` for helm's, `overlayRenderKey(env)` for kustomize's. */
+  renderedPath(key: string): string;
   /** How kubeconform sees a file of the tree. */
   treePath(rel: string): string;
 }
@@ -41,10 +47,39 @@ export interface ValidationOptions {
   kubernetesVersion: string;
   /** kubeconform binary, schema locations and cache. */
   kubeconform: Omit<KubeconformOptions, "files" | "kubernetesVersion">;
+  /** kustomize binary (default `kustomize`; `/app/kustomize` in its image). */
+  kustomizeBinary?: string;
 }
 
-/** A finding, tagged with the environment it came from when there is one. */
-export type ValidationFinding = Finding & { environment?: string };
+/** The rendering key of an environment's kustomize overlay (helm's is the environment name). */
+export function overlayRenderKey(env: string): string {
+  return `kustomize/${env}`;
+}
+
+/**
+ * A finding, tagged with the environment it came from when there is one, and with the overlay
+ * directory when it came from the kustomize rendering rather than the Helm one.
+ */
+export type ValidationFinding = Finding & { environment?: string; overlay?: string };
+
+/** `[env] ` or `[env kustomize/overlays/env] `: where a finding came from, for one-line reports. */
+export function findingOrigin(f: ValidationFinding): string {
+  if (!f.environment) return "";
+  return f.overlay ? `[${f.environment} ${f.overlay}] ` : `[${f.environment}] `;
+}
+
+/** What happened to one environment's kustomize overlay. */
+export interface OverlayResult {
+  environment: string;
+  /** Overlay directory in the tree. */
+  overlay: string;
+  production: boolean;
+  rendered: boolean;
+  /** Objects in the rendering. */
+  objects: number;
+  schema: SchemaCounts;
+  errors: number;
+}
 
 /** What happened to one environment. */
 export interface EnvironmentResult {
@@ -65,6 +100,8 @@ export interface ValidationResult {
   kubernetesVersion: string;
   chart: string;
   environments: EnvironmentResult[];
+  /** The kustomize overlays rendered (environments without an overlay are absent). */
+  overlays: OverlayResult[];
   /** kubeconform counts of the Argo CD manifests. */
   argocdSchema: SchemaCounts;
   findings: ValidationFinding[];
@@ -120,7 +157,10 @@ export async function runValidation(port: ValidationPort, opts: ValidationOption
   await checkInputs(port, tree, config, envNames);
   const argo = await readArgo(port, tree, config);
   const findings: ValidationFinding[] = [];
+  const overlays = overlaysOf(tree, config.kustomize, envNames);
 
+  // kustomize build of every overlay, alongside helm.
+  const overlayRuns = Promise.all(overlays.map(async (o) => ({ overlay: o, render: await port.renderOverlay(o.environment, kustomizeBuildArgv(o.dir, opts.kustomizeBinary)) })));
   // helm lint and template of every environment, all at once.
   const runs = await Promise.all(
     envNames.map(async (name) => {
@@ -149,9 +189,26 @@ export async function runValidation(port: ValidationPort, opts: ValidationOption
     results.push({ name, namespace: env.namespace, production: env.production, values: env.values, lintPassed: lint.exitCode === 0, rendered: ok, objects: rendered.get(name)?.length ?? 0, schema: zero(), errors: 0 });
   }
 
+  const overlayObjects = new Map<string, Manifest[]>();
+  const overlayResults: OverlayResult[] = [];
+  for (const { overlay, render } of await overlayRuns) {
+    const env = config.environments[overlay.environment]!;
+    const tag = { environment: overlay.environment, overlay: overlay.dir };
+    const ok = render.exitCode === 0;
+    if (ok) {
+      const parsed = parseManifests(render.stdout, overlay.dir, env.namespace);
+      overlayObjects.set(overlay.environment, parsed.objects);
+      findings.push(...parsed.findings.map((f) => ({ ...f, ...tag })));
+    } else {
+      findings.push({ ...kustomizeBuildFinding(render, overlay), ...tag });
+    }
+    overlayResults.push({ environment: overlay.environment, overlay: overlay.dir, production: env.production, rendered: ok, objects: overlayObjects.get(overlay.environment)?.length ?? 0, schema: zero(), errors: 0 });
+  }
+
   // kubeconform over every rendering and the Argo CD manifests, in one run.
   const inputs = new Map<string, string>();
   for (const name of rendered.keys()) inputs.set(port.renderedPath(name), `env:${name}`);
+  for (const name of overlayObjects.keys()) inputs.set(port.renderedPath(overlayRenderKey(name)), `overlay:${name}`);
   for (const file of argo.files) inputs.set(port.treePath(file), file);
   let argocdSchema = zero();
   if (inputs.size > 0) {
@@ -159,9 +216,13 @@ export async function runValidation(port: ValidationPort, opts: ValidationOption
     const parsed = parseKubeconform(kc, (f) => inputs.get(f) ?? f);
     for (const f of parsed.findings) {
       const env = f.file?.startsWith("env:") ? f.file.slice(4) : undefined;
-      findings.push(env ? { ...f, file: `rendered/${env}.yaml`, environment: env } : f);
+      const overlay = f.file?.startsWith("overlay:") ? overlayResults.find((o) => o.environment === f.file!.slice(8)) : undefined;
+      if (env) findings.push({ ...f, file: `rendered/${env}.yaml`, environment: env });
+      else if (overlay) findings.push({ ...f, file: overlay.overlay, environment: overlay.environment, overlay: overlay.overlay });
+      else findings.push(f);
     }
     for (const r of results) r.schema = parsed.counts.get(`env:${r.name}`) ?? zero();
+    for (const o of overlayResults) o.schema = parsed.counts.get(`overlay:${o.environment}`) ?? zero();
     argocdSchema = argo.files.reduce((acc, file) => {
       const c = parsed.counts.get(file);
       return c ? { valid: acc.valid + c.valid, invalid: acc.invalid + c.invalid, errors: acc.errors + c.errors, skipped: acc.skipped + c.skipped } : acc;
@@ -173,14 +234,20 @@ export async function runValidation(port: ValidationPort, opts: ValidationOption
     const objects = rendered.get(r.name);
     if (objects) findings.push(...evaluatePolicy(objects, { production: r.production }).map((f) => ({ ...f, environment: r.name })));
   }
+  for (const o of overlayResults) {
+    const objects = overlayObjects.get(o.environment);
+    if (objects) findings.push(...evaluatePolicy(objects, { production: o.production }).map((f) => ({ ...f, environment: o.environment, overlay: o.overlay })));
+  }
   findings.push(...checkArgoCd({ objects: argo.objects, tree, config, environments: envNames }));
   findings.push(...(await kustomizeFindings(port, tree, config)));
 
-  for (const r of results) r.errors = findings.filter((f) => f.environment === r.name && f.severity === "error").length;
+  for (const r of results) r.errors = findings.filter((f) => f.environment === r.name && !f.overlay && f.severity === "error").length;
+  for (const o of overlayResults) o.errors = findings.filter((f) => f.overlay === o.overlay && f.severity === "error").length;
   return {
     kubernetesVersion: opts.kubernetesVersion,
     chart: config.chart,
     environments: results,
+    overlays: overlayResults,
     argocdSchema,
     findings,
     passed: !findings.some((f) => f.severity === "error"),
@@ -196,10 +263,16 @@ export function summarize(r: ValidationResult): string {
       `  ${e.name} (${e.namespace}${e.production ? ", production" : ""}): lint ${e.lintPassed ? "ok" : "failed"}, ${e.rendered ? `${e.objects} objects rendered` : "render failed"}, schema ${s.valid} valid / ${s.invalid} invalid / ${s.errors} errors / ${s.skipped} skipped, ${e.errors} error finding${e.errors === 1 ? "" : "s"}`,
     );
   }
+  for (const o of r.overlays) {
+    const s = o.schema;
+    lines.push(
+      `  ${o.environment} kustomize (${o.overlay}): ${o.rendered ? `${o.objects} objects rendered` : "render failed"}, schema ${s.valid} valid / ${s.invalid} invalid / ${s.errors} errors / ${s.skipped} skipped, ${o.errors} error finding${o.errors === 1 ? "" : "s"}`,
+    );
+  }
   const a = r.argocdSchema;
   lines.push(`  argocd: schema ${a.valid} valid / ${a.invalid} invalid / ${a.errors} errors / ${a.skipped} skipped`);
   const errors = r.findings.filter((f) => f.severity === "error");
-  for (const f of errors) lines.push(`  ${f.environment ? `[${f.environment}] ` : ""}${formatFinding(f)}`);
+  for (const f of errors) lines.push(`  ${findingOrigin(f)}${formatFinding(f)}`);
   const waived = r.findings.filter((f) => "waived" in f).length;
   if (waived) lines.push(`  ${waived} finding${waived === 1 ? "" : "s"} waived (see the report)`);
   return lines.join("\n");

@@ -37,6 +37,11 @@ export const VERSIONS = {
   trivyImage: "aquasec/trivy:0.75.0",
   /** git client image for the GitOps write-back (clone, commit, push). */
   gitImage: "alpine/git:2.49.1",
+  /** kustomize v5 (validate renders the kustomize overlays); `go install sigs.k8s.io/kustomize/kustomize/v5`.
+   *  Not 5.8.3: it needs Go >= 1.27 to build (the contract setup builds with the local Go). */
+  kustomize: "5.8.2",
+  /** kustomize's official image: distroless, the binary is the entrypoint `/app/kustomize` (not on PATH). */
+  kustomizeImage: "registry.k8s.io/kustomize/kustomize:v5.8.2",
 } as const;
 
 export type ToolVersions = typeof VERSIONS;

@@ -1,14 +1,15 @@
 /**
- * The validate stage: helm lint and helm template in the pinned helm image, kubeconform in the
- * pinned kubeconform image, then the policy, Argo CD and kustomize checks of the core over the
- * rendered YAML. The logic lives in `core/validation.ts`; this file only provides the
+ * The validate stage: helm lint and helm template in the pinned helm image, kustomize build of
+ * the overlays in the pinned kustomize image, kubeconform in the pinned kubeconform image, then
+ * the policy, Argo CD and kustomize checks of the core over the rendered YAML. The logic lives in `core/validation.ts`; this file only provides the
  * containers (the core's port) and the run object that reports the result.
  */
 import { dag, Directory, File, object, func, ReturnType, type Container } from "@dagger.io/dagger";
 import { StageError } from "../core/errors.js";
+import { VERSIONS } from "../core/versions.js";
 import { countBySeverity, formatFinding } from "../core/findings.js";
 import { offlineSchemas, schemaLocations, type OfflineSchemas } from "../core/validate-argv.js";
-import { runValidation, summarize, type ValidationPort, type ValidationResult } from "../core/validation.js";
+import { findingOrigin, overlayRenderKey, runValidation, summarize, type ValidationPort, type ValidationResult } from "../core/validation.js";
 import type { ExecResult } from "../core/validate-output.js";
 
 /** Where the stage mounts things inside its containers. */
@@ -23,10 +24,15 @@ export const MOUNTS = {
 /** kubeconform's binary in its alpine image: the entrypoint, not on PATH. */
 export const KUBECONFORM_BIN = "/kubeconform";
 
+/** kustomize's binary in its image (registry.k8s.io/kustomize/kustomize): the entrypoint, `/app/kustomize`. */
+export const KUSTOMIZE_BIN = "/app/kustomize";
+
 /** What the stage needs from the pipeline and the caller. */
 export interface ValidateStageOptions {
   helmImage: string;
   kubeconformImage: string;
+  /** kustomize image for the overlays (default: the pinned one). */
+  kustomizeImage?: string;
   kubernetes: string;
   gitops: Directory;
   environments?: readonly string[];
@@ -54,9 +60,28 @@ export function renderOutput(env: string): string {
   return `/tmp/rendered-${env}.yaml`;
 }
 
-/** Where kubeconform sees the rendering of `env`. */
-export function renderedFile(env: string): string {
-  return `${MOUNTS.rendered}/${env}.yaml`;
+/** Where kubeconform sees a rendering: `env` (helm) or `overlayRenderKey(env)` (kustomize, in a subdirectory). */
+export function renderedFile(key: string): string {
+  return `${MOUNTS.rendered}/${key}.yaml`;
+}
+
+/** The file kustomize build writes the rendering of `env`'s overlay to, in the kustomize container. */
+export function overlayRenderOutput(env: string): string {
+  return `/tmp/kustomize-${env}.yaml`;
+}
+
+/** The kustomize container: pinned image, the gitops tree as working directory. */
+export function kustomizeContainer(kustomizeImage: string, gitops: Directory): Container {
+  return dag.container().from(kustomizeImage).withMountedDirectory(MOUNTS.gitops, gitops).withWorkdir(MOUNTS.gitops);
+}
+
+/**
+ * The kustomize build run of one overlay, its rendering written to `overlayRenderOutput(env)`.
+ * The argv names `/app/kustomize` itself (the entrypoint is not used); a failed build is data
+ * (a KUSTOMIZE-BUILD finding), not a failed pipeline step.
+ */
+export function overlayRenderContainer(kustomizeImage: string, gitops: Directory, env: string, argv: string[]): Container {
+  return kustomizeContainer(kustomizeImage, gitops).withExec(argv, { useEntrypoint: false, expect: ReturnType.Any, redirectStdout: overlayRenderOutput(env) });
 }
 
 /** How kubeconform is set up: schema locations and the (optional) seeded cache. */
@@ -103,7 +128,7 @@ async function result(c: Container): Promise<ExecResult> {
 
 /** The core's port, implemented with the stage's containers. */
 class ContainerPort implements ValidationPort {
-  /** Rendered files, by environment, for the kubeconform container. */
+  /** Rendered files, by rendering key (environment, or `kustomize/<environment>`), for the kubeconform container. */
   readonly renderedFiles = new Map<string, File>();
 
   constructor(
@@ -132,13 +157,22 @@ class ContainerPort implements ValidationPort {
     return { exitCode, stdout: await file.contents(), stderr };
   }
 
+  async renderOverlay(env: string, argv: string[]): Promise<ExecResult> {
+    const c = overlayRenderContainer(this.opts.kustomizeImage ?? VERSIONS.kustomizeImage, this.opts.gitops, env, argv);
+    const [exitCode, stderr] = await Promise.all([c.exitCode(), c.stderr()]);
+    if (exitCode !== 0) return { exitCode, stdout: "", stderr };
+    const file = c.file(overlayRenderOutput(env));
+    this.renderedFiles.set(overlayRenderKey(env), file);
+    return { exitCode, stdout: await file.contents(), stderr };
+  }
+
   kubeconform(argv: string[]): Promise<ExecResult> {
     return result(kubeconformExec(kubeconformContainer({ image: this.opts.kubeconformImage, gitops: this.opts.gitops, rendered: this.rendered(), ...this.mounts() }), argv));
   }
 
   rendered(): Directory {
     let d = dag.directory();
-    for (const [env, file] of this.renderedFiles) d = d.withFile(`${env}.yaml`, file);
+    for (const [key, file] of this.renderedFiles) d = d.withFile(`${key}.yaml`, file);
     return d;
   }
 
@@ -150,8 +184,8 @@ class ContainerPort implements ValidationPort {
     };
   }
 
-  renderedPath(env: string): string {
-    return renderedFile(env);
+  renderedPath(key: string): string {
+    return renderedFile(key);
   }
 
   treePath(rel: string): string {
@@ -168,6 +202,7 @@ export async function validateStage(opts: ValidateStageOptions): Promise<Validat
     ...(opts.environments?.length ? { environments: opts.environments } : {}),
     kubernetesVersion: opts.kubernetes,
     kubeconform: { binary: KUBECONFORM_BIN, locations: kc.locations, ...(kc.cacheDir ? { cacheDir: kc.cacheDir } : {}) },
+    kustomizeBinary: KUSTOMIZE_BIN,
   });
   return new ValidateRun(JSON.stringify(res), port.rendered());
 }
@@ -177,18 +212,18 @@ export async function validateStage(opts: ValidateStageOptions): Promise<Validat
  */
 @object()
 export class ValidateRun {
-  /** The whole result as JSON (environments, schema counts, findings). */
+  /** The whole result as JSON (environments, kustomize overlays, schema counts, findings). */
   resultJson: string;
 
-  /** The rendered manifests, one `<environment>.yaml` per environment that rendered. */
+  /** The rendered manifests: `<environment>.yaml` per environment the chart rendered for, `kustomize/<environment>.yaml` per kustomize overlay that rendered. */
   @func()
   rendered: Directory;
 
   /**
    * Wrap a finished validation.
    *
-   * @param resultJson The whole result as JSON (environments, schema counts, findings).
-   * @param rendered The rendered manifests, one `<environment>.yaml` per environment that rendered.
+   * @param resultJson The whole result as JSON (environments, kustomize overlays, schema counts, findings).
+   * @param rendered The rendered manifests: `<environment>.yaml` per environment the chart rendered for, `kustomize/<environment>.yaml` per kustomize overlay that rendered.
    */
   constructor(resultJson: string, rendered: Directory) {
     this.resultJson = resultJson;
@@ -199,19 +234,19 @@ export class ValidateRun {
     return JSON.parse(this.resultJson) as ValidationResult;
   }
 
-  /** The report as a JSON file (validate-report.json): environments, schema counts, every finding. */
+  /** The report as a JSON file (validate-report.json): environments, kustomize overlays, schema counts, every finding. */
   @func()
   report(): File {
     return dag.directory().withNewFile("validate-report.json", `${JSON.stringify(this.result, null, 2)}\n`).file("validate-report.json");
   }
 
-  /** Every finding as JSON: source, rule, severity, message, object, field path, file, environment, waiver. */
+  /** Every finding as JSON: source, rule, severity, message, object, field path, file, environment, kustomize overlay, waiver. */
   @func()
   findings(): string {
     return JSON.stringify(this.result.findings, null, 2);
   }
 
-  /** A few lines for humans: one per environment, then every error. */
+  /** A few lines for humans: one per environment and per kustomize overlay, then every error. */
   @func()
   summary(): string {
     return summarize(this.result);
@@ -229,7 +264,7 @@ export class ValidateRun {
     const r = this.result;
     if (r.passed) return;
     const errors = r.findings.filter((f) => f.severity === "error");
-    const first = errors.slice(0, 5).map((f) => `${f.environment ? `[${f.environment}] ` : ""}${formatFinding(f)}`);
+    const first = errors.slice(0, 5).map((f) => `${findingOrigin(f)}${formatFinding(f)}`);
     throw new StageError("validate", `${countBySeverity(r.findings)}; ${first.join("; ")}${errors.length > 5 ? `; and ${errors.length - 5} more (see report())` : ""}`);
   }
 }
