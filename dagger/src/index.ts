@@ -506,7 +506,7 @@ export class GitopsPipeline {
     schemas?: Directory,
     crdSchemas?: Directory,
   ): Promise<BumpResult> {
-    return bump({ gitImage: this.gitImage, validate: { helmImage: this.helmImage, kubeconformImage: this.kubeconformImage, kubernetes: this.kubernetes, ...(schemas ? { schemas } : {}), ...(crdSchemas ? { crdSchemas } : {}) }, tag, env, app, digest, repository, appVersion, sourceCommit, gitops, repoUrl, branch, token, sshKey, sshKnownHosts, gitUser, gitopsPath, format, valuesPath, kustomizationPath, imageName, environments, authorName, authorEmail, maxAttempts, dryRun });
+    return bump({ gitImage: this.gitImage, validate: { helmImage: this.helmImage, kubeconformImage: this.kubeconformImage, kustomizeImage: this.kustomizeImage, kubernetes: this.kubernetes, ...(schemas ? { schemas } : {}), ...(crdSchemas ? { crdSchemas } : {}) }, tag, env, app, digest, repository, appVersion, sourceCommit, gitops, repoUrl, branch, token, sshKey, sshKnownHosts, gitUser, gitopsPath, format, valuesPath, kustomizationPath, imageName, environments, authorName, authorEmail, maxAttempts, dryRun });
   }
 
   /**
@@ -564,7 +564,7 @@ export class GitopsPipeline {
     schemas?: Directory,
     crdSchemas?: Directory,
   ): Promise<BumpResult> {
-    return promote({ gitImage: this.gitImage, validate: { helmImage: this.helmImage, kubeconformImage: this.kubeconformImage, kubernetes: this.kubernetes, ...(schemas ? { schemas } : {}), ...(crdSchemas ? { crdSchemas } : {}) }, from, to, app, sourceCommit, gitops, repoUrl, branch, token, sshKey, sshKnownHosts, gitUser, gitopsPath, format, valuesPath, kustomizationPath, imageName, environments, authorName, authorEmail, maxAttempts, dryRun });
+    return promote({ gitImage: this.gitImage, validate: { helmImage: this.helmImage, kubeconformImage: this.kubeconformImage, kustomizeImage: this.kustomizeImage, kubernetes: this.kubernetes, ...(schemas ? { schemas } : {}), ...(crdSchemas ? { crdSchemas } : {}) }, from, to, app, sourceCommit, gitops, repoUrl, branch, token, sshKey, sshKnownHosts, gitUser, gitopsPath, format, valuesPath, kustomizationPath, imageName, environments, authorName, authorEmail, maxAttempts, dryRun });
   }
 
   // ---- the whole pipeline: ci, checks (issue 7) ------------------------------------------------

@@ -131,7 +131,7 @@ export class DaggerGitPort implements GitPort<Directory> {
 }
 
 /** Images of the validate stage, when the write-back validates with it (the module always does). */
-export type ValidateImages = Pick<ValidateStageOptions, "helmImage" | "kubeconformImage" | "kubernetes" | "schemas" | "crdSchemas">;
+export type ValidateImages = Pick<ValidateStageOptions, "helmImage" | "kubeconformImage" | "kustomizeImage" | "kubernetes" | "schemas" | "crdSchemas">;
 
 /**
  * Validation of the edited tree before anything is pushed or returned: the write-back's own check

@@ -65,6 +65,7 @@ export function ciStageRuns(p: CiPins, c: CiCall, d: CiDecisions): Record<CiStag
   const validation = {
     helmImage: p.helmImage,
     kubeconformImage: p.kubeconformImage,
+    ...(p.kustomizeImage ? { kustomizeImage: p.kustomizeImage } : {}),
     kubernetes: p.kubernetes,
     ...(c.schemas ? { schemas: c.schemas } : {}),
     ...(c.crdSchemas ? { crdSchemas: c.crdSchemas } : {}),
