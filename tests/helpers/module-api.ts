@@ -3,10 +3,11 @@
  * introspector (shipped in @dagger.io/dagger, pinned) scans dagger/src and returns every object,
  * function, argument, default value and docstring that `dagger functions` would show.
  */
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 export interface TypeDef {
@@ -57,6 +58,18 @@ function tsFiles(dir: string): string[] {
 const cached = new Map<string, Promise<ModuleDef>>();
 
 /**
+ * On-disk cache of introspection results, keyed by the content of the scanned sources and the
+ * SDK version: the scan takes seconds and a dozen test files (each in its own worker) need it.
+ */
+const CACHE_DIR = join(root, "node_modules", ".cache", "gitops-pipeline-module-api");
+
+function contentKey(files: string[], name: string, sdkVersion: string): string {
+  const h = createHash("sha256").update(`${name}\0${sdkVersion}\0`);
+  for (const f of [...files].sort()) h.update(`${relative(root, f)}\0`).update(readFileSync(f)).update("\0");
+  return h.digest("hex").slice(0, 32);
+}
+
+/**
  * The module as the engine's TypeScript introspector sees it (cached per test process).
  * `srcDir` (relative to the repo root) and `name` select another module, e.g. the tests
  * module: `moduleApi("dagger/tests/src", "tests")`.
@@ -74,9 +87,13 @@ export function moduleApi(srcDir = "dagger/src", name = "gitops-pipeline"): Prom
     // The introspector looks SDK classes (Container, Directory...) up in a non-declaration file
     // named client.gen.ts, as generated into dagger/sdk/ by the engine; the npm package ships
     // only client.gen.d.ts, so give it a .ts copy (its declarations are valid TypeScript).
+    const sources = tsFiles(join(root, ...srcDir.split("/")));
+    const sdkVersion = (JSON.parse(readFileSync(join(sdkSrc, "..", "..", "package.json"), "utf8")) as { version: string }).version;
+    const cacheFile = join(CACHE_DIR, `${contentKey(sources, name, sdkVersion)}.json`);
+    if (existsSync(cacheFile)) return JSON.parse(readFileSync(cacheFile, "utf8")) as ModuleDef;
     const clientGen = join(mkdtempSync(join(tmpdir(), "dagger-sdk-")), "client.gen.ts");
     writeFileSync(clientGen, readFileSync(join(sdkSrc, "api", "client.gen.d.ts"), "utf8"));
-    const files = [...tsFiles(join(root, ...srcDir.split("/"))), clientGen];
+    const files = [...sources, clientGen];
     const mod = (await scan(files, name, false)) as {
       objects: Record<string, { methods: Record<string, { cache?: string; isCheck?: boolean }> }>;
     };
@@ -92,6 +109,11 @@ export function moduleApi(srcDir = "dagger/src", name = "gitops-pipeline"): Prom
         out.isCheck = fn.isCheck === true;
       }
     }
+    // Write-then-rename: a concurrent reader sees the whole file or none.
+    mkdirSync(CACHE_DIR, { recursive: true });
+    const tmp = `${cacheFile}.${process.pid}.tmp`;
+    writeFileSync(tmp, JSON.stringify(def));
+    renameSync(tmp, cacheFile);
     return def;
   })();
   cached.set(key, api);
