@@ -64,3 +64,14 @@ describe("ci wiring", () => {
     expect(Object.keys(report.methods)).toEqual(expect.arrayContaining(["summary", "assert"]));
   });
 });
+
+describe("ci credentials", () => {
+  it("an empty secret (an unset CI variable passed as env://VAR) counts as not given; an unreadable one is an input error", async () => {
+    const { given } = await import("../../dagger/src/stages/ci.js");
+    const secret = (value: string | Error) => ({ plaintext: async () => { if (value instanceof Error) throw value; return value; } }) as never;
+    expect(await given(undefined, "registryPassword")).toBe(false);
+    expect(await given(secret(""), "registryPassword")).toBe(false);
+    expect(await given(secret("t0ken"), "registryPassword")).toBe(true);
+    await expect(given(secret(new Error("secret env var not found: \"X\"")), "gitopsToken")).rejects.toThrow(/^gitopsToken: could not be read \(secret env var not found/);
+  });
+});

@@ -5,6 +5,7 @@
  * builds it once) is e2e-tested, scanned and pushed.
  */
 import { dag, type Container, type Directory, type File, type Secret } from "@dagger.io/dagger";
+import { InputError } from "../core/errors.js";
 import { ciGraph, decideCi, type CiDecisions, type CiInputs, type CiStageName, type CiStageRun } from "../core/ci-plan.js";
 import { e2eSettings } from "../core/e2e-settings.js";
 import { environmentLayout } from "../core/gitops-config.js";
@@ -177,9 +178,23 @@ export function collectArtifacts(stages: readonly { artifacts?: unknown }[]): Ci
   return out;
 }
 
+/**
+ * Whether a secret was really given: CI templates pass `env://VAR` for optional credentials, and
+ * an empty variable means "not given". Only the emptiness is looked at; the value is never kept.
+ */
+export async function given(secret: Secret | undefined, arg: string): Promise<boolean> {
+  if (!secret) return false;
+  try {
+    return (await secret.plaintext()) !== "";
+  } catch (err) {
+    throw new InputError(arg, `could not be read (${err instanceof Error ? err.message.split("\n")[0] : String(err)})`, "pass an existing secret, e.g. env://VAR with VAR set, or leave the flag out");
+  }
+}
+
 /** Decide, run the graph, report. Input errors are thrown before any stage starts. */
 export async function runCi(p: CiPins, c: CiCall, clock: Clock = () => Date.now()): Promise<CiReport> {
-  const d = decideCi({ ...c, hasRegistryPassword: c.registryPassword !== undefined, hasGitopsToken: c.gitopsToken !== undefined });
+  const [hasRegistryPassword, hasGitopsToken] = await Promise.all([given(c.registryPassword, "registryPassword"), given(c.gitopsToken, "gitopsToken")]);
+  const d = decideCi({ ...c, hasRegistryPassword, hasGitopsToken });
   const result = await runStages(ciGraph(ciStageRuns(p, c, d), d), clock);
   return ciReport(result, collectArtifacts(result.stages));
 }
