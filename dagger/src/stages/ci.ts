@@ -11,7 +11,7 @@ import { e2eSettings } from "../core/e2e-settings.js";
 import { environmentLayout } from "../core/gitops-config.js";
 import { runStages, type Clock } from "../core/orchestrate.js";
 import { LAYOUT_DEFAULTS, WRITEBACK_DEFAULTS } from "../core/deploy.js";
-import { buildVariants, checkDockerfile } from "./build.js";
+import { build as buildImages } from "./build.js";
 import { bump, type ValidateImages } from "./bump.js";
 import { ciReport, type CiArtifacts, type CiReport } from "./ci-report.js";
 import { newRunId, runE2e, type E2eImages } from "./e2e.js";
@@ -63,6 +63,9 @@ const DOCKERFILE = "Dockerfile";
 /** The Dagger work of each stage. */
 export function ciStageRuns(p: CiPins, c: CiCall, d: CiDecisions): Record<CiStageName, CiStageRun<CiStageArtifacts>> {
   const build = { version: d.appVersion, revision: c.commit, dockerfile: DOCKERFILE };
+  // e2e and bump both need the gitops layout: read it once, when the first of them asks.
+  let layoutFile: ReturnType<typeof readGitopsLayout> | undefined;
+  const gitopsLayout = () => (layoutFile ??= readGitopsLayout(c.gitops));
   const validation = {
     helmImage: p.helmImage,
     kubeconformImage: p.kubeconformImage,
@@ -85,11 +88,10 @@ export function ciStageRuns(p: CiPins, c: CiCall, d: CiDecisions): Record<CiStag
       return { ok: run.passed(), summary: run.summary(), artifacts: { files: { "validate-report.json": run.report() } } };
     },
     build: async () => {
-      await checkDockerfile(c.source, DOCKERFILE);
       const enginePlatform = String(await dag.defaultPlatform());
       // e2e runs the image on a kind node of the engine's own platform.
       const platforms = d.platforms.includes(enginePlatform) ? d.platforms : [...d.platforms, enginePlatform];
-      const variants = buildVariants(p.pythonImage, c.source, { ...build, platforms });
+      const variants = await buildImages(p.pythonImage, c.source, { ...build, platforms });
       await Promise.all(variants.map((v) => v.sync()));
       return {
         ok: true,
@@ -98,7 +100,7 @@ export function ciStageRuns(p: CiPins, c: CiCall, d: CiDecisions): Record<CiStag
       };
     },
     e2e: async ({ build: built }) => {
-      const layout = environmentLayout(await readGitopsLayout(c.gitops), c.environment);
+      const layout = environmentLayout(await gitopsLayout(), c.environment);
       const settings = e2eSettings({ ...layout, namespace: "e2e", environment: c.environment, version: d.appVersion, timeoutSeconds: 300, runId: newRunId() });
       const run = await runE2e({ images: p, settings, image: built!.image!, gitops: c.gitops });
       const summary = run.passed ? `deployed to kind (${c.environment} values): /healthz, / (version ${d.appVersion}), /metrics and helm test passed` : `failed at ${run.failedStep}: ${run.detail}`;
@@ -129,7 +131,7 @@ export function ciStageRuns(p: CiPins, c: CiCall, d: CiDecisions): Record<CiStag
     bump: async ({ publish: pub }) => {
       const published = pub!.published!;
       // The gitops repository has the layout of the gitops directory ci was given.
-      const config = await readGitopsLayout(c.gitops);
+      const config = await gitopsLayout();
       const layout = environmentLayout(config, c.environment);
       const result = await bump({
         gitImage: p.gitImage,
