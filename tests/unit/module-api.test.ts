@@ -50,9 +50,8 @@ describe("module API as the engine introspects it", () => {
   it("the repo tooling uses the same versions of the module's runtime dependencies", () => {
     const root = JSON.parse(readFileSync("package.json", "utf8")).devDependencies as Record<string, string>;
     const mod = JSON.parse(readFileSync("dagger/package.json", "utf8")).dependencies as Record<string, string>;
-    for (const dep of Object.keys(mod).filter((d) => d in root && d !== "typescript")) {
+    for (const dep of Object.keys(mod).filter((d) => d in root)) {
       expect(root[dep], dep).toBe(mod[dep]);
     }
-    expect(mod.typescript, "the runtime's TypeScript (codegen adds 5.9.3 when missing)").toBe("5.9.3");
   });
 });

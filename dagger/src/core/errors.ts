@@ -30,3 +30,24 @@ export class StageError extends Error {
     super(`${stage} failed: ${summary}`);
   }
 }
+
+/** What a failed container command reports: its argv, exit code and output. */
+export interface ExecFailure {
+  cmd: string[];
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * The failed command behind an SDK error, or undefined for any other error. Read by shape, not
+ * by class: inside a module the runtime's `@dagger.io/dagger` entry does not export the SDK's
+ * error classes (importing `ExecError` fails at load time), but the errors it throws still carry
+ * `name: "ExecError"` and these fields.
+ */
+export function execFailure(err: unknown): ExecFailure | undefined {
+  if (!(err instanceof Error) || err.name !== "ExecError") return undefined;
+  const e = err as Error & Partial<ExecFailure>;
+  if (!Array.isArray(e.cmd) || typeof e.exitCode !== "number") return undefined;
+  return { cmd: e.cmd.map(String), exitCode: e.exitCode, stdout: String(e.stdout ?? ""), stderr: String(e.stderr ?? "") };
+}

@@ -10,16 +10,8 @@
  * image loading (https://kind.sigs.k8s.io/docs/user/configuration/,
  * https://kind.sigs.k8s.io/docs/user/quick-start/#loading-an-image-into-your-cluster).
  */
-import {
-  dag,
-  CacheSharingMode,
-  Container,
-  Directory,
-  ExecError,
-  File,
-  ReturnType,
-  Service,
-} from "@dagger.io/dagger";
+import { dag, CacheSharingMode, Container, Directory, File, ReturnType, Service } from "@dagger.io/dagger";
+import { execFailure } from "../core/errors.js";
 import { diagnosticsArgv } from "../core/e2e-diagnostics.js";
 import {
   DOCKER_ALIAS,
@@ -181,8 +173,9 @@ async function runPhase(ctr: Container, steps: readonly E2eStep[], log: string[]
     await ctr.sync();
     for (const st of steps) log.push(`ok    ${st.name}`);
     return { ok: true };
-  } catch (e) {
-    if (!(e instanceof ExecError)) throw e;
+  } catch (err) {
+    const e = execFailure(err);
+    if (!e) throw err;
     const st = stepOf(steps, e.cmd);
     for (const done of steps.slice(0, st ? steps.indexOf(st) : 0)) log.push(`ok    ${done.name}`);
     const name = st?.name ?? e.cmd.join(" ");
