@@ -4,20 +4,20 @@
  */
 import { argument, check, dag, object, func, Container, Directory, File, Secret, Service } from "@dagger.io/dagger";
 import { VERSIONS } from "./core/versions.js";
-import { e2eSettings } from "./core/e2e-settings.js";
+import { e2eSettings } from "./core/e2e/settings.js";
 import { environmentLayout } from "./core/gitops-config.js";
-import { readGitopsLayout } from "./stages/gitops-layout.js";
-import { E2eRun, debugKubeconfig, dindService, newRunId, runE2e } from "./stages/e2e.js";
-import { validateStage, type ValidateRun } from "./stages/validate.js";
-import { Linter, LintRun, runLint } from "./stages/lint.js";
-import { TestRun, runTests } from "./stages/test.js";
-import { build, buildTarball } from "./stages/build.js";
-import { PublishedImage, publish } from "./stages/publish.js";
-import { ScanRun, scan } from "./stages/scan.js";
-import { LAYOUT_DEFAULTS, WRITEBACK_DEFAULTS } from "./core/deploy.js";
-import { bump, promote, BumpResult, WriteBackFormat } from "./stages/bump.js";
-import { runCi } from "./stages/ci.js";
-import { CiReport } from "./stages/ci-report.js";
+import { readGitopsLayout } from "./gitops-layout.js";
+import { E2eRun, debugKubeconfig, dindService, newRunId, runE2e } from "./e2e/e2e.js";
+import { validateStage, type ValidateRun } from "./validate/validate.js";
+import { Linter, LintRun, runLint } from "./app/lint.js";
+import { TestRun, runTests } from "./app/test.js";
+import { build, buildTarball } from "./app/build.js";
+import { PublishedImage, publish } from "./app/publish.js";
+import { ScanRun, scan } from "./app/scan.js";
+import { LAYOUT_DEFAULTS, WRITEBACK_DEFAULTS } from "./core/writeback/layout.js";
+import { bump, promote, BumpResult, WriteBackFormat } from "./writeback/writeback.js";
+import { runCi } from "./ci/ci.js";
+import { CiReport } from "./ci/report.js";
 
 /**
  * The pipeline: lint, test, build, publish, e2e, validate and the GitOps bump of a Python app

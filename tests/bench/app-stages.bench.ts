@@ -8,10 +8,10 @@
 import { expect, it } from "vitest";
 import { join } from "node:path";
 import { GitopsPipeline } from "../../dagger/src/index.js";
-import { lintArgv, type LinterName } from "../../dagger/src/core/python-tools.js";
-import { Linter, lintContainer, type PinSet } from "../../dagger/src/stages/lint.js";
-import { testContainer } from "../../dagger/src/stages/test.js";
-import { buildVariants } from "../../dagger/src/stages/build.js";
+import { lintArgv, type LinterName } from "../../dagger/src/core/app/python-tools.js";
+import { Linter, lintContainer, type PinSet } from "../../dagger/src/app/lint.js";
+import { testContainer } from "../../dagger/src/app/test.js";
+import { buildVariants } from "../../dagger/src/app/build.js";
 import { bench } from "../helpers/bench.js";
 import { plan } from "../helpers/plan.js";
 import { compare, dockerfileRunKeys, execKeys } from "../helpers/cache-model.js";

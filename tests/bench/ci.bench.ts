@@ -9,11 +9,11 @@
 import { expect, it } from "vitest";
 import { join } from "node:path";
 import { GitopsPipeline } from "../../dagger/src/index.js";
-import { CI_STAGES, ciGraph, decideCi } from "../../dagger/src/core/ci-plan.js";
-import { stageGroups } from "../../dagger/src/core/orchestrate.js";
-import { Linter, lintContainer, type PinSet } from "../../dagger/src/stages/lint.js";
-import { testContainer } from "../../dagger/src/stages/test.js";
-import { buildVariants } from "../../dagger/src/stages/build.js";
+import { CI_STAGES, ciGraph, decideCi } from "../../dagger/src/core/ci/plan.js";
+import { stageGroups } from "../../dagger/src/core/ci/orchestrate.js";
+import { Linter, lintContainer, type PinSet } from "../../dagger/src/app/lint.js";
+import { testContainer } from "../../dagger/src/app/test.js";
+import { buildVariants } from "../../dagger/src/app/build.js";
 import { execKeys } from "../helpers/cache-model.js";
 import { filesOf, treeOf } from "../helpers/dir-tree.js";
 import { plan } from "../helpers/plan.js";

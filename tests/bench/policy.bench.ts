@@ -4,8 +4,8 @@
  * from an earlier run helps it.
  */
 import { expect, it } from "vitest";
-import { evaluatePolicy } from "../../dagger/src/core/policy/index.js";
-import { parseManifests, type Manifest } from "../../dagger/src/core/manifests.js";
+import { evaluatePolicy } from "../../dagger/src/core/validate/policy/index.js";
+import { parseManifests, type Manifest } from "../../dagger/src/core/validate/manifests.js";
 import { bench } from "../helpers/bench.js";
 
 const RUNS = 15;

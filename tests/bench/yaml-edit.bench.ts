@@ -4,9 +4,9 @@
  */
 import { expect, it } from "vitest";
 import { bench } from "../helpers/bench.js";
-import { editYaml, editYamlWhole } from "../../dagger/src/core/yaml-edit.js";
-import { unifiedDiff } from "../../dagger/src/core/diff.js";
-import { checkWritten } from "../../dagger/src/core/writeback.js";
+import { editYaml, editYamlWhole } from "../../dagger/src/core/writeback/yaml-edit.js";
+import { unifiedDiff } from "../../dagger/src/core/writeback/diff.js";
+import { checkWritten } from "../../dagger/src/core/writeback/loop.js";
 
 /** A realistic values file of `lines` lines: image block first, then commented service blocks. */
 function valuesFile(lines: number): string {

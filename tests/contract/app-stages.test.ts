@@ -2,9 +2,9 @@ import { describe, expect, it } from "vitest";
 import { existsSync, mkdtempSync, readFileSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pinFiles, pipInstallArgv } from "../../dagger/src/core/app-source.js";
-import { lintArgv, lintResult, testArgv, type LinterName } from "../../dagger/src/core/python-tools.js";
-import { testResult } from "../../dagger/src/core/test-report.js";
+import { pinFiles, pipInstallArgv } from "../../dagger/src/core/app/source.js";
+import { lintArgv, lintResult, testArgv, type LinterName } from "../../dagger/src/core/app/python-tools.js";
+import { testResult } from "../../dagger/src/core/app/test-report.js";
 import { VERSIONS } from "../../dagger/src/core/versions.js";
 import { ROOT, runArgv } from "../helpers/tools.js";
 

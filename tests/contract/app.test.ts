@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { lintArgv, testArgv, type LinterName } from "../../dagger/src/core/python-tools.js";
+import { lintArgv, testArgv, type LinterName } from "../../dagger/src/core/app/python-tools.js";
 import { ROOT, runArgv } from "../helpers/tools.js";
 import { startApp, type AppServer } from "../helpers/app-server.js";
 

@@ -9,10 +9,10 @@ import { describe, expect, it } from "vitest";
 import { cpSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { deploySteps, E2E_PATHS } from "../../dagger/src/core/e2e-script.js";
-import { e2eSettings } from "../../dagger/src/core/e2e-settings.js";
+import { deploySteps, E2E_PATHS } from "../../dagger/src/core/e2e/script.js";
+import { e2eSettings } from "../../dagger/src/core/e2e/settings.js";
 import { DEFAULT_GITOPS_CONFIG, environmentLayout, GITOPS_CONFIG_FILE, parseGitopsConfig, type GitopsConfig } from "../../dagger/src/core/gitops-config.js";
-import { parseManifests, type Manifest } from "../../dagger/src/core/manifests.js";
+import { parseManifests, type Manifest } from "../../dagger/src/core/validate/manifests.js";
 import { VERSIONS } from "../../dagger/src/core/versions.js";
 import { ROOT, runArgv } from "../helpers/tools.js";
 

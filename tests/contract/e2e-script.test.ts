@@ -10,9 +10,9 @@ import { spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { E2E_PATHS, WITHIN_SCRIPT, clusterSteps, deploySteps, type E2eStep } from "../../dagger/src/core/e2e-script.js";
-import { diagnosticsArgv } from "../../dagger/src/core/e2e-diagnostics.js";
-import { e2eSettings } from "../../dagger/src/core/e2e-settings.js";
+import { E2E_PATHS, WITHIN_SCRIPT, clusterSteps, deploySteps, type E2eStep } from "../../dagger/src/core/e2e/script.js";
+import { diagnosticsArgv } from "../../dagger/src/core/e2e/diagnostics.js";
+import { e2eSettings } from "../../dagger/src/core/e2e/settings.js";
 
 const S = e2eSettings({ release: "gitops-demo", namespace: "e2e", environment: "dev", chartPath: "chart", valuesPaths: [], version: "1.2.3", timeoutSeconds: 300, runId: "run1" });
 

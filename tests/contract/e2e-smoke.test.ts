@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
 import { createServer, type Server } from "node:net";
-import { parseCurlOutput, smokeSummary, smokeTest, type FetchLike } from "../../dagger/src/core/smoke.js";
+import { parseCurlOutput, smokeSummary, smokeTest, type FetchLike } from "../../dagger/src/core/e2e/smoke.js";
 import { freePort, startApp, type AppServer } from "../helpers/app-server.js";
 
 function nodeFetch(base: string): FetchLike {

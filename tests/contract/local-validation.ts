@@ -9,8 +9,8 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFile
 import { tmpdir } from "node:os";
 import { dirname, join, relative, sep } from "node:path";
 import { VERSIONS } from "../../dagger/src/core/versions.js";
-import { offlineSchemas, schemaLocations } from "../../dagger/src/core/validate-argv.js";
-import { overlayRenderKey, runValidation, type ValidationPort, type ValidationResult } from "../../dagger/src/core/validation.js";
+import { offlineSchemas, schemaLocations } from "../../dagger/src/core/validate/argv.js";
+import { overlayRenderKey, runValidation, type ValidationPort, type ValidationResult } from "../../dagger/src/core/validate/validation.js";
 import { ROOT, runArgv, tool } from "../helpers/tools.js";
 
 /** Argo CD CRD schemas (CRD-catalog layout), outside the repo: `<repo>/../shared/schemas/crds` unless GITOPS_CRD_SCHEMAS says otherwise. */

@@ -8,13 +8,13 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync }
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { InputError } from "../../dagger/src/core/errors.js";
-import { summarize, type ValidationResult } from "../../dagger/src/core/validation.js";
+import { summarize, type ValidationResult } from "../../dagger/src/core/validate/validation.js";
 import { offlineKubeconform, validateLocally } from "./local-validation.js";
 import { ROOT, runArgv } from "../helpers/tools.js";
 import { VERSIONS } from "../../dagger/src/core/versions.js";
-import { helmLintArgv, helmTemplateArgv, kubeconformArgv, kustomizeBuildArgv } from "../../dagger/src/core/validate-argv.js";
-import { parseManifests } from "../../dagger/src/core/manifests.js";
-import { evaluatePolicy } from "../../dagger/src/core/policy/index.js";
+import { helmLintArgv, helmTemplateArgv, kubeconformArgv, kustomizeBuildArgv } from "../../dagger/src/core/validate/argv.js";
+import { parseManifests } from "../../dagger/src/core/validate/manifests.js";
+import { evaluatePolicy } from "../../dagger/src/core/validate/policy/index.js";
 
 const GITOPS = join(ROOT, "gitops");
 const FIXTURES = join(ROOT, "tests", "fixtures");

@@ -7,9 +7,9 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { bumpPlan, layout, LAYOUT_DEFAULTS } from "../../dagger/src/core/deploy.js";
-import { TOKEN_ENV } from "../../dagger/src/core/git.js";
-import { checkWritten, writeBack } from "../../dagger/src/core/writeback.js";
+import { bumpPlan, layout, LAYOUT_DEFAULTS } from "../../dagger/src/core/writeback/layout.js";
+import { TOKEN_ENV } from "../../dagger/src/core/writeback/git.js";
+import { checkWritten, writeBack } from "../../dagger/src/core/writeback/loop.js";
 import { bareRepo, CliGitPort, must } from "../helpers/git-port.js";
 import { serveGit, type GitHttp } from "../helpers/git-http.js";
 

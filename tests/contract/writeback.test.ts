@@ -6,9 +6,9 @@ import { describe, expect, it } from "vitest";
 import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { bumpPlan, layout, LAYOUT_DEFAULTS, type Layout } from "../../dagger/src/core/deploy.js";
-import { promotePlan } from "../../dagger/src/core/promote.js";
-import { checkWritten, writeBack, type GitPort, type WriteBackOptions } from "../../dagger/src/core/writeback.js";
+import { bumpPlan, layout, LAYOUT_DEFAULTS, type Layout } from "../../dagger/src/core/writeback/layout.js";
+import { promotePlan } from "../../dagger/src/core/writeback/promote.js";
+import { checkWritten, writeBack, type GitPort, type WriteBackOptions } from "../../dagger/src/core/writeback/loop.js";
 import { InputError, StageError } from "../../dagger/src/core/errors.js";
 import { bareRepo, CliGitPort, must } from "../helpers/git-port.js";
 

@@ -8,8 +8,8 @@ import { spawn } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { ASKPASS_SCRIPT, GIT_ENV, TOKEN_ENV, USER_ENV, classifyPush, gitArgv, type Author, type PushStatus } from "../../dagger/src/core/git.js";
-import type { GitPort } from "../../dagger/src/core/writeback.js";
+import { ASKPASS_SCRIPT, GIT_ENV, TOKEN_ENV, USER_ENV, classifyPush, gitArgv, type Author, type PushStatus } from "../../dagger/src/core/writeback/git.js";
+import type { GitPort } from "../../dagger/src/core/writeback/loop.js";
 
 /** One command the port ran. */
 export interface Ran {

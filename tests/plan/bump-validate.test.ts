@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { dag, type Directory } from "@dagger.io/dagger";
-import { validateTree } from "../../dagger/src/stages/bump.js";
-import type { ValidateStageOptions } from "../../dagger/src/stages/validate.js";
-import { editYaml } from "../../dagger/src/core/yaml-edit.js";
+import { validateTree } from "../../dagger/src/writeback/writeback.js";
+import type { ValidateStageOptions } from "../../dagger/src/validate/validate.js";
+import { editYaml } from "../../dagger/src/core/writeback/yaml-edit.js";
 import { plan } from "../helpers/plan.js";
 
 const images = { helmImage: "helm:pinned", kubeconformImage: "kubeconform:pinned", kubernetes: "1.36.0" };

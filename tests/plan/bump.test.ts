@@ -17,8 +17,8 @@ import {
   SSH_KEY_PATH,
   WORKTREE,
   type GitRemote,
-} from "../../dagger/src/stages/bump.js";
-import { ASKPASS_PATH, ASKPASS_SCRIPT, gitArgv, TOKEN_ENV } from "../../dagger/src/core/git.js";
+} from "../../dagger/src/writeback/writeback.js";
+import { ASKPASS_PATH, ASKPASS_SCRIPT, gitArgv, TOKEN_ENV } from "../../dagger/src/core/writeback/git.js";
 import { VERSIONS } from "../../dagger/src/core/versions.js";
 import { InputError } from "../../dagger/src/core/errors.js";
 

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { dag } from "@dagger.io/dagger";
-import { decideCi } from "../../dagger/src/core/ci-plan.js";
-import { runStages } from "../../dagger/src/core/orchestrate.js";
-import { buildVariants } from "../../dagger/src/stages/build.js";
-import { collectArtifacts } from "../../dagger/src/stages/ci.js";
-import { ciReport } from "../../dagger/src/stages/ci-report.js";
-import { publishPlan } from "../../dagger/src/stages/publish.js";
+import { decideCi } from "../../dagger/src/core/ci/plan.js";
+import { runStages } from "../../dagger/src/core/ci/orchestrate.js";
+import { buildVariants } from "../../dagger/src/app/build.js";
+import { collectArtifacts } from "../../dagger/src/ci/ci.js";
+import { ciReport } from "../../dagger/src/ci/report.js";
+import { publishPlan } from "../../dagger/src/app/publish.js";
 import { VERSIONS } from "../../dagger/src/core/versions.js";
 import { plan, stepsOf } from "../helpers/plan.js";
 import { moduleApi } from "../helpers/module-api.js";
@@ -67,7 +67,7 @@ describe("ci wiring", () => {
 
 describe("ci credentials", () => {
   it("an empty secret (an unset CI variable passed as env://VAR) counts as not given; an unreadable one is an input error", async () => {
-    const { given } = await import("../../dagger/src/stages/ci.js");
+    const { given } = await import("../../dagger/src/ci/ci.js");
     const secret = (value: string | Error) => ({ plaintext: async () => { if (value instanceof Error) throw value; return value; } }) as never;
     expect(await given(undefined, "registryPassword")).toBe(false);
     expect(await given(secret(""), "registryPassword")).toBe(false);

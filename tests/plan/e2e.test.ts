@@ -3,10 +3,10 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { dag } from "@dagger.io/dagger";
 import { GitopsPipeline } from "../../dagger/src/index.js";
-import { DOCKERD_ARGS, dindService, e2ePlan, e2eTools, type E2eImages } from "../../dagger/src/stages/e2e.js";
-import { E2E_PATHS, WITHIN_SCRIPT, clusterSteps, deploySteps } from "../../dagger/src/core/e2e-script.js";
-import { e2eSettings } from "../../dagger/src/core/e2e-settings.js";
-import { kindConfig } from "../../dagger/src/core/kind-config.js";
+import { DOCKERD_ARGS, dindService, e2ePlan, e2eTools, type E2eImages } from "../../dagger/src/e2e/e2e.js";
+import { E2E_PATHS, WITHIN_SCRIPT, clusterSteps, deploySteps } from "../../dagger/src/core/e2e/script.js";
+import { e2eSettings } from "../../dagger/src/core/e2e/settings.js";
+import { kindConfig } from "../../dagger/src/core/e2e/kind-config.js";
 import { VERSIONS } from "../../dagger/src/core/versions.js";
 import { allChains, execs, plan, stepsOf, type Ref, type Step } from "../helpers/plan.js";
 import { ROOT } from "../helpers/tools.js";
@@ -212,7 +212,7 @@ describe("e2e plan: failure paths and teardown", () => {
 
 describe("e2e: bad input stops before anything runs", () => {
   it("chart or values missing: InputError from runE2e, before the service is started", async () => {
-    const { runE2e } = await import("../../dagger/src/stages/e2e.js");
+    const { runE2e } = await import("../../dagger/src/e2e/e2e.js");
     const { InputError } = await import("../../dagger/src/core/errors.js");
     for (const [missing, input] of [["chart/Chart.yaml", "chartPath"], ["environments/dev/values.yaml", "valuesPath"]] as const) {
       const asked: string[] = [];
@@ -229,7 +229,7 @@ describe("e2e: bad input stops before anything runs", () => {
   });
 
   it("a layered environment: each values file is checked; a missing later one is an InputError naming it", async () => {
-    const { runE2e } = await import("../../dagger/src/stages/e2e.js");
+    const { runE2e } = await import("../../dagger/src/e2e/e2e.js");
     const { InputError } = await import("../../dagger/src/core/errors.js");
     const layered = e2eSettings({ ...INPUT_OF_S, valuesPaths: ["common.yaml", "environments/dev/values.yaml"] });
     const asked: string[] = [];

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { dag } from "@dagger.io/dagger";
 import { VERSIONS } from "../../dagger/src/core/versions.js";
-import { helmLintArgv, helmTemplateArgv, kubeconformArgv, kustomizeBuildArgv, offlineSchemas } from "../../dagger/src/core/validate-argv.js";
-import { overlayRenderKey } from "../../dagger/src/core/validation.js";
+import { helmLintArgv, helmTemplateArgv, kubeconformArgv, kustomizeBuildArgv, offlineSchemas } from "../../dagger/src/core/validate/argv.js";
+import { overlayRenderKey } from "../../dagger/src/core/validate/validation.js";
 import {
   helmContainer,
   helmExec,
@@ -19,7 +19,7 @@ import {
   renderedFile,
   renderOutput,
   ValidateRun,
-} from "../../dagger/src/stages/validate.js";
+} from "../../dagger/src/validate/validate.js";
 import { StageError } from "../../dagger/src/core/errors.js";
 import { allChains, execs, plan, stepsOf, type Ref, type Step } from "../helpers/plan.js";
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
-import { pinFiles, pinnedNames, pipInstallArgv, requireDockerfile, requireTests, testFiles } from "../../dagger/src/core/app-source.js";
+import { pinFiles, pinnedNames, pipInstallArgv, requireDockerfile, requireTests, testFiles } from "../../dagger/src/core/app/source.js";
 import { ROOT } from "../helpers/tools.js";
 import { inputError } from "../helpers/errors.js";
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { moduleApi } from "../helpers/module-api.js";
-import { DEFAULT_PLATFORMS } from "../../dagger/src/core/platforms.js";
-import { DEFAULT_FAIL_ON } from "../../dagger/src/core/trivy.js";
-import { DEV_VERSION } from "../../dagger/src/core/image-build.js";
-import type { LinterName } from "../../dagger/src/core/python-tools.js";
+import { DEFAULT_PLATFORMS } from "../../dagger/src/core/app/platforms.js";
+import { DEFAULT_FAIL_ON } from "../../dagger/src/core/app/trivy.js";
+import { DEV_VERSION } from "../../dagger/src/core/app/image-build.js";
+import type { LinterName } from "../../dagger/src/core/app/python-tools.js";
 
 const STAGES = ["lint", "lintCheck", "test", "testCheck", "build", "imageTarball", "publish", "scan"];
 

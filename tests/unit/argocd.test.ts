@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { posix } from "node:path";
-import { checkArgoCd, GitopsTree, treePath, ARGOCD_RULES } from "../../dagger/src/core/argocd.js";
+import { checkArgoCd, GitopsTree, treePath, ARGOCD_RULES } from "../../dagger/src/core/validate/argocd.js";
 import { DEFAULT_GITOPS_CONFIG, type GitopsConfig } from "../../dagger/src/core/gitops-config.js";
-import { parseManifests } from "../../dagger/src/core/manifests.js";
+import { parseManifests } from "../../dagger/src/core/validate/manifests.js";
 
 const TREE = new GitopsTree([
   "charts/gitops-demo/Chart.yaml",

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { CI_STAGES, ciGraph, decideCi, shortCommit, type CiInputs, type CiStageName } from "../../dagger/src/core/ci-plan.js";
-import { runStages, stageGroups, type StageOutcome } from "../../dagger/src/core/orchestrate.js";
+import { CI_STAGES, ciGraph, decideCi, shortCommit, type CiInputs, type CiStageName } from "../../dagger/src/core/ci/plan.js";
+import { runStages, stageGroups, type StageOutcome } from "../../dagger/src/core/ci/orchestrate.js";
 
 const base: CiInputs = {
   commit: "8855235a1b2c3d4e5f60718293a4b5c6d7e8f901",

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { unifiedDiff } from "../../dagger/src/core/diff.js";
+import { unifiedDiff } from "../../dagger/src/core/writeback/diff.js";
 
 /** Apply a unified diff to `before` (a minimal patch(1) for tests: hunks must match exactly). */
 function applyPatch(before: string, diff: string): string {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { moduleApi } from "../helpers/module-api.js";
-import { E2E_DEFAULT_TIMEOUT } from "../../dagger/src/core/e2e-settings.js";
+import { E2E_DEFAULT_TIMEOUT } from "../../dagger/src/core/e2e/settings.js";
 
 describe("e2e functions as the engine introspects them", () => {
   it("e2e: app and gitops from the caller's repo, optional image, defaults as documented", async () => {

@@ -4,8 +4,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { VERSIONS } from "../../dagger/src/core/versions.js";
-import { E2E_API_PORT, assertPinnedNodeImage, kindConfig } from "../../dagger/src/core/kind-config.js";
-import { E2E_SERVER, kubeconfigCredentials, rewriteKubeconfig } from "../../dagger/src/core/kubeconfig.js";
+import { E2E_API_PORT, assertPinnedNodeImage, kindConfig } from "../../dagger/src/core/e2e/kind-config.js";
+import { E2E_SERVER, kubeconfigCredentials, rewriteKubeconfig } from "../../dagger/src/core/e2e/kubeconfig.js";
 import { InputError } from "../../dagger/src/core/errors.js";
 import { ROOT } from "../helpers/tools.js";
 

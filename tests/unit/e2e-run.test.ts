@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { dag } from "@dagger.io/dagger";
-import { E2eRun } from "../../dagger/src/stages/e2e-run.js";
+import { E2eRun } from "../../dagger/src/e2e/run.js";
 import { StageError } from "../../dagger/src/core/errors.js";
 
 describe("E2eRun: data first, failure second", () => {

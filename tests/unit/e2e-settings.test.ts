@@ -7,7 +7,7 @@ import {
   e2eBudget,
   e2eSettings,
   type E2eInput,
-} from "../../dagger/src/core/e2e-settings.js";
+} from "../../dagger/src/core/e2e/settings.js";
 import { inputError } from "../helpers/errors.js";
 
 const INPUT: E2eInput = { release: "gitops-demo", namespace: "e2e", environment: "dev", chartPath: "chart", valuesPaths: [], version: "1.2.3", timeoutSeconds: 300, runId: "abc123" };

@@ -9,7 +9,7 @@ import {
   type Clock,
   type FetchLike,
   type ProbeResponse,
-} from "../../dagger/src/core/smoke.js";
+} from "../../dagger/src/core/e2e/smoke.js";
 
 /** A clock that jumps instead of sleeping, so retry and deadline logic is tested without waiting. */
 function fakeClock(): Clock & { t: number } {

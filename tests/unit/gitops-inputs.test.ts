@@ -3,9 +3,9 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { InputError } from "../../dagger/src/core/errors.js";
 import { DEFAULT_GITOPS_CONFIG, parseGitopsConfig, repoPathOf, selectEnvironments } from "../../dagger/src/core/gitops-config.js";
-import { checkValuesFile, getPath, objectId, parseManifests, parseYamlInput } from "../../dagger/src/core/manifests.js";
-import { checkKustomization } from "../../dagger/src/core/kustomize.js";
-import { GitopsTree } from "../../dagger/src/core/argocd.js";
+import { checkValuesFile, getPath, objectId, parseManifests, parseYamlInput } from "../../dagger/src/core/validate/manifests.js";
+import { checkKustomization } from "../../dagger/src/core/validate/kustomize.js";
+import { GitopsTree } from "../../dagger/src/core/validate/argocd.js";
 import { ROOT } from "../helpers/tools.js";
 
 const thrown = (fn: () => unknown): InputError => {
@@ -130,9 +130,9 @@ describe("kustomize checks", () => {
 
 describe("documentation matches the code", () => {
   it("the README's GitOps section names every rule id, the waiver annotation and the keys the bump edits", async () => {
-    const { POLICY_RULES, WAIVER_ANNOTATION, WAIVER_RULE } = await import("../../dagger/src/core/policy/index.js");
-    const { ARGOCD_RULES } = await import("../../dagger/src/core/argocd.js");
-    const { KUSTOMIZE_RULES } = await import("../../dagger/src/core/kustomize.js");
+    const { POLICY_RULES, WAIVER_ANNOTATION, WAIVER_RULE } = await import("../../dagger/src/core/validate/policy/index.js");
+    const { ARGOCD_RULES } = await import("../../dagger/src/core/validate/argocd.js");
+    const { KUSTOMIZE_RULES } = await import("../../dagger/src/core/validate/kustomize.js");
     const readme = readFileSync(join(ROOT, "README.md"), "utf8");
     const section = readme.slice(readme.indexOf("## GitOps layout and validate"), readme.indexOf("## Contributing"));
     const ids = [...POLICY_RULES.map((r) => r.id), WAIVER_RULE, ...Object.keys(ARGOCD_RULES), ...Object.keys(KUSTOMIZE_RULES)];

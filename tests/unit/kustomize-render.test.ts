@@ -1,10 +1,10 @@
 /** The core pieces that render the kustomize overlays: which overlays, the argv, the build-error finding. */
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { GitopsTree } from "../../dagger/src/core/argocd.js";
-import { KUSTOMIZATION_FILES, kustomizeBuildFinding, overlayDir, overlaysOf } from "../../dagger/src/core/kustomize.js";
-import { kustomizeBuildArgv } from "../../dagger/src/core/validate-argv.js";
-import { findingOrigin, overlayRenderKey } from "../../dagger/src/core/validation.js";
+import { GitopsTree } from "../../dagger/src/core/validate/argocd.js";
+import { KUSTOMIZATION_FILES, kustomizeBuildFinding, overlayDir, overlaysOf } from "../../dagger/src/core/validate/kustomize.js";
+import { kustomizeBuildArgv } from "../../dagger/src/core/validate/argv.js";
+import { findingOrigin, overlayRenderKey } from "../../dagger/src/core/validate/validation.js";
 
 describe("kustomize overlays of the environments", () => {
   const tree = new GitopsTree([

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { checkGraph, runStages, stageGroups, type StageSpec } from "../../dagger/src/core/orchestrate.js";
-import { failureMessage, formatDuration, renderMarkdown } from "../../dagger/src/core/report.js";
+import { checkGraph, runStages, stageGroups, type StageSpec } from "../../dagger/src/core/ci/orchestrate.js";
+import { failureMessage, formatDuration, renderMarkdown } from "../../dagger/src/core/ci/report.js";
 
 /** A stage that records when it started and resolves only when released. */
 function gated(name: string, log: string[], needs: string[] = [], ok = true) {

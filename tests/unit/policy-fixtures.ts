@@ -2,7 +2,7 @@
  * Small manifest fixtures for the policy and Argo CD unit tests: a compliant Deployment (as the
  * chart renders it) that each test breaks in one place.
  */
-import type { Manifest } from "../../dagger/src/core/manifests.js";
+import type { Manifest } from "../../dagger/src/core/validate/manifests.js";
 
 export type Obj = Record<string, unknown>;
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { evaluatePolicy, POLICY_RULES, WAIVER_ANNOTATION } from "../../dagger/src/core/policy/index.js";
-import { imageParts } from "../../dagger/src/core/policy/workload.js";
+import { evaluatePolicy, POLICY_RULES, WAIVER_ANNOTATION } from "../../dagger/src/core/validate/policy/index.js";
+import { imageParts } from "../../dagger/src/core/validate/policy/workload.js";
 import { deployment, goodContainer, hpa, manifest, pdb, type Obj } from "./policy-fixtures.js";
 
 type Edit = Parameters<typeof deployment>[0] & {};

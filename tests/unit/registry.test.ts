@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { digestOf, parseRepository, pinnedRef, taggedRef } from "../../dagger/src/core/registry.js";
-import { imageBuildArgs, imageName } from "../../dagger/src/core/image-build.js";
+import { digestOf, parseRepository, pinnedRef, taggedRef } from "../../dagger/src/core/app/registry.js";
+import { imageBuildArgs, imageName } from "../../dagger/src/core/app/image-build.js";
 import { inputError } from "../helpers/errors.js";
 
 const DIGEST = `sha256:${"ab".repeat(32)}`;

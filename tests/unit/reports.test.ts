@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { lintArgv, lintResult, parseFlake8, parsePylintJson2, parseRuffJson, relativeTo, testArgv } from "../../dagger/src/core/python-tools.js";
-import { formatPercent, parseCoverage, parseJunit, testResult, xmlDecode } from "../../dagger/src/core/test-report.js";
+import { lintArgv, lintResult, parseFlake8, parsePylintJson2, parseRuffJson, relativeTo, testArgv } from "../../dagger/src/core/app/python-tools.js";
+import { formatPercent, parseCoverage, parseJunit, testResult, xmlDecode } from "../../dagger/src/core/app/test-report.js";
 import { InputError } from "../../dagger/src/core/errors.js";
 
 // Reports as the pinned tools wrote them for tests/fixtures/app-lint-error (run from /src).

@@ -9,7 +9,7 @@ import {
   sanitizeTagPart,
   shortSha,
   templatePlaceholders,
-} from "../../dagger/src/core/tags.js";
+} from "../../dagger/src/core/app/tags.js";
 import { inputError } from "../helpers/errors.js";
 
 const SHA = "8855235f0c1e4a3b9d2e7f6a5b4c3d2e1f0a9b8c";

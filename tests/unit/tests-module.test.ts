@@ -12,8 +12,8 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { moduleApi, type FnDef, type ObjectDef } from "../helpers/module-api.js";
-import { checkRemote } from "../../dagger/src/stages/bump.js";
-import { gitArgv } from "../../dagger/src/core/git.js";
+import { checkRemote } from "../../dagger/src/writeback/writeback.js";
+import { gitArgv } from "../../dagger/src/core/writeback/git.js";
 import { REPO } from "../../dagger/tests/src/git-server.js";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { InputError } from "../../dagger/src/core/errors.js";
-import { TRIVY_PATHS, TRIVY_SEVERITIES, parseSeverities, parseTrivyJson, scanResult, trivySbomArgv, trivyScanArgv } from "../../dagger/src/core/trivy.js";
+import { TRIVY_PATHS, TRIVY_SEVERITIES, parseSeverities, parseTrivyJson, scanResult, trivySbomArgv, trivyScanArgv } from "../../dagger/src/core/app/trivy.js";
 
 // The shape of `trivy image --format json` (SchemaVersion 2), trimmed to the fields read.
 const REPORT = JSON.stringify({

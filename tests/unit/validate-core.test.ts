@@ -15,9 +15,9 @@ import {
   kubeconformCacheName,
   offlineSchemas,
   schemaLocations,
-} from "../../dagger/src/core/validate-argv.js";
-import { parseHelmLint, parseHelmTemplateError, parseKubeconform, schemaMessage } from "../../dagger/src/core/validate-output.js";
-import { runValidation, summarize, type ValidationPort } from "../../dagger/src/core/validation.js";
+} from "../../dagger/src/core/validate/argv.js";
+import { parseHelmLint, parseHelmTemplateError, parseKubeconform, schemaMessage } from "../../dagger/src/core/validate/output.js";
+import { runValidation, summarize, type ValidationPort } from "../../dagger/src/core/validate/validation.js";
 import { ROOT } from "../helpers/tools.js";
 
 describe("validate argv", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { moduleApi } from "../helpers/module-api.js";
-import { LAYOUT_DEFAULTS } from "../../dagger/src/core/deploy.js";
+import { LAYOUT_DEFAULTS } from "../../dagger/src/core/writeback/layout.js";
 
 describe("bump / promote as the engine introspects them", () => {
   for (const name of ["bump", "promote"]) {

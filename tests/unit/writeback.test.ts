@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { backoffMs, checkWritten, writeBack, type GitPort } from "../../dagger/src/core/writeback.js";
-import { bumpPlan, layout, LAYOUT_DEFAULTS, envFile, refEdits, readImageRef } from "../../dagger/src/core/deploy.js";
-import { nextEnvironment, promotePlan } from "../../dagger/src/core/promote.js";
-import { checkRepoUrl, classifyPush, commitMessage, gitArgv, type PushStatus } from "../../dagger/src/core/git.js";
+import { backoffMs, checkWritten, writeBack, type GitPort } from "../../dagger/src/core/writeback/loop.js";
+import { bumpPlan, layout, LAYOUT_DEFAULTS, envFile, refEdits, readImageRef } from "../../dagger/src/core/writeback/layout.js";
+import { nextEnvironment, promotePlan } from "../../dagger/src/core/writeback/promote.js";
+import { checkRepoUrl, classifyPush, commitMessage, gitArgv, type PushStatus } from "../../dagger/src/core/writeback/git.js";
 import { InputError, StageError } from "../../dagger/src/core/errors.js";
-import { editYaml } from "../../dagger/src/core/yaml-edit.js";
+import { editYaml } from "../../dagger/src/core/writeback/yaml-edit.js";
 
 const D = `sha256:${"c".repeat(64)}`;
 const values = (tag: string, digest = ""): string => `image:\n  repository: ghcr.io/acme/webapp\n  tag: "${tag}" # ci\n  digest: "${digest}"\nenv:\n  appVersion: "${tag}"\n`;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { parse, parseAllDocuments } from "yaml";
-import { editYaml, editYamlWhole, parsePath, readImageEntry, readScalar, renderScalar, type PathEdit } from "../../dagger/src/core/yaml-edit.js";
+import { editYaml, editYamlWhole, parsePath, readImageEntry, readScalar, renderScalar, type PathEdit } from "../../dagger/src/core/writeback/yaml-edit.js";
 import { InputError } from "../../dagger/src/core/errors.js";
 import { plainIsString, tagArb, yamlArb, type Style } from "../helpers/yaml-gen.js";
 

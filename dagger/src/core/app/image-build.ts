@@ -1,0 +1,58 @@
+/**
+ * Inputs of the image build: the Dockerfile build arguments that become the image's OCI labels
+ * (`org.opencontainers.image.version`, `.revision`, `.source`) and the app's APP_VERSION /
+ * APP_COMMIT, and the image name the e2e tarball carries.
+ */
+import { InputError } from "../errors.js";
+import { parseRepository, taggedRef } from "./registry.js";
+import { parseVersion } from "./tags.js";
+
+/** Default app version of a build that is not a release. */
+export const DEV_VERSION = "0.0.0-dev";
+
+/** What the build args are made from. */
+export interface ImageBuildInputs {
+  /** Semver of the app; `0.0.0-dev` for untagged builds. */
+  version: string;
+  /** Git commit (or `unknown`). */
+  revision: string;
+  /** URL of the source repository, for `org.opencontainers.image.source`; omitted when empty. */
+  sourceUrl?: string;
+  /** Base image the Dockerfile's `ARG PYTHON_IMAGE` should use (the pipeline's pinned image). */
+  pythonImage?: string;
+}
+
+/** A Dockerfile build argument (same shape as the SDK's `BuildArg`). */
+export interface BuildArgument {
+  name: string;
+  value: string;
+}
+
+/** The build args, validated: InputError naming `version` or `revision` when malformed. */
+export function imageBuildArgs(i: ImageBuildInputs): BuildArgument[] {
+  const version = parseVersion(i.version, "version").version;
+  const revision = i.revision.trim();
+  if (!/^[A-Za-z0-9._-]{1,64}$/.test(revision)) {
+    throw new InputError("revision", `"${i.revision}" is not a commit id`, "pass the git commit being built, e.g. $(git rev-parse HEAD)");
+  }
+  const args: BuildArgument[] = [
+    { name: "VERSION", value: version },
+    { name: "REVISION", value: revision },
+  ];
+  if (i.sourceUrl) args.push({ name: "SOURCE", value: i.sourceUrl });
+  if (i.pythonImage) args.push({ name: "PYTHON_IMAGE", value: i.pythonImage });
+  return args;
+}
+
+/**
+ * Validate the `name:tag` an image tarball is loaded under (e.g. `gitops-demo:e2e`); the tag
+ * defaults to `latest`. Returns the full `repository:tag`.
+ */
+export function imageName(raw: string, arg = "imageName"): string {
+  const s = raw.trim();
+  const slash = s.lastIndexOf("/");
+  const colon = s.lastIndexOf(":");
+  const hasTag = colon > slash;
+  const repo = parseRepository(hasTag ? s.slice(0, colon) : s, arg);
+  return taggedRef(repo, hasTag ? s.slice(colon + 1) : "latest", arg);
+}

@@ -1,0 +1,186 @@
+/**
+ * Argo CD checks over the Applications of a gitops tree: what Argo CD will try to sync must exist
+ * in the tree, point at a pinned source, and match what the validate stage rendered for each
+ * environment (namespace, values files, sync policy).
+ */
+import { posix } from "node:path";
+import type { Finding } from "../findings.js";
+import type { GitopsConfig } from "../gitops-config.js";
+import { objectId, type Manifest } from "./manifests.js";
+
+/** Argo CD check ids, with what each one proves. */
+export const ARGOCD_RULES = {
+  "ARGO-REPO-URL": "every source has a repoURL",
+  "ARGO-TARGET-REVISION": "every source has a targetRevision",
+  "ARGO-PATH": "every source path exists in the gitops tree (and holds a Chart.yaml for Helm sources)",
+  "ARGO-VALUES-FILES": "every Helm valueFiles entry exists in the gitops tree",
+  "ARGO-ENVIRONMENT": "every environment has its Application, deploying to its namespace with the values files validate rendered",
+  "ARGO-SYNC-POLICY": "the sync policy is the one declared for the environment (automated, prune, selfHeal, CreateNamespace)",
+  "ARGO-PROJECT": "the project is `default` or an AppProject of the tree",
+} as const;
+
+export type ArgoRule = keyof typeof ARGOCD_RULES;
+
+type Obj = Record<string, unknown>;
+const obj = (v: unknown): Obj => (typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Obj) : {});
+const str = (v: unknown): string => (typeof v === "string" ? v.trim() : "");
+
+/** The gitops tree as a set of relative file paths, with directory lookups. */
+export class GitopsTree {
+  private readonly fileSet: Set<string>;
+  private readonly dirs = new Set<string>([""]);
+  constructor(files: Iterable<string>) {
+    this.fileSet = new Set([...files].map((f) => f.replace(/^\.\//, "")));
+    for (const f of this.fileSet) {
+      let d = posix.dirname(f);
+      while (d !== "." && !this.dirs.has(d)) {
+        this.dirs.add(d);
+        d = posix.dirname(d);
+      }
+    }
+  }
+  hasFile(p: string): boolean {
+    return this.fileSet.has(p);
+  }
+  hasDir(p: string): boolean {
+    return this.dirs.has(p === "." ? "" : p);
+  }
+  /** Files under `dir` with one of the extensions, sorted. */
+  filesUnder(dir: string, exts: readonly string[]): string[] {
+    const prefix = dir ? `${dir}/` : "";
+    return [...this.fileSet].filter((f) => f.startsWith(prefix) && exts.some((e) => f.endsWith(e))).sort();
+  }
+}
+
+/** Map a repository path (as in an Application) to a tree path; undefined when outside the tree. */
+export function treePath(repoPath: string, path: string): string | undefined {
+  const norm = posix.normalize(path.replace(/^\/+/, "")).replace(/\/+$/, "");
+  if (norm.startsWith("..")) return undefined;
+  const root = repoPath.replace(/^\/+|\/+$/g, "");
+  if (!root) return norm === "." ? "" : norm;
+  if (norm === root) return "";
+  return norm.startsWith(`${root}/`) ? norm.slice(root.length + 1) : undefined;
+}
+
+interface Source {
+  s: Obj;
+  path: string; // field path of the source in the object
+}
+
+function sourcesOf(app: Manifest): Source[] {
+  const spec = obj(app.body.spec);
+  if (Array.isArray(spec.sources)) return spec.sources.map((s, i) => ({ s: obj(s), path: `spec.sources[${i}]` }));
+  return [{ s: obj(spec.source), path: "spec.source" }];
+}
+
+/** What the checks need beyond the Argo CD objects. */
+export interface ArgoCheckInput {
+  /** Argo CD objects of the tree (Applications, AppProjects, ApplicationSets...). */
+  objects: readonly Manifest[];
+  tree: GitopsTree;
+  config: GitopsConfig;
+  /** Environments whose Application must match their declaration. */
+  environments: readonly string[];
+}
+
+/** Resolve the Helm value files of a source to tree paths (relative to its path, or `$ref/...`). */
+function valueFilesOf(src: Source, all: Source[], repoPath: string): { entry: string; field: string; tree?: string }[] {
+  const files = obj(src.s.helm).valueFiles;
+  if (!Array.isArray(files)) return [];
+  return files.map((raw, i) => {
+    const entry = String(raw);
+    const field = `${src.path}.helm.valueFiles[${i}]`;
+    let repoRel: string;
+    const ref = /^\$([^/]+)\/(.*)$/.exec(entry);
+    if (ref) {
+      // Multi-source `$values/...`: relative to the root of the source with that ref.
+      if (!all.some((o) => str(o.s.ref) === ref[1])) return { entry, field };
+      repoRel = ref[2]!;
+    } else {
+      repoRel = posix.join(str(src.s.path), entry);
+    }
+    const t = treePath(repoPath, repoRel);
+    return t === undefined ? { entry, field } : { entry, field, tree: t };
+  });
+}
+
+/** Run every Argo CD check; findings name the Application, the field and the file. */
+export function checkArgoCd(input: ArgoCheckInput): Finding[] {
+  const { objects, tree, config } = input;
+  const out: Finding[] = [];
+  const add = (rule: ArgoRule, app: Manifest, path: string, message: string, severity: Finding["severity"] = "error"): void => {
+    out.push({ source: "argocd", rule, severity, object: objectId(app), path, file: app.source, message });
+  };
+  const projects = new Set(objects.filter((o) => o.kind === "AppProject").map((o) => o.name));
+  const apps = objects.filter((o) => o.kind === "Application");
+
+  for (const app of apps) {
+    const project = str(obj(app.body.spec).project);
+    if (project !== "default" && !projects.has(project)) {
+      add("ARGO-PROJECT", app, "spec.project", project ? `project '${project}' is not defined in the tree (AppProjects: ${[...projects].join(", ") || "none"})` : "spec.project is not set");
+    }
+    const sources = sourcesOf(app);
+    for (const src of sources) {
+      if (!str(src.s.repoURL)) add("ARGO-REPO-URL", app, `${src.path}.repoURL`, "repoURL is not set");
+      if (!str(src.s.targetRevision)) add("ARGO-TARGET-REVISION", app, `${src.path}.targetRevision`, "targetRevision is not set (Argo CD would follow HEAD)");
+      if (str(src.s.chart)) continue; // a chart from a Helm repository: no path in this tree
+      const path = str(src.s.path);
+      if (!path) {
+        if (!str(src.s.ref)) add("ARGO-PATH", app, `${src.path}.path`, "path is not set");
+        continue;
+      }
+      const t = treePath(config.repoPath, path);
+      if (t === undefined) {
+        add("ARGO-PATH", app, `${src.path}.path`, `path '${path}' is outside the gitops tree (it starts with '${config.repoPath}/' in the repository)`);
+      } else if (!tree.hasDir(t)) {
+        add("ARGO-PATH", app, `${src.path}.path`, `path '${path}' does not exist in the gitops tree`);
+      } else if (src.s.helm !== undefined && !tree.hasFile(t ? `${t}/Chart.yaml` : "Chart.yaml")) {
+        add("ARGO-PATH", app, `${src.path}.path`, `path '${path}' has Helm settings but no Chart.yaml`);
+      }
+      for (const vf of valueFilesOf(src, sources, config.repoPath)) {
+        if (vf.tree === undefined) add("ARGO-VALUES-FILES", app, vf.field, `values file '${vf.entry}' resolves outside the gitops tree`);
+        else if (!tree.hasFile(vf.tree)) add("ARGO-VALUES-FILES", app, vf.field, `values file '${vf.entry}' (${config.repoPath ? `${config.repoPath}/` : ""}${vf.tree}) does not exist`);
+      }
+    }
+  }
+
+  for (const envName of input.environments) {
+    const env = config.environments[envName];
+    if (!env) continue;
+    const app = apps.find((a) => a.name === env.application);
+    if (!app) {
+      out.push({ source: "argocd", rule: "ARGO-ENVIRONMENT", severity: "error", object: `Application/${env.application}`, message: `environment ${envName}: no Application named '${env.application}' under ${config.argocd}/` });
+      continue;
+    }
+    const spec = obj(app.body.spec);
+    const ns = str(obj(spec.destination).namespace);
+    if (ns !== env.namespace) add("ARGO-ENVIRONMENT", app, "spec.destination.namespace", `environment ${envName} deploys to namespace '${env.namespace}', the Application to '${ns || "(unset)"}'`);
+    const sources = sourcesOf(app);
+    const rendered = sources.flatMap((s) => valueFilesOf(s, sources, config.repoPath).map((v) => v.tree ?? v.entry));
+    if (rendered.join("\n") !== env.values.join("\n")) {
+      add("ARGO-ENVIRONMENT", app, "spec.source.helm.valueFiles", `Argo CD renders with [${rendered.join(", ")}] but environment ${envName} declares [${env.values.join(", ")}]`);
+    }
+    checkSync(app, envName, env.sync, (path, message) => add("ARGO-SYNC-POLICY", app, path, message));
+  }
+  return out;
+}
+
+function checkSync(app: Manifest, envName: string, want: GitopsConfig["environments"][string]["sync"], add: (path: string, message: string) => void): void {
+  const sync = obj(obj(app.body.spec).syncPolicy);
+  const automated = sync.automated;
+  const isAutomated = automated !== undefined && automated !== null && obj(automated).enabled !== false;
+  if (isAutomated !== want.automated) {
+    add("spec.syncPolicy.automated", `environment ${envName} declares ${want.automated ? "automated" : "manual"} sync, the Application has ${isAutomated ? "automated" : "manual"} sync`);
+  }
+  if (want.automated && isAutomated) {
+    for (const key of ["prune", "selfHeal"] as const) {
+      const has = obj(automated)[key] === true;
+      if (has !== want[key]) add(`spec.syncPolicy.automated.${key}`, `environment ${envName} declares ${key}: ${want[key]}, the Application has ${has}`);
+    }
+  }
+  const options = Array.isArray(sync.syncOptions) ? sync.syncOptions.map(String) : [];
+  const creates = options.includes("CreateNamespace=true");
+  if (creates !== want.createNamespace) {
+    add("spec.syncPolicy.syncOptions", `environment ${envName} declares CreateNamespace=${want.createNamespace}, the Application ${creates ? "sets" : "does not set"} CreateNamespace=true`);
+  }
+}

@@ -1,0 +1,118 @@
+/**
+ * The git command lines of the write-back, shared by the Dagger containers (stages/bump.ts) and
+ * the contract tests' real-git port, so the tests run exactly what the pipeline runs.
+ *
+ * Credentials never appear here: HTTPS tokens reach git through GIT_ASKPASS (a script that prints
+ * an environment variable the engine fills from a Secret), SSH keys through a mounted secret file.
+ */
+import { InputError } from "../errors.js";
+
+/** Who the write-back commits as (author and committer). */
+export interface Author {
+  name: string;
+  email: string;
+}
+
+/** What a push did: landed, lost a race (retry), or failed for another reason (stop). */
+export type PushStatus = "pushed" | "rejected" | "failed";
+
+const BRANCH = /^(?!-)(?!.*\.\.)(?!.*\/\/)(?!.*@\{)[A-Za-z0-9._/-]+(?<![./])$/;
+
+/** Check a branch name before it goes into a refspec. */
+export function checkBranch(branch: string): string {
+  if (!BRANCH.test(branch) || branch.endsWith(".lock")) {
+    throw new InputError("branch", `"${branch}" is not a valid branch name`, "pass a branch such as main");
+  }
+  return branch;
+}
+
+/**
+ * Check a remote URL: https, ssh (`ssh://` or `git@host:path`) or a local path / file:// URL.
+ * A URL that carries credentials is refused: they would end up in .git/config and in logs.
+ */
+export function checkRepoUrl(url: string): string {
+  const ok = /^(https:\/\/|http:\/\/|ssh:\/\/|file:\/\/|\/)/.test(url) || /^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:/.test(url);
+  if (!ok || /\s/.test(url)) {
+    throw new InputError("repoUrl", `"${url}" is not an https, ssh or file URL`, "pass e.g. https://github.com/org/gitops.git");
+  }
+  if (/^https?:\/\/[^/]*@/.test(url)) {
+    throw new InputError("repoUrl", "contains credentials", "remove them from the URL and pass the token as the `token` Secret");
+  }
+  return url;
+}
+
+/** Check an author identity (it goes into commit metadata, so no newlines or angle brackets). */
+export function checkAuthor(author: Author): Author {
+  if (!/^[^<>\n]{1,100}$/.test(author.name)) throw new InputError("authorName", `"${author.name}" is not a usable name`, "pass a one-line name without < >");
+  if (!/^[^<>\s@]+@[^<>\s@]+$/.test(author.email)) throw new InputError("authorEmail", `"${author.email}" is not an email address`, "pass e.g. bot@example.com");
+  return author;
+}
+
+/** Environment variable that carries the HTTPS token (filled from a Secret; never printed). */
+export const TOKEN_ENV = "GITOPS_GIT_TOKEN";
+/** Environment variable that carries the HTTPS user name (not secret). */
+export const USER_ENV = "GITOPS_GIT_USER";
+/** Where the askpass script lives in the git container. */
+export const ASKPASS_PATH = "/usr/local/bin/gitops-askpass";
+
+/**
+ * GIT_ASKPASS program: git runs it to ask for the user name and password and reads its stdout.
+ * It prints the environment variables, so the token is in no argv, no file and no URL.
+ */
+export const ASKPASS_SCRIPT = `#!/bin/sh
+case "$1" in
+  Username*) printf '%s\\n' "\${${USER_ENV}:-x-access-token}" ;;
+  *) printf '%s\\n' "\${${TOKEN_ENV}}" ;;
+esac
+`;
+
+/** Environment of every git command: never prompt on a terminal, never use a stored helper. */
+export const GIT_ENV = {
+  GIT_TERMINAL_PROMPT: "0",
+  GIT_ASKPASS: ASKPASS_PATH,
+  GIT_CONFIG_NOSYSTEM: "1",
+} as const;
+
+/** The git argv of each write-back step. `dir` is the work tree (e.g. /repo in the container). */
+export const gitArgv = {
+  clone: (url: string, branch: string, dir: string): string[] => [
+    "git", "clone", "--quiet", "--no-tags", "--single-branch", "--branch", checkBranch(branch), "--", checkRepoUrl(url), dir,
+  ],
+  fetch: (branch: string): string[] => [
+    "git", "fetch", "--quiet", "--no-tags", "origin", `+refs/heads/${checkBranch(branch)}:refs/remotes/origin/${branch}`,
+  ],
+  reset: (branch: string): string[] => ["git", "reset", "--quiet", "--hard", `refs/remotes/origin/${checkBranch(branch)}`],
+  clean: (): string[] => ["git", "clean", "-fdq"],
+  head: (): string[] => ["git", "rev-parse", "HEAD"],
+  add: (paths: string[]): string[] => ["git", "add", "--", ...paths],
+  commit: (message: string, author: Author): string[] => {
+    const a = checkAuthor(author);
+    return ["git", "-c", `user.name=${a.name}`, "-c", `user.email=${a.email}`, "-c", "commit.gpgsign=false", "commit", "--quiet", "--no-verify", "-m", message];
+  },
+  push: (branch: string): string[] => ["git", "push", "--porcelain", "origin", `HEAD:refs/heads/${checkBranch(branch)}`],
+};
+
+/**
+ * Classify `git push --porcelain`. Losing a race shows as a rejected non-fast-forward
+ * ("fetch first"), or, when two pushes hit the same ref at once, as a ref-lock failure or a
+ * remote "failed to update ref": all mean "someone else pushed first: fetch, re-apply, retry".
+ */
+export function classifyPush(exitCode: number, output: string): PushStatus {
+  if (exitCode === 0) return "pushed";
+  if (/\[rejected\]|non-fast-forward|fetch first|cannot lock ref|failed to update ref|incorrect old value|stale info/i.test(output)) {
+    return "rejected";
+  }
+  return "failed";
+}
+
+/** The commit message: `chore(deploy): <app> <env> → <tag>`, the image and the source commit. */
+export function commitMessage(m: { app: string; env: string; tag: string; image?: string; sourceCommit?: string; promotedFrom?: string }): string {
+  for (const [k, v] of Object.entries(m)) {
+    if (v !== undefined && /[\n\r]/.test(v)) throw new InputError(k, "contains a newline", "pass a one-line value");
+  }
+  const lines = [`chore(deploy): ${m.app} ${m.env} → ${m.tag}`, ""];
+  if (m.image) lines.push(`Image: ${m.image}`);
+  if (m.promotedFrom) lines.push(`Promoted-From: ${m.promotedFrom}`);
+  lines.push(`Source-Commit: ${m.sourceCommit || "unknown"}`);
+  return lines.join("\n") + "\n";
+}

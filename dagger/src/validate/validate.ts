@@ -1,0 +1,270 @@
+/**
+ * The validate stage: helm lint and helm template in the pinned helm image, kustomize build of
+ * the overlays in the pinned kustomize image, kubeconform in the pinned kubeconform image, then
+ * the policy, Argo CD and kustomize checks of the core over the rendered YAML. The logic lives in `core/validation.ts`; this file only provides the
+ * containers (the core's port) and the run object that reports the result.
+ */
+import { dag, Directory, File, object, func, ReturnType, type Container } from "@dagger.io/dagger";
+import { StageError } from "../core/errors.js";
+import { VERSIONS } from "../core/versions.js";
+import { countBySeverity, formatFinding } from "../core/findings.js";
+import { offlineSchemas, schemaLocations, type OfflineSchemas } from "../core/validate/argv.js";
+import { findingOrigin, overlayRenderKey, runValidation, summarize, type ValidationPort, type ValidationResult } from "../core/validate/validation.js";
+import type { ExecResult } from "../core/validate/output.js";
+
+/** Where the stage mounts things inside its containers. */
+export const MOUNTS = {
+  gitops: "/gitops",
+  rendered: "/rendered",
+  schemas: "/schemas",
+  crdSchemas: "/crd-schemas",
+  cache: "/kubeconform-cache",
+} as const;
+
+/** kubeconform's binary in its alpine image: the entrypoint, not on PATH. */
+export const KUBECONFORM_BIN = "/kubeconform";
+
+/** kustomize's binary in its image (registry.k8s.io/kustomize/kustomize): the entrypoint, `/app/kustomize`. */
+export const KUSTOMIZE_BIN = "/app/kustomize";
+
+/** What the stage needs from the pipeline and the caller. */
+export interface ValidateStageOptions {
+  helmImage: string;
+  kubeconformImage: string;
+  /** kustomize image for the overlays (default: the pinned one). */
+  kustomizeImage?: string;
+  kubernetes: string;
+  gitops: Directory;
+  environments?: readonly string[];
+  /** Offline Kubernetes schemas (air-gapped runs). */
+  schemas?: Directory;
+  /** CRD-catalog directory with the Argo CD schemas (air-gapped runs). */
+  crdSchemas?: Directory;
+}
+
+/** The helm container: pinned image, the gitops tree as working directory. */
+export function helmContainer(helmImage: string, gitops: Directory): Container {
+  return dag.container().from(helmImage).withMountedDirectory(MOUNTS.gitops, gitops).withWorkdir(MOUNTS.gitops);
+}
+
+/**
+ * Run a helm argv without failing the chain on a non-zero exit (the exit code becomes findings).
+ * The image's entrypoint is helm: the argv names helm itself, the entrypoint is not used.
+ */
+export function helmExec(base: Container, argv: string[], redirectStdout?: string): Container {
+  return base.withExec(argv, { useEntrypoint: false, expect: ReturnType.Any, ...(redirectStdout ? { redirectStdout } : {}) });
+}
+
+/** The file helm template writes the rendering of `env` to, in the helm container. */
+export function renderOutput(env: string): string {
+  return `/tmp/rendered-${env}.yaml`;
+}
+
+/** Where kubeconform sees a rendering: `env` (helm) or `overlayRenderKey(env)` (kustomize, in a subdirectory). */
+export function renderedFile(key: string): string {
+  return `${MOUNTS.rendered}/${key}.yaml`;
+}
+
+/** The file kustomize build writes the rendering of `env`'s overlay to, in the kustomize container. */
+export function overlayRenderOutput(env: string): string {
+  return `/tmp/kustomize-${env}.yaml`;
+}
+
+/** The kustomize container: pinned image, the gitops tree as working directory. */
+export function kustomizeContainer(kustomizeImage: string, gitops: Directory): Container {
+  return dag.container().from(kustomizeImage).withMountedDirectory(MOUNTS.gitops, gitops).withWorkdir(MOUNTS.gitops);
+}
+
+/**
+ * The kustomize build run of one overlay, its rendering written to `overlayRenderOutput(env)`.
+ * The argv names `/app/kustomize` itself (the entrypoint is not used); a failed build is data
+ * (a KUSTOMIZE-BUILD finding), not a failed pipeline step.
+ */
+export function overlayRenderContainer(kustomizeImage: string, gitops: Directory, env: string, argv: string[]): Container {
+  return kustomizeContainer(kustomizeImage, gitops).withExec(argv, { useEntrypoint: false, expect: ReturnType.Any, redirectStdout: overlayRenderOutput(env) });
+}
+
+/** How kubeconform is set up: schema locations and the (optional) seeded cache. */
+export interface KubeconformSetup {
+  locations: string[];
+  cacheDir?: string;
+  /** Directory to mount at `cacheDir`. */
+  cache?: Directory;
+}
+
+/** Schema locations for the stage's mounts; seeds the cache for the kubernetes-validate layout. */
+export function kubeconformSetup(opts: { offline?: OfflineSchemas; schemas?: Directory; crdSchemas?: boolean }): KubeconformSetup {
+  const locations = schemaLocations({ ...(opts.offline ? { offline: opts.offline } : {}), ...(opts.crdSchemas ? { crdDir: MOUNTS.crdSchemas } : {}) });
+  const seed = opts.offline?.cacheSeed;
+  if (seed && opts.schemas) {
+    return { locations, cacheDir: MOUNTS.cache, cache: dag.directory().withFile(seed.name, opts.schemas.file(seed.from)) };
+  }
+  return { locations };
+}
+
+/** The kubeconform container: pinned image, renderings, the tree, and the schema directories when given. */
+export function kubeconformContainer(o: { image: string; gitops: Directory; rendered: Directory; schemas?: Directory; crdSchemas?: Directory; cache?: Directory }): Container {
+  let c = dag.container().from(o.image).withMountedDirectory(MOUNTS.gitops, o.gitops).withMountedDirectory(MOUNTS.rendered, o.rendered);
+  if (o.schemas) c = c.withMountedDirectory(MOUNTS.schemas, o.schemas);
+  if (o.crdSchemas) c = c.withMountedDirectory(MOUNTS.crdSchemas, o.crdSchemas);
+  if (o.cache) c = c.withMountedDirectory(MOUNTS.cache, o.cache);
+  return c;
+}
+
+/** Run a kubeconform argv (its first element is the binary path) without failing on invalid resources. */
+export function kubeconformExec(base: Container, argv: string[]): Container {
+  return base.withExec(argv, { useEntrypoint: false, expect: ReturnType.Any });
+}
+
+/** The helm template run of one environment, its rendering written to `renderOutput(env)`. */
+export function renderContainer(helmImage: string, gitops: Directory, env: string, argv: string[]): Container {
+  return helmExec(helmContainer(helmImage, gitops), argv, renderOutput(env));
+}
+
+async function result(c: Container): Promise<ExecResult> {
+  const [exitCode, stdout, stderr] = await Promise.all([c.exitCode(), c.stdout(), c.stderr()]);
+  return { exitCode, stdout, stderr };
+}
+
+/** The core's port, implemented with the stage's containers. */
+class ContainerPort implements ValidationPort {
+  /** Rendered files, by rendering key (environment, or `kustomize/<environment>`), for the kubeconform container. */
+  readonly renderedFiles = new Map<string, File>();
+
+  constructor(
+    private readonly opts: ValidateStageOptions,
+    private readonly kc: KubeconformSetup,
+  ) {}
+
+  async files(): Promise<string[]> {
+    return (await this.opts.gitops.glob("**/*")).filter((p) => !p.endsWith("/"));
+  }
+
+  read(path: string): Promise<string> {
+    return this.opts.gitops.file(path).contents();
+  }
+
+  helm(argv: string[]): Promise<ExecResult> {
+    return result(helmExec(helmContainer(this.opts.helmImage, this.opts.gitops), argv));
+  }
+
+  async render(env: string, argv: string[]): Promise<ExecResult> {
+    const c = renderContainer(this.opts.helmImage, this.opts.gitops, env, argv);
+    const [exitCode, stderr] = await Promise.all([c.exitCode(), c.stderr()]);
+    if (exitCode !== 0) return { exitCode, stdout: "", stderr };
+    const file = c.file(renderOutput(env));
+    this.renderedFiles.set(env, file);
+    return { exitCode, stdout: await file.contents(), stderr };
+  }
+
+  async renderOverlay(env: string, argv: string[]): Promise<ExecResult> {
+    const c = overlayRenderContainer(this.opts.kustomizeImage ?? VERSIONS.kustomizeImage, this.opts.gitops, env, argv);
+    const [exitCode, stderr] = await Promise.all([c.exitCode(), c.stderr()]);
+    if (exitCode !== 0) return { exitCode, stdout: "", stderr };
+    const file = c.file(overlayRenderOutput(env));
+    this.renderedFiles.set(overlayRenderKey(env), file);
+    return { exitCode, stdout: await file.contents(), stderr };
+  }
+
+  kubeconform(argv: string[]): Promise<ExecResult> {
+    return result(kubeconformExec(kubeconformContainer({ image: this.opts.kubeconformImage, gitops: this.opts.gitops, rendered: this.rendered(), ...this.mounts() }), argv));
+  }
+
+  rendered(): Directory {
+    let d = dag.directory();
+    for (const [key, file] of this.renderedFiles) d = d.withFile(`${key}.yaml`, file);
+    return d;
+  }
+
+  private mounts(): { schemas?: Directory; crdSchemas?: Directory; cache?: Directory } {
+    return {
+      ...(this.opts.schemas ? { schemas: this.opts.schemas } : {}),
+      ...(this.opts.crdSchemas ? { crdSchemas: this.opts.crdSchemas } : {}),
+      ...(this.kc.cache ? { cache: this.kc.cache } : {}),
+    };
+  }
+
+  renderedPath(key: string): string {
+    return renderedFile(key);
+  }
+
+  treePath(rel: string): string {
+    return `${MOUNTS.gitops}/${rel}`;
+  }
+}
+
+/** Run the validate stage. Bad input (no chart, unknown environment, values not YAML) throws InputError. */
+export async function validateStage(opts: ValidateStageOptions): Promise<ValidateRun> {
+  const offline = opts.schemas ? offlineSchemas(await opts.schemas.entries(), MOUNTS.schemas, opts.kubernetes, "schemas") : undefined;
+  const kc = kubeconformSetup({ ...(offline ? { offline } : {}), ...(opts.schemas ? { schemas: opts.schemas } : {}), crdSchemas: opts.crdSchemas !== undefined });
+  const port = new ContainerPort(opts, kc);
+  const res = await runValidation(port, {
+    ...(opts.environments?.length ? { environments: opts.environments } : {}),
+    kubernetesVersion: opts.kubernetes,
+    kubeconform: { binary: KUBECONFORM_BIN, locations: kc.locations, ...(kc.cacheDir ? { cacheDir: kc.cacheDir } : {}) },
+    kustomizeBinary: KUSTOMIZE_BIN,
+  });
+  return new ValidateRun(JSON.stringify(res), port.rendered());
+}
+
+/**
+ * The result of a validate run: the report and findings first, failure second (`assert`).
+ */
+@object()
+export class ValidateRun {
+  /** The whole result as JSON (environments, kustomize overlays, schema counts, findings). */
+  resultJson: string;
+
+  /** The rendered manifests: `<environment>.yaml` per environment the chart rendered for, `kustomize/<environment>.yaml` per kustomize overlay that rendered. */
+  @func()
+  rendered: Directory;
+
+  /**
+   * Wrap a finished validation.
+   *
+   * @param resultJson The whole result as JSON (environments, kustomize overlays, schema counts, findings).
+   * @param rendered The rendered manifests: `<environment>.yaml` per environment the chart rendered for, `kustomize/<environment>.yaml` per kustomize overlay that rendered.
+   */
+  constructor(resultJson: string, rendered: Directory) {
+    this.resultJson = resultJson;
+    this.rendered = rendered;
+  }
+
+  private get result(): ValidationResult {
+    return JSON.parse(this.resultJson) as ValidationResult;
+  }
+
+  /** The report as a JSON file (validate-report.json): environments, kustomize overlays, schema counts, every finding. */
+  @func()
+  report(): File {
+    return dag.directory().withNewFile("validate-report.json", `${JSON.stringify(this.result, null, 2)}\n`).file("validate-report.json");
+  }
+
+  /** Every finding as JSON: source, rule, severity, message, object, field path, file, environment, kustomize overlay, waiver. */
+  @func()
+  findings(): string {
+    return JSON.stringify(this.result.findings, null, 2);
+  }
+
+  /** A few lines for humans: one per environment and per kustomize overlay, then every error. */
+  @func()
+  summary(): string {
+    return summarize(this.result);
+  }
+
+  /** True when no finding is an error. */
+  @func()
+  passed(): boolean {
+    return this.result.passed;
+  }
+
+  /** Fail when any finding is an error, with the count and the first errors in the message. */
+  @func()
+  assert(): void {
+    const r = this.result;
+    if (r.passed) return;
+    const errors = r.findings.filter((f) => f.severity === "error");
+    const first = errors.slice(0, 5).map((f) => `${findingOrigin(f)}${formatFinding(f)}`);
+    throw new StageError("validate", `${countBySeverity(r.findings)}; ${first.join("; ")}${errors.length > 5 ? `; and ${errors.length - 5} more (see report())` : ""}`);
+  }
+}
