@@ -8,10 +8,11 @@
  */
 import { expect, it } from "vitest";
 import { join } from "node:path";
-import { GitopsPipeline } from "../../dagger/src/index.js";
+import { PINNED_TOOLCHAIN as p } from "../../dagger/src/core/toolchain.js";
 import { CI_STAGES, ciGraph, decideCi } from "../../dagger/src/core/ci/plan.js";
 import { stageGroups } from "../../dagger/src/core/ci/orchestrate.js";
-import { Linter, lintContainer, type PinSet } from "../../dagger/src/app/lint.js";
+import { lintContainer } from "../../dagger/src/app/lint.js";
+import type { PinSet } from "../../dagger/src/app/python.js";
 import { testContainer } from "../../dagger/src/app/test.js";
 import { buildVariants } from "../../dagger/src/app/build.js";
 import { execKeys } from "../helpers/cache-model.js";
@@ -27,17 +28,17 @@ it("ci: critical path in sequential stage groups", () => {
 });
 
 it("ci: exec nodes re-run after a one-line app change", () => {
-  const p = new GitopsPipeline();
   const app = join(ROOT, "app");
   const base = filesOf(app);
   const edited = { ...base, "webapp/__init__.py": base["webapp/__init__.py"]!.replace(/\n/, "\n# one-line change\n") };
   const d = decideCi({
     commit: "8855235", runNumber: "1", branch: "main", version: "", imageRepository: "", hasRegistryPassword: false, releaseBranches: "main",
-    gitopsRepo: "", hasGitopsToken: false, environment: "dev", platforms: ["linux/amd64", "linux/arm64"], e2e: true, scan: true,
+    gitopsRepo: "", gitopsBranch: "main", hasGitopsCredentials: false, environment: "dev", platforms: ["linux/amd64", "linux/arm64"], endToEnd: true, scan: true,
   });
   const pins = (f: Record<string, string>): PinSet => ({ files: ["requirements.txt", "requirements-dev.txt"], contents: [f["requirements.txt"]!, f["requirements-dev.txt"]!] });
   const nodes = (f: Record<string, string>) => [
-    ...execKeys(plan(lintContainer(p, treeOf(f), Linter.Ruff, pins(f)))),
+    ...execKeys(plan(lintContainer(p, treeOf(f), "ruff", pins(f)))),
+    ...execKeys(plan(lintContainer(p, treeOf(f), "ruff-format", pins(f)))),
     ...execKeys(plan(testContainer(p, treeOf(f), 90, pins(f)))),
     ...buildVariants(p.pythonImage, treeOf(f), { platforms: d.platforms, version: d.appVersion, revision: "8855235", dockerfile: "Dockerfile" }).flatMap((v) => execKeys(plan(v))),
   ];

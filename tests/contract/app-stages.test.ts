@@ -1,16 +1,16 @@
 import { describe, expect, it } from "vitest";
-import { existsSync, mkdtempSync, readFileSync, readdirSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pinFiles, pipInstallArgv } from "../../dagger/src/core/app/source.js";
-import { lintArgv, lintResult, testArgv, type LinterName } from "../../dagger/src/core/app/python-tools.js";
+import { LINTERS, lintArgv, lintReport, lintResult, type LinterName } from "../../dagger/src/core/app/lint.js";
+import { testArgv } from "../../dagger/src/core/app/python-tools.js";
 import { testResult } from "../../dagger/src/core/app/test-report.js";
 import { VERSIONS } from "../../dagger/src/core/versions.js";
 import { ROOT, runArgv } from "../helpers/tools.js";
 
 const APP = join(ROOT, "app");
 const FIXTURES = join(ROOT, "tests", "fixtures");
-const LINTERS: LinterName[] = ["ruff", "flake8", "pylint"];
 
 /** Run the lint stage's argv in `dir` and judge it exactly as LintRun does. */
 function lint(linter: LinterName, dir: string) {
@@ -38,14 +38,27 @@ describe("lint stage argv with the pinned linters", () => {
       expect(r.summary).toBe(`${linter}: no issues`);
     });
 
-    it(`${linter} fails on the lint-error fixture, and the summary names file and line`, () => {
+    it(`${linter} fails on the lint-error fixture, and the details name file and line`, () => {
       const r = lint(linter, join(FIXTURES, "app-lint-error"));
       expect(r.ok).toBe(false);
       expect(r.exitCode).not.toBe(0);
-      expect(r.summary).toMatch(/^webapp\/greet\.py:2(:\d+)? .*(F401|W0611 unused-import)/m);
+      // The fixture breaks each linter's rules: an unused import (ruff, flake8, pylint), a file ruff format would change.
+      expect(lintReport([r]).details).toMatch(linter === "ruff-format" ? /webapp\/greet\.py:\d+:\d+ unformatted/ : /webapp\/greet\.py:2(:\d+)? .*(F401|W0611 unused-import)/m);
       expect(r.findings.every((f) => f.file && !f.file.startsWith("/"))).toBe(true);
     });
   }
+
+  it("the security rules are checked whatever the app's config selects, and the app's config cannot drop them", () => {
+    const dir = mkdtempSync(join(tmpdir(), "lint-security-"));
+    mkdirSync(join(dir, "tests"));
+    // The app selects only pyflakes rules and even ignores S307; eval() is still reported.
+    writeFileSync(join(dir, "pyproject.toml"), '[tool.ruff.lint]\nselect = ["F"]\nignore = ["S307"]\n');
+    writeFileSync(join(dir, "danger.py"), "def run(expr):\n    return eval(expr)\n");
+    // assert in tests is how pytest works: not a finding.
+    writeFileSync(join(dir, "tests", "test_danger.py"), "from danger import run\n\n\ndef test_run():\n    assert run('1') == 1\n");
+    const r = lint("ruff", dir);
+    expect(r.findings.map((f) => `${f.file}:${f.rule}`)).toEqual(["danger.py:S307"]);
+  });
 });
 
 describe("test stage argv with the pinned pytest and pytest-cov", () => {

@@ -2,14 +2,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { lintArgv, testArgv, type LinterName } from "../../dagger/src/core/app/python-tools.js";
+import { LINTERS, lintArgv } from "../../dagger/src/core/app/lint.js";
+import { testArgv } from "../../dagger/src/core/app/python-tools.js";
 import { ROOT, runArgv } from "../helpers/tools.js";
 import { startApp, type AppServer } from "../helpers/app-server.js";
 
 const APP = join(ROOT, "app");
 
 describe("app: the pipeline's lint and test argv on app/ with the pinned tools", () => {
-  for (const linter of ["ruff", "flake8", "pylint"] as LinterName[]) {
+  for (const linter of LINTERS) {
     it(`${linter} passes`, () => {
       const r = runArgv(lintArgv(linter), APP);
       expect(r.error).toBeUndefined();

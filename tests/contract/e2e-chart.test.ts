@@ -31,7 +31,7 @@ interface RenderOptions {
 function render(environment: string, o: RenderOptions = {}): { objects: Manifest[]; version: string; tag: string; repo: string; values: string[] } {
   const tree = o.tree ?? join(ROOT, "gitops");
   const layout = environmentLayout(o.config ?? DEFAULT_GITOPS_CONFIG, environment);
-  const s = e2eSettings({ ...layout, namespace: "e2e", environment, version: "1.2.3-e2e", timeoutSeconds: 300, runId: "run1" });
+  const s = e2eSettings({ layout, namespace: "e2e", environment, version: "1.2.3-e2e", timeout: 300, runId: "run1" });
   const install = deploySteps(s).find((st) => st.name === "helm-install")!.argv;
   // `within <budget>? helm upgrade --install REL CHART ...` → `helm template REL CHART ...` on the real tree.
   const helm = install.slice(install.indexOf("helm"));

@@ -14,7 +14,7 @@ import { E2E_PATHS, WITHIN_SCRIPT, clusterSteps, deploySteps, type E2eStep } fro
 import { diagnosticsArgv } from "../../dagger/src/core/e2e/diagnostics.js";
 import { e2eSettings } from "../../dagger/src/core/e2e/settings.js";
 
-const S = e2eSettings({ release: "gitops-demo", namespace: "e2e", environment: "dev", chartPath: "chart", valuesPaths: [], version: "1.2.3", timeoutSeconds: 300, runId: "run1" });
+const S = e2eSettings({ layout: { release: "gitops-demo", chartPath: "chart", valuesPaths: ["environments/dev/values.yaml"] }, namespace: "e2e", environment: "dev", version: "1.2.3", timeout: 300, runId: "run1" });
 
 // One stub for all four tools; behaviour by $SCENARIO. Every call is logged as "tool args...".
 const STUB = `#!/bin/sh

@@ -7,7 +7,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { bumpPlan, layout, LAYOUT_DEFAULTS } from "../../dagger/src/core/writeback/layout.js";
+import { bumpPlan } from "../../dagger/src/core/writeback/layout.js";
 import { TOKEN_ENV } from "../../dagger/src/core/writeback/git.js";
 import { checkWritten, writeBack } from "../../dagger/src/core/writeback/loop.js";
 import { bareRepo, CliGitPort, must } from "../helpers/git-port.js";
@@ -16,7 +16,8 @@ import { serveGit, type GitHttp } from "../helpers/git-http.js";
 const TOKEN = "ghp_FAKEtoken0123456789recognisable";
 const USER = "x-access-token";
 const values = `# dev\nimage:\n  repository: ghcr.io/acme/webapp\n  tag: "1.0.0"\n  digest: ""\nenv:\n  appVersion: "1.0.0"\n`;
-const lay = layout({ format: "helm", valuesPath: LAYOUT_DEFAULTS.valuesPath, kustomizationPath: LAYOUT_DEFAULTS.kustomizationPath, environments: "dev,staging,prod", root: "gitops" });
+/** The tree sits at gitops/ and has no gitops-pipeline.yaml: this repository's layout applies. */
+const SRC = { root: "gitops" };
 const servers: GitHttp[] = [];
 afterAll(async () => Promise.all(servers.map((s) => s.close())));
 
@@ -34,7 +35,7 @@ describe("credentials over HTTP", () => {
     const http = await serveGit(bare, USER, TOKEN);
     servers.push(http);
     const port = new CliGitPort({ url: http.url, branch: "main", token: TOKEN, user: USER });
-    const r = await writeBack(port, bumpPlan({ app: "webapp", env: "dev", ref: { tag: "1.1.0" }, layout: lay, sourceCommit: "abc" }), {
+    const r = await writeBack(port, bumpPlan({ app: "webapp", env: "dev", ref: { tag: "1.1.0" }, source: SRC, sourceCommit: "abc" }), {
       validate: (tree, changed) => checkWritten(async (p) => readFileSync(join(tree, p), "utf8"), changed),
       author: { name: "gitops-bot", email: "bot@example.com" },
     });

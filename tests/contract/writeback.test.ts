@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { bumpPlan, layout, LAYOUT_DEFAULTS, type Layout } from "../../dagger/src/core/writeback/layout.js";
+import { bumpPlan, type LayoutSource } from "../../dagger/src/core/writeback/layout.js";
 import { promotePlan } from "../../dagger/src/core/writeback/promote.js";
 import { checkWritten, writeBack, type GitPort, type WriteBackOptions } from "../../dagger/src/core/writeback/loop.js";
 import { InputError, StageError } from "../../dagger/src/core/errors.js";
@@ -25,8 +25,15 @@ env:
 `;
 
 const ENVS = ["dev", "staging", "prod"];
-const seed = (envs = ENVS): Record<string, string> => Object.fromEntries(envs.map((e) => [`gitops/environments/${e}/values.yaml`, values(e)]));
-const lay = (envs = ENVS): Layout => layout({ format: "helm", valuesPath: LAYOUT_DEFAULTS.valuesPath, kustomizationPath: LAYOUT_DEFAULTS.kustomizationPath, environments: envs.join(","), root: "gitops" });
+/** The tree's own gitops-pipeline.yaml: the write-back reads environments, their order and files from it. */
+const config = (envs: string[], extra = ""): string =>
+  `release: webapp\nkustomize: kustomize\n${extra}environments:\n${envs.map((e) => `  ${e}:\n    values: [environments/${e}/values.yaml]\n    namespace: webapp-${e}\n    application: webapp-${e}\n`).join("")}`;
+const seed = (envs = ENVS): Record<string, string> => ({
+  "gitops/gitops-pipeline.yaml": config(envs),
+  ...Object.fromEntries(envs.map((e) => [`gitops/environments/${e}/values.yaml`, values(e)])),
+});
+/** The gitops tree sits at gitops/ in the repository. */
+const SRC: LayoutSource = { root: "gitops" };
 const validate: WriteBackOptions<string>["validate"] = (tree, changed) => checkWritten(async (p) => readFileSync(join(tree, p), "utf8"), changed);
 const opts = (extra: Partial<WriteBackOptions<string>> = {}): WriteBackOptions<string> => ({
   validate,
@@ -43,7 +50,7 @@ describe("write-back against a real bare repository", () => {
   it("a bump lands: one commit, the message, only the targeted lines change", async () => {
     const bare = await bareRepo(seed());
     const port = new CliGitPort({ url: bare, branch: "main" });
-    const r = await writeBack(port, bumpPlan({ app: "webapp", env: "dev", ref: { tag: "1.1.0", digest: D1 }, layout: lay(), sourceCommit: "abc1234" }), opts());
+    const r = await writeBack(port, bumpPlan({ app: "webapp", env: "dev", ref: { tag: "1.1.0", digest: D1 }, source: SRC, sourceCommit: "abc1234" }), opts());
     expect(r.status).toBe("pushed");
     expect(r.attempts).toBe(1);
     expect(await head(bare)).toBe(r.commit);
@@ -65,7 +72,7 @@ describe("write-back against a real bare repository", () => {
   it("a no-op bump makes no commit", async () => {
     const bare = await bareRepo(seed());
     const before = await head(bare);
-    const r = await writeBack(new CliGitPort({ url: bare, branch: "main" }), bumpPlan({ app: "webapp", env: "dev", ref: { tag: "1.0.0" }, layout: lay() }), opts());
+    const r = await writeBack(new CliGitPort({ url: bare, branch: "main" }), bumpPlan({ app: "webapp", env: "dev", ref: { tag: "1.0.0" }, source: SRC }), opts());
     expect(r.status).toBe("no-op");
     expect(r.diff).toBe("");
     expect(await head(bare)).toBe(before);
@@ -74,7 +81,7 @@ describe("write-back against a real bare repository", () => {
   it("a dry run returns the diff and pushes nothing", async () => {
     const bare = await bareRepo(seed());
     const before = await head(bare);
-    const r = await writeBack(new CliGitPort({ url: bare, branch: "main" }), bumpPlan({ app: "webapp", env: "prod", ref: { tag: "2.0.0" }, layout: lay() }), opts({ dryRun: true }));
+    const r = await writeBack(new CliGitPort({ url: bare, branch: "main" }), bumpPlan({ app: "webapp", env: "prod", ref: { tag: "2.0.0" }, source: SRC }), opts({ dryRun: true }));
     expect(r.status).toBe("dry-run");
     expect(r.diff).toContain('+  tag: "2.0.0"');
     expect(await head(bare)).toBe(before);
@@ -89,14 +96,14 @@ describe("write-back against a real bare repository", () => {
       push: async () => {
         if (!raced) {
           raced = true;
-          const other = await writeBack(new CliGitPort({ url: bare, branch: "main" }), bumpPlan({ app: "webapp", env: "staging", ref: { tag: "0.9.9" }, layout: lay() }), opts());
+          const other = await writeBack(new CliGitPort({ url: bare, branch: "main" }), bumpPlan({ app: "webapp", env: "staging", ref: { tag: "0.9.9" }, source: SRC }), opts());
           expect(other.status).toBe("pushed");
         }
         return port.push();
       },
     });
     const outcomes: string[] = [];
-    const r = await writeBack(racing, bumpPlan({ app: "webapp", env: "dev", ref: { tag: "1.2.0" }, layout: lay() }), opts({ onAttempt: (_, o) => outcomes.push(o) }));
+    const r = await writeBack(racing, bumpPlan({ app: "webapp", env: "dev", ref: { tag: "1.2.0" }, source: SRC }), opts({ onAttempt: (_, o) => outcomes.push(o) }));
     expect(outcomes).toEqual(["rejected", "pushed"]);
     expect(r.attempts).toBe(2);
     expect(await log(bare)).toEqual(["chore(deploy): webapp dev → 1.2.0", "chore(deploy): webapp staging → 0.9.9", "seed"]);
@@ -107,9 +114,8 @@ describe("write-back against a real bare repository", () => {
   it("12 concurrent bumps of different environments all land, linear history, nothing lost", async () => {
     const envs = Array.from({ length: 12 }, (_, i) => `e${i}`);
     const bare = await bareRepo(seed(envs));
-    const l = lay(envs);
     const results = await Promise.all(
-      envs.map((env, i) => writeBack(new CliGitPort({ url: bare, branch: "main" }), bumpPlan({ app: "webapp", env, ref: { tag: `3.0.${i}` }, layout: l }), opts({ maxAttempts: 30 }))),
+      envs.map((env, i) => writeBack(new CliGitPort({ url: bare, branch: "main" }), bumpPlan({ app: "webapp", env, ref: { tag: `3.0.${i}` }, source: SRC }), opts({ maxAttempts: 30 }))),
     );
     expect(results.every((r) => r.status === "pushed")).toBe(true);
     expect(results.some((r) => r.attempts > 1)).toBe(true); // they really raced
@@ -126,7 +132,7 @@ describe("write-back against a real bare repository", () => {
     const before = await head(bare);
     const port = new CliGitPort({ url: bare, branch: "main" });
     const failing = opts({ validate: async () => ({ ok: false, summary: "kubeconform: Deployment/webapp invalid" }) });
-    await expect(writeBack(port, bumpPlan({ app: "webapp", env: "dev", ref: { tag: "1.3.0" }, layout: lay() }), failing)).rejects.toThrow(
+    await expect(writeBack(port, bumpPlan({ app: "webapp", env: "dev", ref: { tag: "1.3.0" }, source: SRC }), failing)).rejects.toThrow(
       /bump failed: validation of the edited tree failed, nothing was pushed: kubeconform: Deployment\/webapp invalid/,
     );
     expect(await head(bare)).toBe(before);
@@ -139,11 +145,11 @@ describe("write-back against a real bare repository", () => {
     let n = 0;
     const alwaysRaced: GitPort<string> = Object.assign(Object.create(port) as CliGitPort, {
       push: async () => {
-        await writeBack(new CliGitPort({ url: bare, branch: "main" }), bumpPlan({ app: "webapp", env: "prod", ref: { tag: `9.0.${n++}` }, layout: lay() }), opts());
+        await writeBack(new CliGitPort({ url: bare, branch: "main" }), bumpPlan({ app: "webapp", env: "prod", ref: { tag: `9.0.${n++}` }, source: SRC }), opts());
         return port.push();
       },
     });
-    await expect(writeBack(alwaysRaced, bumpPlan({ app: "webapp", env: "dev", ref: { tag: "1.4.0" }, layout: lay() }), opts({ maxAttempts: 3 }))).rejects.toThrow(
+    await expect(writeBack(alwaysRaced, bumpPlan({ app: "webapp", env: "dev", ref: { tag: "1.4.0" }, source: SRC }), opts({ maxAttempts: 3 }))).rejects.toThrow(
       /bump failed: push rejected 3 times/,
     );
     expect(await show(bare, "gitops/environments/dev/values.yaml")).toBe(values("dev"));
@@ -153,7 +159,7 @@ describe("write-back against a real bare repository", () => {
     const bare = await bareRepo(seed());
     writeFileSync(join(bare, "hooks", "pre-receive"), "#!/bin/sh\necho 'protected branch' >&2\nexit 1\n", { mode: 0o755 });
     const attempts: string[] = [];
-    const err = await writeBack(new CliGitPort({ url: bare, branch: "main" }), bumpPlan({ app: "webapp", env: "dev", ref: { tag: "1.5.0" }, layout: lay() }), opts({ onAttempt: (_, o) => attempts.push(o) })).catch((e) => e);
+    const err = await writeBack(new CliGitPort({ url: bare, branch: "main" }), bumpPlan({ app: "webapp", env: "dev", ref: { tag: "1.5.0" }, source: SRC }), opts({ onAttempt: (_, o) => attempts.push(o) })).catch((e) => e);
     expect(err).toBeInstanceOf(StageError);
     expect(String(err)).toMatch(/push failed \(not a race; not retried\).*protected branch/s);
     expect(attempts).toEqual(["failed"]);
@@ -164,7 +170,7 @@ describe("write-back against a real bare repository", () => {
     files["gitops/environments/dev/values.yaml"] = values("dev", "2.1.0").replace('digest: ""', `digest: "${D1}"`);
     files["gitops/environments/staging/values.yaml"] = values("staging").replace('  tag: "1.0.0"\n', "  tag: \"\"\n");
     const bare = await bareRepo(files);
-    const r = await writeBack(new CliGitPort({ url: bare, branch: "main" }), promotePlan({ app: "webapp", from: "dev", layout: lay() }), opts());
+    const r = await writeBack(new CliGitPort({ url: bare, branch: "main" }), promotePlan({ app: "webapp", from: "dev", source: SRC }), opts());
     expect(r.status).toBe("pushed");
     const staging = await show(bare, "gitops/environments/staging/values.yaml");
     expect(staging).toContain('tag: "2.1.0"');
@@ -176,7 +182,7 @@ describe("write-back against a real bare repository", () => {
     // staging → prod, where staging's source has no tag in a fresh repo: refused, nothing pushed.
     const bare2 = await bareRepo(files);
     const before = await head(bare2);
-    const err = await writeBack(new CliGitPort({ url: bare2, branch: "main" }), promotePlan({ app: "webapp", from: "staging", layout: lay() }), opts()).catch((e) => e);
+    const err = await writeBack(new CliGitPort({ url: bare2, branch: "main" }), promotePlan({ app: "webapp", from: "staging", source: SRC }), opts()).catch((e) => e);
     expect(err).toBeInstanceOf(InputError);
     expect(String(err)).toMatch(/gitops\/environments\/staging\/values.yaml: environment staging has no image tag to promote/);
     expect(await head(bare2)).toBe(before);
@@ -186,7 +192,7 @@ describe("write-back against a real bare repository", () => {
     const bare = await bareRepo(seed());
     const port = new CliGitPort({ url: bare, branch: "main" });
     await port.sync();
-    await writeBack(new CliGitPort({ url: bare, branch: "main" }), bumpPlan({ app: "webapp", env: "prod", ref: { tag: "5.0.0" }, layout: lay() }), opts());
+    await writeBack(new CliGitPort({ url: bare, branch: "main" }), bumpPlan({ app: "webapp", env: "prod", ref: { tag: "5.0.0" }, source: SRC }), opts());
     expect(await port.sync()).toBe(await head(bare));
     expect(await port.read("gitops/environments/prod/values.yaml")).toContain('tag: "5.0.0"');
   });
@@ -201,12 +207,12 @@ images:
     newName: ghcr.io/acme/webapp
     newTag: "${tag}" # written by CI
 `;
-    const files = Object.fromEntries(ENVS.map((e) => [`gitops/kustomize/overlays/${e}/kustomization.yaml`, k("1.0.0")]));
+    // The tree's gitops-pipeline.yaml says the image lives in the kustomize overlays.
+    const files = { "gitops/gitops-pipeline.yaml": config(ENVS, "writeBack:\n  format: kustomize\n"), ...Object.fromEntries(ENVS.map((e) => [`gitops/kustomize/overlays/${e}/kustomization.yaml`, k("1.0.0")])) };
     const bare = await bareRepo(files);
-    const kl = layout({ format: "kustomize", valuesPath: LAYOUT_DEFAULTS.valuesPath, kustomizationPath: LAYOUT_DEFAULTS.kustomizationPath, environments: "dev,staging,prod", root: "gitops" });
-    const b = await writeBack(new CliGitPort({ url: bare, branch: "main" }), bumpPlan({ app: "webapp", env: "dev", ref: { tag: "1.1.0", digest: D1 }, layout: kl }), opts());
+    const b = await writeBack(new CliGitPort({ url: bare, branch: "main" }), bumpPlan({ app: "webapp", env: "dev", ref: { tag: "1.1.0", digest: D1 }, source: SRC }), opts());
     expect(b.status).toBe("pushed");
-    const p = await writeBack(new CliGitPort({ url: bare, branch: "main" }), promotePlan({ app: "webapp", from: "dev", layout: kl }), opts());
+    const p = await writeBack(new CliGitPort({ url: bare, branch: "main" }), promotePlan({ app: "webapp", from: "dev", source: SRC }), opts());
     expect(p.status).toBe("pushed");
     const want = k("1.1.0").replace('# written by CI\n', `# written by CI\n    digest: ${D1}\n`);
     expect(await show(bare, "gitops/kustomize/overlays/dev/kustomization.yaml")).toBe(want);

@@ -2,22 +2,31 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { dag, type Container } from "@dagger.io/dagger";
 import { join } from "node:path";
 import { readFileSync } from "node:fs";
-import { GitopsPipeline } from "../../dagger/src/index.js";
+import { App } from "../../dagger/src/app/app.js";
 import { InputError } from "../../dagger/src/core/errors.js";
-import { lintArgv, testArgv } from "../../dagger/src/core/app/python-tools.js";
+import { lintArgv } from "../../dagger/src/core/app/lint.js";
+import { testArgv } from "../../dagger/src/core/app/python-tools.js";
+import { PINNED_TOOLCHAIN, type Toolchain } from "../../dagger/src/core/toolchain.js";
 import { trivySbomArgv, trivyScanArgv } from "../../dagger/src/core/app/trivy.js";
-import { Linter, LINT_REPORT, lintContainer, runLint, type PinSet } from "../../dagger/src/app/lint.js";
+import { Linter, LINT_REPORT, lintContainer, runLint } from "../../dagger/src/app/lint.js";
+import type { PinSet } from "../../dagger/src/app/python.js";
 import { runTests, testContainer } from "../../dagger/src/app/test.js";
 import { build, buildVariants, imageTarball } from "../../dagger/src/app/build.js";
 import { publish, publishPlan, type PublishOptions } from "../../dagger/src/app/publish.js";
-import { scan, scanContainer } from "../../dagger/src/app/scan.js";
+import { scanContainer } from "../../dagger/src/app/scan.js";
 import { allChains, execs, plan, stepsOf, type Step } from "../helpers/plan.js";
 import { filesOf, treeOf } from "../helpers/dir-tree.js";
 import { ROOT } from "../helpers/tools.js";
 
-// A mirror image, so "pinned to the constructor value" cannot pass by accident with the default.
-const P = new GitopsPipeline("mirror.local/python:3.12.14-slim-trixie", "0.0.1-ruff", "0.0.2-flake8", "0.0.3-pylint", "0.0.4-pytest", "0.0.5-cov");
-P.trivyImage = "mirror.local/trivy:0.75.0";
+// A mirror image and odd versions, so "pinned to the constructor value" cannot pass by accident with the defaults.
+const P: Toolchain = {
+  ...PINNED_TOOLCHAIN,
+  pythonImage: "mirror.local/python:3.12.14-slim-trixie",
+  trivyImage: "mirror.local/trivy:0.75.0",
+  python: { ruff: "0.0.1", flake8: "0.0.2", pylint: "0.0.3", pytest: "0.0.4", "pytest-cov": "0.0.5" },
+};
+/** The app object over `dir`, as `dagger call app --version 1.4.0 --revision <sha>` creates it. */
+const appOf = (dir: ReturnType<typeof app>, version = "", revision = "unknown") => new App(dir, JSON.stringify(P), version, revision, "Dockerfile", "");
 const APP_FILES = filesOf(join(ROOT, "app"));
 const app = () => treeOf(APP_FILES);
 const PINS: PinSet = {
@@ -74,9 +83,9 @@ function expectPythonBase(steps: Step[]) {
 
 describe("lint plan", () => {
   it("ruff: pinned image, pip cache, linter installed before the source is added, run with any exit code", () => {
-    const steps = plan(lintContainer(P, app(), Linter.Ruff, PINS));
+    const steps = plan(lintContainer(P, app(), "ruff", PINS));
     expectPythonBase(steps);
-    expect(execs(steps)).toEqual([["python", "-m", "pip", "install", "ruff==0.0.1-ruff"], lintArgv("ruff")]);
+    expect(execs(steps)).toEqual([["python", "-m", "pip", "install", "ruff==0.0.1"], lintArgv("ruff")]);
     const install = idx(steps, isExec("python", "install"));
     const source = idx(steps, (s) => s.op === "withDirectory" && s.args.path === "/src");
     expect(install).toBeLessThan(source);
@@ -87,7 +96,7 @@ describe("lint plan", () => {
   });
 
   it("each linter runs its core argv at its pinned version", () => {
-    for (const [linter, pin] of [[Linter.Flake8, "flake8==0.0.2-flake8"], [Linter.Pylint, "pylint==0.0.3-pylint"]] as const) {
+    for (const [linter, pin] of [["flake8", "flake8==0.0.2"], ["pylint", "pylint==0.0.3"], ["ruff-format", "ruff==0.0.1"]] as const) {
       const argv = execs(lintContainer(P, app(), linter, PINS));
       expect(argv[0]).toContain(pin);
       expect(argv[argv.length - 1]).toEqual(lintArgv(linter));
@@ -95,7 +104,7 @@ describe("lint plan", () => {
   });
 
   it("pylint: the app's pins are copied alone, installed, then the full source is copied", () => {
-    const steps = plan(lintContainer(P, app(), Linter.Pylint, PINS));
+    const steps = plan(lintContainer(P, app(), "pylint", PINS));
     const pinsCopy = idx(steps, (s) => s.op === "withDirectory" && Array.isArray(s.args.include));
     const install = idx(steps, isExec("python", "install"));
     const full = idx(steps, (s, i) => i > install && s.op === "withDirectory" && s.args.path === "/src" && s.args.include === undefined);
@@ -103,16 +112,24 @@ describe("lint plan", () => {
     expect(pinsCopy).toBeLessThan(install);
     expect(install).toBeLessThan(full);
     expect(steps[pinsCopy]!.args.include).toEqual(PINS.files);
-    expect(execs(steps)[0]).toEqual(["python", "-m", "pip", "install", "-r", "requirements.txt", "-r", "requirements-dev.txt", "pylint==0.0.3-pylint"]);
+    expect(execs(steps)[0]).toEqual(["python", "-m", "pip", "install", "-r", "requirements.txt", "-r", "requirements-dev.txt", "pylint==0.0.3"]);
   });
 
-  it("runLint reads pins only for pylint", async () => {
+  it("runLint: one container per linter; pins read only for pylint", async () => {
     const dir = listing(app(), APP_FILES);
-    await runLint(P, dir, Linter.Ruff);
+    const both = await runLint(P, dir, ["ruff", "ruff-format"]);
     expect(dir.entries).not.toHaveBeenCalled();
-    const run = await runLint(P, dir, Linter.Pylint);
+    expect(both.containers.map((c) => execs(c).at(-1))).toEqual([lintArgv("ruff"), lintArgv("ruff-format")]);
+    const run = await runLint(P, dir, ["ruff", "pylint"]);
     expect(dir.entries).toHaveBeenCalledOnce();
-    expect(execs(run.container)[0]).toContain("-r");
+    expect(execs(run.containers[1]!)[0]).toContain("-r");
+  });
+
+  it("app lint: the default linters are ruff and its format check; the enum's names are refused when unknown", async () => {
+    const dir = listing(app(), APP_FILES);
+    expect((await appOf(dir).lint()).linterNames).toEqual(["ruff", "ruff-format"]);
+    expect((await appOf(dir).lint([Linter.FLAKE8, Linter.PYLINT])).linterNames).toEqual(["flake8", "pylint"]);
+    await expect(appOf(dir).lint(["bandit" as Linter])).rejects.toMatchObject({ input: "linters", problem: '"bandit" is not a linter' });
   });
 });
 
@@ -138,8 +155,8 @@ describe("test plan", () => {
   });
 
   it("without pins in the app, pytest and pytest-cov come from the constructor and nothing is copied before the install", () => {
-    const steps = plan(testContainer(P, app(), 75));
-    expect(execs(steps)[0]).toEqual(["python", "-m", "pip", "install", "pytest==0.0.4-pytest", "pytest-cov==0.0.5-cov"]);
+    const steps = plan(testContainer(P, app(), 75, { files: [], contents: [] }));
+    expect(execs(steps)[0]).toEqual(["python", "-m", "pip", "install", "pytest==0.0.4", "pytest-cov==0.0.5"]);
     expect(idx(steps, (s) => s.op === "withDirectory" && s.args.path === "/src")).toBeGreaterThan(idx(steps, isExec("python", "install")));
     expect(execs(steps)[1]).toContain("--cov-fail-under=75");
   });
@@ -151,17 +168,17 @@ describe("test plan", () => {
     expect(dir.entries).not.toHaveBeenCalled();
   });
 
-  it("runTests refuses a bad gate before asking the engine anything", async () => {
+  it("app test refuses a bad gate before asking the engine anything", async () => {
     const dir = listing(app(), APP_FILES);
-    await expect(runTests(P, dir, 150)).rejects.toMatchObject({ input: "minCoverage" });
+    await expect(appOf(dir).test(150)).rejects.toMatchObject({ input: "minCoverage", problem: "is above 100" });
+    await expect(appOf(dir).test(89.5)).rejects.toMatchObject({ input: "minCoverage", problem: "is not a whole number" });
     expect(dir.glob).not.toHaveBeenCalled();
   });
 
   it("runTests on app/ reads the pins and builds the run", async () => {
     const run = await runTests(P, listing(app(), APP_FILES), 90);
     expect(run.minCoverage).toBe(90);
-    expect(plan(run.junit()).at(-1)).toEqual({ op: "file", args: { path: "/reports/junit.xml" } });
-    expect(plan(run.coverage()).at(-1)).toEqual({ op: "file", args: { path: "/reports/coverage.xml" } });
+    expect(plan(run.reports()).at(-1)).toEqual({ op: "directory", args: { path: "/reports" } });
   });
 });
 
@@ -218,7 +235,7 @@ describe("build plan", () => {
 describe("publish plan", () => {
   const base: PublishOptions = {
     image: "ghcr.io/acme/gitops-demo",
-    sha: SHA,
+    revision: SHA,
     run: "29",
     version: "1.4.0",
     environment: "dev",
@@ -255,33 +272,46 @@ describe("publish plan", () => {
     expect(img.refs()[0]).toBe(`ghcr.io/acme/gitops-demo:8855235-29@${DIGEST}`);
   });
 
-  it("bad input is refused, naming the argument, and nothing is pushed", async () => {
+  it("app publish: bad input is refused, naming the argument, and nothing is pushed", async () => {
     const { pushed } = stubPublish();
     const noDockerfile = filesOf(join(ROOT, "tests", "fixtures", "app-no-dockerfile"));
-    const cases: [Partial<typeof base>, string, ReturnType<typeof app>?][] = [
+    const password = dag.setSecret("registry-token", "s3cr3t");
+    type Call = { image?: string; run?: string; username?: string; platforms?: string[]; tagTemplates?: string[]; password?: typeof password | undefined };
+    const cases: [Call, string, { revision?: string; version?: string; dir?: ReturnType<typeof app> }?][] = [
       [{ image: "" }, "image"],
       [{ image: "ghcr.io/acme/app:latest" }, "image"],
-      [{ sha: "not-a-sha" }, "sha"],
+      [{}, "revision", { revision: "not-a-sha" }],
       [{ run: "0" }, "run"],
-      [{ version: "1.4" }, "version"],
       [{ platforms: ["linux/amd65"] }, "platforms"],
       [{ username: "" }, "username"],
+      [{ password: undefined }, "password"],
       [{ tagTemplates: ["{branch}-{run}"] }, "tagTemplates"], // no branch given
-      [{}, "source", listing(treeOf(noDockerfile), noDockerfile)],
+      [{ tagTemplates: ["{nope}"] }, "tagTemplates"],
+      [{}, "source", { dir: listing(treeOf(noDockerfile), noDockerfile) }],
     ];
-    for (const [patch, input, dir] of cases) {
-      const err = await publish(P.pythonImage, dir ?? listing(app(), APP_FILES), { ...base, ...patch }).catch((e: unknown) => e);
+    for (const [patch, input, ctx] of cases) {
+      const c = { image: "ghcr.io/acme/gitops-demo", run: "29", username: "ci-bot", platforms: ["linux/amd64"], tagTemplates: [] as string[], password, ...patch };
+      const a = appOf(ctx?.dir ?? listing(app(), APP_FILES), ctx?.version ?? "1.4.0", ctx?.revision ?? SHA);
+      const err = await a.publish(c.image, c.run, "dev", "", false, c.tagTemplates, c.username, c.password, c.platforms).catch((e: unknown) => e);
       expect(err, input).toBeInstanceOf(InputError);
-      expect((err as InputError).input).toBe(input);
+      expect((err as InputError).input, input).toBe(input);
     }
+    expect(() => appOf(app(), "1.4")).toThrow(/^version: "1.4" is not a semantic version/);
     expect(pushed).toEqual([]);
+  });
+
+  it("app publish: a leading v on the version is dropped; tags come from the app's revision", async () => {
+    const { pushed } = stubPublish();
+    const img = await appOf(listing(app(), APP_FILES), "v1.4.0", SHA).publish("ghcr.io/acme/gitops-demo", "29", "", "", true, [], "ci-bot", dag.setSecret("t", "x"), ["linux/amd64"]);
+    expect(img.tags).toEqual(["8855235-29", "v1.4.0-8855235-29", "1.4.0", "1.4", "1"]);
+    expect(pushed).toHaveLength(5);
   });
 });
 
 describe("scan plan", () => {
   it("pinned Trivy image, DB cache volume, image tarball in, SBOM then the severity scan with any exit code", () => {
     const [amd64] = buildVariants(P.pythonImage, app(), { platforms: "linux/amd64", version: "0.0.0-dev", revision: "unknown", dockerfile: "Dockerfile" });
-    const steps = plan(scanContainer(P.trivyImage, imageTarball(amd64!, "scanned:1"), ["HIGH", "CRITICAL"], { severity: "HIGH,CRITICAL", day: "2026-11-22", dbRepository: "mirror.local/trivy-db:2" }));
+    const steps = plan(scanContainer(P.trivyImage, imageTarball(amd64!, "scanned:1"), { failOn: ["HIGH", "CRITICAL"], day: "2026-11-22", dbRepository: "mirror.local/trivy-db:2" }));
     expect(steps[1]).toEqual({ op: "from", args: { address: "mirror.local/trivy:0.75.0" } });
     expect(stepsOf(steps, "withMountedCache")[0]!.args).toMatchObject({ path: "/root/.cache/trivy", cache: { ref: [{ op: "cacheVolume", args: { key: "gitops-pipeline-trivy" } }] } });
     const image = stepsOf(steps, "withFile")[0]!.args;
@@ -292,13 +322,14 @@ describe("scan plan", () => {
     expect(stepsOf(steps, "withEnvVariable")[0]!.args).toEqual({ name: "SCAN_DAY", value: "2026-11-22" });
   });
 
-  it("refuses unknown severities and several platforms before building", async () => {
+  it("app scan refuses unknown severities, a bad DB repository and several platforms before building", async () => {
     const dir = listing(app(), APP_FILES);
-    const o = { severity: "CRITICAL", day: "2026-11-22", platforms: "linux/amd64", version: "0.0.0-dev", revision: "unknown", dockerfile: "Dockerfile" };
-    await expect(scan(P.pythonImage, P.trivyImage, dir, { ...o, severity: "BAD" })).rejects.toMatchObject({ input: "severity" });
-    await expect(scan(P.pythonImage, P.trivyImage, dir, { ...o, platforms: "linux/amd64,linux/arm64" })).rejects.toMatchObject({ input: "platform" });
+    await expect(appOf(dir).scan("BAD")).rejects.toMatchObject({ input: "severity" });
+    await expect(appOf(dir).scan("CRITICAL", "Not A Repo")).rejects.toMatchObject({ input: "dbRepository" });
+    await expect(appOf(dir).scan("CRITICAL", "", false, "linux/amd64,linux/arm64")).rejects.toMatchObject({ input: "platform" });
     expect(dir.entries).not.toHaveBeenCalled();
-    const run = await scan(P.pythonImage, P.trivyImage, dir, o);
+    const run = await appOf(dir).scan("CRITICAL");
     expect(plan(run.sbom()).at(-1)).toEqual({ op: "file", args: { path: "/reports/sbom.cdx.json" } });
+    expect(run.failOn).toBe("CRITICAL");
   });
 });

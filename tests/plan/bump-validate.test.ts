@@ -25,11 +25,13 @@ describe("bump validates the edited tree with the validate stage before pushing"
     let seen: ValidateStageOptions | undefined;
     const validate = validateTree(images, "gitops", async (o) => {
       seen = o;
-      return { passed: () => false, summary: () => "1 error: POL-IMAGE-TAG" };
+      const report = { stage: "validate", passed: false, summary: "validate failed: dev: 1 error (POL-IMAGE-TAG)", details: "", findings: [{ source: "policy", rule: "POL-IMAGE-TAG", severity: "error", message: "m" }] };
+      return { passed: () => false, summary: () => report.summary, reportText: JSON.stringify(report) };
     });
     const v = await validate(tree({ [FILE]: edit.after }), [edit]);
     expect(v.ok).toBe(false);
-    expect(v.summary).toContain("validate: 1 error: POL-IMAGE-TAG");
+    expect(v.summary).toContain("validate failed: dev: 1 error (POL-IMAGE-TAG)");
+    expect(v.findings?.map((f) => f.rule)).toEqual(["POL-IMAGE-TAG"]);
     expect(seen).toMatchObject(images);
     expect(plan(seen!.gitops).map((s) => [s.op, s.args])).toEqual([
       ["directory", {}],
@@ -41,7 +43,7 @@ describe("bump validates the edited tree with the validate stage before pushing"
     let called = false;
     const validate = validateTree(images, "", async () => {
       called = true;
-      return { passed: () => true, summary: () => "" };
+      return { passed: () => true, summary: () => "", reportText: "{}" };
     });
     const v = await validate(tree({ [FILE]: "image: [unclosed\n" }), [edit]);
     expect(v.ok).toBe(false);

@@ -1,67 +1,93 @@
-import { describe, expect, it } from "vitest";
-import { dag } from "@dagger.io/dagger";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { dag, type Container } from "@dagger.io/dagger";
+import { App } from "../../dagger/src/app/app.js";
 import { decideCi } from "../../dagger/src/core/ci/plan.js";
 import { runStages } from "../../dagger/src/core/ci/orchestrate.js";
-import { buildVariants } from "../../dagger/src/app/build.js";
-import { collectArtifacts } from "../../dagger/src/ci/ci.js";
-import { ciReport } from "../../dagger/src/ci/report.js";
-import { publishPlan } from "../../dagger/src/app/publish.js";
-import { VERSIONS } from "../../dagger/src/core/versions.js";
+import { PINNED_TOOLCHAIN } from "../../dagger/src/core/toolchain.js";
+import { collectArtifacts, fromCache } from "../../dagger/src/ci/ci.js";
+import { ciRun } from "../../dagger/src/ci/run.js";
 import { plan, stepsOf } from "../helpers/plan.js";
 import { moduleApi } from "../helpers/module-api.js";
 
-const source = dag.directory().withNewFile("Dockerfile", "FROM scratch\n");
 const commit = "8855235a1b2c3d4e5f60718293a4b5c6d7e8f901";
+const DIGEST = `sha256:${"ab".repeat(32)}`;
+
+/** The app directory: lazily built, with the one listing call publish makes answered. */
+function source() {
+  const dir = dag.directory().withNewFile("Dockerfile", "FROM scratch\n");
+  dir.entries = vi.fn(async () => ["Dockerfile"]);
+  return dir;
+}
+
+afterEach(() => vi.restoreAllMocks());
 
 describe("ci wiring", () => {
-  it("publishes exactly the image it built, e2e-tested and scanned (same build, per platform)", () => {
+  it("publishes exactly the image it built, e2e-tested and scanned (same build, per platform)", async () => {
     const d = decideCi({
       commit, runNumber: "29", branch: "main", version: "", imageRepository: "ghcr.io/acme/app", hasRegistryPassword: true,
-      releaseBranches: "main", gitopsRepo: "", hasGitopsToken: false, environment: "dev", platforms: ["linux/amd64", "linux/arm64"], e2e: true, scan: true,
+      releaseBranches: "main", gitopsRepo: "", gitopsBranch: "main", hasGitopsCredentials: false, environment: "dev", platforms: ["linux/amd64", "linux/arm64"], endToEnd: true, scan: true,
     });
-    // What ci's build stage builds (and hands to e2e and scan for the engine's platform).
-    const built = buildVariants(VERSIONS.pythonImage, source, { version: d.appVersion, revision: commit, dockerfile: "Dockerfile", platforms: d.platforms });
-    // What ci's publish stage pushes.
-    const pushed = publishPlan(VERSIONS.pythonImage, source, {
-      image: "ghcr.io/acme/app", sha: commit, run: "29", buildVersion: d.appVersion, environment: "dev", branch: "main", platforms: d.platforms, dockerfile: "Dockerfile",
+    // ci's app: the run's version and commit, as ci creates it.
+    const app = new App(source(), JSON.stringify(PINNED_TOOLCHAIN), "", commit, "Dockerfile", "");
+    const built = await app.build(d.platforms);
+    // What ci's publish stage pushes: capture the platform variants handed to publish.
+    const pushedVariants: Container[][] = [];
+    const real = dag.container.bind(dag);
+    vi.spyOn(dag, "container").mockImplementation((o) => {
+      const c = real(o);
+      c.publish = vi.fn(async (ref: string, opts?: { platformVariants?: Container[] }) => {
+        pushedVariants.push(opts?.platformVariants ?? []);
+        return `${ref}@${DIGEST}`;
+      });
+      return c;
     });
-    expect(pushed.variants.map(plan)).toEqual(built.map(plan));
+    const image = await app.publish("ghcr.io/acme/app", "29", "dev", "main", false, [], "", undefined, d.platforms);
+    expect(pushedVariants.length).toBe(image.tags.length);
+    for (const variants of pushedVariants) expect(variants.map(plan)).toEqual(built.map(plan));
     const args = stepsOf(built[0]!, "dockerBuild")[0]!.args as { buildArgs: { name: string; value: string }[]; platform: string };
     expect(args.platform).toBe("linux/amd64");
-    expect(args.buildArgs).toEqual(expect.arrayContaining([{ name: "VERSION", value: "0.0.0-8855235" }, { name: "REVISION", value: commit }]));
-    expect(pushed.tags[0]).toBe("8855235-29");
+    expect(args.buildArgs).toEqual(expect.arrayContaining([{ name: "VERSION", value: d.appVersion }, { name: "REVISION", value: commit }]));
+    expect(d.appVersion).toBe("0.0.0-8855235");
+    // No version given: only the immutable tag and the environment's tag, no v0.0.0-... tag.
+    expect(image.tags).toEqual(["8855235-29", "dev-latest"]);
   });
 
-  it("the report's artifacts directory holds the summary, the status and every stage output", async () => {
+  it("the run's artifacts directory holds the summary, the status and every stage output", async () => {
     const file = (name: string) => dag.directory().withNewFile(name, "x").file(name);
     const result = await runStages([
-      { name: "lint", run: async () => ({ ok: true, summary: "no issues", artifacts: { files: { "lint-report.json": file("l") } } }) },
-      { name: "test", run: async () => ({ ok: false, summary: "1 failed", artifacts: { files: { "junit.xml": file("j") } } }) },
+      { name: "lint", run: async () => ({ ok: true, summary: "no issues", cached: true, artifacts: { files: { "lint-report.json": file("l") } } }) },
+      { name: "test", run: async () => ({ ok: false, summary: "1 failed", details: "tests/test_a.py:3 test_a failure: boom", cached: false, artifacts: { files: { "junit.xml": file("j") } } }) },
       { name: "publish", needs: ["test"], run: async () => ({ ok: true, summary: "", artifacts: { published: { ref: "r@sha256:1" } } }) },
     ]);
-    const report = ciReport(result, collectArtifacts(result.stages));
-    expect(report.ok).toBe(false);
-    expect(report.stages.map((s) => [s.name, s.status])).toEqual([["lint", "passed"], ["test", "failed"], ["publish", "blocked"]]);
-    expect(report.images).toEqual([]);
-    expect(() => report.assert()).toThrow("ci failed: test failed: 1 failed\nnot run because of it: publish");
-    const written = stepsOf(report.artifacts, "withNewFile").map((s) => s.args.path);
+    const run = ciRun(result, collectArtifacts(result.stages));
+    expect(run.passed()).toBe(false);
+    expect(run.stages.map((s) => [s.name, s.status, s.cached])).toEqual([["lint", "passed", true], ["test", "failed", false], ["publish", "blocked", false]]);
+    expect(run.images).toEqual([]);
+    expect(() => run.assert()).toThrow(/^ci failed: 1 passed, 1 failed, 1 blocked in .* \(1 of 2 checked stages from the engine's cache\)\n/);
+    expect(run.summary().split("\n")).toHaveLength(1);
+    const written = stepsOf(run.artifacts, "withNewFile").map((s) => s.args.path);
     expect(written).toEqual(["summary.md", "status", "report.json"]);
-    expect(stepsOf(report.artifacts, "withNewFile")[1]!.args.contents).toBe("failed\n");
-    expect(stepsOf(report.artifacts, "withFile").map((s) => s.args.path)).toEqual(["lint-report.json", "junit.xml"]);
-    expect(report.markdown).toContain("| test | ❌ failed |");
+    expect(stepsOf(run.artifacts, "withNewFile")[1]!.args.contents).toBe("failed\n");
+    expect(stepsOf(run.artifacts, "withFile").map((s) => s.args.path)).toEqual(["lint-report.json", "junit.xml"]);
+    expect(run.markdown).toContain("| test | ❌ failed |");
+    expect(run.markdown).toMatch(/\| lint \| ✅ passed \| [0-9.]+ s \(cached\) \|/);
+    expect(run.markdown).toContain("<details><summary>test: failed</summary>");
   });
 
-  it("ci is never cached, and its report exposes what the CI integrations chain", async () => {
+  it("a stage counts as replayed from the cache only when its work ran before the call started", () => {
+    const start = Date.parse("2026-12-02T20:00:00Z");
+    expect(fromCache(start / 1000 - 3600, start)).toBe(true);
+    expect(fromCache(start / 1000 + 5, start)).toBe(false);
+    expect(fromCache(Number.NaN, start)).toBeUndefined();
+  });
+
+  it("ci is never cached, takes credentials as Secrets, and its run exposes what the CI integrations chain", async () => {
     const api = await moduleApi();
     const ci = api.objects.GitopsPipeline!.methods.ci!;
     expect(ci.cache).toBe("never");
-    expect(ci.arguments.source!.defaultPath).toBe("/app");
-    expect(ci.arguments.gitops!.defaultPath).toBe("/gitops");
-    expect(ci.arguments.registryPassword!.type.kind).toBe("OBJECT_KIND");
-    expect(ci.arguments.gitopsToken!.type.kind).toBe("OBJECT_KIND");
-    const report = api.objects.CiReport!;
-    expect(Object.keys(report.properties)).toEqual(expect.arrayContaining(["ok", "stages", "markdown", "images", "gitopsCommit", "artifacts"]));
-    expect(Object.keys(report.methods)).toEqual(expect.arrayContaining(["summary", "assert"]));
+    for (const s of ["registryPassword", "gitopsToken", "gitopsSshKey"]) expect(ci.arguments[s]!.type.kind, s).toBe("OBJECT_KIND");
+    const run = api.objects.CiRun!;
+    expect(Object.keys(run.properties)).toEqual(expect.arrayContaining(["stages", "markdown", "images", "gitopsCommit", "artifacts"]));
   });
 });
 

@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { dag } from "@dagger.io/dagger";
-import { GitopsPipeline } from "../../dagger/src/index.js";
+import { Manifests } from "../../dagger/src/validate/manifests.js";
+import { PINNED_TOOLCHAIN, type Toolchain } from "../../dagger/src/core/toolchain.js";
 import { DOCKERD_ARGS, dindService, e2ePlan, e2eTools, type E2eImages } from "../../dagger/src/e2e/e2e.js";
 import { E2E_PATHS, WITHIN_SCRIPT, clusterSteps, deploySteps } from "../../dagger/src/core/e2e/script.js";
 import { e2eSettings } from "../../dagger/src/core/e2e/settings.js";
@@ -12,18 +13,20 @@ import { allChains, execs, plan, stepsOf, type Ref, type Step } from "../helpers
 import { ROOT } from "../helpers/tools.js";
 
 const KIND_KUBECONFIG = readFileSync(join(ROOT, "tests", "fixtures", "kind-kubeconfig.yaml"), "utf8");
-const INPUT_OF_S = { release: "gitops-demo", namespace: "e2e", environment: "dev", chartPath: "chart", valuesPaths: [], version: "1.2.3", timeoutSeconds: 300, runId: "run1" };
+const LAYOUT = { release: "gitops-demo", chartPath: "chart", valuesPaths: ["environments/dev/values.yaml"] };
+const INPUT_OF_S = { namespace: "e2e", environment: "dev", version: "1.2.3", timeout: 300, runId: "run1", layout: LAYOUT };
 const S = e2eSettings(INPUT_OF_S);
 
-/** The module object's pins, changed to recognisable mirrors so the test proves they flow through. */
-function mirrored(): GitopsPipeline {
-  const p = new GitopsPipeline();
-  p.dindImage = "mirror.example/docker:29.7.2-dind";
-  p.helmImage = "mirror.example/helm:3.21.4";
-  p.kindNodeImage = `mirror.example/kindest/node:v1.36.4@sha256:${"a".repeat(64)}`;
-  p.kind = "9.9.9";
-  p.kubectl = "8.8.8";
-  return p;
+/** The pipeline's toolchain, changed to recognisable mirrors so the test proves they flow through. */
+function mirrored(): Toolchain {
+  return {
+    ...PINNED_TOOLCHAIN,
+    dindImage: "mirror.example/docker:29.7.2-dind",
+    helmImage: "mirror.example/helm:3.21.4",
+    kindNodeImage: `mirror.example/kindest/node:v1.36.4@sha256:${"a".repeat(64)}`,
+    kind: "9.9.9",
+    kubectl: "8.8.8",
+  };
 }
 
 function build(images: E2eImages = mirrored()) {
@@ -56,10 +59,10 @@ describe("e2e plan: docker-in-docker service", () => {
     expect(DOCKERD_ARGS).toEqual(["dockerd", "--host=tcp://0.0.0.0:2375", "--host=unix:///var/run/docker.sock", "--tls=false"]);
   });
 
-  it("one service instance per run id; the module's e2eDocker uses the constructor's dind image", () => {
+  it("one service instance per run id; the module's kind-docker uses the pipeline's dind image", () => {
     const a = JSON.stringify(plan(dindService(mirrored(), "a")));
     expect(a).not.toBe(JSON.stringify(plan(dindService(mirrored(), "b"))));
-    const mod = plan(new GitopsPipeline().e2eDocker());
+    const mod = plan(new Manifests(dag.directory(), dag.directory(), JSON.stringify(PINNED_TOOLCHAIN)).kindDocker());
     expect(mod[1]!.args.address).toBe(VERSIONS.dindImage);
     expect(stepsOf(mod, "withEnvVariable")[1]!.args.value).toBe("debug");
   });
@@ -165,7 +168,7 @@ describe("e2e plan: order of the run", () => {
   });
 
   it("a layered environment: one --values per file, in the environment's order", () => {
-    const layered = e2eSettings({ ...INPUT_OF_S, valuesPaths: ["common.yaml", "environments/dev/values.yaml", "environments/dev/local.yaml"] });
+    const layered = e2eSettings({ ...INPUT_OF_S, layout: { ...LAYOUT, valuesPaths: ["common.yaml", "environments/dev/values.yaml", "environments/dev/local.yaml"] } });
     const helm = deploySteps(layered).find((st) => st.name === "helm-install")!.argv;
     const values = helm.flatMap((a, i) => (helm[i - 1] === "--values" ? [a] : []));
     expect(values).toEqual(["/e2e/gitops/common.yaml", "/e2e/gitops/environments/dev/values.yaml", "/e2e/gitops/environments/dev/local.yaml"]);
@@ -214,7 +217,7 @@ describe("e2e: bad input stops before anything runs", () => {
   it("chart or values missing: InputError from runE2e, before the service is started", async () => {
     const { runE2e } = await import("../../dagger/src/e2e/e2e.js");
     const { InputError } = await import("../../dagger/src/core/errors.js");
-    for (const [missing, input] of [["chart/Chart.yaml", "chartPath"], ["environments/dev/values.yaml", "valuesPath"]] as const) {
+    for (const [missing, input] of [["chart/Chart.yaml", "gitops-pipeline.yaml: chart"], ["environments/dev/values.yaml", "gitops-pipeline.yaml: environments.dev.values"]] as const) {
       const asked: string[] = [];
       // Only `exists` is answered: any other engine call (building, starting the service) would fail differently.
       const gitops = { exists: async (p: string) => (asked.push(p), p !== missing) } as unknown as import("@dagger.io/dagger").Directory;
@@ -231,7 +234,7 @@ describe("e2e: bad input stops before anything runs", () => {
   it("a layered environment: each values file is checked; a missing later one is an InputError naming it", async () => {
     const { runE2e } = await import("../../dagger/src/e2e/e2e.js");
     const { InputError } = await import("../../dagger/src/core/errors.js");
-    const layered = e2eSettings({ ...INPUT_OF_S, valuesPaths: ["common.yaml", "environments/dev/values.yaml"] });
+    const layered = e2eSettings({ ...INPUT_OF_S, layout: { ...LAYOUT, valuesPaths: ["common.yaml", "environments/dev/values.yaml"] } });
     const asked: string[] = [];
     const gitops = { exists: async (p: string) => (asked.push(p), p !== "environments/dev/values.yaml") } as unknown as import("@dagger.io/dagger").Directory;
     const err = await runE2e({ images: mirrored(), settings: layered, image: dag.container(), gitops }).then(
@@ -239,7 +242,7 @@ describe("e2e: bad input stops before anything runs", () => {
       (e: unknown) => e,
     );
     expect(err).toBeInstanceOf(InputError);
-    expect((err as InstanceType<typeof InputError>).input).toBe("valuesPath");
+    expect((err as InstanceType<typeof InputError>).input).toBe("gitops-pipeline.yaml: environments.dev.values");
     expect((err as Error).message).toContain("'environments/dev/values.yaml'");
     expect(asked).toEqual(["chart/Chart.yaml", "common.yaml", "environments/dev/values.yaml"]);
   });

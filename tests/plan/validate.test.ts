@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { dag } from "@dagger.io/dagger";
 import { VERSIONS } from "../../dagger/src/core/versions.js";
 import { helmLintArgv, helmTemplateArgv, kubeconformArgv, kustomizeBuildArgv, offlineSchemas } from "../../dagger/src/core/validate/argv.js";
-import { overlayRenderKey } from "../../dagger/src/core/validate/validation.js";
+import { overlayRenderKey, validationReport, type ValidationFinding } from "../../dagger/src/core/validate/validation.js";
 import {
   helmContainer,
   helmExec,
@@ -137,40 +137,45 @@ describe("validate stage plan", () => {
 });
 
 describe("ValidateRun", () => {
-  const result = (findings: object[]) =>
-    JSON.stringify({
-      kubernetesVersion: "1.36.0",
-      chart: "charts/gitops-demo",
-      environments: [{ name: "prod", namespace: "gitops-demo-prod", production: true, values: [], lintPassed: true, rendered: true, objects: 7, schema: { valid: 7, invalid: 0, errors: 0, skipped: 0 }, errors: findings.length }],
-      overlays: [{ environment: "prod", overlay: "kustomize/overlays/prod", production: true, rendered: true, objects: 6, schema: { valid: 6, invalid: 0, errors: 0, skipped: 0 }, errors: 0 }],
-      argocdSchema: { valid: 5, invalid: 0, errors: 0, skipped: 0 },
-      findings,
-      passed: findings.length === 0,
-    });
+  const result = (findings: ValidationFinding[]) =>
+    JSON.stringify(
+      validationReport({
+        kubernetesVersion: "1.36.0",
+        chart: "charts/gitops-demo",
+        environments: [{ name: "prod", namespace: "gitops-demo-prod", production: true, values: [], lintPassed: true, rendered: true, objects: 7, schema: { valid: 7, invalid: 0, errors: 0, skipped: 0 }, errors: findings.length }],
+        overlays: [{ environment: "prod", overlay: "kustomize/overlays/prod", production: true, rendered: true, objects: 6, schema: { valid: 6, invalid: 0, errors: 0, skipped: 0 }, errors: 0 }],
+        argocdSchema: { valid: 5, invalid: 0, errors: 0, skipped: 0 },
+        findings,
+        passed: findings.length === 0,
+      }),
+    );
 
-  it("passes, reports and summarizes a clean run", () => {
-    const run = new ValidateRun(result([]), dag.directory());
-    expect(() => run.assert()).not.toThrow();
+  it("passes, reports and summarizes a clean run in one line, details per environment and overlay", () => {
+    const run = new ValidateRun(result([]), dag.directory(), 0);
+    expect(run.assert()).toBe(run.summary());
     expect(run.passed()).toBe(true);
-    expect(run.summary()).toMatch(/^validate passed[\s\S]*prod \(gitops-demo-prod, production\): lint ok, 7 objects rendered, schema 7 valid/);
-    expect(run.summary()).toContain("  prod kustomize (kustomize/overlays/prod): 6 objects rendered, schema 6 valid / 0 invalid / 0 errors / 0 skipped, 0 error findings");
-    expect(JSON.parse(run.findings())).toEqual([]);
+    expect(run.summary()).toBe("validate passed: prod, 1 kustomize overlay, chart charts/gitops-demo, Kubernetes 1.36.0: no findings");
+    expect(run.details()).toMatch(/^prod \(gitops-demo-prod, production\): lint ok, 7 objects rendered, schema 7 valid/);
+    expect(run.details()).toContain("prod kustomize (kustomize/overlays/prod): 6 objects rendered, schema 6 valid / 0 invalid / 0 errors / 0 skipped, 0 error findings");
+    expect(run.findings()).toEqual([]);
     const report = plan(run.report());
     expect(report.map((s) => s.op)).toEqual(["directory", "withNewFile", "file"]);
     expect(JSON.parse(String(report[1]!.args.contents)).passed).toBe(true);
   });
 
-  it("assert fails with a StageError that counts the findings and names the first ones", () => {
-    const f = { source: "policy", rule: "POL-PROD-PDB", severity: "error", object: "Deployment/gitops-demo-prod/gitops-demo", path: "spec.template.metadata.labels", template: "templates/deployment.yaml", message: "no PodDisruptionBudget selects this workload's pods", environment: "prod" };
-    const run = new ValidateRun(result([f]), dag.directory());
+  it("assert fails with a StageError: the one-line summary names the rules, the details each finding", () => {
+    const f: ValidationFinding = { source: "policy", rule: "POL-PROD-PDB", severity: "error", object: "Deployment/gitops-demo-prod/gitops-demo", path: "spec.template.metadata.labels", message: "no PodDisruptionBudget selects this workload's pods", environment: "prod" };
+    const run = new ValidateRun(result([f]), dag.directory(), 0);
     expect(run.passed()).toBe(false);
     expect(() => run.assert()).toThrow(StageError);
-    expect(() => run.assert()).toThrow("validate failed: 1 error; [prod] Deployment/gitops-demo-prod/gitops-demo spec.template.metadata.labels POL-PROD-PDB no PodDisruptionBudget selects this workload's pods (policy, error)");
+    expect(() => run.assert()).toThrow(/^validate failed: prod, 1 kustomize overlay, chart charts\/gitops-demo, Kubernetes 1.36.0: 1 error \(POL-PROD-PDB\)\n/);
+    expect(() => run.assert()).toThrow("[prod] Deployment/gitops-demo-prod/gitops-demo spec.template.metadata.labels POL-PROD-PDB no PodDisruptionBudget selects this workload's pods (policy, error)");
+    expect(run.findings().map((x) => [x.rule, x.environment, x.object, x.path])).toEqual([["POL-PROD-PDB", "prod", "Deployment/gitops-demo-prod/gitops-demo", "spec.template.metadata.labels"]]);
   });
 
   it("assert names the overlay of a kustomize finding", () => {
-    const f = { source: "kustomize", rule: "KUSTOMIZE-BUILD", severity: "error", file: "kustomize/overlays/prod", message: "prod: kustomize build failed: boom", environment: "prod", overlay: "kustomize/overlays/prod" };
-    const run = new ValidateRun(result([f]), dag.directory());
-    expect(() => run.assert()).toThrow("validate failed: 1 error; [prod kustomize/overlays/prod] kustomize/overlays/prod KUSTOMIZE-BUILD prod: kustomize build failed: boom (kustomize, error)");
+    const f: ValidationFinding = { source: "kustomize", rule: "KUSTOMIZE-BUILD", severity: "error", file: "kustomize/overlays/prod", message: "prod: kustomize build failed: boom", environment: "prod", overlay: "kustomize/overlays/prod" };
+    const run = new ValidateRun(result([f]), dag.directory(), 0);
+    expect(() => run.assert()).toThrow("[prod kustomize/overlays/prod] kustomize/overlays/prod KUSTOMIZE-BUILD prod: kustomize build failed: boom (kustomize, error)");
   });
 });

@@ -3,7 +3,6 @@ import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { VERSIONS } from "../../dagger/src/core/versions.js";
-import { moduleApi } from "../helpers/module-api.js";
 import { ROOT } from "../helpers/tools.js";
 
 /**
@@ -57,34 +56,6 @@ function steps(doc: unknown): Step[] {
   return out;
 }
 
-/** Every `dagger ... call ci <flags> artifacts export ...` command line in the integrations. */
-function ciInvocations(): { file: string; flags: string[]; chain: string[] }[] {
-  const out: { file: string; flags: string[]; chain: string[] }[] = [];
-  for (const { file, doc } of docs) {
-    const texts: string[] = [];
-    const visit = (v: unknown): void => {
-      if (typeof v === "string") texts.push(v);
-      else if (Array.isArray(v)) v.forEach(visit);
-      else if (v && typeof v === "object") Object.values(v).forEach(visit);
-    };
-    visit(doc);
-    for (const t of texts) {
-      const words = t.replace(/\\\n/g, " ").split(/\s+/).filter(Boolean);
-      const start = words.indexOf("ci");
-      const isCall = start >= 0 && (words[start - 1] === "call" || /^ci$/.test(words[0] ?? "") || t.trim().startsWith("ci"));
-      if (!isCall) continue;
-      const rest = words.slice(start + 1);
-      if (rest.length === 0) continue; // a step's name ("dagger call ci"), not a command
-      const flags = rest.filter((w) => w.startsWith("--")).map((w) => w.replace(/^--/, "").split("=")[0]!);
-      const chain = rest.filter((w) => !w.startsWith("--") && /^[a-z][a-z-]*$/.test(w));
-      out.push({ file, flags, chain });
-    }
-  }
-  return out;
-}
-
-const camel = (s: string) => s.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
-
 describe("CI integrations", () => {
   it("are valid YAML", () => {
     expect(files.length).toBeGreaterThanOrEqual(4);
@@ -120,20 +91,9 @@ describe("CI integrations", () => {
     for (const p of pinned) expect(p.split(":").pop(), p).toBe(VERSIONS.dagger);
   });
 
-  it("pass only flags that `ci` declares, and chain functions the report has", async () => {
-    const api = await moduleApi();
-    const ci = api.objects.GitopsPipeline!.methods.ci;
-    expect(ci, "GitopsPipeline.ci").toBeDefined();
-    const args = new Set(Object.keys(ci!.arguments));
-    const calls = ciInvocations();
-    expect(calls.length).toBeGreaterThanOrEqual(4);
-    const reportType = ci!.returnType.name!;
-    const report = Object.values(api.objects).find((o) => o.name === reportType || `GitopsPipeline${o.name}` === reportType);
-    expect(report, `report object ${reportType}`).toBeDefined();
-    for (const { file, flags, chain } of calls) {
-      for (const f of flags.filter((f) => f !== "path")) expect(args.has(camel(f)), `${file}: ci has no --${f}`).toBe(true);
-      expect(chain[0], file).toBe("artifacts");
-      expect(Object.keys(report!.methods).includes("artifacts") || Object.keys(report!.properties).includes("artifacts"), "artifacts()").toBe(true);
-    }
+  it("every dagger-for-github call step chains the ci run's artifacts export, so the job summary and status exist", () => {
+    const calls = docs.flatMap(({ file, doc }) => steps(doc).filter((s) => s.uses!.startsWith(DAGGER_ACTION) && s.with?.verb === "call" && !s.with?.module).map((s) => ({ file, args: String(s.with?.args ?? "") })));
+    expect(calls.length).toBeGreaterThanOrEqual(2);
+    for (const { file, args } of calls) expect(args, file).toMatch(/\bci\b[\s\S]*\bartifacts\s+export --path=/);
   });
 });

@@ -12,10 +12,11 @@ const base: CiInputs = {
   hasRegistryPassword: true,
   releaseBranches: "main,release",
   gitopsRepo: "https://git.example.com/acme/deploy.git",
-  hasGitopsToken: true,
+  hasGitopsCredentials: true,
+  gitopsBranch: "main",
   environment: "dev",
   platforms: ["linux/amd64", "linux/arm64"],
-  e2e: true,
+  endToEnd: true,
   scan: true,
 };
 
@@ -29,7 +30,7 @@ describe("decideCi", () => {
   });
 
   it("a laptop run (defaults) checks and builds but neither publishes nor bumps", () => {
-    const d = decideCi({ ...base, commit: "local", branch: "local", imageRepository: "", hasRegistryPassword: false, gitopsRepo: "", hasGitopsToken: false });
+    const d = decideCi({ ...base, commit: "local", branch: "local", imageRepository: "", hasRegistryPassword: false, gitopsRepo: "", hasGitopsCredentials: false });
     expect(d.skip).toEqual({ publish: "publishing not requested (no --image-repository)", bump: "no --gitops-repo: the deployment is not bumped" });
     expect(d.appVersion).toBe("0.0.0-local");
   });
@@ -37,8 +38,8 @@ describe("decideCi", () => {
   it("says why publishing is off", () => {
     expect(decideCi({ ...base, hasRegistryPassword: false }).skip.publish).toBe("publishing not requested (no --registry-password)");
     expect(decideCi({ ...base, branch: "feature/x" }).skip.publish).toBe('branch "feature/x" is not a release branch (main, release)');
-    expect(decideCi({ ...base, hasGitopsToken: false }).skip.bump).toBe("no --gitops-token for the gitops repository");
-    expect(decideCi({ ...base, e2e: false }).skip.e2e).toMatch(/disabled \(--e2e=false\)/);
+    expect(decideCi({ ...base, hasGitopsCredentials: false }).skip.bump).toBe("no --gitops-token or --gitops-ssh-key for the gitops repository");
+    expect(decideCi({ ...base, endToEnd: false }).skip.e2e).toMatch(/disabled \(--end-to-end=false\)/);
     expect(decideCi({ ...base, scan: false }).skip.scan).toMatch(/disabled \(--scan=false\)/);
   });
 

@@ -1,32 +1,52 @@
 import { describe, expect, it } from "vitest";
 import { dag } from "@dagger.io/dagger";
-import { E2eRun } from "../../dagger/src/e2e/run.js";
+import { e2eReport } from "../../dagger/src/core/e2e/report.js";
+import { EndToEndRun } from "../../dagger/src/e2e/run.js";
 import { StageError } from "../../dagger/src/core/errors.js";
 
-describe("E2eRun: data first, failure second", () => {
+const run = (passed: boolean, diagnostics = "") =>
+  new EndToEndRun(
+    JSON.stringify(
+      e2eReport({
+        passed,
+        environment: "dev",
+        version: "1.2.3",
+        failedStep: passed ? "" : "helm-install",
+        detail: passed ? "" : "the chart installs: exit 1\nError: context deadline exceeded",
+        log: passed ? "ok    create-cluster\nok    probe GET /healthz" : "ok    create-cluster\nFAIL  helm-install",
+      }),
+    ),
+    diagnostics,
+    dag.directory(),
+  );
+
+describe("EndToEndRun: data first, failure second", () => {
   const diag = "===== events.txt (exit 0)\nWarning BackOff pod/gitops-demo-abc Back-off restarting failed container\n===== failing-pod-logs.txt (exit 0)\nTraceback: boom";
 
   it("a failed run's assert throws a StageError carrying the step, the detail and the diagnostics", () => {
-    const run = new E2eRun(false, "helm-install", "the chart installs: exit 1\nError: context deadline exceeded", "ok    create-cluster\nFAIL  helm-install", diag, dag.directory());
+    const r = run(false, diag);
     let err: unknown;
     try {
-      run.assert();
+      r.assert();
     } catch (e) {
       err = e;
     }
     expect(err).toBeInstanceOf(StageError);
     const msg = (err as Error).message;
-    expect(msg).toMatch(/^e2e failed: helm-install: the chart installs: exit 1/);
+    expect(msg).toMatch(/^e2e failed at helm-install: the chart installs: exit 1\n/);
     expect(msg).toContain("context deadline exceeded");
     expect(msg).toContain("Back-off restarting failed container");
     expect(msg).toContain("Traceback: boom");
-    expect(run.logs()).toBe(`ok    create-cluster\nFAIL  helm-install\n\n${diag}`);
-    expect(run.summary()).toContain("### e2e failed at helm-install");
+    expect(r.passed()).toBe(false);
+    expect(r.summary()).toBe("e2e failed at helm-install: the chart installs: exit 1");
+    expect(r.details()).toBe("ok    create-cluster\nFAIL  helm-install\n\nthe chart installs: exit 1\nError: context deadline exceeded");
+    expect(r.findings().map((f) => [f.rule, f.environment])).toEqual([["helm-install", "dev"]]);
   });
 
-  it("a passed run's assert returns the summary", () => {
-    const run = new E2eRun(true, "", "", "ok    create-cluster\nok    probe GET /healthz", "", dag.directory());
-    expect(run.assert()).toBe("### e2e passed\n\n```\nok    create-cluster\nok    probe GET /healthz\n```");
-    expect(run.logs()).toBe("ok    create-cluster\nok    probe GET /healthz");
+  it("a passed run's assert returns its one-line summary", () => {
+    const r = run(true);
+    expect(r.assert()).toBe("e2e passed: deployed to kind with the dev values; /healthz, / (version 1.2.3), /metrics and helm test passed");
+    expect(r.details()).toBe("ok    create-cluster\nok    probe GET /healthz");
+    expect(r.findings()).toEqual([]);
   });
 });

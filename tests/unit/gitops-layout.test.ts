@@ -6,34 +6,23 @@ describe("environmentLayout (e2e and bump read the chart and values from gitops-
   const repo = parseGitopsConfig(readFileSync("gitops/gitops-pipeline.yaml", "utf8"));
 
   it("takes chart, values and release from this repo's layout", () => {
-    expect(environmentLayout(repo, "staging")).toEqual({
-      chartPath: "charts/gitops-demo",
-      valuesPaths: ["environments/staging/values.yaml"],
-      valuesPath: "environments/staging/values.yaml",
-      release: "gitops-demo",
-    });
+    expect(environmentLayout(repo, "staging")).toEqual({ chartPath: "charts/gitops-demo", valuesPaths: ["environments/staging/values.yaml"], release: "gitops-demo" });
   });
 
-  it("a layered environment yields all its values files, in order", () => {
+  it("a layered environment yields all its values files, in order, as a copy", () => {
     const layered = parseGitopsConfig(
       "environments:\n  dev:\n    values: [common.yaml, environments/dev/values.yaml, environments/dev/local.yaml]\n    namespace: demo-dev\n    application: demo-dev\n",
     );
-    expect(environmentLayout(layered, "dev")).toMatchObject({
-      valuesPaths: ["common.yaml", "environments/dev/values.yaml", "environments/dev/local.yaml"],
-      valuesPath: "common.yaml",
-    });
-    // An explicit --values-path replaces the list rather than layering on it.
-    expect(environmentLayout(layered, "dev", { valuesPath: "only.yaml" })).toMatchObject({ valuesPaths: ["only.yaml"], valuesPath: "only.yaml" });
-    // The layout hands out a copy: editing it leaves the parsed config alone.
+    expect(environmentLayout(layered, "dev").valuesPaths).toEqual(["common.yaml", "environments/dev/values.yaml", "environments/dev/local.yaml"]);
     environmentLayout(layered, "dev").valuesPaths.push("x.yaml");
     expect(layered.environments.dev!.values).toHaveLength(3);
   });
 
-  it("explicit paths win", () => {
-    expect(environmentLayout(DEFAULT_GITOPS_CONFIG, "dev", { chartPath: "c", valuesPath: "v.yaml" })).toMatchObject({ chartPath: "c", valuesPaths: ["v.yaml"], valuesPath: "v.yaml" });
+  it("the default layout is this repository's", () => {
+    expect(environmentLayout(DEFAULT_GITOPS_CONFIG, "prod")).toEqual(environmentLayout(repo, "prod"));
   });
 
   it("an unknown environment is an input error listing the known ones", () => {
-    expect(() => environmentLayout(repo, "qa")).toThrow(/environments: unknown environment 'qa'.*dev, staging, prod/);
+    expect(() => environmentLayout(repo, "qa")).toThrow(/^environment: unknown environment 'qa'.*dev, staging, prod/);
   });
 });

@@ -193,7 +193,7 @@ describe("report", () => {
       () => now,
     );
     const md = renderMarkdown(result, { image: "registry.example/app@sha256:abc", commit: undefined });
-    expect(md).toContain("## gitops-pipeline: ✅ passed in 2.0 s");
+    expect(md).toContain("## gitops-pipeline: ✅ ci passed: 1 passed, 1 skipped in 2.0 s");
     expect(md).toContain("| lint | ✅ passed | 2.0 s | ruff: no findings |");
     expect(md).toContain("| publish | ⏭️ skipped | – | publishing not requested |");
     expect(md).toContain("- **image**: `registry.example/app@sha256:abc`");

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { lintArgv, lintResult, parseFlake8, parsePylintJson2, parseRuffJson, relativeTo, testArgv } from "../../dagger/src/core/app/python-tools.js";
+import { lintArgv, lintReport, lintResult, parseFlake8, parsePylintJson2, parseRuffJson, TEST_FILE_GLOBS } from "../../dagger/src/core/app/lint.js";
+import { relativeTo, testArgv } from "../../dagger/src/core/app/python-tools.js";
 import { formatPercent, parseCoverage, parseJunit, testResult, xmlDecode } from "../../dagger/src/core/app/test-report.js";
 import { InputError } from "../../dagger/src/core/errors.js";
 
@@ -42,13 +43,25 @@ describe("linter reports", () => {
     ]);
   });
 
-  it("a failing run's summary names file and line for every linter", () => {
+  it("a failing linter's summary is one line of counts; the report's details name file and line", () => {
     for (const [linter, report] of [["ruff", RUFF], ["flake8", FLAKE8], ["pylint", PYLINT]] as const) {
       const r = lintResult(linter, 1, report, "/src");
       expect(r.ok).toBe(false);
-      expect(r.summary).toContain("webapp/greet.py:2");
-      expect(r.summary.split("\n")[0]).toMatch(new RegExp(`^${linter}: .* in \\d+ files?$`));
+      expect(r.summary).toMatch(new RegExp(`^${linter}: .* in \\d+ files?$`));
+      expect(lintReport([r]).details).toContain("webapp/greet.py:2");
     }
+  });
+
+  it("several linters make one report: passes only when each passes, one summary line, details per linter", () => {
+    const clean = lintResult("ruff-format", 0, "[]");
+    const dirty = lintResult("flake8", 1, FLAKE8, "/src");
+    const both = lintReport([clean, dirty]);
+    expect(both.passed).toBe(false);
+    expect(both.summary).toBe("lint failed: flake8: 1 error, 1 warning in 1 file");
+    expect(both.details.split("\n")[0]).toBe("ruff-format: no issues");
+    expect(both.findings).toHaveLength(2);
+    const ok = lintReport([clean, lintResult("ruff", 0, "[]")]);
+    expect(ok).toMatchObject({ passed: true, summary: "lint passed: ruff-format, ruff: no issues" });
   });
 
   it("a clean run passes; a non-zero exit without issues is a tool error, quoting stderr", () => {
@@ -59,11 +72,11 @@ describe("linter reports", () => {
     expect(lintResult("pylint", 32, "not json").summary).toMatch(/could not be read/);
   });
 
-  it("long reports are cut in the summary, never in the findings", () => {
+  it("long reports are cut in the details, never in the findings", () => {
     const many = JSON.stringify(Array.from({ length: 40 }, (_, i) => ({ code: "E501", message: "long", filename: `/src/m${i}.py`, location: { row: i + 1, column: 1 } })));
-    const r = lintResult("ruff", 1, many, "/src");
+    const r = lintReport([lintResult("ruff", 1, many, "/src")]);
     expect(r.findings).toHaveLength(40);
-    expect(r.summary).toMatch(/\.\.\. and 15 more in the report$/);
+    expect(r.details).toMatch(/\.\.\. and 15 more in the report$/);
   });
 
   it("relativeTo strips the root and ./", () => {
@@ -77,8 +90,21 @@ describe("linter reports", () => {
 
   it("every linter's argv writes a machine-readable report to stdout", () => {
     expect(lintArgv("ruff")).toContain("--output-format=json");
+    expect(lintArgv("ruff-format")).toEqual(expect.arrayContaining(["format", "--check", "--output-format=json"]));
     expect(lintArgv("pylint")).toContain("--output-format=json2");
     expect(lintArgv("flake8")).toContain("--format=default");
+  });
+
+  it("ruff always checks the security rules, exempting only assert in test files", () => {
+    const argv = lintArgv("ruff");
+    expect(argv).toContain("--extend-select=S");
+    const config = argv[argv.indexOf("--config") + 1]!;
+    for (const g of TEST_FILE_GLOBS) expect(config).toContain(`"${g}" = ["S101"]`);
+  });
+
+  it("ruff's format check reads like ruff's own report", () => {
+    const report = JSON.stringify([{ code: "unformatted", message: "File would be reformatted", filename: "/src/app.py", location: { row: 3, column: 1 } }]);
+    expect(lintResult("ruff-format", 1, report, "/src").findings).toEqual([{ source: "ruff-format", rule: "unformatted", severity: "error", message: "File would be reformatted", file: "app.py", line: 3, column: 1 }]);
   });
 });
 

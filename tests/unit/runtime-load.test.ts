@@ -30,12 +30,13 @@ function modules(dir = ROOT): { root: string; source: string }[] {
   return out;
 }
 
-function tsFiles(dir: string): string[] {
-  if (!existsSync(dir)) return [];
+/** TypeScript files of a module's source, not descending into another module (a dagger.json). */
+function tsFiles(dir: string, top = true): string[] {
+  if (!existsSync(dir) || (!top && existsSync(join(dir, "dagger.json")))) return [];
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
     if (e.name === "node_modules" || e.name === "sdk") return [];
     const p = join(dir, e.name);
-    return e.isDirectory() ? tsFiles(p) : /\.m?ts$/.test(e.name) && !e.name.endsWith(".d.ts") ? [p] : [];
+    return e.isDirectory() ? tsFiles(p, false) : /\.m?ts$/.test(e.name) && !e.name.endsWith(".d.ts") ? [p] : [];
   });
 }
 

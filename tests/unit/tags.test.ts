@@ -4,12 +4,12 @@ import { InputError } from "../../dagger/src/core/errors.js";
 import {
   OCI_TAG,
   defaultTemplates,
-  parseVersion,
   renderTags,
   sanitizeTagPart,
   shortSha,
   templatePlaceholders,
 } from "../../dagger/src/core/app/tags.js";
+import { parseVersion } from "../../dagger/src/core/inputs.js";
 import { inputError } from "../helpers/errors.js";
 
 const SHA = "8855235f0c1e4a3b9d2e7f6a5b4c3d2e1f0a9b8c";

@@ -1,40 +1,45 @@
 import { describe, expect, it } from "vitest";
 import { moduleApi } from "../helpers/module-api.js";
-import { LAYOUT_DEFAULTS } from "../../dagger/src/core/writeback/layout.js";
+import { DEFAULTS } from "../../dagger/src/core/defaults.js";
 
-describe("bump / promote as the engine introspects them", () => {
+describe("the gitops repository object as the engine introspects it", () => {
+  it("gitops-repo needs no argument: local mode edits the constructor's gitops tree", async () => {
+    const fn = (await moduleApi()).objects.GitopsPipeline!.methods.gitopsRepo!;
+    expect(fn.returnType).toEqual({ kind: "OBJECT_KIND", name: "GitopsRepo" });
+    expect(Object.fromEntries(Object.values(fn.arguments).map((a) => [a.name, a.defaultValue]))).toEqual({ url: "", branch: DEFAULTS.gitopsBranch, path: "" });
+  });
+
+  it("credentials are Secrets, given through with-token and with-ssh-key, never strings", async () => {
+    const repo = (await moduleApi()).objects.GitopsRepo!;
+    expect(repo.methods.withToken!.arguments.token!.type).toEqual({ kind: "OBJECT_KIND", name: "Secret" });
+    expect(repo.methods.withSshKey!.arguments.key!.type).toEqual({ kind: "OBJECT_KIND", name: "Secret" });
+    for (const fn of Object.values(repo.methods)) {
+      const strings = Object.values(fn.arguments).filter((x) => x.type.kind === "STRING_KIND").map((x) => x.name);
+      expect(strings.filter((n) => /token|password|key$/i.test(n)), fn.name).toEqual([]);
+    }
+  });
+
+  it("the with- functions chain: each returns the repository", async () => {
+    const repo = (await moduleApi()).objects.GitopsRepo!;
+    const withs = Object.values(repo.methods).filter((f) => f.name.startsWith("with"));
+    expect(withs.map((f) => f.name).sort()).toEqual(["withAuthor", "withFormat", "withMaxAttempts", "withSshKey", "withToken"]);
+    for (const f of withs) expect(f.returnType, f.name).toEqual({ kind: "OBJECT_KIND", name: "GitopsRepo" });
+    expect(repo.methods.withFormat!.arguments.format!.type).toEqual({ kind: "ENUM_KIND", name: "WriteBackFormat" });
+  });
+
   for (const name of ["bump", "promote"]) {
-    it(`${name}: never cached, Secrets for credentials, layout defaults from core/deploy.ts`, async () => {
-      const fn = (await moduleApi()).objects.GitopsPipeline!.methods[name]!;
+    it(`${name} is never cached and returns a WriteBackRun`, async () => {
+      const fn = (await moduleApi()).objects.GitopsRepo!.methods[name]!;
       expect(fn.cache).toBe("never");
-      expect(fn.returnType).toEqual({ kind: "OBJECT_KIND", name: "BumpResult" });
-      const a = fn.arguments;
-      expect(a.token!.type).toEqual({ kind: "OBJECT_KIND", name: "Secret" });
-      expect(a.sshKey!.type).toEqual({ kind: "OBJECT_KIND", name: "Secret" });
-      expect(a.token!.isOptional && a.sshKey!.isOptional).toBe(true);
-      expect(a.gitops!.defaultPath).toBe("/gitops");
-      expect(a.format!.type).toEqual({ kind: "ENUM_KIND", name: "WriteBackFormat" });
-      expect(a.format!.defaultValue).toBe("helm");
-      expect(a.valuesPath!.defaultValue).toBe(LAYOUT_DEFAULTS.valuesPath);
-      expect(a.kustomizationPath!.defaultValue).toBe(LAYOUT_DEFAULTS.kustomizationPath);
-      expect(a.environments!.defaultValue).toBe(LAYOUT_DEFAULTS.environments);
-      expect(a.gitopsPath!.defaultValue).toBe(LAYOUT_DEFAULTS.gitopsPath);
-      expect(a.dryRun!.defaultValue).toBe(false);
-      expect(a.branch!.defaultValue).toBe("main");
-      // No argument may carry a credential as a plain string.
-      const stringArgs = Object.values(a).filter((x) => x.type.kind === "STRING_KIND").map((x) => x.name);
-      expect(stringArgs.filter((n) => /token|password|key$/i.test(n))).toEqual([]);
+      expect(fn.returnType).toEqual({ kind: "OBJECT_KIND", name: "WriteBackRun" });
+      expect(fn.arguments.dryRun!.defaultValue).toBe(false);
     });
   }
 
-  it("BumpResult exposes data first: status, commit, changed, diff, summary, validation, attempts, directory", async () => {
-    const obj = (await moduleApi()).objects.BumpResult!;
-    expect(Object.keys(obj.properties).sort()).toEqual(["attempts", "changed", "commit", "diff", "directory", "status", "summary", "validation"]);
-  });
-
-  it("the tag is the one required argument of bump", async () => {
-    const a = (await moduleApi()).objects.GitopsPipeline!.methods.bump!.arguments;
+  it("the tag is the one required argument of bump; the environment defaults from the table", async () => {
+    const a = (await moduleApi()).objects.GitopsRepo!.methods.bump!.arguments;
     const required = Object.values(a).filter((x) => !x.isOptional && x.defaultValue === undefined).map((x) => x.name);
     expect(required).toEqual(["tag"]);
+    expect(a.environment!.defaultValue).toBe(DEFAULTS.environment);
   });
 });

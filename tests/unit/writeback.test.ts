@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { backoffMs, checkWritten, writeBack, type GitPort } from "../../dagger/src/core/writeback/loop.js";
-import { bumpPlan, layout, LAYOUT_DEFAULTS, envFile, refEdits, readImageRef } from "../../dagger/src/core/writeback/layout.js";
+import { bumpPlan, envFile, layoutOf, readLayout, refEdits, readImageRef } from "../../dagger/src/core/writeback/layout.js";
+import { DEFAULT_GITOPS_CONFIG } from "../../dagger/src/core/gitops-config.js";
 import { nextEnvironment, promotePlan } from "../../dagger/src/core/writeback/promote.js";
 import { checkRepoUrl, classifyPush, commitMessage, gitArgv, type PushStatus } from "../../dagger/src/core/writeback/git.js";
 import { InputError, StageError } from "../../dagger/src/core/errors.js";
@@ -9,8 +10,10 @@ import { editYaml } from "../../dagger/src/core/writeback/yaml-edit.js";
 
 const D = `sha256:${"c".repeat(64)}`;
 const values = (tag: string, digest = ""): string => `image:\n  repository: ghcr.io/acme/webapp\n  tag: "${tag}" # ci\n  digest: "${digest}"\nenv:\n  appVersion: "${tag}"\n`;
-const lay = (format: "helm" | "kustomize" = "helm") =>
-  layout({ format, valuesPath: LAYOUT_DEFAULTS.valuesPath, kustomizationPath: LAYOUT_DEFAULTS.kustomizationPath, environments: LAYOUT_DEFAULTS.environments, root: "gitops" });
+/** The tree sits at gitops/ in the work tree; it has no gitops-pipeline.yaml, so the default layout applies. */
+const SRC = { root: "gitops" };
+const lay = (format: "helm" | "kustomize" = "helm") => layoutOf(DEFAULT_GITOPS_CONFIG, { ...SRC, format });
+const none = async (): Promise<string | undefined> => undefined;
 const author = { name: "bot", email: "bot@example.com" };
 
 /** In-memory remote + port: pushes are rejected while `races` > 0 (someone else pushes first). */
@@ -53,7 +56,7 @@ describe("writeBack loop (in-memory port)", () => {
   it("retries rejected pushes with backoff, re-syncing and re-applying each time", async () => {
     const { port, log } = memoryPort({ [f]: values("1.0.0") }, ["rejected", "rejected"]);
     const sleeps: number[] = [];
-    const r = await writeBack(port, bumpPlan({ app: "webapp", env: "dev", ref: { tag: "1.1.0" }, layout: lay() }), { ...noSleep, sleep: async (ms) => void sleeps.push(ms), baseDelayMs: 100 });
+    const r = await writeBack(port, bumpPlan({ app: "webapp", env: "dev", ref: { tag: "1.1.0" }, source: SRC }), { ...noSleep, sleep: async (ms) => void sleeps.push(ms), baseDelayMs: 100 });
     expect(r.status).toBe("pushed");
     expect(r.attempts).toBe(3);
     expect(sleeps).toEqual([75, 150]);
@@ -63,7 +66,7 @@ describe("writeBack loop (in-memory port)", () => {
 
   it("stops after maxAttempts with a clear error", async () => {
     const { port, remote } = memoryPort({ [f]: values("1.0.0") }, Array(5).fill("rejected"));
-    await expect(writeBack(port, bumpPlan({ app: "webapp", env: "dev", ref: { tag: "1.1.0" }, layout: lay() }), { ...noSleep, maxAttempts: 3 })).rejects.toThrow(
+    await expect(writeBack(port, bumpPlan({ app: "webapp", env: "dev", ref: { tag: "1.1.0" }, source: SRC }), { ...noSleep, maxAttempts: 3 })).rejects.toThrow(
       new StageError("bump", "push rejected 3 times: others keep pushing to the branch. Nothing of this write-back landed; run it again or raise maxAttempts. Last: ! [rejected] main (fetch first)"),
     );
     expect(remote.commits).toBe(0);
@@ -71,26 +74,28 @@ describe("writeBack loop (in-memory port)", () => {
 
   it("does not retry a push that failed for another reason", async () => {
     const { port, log } = memoryPort({ [f]: values("1.0.0") }, ["failed"]);
-    await expect(writeBack(port, bumpPlan({ app: "webapp", env: "dev", ref: { tag: "1.1.0" }, layout: lay() }), noSleep)).rejects.toThrow(/push failed \(not a race/);
+    await expect(writeBack(port, bumpPlan({ app: "webapp", env: "dev", ref: { tag: "1.1.0" }, source: SRC }), noSleep)).rejects.toThrow(/push failed \(not a race/);
     expect(log.filter((l) => l.startsWith("push")).length).toBe(1);
   });
 
   it("validation failure: no commit, no push", async () => {
     const { port, log } = memoryPort({ [f]: values("1.0.0") });
-    await expect(writeBack(port, bumpPlan({ app: "webapp", env: "dev", ref: { tag: "1.1.0" }, layout: lay() }), { ...noSleep, validate: async () => ({ ok: false, summary: "bad" }) })).rejects.toThrow(StageError);
+    await expect(writeBack(port, bumpPlan({ app: "webapp", env: "dev", ref: { tag: "1.1.0" }, source: SRC }), { ...noSleep, validate: async () => ({ ok: false, summary: "bad" }) })).rejects.toThrow(StageError);
     expect(log).toEqual(["sync"]);
   });
 
   it("invalid input: InputError before anything is written", async () => {
     const { port, log } = memoryPort({ [f]: values("1.0.0") });
-    await expect(writeBack(port, bumpPlan({ app: "webapp", env: "dev", ref: { tag: "bad tag" }, layout: lay() }), noSleep)).rejects.toThrow(InputError);
-    expect(() => bumpPlan({ app: "webapp", env: "qa", ref: { tag: "1" }, layout: lay() })).toThrow(/env: "qa" is not one of dev, staging, prod/);
+    await expect(writeBack(port, bumpPlan({ app: "webapp", env: "dev", ref: { tag: "bad tag" }, source: SRC }), noSleep)).rejects.toThrow(InputError);
+    await expect(writeBack(port, bumpPlan({ app: "webapp", env: "qa", ref: { tag: "1" }, source: SRC }), noSleep)).rejects.toThrow(
+      /^environment: "qa" is not an environment of gitops\/gitops-pipeline.yaml \(dev, staging, prod\)/,
+    );
     expect(log.some((l) => l.startsWith("commit"))).toBe(false);
   });
 
   it("a missing values file names the path", async () => {
     const { port } = memoryPort({});
-    await expect(writeBack(port, bumpPlan({ app: "webapp", env: "dev", ref: { tag: "1" }, layout: lay() }), noSleep)).rejects.toThrow(/gitops\/environments\/dev\/values.yaml: does not exist at the branch head/);
+    await expect(writeBack(port, bumpPlan({ app: "webapp", env: "dev", ref: { tag: "1" }, source: SRC }), noSleep)).rejects.toThrow(/gitops\/environments\/dev\/values.yaml: does not exist at the branch head/);
   });
 
   it("promote re-reads the source at every head it syncs to", async () => {
@@ -103,14 +108,14 @@ describe("writeBack loop (in-memory port)", () => {
       if (r.status === "rejected") remote.files[f] = values("2.0.1");
       return r;
     };
-    const r = await writeBack(port, promotePlan({ app: "webapp", from: "dev", layout: lay() }), noSleep);
+    const r = await writeBack(port, promotePlan({ app: "webapp", from: "dev", source: SRC }), noSleep);
     expect(r.attempts).toBe(2);
     expect(remote.files["gitops/environments/staging/values.yaml"]).toBe(values("2.0.1"));
   });
 
   it("maxAttempts is bounded", async () => {
     const { port } = memoryPort({});
-    await expect(writeBack(port, bumpPlan({ app: "a", env: "dev", ref: { tag: "1" }, layout: lay() }), { ...noSleep, maxAttempts: 0 })).rejects.toThrow(/maxAttempts: 0 is out of range/);
+    await expect(writeBack(port, bumpPlan({ app: "a", env: "dev", ref: { tag: "1" }, source: SRC }), { ...noSleep, maxAttempts: 0 })).rejects.toThrow(/maxAttempts: 0 is out of range/);
   });
 
   it("backoff doubles, is capped, and stays within [half, full] of the step", () => {
@@ -135,14 +140,31 @@ describe("checkWritten", () => {
 });
 
 describe("layout, bump and promote plans", () => {
-  it("maps environments to files and refuses unknown ones and unsafe templates", () => {
-    expect(envFile(lay(), "prod")).toBe("gitops/environments/prod/values.yaml");
-    expect(envFile(lay("kustomize"), "dev")).toBe("gitops/kustomize/overlays/dev/kustomization.yaml");
-    expect(() => layout({ format: "helm", valuesPath: "../x/{env}.yaml", kustomizationPath: "k/{env}", environments: "dev", root: "" })).toThrow(/valuesPath/);
-    expect(() => layout({ format: "helm", valuesPath: "v/{env}.yaml", kustomizationPath: "k/{env}", environments: "dev,dev", root: "" })).toThrow(/environments/);
-    expect(() => layout({ format: "helm", valuesPath: "v/{env}.yaml", kustomizationPath: "k/{env}", environments: "dev", root: "../up" })).toThrow(/gitopsPath/);
-    expect(() => layout({ format: "helm", valuesPath: "v/{env}.yaml", kustomizationPath: "k/{env}", environments: "dev", root: "/abs" })).toThrow(/gitopsPath/);
-    expect(envFile(layout({ format: "helm", valuesPath: "v/{env}.yaml", kustomizationPath: "k/{env}", environments: "dev", root: "." }), "dev")).toBe("v/dev.yaml");
+  it("maps environments to files of the layout; refuses unknown environments and paths outside the repository", async () => {
+    expect(await envFile(lay(), "prod", none)).toBe("gitops/environments/prod/values.yaml");
+    expect(await envFile(lay("kustomize"), "dev", none)).toBe("gitops/kustomize/overlays/dev/kustomization.yaml");
+    await expect(envFile(lay(), "qa", none)).rejects.toThrow(/^environment: "qa"/);
+    expect(() => layoutOf(DEFAULT_GITOPS_CONFIG, { root: "../up" })).toThrow(/^path: "..\/up" leaves the repository/);
+    expect(() => layoutOf(DEFAULT_GITOPS_CONFIG, { root: "/abs" })).toThrow(/^path: /);
+    expect(await envFile(layoutOf(DEFAULT_GITOPS_CONFIG, { root: "." }), "dev", none)).toBe("environments/dev/values.yaml");
+  });
+
+  it("reads the layout from the tree's gitops-pipeline.yaml: environments, order, values, format", async () => {
+    const config = "environments:\n  qa:\n    values: [qa.yaml]\n    namespace: qa\n    application: app-qa\n  live:\n    values: [base.yaml, live.yaml]\n    namespace: live\n    application: app-live\nkustomize: k\nwriteBack:\n  format: kustomize\n  image: web\n";
+    const l = await readLayout(async (p) => (p === "deploy/gitops-pipeline.yaml" ? config : undefined), { root: "deploy" });
+    expect(l).toMatchObject({ format: "kustomize", environments: ["qa", "live"], root: "deploy", kustomize: "k", imageName: "web", source: "deploy/gitops-pipeline.yaml" });
+    // The call's override wins over the file.
+    expect((await readLayout(async () => config, { root: "", format: "helm" })).format).toBe("helm");
+    // A broken layout file is an InputError naming the file and field.
+    await expect(readLayout(async () => "environments: {}\nbogus: 1\n", { root: "g" })).rejects.toThrow(/^g\/gitops-pipeline.yaml/);
+  });
+
+  it("layered values: writes the last file that sets image.tag (later files win in helm), else the first", async () => {
+    const config = layoutOf({ ...DEFAULT_GITOPS_CONFIG, environments: { dev: { ...DEFAULT_GITOPS_CONFIG.environments.dev!, values: ["base.yaml", "over.yaml"] } } }, { root: "" });
+    const files: Record<string, string> = { "base.yaml": values("1.0.0"), "over.yaml": "replicaCount: 2\n" };
+    expect(await envFile(config, "dev", async (p) => files[p])).toBe("base.yaml");
+    files["over.yaml"] = 'image:\n  tag: "9"\n';
+    expect(await envFile(config, "dev", async (p) => files[p])).toBe("over.yaml");
   });
 
   it("bump clears a stale digest, keeps appVersion in step with the tag", () => {
@@ -158,12 +180,14 @@ describe("layout, bump and promote plans", () => {
     expect(readImageRef(lay("kustomize"), "k.yaml", r.after)).toEqual({ repository: undefined, tag: "1.1.0", digest: D });
   });
 
-  it("promotion goes to the next environment only", () => {
+  it("promotion goes to the next environment only", async () => {
     expect(nextEnvironment(lay(), "dev")).toBe("staging");
     expect(nextEnvironment(lay(), "staging")).toBe("prod");
     expect(() => nextEnvironment(lay(), "prod")).toThrow(/"prod" is the last environment/);
-    expect(() => promotePlan({ app: "a", from: "dev", to: "prod", layout: lay() })).toThrow(/to: promotion goes dev → staging → prod; dev → prod skips or reverses it/);
-    expect(() => promotePlan({ app: "a", from: "staging", to: "dev", layout: lay() })).toThrow(InputError);
+    const files = { "gitops/environments/dev/values.yaml": values("1.0.0"), "gitops/environments/staging/values.yaml": values("0.9.0") };
+    const read = async (p: string) => files[p as keyof typeof files];
+    await expect(promotePlan({ app: "a", from: "dev", to: "prod", source: SRC }).edits(read)).rejects.toThrow(/^to: promotion goes dev → staging → prod; dev → prod skips or reverses it/);
+    await expect(promotePlan({ app: "a", from: "staging", to: "dev", source: SRC }).edits(read)).rejects.toThrow(InputError);
   });
 });
 
@@ -188,6 +212,6 @@ describe("git argv, push classification, commit message", () => {
     expect(() => checkRepoUrl("--upload-pack=evil")).toThrow(InputError);
     expect(() => checkRepoUrl("https://user:pw@h/r.git")).toThrow(/contains credentials/);
     expect(() => gitArgv.push("-f")).toThrow(/branch/);
-    expect(() => gitArgv.commit("m", { name: "a <b>", email: "x@y" })).toThrow(/authorName/);
+    expect(() => gitArgv.commit("m", { name: "a <b>", email: "x@y" })).toThrow(/^name: /);
   });
 });

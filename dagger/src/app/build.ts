@@ -4,6 +4,7 @@
  * pushes them as one multi-arch image and e2e/scan take one of them as a tarball.
  */
 import { ImageLayerCompression, type Container, type Directory, type File, type Platform } from "@dagger.io/dagger";
+import { dockerfilePath } from "../core/app/inputs.js";
 import { requireDockerfile } from "../core/app/source.js";
 import { InputError } from "../core/errors.js";
 import { imageBuildArgs, imageName } from "../core/app/image-build.js";
@@ -21,15 +22,6 @@ export interface BuildOptions {
   dockerfile: string;
   /** Source repository URL (`SOURCE` build arg); omitted when empty. */
   sourceUrl?: string;
-}
-
-/** Validate a Dockerfile path: relative, inside the source directory. */
-export function dockerfilePath(raw: string, arg = "dockerfile"): string {
-  const p = raw.trim().replace(/^\.\//, "");
-  if (p === "" || p.startsWith("/") || p.split("/").includes("..")) {
-    throw new InputError(arg, `"${raw}" is not a path inside the source directory`, "pass a relative path such as Dockerfile or docker/app.Dockerfile");
-  }
-  return p;
 }
 
 /**

@@ -4,7 +4,9 @@
  * references. Every input is validated before anything is built or pushed.
  */
 import { dag, object, func, type Container, type Directory, type Secret } from "@dagger.io/dagger";
-import { InputError, StageError } from "../core/errors.js";
+import { checkCredentials } from "../core/app/inputs.js";
+import { buildVersionOf } from "../core/app/image-build.js";
+import { StageError } from "../core/errors.js";
 import { digestOf, parseRepository, taggedRef, type Repository } from "../core/app/registry.js";
 import { renderTags } from "../core/app/tags.js";
 import { buildVariants, checkDockerfile, type BuildOptions } from "./build.js";
@@ -13,15 +15,15 @@ import { buildVariants, checkDockerfile, type BuildOptions } from "./build.js";
 export interface PublishOptions extends Omit<BuildOptions, "version" | "revision"> {
   /** Repository address without tag, e.g. `ghcr.io/acme/gitops-demo`. */
   image: string;
-  /** Git commit being published. */
-  sha: string;
+  /** Git commit being published (the app's revision). */
+  revision: string;
   /** CI run number. */
   run: string;
   /** App semver; adds `v{version}-{shortSha}-{run}` (and release tags with `release`). */
   version?: string;
   /**
-   * VERSION build arg when it differs from the tag version (`ci` builds `0.0.0-{shortSha}` when no
-   * version is given), so the pushed image is the one e2e tested and scan scanned.
+   * VERSION build arg when it differs from the tag version (an unversioned build is
+   * `0.0.0-{shortSha}`), so the pushed image is the one e2e tested and scan scanned.
    */
   buildVersion?: string;
   /** Environment; adds `{env}-latest`. */
@@ -53,12 +55,11 @@ export interface PublishPlan {
 export function publishPlan(pythonImage: string, source: Directory, o: PublishOptions): PublishPlan {
   const repo = parseRepository(o.image, "image");
   const tags = renderTags(
-    { sha: o.sha, run: o.run, ...(o.version ? { version: o.version } : {}), ...(o.environment ? { env: o.environment } : {}), ...(o.branch ? { branch: o.branch } : {}), release: o.release ?? false },
+    { sha: o.revision, run: o.run, ...(o.version ? { version: o.version } : {}), ...(o.environment ? { env: o.environment } : {}), ...(o.branch ? { branch: o.branch } : {}), release: o.release ?? false },
     o.tagTemplates && o.tagTemplates.length ? o.tagTemplates : undefined,
   );
-  if (o.password && !o.username) throw new InputError("username", "is empty but a password was given", "pass --username with --password");
-  if (o.username && !o.password) throw new InputError("password", `is missing for user "${o.username}"`, "pass --password=env://REGISTRY_TOKEN (a Secret)");
-  const variants = buildVariants(pythonImage, source, { ...o, version: o.buildVersion || o.version || "0.0.0-dev", revision: o.sha });
+  checkCredentials({ username: o.username ?? "", hasPassword: o.password !== undefined });
+  const variants = buildVariants(pythonImage, source, { ...o, version: o.buildVersion || o.version || buildVersionOf("", o.revision) });
   const publisher = o.username && o.password ? dag.container().withRegistryAuth(repo.registry, o.username, o.password) : dag.container();
   return { repo, tags, refs: tags.map((t) => taggedRef(repo, t)), publisher, variants };
 }

@@ -1,24 +1,24 @@
 /**
  * Scan stage: Trivy on the built image, read as an OCI tarball (no registry, no daemon). Writes a
  * CycloneDX SBOM and a JSON vulnerability report; runs with "any exit code" so the run object
- * holds the report and `assert()` fails on the chosen severities.
+ * holds the report and `assert` fails on the chosen severities.
  */
-import { dag, object, func, ReturnType, type Container, type Directory, type File } from "@dagger.io/dagger";
-import { InputError, StageError } from "../core/errors.js";
-import { parsePlatforms } from "../core/app/platforms.js";
-import { TRIVY_PATHS, parseSeverities, scanResult, trivySbomArgv, trivyScanArgv, type ScanResult, type TrivyDbOptions, type TrivySeverity } from "../core/app/trivy.js";
-import { buildVariants, checkDockerfile, imageTarball, type BuildOptions } from "./build.js";
+import { dag, func, object, ReturnType, type Container, type File } from "@dagger.io/dagger";
+import { TRIVY_PATHS, parseSeverities, scanReport, scanResult, trivySbomArgv, trivyScanArgv, type TrivyDbOptions, type TrivySeverity } from "../core/app/trivy.js";
+import { assertRun, reportJson, type RunReport } from "../core/run.js";
+import { Finding, findingsOf } from "../finding.js";
+import { ranAt } from "../provenance.js";
 
 /** Options of the scan. */
 export interface ScanOptions extends TrivyDbOptions {
-  /** Severities that fail the scan, comma-separated. */
-  severity: string;
+  /** Severities that fail the scan. */
+  failOn: readonly TrivySeverity[];
   /** UTC day (YYYY-MM-DD): the scan re-runs once a day, as the vulnerability DB changes. */
   day: string;
 }
 
 /** The scan container: DB cache volume, image tarball, SBOM, then the vulnerability scan. */
-export function scanContainer(trivyImage: string, image: File, failOn: readonly TrivySeverity[], o: ScanOptions): Container {
+export function scanContainer(trivyImage: string, image: File, o: ScanOptions): Container {
   return dag
     .container()
     .from(trivyImage)
@@ -27,18 +27,7 @@ export function scanContainer(trivyImage: string, image: File, failOn: readonly 
     .withDirectory("/reports", dag.directory())
     .withEnvVariable("SCAN_DAY", o.day)
     .withExec(trivySbomArgv())
-    .withExec(trivyScanArgv(failOn, o), { expect: ReturnType.Any });
-}
-
-/** Scan stage: validate, build one platform's image, scan its tarball. */
-export async function scan(pythonImage: string, trivyImage: string, source: Directory, o: ScanOptions & BuildOptions): Promise<ScanRun> {
-  const failOn = parseSeverities(o.severity, "severity");
-  if (parsePlatforms(o.platforms, "platform").length !== 1) {
-    throw new InputError("platform", "the scan takes exactly one platform", "pass one platform, e.g. linux/amd64");
-  }
-  const [variant] = buildVariants(pythonImage, source, o);
-  await checkDockerfile(source, o.dockerfile);
-  return new ScanRun(failOn.join(","), scanContainer(trivyImage, imageTarball(variant!, "scanned-image:scan"), failOn, o));
+    .withExec(trivyScanArgv(o.failOn, o), { expect: ReturnType.Any });
 }
 
 /** A finished Trivy scan: SBOM and report first, failure only when `assert` is called. */
@@ -61,9 +50,45 @@ export class ScanRun {
     this.container = container;
   }
 
-  /** Trivy's JSON vulnerability report (the failing severities only). */
+  /** True when no vulnerability of the failing severities was found. */
   @func()
-  report(): File {
+  async passed(): Promise<boolean> {
+    return (await this.result()).passed;
+  }
+
+  /** One line: counts per failing severity. */
+  @func()
+  async summary(): Promise<string> {
+    return (await this.result()).summary;
+  }
+
+  /** One line per vulnerability: id, package, installed and fixed version. */
+  @func()
+  async details(): Promise<string> {
+    return (await this.result()).details;
+  }
+
+  /** Each vulnerability, typed: rule is the CVE, object the package, path the fixed version. */
+  @func()
+  async findings(): Promise<Finding[]> {
+    return findingsOf((await this.result()).findings);
+  }
+
+  /** The whole run as JSON (scan-report.json). */
+  @func()
+  async report(): Promise<File> {
+    return dag.directory().withNewFile("scan-report.json", reportJson(await this.result())).file("scan-report.json");
+  }
+
+  /** Return the summary; fail with it and the details when a vulnerability of the failing severities was found. */
+  @func()
+  async assert(): Promise<string> {
+    return assertRun(await this.result());
+  }
+
+  /** Trivy's own JSON vulnerability report. */
+  @func()
+  trivyReport(): File {
     return this.container.file(TRIVY_PATHS.report);
   }
 
@@ -73,27 +98,14 @@ export class ScanRun {
     return this.container.file(TRIVY_PATHS.sbom);
   }
 
-  /** Counts per severity, then one line per vulnerability (id, package, installed and fixed version). */
-  @func()
-  async summary(): Promise<string> {
-    return (await this.result()).summary;
+  /** Unix time at which Trivy ran (earlier than the call: replayed from the engine's cache). */
+  async ranAt(): Promise<number> {
+    return ranAt(this.container);
   }
 
-  /** True when the run found nothing that fails it (what `assert` checks). */
-  @func()
-  async passed(): Promise<boolean> {
-    return (await this.result()).ok;
-  }
-
-  /** Fail with the summary when a vulnerability of the failing severities was found. */
-  @func()
-  async assert(): Promise<void> {
-    const r = await this.result();
-    if (!r.ok) throw new StageError("scan", r.summary);
-  }
-
-  private async result(): Promise<ScanResult> {
-    const [code, report] = await Promise.all([this.container.exitCode(), this.report().contents()]);
-    return scanResult(code, report, parseSeverities(this.failOn));
+  private async result(): Promise<RunReport> {
+    const failOn = parseSeverities(this.failOn);
+    const [code, report] = await Promise.all([this.container.exitCode(), this.trivyReport().contents()]);
+    return scanReport(scanResult(code, report, failOn), failOn);
   }
 }

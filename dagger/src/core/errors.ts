@@ -27,7 +27,8 @@ export class StageError extends Error {
     /** One-paragraph summary of why, with the figures that matter. */
     readonly summary: string,
   ) {
-    super(`${stage} failed: ${summary}`);
+    // A run's summary usually names its stage already ("lint failed: ..."): no second prefix.
+    super(summary.startsWith(`${stage} `) ? summary : `${stage} failed: ${summary}`);
   }
 }
 

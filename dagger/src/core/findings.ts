@@ -20,6 +20,11 @@ export interface Finding {
   /** Kubernetes object as `Kind/namespace/name` and field path, for manifest findings. */
   object?: string;
   path?: string;
+  /** Environment (and kustomize overlay) the finding belongs to, for gitops findings. */
+  environment?: string;
+  overlay?: string;
+  /** Why the finding is waived (a waiver annotation's reason); absent when it is not. */
+  waived?: string;
 }
 
 /** `file:line:col` or `Kind/name .path`, whichever the finding has. */

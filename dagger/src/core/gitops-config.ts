@@ -39,6 +39,16 @@ const environmentSchema = z
   })
   .strict();
 
+/** Where the write-back (bump, promote) writes the image reference. */
+const writeBackSchema = z
+  .object({
+    /** helm: image.* in the environment's values files; kustomize: the overlay's images: entry. */
+    format: z.enum(["helm", "kustomize"]).default("helm"),
+    /** kustomize images[].name to edit; default: the overlay's only entry. */
+    image: z.string().min(1).optional(),
+  })
+  .strict();
+
 const configSchema = z
   .object({
     /** Where this tree sits in the Git repository Argo CD reads (Application paths start with it); "" for the root. */
@@ -47,6 +57,7 @@ const configSchema = z
     release: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be a DNS-1123 label").default("gitops-demo"),
     argocd: relPath.default("argocd"),
     kustomize: relPath.optional(),
+    writeBack: writeBackSchema.default({ format: "helm" }),
     environments: z.record(z.string().regex(/^[a-z0-9][-a-z0-9]*$/, "environment names are lower-case words"), environmentSchema),
   })
   .strict();
@@ -54,6 +65,7 @@ const configSchema = z
 export type SyncExpectation = z.infer<typeof syncSchema>;
 export type EnvironmentConfig = z.infer<typeof environmentSchema>;
 export type GitopsConfig = z.infer<typeof configSchema>;
+export type WriteBackConfig = z.infer<typeof writeBackSchema>;
 
 function env(name: string, production: boolean): EnvironmentConfig {
   return {
@@ -72,6 +84,7 @@ export const DEFAULT_GITOPS_CONFIG: GitopsConfig = {
   release: "gitops-demo",
   argocd: "argocd",
   kustomize: "kustomize",
+  writeBack: { format: "helm" },
   environments: { dev: env("dev", false), staging: env("staging", false), prod: env("prod", true) },
 };
 
@@ -112,31 +125,19 @@ export function repoPathOf(config: GitopsConfig, rel: string): string {
   return config.repoPath ? `${config.repoPath.replace(/\/+$/, "")}/${rel}` : rel;
 }
 
-/** Chart, values files and release of one environment, as e2e and bump read them. */
+/** Chart, values files and release of one environment, as e2e reads them. */
 export interface EnvironmentLayout {
   chartPath: string;
   /** Every values file of the environment, in the order helm and Argo CD apply them (later wins). */
   valuesPaths: string[];
-  /** The first of them (the file the write-back edits). */
-  valuesPath: string;
   release: string;
 }
 
-/**
- * Chart, values files and release for one environment, from the layout unless given explicitly.
- * An explicit values path replaces the environment's whole list (it does not layer on top of it).
- */
-export function environmentLayout(
-  config: GitopsConfig,
-  environment: string,
-  explicit: { chartPath?: string; valuesPath?: string } = {},
-): EnvironmentLayout {
-  const [env] = selectEnvironments(config, [environment]);
-  const valuesPaths = explicit.valuesPath ? [explicit.valuesPath] : [...config.environments[env!]!.values];
-  return {
-    chartPath: explicit.chartPath || config.chart,
-    valuesPaths,
-    valuesPath: valuesPaths[0]!,
-    release: config.release,
-  };
+/** Chart, values files and release of `environment`; an unknown one is an InputError naming `arg`. */
+export function environmentLayout(config: GitopsConfig, environment: string, arg = "environment"): EnvironmentLayout {
+  const known = Object.keys(config.environments);
+  if (!known.includes(environment)) {
+    throw new InputError(arg, `unknown environment '${environment}' (${GITOPS_CONFIG_FILE} declares ${known.join(", ")})`, `pass one of: ${known.join(", ")}`);
+  }
+  return { chartPath: config.chart, valuesPaths: [...config.environments[environment]!.values], release: config.release };
 }

@@ -31,10 +31,10 @@ import { checkGitopsInputs, e2eBudget, type E2eSettings } from "../core/e2e/sett
 import { kindConfig } from "../core/e2e/kind-config.js";
 import { kubeconfigCredentials, rewriteKubeconfig, type KubeCredentials } from "../core/e2e/kubeconfig.js";
 import { parseCurlOutput, smokeSummary, smokeTest, type FetchLike } from "../core/e2e/smoke.js";
-import { E2eRun, tail } from "./run.js";
+import { e2eReport } from "../core/e2e/report.js";
+import { EndToEndRun, tail } from "./run.js";
 import { imageTarball } from "../app/build.js";
 
-export { E2eRun };
 
 /** The pinned images and tool versions the stage uses (the module constructor's values). */
 export interface E2eImages {
@@ -194,7 +194,7 @@ export interface E2eRunInput {
 }
 
 /** Run the whole stage. Inputs are checked before anything starts; the service is stopped in every case. */
-export async function runE2e(input: E2eRunInput): Promise<E2eRun> {
+export async function runE2e(input: E2eRunInput): Promise<EndToEndRun> {
   const { images, settings: s, image, gitops } = input;
   checkGitopsInputs(s, {
     chart: await gitops.exists(`${s.chartPath}/Chart.yaml`),
@@ -204,11 +204,12 @@ export async function runE2e(input: E2eRunInput): Promise<E2eRun> {
   const plan = e2ePlan(images, s, image, gitops);
   const log: string[] = [];
   let diagBase = plan.client;
-  const fail = async (step: string, detail: string): Promise<E2eRun> => {
+  const outcome = { environment: s.environment, version: s.version };
+  const fail = async (step: string, detail: string): Promise<EndToEndRun> => {
     const diag = plan.diagnostics(diagBase);
     const report = await diag.stdout();
     const dir = await diag.directory(E2E_PATHS.diagnostics).sync();
-    return new E2eRun(false, step, detail, log.join("\n"), report, dir);
+    return new EndToEndRun(JSON.stringify(e2eReport({ ...outcome, passed: false, failedStep: step, detail, log: log.join("\n") })), report, dir);
   };
   // Explicit start/stop: a service detaches 10 s after its last client, which would drop the
   // cluster between phases (dagger core/services.go DetachGracePeriod).
@@ -230,7 +231,7 @@ export async function runE2e(input: E2eRunInput): Promise<E2eRun> {
 
     const tested = await runPhase(plan.helmTest(deployed), [helmTestStep(s)], log);
     if (!tested.ok) return await fail(tested.step, tested.detail);
-    return new E2eRun(true, "", "", log.join("\n"), "", dag.directory());
+    return new EndToEndRun(JSON.stringify(e2eReport({ ...outcome, passed: true, failedStep: "", detail: "", log: log.join("\n") })), "", dag.directory());
   } finally {
     try {
       await plan.teardown().sync();

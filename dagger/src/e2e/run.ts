@@ -1,34 +1,22 @@
 /**
- * The result of an e2e run, returned by the `e2e` function.
+ * The result of an e2e run: data first (passed, the step log, diagnostics), failure second (`assert`).
  */
-import { Directory, func, object } from "@dagger.io/dagger";
-import { StageError } from "../core/errors.js";
+import { dag, Directory, func, object, type File } from "@dagger.io/dagger";
+import { assertRun, reportJson, type RunReport } from "../core/run.js";
+import { Finding, findingsOf } from "../finding.js";
 
 /** The last `lines` lines of `text`. */
 export function tail(text: string, lines: number): string {
   return text.trimEnd().split("\n").slice(-lines).join("\n");
 }
 
-/** The result of an e2e run: data first (passed, logs, diagnostics), failure second (`assert`). */
+/** A finished e2e run in a kind cluster. */
 @object()
-export class E2eRun {
-  /** Whether every step, probe and helm test passed. */
-  @func()
-  passed: boolean;
+export class EndToEndRun {
+  /** The run's report as JSON. */
+  reportText: string;
 
-  /** Name of the step that failed (empty when passed). */
-  @func()
-  failedStep: string;
-
-  /** Why it failed: the step's purpose, exit code and last output lines (empty when passed). */
-  @func()
-  detail: string;
-
-  /** One line per step and probe, in the order they ran. */
-  @func()
-  output: string;
-
-  /** Diagnostics printed on failure: events, pod status, failing pods' logs, helm and node state. */
+  /** Diagnostics printed on failure: events, pod status, failing pods' logs, helm and node state ("" when passed). */
   @func()
   diagnosticsReport: string;
 
@@ -39,41 +27,54 @@ export class E2eRun {
   /**
    * A finished run.
    *
-   * @param passed Whether every step, probe and helm test passed.
-   * @param failedStep Name of the step that failed (empty when passed).
-   * @param detail Why it failed (empty when passed).
-   * @param output One line per step and probe, in the order they ran.
+   * @param reportText The run's report as JSON.
    * @param diagnosticsReport Diagnostics printed on failure.
    * @param diagnostics Diagnostics files; empty when passed.
    */
-  constructor(passed: boolean, failedStep: string, detail: string, output: string, diagnosticsReport: string, diagnostics: Directory) {
-    this.passed = passed;
-    this.failedStep = failedStep;
-    this.detail = detail;
-    this.output = output;
+  constructor(reportText: string, diagnosticsReport: string, diagnostics: Directory) {
+    this.reportText = reportText;
     this.diagnosticsReport = diagnosticsReport;
     this.diagnostics = diagnostics;
   }
 
-  /** Everything the run reported: the step lines, then the diagnostics. */
-  @func()
-  logs(): string {
-    return this.diagnosticsReport ? `${this.output}\n\n${this.diagnosticsReport}` : this.output;
+  private get result(): RunReport {
+    return JSON.parse(this.reportText) as RunReport;
   }
 
-  /** A short Markdown summary of the run. */
+  /** True when every step, probe and helm test passed. */
+  @func()
+  passed(): boolean {
+    return this.result.passed;
+  }
+
+  /** One line: what was deployed and probed, or the step that failed. */
   @func()
   summary(): string {
-    const head = this.passed ? "e2e passed" : `e2e failed at ${this.failedStep}`;
-    return [`### ${head}`, "", "```", this.output, "```", ...(this.passed ? [] : ["", this.detail])].join("\n");
+    return this.result.summary;
   }
 
-  /** Fail with the summary and the diagnostics when the run failed; return the summary otherwise. */
+  /** One line per step and probe in the order they ran, then why the failing one failed. */
+  @func()
+  details(): string {
+    return this.result.details;
+  }
+
+  /** The failed step, typed (empty when passed). */
+  @func()
+  findings(): Finding[] {
+    return findingsOf(this.result.findings);
+  }
+
+  /** The whole run as JSON (e2e-report.json). */
+  @func()
+  report(): File {
+    return dag.directory().withNewFile("e2e-report.json", reportJson(this.result)).file("e2e-report.json");
+  }
+
+  /** Return the summary; fail with it, the step log and the tail of the diagnostics when the run failed. */
   @func()
   assert(): string {
-    if (!this.passed) {
-      throw new StageError("e2e", `${this.failedStep}: ${this.detail}\n\n${tail(this.diagnosticsReport, 300)}`);
-    }
-    return this.summary();
+    const r = this.result;
+    return assertRun(r.passed || !this.diagnosticsReport ? r : { ...r, details: `${r.details}\n\n${tail(this.diagnosticsReport, 200)}` });
   }
 }

@@ -5,11 +5,12 @@
  * containers (the core's port) and the run object that reports the result.
  */
 import { dag, Directory, File, object, func, ReturnType, type Container } from "@dagger.io/dagger";
-import { StageError } from "../core/errors.js";
+import { assertRun, reportJson, type RunReport } from "../core/run.js";
 import { VERSIONS } from "../core/versions.js";
-import { countBySeverity, formatFinding } from "../core/findings.js";
 import { offlineSchemas, schemaLocations, type OfflineSchemas } from "../core/validate/argv.js";
-import { findingOrigin, overlayRenderKey, runValidation, summarize, type ValidationPort, type ValidationResult } from "../core/validate/validation.js";
+import { overlayRenderKey, runValidation, validationReport, type ValidationPort } from "../core/validate/validation.js";
+import { Finding, findingsOf } from "../finding.js";
+import { ranAt } from "../provenance.js";
 import type { ExecResult } from "../core/validate/output.js";
 
 /** Where the stage mounts things inside its containers. */
@@ -166,8 +167,12 @@ class ContainerPort implements ValidationPort {
     return { exitCode, stdout: await file.contents(), stderr };
   }
 
+  /** The last kubeconform container, to tell whether its run came from the cache. */
+  lastKubeconform: Container | undefined;
+
   kubeconform(argv: string[]): Promise<ExecResult> {
-    return result(kubeconformExec(kubeconformContainer({ image: this.opts.kubeconformImage, gitops: this.opts.gitops, rendered: this.rendered(), ...this.mounts() }), argv));
+    this.lastKubeconform = kubeconformExec(kubeconformContainer({ image: this.opts.kubeconformImage, gitops: this.opts.gitops, rendered: this.rendered(), ...this.mounts() }), argv);
+    return result(this.lastKubeconform);
   }
 
   rendered(): Directory {
@@ -204,16 +209,17 @@ export async function validateStage(opts: ValidateStageOptions): Promise<Validat
     kubeconform: { binary: KUBECONFORM_BIN, locations: kc.locations, ...(kc.cacheDir ? { cacheDir: kc.cacheDir } : {}) },
     kustomizeBinary: KUSTOMIZE_BIN,
   });
-  return new ValidateRun(JSON.stringify(res), port.rendered());
+  return new ValidateRun(JSON.stringify(validationReport(res)), port.rendered(), port.lastKubeconform ? await ranAt(port.lastKubeconform) : Number.NaN);
 }
 
-/**
- * The result of a validate run: the report and findings first, failure second (`assert`).
- */
+/** The result of a validate run: the report and findings first, failure second (`assert`). */
 @object()
 export class ValidateRun {
-  /** The whole result as JSON (environments, kustomize overlays, schema counts, findings). */
-  resultJson: string;
+  /** The run's report as JSON. */
+  reportText: string;
+
+  /** Unix time at which kubeconform ran (earlier than the call: replayed from the engine's cache). */
+  ranAtSeconds: number;
 
   /** The rendered manifests: `<environment>.yaml` per environment the chart rendered for, `kustomize/<environment>.yaml` per kustomize overlay that rendered. */
   @func()
@@ -222,34 +228,18 @@ export class ValidateRun {
   /**
    * Wrap a finished validation.
    *
-   * @param resultJson The whole result as JSON (environments, kustomize overlays, schema counts, findings).
-   * @param rendered The rendered manifests: `<environment>.yaml` per environment the chart rendered for, `kustomize/<environment>.yaml` per kustomize overlay that rendered.
+   * @param reportText The run's report as JSON.
+   * @param rendered The rendered manifests.
+   * @param ranAtSeconds Unix time at which kubeconform ran.
    */
-  constructor(resultJson: string, rendered: Directory) {
-    this.resultJson = resultJson;
+  constructor(reportText: string, rendered: Directory, ranAtSeconds: number) {
+    this.reportText = reportText;
     this.rendered = rendered;
+    this.ranAtSeconds = ranAtSeconds;
   }
 
-  private get result(): ValidationResult {
-    return JSON.parse(this.resultJson) as ValidationResult;
-  }
-
-  /** The report as a JSON file (validate-report.json): environments, kustomize overlays, schema counts, every finding. */
-  @func()
-  report(): File {
-    return dag.directory().withNewFile("validate-report.json", `${JSON.stringify(this.result, null, 2)}\n`).file("validate-report.json");
-  }
-
-  /** Every finding as JSON: source, rule, severity, message, object, field path, file, environment, kustomize overlay, waiver. */
-  @func()
-  findings(): string {
-    return JSON.stringify(this.result.findings, null, 2);
-  }
-
-  /** A few lines for humans: one per environment and per kustomize overlay, then every error. */
-  @func()
-  summary(): string {
-    return summarize(this.result);
+  private get result(): RunReport {
+    return JSON.parse(this.reportText) as RunReport;
   }
 
   /** True when no finding is an error. */
@@ -258,13 +248,33 @@ export class ValidateRun {
     return this.result.passed;
   }
 
-  /** Fail when any finding is an error, with the count and the first errors in the message. */
+  /** One line: environments, overlays, chart, Kubernetes version and the finding counts. */
   @func()
-  assert(): void {
-    const r = this.result;
-    if (r.passed) return;
-    const errors = r.findings.filter((f) => f.severity === "error");
-    const first = errors.slice(0, 5).map((f) => `${findingOrigin(f)}${formatFinding(f)}`);
-    throw new StageError("validate", `${countBySeverity(r.findings)}; ${first.join("; ")}${errors.length > 5 ? `; and ${errors.length - 5} more (see report())` : ""}`);
+  summary(): string {
+    return this.result.summary;
+  }
+
+  /** One line per environment and kustomize overlay (lint, render, schema counts), the Argo CD line, then every error. */
+  @func()
+  details(): string {
+    return this.result.details;
+  }
+
+  /** Every finding, typed: rule, severity, object, field path, file, environment, overlay, waiver. */
+  @func()
+  findings(): Finding[] {
+    return findingsOf(this.result.findings);
+  }
+
+  /** The whole run as JSON (validate-report.json): environments, overlays, schema counts, every finding. */
+  @func()
+  report(): File {
+    return dag.directory().withNewFile("validate-report.json", reportJson(this.result)).file("validate-report.json");
+  }
+
+  /** Return the summary; fail with it and the details when any finding is an error. */
+  @func()
+  assert(): string {
+    return assertRun(this.result);
   }
 }

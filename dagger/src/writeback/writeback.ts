@@ -8,22 +8,16 @@
  * is a `Secret` mounted with `withMountedSecret` (mode 0400), checked against given known hosts.
  */
 import { randomUUID } from "node:crypto";
-import { dag, func, object, ReturnType, Container, Directory, Secret } from "@dagger.io/dagger";
-import { bumpPlan, layout, type Layout } from "../core/writeback/layout.js";
-import { InputError } from "../core/errors.js";
-import { ASKPASS_PATH, ASKPASS_SCRIPT, checkAuthor, checkRepoUrl, classifyPush, GIT_ENV, gitArgv, TOKEN_ENV, USER_ENV, type Author, type PushStatus } from "../core/writeback/git.js";
-import { promotePlan } from "../core/writeback/promote.js";
-import { checkWritten, prepare, writeBack, type GitPort, type WriteBackPlan } from "../core/writeback/loop.js";
+import { dag, func, object, ReturnType, Container, Directory, Secret, type File } from "@dagger.io/dagger";
+import type { Format } from "../core/writeback/layout.js";
+import { InputError, StageError } from "../core/errors.js";
+import { assertRun, oneLine, reportJson, type RunReport } from "../core/run.js";
+import { writeBackReport, type WriteBackStatus } from "../core/writeback/report.js";
+import { Finding, findingsOf } from "../finding.js";
+import { ASKPASS_PATH, ASKPASS_SCRIPT, checkRepoUrl, classifyPush, GIT_ENV, gitArgv, TOKEN_ENV, USER_ENV, type Author, type PushStatus } from "../core/writeback/git.js";
+import { checkWritten, prepare, ValidationFailed, writeBack, type GitPort, type TreeValidation, type WriteBackPlan } from "../core/writeback/loop.js";
 import type { FileEdit } from "../core/writeback/yaml-edit.js";
 import { validateStage, type ValidateRun, type ValidateStageOptions } from "../validate/validate.js";
-
-/** Where the image reference lives: Helm values files or kustomize overlays. */
-export enum WriteBackFormat {
-  /** `image.repository`, `image.tag`, `image.digest`, `env.appVersion` in each environment's values file. */
-  Helm = "helm",
-  /** `newName`, `newTag`, `digest` of an `images:` entry in each environment's kustomization. */
-  Kustomize = "kustomize",
-}
 
 /** Work tree of the clone inside the git container. */
 export const WORKTREE = "/repo";
@@ -43,16 +37,16 @@ export interface GitRemote {
   user: string;
 }
 
-/** Check the remote's credentials fit its URL before any container runs. */
+/** Check the remote's credentials fit its URL before any container runs (errors name gitops-repo's and the with- functions' arguments). */
 export function checkRemote(r: GitRemote): GitRemote {
-  checkRepoUrl(r.url);
+  checkRepoUrl(r.url, "url");
   const https = /^https?:\/\//.test(r.url);
-  if (r.token && r.sshKey) throw new InputError("token, sshKey", "both are set", "pass the token for an https URL or the SSH key for an ssh URL");
-  if (r.token && r.url.startsWith("http://")) throw new InputError("repoUrl", `${r.url} is plain http: the token would travel unencrypted`, "use the https URL");
-  if (r.token && !https) throw new InputError("token", `is an HTTPS token but repoUrl ${r.url} is not https`, "use the https URL of the repository, or pass sshKey");
-  if (r.sshKey && https) throw new InputError("sshKey", `is an SSH key but repoUrl ${r.url} is https`, "use the ssh URL (git@host:org/repo.git), or pass token");
+  if (r.token && r.sshKey) throw new InputError("token, key", "both a token and an SSH key are set", "use with-token for an https URL or with-ssh-key for an ssh URL, not both");
+  if (r.token && r.url.startsWith("http://")) throw new InputError("url", `${r.url} is plain http: the token would travel unencrypted`, "use the https URL");
+  if (r.token && !https) throw new InputError("token", `is an HTTPS token but url ${r.url} is not https`, "use the https URL of the repository, or with-ssh-key");
+  if (r.sshKey && https) throw new InputError("key", `is an SSH key but url ${r.url} is https`, "use the ssh URL (git@host:org/repo.git), or with-token");
   if (r.sshKey && !r.sshKnownHosts?.trim()) {
-    throw new InputError("sshKnownHosts", "is required with sshKey (host keys are never accepted blindly)", "pass the host's known_hosts lines, e.g. from your ~/.ssh/known_hosts");
+    throw new InputError("knownHosts", "is required with an SSH key (host keys are never accepted blindly)", "pass the host's known_hosts lines, e.g. from your ~/.ssh/known_hosts");
   }
   return r;
 }
@@ -130,7 +124,7 @@ export class DaggerGitPort implements GitPort<Directory> {
   }
 }
 
-/** Images of the validate stage, when the write-back validates with it (the module always does). */
+/** What the write-back validates an edited tree with: the validate stage's images and offline schemas. */
 export type ValidateImages = Pick<ValidateStageOptions, "helmImage" | "kubeconformImage" | "kustomizeImage" | "kubernetes" | "schemas" | "crdSchemas">;
 
 /**
@@ -142,118 +136,150 @@ export type ValidateImages = Pick<ValidateStageOptions, "helmImage" | "kubeconfo
 export function validateTree(
   images?: ValidateImages,
   root = "",
-  stage: (o: ValidateStageOptions) => Promise<Pick<ValidateRun, "passed" | "summary">> = validateStage,
-): (tree: Directory, changed: FileEdit[]) => Promise<{ ok: boolean; summary: string }> {
+  stage: (o: ValidateStageOptions) => Promise<Pick<ValidateRun, "passed" | "summary" | "reportText">> = validateStage,
+): (tree: Directory, changed: FileEdit[]) => Promise<TreeValidation> {
   return async (tree, changed) => {
     const own = await checkWritten(async (p) => ((await tree.exists(p)) ? tree.file(p).contents() : undefined), changed);
     if (!own.ok || !images) return own;
     const run = await stage({ ...images, gitops: root ? tree.directory(root) : tree });
-    return { ok: run.passed(), summary: `${own.summary}; validate: ${run.summary()}` };
+    const findings = (JSON.parse(run.reportText) as RunReport).findings.filter((f) => f.severity === "error");
+    return { ok: run.passed(), summary: `${own.summary}; ${run.summary()}`, findings };
   };
 }
 
-/** What a bump or promote did. */
-@object()
-export class BumpResult {
-  /** pushed, no-op (the branch already had these values), dry-run, or edited (local directory mode). */
-  @func() status: string;
-  /** The pushed commit; in dry-run and no-op the head the edits were computed on; "" in local mode. */
-  @func() commit: string;
-  /** Whether any file changed. */
-  @func() changed: boolean;
-  /** Unified diff of the edit ("" when nothing changed). */
-  @func() diff: string;
-  /** One line: what happened. */
-  @func() summary: string;
-  /** Validation summary of the edited tree. */
-  @func() validation: string;
-  /** Push attempts used (0 in local mode). */
-  @func() attempts: number;
-  /** The gitops directory as written (local mode: export it; remote mode: the pushed tree). */
-  @func() directory: Directory;
-
-  /**
-   * @param status pushed, no-op, dry-run or edited.
-   * @param commit The pushed commit, or the head the edits were computed on.
-   * @param changed Whether any file changed.
-   * @param diff Unified diff of the edit.
-   * @param summary One line: what happened.
-   * @param validation Validation summary of the edited tree.
-   * @param attempts Push attempts used.
-   * @param directory The gitops directory as written.
-   */
-  constructor(status: string, commit: string, changed: boolean, diff: string, summary: string, validation: string, attempts: number, directory: Directory) {
-    this.status = status;
-    this.commit = commit;
-    this.changed = changed;
-    this.diff = diff;
-    this.summary = summary;
-    this.validation = validation;
-    this.attempts = attempts;
-    this.directory = directory;
-  }
-}
-
-/** Arguments shared by bump and promote (as the Dagger functions receive them). */
-export interface WriteBackArgs {
-  gitImage: string;
-  /** Run the validate stage on the edited tree before pushing or returning it (omitted in plan tests). */
-  validate?: ValidateImages;
-  gitops?: Directory;
-  repoUrl: string;
-  branch: string;
-  token?: Secret;
-  sshKey?: Secret;
-  sshKnownHosts: string;
-  gitUser: string;
-  gitopsPath: string;
-  format: string;
-  valuesPath: string;
-  kustomizationPath: string;
-  imageName: string;
-  environments: string;
-  authorName: string;
-  authorEmail: string;
+/** Where a write-back writes: the remote repository, or (no url) the local gitops directory. */
+export interface WriteBackTarget {
+  /** The local gitops tree, edited and returned when there is no remote. */
+  gitops: Directory;
+  remote?: GitRemote;
+  /** Where the tree is inside the remote repository. */
+  root: string;
+  format?: Format;
+  imageName?: string;
+  author: Author;
   maxAttempts: number;
-  dryRun: boolean;
-}
-
-function layoutOf(a: WriteBackArgs, remote: boolean): Layout {
-  if (a.format !== "helm" && a.format !== "kustomize") throw new InputError("format", `"${a.format}" is not helm or kustomize`, "pass helm or kustomize");
-  return layout({ ...a, format: a.format, imageName: a.imageName || undefined, root: remote ? a.gitopsPath : "" });
+  gitImage: string;
+  validate: ValidateImages;
 }
 
 /** Run `plan` on the local gitops directory (returned edited) or on the remote repository. */
-export async function runWriteBack(a: WriteBackArgs, makePlan: (l: Layout) => WriteBackPlan): Promise<BumpResult> {
-  const author = checkAuthor({ name: a.authorName, email: a.authorEmail });
-  if (!a.repoUrl) {
-    if (!a.gitops) throw new InputError("gitops", "no gitops directory and no repoUrl", "pass --gitops ./gitops, or --repo-url for a remote repository");
-    let dir = a.gitops;
-    const plan = makePlan(layoutOf(a, false));
+export async function runWriteBack(t: WriteBackTarget, plan: WriteBackPlan, dryRun: boolean): Promise<WriteBackRun> {
+  const stage = plan.stage as "bump" | "promote";
+  const failed = (e: unknown, tree: Directory): WriteBackRun => {
+    if (!(e instanceof StageError)) throw e;
+    const findings = e instanceof ValidationFailed && e.findings.length ? e.findings : [{ source: "git", rule: stage.toUpperCase(), severity: "error" as const, message: e.summary }];
+    return new WriteBackRun(writeBackReport({ stage, status: "failed", summary: `${stage} failed: ${oneLine(e.summary)}`, commit: "", attempts: 0, diff: "", validation: "", findings }), tree);
+  };
+  if (!t.remote) {
+    let dir = t.gitops;
     const read = async (p: string): Promise<string | undefined> => ((await dir.exists(p)) ? dir.file(p).contents() : undefined);
     const write = async (files: { path: string; text: string }[]): Promise<void> => {
       for (const f of files) dir = dir.withNewFile(f.path, f.text);
     };
-    const p = await prepare(plan, read, write, () => dir, validateTree(a.validate));
-    const status = p.changed.length === 0 ? "no-op" : a.dryRun ? "dry-run" : "edited";
-    const summary = `${plan.stage}: ${status}${p.changed.length ? `: ${p.changed.map((f) => f.file).join(", ")}` : ""}`;
-    return new BumpResult(status, "", p.changed.length > 0, p.diff, summary, p.validation, 0, a.dryRun ? a.gitops : dir);
+    try {
+      const p = await prepare(plan, read, write, () => dir, validateTree(t.validate));
+      const status = p.changed.length === 0 ? "no-op" : dryRun ? "dry-run" : "edited";
+      const summary = `${stage}: ${status}${p.changed.length ? `: ${p.changed.map((f) => f.file).join(", ")}` : ""}`;
+      return new WriteBackRun(writeBackReport({ stage, status, summary, commit: "", attempts: 0, diff: p.diff, validation: p.validation, findings: [] }), dryRun ? t.gitops : dir);
+    } catch (e) {
+      return failed(e, t.gitops);
+    }
   }
-  const remote = checkRemote({ url: a.repoUrl, branch: a.branch, token: a.token, sshKey: a.sshKey, sshKnownHosts: a.sshKnownHosts, user: a.gitUser });
-  const l = layoutOf(a, true);
-  const port = new DaggerGitPort(a.gitImage, remote);
-  const r = await writeBack(port, makePlan(l), { validate: validateTree(a.validate, l.root), author, dryRun: a.dryRun, maxAttempts: a.maxAttempts });
-  const tree = l.root ? port.tree().directory(l.root) : port.tree();
-  return new BumpResult(r.status, r.commit, r.diff !== "", r.diff, r.summary, r.validation, r.attempts, tree);
+  const port = new DaggerGitPort(t.gitImage, t.remote);
+  try {
+    const r = await writeBack(port, plan, { validate: validateTree(t.validate, t.root), author: t.author, dryRun, maxAttempts: t.maxAttempts });
+    const tree = t.root ? port.tree().directory(t.root) : port.tree();
+    return new WriteBackRun(writeBackReport({ stage, status: r.status, summary: r.summary, commit: r.commit, attempts: r.attempts, diff: r.diff, validation: r.validation, findings: [] }), tree);
+  } catch (e) {
+    return failed(e, t.gitops);
+  }
 }
 
-/** The bump: write a new image reference into one environment. */
-export function bump(a: WriteBackArgs & { app: string; env: string; tag: string; digest: string; repository: string; appVersion: string; sourceCommit: string }): Promise<BumpResult> {
-  const ref = { tag: a.tag, digest: a.digest || undefined, repository: a.repository || undefined, appVersion: a.appVersion || undefined };
-  return runWriteBack(a, (l) => bumpPlan({ app: a.app, env: a.env, ref, layout: l, sourceCommit: a.sourceCommit || undefined }));
-}
+/** What a bump or promote did: data first, failure second (`assert`). */
+@object()
+export class WriteBackRun {
+  /** The run's report as JSON. */
+  reportText: string;
 
-/** The promotion: copy one environment's image reference to the next. */
-export function promote(a: WriteBackArgs & { app: string; from: string; to: string; sourceCommit: string }): Promise<BumpResult> {
-  return runWriteBack(a, (l) => promotePlan({ app: a.app, from: a.from, to: a.to || undefined, layout: l, sourceCommit: a.sourceCommit || undefined }));
+  /** The gitops directory as written (local mode: export it; remote mode: the tree at the pushed commit). */
+  @func()
+  directory: Directory;
+
+  /**
+   * @param report The run's report.
+   * @param directory The gitops directory as written.
+   */
+  constructor(report: RunReport, directory: Directory) {
+    this.reportText = JSON.stringify(report);
+    this.directory = directory;
+  }
+
+  private get result(): RunReport {
+    return JSON.parse(this.reportText) as RunReport;
+  }
+
+  private get data(): { status: WriteBackStatus; commit: string; attempts: number; diff: string } {
+    return this.result.data as { status: WriteBackStatus; commit: string; attempts: number; diff: string };
+  }
+
+  /** True unless the edited tree failed validation or the push failed (then nothing was pushed). */
+  @func()
+  passed(): boolean {
+    return this.result.passed;
+  }
+
+  /** One line: what happened (pushed commit, no-op, dry run, edited files, or why it failed). */
+  @func()
+  summary(): string {
+    return this.result.summary;
+  }
+
+  /** The validation of the edited tree, then the diff. */
+  @func()
+  details(): string {
+    return this.result.details;
+  }
+
+  /** Why the write-back failed, typed: the validation errors of the edited tree, or the push failure. */
+  @func()
+  findings(): Finding[] {
+    return findingsOf(this.result.findings);
+  }
+
+  /** The whole run as JSON (bump-report.json or promote-report.json). */
+  @func()
+  report(): File {
+    const name = `${this.result.stage}-report.json`;
+    return dag.directory().withNewFile(name, reportJson(this.result)).file(name);
+  }
+
+  /** Return the summary; fail with it and the details when the write-back failed. */
+  @func()
+  assert(): string {
+    return assertRun(this.result);
+  }
+
+  /** pushed, no-op (the branch already had these values), dry-run, edited (local directory) or failed. */
+  @func()
+  status(): string {
+    return this.data.status;
+  }
+
+  /** The pushed commit; in dry-run and no-op the head the edits were computed on; "" in local mode. */
+  @func()
+  commit(): string {
+    return this.data.commit;
+  }
+
+  /** Unified diff of the edit ("" when nothing changed). */
+  @func()
+  diff(): string {
+    return this.data.diff;
+  }
+
+  /** Push attempts used (0 in local mode). */
+  @func()
+  attempts(): number {
+    return this.data.attempts;
+  }
 }

@@ -4,18 +4,24 @@
  * fixtures in tests/fixtures/. The engine level of the verification ladder; CI runs
  * `dagger call -m dagger/tests all`.
  *
+ * Offline schemas: give `--schemas` and `--crd-schemas` to the tests module and every pipeline it
+ * creates validates against them instead of the online catalogs (air-gapped engines).
+ *
  * Reading results: a function declared `cache: "never"` (e2e, bump, ci) gets a fresh cache key
  * on every query, so each field read on its result would run it again. These tests read one leaf
  * per such call (`assert()`, `summary()`), or `sync()` a directory of the result once and read
  * from that (its ID pins the one run).
  */
 import { randomUUID } from "node:crypto";
-import { argument, dag, func, object, Directory, Service } from "@dagger.io/dagger";
+import { argument, dag, func, object, Directory, Service, type GitopsPipeline } from "@dagger.io/dagger";
 import { GIT_ROOT, INSTALL_SCRIPT, NGINX_CONF_PATH, REPO, SEED_DIR, SOCKET, nginxConf, seedScript, serveScript } from "./git-server.js";
+
+/** What the tests leave out of the app directory: caches the contract tests leave behind, never inputs of a stage. */
+const APP_IGNORE = ["**/__pycache__", "**/*.pyc", "**/.pytest_cache", "**/.venv", "**/.ruff_cache", ".coverage", "coverage.xml", "junit.xml"];
 
 /** Version the e2e test builds and expects the deployed app to report on `/`. */
 const E2E_VERSION = "1.2.3-e2e";
-/** Stages the ci report must list (the issue's pipeline). */
+/** Stages the ci run must list (the issue's pipeline). */
 const CI_STAGES = ["lint", "test", "validate", "build", "e2e", "publish", "scan", "bump"];
 
 /** Await a promise that must fail; return its message, or throw `unexpected` when it succeeds. */
@@ -33,13 +39,15 @@ function check(ok: boolean, message: string): void {
   if (!ok) throw new Error(message);
 }
 
-/** First line of a text, for one-line results. */
-const firstLine = (s: string): string => s.trim().split("\n")[0] ?? "";
-
 /** A running smart-HTTP git server with the gitops tree committed on main under gitops/. */
 interface GitServer {
   url: string;
   service: Service;
+}
+
+/** The pipeline's pinned images, read from its versions report. */
+async function images(): Promise<{ pythonImage: string; gitImage: string }> {
+  return JSON.parse(await dag.gitopsPipeline().versions()) as { pythonImage: string; gitImage: string };
 }
 
 /**
@@ -49,10 +57,10 @@ interface GitServer {
  * so the bump (another module's containers) reaches it by URL alone.
  */
 async function startGitServer(gitops: Directory): Promise<GitServer> {
-  const image = await dag.gitopsPipeline().pythonImage();
+  const { pythonImage } = await images();
   const service = await dag
     .container()
-    .from(image)
+    .from(pythonImage)
     .withExec(["sh", "-c", INSTALL_SCRIPT])
     .withDirectory(`${SEED_DIR}/gitops`, gitops)
     .withEnvVariable("TESTS_GIT_SERVER", randomUUID())
@@ -66,10 +74,10 @@ async function startGitServer(gitops: Directory): Promise<GitServer> {
 
 /** Clone the served repository afresh; return the files asked for and the subjects of main's log. */
 async function readServed(url: string, paths: string[]): Promise<{ files: string[]; log: string[] }> {
-  const image = await dag.gitopsPipeline().gitImage();
+  const { gitImage } = await images();
   const clone = dag
     .container()
-    .from(image)
+    .from(gitImage)
     .withEnvVariable("TESTS_READ", randomUUID())
     .withExec(["git", "clone", "--quiet", "--branch", "main", url, "/served"])
     .withWorkdir("/served");
@@ -86,60 +94,77 @@ const tagIn = (values: string): string | undefined => /^\s+tag:\s*"?([^"\s]+)"?\
 /** One test's outcome, for `all`. */
 interface Outcome {
   name: string;
-  ok: boolean;
+  status: "PASS" | "FAIL" | "SKIP";
   detail: string;
 }
 
 /** Engine-level tests of the gitops-pipeline module; `all` runs every one of them. */
 @object()
 export class Tests {
+  /** Offline Kubernetes JSON schemas every pipeline of these tests validates with, when given. */
+  schemas?: Directory;
+
+  /** Offline CRD schemas every pipeline of these tests validates with, when given. */
+  crdSchemas?: Directory;
+
   /**
-   * The good app passes ruff.
+   * @param schemas Offline Kubernetes JSON schemas (see the pipeline's --schemas); default: kubeconform's online registry.
+   * @param crdSchemas Offline CRD schemas (see the pipeline's --crd-schemas); default: the pinned online CRDs-catalog.
+   */
+  constructor(schemas?: Directory, crdSchemas?: Directory) {
+    if (schemas) this.schemas = schemas;
+    if (crdSchemas) this.crdSchemas = crdSchemas;
+  }
+
+  /** A pipeline on these directories, with the offline schemas when given. */
+  private pipeline(o: { source?: Directory; gitops?: Directory }): GitopsPipeline {
+    return dag.gitopsPipeline({ ...o, ...(this.schemas ? { schemas: this.schemas } : {}), ...(this.crdSchemas ? { crdSchemas: this.crdSchemas } : {}) });
+  }
+
+  /**
+   * The good app passes the default linters (ruff with the security rules, ruff's format check).
    *
    * @param source The app directory.
    */
   @func({ cache: "never" })
-  async lintPasses(
-    @argument({ defaultPath: "/app", ignore: ["**/__pycache__", "**/*.pyc", "**/.pytest_cache", "**/.venv", "**/.ruff_cache"] }) source: Directory,
-  ): Promise<string> {
-    const run = dag.gitopsPipeline().lint({ source });
-    const [code, summary] = await Promise.all([run.exitCode(), run.summary()]);
-    check(code === 0, `lint of app/ exited ${code}: ${summary}`);
-    await run.assert();
-    return firstLine(summary);
+  async lintPasses(@argument({ defaultPath: "/app", ignore: APP_IGNORE }) source: Directory): Promise<string> {
+    const run = await this.pipeline({ source }).app().lint();
+    const [passed, summary, details] = await Promise.all([run.passed(), run.summary(), run.details()]);
+    check(passed, `lint of app/ failed: ${summary}\n${details}`);
+    check(summary === (await run.assert()), "lint assert() did not return the summary");
+    return summary;
   }
 
   /**
-   * The lint-error fixture fails, and the summary names the file and line (webapp/greet.py:2).
+   * The lint-error fixture fails; the details and the typed findings name webapp/greet.py:2.
    *
    * @param source The lint-error fixture app.
    */
   @func({ cache: "never" })
   async lintFails(@argument({ defaultPath: "/tests/fixtures/app-lint-error" }) source: Directory): Promise<string> {
-    const run = dag.gitopsPipeline().lint({ source });
-    const [code, summary] = await Promise.all([run.exitCode(), run.summary()]);
-    check(code !== 0, `lint passed on the lint-error fixture: ${summary}`);
-    check(/^webapp\/greet\.py:2\b/m.test(summary), `the lint summary does not name webapp/greet.py:2: ${summary}`);
+    const run = this.pipeline({ source }).app().lint();
+    const [passed, summary, details, findings] = await Promise.all([run.passed(), run.summary(), run.details(), run.findings()]);
+    check(!passed, `lint passed on the lint-error fixture: ${summary}`);
+    check(!summary.includes("\n"), `the lint summary is not one line: ${summary}`);
+    check(/webapp\/greet\.py:2\b/.test(details), `the lint details do not name webapp/greet.py:2: ${details}`);
+    const at = await Promise.all(findings.map(async (f) => `${await f.file()}:${await f.line()}`));
+    check(at.includes("webapp/greet.py:2"), `no finding at webapp/greet.py:2: ${at.join(", ")}`);
     const message = await failureOf(run.assert(), "lint assert() passed on the lint-error fixture");
     check(message.includes("webapp/greet.py:2"), `lint assert() does not name webapp/greet.py:2: ${message}`);
-    return firstLine(summary);
+    return summary;
   }
 
   /**
-   * The good app's tests pass with coverage at or above the 90 % gate.
+   * The good app's tests pass with coverage at or above the default gate.
    *
    * @param source The app directory.
    */
   @func({ cache: "never" })
-  async testPasses(
-    @argument({ defaultPath: "/app", ignore: ["**/__pycache__", "**/*.pyc", "**/.pytest_cache", "**/.venv", ".coverage", "coverage.xml", "junit.xml"] }) source: Directory,
-  ): Promise<string> {
-    const run = dag.gitopsPipeline().test({ source });
-    const summary = await run.summary();
-    await run.assert().catch((e: unknown) => {
+  async testPasses(@argument({ defaultPath: "/app", ignore: APP_IGNORE }) source: Directory): Promise<string> {
+    const run = this.pipeline({ source }).app().test();
+    return run.assert().catch((e: unknown) => {
       throw new Error(`test of app/ failed: ${e instanceof Error ? e.message : String(e)}`);
     });
-    return firstLine(summary);
   }
 
   /**
@@ -149,7 +174,7 @@ export class Tests {
    */
   @func({ cache: "never" })
   async testBelowGate(@argument({ defaultPath: "/tests/fixtures/app-low-coverage" }) source: Directory): Promise<string> {
-    const run = dag.gitopsPipeline().test({ source });
+    const run = this.pipeline({ source }).app().test({ minCoverage: 90 });
     const summary = await run.summary();
     const figure = /coverage (\d+(?:\.\d+)?%) is below the gate 90%/.exec(summary);
     check(figure !== null, `the test summary does not give the coverage figure against the 90% gate: ${summary}`);
@@ -160,17 +185,15 @@ export class Tests {
 
   /**
    * The build returns one variant per default platform (linux/amd64, linux/arm64), each with the
-   * OCI labels from the build args.
+   * OCI labels from the app's version and revision.
    *
    * @param source The app directory with its Dockerfile.
    */
   @func({ cache: "never" })
-  async buildPlatforms(
-    @argument({ defaultPath: "/app", ignore: ["**/__pycache__", "**/*.pyc", "**/.pytest_cache", "**/.venv"] }) source: Directory,
-  ): Promise<string> {
+  async buildPlatforms(@argument({ defaultPath: "/app", ignore: APP_IGNORE }) source: Directory): Promise<string> {
     const version = "1.2.3-build";
     const revision = "0123456789abcdef0123456789abcdef01234567";
-    const variants = await dag.gitopsPipeline().build({ source, version, revision });
+    const variants = await this.pipeline({ source }).app({ version: `v${version}`, revision }).build();
     check(variants.length === 2, `build returned ${variants.length} variants, expected 2`);
     const seen = await Promise.all(
       variants.map(async (c) => {
@@ -181,7 +204,7 @@ export class Tests {
           c.label("org.opencontainers.image.title"),
           c.label("org.opencontainers.image.source"),
         ]);
-        check(v === version, `${platform}: org.opencontainers.image.version is "${v}", expected "${version}"`);
+        check(v === version, `${platform}: org.opencontainers.image.version is "${v}", expected "${version}" (the leading v dropped)`);
         check(r === revision, `${platform}: org.opencontainers.image.revision is "${r}", expected "${revision}"`);
         check(title === "gitops-demo", `${platform}: org.opencontainers.image.title is "${title}"`);
         check(src !== "", `${platform}: org.opencontainers.image.source is empty`);
@@ -199,14 +222,15 @@ export class Tests {
    */
   @func({ cache: "never" })
   async validatePasses(@argument({ defaultPath: "/gitops" }) gitops: Directory): Promise<string> {
-    const run = dag.gitopsPipeline().validate({ gitops });
-    const [passed, summary] = await Promise.all([run.passed(), run.summary()]);
-    check(passed, `validate failed on gitops/: ${summary}`);
-    return firstLine(summary);
+    const run = this.pipeline({ gitops }).manifests().validate();
+    const [passed, summary, details] = await Promise.all([run.passed(), run.summary(), run.details()]);
+    check(passed, `validate failed on gitops/: ${summary}\n${details}`);
+    return summary;
   }
 
   /**
-   * gitops/ with the policy-violation fixture laid over it fails with POL-PROD-REPLICAS (prod).
+   * gitops/ with the policy-violation fixture laid over it fails with POL-PROD-REPLICAS (prod),
+   * a typed finding naming the environment.
    *
    * @param gitops The gitops directory.
    * @param fixture The policy-violation overlay (files replacing gitops/ files).
@@ -216,38 +240,44 @@ export class Tests {
     @argument({ defaultPath: "/gitops" }) gitops: Directory,
     @argument({ defaultPath: "/tests/fixtures/gitops-policy-violation" }) fixture: Directory,
   ): Promise<string> {
-    const run = dag.gitopsPipeline().validate({ gitops: gitops.withDirectory(".", fixture, { exclude: ["FIXTURE.md"] }) });
+    const run = this.pipeline({ gitops: gitops.withDirectory(".", fixture, { exclude: ["FIXTURE.md"] }) }).manifests().validate();
     const [passed, findings] = await Promise.all([run.passed(), run.findings()]);
     check(!passed, "validate passed on the policy-violation fixture");
-    const rules = (JSON.parse(findings) as { rule?: string; severity?: string; environment?: string }[]).filter((f) => f.severity === "error");
-    check(
-      rules.some((f) => f.rule === "POL-PROD-REPLICAS" && f.environment === "prod"),
-      `no POL-PROD-REPLICAS error for prod; errors: ${rules.map((f) => `${f.environment}:${f.rule}`).join(", ")}`,
-    );
+    const errors = (await Promise.all(findings.map(async (f) => ({ rule: await f.rule(), severity: await f.severity(), environment: await f.environment() })))).filter((f) => f.severity === "error");
+    const names = errors.map((f) => `${f.environment}:${f.rule}`);
+    check(names.includes("prod:POL-PROD-REPLICAS"), `no POL-PROD-REPLICAS error for prod; errors: ${names.join(", ")}`);
     const message = await failureOf(run.assert(), "validate assert() passed on the policy-violation fixture");
     check(message.includes("POL-PROD-REPLICAS"), `validate assert() does not name POL-PROD-REPLICAS: ${message}`);
-    return `failed as expected: ${rules.map((f) => `${f.environment}:${f.rule}`).join(", ")}`;
+    return `failed as expected: ${names.join(", ")}`;
   }
 
   /**
-   * e2e deploys the app built from app/ into a kind cluster and every step and probe passes,
-   * including `/` reporting the version it was built with.
+   * end-to-end deploys the app built from app/ into a kind cluster and every step and probe
+   * passes, including `/` reporting the version it was built with.
    *
    * @param source The app directory.
    * @param gitops The gitops directory.
    */
   @func({ cache: "never" })
-  async e2ePasses(
-    @argument({ defaultPath: "/app", ignore: ["**/__pycache__", "**/.pytest_cache", "**/.venv"] }) source: Directory,
-    @argument({ defaultPath: "/gitops" }) gitops: Directory,
-  ): Promise<string> {
-    // assert() returns the summary when the run passed and throws with it (and the
-    // diagnostics) when it did not: one leaf, so the never-cached e2e runs once.
-    const summary = await dag.gitopsPipeline().e2e({ source, gitops, version: E2E_VERSION }).assert();
-    check(summary.includes("e2e passed"), `e2e summary does not say it passed: ${summary}`);
-    // The `/` probe passes only when the app reports the version it was built with.
-    check(/^ok\s+probe GET \/$/m.test(summary), `e2e summary has no passed version probe (GET / expecting ${E2E_VERSION}): ${summary}`);
-    return `e2e passed; GET / reported ${E2E_VERSION}`;
+  async endToEndPasses(@argument({ defaultPath: "/app", ignore: APP_IGNORE }) source: Directory, @argument({ defaultPath: "/gitops" }) gitops: Directory): Promise<string> {
+    // assert() returns the summary when the run passed and throws with the step log and the
+    // diagnostics when it did not: one leaf, so the never-cached e2e runs once.
+    const summary = await this.pipeline({ source, gitops }).manifests().endToEnd({ version: E2E_VERSION }).assert();
+    check(summary.includes(`version ${E2E_VERSION}`), `e2e summary does not report the version probe: ${summary}`);
+    return summary;
+  }
+
+  /**
+   * The Trivy scan of the app image writes a readable report and an SBOM.
+   *
+   * @param source The app directory.
+   */
+  @func({ cache: "never" })
+  async scanReports(@argument({ defaultPath: "/app", ignore: APP_IGNORE }) source: Directory): Promise<string> {
+    const run = this.pipeline({ source }).app().scan();
+    const [summary, sbom] = await Promise.all([run.summary(), run.sbom().contents()]);
+    check((JSON.parse(sbom) as { bomFormat?: string }).bomFormat === "CycloneDX", "the SBOM is not CycloneDX");
+    return summary;
   }
 
   /**
@@ -261,12 +291,12 @@ export class Tests {
     const tag = "1.2.3-bump";
     const server = await startGitServer(gitops);
     try {
-      const summary = await dag.gitopsPipeline().bump(tag, { env: "dev", repoUrl: server.url, sourceCommit: "tests-module" }).summary();
+      const summary = await this.pipeline({ gitops }).gitopsRepo({ url: server.url }).bump(tag, { environment: "dev", sourceCommit: "tests-module" }).assert();
       check(summary.startsWith("bump: pushed "), `the bump did not push: ${summary}`);
       const { files, log } = await readServed(server.url, ["gitops/environments/dev/values.yaml", "gitops/environments/staging/values.yaml"]);
       check(tagIn(files[0]!) === tag, `served dev values have tag ${tagIn(files[0]!)}, expected ${tag}`);
       check(tagIn(files[1]!) !== tag, "the bump of dev changed staging too");
-      check(log[0] === `chore(deploy): webapp dev → ${tag}`, `served main's last commit is "${log[0]}"`);
+      check(log[0] === `chore(deploy): gitops-demo dev → ${tag}`, `served main's last commit is "${log[0]}"`);
       return summary;
     } finally {
       await server.service.stop();
@@ -284,23 +314,22 @@ export class Tests {
     const server = await startGitServer(gitops);
     try {
       const bumps = [
-        { env: "dev", tag: "2.0.0-dev" },
-        { env: "staging", tag: "2.0.0-staging" },
+        { environment: "dev", tag: "2.0.0-dev" },
+        { environment: "staging", tag: "2.0.0-staging" },
       ];
       // Both clone the same head, then validate their edit (tens of seconds) before pushing, so
       // the second push finds main moved and takes the retry path.
-      const summaries = await Promise.all(
-        bumps.map((b) => dag.gitopsPipeline().bump(b.tag, { env: b.env, repoUrl: server.url, sourceCommit: "tests-module" }).summary()),
-      );
-      summaries.forEach((s, i) => check(s.startsWith("bump: pushed "), `the ${bumps[i]!.env} bump did not push: ${s}`));
+      const repo = this.pipeline({ gitops }).gitopsRepo({ url: server.url });
+      const summaries = await Promise.all(bumps.map((b) => repo.bump(b.tag, { environment: b.environment, sourceCommit: "tests-module" }).assert()));
+      summaries.forEach((s, i) => check(s.startsWith("bump: pushed "), `the ${bumps[i]!.environment} bump did not push: ${s}`));
       check(
         summaries.some((s) => /after \d+ rejected push\(es\)/.test(s)),
         `neither bump was rejected, so the retry path did not run (the pushes did not overlap): ${summaries.join(" | ")}`,
       );
-      const { files, log } = await readServed(server.url, bumps.map((b) => `gitops/environments/${b.env}/values.yaml`));
-      bumps.forEach((b, i) => check(tagIn(files[i]!) === b.tag, `served ${b.env} values have tag ${tagIn(files[i]!)}, expected ${b.tag}`));
+      const { files, log } = await readServed(server.url, bumps.map((b) => `gitops/environments/${b.environment}/values.yaml`));
+      bumps.forEach((b, i) => check(tagIn(files[i]!) === b.tag, `served ${b.environment} values have tag ${tagIn(files[i]!)}, expected ${b.tag}`));
       for (const b of bumps) {
-        check(log.includes(`chore(deploy): webapp ${b.env} → ${b.tag}`), `served main has no commit for the ${b.env} bump: ${log.join(" | ")}`);
+        check(log.includes(`chore(deploy): gitops-demo ${b.environment} → ${b.tag}`), `served main has no commit for the ${b.environment} bump: ${log.join(" | ")}`);
       }
       return summaries.join(" | ");
     } finally {
@@ -309,52 +338,58 @@ export class Tests {
   }
 
   /**
-   * The whole pipeline on app/ and gitops/ without a registry: the report is ok, lists every
-   * stage, and publish and bump are skipped.
+   * The whole pipeline on app/ and gitops/ without a registry: the run passes, lists every
+   * stage, and publish and bump are skipped (e2e and scan too when switched off).
    *
    * @param source The app directory.
    * @param gitops The gitops directory.
+   * @param endToEnd Run the e2e stage (needs the kind node image).
+   * @param scan Run the scan stage (needs Trivy's vulnerability database).
    */
   @func({ cache: "never" })
-  async ciReport(
-    @argument({ defaultPath: "/app", ignore: ["**/__pycache__", "**/*.pyc", "**/.pytest_cache", "**/.venv", "**/.ruff_cache", ".coverage", "coverage.xml", "junit.xml"] }) source: Directory,
-    @argument({ defaultPath: "/gitops" }) gitops: Directory,
-  ): Promise<string> {
+  async ciRun(@argument({ defaultPath: "/app", ignore: APP_IGNORE }) source: Directory, @argument({ defaultPath: "/gitops" }) gitops: Directory, endToEnd: boolean = true, scan: boolean = true): Promise<string> {
     // sync() pins this one run: the files below are read from it, not from a new ci run.
-    const artifacts = await dag.gitopsPipeline().ci({ source, gitops }).artifacts().sync();
-    const [status, json] = await Promise.all([artifacts.file("status").contents(), artifacts.file("report.json").contents()]);
-    const report = JSON.parse(json) as { ok?: unknown; stages?: { name: string; status: string; summary?: string }[] };
+    const artifacts = await this.pipeline({ source, gitops }).ci({ endToEnd, scan }).artifacts().sync();
+    const [status, json, markdown] = await Promise.all([artifacts.file("status").contents(), artifacts.file("report.json").contents(), artifacts.file("summary.md").contents()]);
+    const report = JSON.parse(json) as { passed?: unknown; summary?: string; stages?: { name: string; status: string; summary?: string }[] };
     const stages = report.stages ?? [];
     const byName = new Map(stages.map((s) => [s.name, s]));
     const table = stages.map((s) => `${s.name}=${s.status}`).join(", ");
-    check(report.ok === true, `ci report is not ok: ${table}; ${stages.filter((s) => s.status === "failed").map((s) => `${s.name}: ${s.summary ?? ""}`).join("; ")}`);
+    check(report.passed === true, `ci did not pass: ${table}; ${stages.filter((s) => s.status === "failed").map((s) => `${s.name}: ${s.summary ?? ""}`).join("; ")}`);
     check(status.trim() === "passed", `ci status file says "${status.trim()}"`);
     const missing = CI_STAGES.filter((n) => !byName.has(n));
-    check(missing.length === 0, `ci report does not list ${missing.join(", ")}: ${table}`);
-    for (const n of ["publish", "bump"]) check(byName.get(n)!.status === "skipped", `${n} is ${byName.get(n)!.status} without a registry, expected skipped`);
-    for (const n of ["lint", "test", "validate", "build", "e2e"]) check(byName.get(n)!.status === "passed", `${n} is ${byName.get(n)!.status}, expected passed`);
-    return `ci ok: ${table}`;
+    check(missing.length === 0, `ci run does not list ${missing.join(", ")}: ${table}`);
+    const skipped = ["publish", "bump", ...(endToEnd ? [] : ["e2e"]), ...(scan ? [] : ["scan"])];
+    for (const n of skipped) check(byName.get(n)!.status === "skipped", `${n} is ${byName.get(n)!.status}, expected skipped`);
+    for (const n of CI_STAGES.filter((x) => !skipped.includes(x))) check(byName.get(n)!.status === "passed", `${n} is ${byName.get(n)!.status}, expected passed`);
+    const rows = markdown.split("\n").filter((l) => /^\| [a-z0-9]+ \|/.test(l) && !l.startsWith("| stage"));
+    check(rows.length === CI_STAGES.length, `the job summary has ${rows.length} stage rows, expected ${CI_STAGES.length}`);
+    return report.summary ?? table;
   }
 
   /**
    * Run every test concurrently; fail listing each failed test with its message, or return one
-   * line per test.
+   * line per test. Tests switched off are listed as SKIP and never counted as passed.
    *
    * @param app The app directory.
    * @param gitops The gitops directory.
    * @param lintError The lint-error fixture app.
    * @param lowCoverage The low-coverage fixture app.
    * @param policyViolation The policy-violation overlay of gitops/.
+   * @param endToEnd Run the tests that need kind (end-to-end, and ci's e2e stage).
+   * @param scan Run the tests that need Trivy's vulnerability database (scan, and ci's scan stage).
    */
   @func({ cache: "never" })
   async all(
-    @argument({ defaultPath: "/app", ignore: ["**/__pycache__", "**/*.pyc", "**/.pytest_cache", "**/.venv", "**/.ruff_cache", ".coverage", "coverage.xml", "junit.xml"] }) app: Directory,
+    @argument({ defaultPath: "/app", ignore: APP_IGNORE }) app: Directory,
     @argument({ defaultPath: "/gitops" }) gitops: Directory,
     @argument({ defaultPath: "/tests/fixtures/app-lint-error" }) lintError: Directory,
     @argument({ defaultPath: "/tests/fixtures/app-low-coverage" }) lowCoverage: Directory,
     @argument({ defaultPath: "/tests/fixtures/gitops-policy-violation" }) policyViolation: Directory,
+    endToEnd: boolean = true,
+    scan: boolean = true,
   ): Promise<string> {
-    const tests: [string, () => Promise<string>][] = [
+    const tests: [string, (() => Promise<string>) | string][] = [
       ["lintPasses", () => this.lintPasses(app)],
       ["lintFails", () => this.lintFails(lintError)],
       ["testPasses", () => this.testPasses(app)],
@@ -362,22 +397,22 @@ export class Tests {
       ["buildPlatforms", () => this.buildPlatforms(app)],
       ["validatePasses", () => this.validatePasses(gitops)],
       ["validatePolicyViolation", () => this.validatePolicyViolation(gitops, policyViolation)],
-      ["e2ePasses", () => this.e2ePasses(app, gitops)],
+      ["endToEndPasses", endToEnd ? () => this.endToEndPasses(app, gitops) : "switched off (--end-to-end=false)"],
+      ["scanReports", scan ? () => this.scanReports(app) : "switched off (--scan=false)"],
       ["bumpLands", () => this.bumpLands(gitops)],
       ["bumpConcurrent", () => this.bumpConcurrent(gitops)],
-      ["ciReport", () => this.ciReport(app, gitops)],
+      ["ciRun", () => this.ciRun(app, gitops, endToEnd, scan)],
     ];
-    const settled = await Promise.allSettled(tests.map(([, run]) => run()));
-    const outcomes: Outcome[] = settled.map((r, i) => ({
-      name: tests[i]![0],
-      ok: r.status === "fulfilled",
-      detail: r.status === "fulfilled" ? r.value : r.reason instanceof Error ? r.reason.message : String(r.reason),
-    }));
-    const lines = outcomes.map((o) => `${o.ok ? "PASS" : "FAIL"} ${o.name}: ${o.detail}`);
-    const failed = outcomes.filter((o) => !o.ok);
-    if (failed.length > 0) {
-      throw new Error(`${failed.length} of ${outcomes.length} tests failed: ${failed.map((o) => o.name).join(", ")}\n${lines.join("\n")}`);
-    }
-    return `${outcomes.length} tests passed\n${lines.join("\n")}`;
+    const settled = await Promise.allSettled(tests.map(([, run]) => (typeof run === "string" ? Promise.resolve(run) : run())));
+    const outcomes: Outcome[] = settled.map((r, i) => {
+      const [name, run] = tests[i]!;
+      if (typeof run === "string") return { name, status: "SKIP", detail: run };
+      return r.status === "fulfilled" ? { name, status: "PASS", detail: r.value } : { name, status: "FAIL", detail: r.reason instanceof Error ? r.reason.message : String(r.reason) };
+    });
+    const lines = outcomes.map((o) => `${o.status} ${o.name}: ${o.detail}`);
+    const count = (s: Outcome["status"]) => outcomes.filter((o) => o.status === s).length;
+    const tally = `${count("PASS")} passed, ${count("FAIL")} failed, ${count("SKIP")} skipped of ${outcomes.length}`;
+    if (count("FAIL") > 0) throw new Error(`${tally}: ${outcomes.filter((o) => o.status === "FAIL").map((o) => o.name).join(", ")}\n${lines.join("\n")}`);
+    return `${tally}\n${lines.join("\n")}`;
   }
 }

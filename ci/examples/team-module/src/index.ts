@@ -1,56 +1,82 @@
 /**
  * A team's own CI module built on gitops-pipeline: its app lives in `service/`, its chart and
- * environments in `deploy/`, and its images come from a registry mirror. Installed with
+ * environments in `deploy/`, its gitops repository is reached over SSH with a deploy key, and its
+ * images come from a registry mirror. Installed with
  * `dagger install github.com/<owner>/gitops-pipeline@<ref>` (here: the repository itself, `../../..`).
  */
-import { argument, dag, Directory, func, object, Secret } from "@dagger.io/dagger";
+import { argument, dag, Directory, func, object, Secret, GitopsPipelineLinter, type GitopsPipeline } from "@dagger.io/dagger";
 
 @object()
 export class ShopCi {
+  /** Our app directory. */
+  service: Directory;
+
+  /** Our gitops tree. */
+  deploy: Directory;
+
   /**
-   * The whole pipeline on our app and chart; fails unless every stage passed.
-   *
    * @param service Our app (Dockerfile, requirements*.txt, tests).
    * @param deploy Our gitops tree (chart, environments, gitops-pipeline.yaml).
+   */
+  constructor(@argument({ defaultPath: "/app" }) service: Directory, @argument({ defaultPath: "/gitops" }) deploy: Directory) {
+    this.service = service;
+    this.deploy = deploy;
+  }
+
+  /** The pipeline on our app and tree, with our Python image from the mirror. */
+  private pipeline(): GitopsPipeline {
+    return dag.gitopsPipeline({ source: this.service, gitops: this.deploy, pythonImage: "python:3.12.14-slim-trixie" });
+  }
+
+  /**
+   * The whole pipeline; fails unless every stage passed. On main with the credentials it
+   * publishes and bumps dev in our gitops repository over SSH.
+   *
    * @param commit Commit being built.
    * @param runNumber CI run number.
    * @param branch Branch being built.
    * @param registryPassword Registry token; without it nothing is published.
+   * @param deployKey SSH deploy key of the gitops repository; without it nothing is bumped.
+   * @param knownHosts known_hosts lines of the gitops repository's host.
    */
   @func({ cache: "never" })
-  async ci(
-    @argument({ defaultPath: "/app" }) service: Directory,
-    @argument({ defaultPath: "/gitops" }) deploy: Directory,
-    commit: string = "local",
-    runNumber: string = "0",
-    branch: string = "local",
-    registryPassword?: Secret,
-  ): Promise<string> {
-    // An unset optional (registryPassword undefined) is left out of the call: no publish.
-    const report = dag.gitopsPipeline({ pythonImage: "python:3.12.14-slim-trixie" }).ci({
-      source: service,
-      gitops: deploy,
-      commit,
-      runNumber,
-      branch,
-      imageRepository: "ghcr.io/acme/shop",
-      registryUsername: "acme-ci",
-      registryPassword,
-    });
-    return report.assert();
+  async ci(commit: string = "local", runNumber: string = "0", branch: string = "local", registryPassword?: Secret, deployKey?: Secret, knownHosts: string = ""): Promise<string> {
+    // An unset optional (undefined) is left out of the call: no publish, no bump.
+    return this.pipeline()
+      .ci({
+        commit,
+        runNumber,
+        branch,
+        imageRepository: "ghcr.io/acme/shop",
+        registryUsername: "acme-ci",
+        registryPassword,
+        gitopsRepo: "git@github.com:acme/shop-deploy.git",
+        gitopsSshKey: deployKey,
+        gitopsKnownHosts: knownHosts,
+      })
+      .assert();
+  }
+
+  /** Just our lint (with flake8 on top of the defaults) and tests, with our coverage bar. */
+  @func()
+  async checks(): Promise<string> {
+    const app = this.pipeline().app();
+    const [lint, test] = await Promise.all([app.lint({ linters: [GitopsPipelineLinter.Ruff, GitopsPipelineLinter.RuffFormat, GitopsPipelineLinter.Flake8] }).summary(), app.test({ minCoverage: 95 }).summary()]);
+    return `${lint}\n${test}`;
   }
 
   /**
-   * Just our lint and tests, with our coverage bar.
+   * Promote what staging runs to prod, in our gitops repository.
    *
-   * @param service Our app.
+   * @param deployKey SSH deploy key of the gitops repository.
+   * @param knownHosts known_hosts lines of its host.
    */
-  @func()
-  async checks(@argument({ defaultPath: "/app" }) service: Directory): Promise<string> {
-    const [lint, test] = await Promise.all([
-      dag.gitopsPipeline().lint({ source: service }).summary(),
-      dag.gitopsPipeline().test({ source: service, minCoverage: 95 }).summary(),
-    ]);
-    return `${lint}\n${test}`;
+  @func({ cache: "never" })
+  async promoteToProd(deployKey: Secret, knownHosts: string): Promise<string> {
+    return this.pipeline()
+      .gitopsRepo({ url: "git@github.com:acme/shop-deploy.git", path: "." })
+      .withSshKey(deployKey, knownHosts)
+      .promote({ from: "staging" })
+      .assert();
   }
 }

@@ -5,10 +5,25 @@
  */
 import { InputError } from "../errors.js";
 import { parseRepository, taggedRef } from "./registry.js";
-import { parseVersion } from "./tags.js";
+import { parseVersion } from "../inputs.js";
 
-/** Default app version of a build that is not a release. */
-export const DEV_VERSION = "0.0.0-dev";
+/**
+ * The VERSION a build carries: the given version, else `0.0.0-<short commit>` so an unreleased
+ * image still says which commit it is (`0.0.0-8855235`; `0.0.0-local` for a laptop run).
+ */
+export function buildVersionOf(version: string, revision: string): string {
+  return version || `0.0.0-${shortCommit(revision)}`;
+}
+
+/** First 7 characters of a hex commit, or the value sanitised into a semver pre-release (`local`). */
+export function shortCommit(commit: string): string {
+  return /^[0-9a-f]{7,40}$/i.test(commit)
+    ? commit.slice(0, 7).toLowerCase()
+    : commit
+        .toLowerCase()
+        .replace(/[^a-z0-9]+/g, "-")
+        .replace(/^-|-$/g, "") || "local";
+}
 
 /** What the build args are made from. */
 export interface ImageBuildInputs {

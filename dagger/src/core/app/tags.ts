@@ -6,8 +6,8 @@
  * (`[A-Za-z0-9_][A-Za-z0-9._-]{0,127}`); branch and environment names are sanitised; a bad
  * commit, run number, semver or template fails with an InputError naming the argument.
  */
-import semver from "semver";
 import { InputError } from "../errors.js";
+import { parseVersion, type ParsedVersion } from "../inputs.js";
 
 /** The OCI distribution spec's tag grammar. */
 export const OCI_TAG = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
@@ -96,26 +96,6 @@ export function runNumber(run: number | string, arg = DEFAULT_NAMES.run): string
     throw new InputError(arg, `"${run}" is not a CI run number (a positive integer)`, "pass the CI run number, e.g. $GITHUB_RUN_NUMBER");
   }
   return s;
-}
-
-/** A parsed semver: the canonical string (no leading `v`) and its parts. */
-export interface ParsedVersion {
-  version: string;
-  major: number;
-  minor: number;
-  patch: number;
-  prerelease: boolean;
-}
-
-/** Parse a strict semver (one optional leading `v`); InputError naming `arg` otherwise. */
-export function parseVersion(raw: string, arg = DEFAULT_NAMES.version): ParsedVersion {
-  const s = raw.trim().replace(/^v/, "");
-  const v = semver.parse(s);
-  const canonical = v ? `${v.version}${v.build.length ? `+${v.build.join(".")}` : ""}` : "";
-  if (!v || canonical !== s) {
-    throw new InputError(arg, `"${raw}" is not a semantic version`, "use MAJOR.MINOR.PATCH with an optional -prerelease, e.g. 1.4.0 or 2.0.0-rc.1");
-  }
-  return { version: canonical, major: v.major, minor: v.minor, patch: v.patch, prerelease: v.prerelease.length > 0 };
 }
 
 /** The default templates for the given inputs: immutable always, the rest when their input is set. */

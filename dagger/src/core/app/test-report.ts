@@ -6,6 +6,8 @@
  * Both formats are flat and machine-written, so a few regular expressions read them; no XML
  * dependency is needed.
  */
+import type { Finding } from "../findings.js";
+import { runReport, type RunReport } from "../run.js";
 
 /** One failed or errored test. */
 export interface FailedTest {
@@ -161,4 +163,28 @@ export function testResult(o: TestRunOutputs): TestResult {
   }
   if (!ok && (!junit || !coverage) && o.output) lines.push(o.output.trim().split("\n").slice(-10).join("\n"));
   return { exitCode: o.exitCode, ok, minCoverage: o.minCoverage, summary: lines.join("\n"), ...(junit ? { junit } : {}), ...(coverage ? { coverage } : {}) };
+}
+
+/** The test run under the run-object contract: failed tests and a missed gate are findings. */
+export function testReport(r: TestResult): RunReport {
+  const [head = "", ...rest] = r.summary.split("\n");
+  const findings: Finding[] = (r.junit?.failed ?? []).map((t) => ({
+    source: "pytest",
+    rule: t.kind,
+    severity: "error",
+    message: `${t.name}: ${t.message}`,
+    ...(t.file ? { file: t.file } : {}),
+    ...(t.line ? { line: t.line } : {}),
+  }));
+  if (r.coverage && r.coverage.percent + 1e-9 < r.minCoverage) {
+    findings.push({ source: "coverage", rule: "COVERAGE-GATE", severity: "error", message: `coverage ${formatPercent(r.coverage.percent)} is below the gate ${r.minCoverage}%` });
+  }
+  return runReport({
+    stage: "test",
+    passed: r.ok,
+    summary: `test ${head.replace(/^FAILED/, "failed")}`,
+    details: rest.join("\n"),
+    findings,
+    data: { exitCode: r.exitCode, minCoverage: r.minCoverage, ...(r.junit ? { tests: { total: r.junit.tests, failures: r.junit.failures, errors: r.junit.errors, skipped: r.junit.skipped } } : {}), ...(r.coverage ? { coverage: r.coverage } : {}) },
+  });
 }

@@ -4,6 +4,7 @@
  */
 import { InputError } from "../errors.js";
 import { formatFinding, type Finding } from "../findings.js";
+import { runReport, type RunReport } from "../run.js";
 
 /** Trivy's severities, lowest first. */
 export const TRIVY_SEVERITIES = ["UNKNOWN", "LOW", "MEDIUM", "HIGH", "CRITICAL"] as const;
@@ -102,7 +103,15 @@ export function parseTrivyJson(report: string): Vulnerability[] {
 /** A vulnerability as a finding (rule = CVE id, file = scan target). */
 export function vulnerabilityFinding(v: Vulnerability): Finding {
   const fix = v.fixed ? `fixed in ${v.fixed}` : "no fix yet";
-  return { source: "trivy", rule: v.id, severity: "error", message: `${v.severity} ${v.pkg} ${v.installed} (${fix})${v.title ? `: ${v.title}` : ""}`, file: v.target };
+  return {
+    source: "trivy",
+    rule: v.id,
+    severity: "error",
+    message: `${v.severity} ${v.pkg} ${v.installed} (${fix})${v.title ? `: ${v.title}` : ""}`,
+    file: v.target,
+    object: v.pkg,
+    ...(v.fixed ? { path: v.fixed } : {}),
+  };
 }
 
 /** Verdict of a scan. */
@@ -131,4 +140,17 @@ export function scanResult(exitCode: number, report: string, failOn: readonly Tr
   const lines = vulns.slice(0, 25).map((v) => formatFinding(vulnerabilityFinding(v)));
   if (vulns.length > 25) lines.push(`... and ${vulns.length - 25} more in the report`);
   return { ok, vulnerabilities: vulns, summary: [head, ...lines].join("\n") };
+}
+
+/** The scan under the run-object contract: each vulnerability at a failing severity is a finding. */
+export function scanReport(r: ScanResult, failOn: readonly TrivySeverity[]): RunReport {
+  const [head = "", ...rest] = r.summary.split("\n");
+  return runReport({
+    stage: "scan",
+    passed: r.ok,
+    summary: `scan ${r.ok ? "passed" : "failed"}: ${head}`,
+    details: rest.join("\n"),
+    findings: r.vulnerabilities.map(vulnerabilityFinding),
+    data: { failOn },
+  });
 }

@@ -5,6 +5,8 @@
  *
  * Pure: stages are async functions; the Dagger shell supplies them and the clock.
  */
+import type { Finding } from "../findings.js";
+import { oneLine } from "../run.js";
 
 export type StageStatus = "passed" | "failed" | "skipped" | "blocked";
 
@@ -13,6 +15,12 @@ export interface StageOutcome<A = unknown> {
   ok: boolean;
   /** One line for the report: figures that matter (e.g. `12 passed, coverage 97.4 % ≥ 90 %`). */
   summary: string;
+  /** The lines behind the summary (per linter, environment, failed test...). */
+  details?: string;
+  /** What the stage found. */
+  findings?: Finding[];
+  /** True when the engine replayed the stage's work from its cache (false: it ran now; absent: unknown). */
+  cached?: boolean;
   /** Whatever downstream stages or the report need (files, image refs, a commit...). */
   artifacts?: A;
 }
@@ -35,6 +43,9 @@ export interface StageResult {
   /** Wall time from start to settle, in milliseconds (0 for skipped/blocked). */
   durationMs: number;
   summary: string;
+  details?: string;
+  findings?: Finding[];
+  cached?: boolean;
   artifacts?: unknown;
 }
 
@@ -135,11 +146,15 @@ export async function runStages(specs: readonly StageSpec[], clock: Clock = () =
           ...base,
           status: out.ok ? "passed" : "failed",
           durationMs: clock() - started,
-          summary: out.summary,
+          summary: oneLine(out.summary),
+          ...(out.details ? { details: out.details } : {}),
+          ...(out.findings?.length ? { findings: out.findings } : {}),
+          ...(out.cached !== undefined ? { cached: out.cached } : {}),
           artifacts: out.artifacts,
         };
       } catch (err) {
-        return { ...base, status: "failed", durationMs: clock() - started, summary: errorSummary(err) };
+        const message = errorSummary(err);
+        return { ...base, status: "failed", durationMs: clock() - started, summary: oneLine(message), details: message, findings: [{ source: "ci", rule: spec.name, severity: "error", message }] };
       }
     })();
     results.set(spec.name, p);

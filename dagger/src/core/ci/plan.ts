@@ -1,11 +1,19 @@
 /**
  * What one `ci` run will do, decided from its inputs before anything runs: the stage graph, which
  * optional stages are wanted (publish, scan, e2e, bump) and why not, and the app version.
- * Pure; invalid inputs are InputErrors naming the argument.
+ * Pure; invalid inputs are InputErrors naming the argument, thrown before any stage starts.
  */
-import { InputError } from "../errors.js";
-import type { StageOutcome, StageSpec } from "./orchestrate.js";
+import { z } from "zod";
+import { buildVersionOf, shortCommit } from "../app/image-build.js";
 import { parsePlatforms } from "../app/platforms.js";
+import { parseRepository } from "../app/registry.js";
+import { runNumber as checkRunNumber, shortSha } from "../app/tags.js";
+import { InputError } from "../errors.js";
+import { commaList, optionalVersionField, parseInputs, rule } from "../inputs.js";
+import { checkBranch, checkRepoUrl } from "../writeback/git.js";
+import type { StageOutcome, StageSpec } from "./orchestrate.js";
+
+export { shortCommit };
 
 /** The stages of `ci`, in report order. */
 export const CI_STAGES = ["lint", "test", "validate", "build", "e2e", "scan", "publish", "bump"] as const;
@@ -27,7 +35,7 @@ export const CI_NEEDS: Record<CiStageName, readonly CiStageName[]> = {
   bump: ["publish"],
 };
 
-/** The inputs CI systems provide, as `ci` receives them. */
+/** The inputs CI systems provide, as `ci` receives them (secrets reduced to whether they were given). */
 export interface CiInputs {
   commit: string;
   runNumber: string;
@@ -37,10 +45,12 @@ export interface CiInputs {
   hasRegistryPassword: boolean;
   releaseBranches: string;
   gitopsRepo: string;
-  hasGitopsToken: boolean;
+  gitopsBranch: string;
+  /** A token or an SSH key for the gitops repository was given. */
+  hasGitopsCredentials: boolean;
   environment: string;
   platforms: readonly string[];
-  e2e: boolean;
+  endToEnd: boolean;
   scan: boolean;
 }
 
@@ -48,46 +58,50 @@ export interface CiInputs {
 export interface CiDecisions {
   /** App version: VERSION build arg, image label, APP_VERSION, what e2e expects on `/`. */
   appVersion: string;
+  /** The version given (tags `v{version}-...`), "" when none. */
+  version: string;
   platforms: string[];
   releaseBranches: string[];
   /** Why a stage does not run in this configuration; absent = it runs. */
   skip: Partial<Record<CiStageName, string>>;
 }
 
-/** First 7 characters of a hex commit, or the value sanitised (`local`). */
-export function shortCommit(commit: string): string {
-  return /^[0-9a-f]{7,40}$/i.test(commit) ? commit.slice(0, 7).toLowerCase() : commit.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "") || "local";
-}
+const ciSchema = z.object({
+  commit: z.string().trim().regex(/^[A-Za-z0-9._\/-]{1,64}$/, { error: "is not a commit id" }).describe("pass the commit being built, e.g. $GITHUB_SHA"),
+  runNumber: z.string().trim().regex(/^[0-9A-Za-z._-]+$/, { error: "is not a run number" }).describe("pass the CI's run number, e.g. --run-number=$GITHUB_RUN_NUMBER"),
+  branch: z.string().trim().min(1, { error: "is empty" }).describe("pass the branch being built, e.g. $GITHUB_REF_NAME"),
+  version: optionalVersionField,
+  imageRepository: z.string().transform(rule((s: string) => (s.trim() === "" ? "" : parseRepository(s, "imageRepository").address))),
+  releaseBranches: z.string().transform(
+    rule((s: string) => {
+      const list = commaList(s);
+      if (list.length === 0) throw new InputError("releaseBranches", "is empty", "pass at least one branch that publishes, e.g. --release-branches=main");
+      return list.map((b) => checkBranch(b, "releaseBranches"));
+    }),
+  ),
+  gitopsRepo: z.string().transform(rule((s: string) => (s.trim() === "" ? "" : checkRepoUrl(s.trim(), "gitopsRepo")))),
+  gitopsBranch: z.string().transform(rule((s: string) => checkBranch(s.trim(), "gitopsBranch"))),
+  environment: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, { error: "is not an environment name" }).describe("pass an environment of gitops-pipeline.yaml, e.g. dev"),
+  platforms: z.array(z.string()).transform(rule((xs: string[]) => parsePlatforms(xs))),
+});
 
 /** Decide the run. Throws an InputError for an input no stage could use. */
-export function decideCi(i: CiInputs): CiDecisions {
-  const platforms = parsePlatforms([...i.platforms], "platforms");
-  const releaseBranches = i.releaseBranches
-    .split(",")
-    .map((b) => b.trim())
-    .filter(Boolean);
-  if (releaseBranches.length === 0) {
-    throw new InputError("releaseBranches", "is empty", "pass at least one branch that publishes, e.g. --release-branches=main");
-  }
-  if (!/^[0-9A-Za-z._-]+$/.test(i.runNumber)) {
-    throw new InputError("runNumber", `"${i.runNumber}" is not a run number`, "pass the CI's run number, e.g. --run-number=$GITHUB_RUN_NUMBER");
-  }
-  if (i.version && !/^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/.test(i.version)) {
-    throw new InputError("version", `"${i.version}" is not a semantic version`, "pass e.g. --version=1.4.0, or leave it empty");
-  }
-  const appVersion = i.version || `0.0.0-${shortCommit(i.commit)}`;
-
+export function decideCi(raw: CiInputs): CiDecisions {
+  const i = parseInputs(ciSchema, { ...raw, platforms: [...raw.platforms] });
   const skip: CiDecisions["skip"] = {};
-  if (!i.e2e) skip.e2e = "disabled (--e2e=false); nothing is published without it";
-  if (!i.scan) skip.scan = "disabled (--scan=false); nothing is published without it";
+  if (!raw.endToEnd) skip.e2e = "disabled (--end-to-end=false); nothing is published without it";
+  if (!raw.scan) skip.scan = "disabled (--scan=false); nothing is published without it";
   if (!i.imageRepository) skip.publish = "publishing not requested (no --image-repository)";
-  else if (!i.hasRegistryPassword) skip.publish = "publishing not requested (no --registry-password)";
-  else if (!releaseBranches.includes(i.branch)) {
-    skip.publish = `branch "${i.branch}" is not a release branch (${releaseBranches.join(", ")})`;
+  else if (!raw.hasRegistryPassword) skip.publish = "publishing not requested (no --registry-password)";
+  else if (!i.releaseBranches.includes(i.branch)) skip.publish = `branch "${i.branch}" is not a release branch (${i.releaseBranches.join(", ")})`;
+  // Publishing tags the image {shortSha}-{run}: a real commit and run number are needed then.
+  if (!skip.publish) {
+    checkRunNumber(i.runNumber, "runNumber");
+    shortSha(i.commit, "commit");
   }
   if (!i.gitopsRepo) skip.bump = "no --gitops-repo: the deployment is not bumped";
-  else if (!i.hasGitopsToken) skip.bump = "no --gitops-token for the gitops repository";
-  return { appVersion, platforms, releaseBranches, skip };
+  else if (!raw.hasGitopsCredentials) skip.bump = "no --gitops-token or --gitops-ssh-key for the gitops repository";
+  return { appVersion: buildVersionOf(i.version, i.commit), version: i.version, platforms: i.platforms, releaseBranches: i.releaseBranches, skip };
 }
 
 /** One stage's work, as the Dagger shell (or a test) supplies it. */

@@ -3,7 +3,8 @@
  */
 import { z } from "zod";
 import { InputError } from "../errors.js";
-import { OCI_TAG } from "../app/tags.js";
+import { GITOPS_CONFIG_FILE, type EnvironmentLayout } from "../gitops-config.js";
+import { intIn, parseInputs, versionField } from "../inputs.js";
 
 /** Default time budget of the whole e2e run, in seconds (the issue's 5 minutes). */
 export const E2E_DEFAULT_TIMEOUT = 300;
@@ -32,70 +33,49 @@ export function e2eBudget(timeoutSeconds: number): E2eBudget {
   return { setup: timeoutSeconds - reserved, ...E2E_RESERVE };
 }
 
-const dnsLabel = (max: number) =>
+const dnsLabel = (max: number, example: string) =>
   z
     .string()
-    .max(max, `at most ${max} characters`)
-    .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "lower-case letters, digits and '-', starting and ending with a letter or digit");
+    .max(max, { error: `is longer than ${max} characters` })
+    .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { error: "is not a DNS label (lower-case letters, digits and '-', starting and ending with a letter or digit)" })
+    .describe(`pass e.g. ${example}`);
 
-const relPath = z
-  .string()
-  .min(1, "must not be empty")
-  .refine((p) => !p.startsWith("/") && !p.split("/").includes(".."), "must be a path inside the gitops directory (no leading '/', no '..')");
-
-const schema = z.object({
-  release: dnsLabel(53), // Helm's release name limit
-  namespace: dnsLabel(63),
-  environment: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, "lower-case letters, digits and '-'"),
-  chartPath: relPath,
-  /** Applied in order with one `--values` each: a later file overrides an earlier one. */
-  valuesPaths: z.array(relPath).min(1, "must name at least one values file"),
-  version: z.string().regex(/^\S+$/, "must be a non-empty version without spaces"),
-  imageTag: z.string().regex(OCI_TAG, "must be a valid image tag"),
-  timeoutSeconds: z.number().int("must be whole seconds").min(E2E_MIN_TIMEOUT, `at least ${E2E_MIN_TIMEOUT} s`).max(3600, "at most 3600 s"),
+/** The public inputs of the e2e function. */
+export const e2eInputs = z.object({
+  environment: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, { error: "is not an environment name" }).describe("pass an environment of gitops-pipeline.yaml, e.g. dev"),
+  version: versionField,
+  namespace: dnsLabel(63, "e2e"),
+  timeout: intIn(E2E_MIN_TIMEOUT, 3600, E2E_DEFAULT_TIMEOUT),
 });
 
 /** Validated inputs of one e2e run. */
-export type E2eSettings = z.infer<typeof schema> & {
+export interface E2eSettings extends EnvironmentLayout {
+  environment: string;
+  version: string;
+  namespace: string;
+  timeoutSeconds: number;
+  /** Tag the image is loaded under (one per run). */
+  imageTag: string;
   /** Repository the image is loaded under; the chart's `image.repository` is set to it. */
   imageRepository: string;
   /** Unique id of this run: busts the layer cache of every exec and names the service instance. */
   runId: string;
-};
-
-/** Raw inputs as the Dagger function receives them. */
-export interface E2eInput {
-  release: string;
-  namespace: string;
-  environment: string;
-  chartPath: string;
-  /** The environment's values files, in order; empty: `environments/<environment>/values.yaml`. */
-  valuesPaths: readonly string[];
-  version: string;
-  timeoutSeconds: number;
-  runId: string;
-  /** Default `docker.io/library/gitops-demo`: fully qualified, as containerd stores it. */
-  imageRepository?: string;
 }
 
-/** Validate the inputs; the first problem becomes an InputError naming the argument. */
-export function e2eSettings(input: E2eInput): E2eSettings {
-  const raw = {
-    ...input,
-    valuesPaths: input.valuesPaths.length > 0 ? [...input.valuesPaths] : [`environments/${input.environment}/values.yaml`],
+/** Validate the public inputs (InputError naming the argument) and join them with the environment's layout. */
+export function e2eSettings(input: z.input<typeof e2eInputs> & { layout: EnvironmentLayout; runId: string; imageRepository?: string }): E2eSettings {
+  const i = parseInputs(e2eInputs, { environment: input.environment, version: input.version, namespace: input.namespace, timeout: input.timeout });
+  if (!/^[a-z0-9]+$/.test(input.runId)) throw new InputError("runId", `"${input.runId}" is not a run id`, "pass lower-case letters and digits");
+  return {
+    ...input.layout,
+    environment: i.environment,
+    version: i.version,
+    namespace: i.namespace,
+    timeoutSeconds: i.timeout,
     imageTag: `e2e-${input.runId}`,
+    imageRepository: input.imageRepository ?? "docker.io/library/gitops-demo",
+    runId: input.runId,
   };
-  const parsed = schema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const arg = String(issue.path[0] ?? "input");
-    // The Dagger argument behind the list is --values-path (or the environment's `values` in gitops-pipeline.yaml).
-    const name = arg === "timeoutSeconds" ? "timeout" : arg === "imageTag" ? "runId" : arg === "valuesPaths" ? "valuesPath" : arg;
-    const field = (raw as Record<string, unknown>)[arg];
-    const value = Array.isArray(field) && typeof issue.path[1] === "number" ? field[issue.path[1]] : field;
-    throw new InputError(name, `'${String(value)}' ${issue.message}`, `pass a valid --${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
-  }
-  return { ...parsed.data, imageRepository: input.imageRepository ?? "docker.io/library/gitops-demo", runId: input.runId };
 }
 
 /** What the stage found in the gitops directory before starting anything. */
@@ -109,18 +89,18 @@ export interface GitopsPresence {
 export function checkGitopsInputs(s: E2eSettings, found: GitopsPresence): void {
   if (!found.chart) {
     throw new InputError(
-      "chartPath",
+      `${GITOPS_CONFIG_FILE}: chart`,
       `no Helm chart at '${s.chartPath}' in the gitops directory (no ${s.chartPath}/Chart.yaml)`,
-      "pass --chart-path with the chart's directory relative to --gitops, or point --gitops at the directory holding the chart",
+      "fix `chart:` in gitops-pipeline.yaml, or point --gitops at the directory holding the chart",
     );
   }
   const missing = s.valuesPaths.filter((_, i) => found.values[i] !== true);
   if (missing.length > 0) {
     const of = s.valuesPaths.length > 1 ? ` (of its ${s.valuesPaths.length} values files: ${s.valuesPaths.join(", ")})` : "";
     throw new InputError(
-      "valuesPath",
+      `${GITOPS_CONFIG_FILE}: environments.${s.environment}.values`,
       `no values file '${missing.join("', '")}' for environment '${s.environment}' in the gitops directory${of}`,
-      "fix the environment's values list in gitops-pipeline.yaml, pass --environment with an environment that has values, or --values-path relative to --gitops",
+      "fix the environment's values list in gitops-pipeline.yaml, or pass --environment with an environment that has values",
     );
   }
 }

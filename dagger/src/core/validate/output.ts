@@ -126,11 +126,35 @@ export function parseKubeconform(r: ExecResult, label: (file: string) => string 
     }
   }
   const s = parsed.summary ?? {};
-  return { findings, counts, summary: { valid: s.valid ?? 0, invalid: s.invalid ?? 0, errors: s.errors ?? 0, skipped: s.skipped ?? 0 } };
+  return { findings: collapseDownloadErrors(findings), counts, summary: { valid: s.valid ?? 0, invalid: s.invalid ?? 0, errors: s.errors ?? 0, skipped: s.skipped ?? 0 } };
 }
 
 /** Keep the useful tail of kubeconform's schema message: `at '/spec/replicas': got string, want integer`. */
 export function schemaMessage(msg: string): string {
   const tail = / - (at '.*)$/s.exec(msg);
   return (tail?.[1] ?? msg).replace(/\s+/g, " ").trim();
+}
+
+const DOWNLOAD_FAILED = /^failed downloading schema at (\S+?): (.*)$/s;
+
+/**
+ * kubeconform reports an unreachable schema location once per object, each with the whole URL
+ * and the network error. Those become one finding that says where the schemas could not be
+ * downloaded from, how many objects went unvalidated, and how to run offline.
+ */
+export function collapseDownloadErrors(findings: Finding[]): Finding[] {
+  const failed = findings.filter((f) => f.rule === "SCHEMA-ERROR" && DOWNLOAD_FAILED.test(f.message));
+  if (failed.length === 0) return findings;
+  const urls = failed.map((f) => DOWNLOAD_FAILED.exec(f.message)![1]!);
+  const hosts = [...new Set(urls.map((u) => /^[a-z]+:\/\/([^/]+)/.exec(u)?.[1] ?? u))];
+  const reason = DOWNLOAD_FAILED.exec(failed[0]!.message)![2]!.split(/Get "[^"]*": /).pop()!.trim();
+  const one: Finding = {
+    source: "kubeconform",
+    rule: "SCHEMA-DOWNLOAD",
+    severity: "error",
+    message:
+      `could not download schemas from ${hosts.join(", ")} (${failed.length} object${failed.length === 1 ? "" : "s"} not validated; first: ${urls[0]}): ${reason}. ` +
+      "To validate offline, pass --schemas (a copy of yannh/kubernetes-json-schema or the kubernetes-validate package's schemas) and --crd-schemas (a CRDs-catalog copy)",
+  };
+  return [...findings.filter((f) => !failed.includes(f)), one];
 }

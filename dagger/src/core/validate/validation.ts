@@ -9,6 +9,7 @@
  */
 import { checkArgoCd, GitopsTree } from "./argocd.js";
 import { InputError } from "../errors.js";
+import { runReport, type RunReport } from "../run.js";
 import { countBySeverity, formatFinding, type Finding } from "../findings.js";
 import { DEFAULT_GITOPS_CONFIG, GITOPS_CONFIG_FILE, parseGitopsConfig, selectEnvironments, type GitopsConfig } from "../gitops-config.js";
 import { checkKustomization, kustomizeBuildFinding, overlaysOf } from "./kustomize.js";
@@ -276,4 +277,20 @@ export function summarize(r: ValidationResult): string {
   const waived = r.findings.filter((f) => "waived" in f).length;
   if (waived) lines.push(`  ${waived} finding${waived === 1 ? "" : "s"} waived (see the report)`);
   return lines.join("\n");
+}
+
+/** The validation under the run-object contract: one line, then a line per environment, overlay and error. */
+export function validationReport(r: ValidationResult): RunReport {
+  const envs = r.environments.map((e) => e.name).join(", ");
+  const overlays = r.overlays.length ? `, ${r.overlays.length} kustomize overlay${r.overlays.length === 1 ? "" : "s"}` : "";
+  const failing = [...new Set(r.findings.filter((f) => f.severity === "error").map((f) => f.rule))];
+  const what = failing.length ? ` (${failing.slice(0, 4).join(", ")}${failing.length > 4 ? ", ..." : ""})` : "";
+  return runReport({
+    stage: "validate",
+    passed: r.passed,
+    summary: `validate ${r.passed ? "passed" : "failed"}: ${envs}${overlays}, chart ${r.chart}, Kubernetes ${r.kubernetesVersion}: ${countBySeverity(r.findings)}${what}`,
+    details: summarize(r).split("\n").slice(1).map((l) => l.replace(/^ {2}/, "")).join("\n"),
+    findings: r.findings,
+    data: { kubernetesVersion: r.kubernetesVersion, chart: r.chart, environments: r.environments, overlays: r.overlays, argocdSchema: r.argocdSchema },
+  });
 }

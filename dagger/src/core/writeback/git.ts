@@ -19,9 +19,9 @@ export type PushStatus = "pushed" | "rejected" | "failed";
 const BRANCH = /^(?!-)(?!.*\.\.)(?!.*\/\/)(?!.*@\{)[A-Za-z0-9._/-]+(?<![./])$/;
 
 /** Check a branch name before it goes into a refspec. */
-export function checkBranch(branch: string): string {
+export function checkBranch(branch: string, arg = "branch"): string {
   if (!BRANCH.test(branch) || branch.endsWith(".lock")) {
-    throw new InputError("branch", `"${branch}" is not a valid branch name`, "pass a branch such as main");
+    throw new InputError(arg, `"${branch}" is not a valid branch name`, "pass a branch such as main");
   }
   return branch;
 }
@@ -30,21 +30,26 @@ export function checkBranch(branch: string): string {
  * Check a remote URL: https, ssh (`ssh://` or `git@host:path`) or a local path / file:// URL.
  * A URL that carries credentials is refused: they would end up in .git/config and in logs.
  */
-export function checkRepoUrl(url: string): string {
+export function checkRepoUrl(url: string, arg = "url"): string {
   const ok = /^(https:\/\/|http:\/\/|ssh:\/\/|file:\/\/|\/)/.test(url) || /^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:/.test(url);
   if (!ok || /\s/.test(url)) {
-    throw new InputError("repoUrl", `"${url}" is not an https, ssh or file URL`, "pass e.g. https://github.com/org/gitops.git");
+    throw new InputError(arg, `"${url}" is not an https, ssh or file URL`, "pass e.g. https://github.com/org/gitops.git");
   }
   if (/^https?:\/\/[^/]*@/.test(url)) {
-    throw new InputError("repoUrl", "contains credentials", "remove them from the URL and pass the token as the `token` Secret");
+    throw new InputError(arg, "contains credentials", "remove them from the URL and pass the token with with-token (a Secret)");
   }
   return url;
 }
 
+/** A commit author's name: one line, no angle brackets (it goes into commit metadata). */
+export const AUTHOR_NAME = /^[^<>\n]{1,100}$/;
+/** A commit author's email address. */
+export const AUTHOR_EMAIL = /^[^<>\s@]+@[^<>\s@]+$/;
+
 /** Check an author identity (it goes into commit metadata, so no newlines or angle brackets). */
 export function checkAuthor(author: Author): Author {
-  if (!/^[^<>\n]{1,100}$/.test(author.name)) throw new InputError("authorName", `"${author.name}" is not a usable name`, "pass a one-line name without < >");
-  if (!/^[^<>\s@]+@[^<>\s@]+$/.test(author.email)) throw new InputError("authorEmail", `"${author.email}" is not an email address`, "pass e.g. bot@example.com");
+  if (!AUTHOR_NAME.test(author.name)) throw new InputError("name", `"${author.name}" is not a usable name`, "pass a one-line name without < >");
+  if (!AUTHOR_EMAIL.test(author.email)) throw new InputError("email", `"${author.email}" is not an email address`, "pass e.g. bot@example.com");
   return author;
 }
 

@@ -1,73 +1,117 @@
 /**
- * Where an environment's image reference lives in the gitops tree, and the bump plan that
- * writes a new one there (Helm values or a kustomize overlay).
+ * Where an environment's image reference lives in a gitops tree, and the bump plan that writes a
+ * new one there. The layout is read from the tree's own gitops-pipeline.yaml at every head the
+ * write-back syncs to, like every other stage reads it; the call's options only override the
+ * format and the kustomize image name.
  */
+import { posix } from "node:path";
 import { InputError } from "../errors.js";
+import { DEFAULT_GITOPS_CONFIG, GITOPS_CONFIG_FILE, parseGitopsConfig, type GitopsConfig } from "../gitops-config.js";
+import { KUSTOMIZATION_FILES, overlayDir } from "../validate/kustomize.js";
 import { commitMessage } from "./git.js";
 import { invalidValue, type ImageRef } from "./image-ref.js";
 import { requireFile, type Reader, type WriteBackPlan } from "./loop.js";
 import { editYaml, readImageEntry, readScalar, type PathEdit, type YamlEdit } from "./yaml-edit.js";
 
-/** Defaults of the gitops layout; paths are relative to the gitops directory. */
-export const LAYOUT_DEFAULTS = {
-  valuesPath: "environments/{env}/values.yaml",
-  kustomizationPath: "kustomize/overlays/{env}/kustomization.yaml",
-  environments: "dev,staging,prod",
-  gitopsPath: "gitops",
-} as const;
-
-/** Defaults of the commit identity. */
-export const WRITEBACK_DEFAULTS = {
-  authorName: "gitops-pipeline",
-  authorEmail: "gitops-pipeline@users.noreply.github.com",
-} as const;
-
 /** Helm values (`image.repository/tag/digest`, `env.appVersion`) or a kustomize overlay (`images:`). */
 export type Format = "helm" | "kustomize";
 
-/** Where image references live. */
+/** Where the tree is in the work tree, and what the call overrides. */
+export interface LayoutSource {
+  /** Directory of the gitops tree inside the work tree ("" for its root). */
+  root: string;
+  /** Overrides gitops-pipeline.yaml's `writeBack.format`. */
+  format?: Format;
+  /** Overrides gitops-pipeline.yaml's `writeBack.image`. */
+  imageName?: string;
+}
+
+/** Where image references live, resolved for one head. */
 export interface Layout {
   format: Format;
-  /** Path template of an environment's values file, `{env}` replaced. */
-  valuesPath: string;
-  /** Path template of an environment's kustomization. */
-  kustomizationPath: string;
+  /** Promotion order: the environments in the order gitops-pipeline.yaml declares them. */
+  environments: string[];
+  /** Prefix of the gitops tree inside the work tree ("" for the tree itself). */
+  root: string;
+  /** Values files of each environment, in the order helm applies them. */
+  values: Record<string, string[]>;
+  /** The tree's kustomize directory (overlays under `<kustomize>/overlays/<env>`). */
+  kustomize?: string;
   /** kustomize `images[].name` to edit; default: the only entry. */
   imageName?: string;
-  /** Promotion order. */
-  environments: string[];
-  /** Prefix of the gitops directory inside the work tree ("" for the tree itself). */
-  root: string;
+  /** The release name: the app in commit messages. */
+  release: string;
+  /** The file the layout came from, for errors. */
+  source: string;
 }
 
-/** A layout from the Dagger function's arguments, checked. */
-export function layout(a: { format: Format; valuesPath: string; kustomizationPath: string; imageName?: string; environments: string; root: string }): Layout {
-  const environments = a.environments.split(",").map((e) => e.trim()).filter(Boolean);
-  if (environments.length === 0 || environments.some((e) => !/^[a-z0-9][a-z0-9-]*$/.test(e)) || new Set(environments).size !== environments.length) {
-    throw new InputError("environments", `"${a.environments}" is not a list of distinct environment names`, "pass e.g. dev,staging,prod");
-  }
-  for (const [name, t] of [["valuesPath", a.valuesPath], ["kustomizationPath", a.kustomizationPath]] as const) {
-    if (!t.includes("{env}") || t.startsWith("/") || t.split("/").includes("..")) {
-      throw new InputError(name, `"${t}" must be a relative path containing {env}`, `pass e.g. ${LAYOUT_DEFAULTS[name]}`);
-    }
-  }
-  const segs = a.root.split("/").filter((x) => x !== "" && x !== ".");
-  const root = segs.join("/");
-  if (segs.includes("..") || a.root.startsWith("/")) throw new InputError("gitopsPath", `"${a.root}" leaves the repository`, "pass a path inside it, e.g. gitops");
-  return { ...a, environments, root };
+/** A directory inside the repository: relative, no `..`; "" or "." for its root. */
+export function checkRoot(raw: string, arg = "path"): string {
+  const segs = raw.split("/").filter((x) => x !== "" && x !== ".");
+  if (raw.startsWith("/") || segs.includes("..")) throw new InputError(arg, `"${raw}" leaves the repository`, "pass a directory inside it, e.g. gitops, or . for its root");
+  return segs.join("/");
 }
 
-/** The file holding `env`'s image reference, relative to the work tree. */
-export function envFile(l: Layout, env: string): string {
+/** A path of the gitops tree as a path of the work tree. */
+export const inTree = (l: Pick<Layout, "root">, rel: string): string => (l.root ? `${l.root}/${rel}` : rel);
+
+/** The layout of `config` for `src`. */
+export function layoutOf(config: GitopsConfig, src: LayoutSource, source = GITOPS_CONFIG_FILE): Layout {
+  const root = checkRoot(src.root);
+  const imageName = src.imageName || config.writeBack.image;
+  return {
+    format: src.format ?? config.writeBack.format,
+    environments: Object.keys(config.environments),
+    root,
+    values: Object.fromEntries(Object.entries(config.environments).map(([name, env]) => [name, env.values])),
+    ...(config.kustomize ? { kustomize: config.kustomize } : {}),
+    ...(imageName ? { imageName } : {}),
+    release: config.release,
+    source: inTree({ root }, source),
+  };
+}
+
+/** Read the layout at the head `read` sees: the tree's gitops-pipeline.yaml, or this repository's layout when it has none. */
+export async function readLayout(read: Reader, src: LayoutSource): Promise<Layout> {
+  const file = inTree({ root: checkRoot(src.root) }, GITOPS_CONFIG_FILE);
+  const text = await read(file);
+  return layoutOf(text === undefined ? DEFAULT_GITOPS_CONFIG : parseGitopsConfig(text, file), src);
+}
+
+/** Fail unless `env` is an environment of the layout. */
+export function checkEnvironment(l: Layout, env: string, arg = "environment"): string {
   if (!l.environments.includes(env)) {
-    throw new InputError("env", `"${env}" is not one of ${l.environments.join(", ")}`, "pass a configured environment or change `environments`");
+    throw new InputError(arg, `"${env}" is not an environment of ${l.source} (${l.environments.join(", ")})`, `pass one of ${l.environments.join(", ")}`);
   }
-  const rel = (l.format === "helm" ? l.valuesPath : l.kustomizationPath).replaceAll("{env}", env);
-  return l.root ? `${l.root}/${rel}` : rel;
+  return env;
+}
+
+/**
+ * The file holding `env`'s image reference, relative to the work tree. Helm: of the environment's
+ * layered values files, the last one that sets image.tag (later files win in helm), else the
+ * first. Kustomize: the overlay's kustomization.
+ */
+export async function envFile(l: Layout, env: string, read: Reader, arg = "environment"): Promise<string> {
+  checkEnvironment(l, env, arg);
+  if (l.format === "kustomize") {
+    if (!l.kustomize) throw new InputError(l.source, "declares no kustomize directory, but the write-back format is kustomize", "set `kustomize:` in gitops-pipeline.yaml, or write helm values");
+    const dir = overlayDir(l.kustomize, env);
+    for (const name of KUSTOMIZATION_FILES) {
+      const path = inTree(l, posix.join(dir, name));
+      if ((await read(path)) !== undefined) return path;
+    }
+    return inTree(l, posix.join(dir, KUSTOMIZATION_FILES[0]));
+  }
+  const files = l.values[env]!.map((f) => inTree(l, f));
+  for (const file of [...files].reverse()) {
+    const text = await read(file);
+    if (text !== undefined && readScalar(file, text, "image.tag") !== undefined) return file;
+  }
+  return files[0]!;
 }
 
 /** The image reference an environment currently deploys, or undefined when it has no tag. */
-export function readImageRef(l: Layout, file: string, text: string): ImageRef | undefined {
+export function readImageRef(l: Pick<Layout, "format" | "imageName">, file: string, text: string): ImageRef | undefined {
   if (l.format === "kustomize") {
     const e = readImageEntry(file, text, l.imageName);
     return e?.newTag ? { repository: e.newName, tag: e.newTag, digest: e.digest ?? "" } : undefined;
@@ -83,7 +127,7 @@ export function readImageRef(l: Layout, file: string, text: string): ImageRef | 
 }
 
 /** The edits that make `file` deploy `ref`. A digest not given is cleared where one is kept. */
-export function refEdits(l: Layout, file: string, text: string, ref: Partial<ImageRef> & { tag: string }): YamlEdit[] {
+export function refEdits(l: Pick<Layout, "format" | "imageName">, file: string, text: string, ref: Partial<ImageRef> & { tag: string }): YamlEdit[] {
   for (const [kind, v] of [["tag", ref.tag], ["digest", ref.digest], ["repository", ref.repository], ["version", ref.appVersion]] as const) {
     const problem = v === undefined ? undefined : invalidValue(kind, v);
     if (problem) throw new InputError(kind === "version" ? "appVersion" : kind, problem, `pass a valid ${kind}`);
@@ -105,15 +149,18 @@ export function refEdits(l: Layout, file: string, text: string, ref: Partial<Ima
 export const imageString = (ref: Partial<ImageRef> & { tag: string }): string =>
   `${ref.repository ? `${ref.repository}:` : ""}${ref.tag}${ref.digest ? `@${ref.digest}` : ""}`;
 
-/** The bump: write `ref` into `env`'s file. */
-export function bumpPlan(a: { app: string; env: string; ref: Partial<ImageRef> & { tag: string }; layout: Layout; sourceCommit?: string }): WriteBackPlan {
-  const file = envFile(a.layout, a.env);
+/** The bump: write `ref` into `env`'s file. `app` names the app in the commit message (default: the layout's release). */
+export function bumpPlan(a: { env: string; ref: Partial<ImageRef> & { tag: string }; source: LayoutSource; app?: string; sourceCommit?: string }): WriteBackPlan {
+  let app = a.app ?? "";
   return {
     stage: "bump",
     edits: async (read: Reader) => {
+      const l = await readLayout(read, a.source);
+      app ||= l.release;
+      const file = await envFile(l, a.env, read);
       const text = await requireFile(read, file);
-      return [editYaml(file, text, refEdits(a.layout, file, text, a.ref))];
+      return [editYaml(file, text, refEdits(l, file, text, a.ref))];
     },
-    message: () => commitMessage({ app: a.app, env: a.env, tag: a.ref.tag, image: imageString(a.ref), sourceCommit: a.sourceCommit }),
+    message: () => commitMessage({ app, env: a.env, tag: a.ref.tag, image: imageString(a.ref), sourceCommit: a.sourceCommit }),
   };
 }

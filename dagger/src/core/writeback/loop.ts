@@ -7,6 +7,7 @@
  */
 import { InputError, StageError } from "../errors.js";
 import type { Author, PushStatus } from "./git.js";
+import type { Finding } from "../findings.js";
 import { invalidValue } from "./image-ref.js";
 import { readScalars, type FileEdit } from "./yaml-edit.js";
 
@@ -26,8 +27,28 @@ export interface GitPort<Tree> {
   push(): Promise<{ status: PushStatus; detail: string }>;
 }
 
+/** What validating an edited tree found. */
+export interface TreeValidation {
+  ok: boolean;
+  summary: string;
+  /** The validate stage's findings, when it ran. */
+  findings?: Finding[];
+}
+
 /** Validation of an edited tree (the validate stage). Nothing is pushed unless `ok`. */
-export type Validate<Tree> = (tree: Tree, changed: FileEdit[]) => Promise<{ ok: boolean; summary: string }>;
+export type Validate<Tree> = (tree: Tree, changed: FileEdit[]) => Promise<TreeValidation>;
+
+/** The edited tree failed validation: nothing was written or pushed. */
+export class ValidationFailed extends StageError {
+  constructor(
+    stage: string,
+    summary: string,
+    /** What the validation found. */
+    readonly findings: Finding[],
+  ) {
+    super(stage, summary);
+  }
+}
 
 /** Reads a file of the current head (undefined when absent). */
 export type Reader = (path: string) => Promise<string | undefined>;
@@ -97,7 +118,7 @@ export async function prepare<Tree>(
   if (changed.length === 0) return { files, changed, diff, validation: "nothing to validate: no change" };
   await write(changed.map((f) => ({ path: f.file, text: f.after })));
   const v = await validate(tree(), changed);
-  if (!v.ok) throw new StageError(plan.stage, `validation of the edited tree failed, nothing was pushed: ${v.summary}`);
+  if (!v.ok) throw new ValidationFailed(plan.stage, `validation of the edited tree failed, nothing was pushed: ${v.summary}`, v.findings ?? []);
   return { files, changed, diff, validation: v.summary };
 }
 

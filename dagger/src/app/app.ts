@@ -1,0 +1,176 @@
+/**
+ * The app: the Python source the pipeline lints, tests, builds, scans and publishes. It holds the
+ * build identity (version, revision, Dockerfile) once for every function that builds.
+ */
+import { func, object, type Container, type Directory, type File, type Secret } from "@dagger.io/dagger";
+import { appInputs, buildInputs, lintInputs, publishInputs, scanInputs, tarballInputs, testInputs } from "../core/app/inputs.js";
+import { buildVersionOf } from "../core/app/image-build.js";
+import { DEFAULT_LINTERS, DEFAULT_PLATFORMS, DEFAULTS } from "../core/defaults.js";
+import { parseInputs } from "../core/inputs.js";
+import type { Toolchain } from "../core/toolchain.js";
+import { build, buildTarball, buildVariants, checkDockerfile, imageTarball, type BuildOptions } from "./build.js";
+import { Linter, LintRun, runLint } from "./lint.js";
+import { PublishedImage, publish } from "./publish.js";
+import { ScanRun, scanContainer, type ScanOptions } from "./scan.js";
+import { TestRun, runTests } from "./test.js";
+
+/** The app of the pipeline: lint, test, build, image-tarball, publish, scan. */
+@object()
+export class App {
+  /** The app directory. */
+  source: Directory;
+
+  /** The pipeline's toolchain, as JSON. */
+  toolchain: string;
+
+  /** App semver ("" when not given: builds are then 0.0.0-<short revision>). */
+  version: string;
+
+  /** Git commit being built. */
+  revision: string;
+
+  /** Dockerfile path inside the app directory. */
+  dockerfile: string;
+
+  /** Source repository URL for the image's org.opencontainers.image.source label ("" for the Dockerfile's default). */
+  sourceUrl: string;
+
+  /**
+   * @param source The app directory.
+   * @param toolchain The pipeline's toolchain, as JSON.
+   * @param version App semver, or "".
+   * @param revision Git commit being built.
+   * @param dockerfile Dockerfile path inside the app directory.
+   * @param sourceUrl Source repository URL, or "".
+   */
+  constructor(source: Directory, toolchain: string, version: string, revision: string, dockerfile: string, sourceUrl: string) {
+    const i = parseInputs(appInputs, { version, revision, dockerfile, sourceUrl });
+    this.source = source;
+    this.toolchain = toolchain;
+    this.version = i.version;
+    this.revision = i.revision;
+    this.dockerfile = i.dockerfile;
+    this.sourceUrl = i.sourceUrl;
+  }
+
+  private get tools(): Toolchain {
+    return JSON.parse(this.toolchain) as Toolchain;
+  }
+
+  /** What every build of this app is built with. */
+  private buildOptions(platforms: readonly string[]): BuildOptions {
+    return { platforms, version: buildVersionOf(this.version, this.revision), revision: this.revision, dockerfile: this.dockerfile, ...(this.sourceUrl ? { sourceUrl: this.sourceUrl } : {}) };
+  }
+
+  /**
+   * Lint the app with several linters at once, one report. The security rules (ruff's S, from
+   * bandit) are always on, whatever the app's own config selects.
+   *
+   * @param linters Linters to run: RUFF, RUFF_FORMAT, FLAKE8, PYLINT; default RUFF and RUFF_FORMAT.
+   */
+  @func()
+  async lint(linters?: Linter[]): Promise<LintRun> {
+    const i = parseInputs(lintInputs, { linters: linters?.length ? linters : DEFAULT_LINTERS });
+    return runLint(this.tools, this.source, i.linters);
+  }
+
+  /**
+   * Run the app's tests with pytest and a coverage gate. Returns the run: passed, summary, details, findings, report, assert.
+   *
+   * @param minCoverage Minimum total coverage in percent (lines and branches, as coverage.py counts them).
+   */
+  @func()
+  async test(minCoverage: number = DEFAULTS.minCoverage): Promise<TestRun> {
+    const i = parseInputs(testInputs, { minCoverage });
+    return runTests(this.tools, this.source, i.minCoverage);
+  }
+
+  /**
+   * Build the app image from its Dockerfile, one container per platform (OCI labels from version and revision).
+   *
+   * @param platforms Platforms to build, os/arch[/variant].
+   */
+  @func()
+  async build(platforms: string[] = DEFAULT_PLATFORMS): Promise<Container[]> {
+    const i = parseInputs(buildInputs, { platforms });
+    return build(this.tools.pythonImage, this.source, this.buildOptions(i.platforms));
+  }
+
+  /**
+   * Build the app image for one platform as a gzip OCI tarball named for `docker load` / `kind load image-archive`.
+   *
+   * @param name Name:tag the image loads under.
+   * @param platform The one platform to build.
+   */
+  @func()
+  async imageTarball(name: string = DEFAULTS.tarballName, platform: string = DEFAULTS.platform): Promise<File> {
+    const i = parseInputs(tarballInputs, { name, platform });
+    return buildTarball(this.tools.pythonImage, this.source, { ...this.buildOptions([i.platform]), imageName: i.name });
+  }
+
+  /**
+   * Build and push the app as one multi-arch image under the pipeline's tags ({shortSha}-{run}
+   * from the revision, plus version, environment and release tags); returns the digest-pinned image.
+   *
+   * @param image Repository address without tag, e.g. ghcr.io/acme/gitops-demo.
+   * @param run CI run number (e.g. $GITHUB_RUN_NUMBER), for the immutable {shortSha}-{run} tag.
+   * @param environment Environment name: adds the {env}-latest tag.
+   * @param branch Git branch, for tag templates using {branch} (sanitised into a valid tag).
+   * @param release Also tag {version}, {major}.{minor} and {major} (never for pre-releases).
+   * @param tagTemplates Tag templates replacing the defaults; placeholders {sha} {shortSha} {run} {version} {major} {minor} {patch} {branch} {env}.
+   * @param username Registry user name.
+   * @param password Registry password or token.
+   * @param platforms Platforms to build and push, os/arch[/variant].
+   */
+  @func({ cache: "never" })
+  async publish(
+    image: string,
+    run: string,
+    environment: string = "",
+    branch: string = "",
+    release: boolean = false,
+    tagTemplates: string[] = [],
+    username: string = "",
+    password?: Secret,
+    platforms: string[] = DEFAULT_PLATFORMS,
+  ): Promise<PublishedImage> {
+    const i = parseInputs(publishInputs, { image, revision: this.revision, run, environment, branch, release, tagTemplates, username, hasPassword: password !== undefined, platforms });
+    return publish(this.tools.pythonImage, this.source, {
+      ...this.buildOptions(i.platforms),
+      // The tags carry the version only when one was given; the image carries the build's version either way.
+      version: this.version,
+      buildVersion: buildVersionOf(this.version, this.revision),
+      image: i.image,
+      run: i.run,
+      environment: i.environment,
+      branch: i.branch,
+      release: i.release,
+      tagTemplates: i.tagTemplates,
+      username: i.username,
+      ...(password ? { password } : {}),
+    });
+  }
+
+  /**
+   * Scan the app image with Trivy (one platform) and write its CycloneDX SBOM. Returns the run:
+   * passed, summary, details, findings, report, assert; plus trivy-report and sbom.
+   *
+   * @param severity Severities that fail the scan, comma-separated (UNKNOWN, LOW, MEDIUM, HIGH, CRITICAL).
+   * @param dbRepository OCI repository of Trivy's vulnerability database (a mirror); Trivy's default when empty.
+   * @param skipDbUpdate Use the database already in the cache volume; never download (offline runs).
+   * @param platform The one platform to build and scan.
+   */
+  @func({ cache: "24h" })
+  async scan(severity: string = DEFAULTS.severity, dbRepository: string = "", skipDbUpdate: boolean = false, platform: string = DEFAULTS.platform): Promise<ScanRun> {
+    const i = parseInputs(scanInputs, { severity, dbRepository, skipDbUpdate, platform });
+    const [image] = buildVariants(this.tools.pythonImage, this.source, this.buildOptions([i.platform]));
+    await checkDockerfile(this.source, this.dockerfile);
+    return this.scanImage(image!, { failOn: i.severity, dbRepository: i.dbRepository, skipDbUpdate: i.skipDbUpdate });
+  }
+
+  /** Scan an image of this app (ci scans the very image it built). */
+  scanImage(image: Container, o: Omit<ScanOptions, "day">): ScanRun {
+    const day = new Date().toISOString().slice(0, 10);
+    return new ScanRun(o.failOn.join(","), scanContainer(this.tools.trivyImage, imageTarball(image, "scanned-image:scan"), { ...o, day }));
+  }
+}

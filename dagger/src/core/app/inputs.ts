@@ -1,0 +1,118 @@
+/**
+ * Input schemas of the app functions (app, lint, test, build, image-tarball, publish, scan):
+ * the core's rules for platforms, tags, repositories and severities, wrapped so every failure
+ * names the argument.
+ */
+import { z } from "zod";
+import { InputError } from "../errors.js";
+import { commaList, intIn, optionalVersionField, problem, rule } from "../inputs.js";
+import { imageName } from "./image-build.js";
+import { LINTERS, type LinterName } from "./lint.js";
+import { parsePlatforms } from "./platforms.js";
+import { parseRepository } from "./registry.js";
+import { runNumber, sanitizeTagPart, shortSha, templatePlaceholders } from "./tags.js";
+import { parseSeverities } from "./trivy.js";
+
+/** A relative path inside the app directory. */
+export function dockerfilePath(raw: string): string {
+  const p = raw.trim().replace(/^\.\//, "");
+  if (p === "" || p.startsWith("/") || p.split("/").includes("..")) {
+    throw new InputError("dockerfile", `"${raw}" is not a path inside the source directory`, "pass a relative path such as Dockerfile or docker/app.Dockerfile");
+  }
+  return p;
+}
+
+/** The build identity `app` holds for build, image-tarball, publish and scan. */
+export const appInputs = z.object({
+  version: optionalVersionField,
+  revision: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9._-]{1,64}$/, { error: "is not a commit id" })
+    .describe("pass the git commit being built, e.g. $(git rev-parse HEAD)"),
+  dockerfile: z.string().transform(rule(dockerfilePath)),
+  sourceUrl: z
+    .string()
+    .trim()
+    .refine((s) => s === "" || /^https?:\/\/\S+$/.test(s), { error: "is not an http(s) URL" })
+    .describe("pass the repository's URL, e.g. https://github.com/acme/shop, or leave it empty"),
+});
+
+/** One platform (tarballs and scans hold exactly one). */
+const onePlatform = z.string().transform(
+  rule((s: string) => {
+    const p = parsePlatforms(s);
+    if (p.length !== 1) throw new InputError("platform", `"${s}" is ${p.length} platforms; this takes exactly one`, "pass one platform, e.g. linux/amd64");
+    return p[0]!;
+  }),
+);
+
+const platformList = z.array(z.string()).transform(rule((xs: string[]) => parsePlatforms(xs)));
+
+export const lintInputs = z.object({
+  linters: z
+    .array(z.string())
+    .transform((xs, ctx) => {
+      const names = [...new Set(xs.flatMap(commaList).map((x) => x.toLowerCase().replace(/_/g, "-")))];
+      const bad = names.find((n) => !(LINTERS as readonly string[]).includes(n));
+      if (bad !== undefined) return problem(ctx, `"${bad}" is not a linter`, `pass some of ${LINTERS.join(", ")}`);
+      if (names.length === 0) return problem(ctx, "no linter given", "pass at least one, e.g. ruff");
+      return names as LinterName[];
+    }),
+});
+
+export const testInputs = z.object({ minCoverage: intIn(0, 100, 90) });
+
+export const buildInputs = z.object({ platforms: platformList });
+
+export const tarballInputs = z.object({
+  name: z.string().transform(rule((s: string) => imageName(s, "name"))),
+  platform: onePlatform,
+});
+
+const tagPart = (what: string) =>
+  z
+    .string()
+    .trim()
+    .refine((s) => s === "" || sanitizeTagPart(s, 63) !== "", { error: "has no character usable in an image tag" })
+    .describe(`pass ${what} of letters, digits, '.', '_' or '-'`);
+
+export const publishInputs = z.object({
+  image: z.string().transform(rule((s: string) => parseRepository(s, "image").address)),
+  /** The commit the tags are made from: the app's revision. */
+  revision: z.string().transform(
+    rule((s: string) => {
+      shortSha(s, "revision"); // tags need a real commit: 7 to 40 hex digits
+      return s.trim().toLowerCase();
+    }),
+  ),
+  run: z.string().transform(rule((s: string) => runNumber(s, "run"))),
+  environment: tagPart("an environment name"),
+  branch: tagPart("a branch name"),
+  release: z.boolean(),
+  tagTemplates: z.array(z.string()).transform(
+    rule((ts: string[]) => {
+      for (const t of ts) templatePlaceholders(t, "tagTemplates");
+      return ts;
+    }),
+  ),
+  username: z.string().trim(),
+  hasPassword: z.boolean(),
+  platforms: platformList,
+});
+
+/** Publish inputs, with the credential pairing checked (a user without a password or the reverse). */
+export function checkCredentials(i: { username: string; hasPassword: boolean }): void {
+  if (i.hasPassword && !i.username) throw new InputError("username", "is empty but a password was given", "pass --username with --password");
+  if (i.username && !i.hasPassword) throw new InputError("password", `is missing for user "${i.username}"`, "pass --password=env://REGISTRY_TOKEN (a Secret)");
+}
+
+export const scanInputs = z.object({
+  severity: z.string().transform(rule((s: string) => parseSeverities(s))),
+  dbRepository: z
+    .string()
+    .trim()
+    .transform(rule((s: string) => (s === "" ? "" : parseRepository(s, "dbRepository").address))),
+  skipDbUpdate: z.boolean(),
+  platform: onePlatform,
+});

@@ -1,0 +1,61 @@
+/**
+ * The one table of defaults. The module's function signatures, `ci`, the README's function
+ * reference (generated from the introspected signatures) and the tests all read these values;
+ * a unit test compares every default the engine sees with this table. Tool versions and images
+ * live in versions.ts.
+ *
+ * Scalars are read by the TypeScript introspector through their literal types (`as const`).
+ * Lists are separate `export const` arrays without `as const`: the introspector resolves an
+ * identifier only when it points at a plain array literal.
+ */
+export const DEFAULTS = {
+  /** Coverage gate of the test stage, in percent (lines and branches). */
+  minCoverage: 90,
+  /** Push attempts of a write-back before it gives up when others keep pushing first. */
+  maxAttempts: 6,
+  /** Commit identity of the write-back. */
+  authorName: "gitops-pipeline",
+  authorEmail: "gitops-pipeline@users.noreply.github.com",
+  /** User name sent with an HTTPS token (GitHub's convention for tokens). */
+  gitUser: "x-access-token",
+  /** Branch of the gitops repository Argo CD watches. */
+  gitopsBranch: "main",
+  /** Branches whose builds publish and bump, comma-separated. */
+  releaseBranches: "main",
+  /** Environment e2e deploys and the bump writes. */
+  environment: "dev",
+  /** Trivy severities that fail the scan. */
+  severity: "CRITICAL,HIGH",
+  /** Time budget of one e2e run, in seconds. */
+  e2eTimeout: 300,
+  /** Namespace of the e2e release. */
+  e2eNamespace: "e2e",
+  /** Version an e2e build carries and must answer on `/`. */
+  e2eVersion: "0.0.0-e2e",
+  /** Version of a build that is not a release. */
+  devVersion: "0.0.0-dev",
+  /** Revision label of a build without a commit. */
+  revision: "unknown",
+  /** Dockerfile of the app, relative to the app directory. */
+  dockerfile: "Dockerfile",
+  /** The one platform of a tarball or a scan. */
+  platform: "linux/amd64",
+  /** Name the e2e tarball loads under. */
+  tarballName: "gitops-demo:e2e",
+  /** What `ci` reports when the CI system gives no commit, run or branch (a laptop run). */
+  commit: "local",
+  runNumber: "0",
+  branch: "local",
+  /** Instance id of the kind debugging service. */
+  kindRunId: "debug",
+  /** API server the debugging kubeconfig points at (the service bound as `docker`). */
+  kindServer: "https://docker:6443",
+} as const;
+
+/** Platforms the build and publish stages produce. */
+export const DEFAULT_PLATFORMS: string[] = ["linux/amd64", "linux/arm64"];
+
+/** Linters the lint stage and `ci` run (enum values of `Linter`): ruff check and ruff's format check. */
+export const DEFAULT_LINTERS: string[] = ["ruff", "ruff-format"];
+
+export type Defaults = typeof DEFAULTS;

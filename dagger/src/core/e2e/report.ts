@@ -1,0 +1,35 @@
+/**
+ * The e2e run under the run-object contract: the step log as details, the failed step (if any)
+ * as a finding, diagnostics kept beside it.
+ */
+import { oneLine, runReport, type RunReport } from "../run.js";
+
+/** What one e2e run did. */
+export interface E2eOutcome {
+  passed: boolean;
+  /** Environment whose values were deployed. */
+  environment: string;
+  /** Version the app had to report on `/`. */
+  version: string;
+  /** Name of the step that failed ("" when passed). */
+  failedStep: string;
+  /** Why it failed: the step's purpose, exit code and last output lines. */
+  detail: string;
+  /** One line per step and probe, in the order they ran. */
+  log: string;
+}
+
+/** The report of an e2e run. */
+export function e2eReport(o: E2eOutcome): RunReport {
+  const summary = o.passed
+    ? `e2e passed: deployed to kind with the ${o.environment} values; /healthz, / (version ${o.version}), /metrics and helm test passed`
+    : `e2e failed at ${o.failedStep}: ${oneLine(o.detail.split("\n")[0] ?? "", 160)}`;
+  return runReport({
+    stage: "e2e",
+    passed: o.passed,
+    summary,
+    details: o.passed ? o.log : `${o.log}\n\n${o.detail}`.trim(),
+    findings: o.passed ? [] : [{ source: "e2e", rule: o.failedStep, severity: "error", message: o.detail, environment: o.environment }],
+    data: { environment: o.environment, version: o.version, failedStep: o.failedStep },
+  });
+}

@@ -1,0 +1,65 @@
+/**
+ * The run-object contract shared by lint, test, validate, e2e, scan, bump/promote and ci: data
+ * first, failure second. Every run object exposes the same functions with the same types:
+ *
+ *   passed   Boolean   nothing failed the run
+ *   summary  String    exactly one line, with the figures that matter
+ *   details  String    the lines behind the summary: one per linter, environment, stage, test...
+ *   findings [Finding] every problem found, typed (file, line, rule, object, environment...)
+ *   report   File      the whole result as JSON
+ *   assert   String    the summary when passed; otherwise fails with the summary and the details
+ *
+ * This file holds the data side; each run object computes a `RunReport` and the Dagger shell
+ * (run/finding.ts) turns it into those functions.
+ */
+import { StageError } from "./errors.js";
+import type { Finding } from "./findings.js";
+
+/** The functions every run object exposes, in the order the contract lists them. */
+export const RUN_CONTRACT = ["passed", "summary", "details", "findings", "report", "assert"] as const;
+
+/** A finished run, as data. */
+export interface RunReport {
+  /** What ran: lint, test, validate, e2e, scan, bump, promote, ci. */
+  stage: string;
+  passed: boolean;
+  /** One line. */
+  summary: string;
+  /** Lines behind the summary ("" when there is nothing to add). */
+  details: string;
+  findings: Finding[];
+  /** Stage-specific data for the JSON report. */
+  data?: Record<string, unknown>;
+}
+
+/** Longest summary line; the details carry the rest. */
+export const SUMMARY_MAX = 240;
+
+/** Collapse `text` to one line (whitespace runs become one space), cut at `max` characters. */
+export function oneLine(text: string, max = SUMMARY_MAX): string {
+  const s = text.replace(/\s+/g, " ").trim();
+  return s.length <= max ? s : `${s.slice(0, max - 1)}…`;
+}
+
+/** A report with its summary forced to one line. */
+export function runReport(r: RunReport): RunReport {
+  return { ...r, summary: oneLine(r.summary) };
+}
+
+/** The JSON report file's text. */
+export function reportJson(r: RunReport): string {
+  const { stage, passed, summary, details, findings, data } = r;
+  return `${JSON.stringify({ stage, passed, summary, details: details ? details.split("\n") : [], findings, ...(data ?? {}) }, null, 2)}\n`;
+}
+
+/** Most detail lines an assert message carries (the report has them all). */
+export const ASSERT_MAX_LINES = 60;
+
+/** What `assert` returns, or the StageError it throws. */
+export function assertRun(r: RunReport): string {
+  if (r.passed) return r.summary;
+  const lines = r.details ? r.details.split("\n") : [];
+  const shown = lines.slice(0, ASSERT_MAX_LINES);
+  if (lines.length > shown.length) shown.push(`... and ${lines.length - shown.length} more lines (see report)`);
+  throw new StageError(r.stage, [r.summary, ...shown].join("\n"));
+}

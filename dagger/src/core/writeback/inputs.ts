@@ -1,0 +1,58 @@
+/**
+ * Input schemas of the write-back functions: gitops-repo and its with- functions, bump, promote.
+ */
+import { z } from "zod";
+import { intIn, rule } from "../inputs.js";
+import { AUTHOR_EMAIL, AUTHOR_NAME, checkBranch, checkRepoUrl } from "./git.js";
+import { invalidValue, type ValueKind } from "./image-ref.js";
+import { checkRoot } from "./layout.js";
+import { InputError } from "../errors.js";
+
+/** An image value checked by the rule its file will enforce ("" allowed where `optional`). */
+const imageValue = (kind: ValueKind, arg: string, optional: boolean) =>
+  z.string().transform(
+    rule((s: string) => {
+      const v = s.trim();
+      if (optional && v === "") return "";
+      const bad = invalidValue(kind, v);
+      if (bad) throw new InputError(arg, bad, `pass a valid ${kind}${optional ? ', or "" to leave it' : ""}`);
+      return v;
+    }),
+  );
+
+const environmentName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]*$/, { error: "is not an environment name" })
+  .describe("pass an environment of gitops-pipeline.yaml, e.g. dev");
+
+export const repoInputs = z.object({
+  url: z.string().transform(rule((s: string) => (s.trim() === "" ? "" : checkRepoUrl(s.trim(), "url")))),
+  branch: z.string().transform(rule((s: string) => checkBranch(s.trim(), "branch"))),
+  path: z.string().transform(rule((s: string) => checkRoot(s, "path"))),
+});
+
+export const tokenInputs = z.object({ user: z.string().trim().min(1, { error: "is empty" }).regex(/^\S+$/, { error: "contains spaces" }).describe("pass the user name your git host expects with a token, e.g. x-access-token") });
+
+export const sshInputs = z.object({ knownHosts: z.string().trim().min(1, { error: "is empty (host keys are never accepted blindly)" }).describe("pass the host's known_hosts lines, e.g. from ~/.ssh/known_hosts") });
+
+export const authorInputs = z.object({
+  name: z.string().regex(AUTHOR_NAME, { error: "is not a usable name (one line, no < >)" }).describe("pass e.g. release-bot"),
+  email: z.string().regex(AUTHOR_EMAIL, { error: "is not an email address" }).describe("pass e.g. bot@example.com"),
+});
+
+export const attemptsInputs = z.object({ attempts: intIn(1, 50, 6) });
+
+export const bumpInputs = z.object({
+  tag: imageValue("tag", "tag", false),
+  environment: environmentName,
+  digest: imageValue("digest", "digest", true),
+  repository: imageValue("repository", "repository", true),
+  appVersion: imageValue("version", "appVersion", true),
+  sourceCommit: z.string().trim().regex(/^[A-Za-z0-9._-]{0,64}$/, { error: "is not a commit id" }).describe("pass the app commit the image was built from"),
+});
+
+export const promoteInputs = z.object({
+  from: environmentName,
+  to: z.string().regex(/^([a-z0-9][a-z0-9-]*)?$/, { error: "is not an environment name" }).describe("pass the next environment, or leave it empty"),
+  sourceCommit: bumpInputs.shape.sourceCommit,
+});

@@ -1,0 +1,39 @@
+/**
+ * A bump or promotion under the run-object contract. A write-back that lands, finds nothing to
+ * change or only computes a dry run passes; one whose edited tree fails validation, or whose
+ * push keeps losing races, fails with the reason (nothing of it was pushed).
+ */
+import type { Finding } from "../findings.js";
+import { runReport, type RunReport } from "../run.js";
+
+/** pushed, no-op, dry-run, edited (local directory) or failed. */
+export type WriteBackStatus = "pushed" | "no-op" | "dry-run" | "edited" | "failed";
+
+/** What one write-back did. */
+export interface WriteBackOutcome {
+  stage: "bump" | "promote";
+  status: WriteBackStatus;
+  /** One line: what happened. */
+  summary: string;
+  /** The pushed commit, or the head the edits were computed on; "" in local mode. */
+  commit: string;
+  attempts: number;
+  /** Unified diff of the edit. */
+  diff: string;
+  /** Validation summary of the edited tree. */
+  validation: string;
+  findings: Finding[];
+}
+
+/** The report of a write-back. */
+export function writeBackReport(o: WriteBackOutcome): RunReport {
+  const details = [o.validation && `validation: ${o.validation}`, o.diff.trimEnd()].filter(Boolean).join("\n");
+  return runReport({
+    stage: o.stage,
+    passed: o.status !== "failed",
+    summary: o.summary,
+    details,
+    findings: o.findings,
+    data: { status: o.status, commit: o.commit, attempts: o.attempts, diff: o.diff },
+  });
+}

@@ -1,0 +1,123 @@
+/**
+ * The gitops tree as Kubernetes manifests: validate renders and checks every environment; the
+ * end-to-end test deploys one environment into a throw-away kind cluster. Both read the tree's
+ * gitops-pipeline.yaml.
+ */
+import { dag, func, object, type Container, type Directory, type File, type Service } from "@dagger.io/dagger";
+import { DEFAULTS } from "../core/defaults.js";
+import { e2eSettings } from "../core/e2e/settings.js";
+import { environmentLayout } from "../core/gitops-config.js";
+import type { Toolchain } from "../core/toolchain.js";
+import { build } from "../app/build.js";
+import { debugKubeconfig, dindService, newRunId, runE2e } from "../e2e/e2e.js";
+import type { EndToEndRun } from "../e2e/run.js";
+import { readGitopsLayout } from "../gitops-layout.js";
+import { validateStage, type ValidateRun } from "./validate.js";
+
+/** The gitops tree's manifests: validate, end-to-end, and the kind debugging helpers. */
+@object()
+export class Manifests {
+  /** The gitops tree. */
+  gitops: Directory;
+
+  /** The app directory (e2e builds the image from it when none is given). */
+  source: Directory;
+
+  /** Offline Kubernetes JSON schemas, when given. */
+  schemas?: Directory;
+
+  /** Offline CRD schemas, when given. */
+  crdSchemas?: Directory;
+
+  /** The pipeline's toolchain, as JSON. */
+  toolchain: string;
+
+  /**
+   * @param gitops The gitops tree.
+   * @param source The app directory.
+   * @param toolchain The pipeline's toolchain, as JSON.
+   * @param schemas Offline Kubernetes JSON schemas.
+   * @param crdSchemas Offline CRD schemas.
+   */
+  constructor(gitops: Directory, source: Directory, toolchain: string, schemas?: Directory, crdSchemas?: Directory) {
+    this.gitops = gitops;
+    this.source = source;
+    this.toolchain = toolchain;
+    if (schemas) this.schemas = schemas;
+    if (crdSchemas) this.crdSchemas = crdSchemas;
+  }
+
+  private get tools(): Toolchain {
+    return JSON.parse(this.toolchain) as Toolchain;
+  }
+
+  /**
+   * Validate every environment of the tree (or the ones given): helm lint --strict and helm
+   * template with the environment's values, kustomize build of its overlay when there is one,
+   * kubeconform -strict on every rendering (Kubernetes and Argo CD schemas), the policy rules on
+   * the rendered objects, Argo CD and kustomize checks. Returns the run: passed, summary, details,
+   * findings, report, assert; plus the rendered manifests.
+   *
+   * @param environments Environments to validate, e.g. prod; default: all the tree declares.
+   */
+  @func()
+  async validate(environments: string[] = []): Promise<ValidateRun> {
+    return validateStage({ ...this.tools, gitops: this.gitops, environments, ...(this.schemas ? { schemas: this.schemas } : {}), ...(this.crdSchemas ? { crdSchemas: this.crdSchemas } : {}) });
+  }
+
+  /**
+   * End-to-end test in an ephemeral kind cluster inside a docker-in-docker service: load the
+   * image (no registry), helm upgrade --install the chart with the environment's values files,
+   * await the rollout, probe /healthz, / (the version) and /metrics through the API server proxy,
+   * run helm test. On failure the run carries diagnostics. Needs an engine that allows insecure
+   * root capabilities, on a cgroup v2 host, with access to the kind node image.
+   *
+   * @param environment Environment of gitops-pipeline.yaml whose values are deployed.
+   * @param image Image to test (one platform, the engine's); default: built from the app source.
+   * @param version Version the app must show on / (the image's APP_VERSION; also the build's VERSION).
+   * @param namespace Namespace the release is installed in.
+   * @param timeout Time budget of the whole run in seconds (setup, probes, helm test, diagnostics, teardown).
+   */
+  @func({ cache: "never" })
+  async endToEnd(
+    environment: string = DEFAULTS.environment,
+    image?: Container,
+    version: string = DEFAULTS.e2eVersion,
+    namespace: string = DEFAULTS.e2eNamespace,
+    timeout: number = DEFAULTS.e2eTimeout,
+  ): Promise<EndToEndRun> {
+    const layout = environmentLayout(await readGitopsLayout(this.gitops), environment);
+    const settings = e2eSettings({ environment, version, namespace, timeout, layout, runId: newRunId() });
+    return runE2e({ images: this.tools, settings, image: image ?? (await this.engineImage(settings.version)), gitops: this.gitops });
+  }
+
+  /** The app image for the engine's own platform (the kind node's). */
+  async engineImage(version: string): Promise<Container> {
+    const [image] = await build(this.tools.pythonImage, this.source, { platforms: [String(await dag.defaultPlatform())], version, revision: "e2e", dockerfile: DEFAULTS.dockerfile });
+    return image!;
+  }
+
+  /**
+   * Debugging: the docker-in-docker service end-to-end runs kind in, for `up` or `terminal`.
+   *
+   * @param runId Service instance id; kind-kubeconfig with the same id creates its cluster here.
+   */
+  @func()
+  kindDocker(runId: string = DEFAULTS.kindRunId): Service {
+    return dindService(this.tools, runId);
+  }
+
+  /**
+   * Debugging: create a kind cluster in the kind-docker service and return its kubeconfig. Keep
+   * `kind-docker up` running so the cluster outlives this call.
+   *
+   * @param runId Service instance id, as given to kind-docker.
+   * @param server API server URL written into the kubeconfig (https://docker:6443 inside containers bound to the service as docker).
+   */
+  @func({ cache: "never" })
+  async kindKubeconfig(runId: string = DEFAULTS.kindRunId, server: string = DEFAULTS.kindServer): Promise<File> {
+    const layout = environmentLayout(await readGitopsLayout(this.gitops), DEFAULTS.environment);
+    const settings = e2eSettings({ environment: DEFAULTS.environment, version: DEFAULTS.e2eVersion, namespace: DEFAULTS.e2eNamespace, timeout: DEFAULTS.e2eTimeout, layout, runId: newRunId() });
+    return debugKubeconfig(this.tools, settings, runId, server);
+  }
+}

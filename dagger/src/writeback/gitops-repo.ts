@@ -1,0 +1,217 @@
+/**
+ * The gitops repository Argo CD deploys from, as the write-back sees it: where it is, how to
+ * authenticate, who commits. Configured with chainable `with-` functions, then `bump` or
+ * `promote`. Without a URL it edits the pipeline's own gitops directory and returns it.
+ */
+import { func, object, type Directory, type Secret } from "@dagger.io/dagger";
+import { DEFAULTS } from "../core/defaults.js";
+import { parseInputs } from "../core/inputs.js";
+import type { Toolchain } from "../core/toolchain.js";
+import { attemptsInputs, authorInputs, bumpInputs, promoteInputs, repoInputs, sshInputs, tokenInputs } from "../core/writeback/inputs.js";
+import { bumpPlan, type Format } from "../core/writeback/layout.js";
+import { promotePlan } from "../core/writeback/promote.js";
+import { checkRemote, runWriteBack, type WriteBackRun, type WriteBackTarget } from "./writeback.js";
+
+/** Where the write-back writes the image reference (overrides gitops-pipeline.yaml's writeBack.format). */
+export enum WriteBackFormat {
+  /** image.repository, image.tag, image.digest and env.appVersion in the environment's values files. */
+  HELM = "helm",
+  /** newName, newTag and digest of an images: entry in the environment's kustomize overlay. */
+  KUSTOMIZE = "kustomize",
+}
+
+/** A gitops repository to write image references to: with-token / with-ssh-key / with-author, then bump or promote. */
+@object()
+export class GitopsRepo {
+  /** Remote repository URL ("" edits the local gitops directory). */
+  url: string;
+  /** Branch Argo CD watches. */
+  branch: string;
+  /** Directory of the gitops tree inside the repository ("" for its root). */
+  path: string;
+  /** The pipeline's gitops directory: edited when there is no URL. */
+  gitops: Directory;
+  /** HTTPS token, when set with with-token. */
+  token?: Secret;
+  /** User name sent with the token. */
+  user: string;
+  /** SSH private key, when set with with-ssh-key. */
+  sshKey?: Secret;
+  /** known_hosts lines of the SSH host. */
+  knownHosts: string;
+  /** Commit author and committer name. */
+  authorName: string;
+  /** Commit author and committer email. */
+  authorEmail: string;
+  /** Format override ("" follows gitops-pipeline.yaml). */
+  format: string;
+  /** kustomize images[].name override ("" follows gitops-pipeline.yaml). */
+  imageName: string;
+  /** Push attempts before giving up. */
+  maxAttempts: number;
+  /** Offline Kubernetes JSON schemas for the validation before push, when given. */
+  schemas?: Directory;
+  /** Offline CRD schemas for the validation before push, when given. */
+  crdSchemas?: Directory;
+  /** The pipeline's toolchain, as JSON. */
+  toolchain: string;
+
+  /**
+   * @param url Remote repository URL, or "".
+   * @param branch Branch Argo CD watches.
+   * @param path Directory of the gitops tree inside the repository.
+   * @param gitops The pipeline's gitops directory.
+   * @param toolchain The pipeline's toolchain, as JSON.
+   * @param schemas Offline Kubernetes JSON schemas.
+   * @param crdSchemas Offline CRD schemas.
+   */
+  constructor(url: string, branch: string, path: string, gitops: Directory, toolchain: string, schemas?: Directory, crdSchemas?: Directory) {
+    const i = parseInputs(repoInputs, { url, branch, path });
+    this.url = i.url;
+    this.branch = i.branch;
+    this.path = i.path;
+    this.gitops = gitops;
+    this.toolchain = toolchain;
+    this.user = DEFAULTS.gitUser;
+    this.knownHosts = "";
+    this.authorName = DEFAULTS.authorName;
+    this.authorEmail = DEFAULTS.authorEmail;
+    this.format = "";
+    this.imageName = "";
+    this.maxAttempts = DEFAULTS.maxAttempts;
+    if (schemas) this.schemas = schemas;
+    if (crdSchemas) this.crdSchemas = crdSchemas;
+  }
+
+  /**
+   * Authenticate over HTTPS with a token (given to git through GIT_ASKPASS only: in no argv, URL, file or log).
+   *
+   * @param token Token with push rights on the repository.
+   * @param user User name sent with the token.
+   */
+  @func()
+  withToken(token: Secret, user: string = DEFAULTS.gitUser): GitopsRepo {
+    this.user = parseInputs(tokenInputs, { user }).user;
+    this.token = token;
+    return this;
+  }
+
+  /**
+   * Authenticate over SSH with a deploy key (mounted read-only; the host key is checked against knownHosts).
+   *
+   * @param key SSH private key with push rights on the repository.
+   * @param knownHosts known_hosts lines of the SSH host.
+   */
+  @func()
+  withSshKey(key: Secret, knownHosts: string): GitopsRepo {
+    this.knownHosts = parseInputs(sshInputs, { knownHosts }).knownHosts;
+    this.sshKey = key;
+    return this;
+  }
+
+  /**
+   * Commit as this author (and committer).
+   *
+   * @param name Author name.
+   * @param email Author email.
+   */
+  @func()
+  withAuthor(name: string, email: string): GitopsRepo {
+    const i = parseInputs(authorInputs, { name, email });
+    this.authorName = i.name;
+    this.authorEmail = i.email;
+    return this;
+  }
+
+  /**
+   * Write the image reference in this format instead of the one gitops-pipeline.yaml names.
+   *
+   * @param format HELM values files or KUSTOMIZE overlays.
+   * @param imageName kustomize images[].name to edit; "" for the overlay's only entry.
+   */
+  @func()
+  withFormat(format: WriteBackFormat, imageName: string = ""): GitopsRepo {
+    this.format = format;
+    this.imageName = imageName.trim();
+    return this;
+  }
+
+  /**
+   * Give up after this many pushes lost to concurrent writers.
+   *
+   * @param attempts Push attempts, 1 to 50.
+   */
+  @func()
+  withMaxAttempts(attempts: number): GitopsRepo {
+    this.maxAttempts = parseInputs(attemptsInputs, { attempts }).attempts;
+    return this;
+  }
+
+  /**
+   * Write a new image reference into one environment, validate the edited tree (every
+   * environment, as validate does), then commit and push it, retrying on top of concurrent
+   * pushes; without a URL, return the edited gitops directory. Nothing is pushed or returned
+   * edited when validation fails.
+   *
+   * @param tag Image tag to deploy.
+   * @param environment Environment of gitops-pipeline.yaml to bump.
+   * @param digest Image digest (sha256:...) to pin; "" clears a pinned digest.
+   * @param repository Image repository to set as well; "" leaves it as it is.
+   * @param appVersion Value of env.appVersion (Helm); "" sets it to the tag where the key exists.
+   * @param sourceCommit Commit of the app source the image was built from (goes in the commit message).
+   * @param dryRun Compute and validate the edit, return the diff, push nothing.
+   */
+  @func({ cache: "never" })
+  async bump(
+    tag: string,
+    environment: string = DEFAULTS.environment,
+    digest: string = "",
+    repository: string = "",
+    appVersion: string = "",
+    sourceCommit: string = "",
+    dryRun: boolean = false,
+  ): Promise<WriteBackRun> {
+    const i = parseInputs(bumpInputs, { tag, environment, digest, repository, appVersion, sourceCommit });
+    const ref = { tag: i.tag, ...(i.digest ? { digest: i.digest } : {}), ...(i.repository ? { repository: i.repository } : {}), ...(i.appVersion ? { appVersion: i.appVersion } : {}) };
+    const target = this.target();
+    return runWriteBack(target, bumpPlan({ env: i.environment, ref, source: target, ...(i.sourceCommit ? { sourceCommit: i.sourceCommit } : {}) }), dryRun);
+  }
+
+  /**
+   * Promote: copy the image reference (repository, tag, digest, appVersion) of one environment to
+   * the next in gitops-pipeline.yaml's order (dev → staging → prod), through the same validate /
+   * commit / push-with-retry path as bump. Refuses when the source has no image tag, or when the
+   * step skips an environment.
+   *
+   * @param from Environment to promote from.
+   * @param to Environment to promote to; "" for the next one after from.
+   * @param sourceCommit Commit of the app source, for the commit message.
+   * @param dryRun Compute and validate the edit, return the diff, push nothing.
+   */
+  @func({ cache: "never" })
+  async promote(from: string = DEFAULTS.environment, to: string = "", sourceCommit: string = "", dryRun: boolean = false): Promise<WriteBackRun> {
+    const i = parseInputs(promoteInputs, { from, to, sourceCommit });
+    const target = this.target();
+    return runWriteBack(target, promotePlan({ from: i.from, ...(i.to ? { to: i.to } : {}), source: target, ...(i.sourceCommit ? { sourceCommit: i.sourceCommit } : {}) }), dryRun);
+  }
+
+  /** Where and how this repository is written; remote credentials are checked against the URL first. */
+  target(): WriteBackTarget & { root: string } {
+    const tools = JSON.parse(this.toolchain) as Toolchain;
+    const remote = this.url
+      ? checkRemote({ url: this.url, branch: this.branch, user: this.user, sshKnownHosts: this.knownHosts, ...(this.token ? { token: this.token } : {}), ...(this.sshKey ? { sshKey: this.sshKey } : {}) })
+      : undefined;
+    return {
+      gitops: this.gitops,
+      ...(remote ? { remote } : {}),
+      // Locally the gitops directory is the tree itself; remotely the tree is at `path` in the repository.
+      root: remote ? this.path : "",
+      ...(this.format ? { format: this.format as Format } : {}),
+      ...(this.imageName ? { imageName: this.imageName } : {}),
+      author: { name: this.authorName, email: this.authorEmail },
+      maxAttempts: this.maxAttempts,
+      gitImage: tools.gitImage,
+      validate: { ...tools, ...(this.schemas ? { schemas: this.schemas } : {}), ...(this.crdSchemas ? { crdSchemas: this.crdSchemas } : {}) },
+    };
+  }
+}
