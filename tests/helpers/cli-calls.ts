@@ -23,6 +23,7 @@ export function shellWords(text: string): string[] {
   const flat = text
     .replace(/\\\r?\n/g, " ")
     .replace(/\$\{\{[^}]*\}\}/g, "VALUE")
+    .replace(/"?\$\([^)]*\)"?/g, "VALUE")
     .replace(/"\$\{?\w+(?::-[^}]*)?\}?"/g, "VALUE")
     .replace(/\$\{?\w+(?::-[^}]*)?\}?/g, "VALUE");
   const words: string[] = [];

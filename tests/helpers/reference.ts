@@ -3,12 +3,11 @@
  * data `dagger functions` and `dagger call --help` show): every object, function, argument,
  * type and default. The README carries it between markers; a unit test keeps it in sync.
  */
-import type { ArgDef, FnDef, ModuleDef, TypeDef } from "./module-api.js";
+import { enumMemberName, kebab } from "./engine-names.js";
+import type { ArgDef, FnDef, ModuleDef, ObjectDef, TypeDef } from "./module-api.js";
 
 export const START = "<!-- function-reference:start (generated: npm run docs) -->";
 export const END = "<!-- function-reference:end -->";
-
-const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
 function typeName(t: TypeDef): string {
   switch (t.kind) {
@@ -50,24 +49,27 @@ function fnLine(fn: FnDef): string {
   return `- \`${kebab(fn.name)}\` → ${typeName(fn.returnType)}${flags.length ? ` (${flags.join(", ")})` : ""}: ${cell(fn.description)}`;
 }
 
-/** Markdown of the whole API: the main object first, then every other object. */
+/** One object: its fields, then each function with its arguments. */
+function objectSection(obj: ObjectDef, heading: string): string[] {
+  const out = [heading, "", cell(obj.description), ""];
+  for (const p of Object.values(obj.properties).filter((x) => x.isExposed)) out.push(`- \`${kebab(p.name)}\` (field): ${cell(p.description)}`);
+  const plain = Object.values(obj.methods).filter((fn) => Object.keys(fn.arguments).length === 0);
+  for (const fn of plain) out.push(fnLine(fn));
+  out.push("");
+  for (const fn of Object.values(obj.methods).filter((f) => !plain.includes(f))) {
+    out.push(`#### \`${kebab(fn.name)}\``, "", fnLine(fn).replace(/^- /, ""), "", ...argsTable(fn.arguments), "");
+  }
+  return out;
+}
+
+/** Markdown of the whole API: the main object and its constructor first, then every other object, then the enums. */
 export function renderReference(api: ModuleDef): string {
   const main = api.objects[api.name]!;
-  const out: string[] = [START, "", `### \`${api.name}\` (constructor: \`dagger call [flags] <function>\`)`, "", ...argsTable(main.constructor?.arguments ?? {}), ""];
-  for (const fn of Object.values(main.methods)) {
-    out.push(`#### \`${kebab(fn.name)}\``, "", fnLine(fn).replace(/^- /, ""), "");
-    const t = argsTable(fn.arguments);
-    if (t.length) out.push(...t, "");
-  }
-  for (const obj of Object.values(api.objects).filter((o) => o.name !== api.name)) {
-    out.push(`### \`${obj.name}\``, "", cell(obj.description), "");
-    const fields = Object.values(obj.properties).filter((p) => p.isExposed);
-    for (const p of fields) out.push(`- \`${kebab(p.name)}\` (field): ${cell(p.description)}`);
-    for (const fn of Object.values(obj.methods)) out.push(fnLine(fn));
-    out.push("");
-  }
+  const out: string[] = [START, "", `### \`${api.name}\` (constructor flags: \`dagger call [flags] <function>\`)`, "", ...argsTable(main.constructor?.arguments ?? {}), ""];
+  out.push(...objectSection(main, "#### functions").slice(1));
+  for (const obj of Object.values(api.objects).filter((o) => o.name !== api.name)) out.push(...objectSection(obj, `### \`${obj.name}\``));
   for (const e of Object.values(api.enums ?? {})) {
-    out.push(`### enum \`${e.name}\``, "", `${cell(e.description)} Values: ${Object.values(e.values).map((v) => `\`${v.name}\``).join(", ")}.`, "");
+    out.push(`### enum \`${e.name}\``, "", `${cell(e.description)} Values (any case on the command line): ${Object.values(e.values).map((v) => `\`${enumMemberName(v.name)}\` (${cell(v.description)})`).join(", ")}.`, "");
   }
   out.push(END);
   return out.join("\n");
