@@ -190,7 +190,7 @@ export class GitopsPipeline {
       return gitopsSshKey ? r.withSshKey(gitopsSshKey, gitopsKnownHosts) : gitopsToken ? r.withToken(gitopsToken) : r;
     };
     return runCi(
-      { app: this.app(version, commit), manifests: this.manifests(), repo },
+      { app: () => this.app(version, commit), manifests: () => this.manifests(), repo },
       {
         commit, runNumber, branch, version, imageRepository, registryUsername, releaseBranches, gitopsRepo, gitopsBranch, environment, platforms, endToEnd, scan, severity,
         linters: lint.linters, minCoverage: test.minCoverage,

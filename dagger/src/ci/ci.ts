@@ -18,14 +18,17 @@ import type { GitopsRepo } from "../writeback/gitops-repo.js";
 import { LINT_REPORT_NAME } from "../app/lint.js";
 import { ciRun, type CiArtifacts, type CiRun } from "./run.js";
 
-/** The pipeline's objects `ci` composes. */
+/** The pipeline's objects `ci` composes, made once its inputs are known to be valid. */
 export interface CiParts {
   /** The app, built with the run's version and commit. */
-  app: App;
-  manifests: Manifests;
+  app: () => App;
+  manifests: () => Manifests;
   /** The gitops repository to bump, authenticated (only asked for when the bump runs). */
   repo: () => Promise<GitopsRepo>;
 }
+
+/** The parts made: the objects themselves. */
+type Made = { app: App; manifests: Manifests; repo: () => Promise<GitopsRepo> };
 
 /** Everything `ci` was called with, besides what the parts hold. */
 export interface CiCall extends Omit<CiInputs, "hasRegistryPassword" | "hasGitopsCredentials"> {
@@ -60,7 +63,7 @@ export function fromCache(ranAt: number, startedAt: number): boolean | undefined
 }
 
 /** The Dagger work of each stage. */
-export function ciStageRuns(parts: CiParts, c: CiCall, d: CiDecisions, startedAt: number): Record<CiStageName, CiStageRun<CiStageArtifacts>> {
+export function ciStageRuns(parts: Made, c: CiCall, d: CiDecisions, startedAt: number): Record<CiStageName, CiStageRun<CiStageArtifacts>> {
   const { app, manifests } = parts;
   const failOn = parseSeverities(c.severity);
   return {
@@ -144,8 +147,9 @@ export async function given(secret: Secret | undefined, arg: string): Promise<bo
 export async function runCi(parts: CiParts, c: CiCall, clock: Clock = () => Date.now()): Promise<CiRun> {
   const [hasRegistryPassword, hasToken, hasKey] = await Promise.all([given(c.registryPassword, "registryPassword"), given(c.gitopsToken, "gitopsToken"), given(c.gitopsSshKey, "gitopsSshKey")]);
   const d = decideCi({ ...c, hasRegistryPassword, hasGitopsCredentials: hasToken || hasKey });
+  const made: Made = { app: parts.app(), manifests: parts.manifests(), repo: parts.repo };
   if (!d.skip.bump) await parts.repo(); // credentials that do not fit the URL fail now, before any stage
   const startedAt = Date.now();
-  const result = await runStages(ciGraph(ciStageRuns(parts, c, d, startedAt), d), clock);
+  const result = await runStages(ciGraph(ciStageRuns(made, c, d, startedAt), d), clock);
   return ciRun(result, collectArtifacts(result.stages));
 }

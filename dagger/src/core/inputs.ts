@@ -36,9 +36,15 @@ export function parseInputs<S extends z.ZodObject>(schema: S, raw: z.input<S>): 
   if (r.success) return r.data;
   const issue = r.error.issues[0]!;
   const key = String(issue.path[0] ?? "input");
-  const where = issue.path.length > 1 ? `${key}[${issue.path.slice(1).join(".")}]` : key;
+  // A list item is named by its value: the CLI user typed the list, not an index.
+  const item = issue.path.length > 1 ? `"${String(itemOf(raw, issue.path))}" ` : "";
   const fix = (issue as { params?: { fix?: string } }).params?.fix ?? (schema.shape as Record<string, z.ZodType>)[key]?.description ?? "see `dagger call <function> --help`";
-  throw new InputError(where, issue.message, fix);
+  throw new InputError(key, `${item}${issue.message}`, fix);
+}
+
+/** The value at `path` in the raw input (the list item a problem is about). */
+function itemOf(raw: unknown, path: readonly PropertyKey[]): unknown {
+  return path.reduce<unknown>((v, k) => (v && typeof v === "object" ? (v as Record<PropertyKey, unknown>)[k] : undefined), raw);
 }
 
 // ---- versions: one rule for a leading v, everywhere --------------------------------------------

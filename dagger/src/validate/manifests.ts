@@ -5,7 +5,9 @@
  */
 import { dag, func, object, type Container, type Directory, type File, type Service } from "@dagger.io/dagger";
 import { DEFAULTS } from "../core/defaults.js";
-import { e2eSettings } from "../core/e2e/settings.js";
+import { e2eInputs, e2eSettings } from "../core/e2e/settings.js";
+import { parseInputs } from "../core/inputs.js";
+import { kindInputs, validateInputs } from "../core/validate/inputs.js";
 import { environmentLayout } from "../core/gitops-config.js";
 import type { Toolchain } from "../core/toolchain.js";
 import { build } from "../app/build.js";
@@ -62,7 +64,8 @@ export class Manifests {
    */
   @func()
   async validate(environments: string[] = []): Promise<ValidateRun> {
-    return validateStage({ ...this.tools, gitops: this.gitops, environments, ...(this.schemas ? { schemas: this.schemas } : {}), ...(this.crdSchemas ? { crdSchemas: this.crdSchemas } : {}) });
+    const i = parseInputs(validateInputs, { environments });
+    return validateStage({ ...this.tools, gitops: this.gitops, environments: i.environments, ...(this.schemas ? { schemas: this.schemas } : {}), ...(this.crdSchemas ? { crdSchemas: this.crdSchemas } : {}) });
   }
 
   /**
@@ -86,6 +89,7 @@ export class Manifests {
     namespace: string = DEFAULTS.e2eNamespace,
     timeout: number = DEFAULTS.e2eTimeout,
   ): Promise<EndToEndRun> {
+    parseInputs(e2eInputs, { environment, version, namespace, timeout }); // before anything is read
     const layout = environmentLayout(await readGitopsLayout(this.gitops), environment);
     const settings = e2eSettings({ environment, version, namespace, timeout, layout, runId: newRunId() });
     return runE2e({ images: this.tools, settings, image: image ?? (await this.engineImage(settings.version)), gitops: this.gitops });
@@ -104,7 +108,7 @@ export class Manifests {
    */
   @func()
   kindDocker(runId: string = DEFAULTS.kindRunId): Service {
-    return dindService(this.tools, runId);
+    return dindService(this.tools, parseInputs(kindInputs, { runId }).runId);
   }
 
   /**
@@ -116,6 +120,7 @@ export class Manifests {
    */
   @func({ cache: "never" })
   async kindKubeconfig(runId: string = DEFAULTS.kindRunId, server: string = DEFAULTS.kindServer): Promise<File> {
+    parseInputs(kindInputs, { runId, server });
     const layout = environmentLayout(await readGitopsLayout(this.gitops), DEFAULTS.environment);
     const settings = e2eSettings({ environment: DEFAULTS.environment, version: DEFAULTS.e2eVersion, namespace: DEFAULTS.e2eNamespace, timeout: DEFAULTS.e2eTimeout, layout, runId: newRunId() });
     return debugKubeconfig(this.tools, settings, runId, server);

@@ -1,0 +1,23 @@
+/**
+ * Input schemas of the manifests functions: validate's environment names, the kind debugging
+ * helpers' run id and server URL. (end-to-end's are in core/e2e/settings.ts.)
+ */
+import { z } from "zod";
+import { commaList } from "../inputs.js";
+
+export const validateInputs = z.object({
+  environments: z
+    .array(z.string())
+    .transform((xs) => xs.flatMap(commaList))
+    .pipe(z.array(z.string().regex(/^[a-z0-9][a-z0-9-]*$/, { error: "is not an environment name (lower-case letters, digits and '-')" })))
+    .describe("pass environments of gitops-pipeline.yaml, e.g. prod, or none for all"),
+});
+
+export const kindInputs = z.object({
+  runId: z.string().regex(/^[a-z0-9][a-z0-9-]{0,30}$/, { error: "is not a run id (lower-case letters, digits and '-', at most 31)" }).describe("pass e.g. debug"),
+  server: z
+    .string()
+    .regex(/^https:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$/, { error: "is not an https URL of an API server" })
+    .optional()
+    .describe("pass e.g. https://localhost:6443"),
+});
