@@ -57,25 +57,39 @@ export class Finding {
   waived: string;
 
   /**
-   * A finding from the core's data.
-   *
-   * @param f The core finding.
+   * @param source What found it.
+   * @param rule Rule or code.
+   * @param severity error, warning or info.
+   * @param message What is wrong.
+   * @param file File.
+   * @param line Line.
+   * @param column Column.
+   * @param object Kubernetes object or package.
+   * @param path Field path or fixed version.
+   * @param environment Environment.
+   * @param overlay Kustomize overlay.
+   * @param waived Waiver reason.
    */
-  constructor(f: CoreFinding) {
-    this.source = f.source;
-    this.rule = f.rule;
-    this.severity = f.severity;
-    this.message = f.message;
-    this.file = f.file ?? "";
-    this.line = f.line ?? 0;
-    this.column = f.column ?? 0;
-    this.object = f.object ?? "";
-    this.path = f.path ?? "";
-    this.environment = f.environment ?? "";
-    this.overlay = f.overlay ?? "";
-    this.waived = f.waived ?? "";
+  constructor(source: string, rule: string, severity: string, message: string, file: string, line: number, column: number, object: string, path: string, environment: string, overlay: string, waived: string) {
+    this.source = source;
+    this.rule = rule;
+    this.severity = severity;
+    this.message = message;
+    this.file = file;
+    this.line = line;
+    this.column = column;
+    this.object = object;
+    this.path = path;
+    this.environment = environment;
+    this.overlay = overlay;
+    this.waived = waived;
+  }
+
+  /** A finding from the core's data (a plain function: a TS interface in a constructor would become an empty Dagger interface). */
+  static of(f: CoreFinding): Finding {
+    return new Finding(f.source, f.rule, f.severity, f.message, f.file ?? "", f.line ?? 0, f.column ?? 0, f.object ?? "", f.path ?? "", f.environment ?? "", f.overlay ?? "", f.waived ?? "");
   }
 }
 
 /** The typed findings of a core report. */
-export const findingsOf = (findings: readonly CoreFinding[]): Finding[] => findings.map((f) => new Finding(f));
+export const findingsOf = (findings: readonly CoreFinding[]): Finding[] => findings.map((f) => Finding.of(f));

@@ -69,7 +69,7 @@ async function runs(): Promise<Record<string, [unknown, unknown]>> {
   };
   const wb = (ok: boolean) =>
     new WriteBackRun(
-      writeBackReport({ stage: "bump", status: ok ? "pushed" : "failed", summary: ok ? "bump: pushed abc" : "bump failed: validation of the edited tree failed", commit: ok ? "abc" : "", attempts: ok ? 1 : 0, diff: "", validation: ok ? "2 edited file(s) re-parse" : "", findings: ok ? [] : [{ source: "policy", rule: "POL-IMAGE-TAG", severity: "error", message: "latest" }] }),
+      JSON.stringify(writeBackReport({ stage: "bump", status: ok ? "pushed" : "failed", summary: ok ? "bump: pushed abc" : "bump failed: validation of the edited tree failed", commit: ok ? "abc" : "", attempts: ok ? 1 : 0, diff: "", validation: ok ? "2 edited file(s) re-parse" : "", findings: ok ? [] : [{ source: "policy", rule: "POL-IMAGE-TAG", severity: "error", message: "latest" }] })),
       dag.directory() as Directory,
     );
   const e2e = (ok: boolean) => new EndToEndRun(JSON.stringify(e2eReport({ passed: ok, environment: "dev", version: "1.2.3", failedStep: ok ? "" : "rollout", detail: ok ? "" : "rollout: exit 1\ntimed out", log: "ok    create-cluster" })), ok ? "" : "events...", dag.directory());

@@ -101,6 +101,17 @@ describe("every module loads in the TypeScript runtime", () => {
     expect(bad, "not exported by the runtime's module entry: the module fails to load with a SyntaxError").toEqual([]);
   });
 
+  it("no TypeScript interface leaks into a module's API (an interface without functions crashes the engine's client codegen)", async () => {
+    // A constructor parameter typed with a TS interface (here it was `report: RunReport`) makes
+    // the introspector register a Dagger interface with no functions; the engine (v0.21.8) then
+    // panics with a nil pointer in DagqlToCodegenType when it generates the module's client.
+    for (const [src, name] of [["dagger/src", "gitops-pipeline"], ["dagger/tests/src", "tests"], ["ci/examples/team-module/src", "shop-ci"]] as const) {
+      const api = (await moduleApi(src, name)) as unknown as { interfaces?: Record<string, { functions: Record<string, unknown> }> };
+      const empty = Object.entries(api.interfaces ?? {}).filter(([, i]) => Object.keys(i.functions).length === 0).map(([n]) => n);
+      expect(empty, `${src}: interfaces without functions`).toEqual([]);
+    }
+  });
+
   it("the import guard catches ExecError (the defect the first engine run found)", () => {
     const found = daggerImports("x.ts", 'import { dag, ExecError, type Container } from "@dagger.io/dagger";\n').map((i) => i.name);
     expect(found).toEqual(["dag", "ExecError", "Container"]);

@@ -96,15 +96,15 @@ export class CiRun {
   artifacts: Directory;
 
   /**
-   * @param report The run's report.
+   * @param reportText The run's report as JSON.
    * @param stages Every stage.
    * @param markdown Markdown summary.
    * @param images Published image references.
    * @param gitopsCommit The pushed gitops commit.
    * @param artifacts The artifacts directory.
    */
-  constructor(report: RunReport, stages: CiStage[], markdown: string, images: string[], gitopsCommit: string, artifacts: Directory) {
-    this.reportText = JSON.stringify(report);
+  constructor(reportText: string, stages: CiStage[], markdown: string, images: string[], gitopsCommit: string, artifacts: Directory) {
+    this.reportText = reportText;
     this.stages = stages;
     this.markdown = markdown;
     this.images = images;
@@ -166,5 +166,5 @@ export function ciRun(result: PipelineResult, a: CiArtifacts): CiRun {
   for (const [name, file] of Object.entries(a.files)) dir = dir.withFile(name, file);
   for (const [name, sub] of Object.entries(a.directories)) dir = dir.withDirectory(name, sub);
   const stages = result.stages.map((s) => new CiStage(s.name, s.status, Math.round(s.durationMs), s.cached === true, s.summary, s.details ?? ""));
-  return new CiRun(report, stages, markdown, a.images, a.gitopsCommit, dir);
+  return new CiRun(JSON.stringify(report), stages, markdown, a.images, a.gitopsCommit, dir);
 }

@@ -168,7 +168,7 @@ export async function runWriteBack(t: WriteBackTarget, plan: WriteBackPlan, dryR
   const failed = (e: unknown, tree: Directory): WriteBackRun => {
     if (!(e instanceof StageError)) throw e;
     const findings = e instanceof ValidationFailed && e.findings.length ? e.findings : [{ source: "git", rule: stage.toUpperCase(), severity: "error" as const, message: e.summary }];
-    return new WriteBackRun(writeBackReport({ stage, status: "failed", summary: `${stage} failed: ${oneLine(e.summary)}`, commit: "", attempts: 0, diff: "", validation: "", findings }), tree);
+    return new WriteBackRun(JSON.stringify(writeBackReport({ stage, status: "failed", summary: `${stage} failed: ${oneLine(e.summary)}`, commit: "", attempts: 0, diff: "", validation: "", findings })), tree);
   };
   if (!t.remote) {
     let dir = t.gitops;
@@ -180,7 +180,7 @@ export async function runWriteBack(t: WriteBackTarget, plan: WriteBackPlan, dryR
       const p = await prepare(plan, read, write, () => dir, validateTree(t.validate));
       const status = p.changed.length === 0 ? "no-op" : dryRun ? "dry-run" : "edited";
       const summary = `${stage}: ${status}${p.changed.length ? `: ${p.changed.map((f) => f.file).join(", ")}` : ""}`;
-      return new WriteBackRun(writeBackReport({ stage, status, summary, commit: "", attempts: 0, diff: p.diff, validation: p.validation, findings: [] }), dryRun ? t.gitops : dir);
+      return new WriteBackRun(JSON.stringify(writeBackReport({ stage, status, summary, commit: "", attempts: 0, diff: p.diff, validation: p.validation, findings: [] })), dryRun ? t.gitops : dir);
     } catch (e) {
       return failed(e, t.gitops);
     }
@@ -189,7 +189,7 @@ export async function runWriteBack(t: WriteBackTarget, plan: WriteBackPlan, dryR
   try {
     const r = await writeBack(port, plan, { validate: validateTree(t.validate, t.root), author: t.author, dryRun, maxAttempts: t.maxAttempts });
     const tree = t.root ? port.tree().directory(t.root) : port.tree();
-    return new WriteBackRun(writeBackReport({ stage, status: r.status, summary: r.summary, commit: r.commit, attempts: r.attempts, diff: r.diff, validation: r.validation, findings: [] }), tree);
+    return new WriteBackRun(JSON.stringify(writeBackReport({ stage, status: r.status, summary: r.summary, commit: r.commit, attempts: r.attempts, diff: r.diff, validation: r.validation, findings: [] })), tree);
   } catch (e) {
     return failed(e, t.gitops);
   }
@@ -206,11 +206,11 @@ export class WriteBackRun {
   directory: Directory;
 
   /**
-   * @param report The run's report.
+   * @param reportText The run's report as JSON.
    * @param directory The gitops directory as written.
    */
-  constructor(report: RunReport, directory: Directory) {
-    this.reportText = JSON.stringify(report);
+  constructor(reportText: string, directory: Directory) {
+    this.reportText = reportText;
     this.directory = directory;
   }
 
