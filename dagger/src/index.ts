@@ -6,7 +6,7 @@ import { argument, check, func, object, type Directory, type Secret } from "@dag
 import { App } from "./app/app.js";
 import type { Linter } from "./app/lint.js";
 import { runCi } from "./ci/ci.js";
-import type { CiRun } from "./ci/run.js";
+import type { Run } from "./run.js";
 import { DEFAULT_LINTERS, DEFAULT_PLATFORMS, DEFAULTS } from "./core/defaults.js";
 import { parseInputs } from "./core/inputs.js";
 import { lintInputs, testInputs } from "./core/app/inputs.js";
@@ -136,8 +136,10 @@ export class GitopsPipeline {
    * e2e (kind) and the Trivy scan run on the built image; only when all of them passed, and only
    * when publishing is asked for (image repository + registry password, on a release branch), the
    * image is pushed and the environment is bumped in the gitops repository (token or SSH key).
-   * Returns the run: passed, summary, details, findings, report, assert; plus stages, markdown,
-   * artifacts, images and gitops-commit. A failing stage fails nothing by itself: call assert.
+   * Returns the run: passed, summary, details, findings, report, assert; its stages (each stage's
+   * run, with status, duration and whether it came from the engine's cache) and artifacts
+   * (summary.md for a CI job summary, status, report.json, every stage's files). A failing
+   * stage fails nothing by itself: call assert.
    *
    * @param commit Commit being built ($GITHUB_SHA); labels, APP_COMMIT and the immutable tag.
    * @param runNumber CI run number ($GITHUB_RUN_NUMBER), for the immutable {shortSha}-{run} tag.
@@ -182,7 +184,7 @@ export class GitopsPipeline {
     endToEnd: boolean = true,
     scan: boolean = true,
     severity: string = DEFAULTS.severity,
-  ): Promise<CiRun> {
+  ): Promise<Run> {
     const lint = parseInputs(lintInputs, { linters: linters?.length ? linters : DEFAULT_LINTERS });
     const test = parseInputs(testInputs, { minCoverage });
     const repo = async (): Promise<GitopsRepo> => {

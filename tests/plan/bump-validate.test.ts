@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { dag, type Directory } from "@dagger.io/dagger";
 import { validateTree } from "../../dagger/src/writeback/writeback.js";
+import { Run } from "../../dagger/src/run.js";
 import type { ValidateStageOptions } from "../../dagger/src/validate/validate.js";
 import { editYaml } from "../../dagger/src/core/writeback/yaml-edit.js";
 import { plan } from "../helpers/plan.js";
@@ -25,8 +26,7 @@ describe("bump validates the edited tree with the validate stage before pushing"
     let seen: ValidateStageOptions | undefined;
     const validate = validateTree(images, "gitops", async (o) => {
       seen = o;
-      const report = { stage: "validate", passed: false, summary: "validate failed: dev: 1 error (POL-IMAGE-TAG)", details: "", findings: [{ source: "policy", rule: "POL-IMAGE-TAG", severity: "error", message: "m" }] };
-      return { passed: () => false, summary: () => report.summary, reportText: JSON.stringify(report) };
+      return Run.of({ stage: "validate", passed: false, summary: "validate failed: dev: 1 error (POL-IMAGE-TAG)", details: "", findings: [{ source: "policy", rule: "POL-IMAGE-TAG", severity: "error", message: "m" }] });
     });
     const v = await validate(tree({ [FILE]: edit.after }), [edit]);
     expect(v.ok).toBe(false);
@@ -43,7 +43,7 @@ describe("bump validates the edited tree with the validate stage before pushing"
     let called = false;
     const validate = validateTree(images, "", async () => {
       called = true;
-      return { passed: () => true, summary: () => "", reportText: "{}" };
+      return Run.of({ stage: "validate", passed: true, summary: "validate passed", details: "", findings: [] });
     });
     const v = await validate(tree({ [FILE]: "image: [unclosed\n" }), [edit]);
     expect(v.ok).toBe(false);

@@ -52,26 +52,29 @@ describe("ci wiring", () => {
     expect(image.tags).toEqual(["8855235-29", "dev-latest"]);
   });
 
-  it("the run's artifacts directory holds the summary, the status and every stage output", async () => {
-    const file = (name: string) => dag.directory().withNewFile(name, "x").file(name);
+  it("the run: stages as runs, artifacts with the summary, the status and every stage's files", async () => {
+    const dirWith = (name: string) => dag.directory().withNewFile(name, "x");
     const result = await runStages([
-      { name: "lint", run: async () => ({ ok: true, summary: "no issues", cached: true, artifacts: { files: { "lint-report.json": file("l") } } }) },
-      { name: "test", run: async () => ({ ok: false, summary: "1 failed", details: "tests/test_a.py:3 test_a failure: boom", cached: false, artifacts: { files: { "junit.xml": file("j") } } }) },
-      { name: "publish", needs: ["test"], run: async () => ({ ok: true, summary: "", artifacts: { published: { ref: "r@sha256:1" } } }) },
+      { name: "lint", run: async () => ({ ok: true, summary: "lint passed", cached: true, artifacts: { dir: dirWith("lint-report.json") } }) },
+      { name: "test", run: async () => ({ ok: false, summary: "test failed: 1 failed", details: "tests/test_a.py:3 test_a failure: boom", cached: false, artifacts: { dir: dirWith("junit.xml") } }) },
+      { name: "publish", needs: ["test"], run: async () => ({ ok: true, summary: "", artifacts: { published: { repository: "r", digest: "sha256:1", tags: [], ref: "r@sha256:1" } } }) },
     ]);
     const run = ciRun(result, collectArtifacts(result.stages));
     expect(run.passed()).toBe(false);
-    expect(run.stages.map((s) => [s.name, s.status, s.cached])).toEqual([["lint", "passed", true], ["test", "failed", false], ["publish", "blocked", false]]);
-    expect(run.images).toEqual([]);
+    expect(run.stages.map((s) => [s.stage(), s.status(), s.cached()])).toEqual([["lint", "passed", true], ["test", "failed", false], ["publish", "blocked", false]]);
+    expect(run.stages[1]!.details()).toBe("tests/test_a.py:3 test_a failure: boom");
     expect(() => run.assert()).toThrow(/^ci failed: 1 passed, 1 failed, 1 blocked in .* \(1 of 2 checked stages from the engine's cache\)\n/);
     expect(run.summary().split("\n")).toHaveLength(1);
-    const written = stepsOf(run.artifacts, "withNewFile").map((s) => s.args.path);
-    expect(written).toEqual(["summary.md", "status", "report.json"]);
-    expect(stepsOf(run.artifacts, "withNewFile")[1]!.args.contents).toBe("failed\n");
-    expect(stepsOf(run.artifacts, "withFile").map((s) => s.args.path)).toEqual(["lint-report.json", "junit.xml"]);
-    expect(run.markdown).toContain("| test | ❌ failed |");
-    expect(run.markdown).toMatch(/\| lint \| ✅ passed \| [0-9.]+ s \(cached\) \|/);
-    expect(run.markdown).toContain("<details><summary>test: failed</summary>");
+    const written = stepsOf(run.artifacts, "withNewFile");
+    expect(written.map((s) => s.args.path)).toEqual(["summary.md", "status", "report.json"]);
+    expect(written[1]!.args.contents).toBe("failed\n");
+    // Each stage's files are merged at the top, so CI systems find junit.xml where they look.
+    expect(stepsOf(run.artifacts, "withDirectory").map((s) => s.args.path)).toEqual([".", "."]);
+    const markdown = String(written[0]!.args.contents);
+    expect(markdown).toContain("| test | ❌ failed |");
+    expect(markdown).toMatch(/\| lint \| ✅ passed \| [0-9.]+ s \(cached\) \|/);
+    expect(markdown).toContain("<details><summary>test: failed</summary>");
+    expect(JSON.parse(String(written[2]!.args.contents))).toMatchObject({ passed: false, images: [], gitopsCommit: "" });
   });
 
   it("a stage counts as replayed from the cache only when its work ran before the call started", () => {
@@ -86,8 +89,9 @@ describe("ci wiring", () => {
     const ci = api.objects.GitopsPipeline!.methods.ci!;
     expect(ci.cache).toBe("never");
     for (const s of ["registryPassword", "gitopsToken", "gitopsSshKey"]) expect(ci.arguments[s]!.type.kind, s).toBe("OBJECT_KIND");
-    const run = api.objects.CiRun!;
-    expect(Object.keys(run.properties)).toEqual(expect.arrayContaining(["stages", "markdown", "images", "gitopsCommit", "artifacts"]));
+    expect(ci.returnType).toEqual({ kind: "OBJECT_KIND", name: "Run" });
+    const run = api.objects.Run!;
+    expect(Object.keys(run.properties)).toEqual(expect.arrayContaining(["stages", "artifacts"]));
   });
 });
 

@@ -18,8 +18,8 @@ import {
   renderContainer,
   renderedFile,
   renderOutput,
-  ValidateRun,
 } from "../../dagger/src/validate/validate.js";
+import { Run } from "../../dagger/src/run.js";
 import { StageError } from "../../dagger/src/core/errors.js";
 import { allChains, execs, plan, stepsOf, type Ref, type Step } from "../helpers/plan.js";
 
@@ -136,9 +136,9 @@ describe("validate stage plan", () => {
   });
 });
 
-describe("ValidateRun", () => {
+describe("the validate run", () => {
   const result = (findings: ValidationFinding[]) =>
-    JSON.stringify(
+    Run.of(
       validationReport({
         kubernetesVersion: "1.36.0",
         chart: "charts/gitops-demo",
@@ -151,7 +151,7 @@ describe("ValidateRun", () => {
     );
 
   it("passes, reports and summarizes a clean run in one line, details per environment and overlay", () => {
-    const run = new ValidateRun(result([]), dag.directory(), 0);
+    const run = result([]);
     expect(run.assert()).toBe(run.summary());
     expect(run.passed()).toBe(true);
     expect(run.summary()).toBe("validate passed: prod, 1 kustomize overlay, chart charts/gitops-demo, Kubernetes 1.36.0: no findings");
@@ -165,7 +165,7 @@ describe("ValidateRun", () => {
 
   it("assert fails with a StageError: the one-line summary names the rules, the details each finding", () => {
     const f: ValidationFinding = { source: "policy", rule: "POL-PROD-PDB", severity: "error", object: "Deployment/gitops-demo-prod/gitops-demo", path: "spec.template.metadata.labels", message: "no PodDisruptionBudget selects this workload's pods", environment: "prod" };
-    const run = new ValidateRun(result([f]), dag.directory(), 0);
+    const run = result([f]);
     expect(run.passed()).toBe(false);
     expect(() => run.assert()).toThrow(StageError);
     expect(() => run.assert()).toThrow(/^validate failed: prod, 1 kustomize overlay, chart charts\/gitops-demo, Kubernetes 1.36.0: 1 error \(POL-PROD-PDB\)\n/);
@@ -175,7 +175,7 @@ describe("ValidateRun", () => {
 
   it("assert names the overlay of a kustomize finding", () => {
     const f: ValidationFinding = { source: "kustomize", rule: "KUSTOMIZE-BUILD", severity: "error", file: "kustomize/overlays/prod", message: "prod: kustomize build failed: boom", environment: "prod", overlay: "kustomize/overlays/prod" };
-    const run = new ValidateRun(result([f]), dag.directory(), 0);
+    const run = result([f]);
     expect(() => run.assert()).toThrow("[prod kustomize/overlays/prod] kustomize/overlays/prod KUSTOMIZE-BUILD prod: kustomize build failed: boom (kustomize, error)");
   });
 });

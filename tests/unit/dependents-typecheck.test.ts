@@ -70,6 +70,6 @@ describe("modules that depend on gitops-pipeline use only the client the engine 
     expect(clientName("default")).toBe("default_");
     const text = generatedClient(await moduleApi(), "gitops-pipeline", "sdk");
     expect(text).toContain("export declare enum GitopsPipelineLinter { Ruff = \"RUFF\", RuffFormat = \"RUFF_FORMAT\", Flake8 = \"FLAKE8\", Pylint = \"PYLINT\" }");
-    expect(text).toMatch(/export declare class GitopsPipelineApp \{[^}]*lint\(opts\?: \{ linters\?: GitopsPipelineLinter\[\] \}\): GitopsPipelineLintRun;/);
+    expect(text).toMatch(/export declare class GitopsPipelineApp \{[^}]*lint\(opts\?: \{ linters\?: GitopsPipelineLinter\[\] \}\): GitopsPipelineRun;/);
   });
 });

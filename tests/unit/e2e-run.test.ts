@@ -1,30 +1,26 @@
 import { describe, expect, it } from "vitest";
-import { dag } from "@dagger.io/dagger";
 import { e2eReport } from "../../dagger/src/core/e2e/report.js";
-import { EndToEndRun } from "../../dagger/src/e2e/run.js";
+import { Run } from "../../dagger/src/run.js";
 import { StageError } from "../../dagger/src/core/errors.js";
 
+const DIAG = "===== events.txt (exit 0)\nWarning BackOff pod/gitops-demo-abc Back-off restarting failed container\n===== failing-pod-logs.txt (exit 0)\nTraceback: boom";
+
 const run = (passed: boolean, diagnostics = "") =>
-  new EndToEndRun(
-    JSON.stringify(
-      e2eReport({
-        passed,
-        environment: "dev",
-        version: "1.2.3",
-        failedStep: passed ? "" : "helm-install",
-        detail: passed ? "" : "the chart installs: exit 1\nError: context deadline exceeded",
-        log: passed ? "ok    create-cluster\nok    probe GET /healthz" : "ok    create-cluster\nFAIL  helm-install",
-      }),
-    ),
-    diagnostics,
-    dag.directory(),
+  Run.of(
+    e2eReport({
+      passed,
+      environment: "dev",
+      version: "1.2.3",
+      failedStep: passed ? "" : "helm-install",
+      detail: passed ? "" : "the chart installs: exit 1\nError: context deadline exceeded",
+      log: passed ? "ok    create-cluster\nok    probe GET /healthz" : "ok    create-cluster\nFAIL  helm-install",
+      ...(diagnostics ? { diagnostics } : {}),
+    }),
   );
 
-describe("EndToEndRun: data first, failure second", () => {
-  const diag = "===== events.txt (exit 0)\nWarning BackOff pod/gitops-demo-abc Back-off restarting failed container\n===== failing-pod-logs.txt (exit 0)\nTraceback: boom";
-
+describe("the e2e run: data first, failure second", () => {
   it("a failed run's assert throws a StageError carrying the step, the detail and the diagnostics", () => {
-    const r = run(false, diag);
+    const r = run(false, DIAG);
     let err: unknown;
     try {
       r.assert();
@@ -39,7 +35,7 @@ describe("EndToEndRun: data first, failure second", () => {
     expect(msg).toContain("Traceback: boom");
     expect(r.passed()).toBe(false);
     expect(r.summary()).toBe("e2e failed at helm-install: the chart installs: exit 1");
-    expect(r.details()).toBe("ok    create-cluster\nFAIL  helm-install\n\nthe chart installs: exit 1\nError: context deadline exceeded");
+    expect(r.details()).toBe(`ok    create-cluster\nFAIL  helm-install\n\nthe chart installs: exit 1\nError: context deadline exceeded\n\n${DIAG}`);
     expect(r.findings().map((f) => [f.rule, f.environment])).toEqual([["helm-install", "dev"]]);
   });
 

@@ -15,7 +15,7 @@ describe("the manifests object as the engine introspects it", () => {
 
   it("validate takes optional environments and is not itself a check", async () => {
     const fn = (await moduleApi()).objects.Manifests!.methods.validate!;
-    expect(fn.returnType).toEqual({ kind: "OBJECT_KIND", name: "ValidateRun" });
+    expect(fn.returnType).toEqual({ kind: "OBJECT_KIND", name: "Run" });
     expect(fn.arguments.environments).toMatchObject({ type: { kind: "LIST_KIND", typeDef: { kind: "STRING_KIND" } } });
     expect(fn.isCheck).toBe(false);
   });
@@ -23,7 +23,7 @@ describe("the manifests object as the engine introspects it", () => {
   it("end-to-end: optional image, never cached, defaults from the table", async () => {
     const fn = (await moduleApi()).objects.Manifests!.methods.endToEnd!;
     expect(fn.cache).toBe("never");
-    expect(fn.returnType).toEqual({ kind: "OBJECT_KIND", name: "EndToEndRun" });
+    expect(fn.returnType).toEqual({ kind: "OBJECT_KIND", name: "Run" });
     const args = Object.fromEntries(Object.values(fn.arguments).map((a) => [a.name, a]));
     expect(args.image!.isOptional).toBe(true);
     const defaults = Object.fromEntries(["environment", "version", "namespace", "timeout"].map((n) => [n, args[n]!.defaultValue]));
@@ -36,9 +36,9 @@ describe("the manifests object as the engine introspects it", () => {
     expect(m.kindKubeconfig!.returnType).toEqual({ kind: "OBJECT_KIND", name: "File" });
   });
 
-  it("run objects keep their internal state out of their API", async () => {
-    const objs = (await moduleApi()).objects;
-    expect(objs.ValidateRun!.properties.rendered!.isExposed).toBe(true);
-    for (const o of ["ValidateRun", "EndToEndRun", "WriteBackRun", "CiRun"]) expect(objs[o]!.properties.reportText!.isExposed, o).toBe(false);
+  it("the run keeps its internal state out of its API", async () => {
+    const run = (await moduleApi()).objects.Run!;
+    expect(run.properties.reportText!.isExposed).toBe(false);
+    expect(run.properties.artifacts!.isExposed).toBe(true);
   });
 });

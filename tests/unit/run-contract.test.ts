@@ -5,24 +5,32 @@
  * and `assert` returning the summary or failing with summary and details.
  */
 import { describe, expect, it } from "vitest";
-import { dag, type Container, type Directory } from "@dagger.io/dagger";
+import { plan } from "../helpers/plan.js";
 import { RUN_CONTRACT } from "../../dagger/src/core/run.js";
 import { StageError } from "../../dagger/src/core/errors.js";
-import { LintRun } from "../../dagger/src/app/lint.js";
-import { TestRun } from "../../dagger/src/app/test.js";
-import { ScanRun } from "../../dagger/src/app/scan.js";
-import { ValidateRun } from "../../dagger/src/validate/validate.js";
-import { EndToEndRun } from "../../dagger/src/e2e/run.js";
-import { WriteBackRun } from "../../dagger/src/writeback/writeback.js";
+import { Run } from "../../dagger/src/run.js";
 import { ciRun } from "../../dagger/src/ci/run.js";
 import { collectArtifacts } from "../../dagger/src/ci/ci.js";
 import { runStages } from "../../dagger/src/core/ci/orchestrate.js";
+import { lintReport, lintResult } from "../../dagger/src/core/app/lint.js";
+import { testReport, testResult } from "../../dagger/src/core/app/test-report.js";
+import { scanReport, scanResult } from "../../dagger/src/core/app/trivy.js";
 import { validationReport } from "../../dagger/src/core/validate/validation.js";
 import { e2eReport } from "../../dagger/src/core/e2e/report.js";
 import { writeBackReport } from "../../dagger/src/core/writeback/report.js";
 import { moduleApi } from "../helpers/module-api.js";
 
-const RUN_TYPES = ["LintRun", "TestRun", "ValidateRun", "EndToEndRun", "ScanRun", "WriteBackRun", "CiRun"];
+/** Every function that runs a stage, by object: each returns the one Run type. */
+const RUN_FUNCTIONS: [string, string][] = [
+  ["App", "lint"],
+  ["App", "test"],
+  ["App", "scan"],
+  ["Manifests", "validate"],
+  ["Manifests", "endToEnd"],
+  ["GitopsRepo", "bump"],
+  ["GitopsRepo", "promote"],
+  ["GitopsPipeline", "ci"],
+];
 
 const TYPES: Record<(typeof RUN_CONTRACT)[number], unknown> = {
   passed: { kind: "BOOLEAN_KIND" },
@@ -32,18 +40,6 @@ const TYPES: Record<(typeof RUN_CONTRACT)[number], unknown> = {
   report: { kind: "OBJECT_KIND", name: "File" },
   assert: { kind: "STRING_KIND" },
 };
-
-/** A stand-in container whose reads answer from `files`, with the given exit code and output. */
-function fakeContainer(exitCode: number, files: Record<string, string>, stdout = "", stderr = ""): Container {
-  const dirOf = (root: string) => ({ entries: async () => Object.keys(files).filter((f) => f.startsWith(`${root}/`)).map((f) => f.slice(root.length + 1)), file: (n: string) => ({ contents: async () => files[`${root}/${n}`] ?? "" }) });
-  return {
-    exitCode: async () => exitCode,
-    stdout: async () => stdout,
-    stderr: async () => stderr,
-    file: (path: string) => ({ contents: async () => files[path] ?? "" }),
-    directory: (path: string) => dirOf(path),
-  } as unknown as Container;
-}
 
 const RUFF_ISSUE = JSON.stringify([{ code: "F401", message: "`os` imported but unused", filename: "/src/webapp/greet.py", location: { row: 2, column: 8 } }]);
 const JUNIT = (failures: number) =>
@@ -61,50 +57,47 @@ const VALIDATION = (errors: number) =>
     passed: errors === 0,
   });
 
-/** A passing and a failing run of each type. */
-async function runs(): Promise<Record<string, [unknown, unknown]>> {
+/** A passing and a failing run of each stage, as its stage function builds it from the tools' output. */
+async function runs(): Promise<Record<string, [Run, Run]>> {
   const ci = async (ok: boolean) => {
     const r = await runStages([{ name: "lint", run: async () => ({ ok, summary: ok ? "lint passed" : "lint failed: 1 error", details: "ruff: 1 error\n  a.py:1 F401", findings: ok ? [] : [{ source: "ruff", rule: "F401", severity: "error" as const, message: "m", file: "a.py", line: 1 }] }) }]);
     return ciRun(r, collectArtifacts(r.stages));
   };
   const wb = (ok: boolean) =>
-    new WriteBackRun(
-      JSON.stringify(writeBackReport({ stage: "bump", status: ok ? "pushed" : "failed", summary: ok ? "bump: pushed abc" : "bump failed: validation of the edited tree failed", commit: ok ? "abc" : "", attempts: ok ? 1 : 0, diff: "", validation: ok ? "2 edited file(s) re-parse" : "", findings: ok ? [] : [{ source: "policy", rule: "POL-IMAGE-TAG", severity: "error", message: "latest" }] })),
-      dag.directory() as Directory,
-    );
-  const e2e = (ok: boolean) => new EndToEndRun(JSON.stringify(e2eReport({ passed: ok, environment: "dev", version: "1.2.3", failedStep: ok ? "" : "rollout", detail: ok ? "" : "rollout: exit 1\ntimed out", log: "ok    create-cluster" })), ok ? "" : "events...", dag.directory());
+    Run.of(writeBackReport({ stage: "bump", status: ok ? "pushed" : "failed", summary: ok ? "bump: pushed abc" : "bump failed: validation of the edited tree failed", commit: ok ? "abc" : "", attempts: ok ? 1 : 0, diff: "", validation: ok ? "2 edited file(s) re-parse" : "", findings: ok ? [] : [{ source: "policy", rule: "POL-IMAGE-TAG", severity: "error", message: "latest" }] }));
+  const e2e = (ok: boolean) => Run.of(e2eReport({ passed: ok, environment: "dev", version: "1.2.3", failedStep: ok ? "" : "rollout", detail: ok ? "" : "rollout: exit 1\ntimed out", log: "ok    create-cluster", ...(ok ? {} : { diagnostics: "events..." }) }));
+  const scan = (n: number) => Run.of(scanReport(scanResult(n ? 1 : 0, TRIVY(n), ["CRITICAL", "HIGH"]), ["CRITICAL", "HIGH"]));
+  const test = (failures: number) => Run.of(testReport(testResult({ exitCode: failures ? 1 : 0, minCoverage: 90, junitXml: JUNIT(failures), coverageXml: COVERAGE })));
   return {
-    LintRun: [new LintRun(["ruff"], [fakeContainer(0, { "/reports/lint-report": "[]" })]), new LintRun(["ruff"], [fakeContainer(1, { "/reports/lint-report": RUFF_ISSUE })])],
-    TestRun: [new TestRun(90, fakeContainer(0, { "/reports/junit.xml": JUNIT(0), "/reports/coverage.xml": COVERAGE })), new TestRun(90, fakeContainer(1, { "/reports/junit.xml": JUNIT(1), "/reports/coverage.xml": COVERAGE }))],
-    ScanRun: [new ScanRun("CRITICAL,HIGH", fakeContainer(0, { "/reports/trivy.json": TRIVY(0) })), new ScanRun("CRITICAL,HIGH", fakeContainer(1, { "/reports/trivy.json": TRIVY(1) }))],
-    ValidateRun: [new ValidateRun(JSON.stringify(VALIDATION(0)), dag.directory(), 0), new ValidateRun(JSON.stringify(VALIDATION(1)), dag.directory(), 0)],
-    EndToEndRun: [e2e(true), e2e(false)],
-    WriteBackRun: [wb(true), wb(false)],
-    CiRun: [await ci(true), await ci(false)],
+    lint: [Run.of(lintReport([lintResult("ruff", 0, "[]")])), Run.of(lintReport([lintResult("ruff", 1, RUFF_ISSUE, "/src")]))],
+    test: [test(0), test(1)],
+    scan: [scan(0), scan(1)],
+    validate: [Run.of(VALIDATION(0)), Run.of(VALIDATION(1))],
+    e2e: [e2e(true), e2e(false)],
+    bump: [wb(true), wb(false)],
+    ci: [await ci(true), await ci(false)],
   };
 }
 
-type Run = { passed(): boolean | Promise<boolean>; summary(): string | Promise<string>; details(): string | Promise<string>; findings(): unknown[] | Promise<unknown[]>; report(): unknown; assert(): string | Promise<string> };
-
 describe("one run-object contract", () => {
-  it("every run type has the six functions, with the same types and no arguments", async () => {
+  it("every stage function returns the one Run type, which has the six functions with their types and no arguments", async () => {
     const api = await moduleApi();
-    for (const name of RUN_TYPES) {
-      const obj = api.objects[name];
-      expect(obj, name).toBeDefined();
-      for (const fn of RUN_CONTRACT) {
-        const f = obj!.methods[fn];
-        expect(f, `${name}.${fn}`).toBeDefined();
-        expect(f!.returnType, `${name}.${fn}`).toEqual(TYPES[fn]);
-        expect(Object.keys(f!.arguments), `${name}.${fn}`).toEqual([]);
-      }
+    for (const [obj, fn] of RUN_FUNCTIONS) expect(api.objects[obj]!.methods[fn]!.returnType, `${obj}.${fn}`).toEqual({ kind: "OBJECT_KIND", name: "Run" });
+    const run = api.objects.Run!;
+    for (const fn of RUN_CONTRACT) {
+      const f = run.methods[fn];
+      expect(f, `Run.${fn}`).toBeDefined();
+      expect(f!.returnType, `Run.${fn}`).toEqual(TYPES[fn]);
+      expect(Object.keys(f!.arguments), `Run.${fn}`).toEqual([]);
     }
-    // Every object named *Run is held to it.
-    expect(Object.keys(api.objects).filter((n) => n.endsWith("Run")).sort()).toEqual([...RUN_TYPES].sort());
+    expect(run.properties.stages!.isExposed && run.properties.artifacts!.isExposed).toBe(true);
+    // No other run-like type: one contract, one type.
+    expect(Object.keys(api.objects).filter((n) => /Run$|Report$|Result$/.test(n))).toEqual(["Run"]);
   });
 
   it("each run behaves the same: one-line summary, typed findings, assert returns the summary or fails with it and the details", async () => {
     for (const [name, [ok, bad]] of Object.entries(await runs())) {
+      expect(ok.stage(), name).toBe(name);
       for (const [run, passed] of [[ok, true], [bad, false]] as [Run, boolean][]) {
         const where = `${name} (${passed ? "passing" : "failing"})`;
         expect(await run.passed(), where).toBe(passed);
@@ -114,6 +107,8 @@ describe("one run-object contract", () => {
         const findings = (await run.findings()) as { rule: string; severity: string }[];
         expect(findings.every((f) => typeof f.rule === "string" && ["error", "warning", "info"].includes(f.severity)), where).toBe(true);
         if (!passed) expect(findings.length, `${where}: a failed run says why in its findings`).toBeGreaterThan(0);
+        expect(run.status(), where).toBe(passed ? "passed" : "failed");
+        expect(JSON.parse(String(plan(run.report())[1]!.args.contents)).passed, where).toBe(passed);
         if (passed) {
           expect(await run.assert(), where).toBe(summary);
         } else {

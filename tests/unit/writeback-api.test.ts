@@ -28,10 +28,10 @@ describe("the gitops repository object as the engine introspects it", () => {
   });
 
   for (const name of ["bump", "promote"]) {
-    it(`${name} is never cached and returns a WriteBackRun`, async () => {
+    it(`${name} is never cached and returns a Run`, async () => {
       const fn = (await moduleApi()).objects.GitopsRepo!.methods[name]!;
       expect(fn.cache).toBe("never");
-      expect(fn.returnType).toEqual({ kind: "OBJECT_KIND", name: "WriteBackRun" });
+      expect(fn.returnType).toEqual({ kind: "OBJECT_KIND", name: "Run" });
       expect(fn.arguments.dryRun!.defaultValue).toBe(false);
     });
   }

@@ -9,10 +9,11 @@ import { DEFAULT_LINTERS, DEFAULT_PLATFORMS, DEFAULTS } from "../core/defaults.j
 import { parseInputs } from "../core/inputs.js";
 import type { Toolchain } from "../core/toolchain.js";
 import { build, buildTarball, buildVariants, checkDockerfile, imageTarball, type BuildOptions } from "./build.js";
-import { Linter, LintRun, runLint } from "./lint.js";
+import { Linter, runLint } from "./lint.js";
 import { PublishedImage, publish } from "./publish.js";
-import { ScanRun, scanContainer, type ScanOptions } from "./scan.js";
-import { TestRun, runTests } from "./test.js";
+import { runScan, type ScanOptions } from "./scan.js";
+import { runTests } from "./test.js";
+import type { Run } from "../run.js";
 
 /** The app of the pipeline: lint, test, build, image-tarball, publish, scan. */
 @object()
@@ -63,24 +64,24 @@ export class App {
   }
 
   /**
-   * Lint the app with several linters at once, one report. The security rules (ruff's S, from
-   * bandit) are always on, whatever the app's own config selects.
+   * Lint the app with several linters at once, one run (artifacts: each linter's own report). The
+   * security rules (ruff's S, from bandit) are always on, whatever the app's own config selects.
    *
    * @param linters Linters to run: RUFF, RUFF_FORMAT, FLAKE8, PYLINT; default RUFF and RUFF_FORMAT.
    */
   @func()
-  async lint(linters?: Linter[]): Promise<LintRun> {
+  async lint(linters?: Linter[]): Promise<Run> {
     const i = parseInputs(lintInputs, { linters: linters?.length ? linters : DEFAULT_LINTERS });
     return runLint(this.tools, this.source, i.linters);
   }
 
   /**
-   * Run the app's tests with pytest and a coverage gate. Returns the run: passed, summary, details, findings, report, assert.
+   * Run the app's tests with pytest and a coverage gate. Returns the run (artifacts: junit.xml, coverage.xml).
    *
    * @param minCoverage Minimum total coverage in percent (lines and branches, as coverage.py counts them).
    */
   @func()
-  async test(minCoverage: number = DEFAULTS.minCoverage): Promise<TestRun> {
+  async test(minCoverage: number = DEFAULTS.minCoverage): Promise<Run> {
     const i = parseInputs(testInputs, { minCoverage });
     return runTests(this.tools, this.source, i.minCoverage);
   }
@@ -152,8 +153,8 @@ export class App {
   }
 
   /**
-   * Scan the app image with Trivy (one platform) and write its CycloneDX SBOM. Returns the run:
-   * passed, summary, details, findings, report, assert; plus trivy-report and sbom.
+   * Scan the app image with Trivy (one platform) and write its CycloneDX SBOM. Returns the run
+   * (artifacts: trivy.json, sbom.cdx.json).
    *
    * @param severity Severities that fail the scan, comma-separated (UNKNOWN, LOW, MEDIUM, HIGH, CRITICAL).
    * @param dbRepository OCI repository of Trivy's vulnerability database (a mirror); Trivy's default when empty.
@@ -161,7 +162,7 @@ export class App {
    * @param platform The one platform to build and scan.
    */
   @func({ cache: "24h" })
-  async scan(severity: string = DEFAULTS.severity, dbRepository: string = "", skipDbUpdate: boolean = false, platform: string = DEFAULTS.platform): Promise<ScanRun> {
+  async scan(severity: string = DEFAULTS.severity, dbRepository: string = "", skipDbUpdate: boolean = false, platform: string = DEFAULTS.platform): Promise<Run> {
     const i = parseInputs(scanInputs, { severity, dbRepository, skipDbUpdate, platform });
     const [image] = buildVariants(this.tools.pythonImage, this.source, this.buildOptions([i.platform]));
     await checkDockerfile(this.source, this.dockerfile);
@@ -169,8 +170,8 @@ export class App {
   }
 
   /** Scan an image of this app (ci scans the very image it built). */
-  scanImage(image: Container, o: Omit<ScanOptions, "day">): ScanRun {
+  scanImage(image: Container, o: Omit<ScanOptions, "day">): Promise<Run> {
     const day = new Date().toISOString().slice(0, 10);
-    return new ScanRun(o.failOn.join(","), scanContainer(this.tools.trivyImage, imageTarball(image, "scanned-image:scan"), { ...o, day }));
+    return runScan(this.tools.trivyImage, imageTarball(image, "scanned-image:scan"), { ...o, day });
   }
 }

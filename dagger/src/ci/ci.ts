@@ -5,18 +5,18 @@
  * which object does each stage's work. One image is built per platform and that very image is
  * e2e-tested, scanned and pushed.
  */
-import { dag, type Container, type Directory, type File, type Secret } from "@dagger.io/dagger";
+import { dag, type Container, type Directory, type Secret } from "@dagger.io/dagger";
 import { parseSeverities } from "../core/app/trivy.js";
 import type { LinterName } from "../core/app/lint.js";
 import { InputError } from "../core/errors.js";
 import { ciGraph, decideCi, type CiDecisions, type CiInputs, type CiStageName, type CiStageRun } from "../core/ci/plan.js";
 import { runStages, type Clock, type StageOutcome } from "../core/ci/orchestrate.js";
-import type { RunReport } from "../core/run.js";
 import type { App } from "../app/app.js";
 import type { Manifests } from "../validate/manifests.js";
 import type { GitopsRepo } from "../writeback/gitops-repo.js";
-import { LINT_REPORT_NAME } from "../app/lint.js";
-import { ciRun, type CiArtifacts, type CiRun } from "./run.js";
+import { ciRun, type CiArtifacts } from "./run.js";
+import type { Run } from "../run.js";
+import type { Linter } from "../app/lint.js";
 
 /** The pipeline's objects `ci` composes, made once its inputs are known to be valid. */
 export interface CiParts {
@@ -41,10 +41,10 @@ export interface CiCall extends Omit<CiInputs, "hasRegistryPassword" | "hasGitop
   severity: string;
 }
 
-/** What a stage hands to the stages after it and to the report. */
+/** What a stage hands to the stages after it and to the run. */
 export interface CiStageArtifacts {
-  files?: Record<string, File>;
-  directories?: Record<string, Directory>;
+  /** The stage's files, for the run's artifacts. */
+  dir?: Directory;
   /** build → e2e, scan: the image for the engine's platform. */
   image?: Container;
   /** publish → bump. */
@@ -52,37 +52,28 @@ export interface CiStageArtifacts {
   gitopsCommit?: string;
 }
 
-/** A stage outcome from a finished run object's report. */
-function outcome(r: RunReport, artifacts: CiStageArtifacts, cached?: boolean): StageOutcome<CiStageArtifacts> {
-  return { ok: r.passed, summary: r.summary, details: r.details, findings: r.findings, artifacts, ...(cached !== undefined ? { cached } : {}) };
-}
-
 /** Whether work that ran at `ranAt` (unix seconds) was replayed from the cache by a run that started at `startedAt` (ms). */
 export function fromCache(ranAt: number, startedAt: number): boolean | undefined {
   return Number.isFinite(ranAt) ? ranAt * 1000 < startedAt - 1000 : undefined;
 }
 
-/** The Dagger work of each stage. */
+/** A stage outcome from a stage's run: its report, its files (with the report), and whether it came from the cache. */
+function outcome(run: Run, startedAt: number, extra: CiStageArtifacts = {}, withFiles = true): StageOutcome<CiStageArtifacts> {
+  const r = run.result;
+  const ranAt = (r.data as { ranAt?: number } | undefined)?.ranAt;
+  const cached = ranAt === undefined ? undefined : fromCache(ranAt, startedAt);
+  const dir = withFiles ? run.artifacts.withFile(`${r.stage}-report.json`, run.report()) : undefined;
+  return { ok: r.passed, summary: r.summary, details: r.details, findings: r.findings, ...(cached !== undefined ? { cached } : {}), artifacts: { ...(dir ? { dir } : {}), ...extra } };
+}
+
+/** The Dagger work of each stage: each one a function of the pipeline's objects. */
 export function ciStageRuns(parts: Made, c: CiCall, d: CiDecisions, startedAt: number): Record<CiStageName, CiStageRun<CiStageArtifacts>> {
   const { app, manifests } = parts;
   const failOn = parseSeverities(c.severity);
   return {
-    lint: async () => {
-      const run = await app.lint(c.linters as never);
-      const [report, ranAt] = await Promise.all([run.report(), run.ranAt()]);
-      const files = Object.fromEntries(run.linterNames.map((n) => [LINT_REPORT_NAME[n as LinterName], run.reports().file(LINT_REPORT_NAME[n as LinterName])]));
-      return outcome(JSON.parse(await report.contents()) as RunReport, { files: { "lint-report.json": report, ...files } }, fromCache(ranAt, startedAt));
-    },
-    test: async () => {
-      const run = await app.test(c.minCoverage);
-      const [report, ranAt] = await Promise.all([run.report(), run.ranAt()]);
-      const reports = run.reports();
-      return outcome(JSON.parse(await report.contents()) as RunReport, { files: { "test-report.json": report, "junit.xml": reports.file("junit.xml"), "coverage.xml": reports.file("coverage.xml") } }, fromCache(ranAt, startedAt));
-    },
-    validate: async () => {
-      const run = await manifests.validate();
-      return outcome(JSON.parse(run.reportText) as RunReport, { files: { "validate-report.json": run.report() } }, fromCache(run.ranAtSeconds, startedAt));
-    },
+    lint: async () => outcome(await app.lint(c.linters as unknown as Linter[]), startedAt),
+    test: async () => outcome(await app.test(c.minCoverage), startedAt),
+    validate: async () => outcome(await manifests.validate(), startedAt),
     build: async () => {
       const enginePlatform = String(await dag.defaultPlatform());
       // e2e runs the image on a kind node of the engine's own platform.
@@ -91,39 +82,32 @@ export function ciStageRuns(parts: Made, c: CiCall, d: CiDecisions, startedAt: n
       await Promise.all(variants.map((v) => v.sync()));
       return { ok: true, summary: `built ${d.platforms.join(", ")} (version ${d.appVersion})`, artifacts: { image: variants[platforms.indexOf(enginePlatform)]! } };
     },
-    e2e: async ({ build: built }) => {
-      const run = await manifests.endToEnd(c.environment, built!.image!, d.appVersion);
-      const r = JSON.parse(run.reportText) as RunReport;
-      return outcome(r, { files: { "e2e-report.json": run.report() }, ...(r.passed ? {} : { directories: { "e2e-diagnostics": run.diagnostics } }) });
-    },
-    scan: async ({ build: built }) => {
-      const run = app.scanImage(built!.image!, { failOn, dbRepository: "", skipDbUpdate: false });
-      const [report, ranAt] = await Promise.all([run.report(), run.ranAt()]);
-      return outcome(JSON.parse(await report.contents()) as RunReport, { files: { "scan-report.json": report, "sbom.cdx.json": run.sbom() } }, fromCache(ranAt, startedAt));
-    },
+    e2e: async ({ build: built }) => outcome(await manifests.endToEnd(c.environment, built!.image!, d.appVersion), startedAt),
+    scan: async ({ build: built }) => outcome(await app.scanImage(built!.image!, { failOn, dbRepository: "", skipDbUpdate: false }), startedAt),
     publish: async () => {
       const image = await app.publish(c.imageRepository, c.runNumber, c.environment, c.branch, false, [], c.registryUsername, c.registryPassword, d.platforms);
       const published = { repository: image.repository, digest: image.digest, tags: image.tags, ref: image.ref() };
-      return { ok: true, summary: `pushed ${image.tags.join(", ")} → ${published.ref}`, artifacts: { published }, cached: false };
+      return { ok: true, summary: `pushed ${image.tags.join(", ")} → ${published.ref}`, cached: false, artifacts: { published } };
     },
     bump: async ({ publish: pub }) => {
       const published = pub!.published!;
       const repo = await parts.repo();
       // The first tag is the immutable {shortSha}-{run}; the digest pins it.
       const run = await repo.bump(published.tags[0]!, c.environment, published.digest, published.repository, d.appVersion, c.commit);
-      return { ...outcome(JSON.parse(run.reportText) as RunReport, { gitopsCommit: run.commit() }), cached: false };
+      const commit = (run.result.data as { commit?: string } | undefined)?.commit ?? "";
+      // The bump's artifacts are the gitops tree: not copied into ci's.
+      return { ...outcome(run, startedAt, { gitopsCommit: commit }, false), cached: false };
     },
   };
 }
 
-/** Collect what the finished stages produced, for the report. */
-export function collectArtifacts(stages: readonly { artifacts?: unknown }[]): CiArtifacts {
-  const out: CiArtifacts = { files: {}, directories: {}, images: [], gitopsCommit: "" };
+/** Collect what the finished stages produced, for the run. */
+export function collectArtifacts(stages: readonly { name: string; artifacts?: unknown }[]): CiArtifacts {
+  const out: CiArtifacts = { directories: {}, images: [], gitopsCommit: "" };
   for (const s of stages) {
     const a = s.artifacts as CiStageArtifacts | undefined;
     if (!a) continue;
-    Object.assign(out.files, a.files ?? {});
-    Object.assign(out.directories, a.directories ?? {});
+    if (a.dir) out.directories[s.name] = a.dir;
     if (a.published) out.images.push(a.published.ref);
     if (a.gitopsCommit) out.gitopsCommit = a.gitopsCommit;
   }
@@ -144,7 +128,7 @@ export async function given(secret: Secret | undefined, arg: string): Promise<bo
 }
 
 /** Decide, run the graph, report. Input errors are thrown before any stage starts. */
-export async function runCi(parts: CiParts, c: CiCall, clock: Clock = () => Date.now()): Promise<CiRun> {
+export async function runCi(parts: CiParts, c: CiCall, clock: Clock = () => Date.now()): Promise<Run> {
   const [hasRegistryPassword, hasToken, hasKey] = await Promise.all([given(c.registryPassword, "registryPassword"), given(c.gitopsToken, "gitopsToken"), given(c.gitopsSshKey, "gitopsSshKey")]);
   const d = decideCi({ ...c, hasRegistryPassword, hasGitopsCredentials: hasToken || hasKey });
   const made: Made = { app: parts.app(), manifests: parts.manifests(), repo: parts.repo };

@@ -9,8 +9,8 @@
  *   report   File      the whole result as JSON
  *   assert   String    the summary when passed; otherwise fails with the summary and the details
  *
- * This file holds the data side; each run object computes a `RunReport` and the Dagger shell
- * (run/finding.ts) turns it into those functions.
+ * One Dagger type, `Run` (run.ts), carries this contract for every stage; this file holds the
+ * data side: each stage computes a `RunReport`.
  */
 import { StageError } from "./errors.js";
 import type { Finding } from "./findings.js";
@@ -23,6 +23,12 @@ export interface RunReport {
   /** What ran: lint, test, validate, e2e, scan, bump, promote, ci. */
   stage: string;
   passed: boolean;
+  /** passed or failed; in ci also skipped (not wanted in this run) or blocked (something it needs failed). */
+  status?: "passed" | "failed" | "skipped" | "blocked";
+  /** Wall time in milliseconds, where the run measured it (ci's stages). */
+  durationMs?: number;
+  /** True when the engine replayed the work from its cache; absent when that cannot be known. */
+  cached?: boolean;
   /** One line. */
   summary: string;
   /** Lines behind the summary ("" when there is nothing to add). */
@@ -49,7 +55,8 @@ export function runReport(r: RunReport): RunReport {
 /** The JSON report file's text. */
 export function reportJson(r: RunReport): string {
   const { stage, passed, summary, details, findings, data } = r;
-  return `${JSON.stringify({ stage, passed, summary, details: details ? details.split("\n") : [], findings, ...(data ?? {}) }, null, 2)}\n`;
+  const extra = { ...(r.status ? { status: r.status } : {}), ...(r.durationMs !== undefined ? { durationMs: r.durationMs } : {}), ...(r.cached !== undefined ? { cached: r.cached } : {}) };
+  return `${JSON.stringify({ stage, passed, ...extra, summary, details: details ? details.split("\n") : [], findings, ...(data ?? {}) }, null, 2)}\n`;
 }
 
 /** Most detail lines an assert message carries (the report has them all). */

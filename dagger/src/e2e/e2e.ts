@@ -12,6 +12,7 @@
  */
 import { dag, CacheSharingMode, Container, Directory, File, ReturnType, Service } from "@dagger.io/dagger";
 import { execFailure } from "../core/errors.js";
+import { lastLines } from "../core/e2e/report.js";
 import { diagnosticsArgv } from "../core/e2e/diagnostics.js";
 import {
   DOCKER_ALIAS,
@@ -32,7 +33,8 @@ import { kindConfig } from "../core/e2e/kind-config.js";
 import { kubeconfigCredentials, rewriteKubeconfig, type KubeCredentials } from "../core/e2e/kubeconfig.js";
 import { parseCurlOutput, smokeSummary, smokeTest, type FetchLike } from "../core/e2e/smoke.js";
 import { e2eReport } from "../core/e2e/report.js";
-import { EndToEndRun, tail } from "./run.js";
+import { reportJson } from "../core/run.js";
+import { Run } from "../run.js";
 import { imageTarball } from "../app/build.js";
 
 
@@ -179,7 +181,7 @@ async function runPhase(ctr: Container, steps: readonly E2eStep[], log: string[]
     const st = stepOf(steps, e.cmd);
     for (const done of steps.slice(0, st ? steps.indexOf(st) : 0)) log.push(`ok    ${done.name}`);
     const name = st?.name ?? e.cmd.join(" ");
-    const detail = `${st ? `${st.what}: ` : ""}exit ${e.exitCode}\n${tail(e.stderr || e.stdout, 40)}`;
+    const detail = `${st ? `${st.what}: ` : ""}exit ${e.exitCode}\n${lastLines(e.stderr || e.stdout, 40)}`;
     log.push(`FAIL  ${name}: ${detail}`);
     return { ok: false, step: name, detail };
   }
@@ -194,7 +196,7 @@ export interface E2eRunInput {
 }
 
 /** Run the whole stage. Inputs are checked before anything starts; the service is stopped in every case. */
-export async function runE2e(input: E2eRunInput): Promise<EndToEndRun> {
+export async function runE2e(input: E2eRunInput): Promise<Run> {
   const { images, settings: s, image, gitops } = input;
   checkGitopsInputs(s, {
     chart: await gitops.exists(`${s.chartPath}/Chart.yaml`),
@@ -205,11 +207,11 @@ export async function runE2e(input: E2eRunInput): Promise<EndToEndRun> {
   const log: string[] = [];
   let diagBase = plan.client;
   const outcome = { environment: s.environment, version: s.version };
-  const fail = async (step: string, detail: string): Promise<EndToEndRun> => {
+  const fail = async (step: string, detail: string): Promise<Run> => {
     const diag = plan.diagnostics(diagBase);
-    const report = await diag.stdout();
-    const dir = await diag.directory(E2E_PATHS.diagnostics).sync();
-    return new EndToEndRun(JSON.stringify(e2eReport({ ...outcome, passed: false, failedStep: step, detail, log: log.join("\n") })), report, dir);
+    const [printed, dir] = await Promise.all([diag.stdout(), diag.directory(E2E_PATHS.diagnostics).sync()]);
+    const report = e2eReport({ ...outcome, passed: false, failedStep: step, detail, log: log.join("\n"), diagnostics: printed });
+    return Run.of(report, dag.directory().withDirectory("diagnostics", dir).withNewFile("e2e-report.json", reportJson(report)));
   };
   // Explicit start/stop: a service detaches 10 s after its last client, which would drop the
   // cluster between phases (dagger core/services.go DetachGracePeriod).
@@ -231,7 +233,8 @@ export async function runE2e(input: E2eRunInput): Promise<EndToEndRun> {
 
     const tested = await runPhase(plan.helmTest(deployed), [helmTestStep(s)], log);
     if (!tested.ok) return await fail(tested.step, tested.detail);
-    return new EndToEndRun(JSON.stringify(e2eReport({ ...outcome, passed: true, failedStep: "", detail: "", log: log.join("\n") })), "", dag.directory());
+    const report = e2eReport({ ...outcome, passed: true, failedStep: "", detail: "", log: log.join("\n") });
+    return Run.of(report, dag.directory().withNewFile("e2e-report.json", reportJson(report)));
   } finally {
     try {
       await plan.teardown().sync();

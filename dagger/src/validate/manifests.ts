@@ -12,9 +12,9 @@ import { environmentLayout } from "../core/gitops-config.js";
 import type { Toolchain } from "../core/toolchain.js";
 import { build } from "../app/build.js";
 import { debugKubeconfig, dindService, newRunId, runE2e } from "../e2e/e2e.js";
-import type { EndToEndRun } from "../e2e/run.js";
+import type { Run } from "../run.js";
 import { readGitopsLayout } from "../gitops-layout.js";
-import { validateStage, type ValidateRun } from "./validate.js";
+import { validateStage } from "./validate.js";
 
 /** The gitops tree's manifests: validate, end-to-end, and the kind debugging helpers. */
 @object()
@@ -57,13 +57,13 @@ export class Manifests {
    * Validate every environment of the tree (or the ones given): helm lint --strict and helm
    * template with the environment's values, kustomize build of its overlay when there is one,
    * kubeconform -strict on every rendering (Kubernetes and Argo CD schemas), the policy rules on
-   * the rendered objects, Argo CD and kustomize checks. Returns the run: passed, summary, details,
-   * findings, report, assert; plus the rendered manifests.
+   * the rendered objects, Argo CD and kustomize checks. Returns the run (artifacts: the rendered
+   * manifests and validate-report.json).
    *
    * @param environments Environments to validate, e.g. prod; default: all the tree declares.
    */
   @func()
-  async validate(environments: string[] = []): Promise<ValidateRun> {
+  async validate(environments: string[] = []): Promise<Run> {
     const i = parseInputs(validateInputs, { environments });
     return validateStage({ ...this.tools, gitops: this.gitops, environments: i.environments, ...(this.schemas ? { schemas: this.schemas } : {}), ...(this.crdSchemas ? { crdSchemas: this.crdSchemas } : {}) });
   }
@@ -72,7 +72,7 @@ export class Manifests {
    * End-to-end test in an ephemeral kind cluster inside a docker-in-docker service: load the
    * image (no registry), helm upgrade --install the chart with the environment's values files,
    * await the rollout, probe /healthz, / (the version) and /metrics through the API server proxy,
-   * run helm test. On failure the run carries diagnostics. Needs an engine that allows insecure
+   * run helm test. On failure the run's artifacts hold the diagnostics. Needs an engine that allows insecure
    * root capabilities, on a cgroup v2 host, with access to the kind node image.
    *
    * @param environment Environment of gitops-pipeline.yaml whose values are deployed.
@@ -88,7 +88,7 @@ export class Manifests {
     version: string = DEFAULTS.e2eVersion,
     namespace: string = DEFAULTS.e2eNamespace,
     timeout: number = DEFAULTS.e2eTimeout,
-  ): Promise<EndToEndRun> {
+  ): Promise<Run> {
     parseInputs(e2eInputs, { environment, version, namespace, timeout }); // before anything is read
     const layout = environmentLayout(await readGitopsLayout(this.gitops), environment);
     const settings = e2eSettings({ environment, version, namespace, timeout, layout, runId: newRunId() });

@@ -1,16 +1,16 @@
 /**
  * The validate stage: helm lint and helm template in the pinned helm image, kustomize build of
  * the overlays in the pinned kustomize image, kubeconform in the pinned kubeconform image, then
- * the policy, Argo CD and kustomize checks of the core over the rendered YAML. The logic lives in `core/validation.ts`; this file only provides the
- * containers (the core's port) and the run object that reports the result.
+ * the policy, Argo CD and kustomize checks of the core over the rendered YAML. The logic lives in
+ * `core/validate/validation.ts`; this file only provides the containers (the core's port).
  */
-import { dag, Directory, File, object, func, ReturnType, type Container } from "@dagger.io/dagger";
-import { assertRun, reportJson, type RunReport } from "../core/run.js";
+import { dag, Directory, File, ReturnType, type Container } from "@dagger.io/dagger";
+import { reportJson } from "../core/run.js";
 import { VERSIONS } from "../core/versions.js";
 import { offlineSchemas, schemaLocations, type OfflineSchemas } from "../core/validate/argv.js";
 import { overlayRenderKey, runValidation, validationReport, type ValidationPort } from "../core/validate/validation.js";
-import { Finding, findingsOf } from "../finding.js";
 import { ranAt } from "../provenance.js";
+import { Run } from "../run.js";
 import type { ExecResult } from "../core/validate/output.js";
 
 /** Where the stage mounts things inside its containers. */
@@ -198,8 +198,12 @@ class ContainerPort implements ValidationPort {
   }
 }
 
-/** Run the validate stage. Bad input (no chart, unknown environment, values not YAML) throws InputError. */
-export async function validateStage(opts: ValidateStageOptions): Promise<ValidateRun> {
+/**
+ * Run the validate stage. Bad input (no chart, unknown environment, values not YAML) throws
+ * InputError. The run's artifacts: the rendered manifests (`rendered/<environment>.yaml`,
+ * `rendered/kustomize/<environment>.yaml`) and validate-report.json.
+ */
+export async function validateStage(opts: ValidateStageOptions): Promise<Run> {
   const offline = opts.schemas ? offlineSchemas(await opts.schemas.entries(), MOUNTS.schemas, opts.kubernetes, "schemas") : undefined;
   const kc = kubeconformSetup({ ...(offline ? { offline } : {}), ...(opts.schemas ? { schemas: opts.schemas } : {}), crdSchemas: opts.crdSchemas !== undefined });
   const port = new ContainerPort(opts, kc);
@@ -209,72 +213,7 @@ export async function validateStage(opts: ValidateStageOptions): Promise<Validat
     kubeconform: { binary: KUBECONFORM_BIN, locations: kc.locations, ...(kc.cacheDir ? { cacheDir: kc.cacheDir } : {}) },
     kustomizeBinary: KUSTOMIZE_BIN,
   });
-  return new ValidateRun(JSON.stringify(validationReport(res)), port.rendered(), port.lastKubeconform ? await ranAt(port.lastKubeconform) : Number.NaN);
-}
-
-/** The result of a validate run: the report and findings first, failure second (`assert`). */
-@object()
-export class ValidateRun {
-  /** The run's report as JSON. */
-  reportText: string;
-
-  /** Unix time at which kubeconform ran (earlier than the call: replayed from the engine's cache). */
-  ranAtSeconds: number;
-
-  /** The rendered manifests: `<environment>.yaml` per environment the chart rendered for, `kustomize/<environment>.yaml` per kustomize overlay that rendered. */
-  @func()
-  rendered: Directory;
-
-  /**
-   * Wrap a finished validation.
-   *
-   * @param reportText The run's report as JSON.
-   * @param rendered The rendered manifests.
-   * @param ranAtSeconds Unix time at which kubeconform ran.
-   */
-  constructor(reportText: string, rendered: Directory, ranAtSeconds: number) {
-    this.reportText = reportText;
-    this.rendered = rendered;
-    this.ranAtSeconds = ranAtSeconds;
-  }
-
-  private get result(): RunReport {
-    return JSON.parse(this.reportText) as RunReport;
-  }
-
-  /** True when no finding is an error. */
-  @func()
-  passed(): boolean {
-    return this.result.passed;
-  }
-
-  /** One line: environments, overlays, chart, Kubernetes version and the finding counts. */
-  @func()
-  summary(): string {
-    return this.result.summary;
-  }
-
-  /** One line per environment and kustomize overlay (lint, render, schema counts), the Argo CD line, then every error. */
-  @func()
-  details(): string {
-    return this.result.details;
-  }
-
-  /** Every finding, typed: rule, severity, object, field path, file, environment, overlay, waiver. */
-  @func()
-  findings(): Finding[] {
-    return findingsOf(this.result.findings);
-  }
-
-  /** The whole run as JSON (validate-report.json): environments, overlays, schema counts, every finding. */
-  @func()
-  report(): File {
-    return dag.directory().withNewFile("validate-report.json", reportJson(this.result)).file("validate-report.json");
-  }
-
-  /** Return the summary; fail with it and the details when any finding is an error. */
-  @func()
-  assert(): string {
-    return assertRun(this.result);
-  }
+  const report = validationReport(res);
+  const ran = port.lastKubeconform ? await ranAt(port.lastKubeconform) : Number.NaN;
+  return Run.of({ ...report, data: { ...report.data, ranAt: ran } }, dag.directory().withDirectory("rendered", port.rendered()).withNewFile("validate-report.json", reportJson(report)));
 }

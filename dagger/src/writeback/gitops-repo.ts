@@ -10,7 +10,8 @@ import type { Toolchain } from "../core/toolchain.js";
 import { attemptsInputs, authorInputs, bumpInputs, promoteInputs, repoInputs, sshInputs, tokenInputs } from "../core/writeback/inputs.js";
 import { bumpPlan, type Format } from "../core/writeback/layout.js";
 import { promotePlan } from "../core/writeback/promote.js";
-import { checkRemote, runWriteBack, type WriteBackRun, type WriteBackTarget } from "./writeback.js";
+import type { Run } from "../run.js";
+import { checkRemote, runWriteBack, type WriteBackTarget } from "./writeback.js";
 
 /** Where the write-back writes the image reference (overrides gitops-pipeline.yaml's writeBack.format). */
 export enum WriteBackFormat {
@@ -150,8 +151,8 @@ export class GitopsRepo {
   /**
    * Write a new image reference into one environment, validate the edited tree (every
    * environment, as validate does), then commit and push it, retrying on top of concurrent
-   * pushes; without a URL, return the edited gitops directory. Nothing is pushed or returned
-   * edited when validation fails.
+   * pushes; without a URL, edit the pipeline's gitops directory. The run's artifacts are the
+   * tree as written. Nothing is pushed or returned edited when validation fails.
    *
    * @param tag Image tag to deploy.
    * @param environment Environment of gitops-pipeline.yaml to bump.
@@ -170,7 +171,7 @@ export class GitopsRepo {
     appVersion: string = "",
     sourceCommit: string = "",
     dryRun: boolean = false,
-  ): Promise<WriteBackRun> {
+  ): Promise<Run> {
     const i = parseInputs(bumpInputs, { tag, environment, digest, repository, appVersion, sourceCommit });
     const ref = { tag: i.tag, ...(i.digest ? { digest: i.digest } : {}), ...(i.repository ? { repository: i.repository } : {}), ...(i.appVersion ? { appVersion: i.appVersion } : {}) };
     const target = this.target();
@@ -189,7 +190,7 @@ export class GitopsRepo {
    * @param dryRun Compute and validate the edit, return the diff, push nothing.
    */
   @func({ cache: "never" })
-  async promote(from: string = DEFAULTS.environment, to: string = "", sourceCommit: string = "", dryRun: boolean = false): Promise<WriteBackRun> {
+  async promote(from: string = DEFAULTS.environment, to: string = "", sourceCommit: string = "", dryRun: boolean = false): Promise<Run> {
     const i = parseInputs(promoteInputs, { from, to, sourceCommit });
     const target = this.target();
     return runWriteBack(target, promotePlan({ from: i.from, ...(i.to ? { to: i.to } : {}), source: target, ...(i.sourceCommit ? { sourceCommit: i.sourceCommit } : {}) }), dryRun);

@@ -8,16 +8,16 @@
  * is a `Secret` mounted with `withMountedSecret` (mode 0400), checked against given known hosts.
  */
 import { randomUUID } from "node:crypto";
-import { dag, func, object, ReturnType, Container, Directory, Secret, type File } from "@dagger.io/dagger";
+import { dag, ReturnType, Container, Directory, Secret } from "@dagger.io/dagger";
 import type { Format } from "../core/writeback/layout.js";
 import { InputError, StageError } from "../core/errors.js";
-import { assertRun, oneLine, reportJson, type RunReport } from "../core/run.js";
-import { writeBackReport, type WriteBackStatus } from "../core/writeback/report.js";
-import { Finding, findingsOf } from "../finding.js";
+import { oneLine } from "../core/run.js";
+import { writeBackReport } from "../core/writeback/report.js";
+import { Run } from "../run.js";
 import { ASKPASS_PATH, ASKPASS_SCRIPT, checkRepoUrl, classifyPush, GIT_ENV, gitArgv, TOKEN_ENV, USER_ENV, type Author, type PushStatus } from "../core/writeback/git.js";
 import { checkWritten, prepare, ValidationFailed, writeBack, type GitPort, type TreeValidation, type WriteBackPlan } from "../core/writeback/loop.js";
 import type { FileEdit } from "../core/writeback/yaml-edit.js";
-import { validateStage, type ValidateRun, type ValidateStageOptions } from "../validate/validate.js";
+import { validateStage, type ValidateStageOptions } from "../validate/validate.js";
 
 /** Work tree of the clone inside the git container. */
 export const WORKTREE = "/repo";
@@ -136,14 +136,13 @@ export type ValidateImages = Pick<ValidateStageOptions, "helmImage" | "kubeconfo
 export function validateTree(
   images?: ValidateImages,
   root = "",
-  stage: (o: ValidateStageOptions) => Promise<Pick<ValidateRun, "passed" | "summary" | "reportText">> = validateStage,
+  stage: (o: ValidateStageOptions) => Promise<Pick<Run, "result">> = validateStage,
 ): (tree: Directory, changed: FileEdit[]) => Promise<TreeValidation> {
   return async (tree, changed) => {
     const own = await checkWritten(async (p) => ((await tree.exists(p)) ? tree.file(p).contents() : undefined), changed);
     if (!own.ok || !images) return own;
-    const run = await stage({ ...images, gitops: root ? tree.directory(root) : tree });
-    const findings = (JSON.parse(run.reportText) as RunReport).findings.filter((f) => f.severity === "error");
-    return { ok: run.passed(), summary: `${own.summary}; ${run.summary()}`, findings };
+    const r = (await stage({ ...images, gitops: root ? tree.directory(root) : tree })).result;
+    return { ok: r.passed, summary: `${own.summary}; ${r.summary}`, findings: r.findings.filter((f) => f.severity === "error") };
   };
 }
 
@@ -162,13 +161,16 @@ export interface WriteBackTarget {
   validate: ValidateImages;
 }
 
-/** Run `plan` on the local gitops directory (returned edited) or on the remote repository. */
-export async function runWriteBack(t: WriteBackTarget, plan: WriteBackPlan, dryRun: boolean): Promise<WriteBackRun> {
+/**
+ * Run `plan` on the local gitops directory or on the remote repository. The run's artifacts are
+ * the gitops tree as written (local mode: export it; remote mode: the tree at the pushed commit).
+ */
+export async function runWriteBack(t: WriteBackTarget, plan: WriteBackPlan, dryRun: boolean): Promise<Run> {
   const stage = plan.stage as "bump" | "promote";
-  const failed = (e: unknown, tree: Directory): WriteBackRun => {
+  const failed = (e: unknown, tree: Directory): Run => {
     if (!(e instanceof StageError)) throw e;
     const findings = e instanceof ValidationFailed && e.findings.length ? e.findings : [{ source: "git", rule: stage.toUpperCase(), severity: "error" as const, message: e.summary }];
-    return new WriteBackRun(JSON.stringify(writeBackReport({ stage, status: "failed", summary: `${stage} failed: ${oneLine(e.summary)}`, commit: "", attempts: 0, diff: "", validation: "", findings })), tree);
+    return Run.of(writeBackReport({ stage, status: "failed", summary: `${stage} failed: ${oneLine(e.summary)}`, commit: "", attempts: 0, diff: "", validation: "", findings }), tree);
   };
   if (!t.remote) {
     let dir = t.gitops;
@@ -180,7 +182,7 @@ export async function runWriteBack(t: WriteBackTarget, plan: WriteBackPlan, dryR
       const p = await prepare(plan, read, write, () => dir, validateTree(t.validate));
       const status = p.changed.length === 0 ? "no-op" : dryRun ? "dry-run" : "edited";
       const summary = `${stage}: ${status}${p.changed.length ? `: ${p.changed.map((f) => f.file).join(", ")}` : ""}`;
-      return new WriteBackRun(JSON.stringify(writeBackReport({ stage, status, summary, commit: "", attempts: 0, diff: p.diff, validation: p.validation, findings: [] })), dryRun ? t.gitops : dir);
+      return Run.of(writeBackReport({ stage, status, summary, commit: "", attempts: 0, diff: p.diff, validation: p.validation, findings: [] }), dryRun ? t.gitops : dir);
     } catch (e) {
       return failed(e, t.gitops);
     }
@@ -189,97 +191,9 @@ export async function runWriteBack(t: WriteBackTarget, plan: WriteBackPlan, dryR
   try {
     const r = await writeBack(port, plan, { validate: validateTree(t.validate, t.root), author: t.author, dryRun, maxAttempts: t.maxAttempts });
     const tree = t.root ? port.tree().directory(t.root) : port.tree();
-    return new WriteBackRun(JSON.stringify(writeBackReport({ stage, status: r.status, summary: r.summary, commit: r.commit, attempts: r.attempts, diff: r.diff, validation: r.validation, findings: [] })), tree);
+    return Run.of(writeBackReport({ stage, status: r.status, summary: r.summary, commit: r.commit, attempts: r.attempts, diff: r.diff, validation: r.validation, findings: [] }), tree);
   } catch (e) {
     return failed(e, t.gitops);
   }
 }
 
-/** What a bump or promote did: data first, failure second (`assert`). */
-@object()
-export class WriteBackRun {
-  /** The run's report as JSON. */
-  reportText: string;
-
-  /** The gitops directory as written (local mode: export it; remote mode: the tree at the pushed commit). */
-  @func()
-  directory: Directory;
-
-  /**
-   * @param reportText The run's report as JSON.
-   * @param directory The gitops directory as written.
-   */
-  constructor(reportText: string, directory: Directory) {
-    this.reportText = reportText;
-    this.directory = directory;
-  }
-
-  private get result(): RunReport {
-    return JSON.parse(this.reportText) as RunReport;
-  }
-
-  private get data(): { status: WriteBackStatus; commit: string; attempts: number; diff: string } {
-    return this.result.data as { status: WriteBackStatus; commit: string; attempts: number; diff: string };
-  }
-
-  /** True unless the edited tree failed validation or the push failed (then nothing was pushed). */
-  @func()
-  passed(): boolean {
-    return this.result.passed;
-  }
-
-  /** One line: what happened (pushed commit, no-op, dry run, edited files, or why it failed). */
-  @func()
-  summary(): string {
-    return this.result.summary;
-  }
-
-  /** The validation of the edited tree, then the diff. */
-  @func()
-  details(): string {
-    return this.result.details;
-  }
-
-  /** Why the write-back failed, typed: the validation errors of the edited tree, or the push failure. */
-  @func()
-  findings(): Finding[] {
-    return findingsOf(this.result.findings);
-  }
-
-  /** The whole run as JSON (bump-report.json or promote-report.json). */
-  @func()
-  report(): File {
-    const name = `${this.result.stage}-report.json`;
-    return dag.directory().withNewFile(name, reportJson(this.result)).file(name);
-  }
-
-  /** Return the summary; fail with it and the details when the write-back failed. */
-  @func()
-  assert(): string {
-    return assertRun(this.result);
-  }
-
-  /** pushed, no-op (the branch already had these values), dry-run, edited (local directory) or failed. */
-  @func()
-  status(): string {
-    return this.data.status;
-  }
-
-  /** The pushed commit; in dry-run and no-op the head the edits were computed on; "" in local mode. */
-  @func()
-  commit(): string {
-    return this.data.commit;
-  }
-
-  /** Unified diff of the edit ("" when nothing changed). */
-  @func()
-  diff(): string {
-    return this.data.diff;
-  }
-
-  /** Push attempts used (0 in local mode). */
-  @func()
-  attempts(): number {
-    return this.data.attempts;
-  }
-}

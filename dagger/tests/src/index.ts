@@ -275,7 +275,7 @@ export class Tests {
   @func({ cache: "never" })
   async scanReports(@argument({ defaultPath: "/app", ignore: APP_IGNORE }) source: Directory): Promise<string> {
     const run = this.pipeline({ source }).app().scan();
-    const [summary, sbom] = await Promise.all([run.summary(), run.sbom().contents()]);
+    const [summary, sbom] = await Promise.all([run.summary(), run.artifacts().file("sbom.cdx.json").contents()]);
     check((JSON.parse(sbom) as { bomFormat?: string }).bomFormat === "CycloneDX", "the SBOM is not CycloneDX");
     return summary;
   }

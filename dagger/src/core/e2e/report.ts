@@ -1,6 +1,6 @@
 /**
- * The e2e run under the run-object contract: the step log as details, the failed step (if any)
- * as a finding, diagnostics kept beside it.
+ * The e2e run under the run-object contract: the step log as details (with the failure and the
+ * tail of the diagnostics when it failed), the failed step as a finding.
  */
 import { oneLine, runReport, type RunReport } from "../run.js";
 
@@ -17,6 +17,16 @@ export interface E2eOutcome {
   detail: string;
   /** One line per step and probe, in the order they ran. */
   log: string;
+  /** What the diagnostics printed (events, pod status, logs...), on failure. */
+  diagnostics?: string;
+}
+
+/** Most diagnostics lines the details carry (the artifacts have them all). */
+export const DIAGNOSTICS_LINES = 200;
+
+/** The last `lines` lines of `text`. */
+export function lastLines(text: string, lines: number): string {
+  return text.trimEnd().split("\n").slice(-lines).join("\n");
 }
 
 /** The report of an e2e run. */
@@ -28,7 +38,7 @@ export function e2eReport(o: E2eOutcome): RunReport {
     stage: "e2e",
     passed: o.passed,
     summary,
-    details: o.passed ? o.log : `${o.log}\n\n${o.detail}`.trim(),
+    details: o.passed ? o.log : [o.log, o.detail, o.diagnostics ? lastLines(o.diagnostics, DIAGNOSTICS_LINES) : ""].filter(Boolean).join("\n\n"),
     findings: o.passed ? [] : [{ source: "e2e", rule: o.failedStep, severity: "error", message: o.detail, environment: o.environment }],
     data: { environment: o.environment, version: o.version, failedStep: o.failedStep },
   });
