@@ -192,6 +192,27 @@ describe("validation flow (fake tools)", () => {
     ]);
   });
 
+  it("an engine error in one tool fails the run as a rejection, never as an unhandled one that kills the module", async () => {
+    // Seen on the engine: the kustomize image could not be pulled while helm was still running;
+    // the overlays' promise rejected before anything awaited it and the module's process died.
+    const unhandled: unknown[] = [];
+    const onUnhandled = (e: unknown) => unhandled.push(e);
+    process.on("unhandledRejection", onUnhandled);
+    try {
+      const port = fakePort(repoGitops());
+      port.renderOverlay = async () => {
+        throw new Error("failed to resolve image registry.k8s.io/kustomize/kustomize:v5.8.2");
+      };
+      const slow = port.helm;
+      port.helm = async (argv) => (await new Promise((r) => setTimeout(r, 50)), slow(argv));
+      await expect(runValidation(port, OPTS)).rejects.toThrow(/failed to resolve image/);
+      await new Promise((r) => setTimeout(r, 20));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off("unhandledRejection", onUnhandled);
+    }
+  });
+
   it("only the selected environments' overlays are built, with the binary given", async () => {
     const port = fakePort(repoGitops());
     const r = await runValidation(port, { ...OPTS, environments: ["prod"], kustomizeBinary: "/app/kustomize" });

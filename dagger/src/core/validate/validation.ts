@@ -160,20 +160,23 @@ export async function runValidation(port: ValidationPort, opts: ValidationOption
   const findings: ValidationFinding[] = [];
   const overlays = overlaysOf(tree, config.kustomize, envNames);
 
-  // kustomize build of every overlay, alongside helm.
-  const overlayRuns = Promise.all(overlays.map(async (o) => ({ overlay: o, render: await port.renderOverlay(o.environment, kustomizeBuildArgv(o.dir, opts.kustomizeBinary)) })));
-  // helm lint and template of every environment, all at once.
-  const runs = await Promise.all(
-    envNames.map(async (name) => {
-      const env = config.environments[name]!;
-      const helmOpts = { chart: config.chart, values: env.values, kubeVersion: opts.kubernetesVersion };
-      const [lint, render] = await Promise.all([
-        port.helm(helmLintArgv(helmOpts)),
-        port.render(name, helmTemplateArgv({ ...helmOpts, release: config.release, namespace: env.namespace })),
-      ]);
-      return { name, env, lint, render };
-    }),
-  );
+  // kustomize build of every overlay and helm lint + template of every environment, all at once.
+  // One Promise.all: a failing overlay must not reject unobserved while helm is still awaited
+  // (an unhandled rejection kills the module's process instead of failing the call).
+  const [overlayRuns, runs] = await Promise.all([
+    Promise.all(overlays.map(async (o) => ({ overlay: o, render: await port.renderOverlay(o.environment, kustomizeBuildArgv(o.dir, opts.kustomizeBinary)) }))),
+    Promise.all(
+      envNames.map(async (name) => {
+        const env = config.environments[name]!;
+        const helmOpts = { chart: config.chart, values: env.values, kubeVersion: opts.kubernetesVersion };
+        const [lint, render] = await Promise.all([
+          port.helm(helmLintArgv(helmOpts)),
+          port.render(name, helmTemplateArgv({ ...helmOpts, release: config.release, namespace: env.namespace })),
+        ]);
+        return { name, env, lint, render };
+      }),
+    ),
+  ]);
 
   const rendered = new Map<string, Manifest[]>();
   const results: EnvironmentResult[] = [];
@@ -192,7 +195,7 @@ export async function runValidation(port: ValidationPort, opts: ValidationOption
 
   const overlayObjects = new Map<string, Manifest[]>();
   const overlayResults: OverlayResult[] = [];
-  for (const { overlay, render } of await overlayRuns) {
+  for (const { overlay, render } of overlayRuns) {
     const env = config.environments[overlay.environment]!;
     const tag = { environment: overlay.environment, overlay: overlay.dir };
     const ok = render.exitCode === 0;
