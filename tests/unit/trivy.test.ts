@@ -72,3 +72,11 @@ describe("trivy", () => {
     expect(scanResult(1, "", ["CRITICAL"]).summary).toMatch(/could not be read/);
   });
 });
+
+describe("a scan that wrote no report", () => {
+  it("fails with Trivy's own last words, not a missing-file error (seen on an engine without the vulnerability database)", () => {
+    const r = scanResult(1, undefined, ["CRITICAL", "HIGH"], "2026-12-02T21:00:00Z\tFATAL\tinit error: DB error: failed to download vulnerability DB\n");
+    expect(r.ok).toBe(false);
+    expect(r.summary).toMatch(/^trivy exited 1 without writing a report \(a tool or vulnerability-database error\): .*failed to download vulnerability DB/);
+  });
+});

@@ -4,6 +4,7 @@ import { backoffMs, checkWritten, writeBack, type GitPort } from "../../dagger/s
 import { bumpPlan, envFile, layoutOf, readLayout, refEdits, readImageRef } from "../../dagger/src/core/writeback/layout.js";
 import { DEFAULT_GITOPS_CONFIG } from "../../dagger/src/core/gitops-config.js";
 import { nextEnvironment, promotePlan } from "../../dagger/src/core/writeback/promote.js";
+import { writeBackReport } from "../../dagger/src/core/writeback/report.js";
 import { checkRepoUrl, classifyPush, commitMessage, gitArgv, type PushStatus } from "../../dagger/src/core/writeback/git.js";
 import { InputError, StageError } from "../../dagger/src/core/errors.js";
 import { editYaml } from "../../dagger/src/core/writeback/yaml-edit.js";
@@ -213,5 +214,22 @@ describe("git argv, push classification, commit message", () => {
     expect(() => checkRepoUrl("https://user:pw@h/r.git")).toThrow(/contains credentials/);
     expect(() => gitArgv.push("-f")).toThrow(/branch/);
     expect(() => gitArgv.commit("m", { name: "a <b>", email: "x@y" })).toThrow(/^name: /);
+  });
+});
+
+describe("the write-back report", () => {
+  it("a failed write-back lists why in its details: each validation error of the edited tree", () => {
+    const r = writeBackReport({
+      stage: "bump",
+      status: "failed",
+      summary: "bump failed: validation of the edited tree failed, nothing was pushed",
+      commit: "",
+      attempts: 0,
+      diff: "",
+      validation: "",
+      findings: [{ source: "kubeconform", rule: "SCHEMA-DOWNLOAD", severity: "error", message: "could not download schemas from raw.githubusercontent.com", environment: "dev" }],
+    });
+    expect(r.passed).toBe(false);
+    expect(r.details).toBe("[dev] SCHEMA-DOWNLOAD could not download schemas from raw.githubusercontent.com (kubeconform, error)");
   });
 });

@@ -23,17 +23,24 @@ export function scanContainer(trivyImage: string, image: File, o: ScanOptions): 
     .from(trivyImage)
     .withMountedCache(TRIVY_PATHS.cache, dag.cacheVolume("gitops-pipeline-trivy"))
     .withFile(TRIVY_PATHS.image, image)
-    .withDirectory("/reports", dag.directory())
+    .withDirectory(REPORTS, dag.directory())
     .withEnvVariable("SCAN_DAY", o.day)
     .withExec(trivySbomArgv())
     .withExec(trivyScanArgv(o.failOn, o), { expect: ReturnType.Any });
 }
 
-/** Scan `image`: SBOM and vulnerability report as artifacts, judged on the failing severities. */
+/** Where the scan container writes its reports. */
+const REPORTS = "/reports";
+
+/** Scan `image`: SBOM and vulnerability report as artifacts (those Trivy wrote), judged on the failing severities. */
 export async function runScan(trivyImage: string, image: File, o: ScanOptions): Promise<Run> {
   const c = scanContainer(trivyImage, image, o);
-  const [code, report, ran] = await Promise.all([c.exitCode(), c.file(TRIVY_PATHS.report).contents(), ranAt(c)]);
-  const r = scanReport(scanResult(code, report, o.failOn), o.failOn);
-  const artifacts = dag.directory().withFile("trivy.json", c.file(TRIVY_PATHS.report)).withFile("sbom.cdx.json", c.file(TRIVY_PATHS.sbom));
+  const [code, stderr, written, ran] = await Promise.all([c.exitCode(), c.stderr(), c.directory(REPORTS).entries(), ranAt(c)]);
+  const has = (path: string) => written.includes(path.slice(REPORTS.length + 1));
+  const report = has(TRIVY_PATHS.report) ? await c.file(TRIVY_PATHS.report).contents() : undefined;
+  const r = scanReport(scanResult(code, report, o.failOn, stderr), o.failOn);
+  let artifacts = dag.directory();
+  if (has(TRIVY_PATHS.report)) artifacts = artifacts.withFile("trivy.json", c.file(TRIVY_PATHS.report));
+  if (has(TRIVY_PATHS.sbom)) artifacts = artifacts.withFile("sbom.cdx.json", c.file(TRIVY_PATHS.sbom));
   return Run.of({ ...r, data: { ...r.data, ranAt: ran } }, artifacts);
 }

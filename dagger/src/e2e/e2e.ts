@@ -179,11 +179,25 @@ async function runPhase(ctr: Container, steps: readonly E2eStep[], log: string[]
     const e = execFailure(err);
     if (!e) throw err;
     const st = stepOf(steps, e.cmd);
+    // Not one of the phase's steps: a command of the client's own setup (installing the tools).
+    const name = st?.name ?? (e.cmd.join(" ").includes("kubectl") ? "install-tools" : e.cmd.join(" ").slice(0, 80));
+    const what = st?.what ?? (name === "install-tools" ? "download kind and kubectl (the engine needs to reach github.com and dl.k8s.io)" : "");
     for (const done of steps.slice(0, st ? steps.indexOf(st) : 0)) log.push(`ok    ${done.name}`);
-    const name = st?.name ?? e.cmd.join(" ");
-    const detail = `${st ? `${st.what}: ` : ""}exit ${e.exitCode}\n${lastLines(e.stderr || e.stdout, 40)}`;
+    const detail = `${what ? `${what}: ` : ""}exit ${e.exitCode}\n${lastLines(e.stderr || e.stdout, 40)}`;
     log.push(`FAIL  ${name}: ${detail}`);
     return { ok: false, step: name, detail };
+  }
+}
+
+/** The diagnostics' printed report and files, or why they could not be collected (never throws). */
+async function collectDiagnostics(diag: Container): Promise<{ printed: string; dir: Directory }> {
+  try {
+    const [printed, dir] = await Promise.all([diag.stdout(), diag.directory(E2E_PATHS.diagnostics).sync()]);
+    return { printed, dir };
+  } catch (err) {
+    const e = execFailure(err);
+    const why = e ? `exit ${e.exitCode}: ${lastLines(e.stderr || e.stdout, 5)}` : err instanceof Error ? err.message.split("\n")[0]! : String(err);
+    return { printed: `diagnostics could not be collected (${why})`, dir: dag.directory() };
   }
 }
 
@@ -208,14 +222,19 @@ export async function runE2e(input: E2eRunInput): Promise<Run> {
   let diagBase = plan.client;
   const outcome = { environment: s.environment, version: s.version };
   const fail = async (step: string, detail: string): Promise<Run> => {
-    const diag = plan.diagnostics(diagBase);
-    const [printed, dir] = await Promise.all([diag.stdout(), diag.directory(E2E_PATHS.diagnostics).sync()]);
+    const { printed, dir } = await collectDiagnostics(plan.diagnostics(diagBase));
     const report = e2eReport({ ...outcome, passed: false, failedStep: step, detail, log: log.join("\n"), diagnostics: printed });
     return Run.of(report, dag.directory().withDirectory("diagnostics", dir).withNewFile("e2e-report.json", reportJson(report)));
   };
   // Explicit start/stop: a service detaches 10 s after its last client, which would drop the
   // cluster between phases (dagger core/services.go DetachGracePeriod).
-  await plan.docker.start();
+  try {
+    await plan.docker.start();
+  } catch (err) {
+    const detail = err instanceof Error ? err.message.split("\n").slice(0, 5).join("\n") : String(err);
+    const report = e2eReport({ ...outcome, passed: false, failedStep: "start-docker", detail: `start the docker-in-docker service (the engine must allow insecure root capabilities): ${detail}`, log: "" });
+    return Run.of(report, dag.directory().withNewFile("e2e-report.json", reportJson(report)));
+  }
   try {
     const created = await runPhase(plan.cluster, clusterSteps(s), log);
     if (!created.ok) return await fail(created.step, created.detail);
@@ -236,11 +255,13 @@ export async function runE2e(input: E2eRunInput): Promise<Run> {
     const report = e2eReport({ ...outcome, passed: true, failedStep: "", detail: "", log: log.join("\n") });
     return Run.of(report, dag.directory().withNewFile("e2e-report.json", reportJson(report)));
   } finally {
-    try {
-      await plan.teardown().sync();
-    } finally {
-      await plan.docker.stop();
-    }
+    // Best effort, never masking the run's result: the cluster lives in the service, which is
+    // stopped in any case.
+    await plan
+      .teardown()
+      .sync()
+      .catch(() => undefined);
+    await plan.docker.stop().catch(() => undefined);
   }
 }
 

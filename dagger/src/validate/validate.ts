@@ -176,8 +176,10 @@ class ContainerPort implements ValidationPort {
   }
 
   rendered(): Directory {
+    // In key order, not in the order the renders finished: the same tree must give the same
+    // directory, or kubeconform's run (which mounts it) misses the engine's cache.
     let d = dag.directory();
-    for (const [key, file] of this.renderedFiles) d = d.withFile(`${key}.yaml`, file);
+    for (const key of [...this.renderedFiles.keys()].sort()) d = d.withFile(`${key}.yaml`, this.renderedFiles.get(key)!);
     return d;
   }
 

@@ -123,7 +123,11 @@ export interface ScanResult {
 }
 
 /** Verdict of a scan: the vulnerabilities at the failing severities, counted, and a summary. */
-export function scanResult(exitCode: number, report: string, failOn: readonly TrivySeverity[]): ScanResult {
+export function scanResult(exitCode: number, report: string | undefined, failOn: readonly TrivySeverity[], stderr = ""): ScanResult {
+  if (report === undefined) {
+    const why = stderr.trim().split("\n").filter(Boolean).slice(-3).join(" | ") || "no output";
+    return { ok: false, vulnerabilities: [], summary: `trivy exited ${exitCode} without writing a report (a tool or vulnerability-database error): ${why}` };
+  }
   let vulns: Vulnerability[];
   try {
     vulns = parseTrivyJson(report).filter((v) => (failOn as readonly string[]).includes(v.severity));

@@ -3,7 +3,7 @@
  * change or only computes a dry run passes; one whose edited tree fails validation, or whose
  * push keeps losing races, fails with the reason (nothing of it was pushed).
  */
-import type { Finding } from "../findings.js";
+import { formatFinding, type Finding } from "../findings.js";
 import { runReport, type RunReport } from "../run.js";
 
 /** pushed, no-op, dry-run, edited (local directory) or failed. */
@@ -27,7 +27,9 @@ export interface WriteBackOutcome {
 
 /** The report of a write-back. */
 export function writeBackReport(o: WriteBackOutcome): RunReport {
-  const details = [o.validation && `validation: ${o.validation}`, o.diff.trimEnd()].filter(Boolean).join("\n");
+  // A failed write-back says why in its details: each validation error of the edited tree, or the push failure.
+  const why = o.status === "failed" ? o.findings.map((f) => `${f.environment ? `[${f.environment}] ` : ""}${formatFinding(f)}`) : [];
+  const details = [...why, o.validation && `validation: ${o.validation}`, o.diff.trimEnd()].filter(Boolean).join("\n");
   return runReport({
     stage: o.stage,
     passed: o.status !== "failed",
