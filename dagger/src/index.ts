@@ -4,7 +4,6 @@
  */
 import { argument, check, func, object, type Directory, type Secret } from "@dagger.io/dagger";
 import { App } from "./app/app.js";
-import type { Linter } from "./app/lint.js";
 import { runCi } from "./ci/ci.js";
 import type { Run } from "./run.js";
 import { DEFAULT_LINTERS, DEFAULT_PLATFORMS, DEFAULTS } from "./core/defaults.js";
@@ -156,7 +155,7 @@ export class GitopsPipeline {
    * @param gitopsKnownHosts known_hosts lines of the gitops repository's SSH host (with gitopsSshKey).
    * @param environment Environment deployed by e2e and bumped after publishing.
    * @param platforms Platforms to build and publish.
-   * @param linters Linters of the lint stage: RUFF, RUFF_FORMAT, FLAKE8, PYLINT; default RUFF and RUFF_FORMAT.
+   * @param linters Linters of the lint stage, any of ruff, ruff-format, flake8, pylint.
    * @param minCoverage Minimum test coverage in percent.
    * @param endToEnd Run the kind end-to-end test (nothing is published without it).
    * @param scan Run the Trivy scan (nothing is published without it).
@@ -179,13 +178,13 @@ export class GitopsPipeline {
     gitopsKnownHosts: string = "",
     environment: string = DEFAULTS.environment,
     platforms: string[] = DEFAULT_PLATFORMS,
-    linters?: Linter[],
+    linters: string[] = DEFAULT_LINTERS,
     minCoverage: number = DEFAULTS.minCoverage,
     endToEnd: boolean = true,
     scan: boolean = true,
     severity: string = DEFAULTS.severity,
   ): Promise<Run> {
-    const lint = parseInputs(lintInputs, { linters: linters?.length ? linters : DEFAULT_LINTERS });
+    const lint = parseInputs(lintInputs, { linters });
     const test = parseInputs(testInputs, { minCoverage });
     const repo = async (): Promise<GitopsRepo> => {
       const r = await this.gitopsRepo(gitopsRepo, gitopsBranch);

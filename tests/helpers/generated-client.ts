@@ -4,7 +4,8 @@
  * so the tests module and the worked example can be type-checked without an engine:
  * - names as the schema has them: types prefixed with the module name (`GitopsPipelineApp`),
  *   functions and arguments lower-camel-cased with a capital after digits (`e2e` → `e2E`), a
- *   trailing `_` on JavaScript keywords; enum members PascalCased (`RUFF_FORMAT` → `RuffFormat`);
+ *   trailing `_` on JavaScript keywords; enum members PascalCased (`KUSTOMIZE` → `Kustomize`)
+ *   and holding the enum's values (`"kustomize"`), as the v0.21.8 codegen writes them;
  * - required arguments positional up to the first optional one, the rest in one options object;
  * - a function returning a module object or a core object is chainable (no await); scalars,
  *   lists and void are promises.
@@ -77,7 +78,9 @@ export function generatedClient(api: ModuleDef, mod: string, sdk: string): strin
     `export * from ${JSON.stringify(sdk)};`,
   ];
   for (const e of Object.values(api.enums)) {
-    lines.push(`export declare enum ${namespacedTypeName(e.name, mod)} { ${Object.values(e.values).map((v) => `${upperCamel(v.name)} = ${JSON.stringify(v.name)}`).join(", ")} }`);
+    // Members PascalCased, holding the enum's values; a scalar enum argument is converted to the
+    // member name when sent, a list of enums is not (see runtime-load.test.ts).
+    lines.push(`export declare enum ${namespacedTypeName(e.name, mod)} { ${Object.values(e.values).map((v) => `${upperCamel(v.name)} = ${JSON.stringify(v.value)}`).join(", ")} }`);
   }
   for (const o of Object.values(api.objects)) {
     const members = ["id(): Promise<string>;"];

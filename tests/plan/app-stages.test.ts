@@ -8,7 +8,7 @@ import { lintArgv } from "../../dagger/src/core/app/lint.js";
 import { testArgv } from "../../dagger/src/core/app/python-tools.js";
 import { PINNED_TOOLCHAIN, type Toolchain } from "../../dagger/src/core/toolchain.js";
 import { trivySbomArgv, trivyScanArgv } from "../../dagger/src/core/app/trivy.js";
-import { Linter, LINT_REPORT, lintContainer, lintContainers } from "../../dagger/src/app/lint.js";
+import { LINT_REPORT, lintContainer, lintContainers } from "../../dagger/src/app/lint.js";
 import { DEFAULT_LINTERS } from "../../dagger/src/core/defaults.js";
 import { parseInputs } from "../../dagger/src/core/inputs.js";
 import { lintInputs } from "../../dagger/src/core/app/inputs.js";
@@ -128,10 +128,10 @@ describe("lint plan", () => {
     expect(execs(two[1]!)[0]).toContain("-r");
   });
 
-  it("app lint: the defaults are the table's (ruff and its format check); the enum's values are taken, unknown names refused", async () => {
+  it("app lint: the defaults are the table's (ruff and its format check); names in any case, unknown names refused", async () => {
     expect(parseInputs(lintInputs, { linters: DEFAULT_LINTERS }).linters).toEqual(["ruff", "ruff-format"]);
-    expect(parseInputs(lintInputs, { linters: [Linter.FLAKE8, Linter.PYLINT] }).linters).toEqual(["flake8", "pylint"]);
-    await expect(appOf(listing(app(), APP_FILES)).lint(["bandit" as Linter])).rejects.toMatchObject({ input: "linters", problem: '"bandit" is not a linter' });
+    expect(parseInputs(lintInputs, { linters: ["FLAKE8", "pylint", "Ruff_Format", "ruff-format"] }).linters).toEqual(["flake8", "pylint", "ruff-format"]);
+    await expect(appOf(listing(app(), APP_FILES)).lint(["bandit"])).rejects.toMatchObject({ input: "linters", problem: '"bandit" is not a linter' });
   });
 });
 

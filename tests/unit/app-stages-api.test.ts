@@ -26,11 +26,11 @@ describe("the app object as the engine introspects it", () => {
     }
   });
 
-  it("linters is a list of the Linter enum, whose values are exactly the core's linters", async () => {
+  it("linters is a list of names whose documentation lists exactly the core's linters (a list of enums would break module-to-module calls)", async () => {
     const api = await moduleApi();
-    expect(api.objects.App!.methods.lint!.arguments.linters!.type).toEqual({ kind: "LIST_KIND", typeDef: { kind: "ENUM_KIND", name: "Linter" } });
-    const values = Object.values(api.enums.Linter!.values).map((v) => v.value);
-    expect(values.sort()).toEqual([...LINTERS].sort());
+    const arg = api.objects.App!.methods.lint!.arguments.linters!;
+    expect(arg.type).toEqual({ kind: "LIST_KIND", typeDef: { kind: "STRING_KIND" } });
+    for (const l of LINTERS) expect(arg.description).toContain(l);
   });
 
   it("registry credentials are a Secret; image and run are required", async () => {

@@ -78,8 +78,9 @@ describe("dagger call lines use the engine's CLI names", () => {
     const bad = (line: string) => checkCall(main!, callsIn(line, "x")[0]!);
     expect(bad("dagger call manifests e2e").join()).toMatch(/e2e: no function of that name on Manifests/);
     expect(bad("dagger call app lint --linter=flake8").join()).toMatch(/--linter: no such flag/);
-    expect(bad("dagger call app lint --linters=flake_8").join()).toMatch(/"flake_8" is not one of RUFF,RUFF_FORMAT,FLAKE8,PYLINT/);
+    expect(bad("dagger call gitops-repo with-format --format=helmm").join()).toMatch(/"helmm" is not one of HELM,KUSTOMIZE/);
     expect(bad("dagger call ci --e-2-e=false").join()).toMatch(/--e-2-e: no such flag/);
-    expect(bad("dagger call --source=./app app lint --linters=flake8,PYLINT summary")).toEqual([]);
+    expect(bad("dagger call --source=./app app lint --linters=flake8,pylint summary")).toEqual([]);
+    expect(bad("dagger call gitops-repo with-format --format=kustomize bump --tag 1 summary")).toEqual([]);
   });
 });

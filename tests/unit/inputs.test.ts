@@ -8,7 +8,6 @@
 import { describe, expect, it } from "vitest";
 import { dag, type Secret } from "@dagger.io/dagger";
 import { GitopsPipeline } from "../../dagger/src/index.js";
-import { Linter } from "../../dagger/src/app/lint.js";
 import { WriteBackFormat } from "../../dagger/src/writeback/gitops-repo.js";
 import { InputError } from "../../dagger/src/core/errors.js";
 import { VERSIONS } from "../../dagger/src/core/versions.js";
@@ -44,7 +43,7 @@ const CASES: [string, string, () => unknown][] = [
   ["a revision with spaces", "revision", () => p().app("", "not a commit")],
   ["a Dockerfile outside the source", "dockerfile", () => p().app("", "unknown", "../Dockerfile")],
   ["a source URL that is not http(s)", "sourceUrl", () => p().app("", "unknown", "Dockerfile", "ftp://example.com/x")],
-  ["an unknown linter", "linters", () => app().lint(["bandit" as Linter])],
+  ["an unknown linter", "linters", () => app().lint(["bandit"])],
   ["a coverage gate above 100", "minCoverage", () => app().test(101)],
   ["a coverage gate that is not whole", "minCoverage", () => app().test(89.5)],
   ["an unknown platform", "platforms", () => app().build(["linux/amd65"])],
@@ -98,8 +97,8 @@ const CASES: [string, string, () => unknown][] = [
   ["a gitops branch with ..", "gitopsBranch", () => p().ci("local", "0", "local", "", "", "", undefined, "main", "", "a..b")],
   ["a ci environment with a bang", "environment", () => p().ci("local", "0", "local", "", "", "", undefined, "main", "", "main", undefined, undefined, "", "dev!")],
   ["a ci platform that does not exist", "platforms", () => p().ci("local", "0", "local", "", "", "", undefined, "main", "", "main", undefined, undefined, "", "dev", ["plan9/amd64"])],
-  ["a ci linter that does not exist", "linters", () => p().ci("local", "0", "local", "", "", "", undefined, "main", "", "main", undefined, undefined, "", "dev", ["linux/amd64"], ["mypy" as Linter])],
-  ["a ci coverage gate below 0", "minCoverage", () => p().ci("local", "0", "local", "", "", "", undefined, "main", "", "main", undefined, undefined, "", "dev", ["linux/amd64"], [], -1)],
+  ["a ci linter that does not exist", "linters", () => p().ci("local", "0", "local", "", "", "", undefined, "main", "", "main", undefined, undefined, "", "dev", ["linux/amd64"], ["mypy"])],
+  ["a ci coverage gate below 0", "minCoverage", () => p().ci("local", "0", "local", "", "", "", undefined, "main", "", "main", undefined, undefined, "", "dev", ["linux/amd64"], ["ruff"], -1)],
   ["a publish from a commit that is not one", "commit", () => p().ci("local", "29", "main", "", "ghcr.io/acme/app", "bot", { plaintext: async () => "t" } as unknown as Secret)],
 ];
 

@@ -112,6 +112,21 @@ describe("every module loads in the TypeScript runtime", () => {
     }
   });
 
+  it("no argument is a list of enums (the generated TypeScript client sends their values, which the engine refuses)", async () => {
+    // Seen on the engine: the worked example's `lint({ linters: [GitopsPipelineLinter.Ruff] })`
+    // failed with `invalid enum member "ruff"`: the v0.21.8 codegen converts a scalar enum argument
+    // to its member name, but sends a list's items as their values.
+    const bad: string[] = [];
+    for (const [src, name] of [["dagger/src", "gitops-pipeline"], ["dagger/tests/src", "tests"]] as const) {
+      const api = await moduleApi(src, name);
+      for (const obj of Object.values(api.objects)) {
+        const fns = [...Object.values(obj.methods), ...(obj.constructor ? [{ name: "constructor", arguments: obj.constructor.arguments }] : [])];
+        for (const fn of fns) for (const a of Object.values(fn.arguments)) if (a.type.kind === "LIST_KIND" && a.type.typeDef?.kind === "ENUM_KIND") bad.push(`${obj.name}.${fn.name}(${a.name})`);
+      }
+    }
+    expect(bad).toEqual([]);
+  });
+
   it("the import guard catches ExecError (the defect the first engine run found)", () => {
     const found = daggerImports("x.ts", 'import { dag, ExecError, type Container } from "@dagger.io/dagger";\n').map((i) => i.name);
     expect(found).toEqual(["dag", "ExecError", "Container"]);

@@ -9,7 +9,7 @@ import { DEFAULT_LINTERS, DEFAULT_PLATFORMS, DEFAULTS } from "../core/defaults.j
 import { parseInputs } from "../core/inputs.js";
 import type { Toolchain } from "../core/toolchain.js";
 import { build, buildTarball, buildVariants, checkDockerfile, imageTarball, type BuildOptions } from "./build.js";
-import { Linter, runLint } from "./lint.js";
+import { runLint } from "./lint.js";
 import { PublishedImage, publish } from "./publish.js";
 import { runScan, type ScanOptions } from "./scan.js";
 import { runTests } from "./test.js";
@@ -67,11 +67,11 @@ export class App {
    * Lint the app with several linters at once, one run (artifacts: each linter's own report). The
    * security rules (ruff's S, from bandit) are always on, whatever the app's own config selects.
    *
-   * @param linters Linters to run: RUFF, RUFF_FORMAT, FLAKE8, PYLINT; default RUFF and RUFF_FORMAT.
+   * @param linters Linters to run, any of ruff (check), ruff-format (the format check), flake8, pylint (any case; ruff_format too).
    */
   @func()
-  async lint(linters?: Linter[]): Promise<Run> {
-    const i = parseInputs(lintInputs, { linters: linters?.length ? linters : DEFAULT_LINTERS });
+  async lint(linters: string[] = DEFAULT_LINTERS): Promise<Run> {
+    const i = parseInputs(lintInputs, { linters });
     return runLint(this.tools, this.source, i.linters);
   }
 

@@ -12,18 +12,6 @@ import { ranAt } from "../provenance.js";
 import { Run } from "../run.js";
 import { NO_PINS, pythonBase, readPins, withDependencies, type PinSet } from "./python.js";
 
-/** A linter of the lint stage. */
-export enum Linter {
-  /** ruff check: the rules the app's config selects, plus the security rules (S) always. */
-  RUFF = "ruff",
-  /** ruff format --check: the Black-compatible format check. */
-  RUFF_FORMAT = "ruff-format",
-  /** flake8: reads the app's .flake8 / setup.cfg. */
-  FLAKE8 = "flake8",
-  /** pylint: imports the app's modules, so the app's dependencies are installed first. */
-  PYLINT = "pylint",
-}
-
 /** Where the lint container writes the linter's stdout (its machine-readable report). */
 export const LINT_REPORT = `${REPORT_DIR}/lint-report`;
 

@@ -16,7 +16,6 @@ import type { Manifests } from "../validate/manifests.js";
 import type { GitopsRepo } from "../writeback/gitops-repo.js";
 import { ciRun, type CiArtifacts } from "./run.js";
 import type { Run } from "../run.js";
-import type { Linter } from "../app/lint.js";
 
 /** The pipeline's objects `ci` composes, made once its inputs are known to be valid. */
 export interface CiParts {
@@ -71,7 +70,7 @@ export function ciStageRuns(parts: Made, c: CiCall, d: CiDecisions, startedAt: n
   const { app, manifests } = parts;
   const failOn = parseSeverities(c.severity);
   return {
-    lint: async () => outcome(await app.lint(c.linters as unknown as Linter[]), startedAt),
+    lint: async () => outcome(await app.lint(c.linters), startedAt),
     test: async () => outcome(await app.test(c.minCoverage), startedAt),
     validate: async () => outcome(await manifests.validate(), startedAt),
     build: async () => {

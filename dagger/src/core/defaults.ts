@@ -55,7 +55,7 @@ export const DEFAULTS = {
 /** Platforms the build and publish stages produce. */
 export const DEFAULT_PLATFORMS: string[] = ["linux/amd64", "linux/arm64"];
 
-/** Linters the lint stage and `ci` run (enum values of `Linter`): ruff check and ruff's format check. */
+/** Linters the lint stage and `ci` run: ruff check and ruff's format check. */
 export const DEFAULT_LINTERS: string[] = ["ruff", "ruff-format"];
 
 export type Defaults = typeof DEFAULTS;

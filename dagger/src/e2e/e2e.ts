@@ -184,7 +184,7 @@ async function runPhase(ctr: Container, steps: readonly E2eStep[], log: string[]
     const what = st?.what ?? (name === "install-tools" ? "download kind and kubectl (the engine needs to reach github.com and dl.k8s.io)" : "");
     for (const done of steps.slice(0, st ? steps.indexOf(st) : 0)) log.push(`ok    ${done.name}`);
     const detail = `${what ? `${what}: ` : ""}exit ${e.exitCode}\n${lastLines(e.stderr || e.stdout, 40)}`;
-    log.push(`FAIL  ${name}: ${detail}`);
+    log.push(`FAIL  ${name}`); // why: in the run's details, right after the log
     return { ok: false, step: name, detail };
   }
 }

@@ -4,7 +4,7 @@
  * images come from a registry mirror. Installed with
  * `dagger install github.com/<owner>/gitops-pipeline@<ref>` (here: the repository itself, `../../..`).
  */
-import { argument, dag, Directory, func, object, Secret, GitopsPipelineLinter, type GitopsPipeline } from "@dagger.io/dagger";
+import { argument, dag, Directory, func, object, Secret, type GitopsPipeline } from "@dagger.io/dagger";
 
 @object()
 export class ShopCi {
@@ -61,7 +61,7 @@ export class ShopCi {
   @func()
   async checks(): Promise<string> {
     const app = this.pipeline().app();
-    const [lint, test] = await Promise.all([app.lint({ linters: [GitopsPipelineLinter.Ruff, GitopsPipelineLinter.RuffFormat, GitopsPipelineLinter.Flake8] }).summary(), app.test({ minCoverage: 95 }).summary()]);
+    const [lint, test] = await Promise.all([app.lint({ linters: ["ruff", "ruff-format", "flake8"] }).summary(), app.test({ minCoverage: 95 }).summary()]);
     return `${lint}\n${test}`;
   }
 

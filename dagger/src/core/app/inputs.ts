@@ -52,6 +52,7 @@ const platformList = z.array(z.string()).transform(rule((xs: string[]) => parseP
 export const lintInputs = z.object({
   linters: z
     .array(z.string())
+    .describe(`pass some of ${LINTERS.join(", ")}`)
     .transform((xs, ctx) => {
       const names = [...new Set(xs.flatMap(commaList).map((x) => x.toLowerCase().replace(/_/g, "-")))];
       const bad = names.find((n) => !(LINTERS as readonly string[]).includes(n));
