@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { checkGraph, runStages, stageGroups, type StageSpec } from "../../dagger/src/core/ci/orchestrate.js";
-import { failureMessage, formatDuration, renderMarkdown } from "../../dagger/src/core/ci/report.js";
+import { failureMessage, formatDuration, renderMarkdown, stageLines } from "../../dagger/src/core/ci/report.js";
 
 /** A stage that records when it started and resolves only when released. */
 function gated(name: string, log: string[], needs: string[] = [], ok = true) {
@@ -203,6 +203,19 @@ describe("report", () => {
   it("escapes pipes and newlines in summaries", async () => {
     const result = await runStages([{ name: "test", run: async () => ({ ok: false, summary: "a|b\nc" }) }]);
     expect(renderMarkdown(result)).toContain("| a\\|b c |");
+  });
+
+  it("stage lines say the stage and its status once, with the duration and whether it was cached", async () => {
+    let now = 0;
+    const result = await runStages(
+      [
+        { name: "lint", run: async () => ((now += 1000), { ok: false, summary: "lint failed: ruff: 1 error in 1 file", cached: true }) },
+        { name: "e2e", run: async () => ((now += 2000), { ok: false, summary: "e2e failed at install-tools: exit 6" }) },
+      ],
+      () => now,
+    );
+    expect(stageLines(result)).toEqual(["lint failed (1.0 s, cached): ruff: 1 error in 1 file", "e2e failed (2.0 s): at install-tools: exit 6"]);
+    expect(failureMessage(result)).toBe("lint failed: ruff: 1 error in 1 file\ne2e failed: at install-tools: exit 6");
   });
 
   it("formats durations", () => {

@@ -49,9 +49,14 @@ export function runSummary(result: PipelineResult, title = "ci"): string {
   return `${title} ${result.ok ? "passed" : "failed"}: ${counts(result.stages)} in ${formatDuration(result.durationMs)}${cacheNote(result.stages)}`;
 }
 
+/** A stage's summary without the `<stage> passed:` / `<stage> failed` it starts with (the line says it already). */
+function rest(s: StageResult): string {
+  return s.summary.replace(new RegExp(`^${s.name} (passed|failed):? `), "");
+}
+
 /** One line per stage: `name status (duration[, cached]): summary`. */
 export function stageLines(result: PipelineResult): string[] {
-  return result.stages.map((s) => `${s.name} ${s.status}${s.durationMs ? ` (${took(s)})` : ""}: ${s.summary}`);
+  return result.stages.map((s) => `${s.name} ${s.status}${s.durationMs ? ` (${formatDuration(s.durationMs)}${s.cached ? ", cached" : ""})` : ""}: ${rest(s)}`);
 }
 
 /**
@@ -79,7 +84,7 @@ export function failureMessage(result: PipelineResult): string {
   if (result.ok) return "";
   const failed = result.stages.filter((s: StageResult) => s.status === "failed");
   const blocked = result.stages.filter((s: StageResult) => s.status === "blocked").map((s) => s.name);
-  const parts = failed.map((s) => `${s.name} failed: ${s.summary}`);
+  const parts = failed.map((s) => `${s.name} failed: ${rest(s)}`);
   if (blocked.length) parts.push(`not run because of it: ${blocked.join(", ")}`);
   return parts.join("\n");
 }
