@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import {
-  E2E_DEFAULT_TIMEOUT,
   E2E_MIN_TIMEOUT,
   checkGitopsInputs,
   e2eBudget,
   e2eSettings,
 } from "../../dagger/src/core/e2e/settings.js";
+import { DEFAULTS } from "../../dagger/src/core/defaults.js";
 import { inputError } from "../helpers/errors.js";
 
 const LAYOUT = { chartPath: "chart", valuesPaths: ["environments/dev/values.yaml"], release: "gitops-demo" };
@@ -44,7 +44,7 @@ describe("e2e settings", () => {
         expect(Object.values(b).every((v) => v > 0)).toBe(true);
       }),
     );
-    expect(e2eBudget(E2E_DEFAULT_TIMEOUT).setup).toBe(165);
+    expect(e2eBudget(DEFAULTS.e2eTimeout).setup).toBe(165);
   });
 
   it("a missing chart or values file is an InputError before anything runs", () => {

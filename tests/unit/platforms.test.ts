@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { InputError } from "../../dagger/src/core/errors.js";
-import { DEFAULT_PLATFORMS, KNOWN_ARCH, KNOWN_OS, formatPlatform, parsePlatform, parsePlatforms } from "../../dagger/src/core/app/platforms.js";
+import { DEFAULT_PLATFORMS } from "../../dagger/src/core/defaults.js";
+import { KNOWN_ARCH, KNOWN_OS, formatPlatform, parsePlatform, parsePlatforms } from "../../dagger/src/core/app/platforms.js";
 import { inputError } from "../helpers/errors.js";
 
 const validPlatform = fc

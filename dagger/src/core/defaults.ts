@@ -32,8 +32,6 @@ export const DEFAULTS = {
   e2eNamespace: "e2e",
   /** Version an e2e build carries and must answer on `/`. */
   e2eVersion: "0.0.0-e2e",
-  /** Version of a build that is not a release. */
-  devVersion: "0.0.0-dev",
   /** Revision label of a build without a commit. */
   revision: "unknown",
   /** Dockerfile of the app, relative to the app directory. */

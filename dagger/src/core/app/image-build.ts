@@ -27,7 +27,7 @@ export function shortCommit(commit: string): string {
 
 /** What the build args are made from. */
 export interface ImageBuildInputs {
-  /** Semver of the app; `0.0.0-dev` for untagged builds. */
+  /** Semver of the app (`buildVersionOf` gives the one of an untagged build). */
   version: string;
   /** Git commit (or `unknown`). */
   revision: string;

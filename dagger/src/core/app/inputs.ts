@@ -4,6 +4,7 @@
  * names the argument.
  */
 import { z } from "zod";
+import { DEFAULTS } from "../defaults.js";
 import { InputError } from "../errors.js";
 import { commaList, intIn, optionalVersionField, problem, rule } from "../inputs.js";
 import { imageName } from "./image-build.js";
@@ -62,7 +63,7 @@ export const lintInputs = z.object({
     }),
 });
 
-export const testInputs = z.object({ minCoverage: intIn(0, 100, 90) });
+export const testInputs = z.object({ minCoverage: intIn(0, 100, DEFAULTS.minCoverage) });
 
 export const buildInputs = z.object({ platforms: platformList });
 

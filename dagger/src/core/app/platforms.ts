@@ -3,10 +3,8 @@
  * `linux/arm64`, `linux/arm/v7`. Parsed and checked before anything is built, so a typo fails
  * with the argument's name instead of a BuildKit error minutes later.
  */
+import { DEFAULT_PLATFORMS } from "../defaults.js";
 import { InputError } from "../errors.js";
-
-/** Default platforms of the build and publish stages. */
-export const DEFAULT_PLATFORMS = ["linux/amd64", "linux/arm64"] as const;
 
 /** Operating systems images are built for (Go's GOOS values used by OCI image indexes). */
 export const KNOWN_OS = ["linux", "windows", "darwin", "freebsd"] as const;

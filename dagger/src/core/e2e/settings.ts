@@ -2,12 +2,10 @@
  * Inputs of the e2e stage, validated before anything runs, and the time budget they imply.
  */
 import { z } from "zod";
+import { DEFAULTS } from "../defaults.js";
 import { InputError } from "../errors.js";
 import { GITOPS_CONFIG_FILE, type EnvironmentLayout } from "../gitops-config.js";
 import { intIn, parseInputs, versionField } from "../inputs.js";
-
-/** Default time budget of the whole e2e run, in seconds (the 5 minutes). */
-export const E2E_DEFAULT_TIMEOUT = 300;
 
 /** Smallest accepted budget: the fixed reserves below plus a minimum for creating the cluster. */
 export const E2E_MIN_TIMEOUT = 240;
@@ -45,7 +43,7 @@ export const e2eInputs = z.object({
   environment: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, { error: "is not an environment name" }).describe("pass an environment of gitops-pipeline.yaml, e.g. dev"),
   version: versionField,
   namespace: dnsLabel(63, "e2e"),
-  timeout: intIn(E2E_MIN_TIMEOUT, 3600, E2E_DEFAULT_TIMEOUT),
+  timeout: intIn(E2E_MIN_TIMEOUT, 3600, DEFAULTS.e2eTimeout),
 });
 
 /** Validated inputs of one e2e run. */

@@ -2,6 +2,7 @@
  * Input schemas of the write-back functions: gitops-repo and its with- functions, bump, promote.
  */
 import { z } from "zod";
+import { DEFAULTS } from "../defaults.js";
 import { intIn, rule } from "../inputs.js";
 import { AUTHOR_EMAIL, AUTHOR_NAME, checkBranch, checkRepoUrl } from "./git.js";
 import { invalidValue, type ValueKind } from "./image-ref.js";
@@ -40,7 +41,7 @@ export const authorInputs = z.object({
   email: z.string().regex(AUTHOR_EMAIL, { error: "is not an email address" }).describe("pass e.g. bot@example.com"),
 });
 
-export const attemptsInputs = z.object({ attempts: intIn(1, 50, 6) });
+export const attemptsInputs = z.object({ attempts: intIn(1, 50, DEFAULTS.maxAttempts) });
 
 export const bumpInputs = z.object({
   tag: imageValue("tag", "tag", false),
