@@ -11,6 +11,12 @@ import { InputError } from "./errors.js";
 /** File name of the optional layout file at the root of the gitops tree. */
 export const GITOPS_CONFIG_FILE = "gitops-pipeline.yaml";
 
+/** An environment name as gitops-pipeline.yaml declares it: lower-case letters, digits and '-'. */
+export const ENVIRONMENT_NAME = /^[a-z0-9][a-z0-9-]*$/;
+
+/** A function argument naming one environment of gitops-pipeline.yaml. */
+export const environmentField = z.string().regex(ENVIRONMENT_NAME, { error: "is not an environment name" }).describe("pass an environment of gitops-pipeline.yaml, e.g. dev");
+
 /** Relative, forward-slash path inside the tree: no leading `/`, no `..` segment. */
 const relPath = z
   .string()
@@ -58,7 +64,7 @@ const configSchema = z
     argocd: relPath.default("argocd"),
     kustomize: relPath.optional(),
     writeBack: writeBackSchema.default({ format: "helm" }),
-    environments: z.record(z.string().regex(/^[a-z0-9][-a-z0-9]*$/, "environment names are lower-case words"), environmentSchema),
+    environments: z.record(z.string().regex(ENVIRONMENT_NAME, "environment names are lower-case words"), environmentSchema),
   })
   .strict();
 

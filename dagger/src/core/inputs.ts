@@ -80,6 +80,9 @@ export const optionalVersionField = z.string().transform(rule((s: string) => (s.
 
 // ---- small shared fields ------------------------------------------------------------------------
 
+/** A commit id as the build labels and commit messages carry it: a sha, or a word such as `local`. */
+export const COMMIT_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
 /** A one-line, non-empty string without surrounding space. */
 export const oneLine = (what: string, example: string) =>
   z

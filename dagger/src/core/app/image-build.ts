@@ -5,7 +5,7 @@
  */
 import { InputError } from "../errors.js";
 import { parseRepository, taggedRef } from "./registry.js";
-import { parseVersion } from "../inputs.js";
+import { COMMIT_ID, parseVersion } from "../inputs.js";
 
 /**
  * The VERSION a build carries: the given version, else `0.0.0-<short commit>` so an unreleased
@@ -47,7 +47,7 @@ export interface BuildArgument {
 export function imageBuildArgs(i: ImageBuildInputs): BuildArgument[] {
   const version = parseVersion(i.version, "version").version;
   const revision = i.revision.trim();
-  if (!/^[A-Za-z0-9._-]{1,64}$/.test(revision)) {
+  if (!COMMIT_ID.test(revision)) {
     throw new InputError("revision", `"${i.revision}" is not a commit id`, "pass the git commit being built, e.g. $(git rev-parse HEAD)");
   }
   const args: BuildArgument[] = [

@@ -6,7 +6,7 @@
 import { z } from "zod";
 import { DEFAULTS } from "../defaults.js";
 import { InputError } from "../errors.js";
-import { commaList, intIn, optionalVersionField, problem, rule } from "../inputs.js";
+import { COMMIT_ID, commaList, intIn, optionalVersionField, problem, rule } from "../inputs.js";
 import { imageName } from "./image-build.js";
 import { LINTERS, type LinterName } from "./lint.js";
 import { parsePlatforms } from "./platforms.js";
@@ -29,7 +29,7 @@ export const appInputs = z.object({
   revision: z
     .string()
     .trim()
-    .regex(/^[A-Za-z0-9._-]{1,64}$/, { error: "is not a commit id" })
+    .regex(COMMIT_ID, { error: "is not a commit id" })
     .describe("pass the git commit being built, e.g. $(git rev-parse HEAD)"),
   dockerfile: z.string().transform(rule(dockerfilePath)),
   sourceUrl: z

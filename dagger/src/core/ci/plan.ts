@@ -9,6 +9,7 @@ import { parsePlatforms } from "../app/platforms.js";
 import { parseRepository } from "../app/registry.js";
 import { runNumber as checkRunNumber, shortSha } from "../app/tags.js";
 import { InputError } from "../errors.js";
+import { environmentField } from "../gitops-config.js";
 import { commaList, optionalVersionField, parseInputs, rule } from "../inputs.js";
 import { checkBranch, checkRepoUrl } from "../writeback/git.js";
 import type { StageOutcome, StageSpec } from "./orchestrate.js";
@@ -81,7 +82,7 @@ const ciSchema = z.object({
   ),
   gitopsRepo: z.string().transform(rule((s: string) => (s.trim() === "" ? "" : checkRepoUrl(s.trim(), "gitopsRepo")))),
   gitopsBranch: z.string().transform(rule((s: string) => checkBranch(s.trim(), "gitopsBranch"))),
-  environment: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, { error: "is not an environment name" }).describe("pass an environment of gitops-pipeline.yaml, e.g. dev"),
+  environment: environmentField,
   platforms: z.array(z.string()).transform(rule((xs: string[]) => parsePlatforms(xs))),
 });
 

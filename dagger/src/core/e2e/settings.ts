@@ -4,7 +4,7 @@
 import { z } from "zod";
 import { DEFAULTS } from "../defaults.js";
 import { InputError } from "../errors.js";
-import { GITOPS_CONFIG_FILE, type EnvironmentLayout } from "../gitops-config.js";
+import { environmentField, GITOPS_CONFIG_FILE, type EnvironmentLayout } from "../gitops-config.js";
 import { intIn, parseInputs, versionField } from "../inputs.js";
 
 /** Smallest accepted budget: the fixed reserves below plus a minimum for creating the cluster. */
@@ -40,7 +40,7 @@ const dnsLabel = (max: number, example: string) =>
 
 /** The public inputs of the e2e function. */
 export const e2eInputs = z.object({
-  environment: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, { error: "is not an environment name" }).describe("pass an environment of gitops-pipeline.yaml, e.g. dev"),
+  environment: environmentField,
   version: versionField,
   namespace: dnsLabel(63, "e2e"),
   timeout: intIn(E2E_MIN_TIMEOUT, 3600, DEFAULTS.e2eTimeout),

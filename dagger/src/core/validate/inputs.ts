@@ -3,13 +3,14 @@
  * helpers' run id and server URL. (end-to-end's are in core/e2e/settings.ts.)
  */
 import { z } from "zod";
+import { ENVIRONMENT_NAME } from "../gitops-config.js";
 import { commaList } from "../inputs.js";
 
 export const validateInputs = z.object({
   environments: z
     .array(z.string())
     .transform((xs) => xs.flatMap(commaList))
-    .pipe(z.array(z.string().regex(/^[a-z0-9][a-z0-9-]*$/, { error: "is not an environment name (lower-case letters, digits and '-')" })))
+    .pipe(z.array(z.string().regex(ENVIRONMENT_NAME, { error: "is not an environment name (lower-case letters, digits and '-')" })))
     .describe("pass environments of gitops-pipeline.yaml, e.g. prod, or none for all"),
 });
 

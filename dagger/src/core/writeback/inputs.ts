@@ -3,7 +3,8 @@
  */
 import { z } from "zod";
 import { DEFAULTS } from "../defaults.js";
-import { intIn, rule } from "../inputs.js";
+import { environmentField, ENVIRONMENT_NAME } from "../gitops-config.js";
+import { COMMIT_ID, intIn, rule } from "../inputs.js";
 import { AUTHOR_EMAIL, AUTHOR_NAME, checkBranch, checkRepoUrl } from "./git.js";
 import { invalidValue, type ValueKind } from "./image-ref.js";
 import { checkRoot } from "./layout.js";
@@ -20,11 +21,6 @@ const imageValue = (kind: ValueKind, arg: string, optional: boolean) =>
       return v;
     }),
   );
-
-const environmentName = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9-]*$/, { error: "is not an environment name" })
-  .describe("pass an environment of gitops-pipeline.yaml, e.g. dev");
 
 export const repoInputs = z.object({
   url: z.string().transform(rule((s: string) => (s.trim() === "" ? "" : checkRepoUrl(s.trim(), "url")))),
@@ -45,15 +41,15 @@ export const attemptsInputs = z.object({ attempts: intIn(1, 50, DEFAULTS.maxAtte
 
 export const bumpInputs = z.object({
   tag: imageValue("tag", "tag", false),
-  environment: environmentName,
+  environment: environmentField,
   digest: imageValue("digest", "digest", true),
   repository: imageValue("repository", "repository", true),
   appVersion: imageValue("version", "appVersion", true),
-  sourceCommit: z.string().trim().regex(/^[A-Za-z0-9._-]{0,64}$/, { error: "is not a commit id" }).describe("pass the app commit the image was built from"),
+  sourceCommit: z.string().trim().refine((s) => s === "" || COMMIT_ID.test(s), { error: "is not a commit id" }).describe("pass the app commit the image was built from"),
 });
 
 export const promoteInputs = z.object({
-  from: environmentName,
-  to: z.string().regex(/^([a-z0-9][a-z0-9-]*)?$/, { error: "is not an environment name" }).describe("pass the next environment, or leave it empty"),
+  from: environmentField,
+  to: z.string().refine((s) => s === "" || ENVIRONMENT_NAME.test(s), { error: "is not an environment name" }).describe("pass the next environment, or leave it empty"),
   sourceCommit: bumpInputs.shape.sourceCommit,
 });
