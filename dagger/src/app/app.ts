@@ -8,7 +8,7 @@ import { buildVersionOf } from "../core/app/image-build.js";
 import { DEFAULT_LINTERS, DEFAULT_PLATFORMS, DEFAULTS } from "../core/defaults.js";
 import { parseInputs } from "../core/inputs.js";
 import type { Toolchain } from "../core/toolchain.js";
-import { build, buildTarball, buildVariants, checkDockerfile, imageTarball, type BuildOptions } from "./build.js";
+import { build, buildTarball, imageTarball, type BuildOptions } from "./build.js";
 import { runLint } from "./lint.js";
 import { PublishedImage, publish } from "./publish.js";
 import { runScan, type ScanOptions } from "./scan.js";
@@ -138,9 +138,7 @@ export class App {
     const i = parseInputs(publishInputs, { image, revision: this.revision, run, environment, branch, release, tagTemplates, username, hasPassword: password !== undefined, platforms });
     return publish(this.tools.pythonImage, this.source, {
       ...this.buildOptions(i.platforms),
-      // The tags carry the version only when one was given; the image carries the build's version either way.
       version: this.version,
-      buildVersion: buildVersionOf(this.version, this.revision),
       image: i.image,
       run: i.run,
       environment: i.environment,
@@ -164,8 +162,7 @@ export class App {
   @func({ cache: "24h" })
   async scan(severity: string = DEFAULTS.severity, dbRepository: string = "", skipDbUpdate: boolean = false, platform: string = DEFAULTS.platform): Promise<Run> {
     const i = parseInputs(scanInputs, { severity, dbRepository, skipDbUpdate, platform });
-    const [image] = buildVariants(this.tools.pythonImage, this.source, this.buildOptions([i.platform]));
-    await checkDockerfile(this.source, this.dockerfile);
+    const [image] = await build(this.tools.pythonImage, this.source, this.buildOptions([i.platform]));
     return this.scanImage(image!, { failOn: i.severity, dbRepository: i.dbRepository, skipDbUpdate: i.skipDbUpdate });
   }
 

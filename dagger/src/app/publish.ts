@@ -19,13 +19,12 @@ export interface PublishOptions extends Omit<BuildOptions, "version" | "revision
   revision: string;
   /** CI run number. */
   run: string;
-  /** App semver; adds `v{version}-{shortSha}-{run}` (and release tags with `release`). */
-  version?: string;
   /**
-   * VERSION build arg when it differs from the tag version (an unversioned build is
-   * `0.0.0-{shortSha}`), so the pushed image is the one e2e tested and scan scanned.
+   * App semver; adds `v{version}-{shortSha}-{run}` (and release tags with `release`). The tags
+   * carry it only when given; the image always carries the build's version (`buildVersionOf`:
+   * `0.0.0-{shortSha}` when unversioned), so the pushed image is the one e2e tested and scan scanned.
    */
-  buildVersion?: string;
+  version?: string;
   /** Environment; adds `{env}-latest`. */
   environment?: string;
   /** Git branch, for templates using `{branch}` (sanitised). */
@@ -59,7 +58,7 @@ export function publishPlan(pythonImage: string, source: Directory, o: PublishOp
     o.tagTemplates && o.tagTemplates.length ? o.tagTemplates : undefined,
   );
   checkCredentials({ username: o.username ?? "", hasPassword: o.password !== undefined });
-  const variants = buildVariants(pythonImage, source, { ...o, version: o.buildVersion || o.version || buildVersionOf("", o.revision) });
+  const variants = buildVariants(pythonImage, source, { ...o, version: buildVersionOf(o.version ?? "", o.revision) });
   const publisher = o.username && o.password ? dag.container().withRegistryAuth(repo.registry, o.username, o.password) : dag.container();
   return { repo, tags, refs: tags.map((t) => taggedRef(repo, t)), publisher, variants };
 }
