@@ -7,6 +7,7 @@ import { dag, ReturnType, type Container, type Directory } from "@dagger.io/dagg
 import { pipInstallArgv } from "../core/app/source.js";
 import { LINTER_PACKAGE, lintArgv, lintReport, lintResult, type LinterName } from "../core/app/lint.js";
 import { REPORT_DIR, SOURCE_DIR } from "../core/app/python-tools.js";
+import { withRanAt } from "../core/run.js";
 import type { Toolchain } from "../core/toolchain.js";
 import { ranAt } from "../provenance.js";
 import { Run } from "../run.js";
@@ -54,5 +55,5 @@ export async function runLint(tools: Toolchain, source: Directory, linters: read
   ]);
   const report = lintReport(results);
   const artifacts = linters.reduce((d, l, i) => d.withFile(LINT_REPORT_NAME[l], containers[i]!.file(LINT_REPORT)), dag.directory());
-  return Run.of({ ...report, data: { ...report.data, ranAt: Math.min(...ran) } }, artifacts);
+  return Run.of(withRanAt(report, Math.min(...ran)), artifacts);
 }

@@ -5,6 +5,7 @@
  */
 import { dag, ReturnType, type Container, type File } from "@dagger.io/dagger";
 import { TRIVY_PATHS, scanReport, scanResult, trivySbomArgv, trivyScanArgv, type TrivyDbOptions, type TrivySeverity } from "../core/app/trivy.js";
+import { withRanAt } from "../core/run.js";
 import { ranAt } from "../provenance.js";
 import { Run } from "../run.js";
 
@@ -42,5 +43,5 @@ export async function runScan(trivyImage: string, image: File, o: ScanOptions): 
   let artifacts = dag.directory();
   if (has(TRIVY_PATHS.report)) artifacts = artifacts.withFile("trivy.json", c.file(TRIVY_PATHS.report));
   if (has(TRIVY_PATHS.sbom)) artifacts = artifacts.withFile("sbom.cdx.json", c.file(TRIVY_PATHS.sbom));
-  return Run.of({ ...r, data: { ...r.data, ranAt: ran } }, artifacts);
+  return Run.of(withRanAt(r, ran), artifacts);
 }

@@ -8,6 +8,7 @@ import { dag, ReturnType, type Container, type Directory } from "@dagger.io/dagg
 import { pipInstallArgv, requireTests } from "../core/app/source.js";
 import { REPORT_DIR, testArgv } from "../core/app/python-tools.js";
 import { testReport, testResult } from "../core/app/test-report.js";
+import { withRanAt } from "../core/run.js";
 import type { Toolchain } from "../core/toolchain.js";
 import { ranAt } from "../provenance.js";
 import { Run } from "../run.js";
@@ -36,5 +37,5 @@ export async function runTests(tools: Toolchain, source: Directory, minCoverage:
   const read = (name: string) => (entries.includes(name) ? reports.file(name).contents() : Promise.resolve(undefined));
   const [junitXml, coverageXml] = await Promise.all([read("junit.xml"), read("coverage.xml")]);
   const report = testReport(testResult({ exitCode, minCoverage, output, ...(junitXml ? { junitXml } : {}), ...(coverageXml ? { coverageXml } : {}) }));
-  return Run.of({ ...report, data: { ...report.data, ranAt: ran } }, reports);
+  return Run.of(withRanAt(report, ran), reports);
 }

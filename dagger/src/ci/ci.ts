@@ -9,6 +9,7 @@ import { dag, type Container, type Directory, type Secret } from "@dagger.io/dag
 import { parseSeverities } from "../core/app/trivy.js";
 import type { LinterName } from "../core/app/lint.js";
 import { InputError } from "../core/errors.js";
+import { ranAtOf } from "../core/run.js";
 import { ciGraph, decideCi, type CiDecisions, type CiInputs, type CiStageName, type CiStageRun } from "../core/ci/plan.js";
 import { runStages, type Clock, type StageOutcome } from "../core/ci/orchestrate.js";
 import type { App } from "../app/app.js";
@@ -59,7 +60,7 @@ export function fromCache(ranAt: number, startedAt: number): boolean | undefined
 /** A stage outcome from a stage's run: its report, its files (with the report), and whether it came from the cache. */
 function outcome(run: Run, startedAt: number, extra: CiStageArtifacts = {}, withFiles = true): StageOutcome<CiStageArtifacts> {
   const r = run.result;
-  const ranAt = (r.data as { ranAt?: number } | undefined)?.ranAt;
+  const ranAt = ranAtOf(r);
   const cached = ranAt === undefined ? undefined : fromCache(ranAt, startedAt);
   const dir = withFiles ? run.artifacts.withFile(`${r.stage}-report.json`, run.report()) : undefined;
   return { ok: r.passed, summary: r.summary, details: r.details, findings: r.findings, ...(cached !== undefined ? { cached } : {}), artifacts: { ...(dir ? { dir } : {}), ...extra } };

@@ -52,6 +52,19 @@ export function runReport(r: RunReport): RunReport {
   return { ...r, summary: oneLine(r.summary) };
 }
 
+/**
+ * The report stamped with when its work ran (unix seconds, from the stage's last container; NaN
+ * when unreadable): ci compares it with its own start to tell work done from a cache replay.
+ */
+export function withRanAt(r: RunReport, ranAt: number): RunReport {
+  return { ...r, data: { ...r.data, ranAt } };
+}
+
+/** When a report's work ran, as `withRanAt` stamped it; undefined when it was not stamped. */
+export function ranAtOf(r: RunReport): number | undefined {
+  return (r.data as { ranAt?: number } | undefined)?.ranAt;
+}
+
 /** The JSON report file's text. */
 export function reportJson(r: RunReport): string {
   const { stage, passed, summary, details, findings, data } = r;

@@ -33,7 +33,7 @@ import { kindConfig } from "../core/e2e/kind-config.js";
 import { kubeconfigCredentials, rewriteKubeconfig, type KubeCredentials } from "../core/e2e/kubeconfig.js";
 import { parseCurlOutput, smokeSummary, smokeTest, type FetchLike } from "../core/e2e/smoke.js";
 import { e2eReport } from "../core/e2e/report.js";
-import { reportJson } from "../core/run.js";
+import { reportJson, type RunReport } from "../core/run.js";
 import { Run } from "../run.js";
 import { imageTarball } from "../app/build.js";
 
@@ -201,6 +201,11 @@ async function collectDiagnostics(diag: Container): Promise<{ printed: string; d
   }
 }
 
+/** The e2e run: its report, with e2e-report.json beside the run's files. */
+function e2eRun(report: RunReport, files: Directory = dag.directory()): Run {
+  return Run.of(report, files.withNewFile("e2e-report.json", reportJson(report)));
+}
+
 /** What the e2e function needs besides the validated settings. */
 export interface E2eRunInput {
   images: E2eImages;
@@ -224,7 +229,7 @@ export async function runE2e(input: E2eRunInput): Promise<Run> {
   const fail = async (step: string, detail: string): Promise<Run> => {
     const { printed, dir } = await collectDiagnostics(plan.diagnostics(diagBase));
     const report = e2eReport({ ...outcome, passed: false, failedStep: step, detail, log: log.join("\n"), diagnostics: printed });
-    return Run.of(report, dag.directory().withDirectory("diagnostics", dir).withNewFile("e2e-report.json", reportJson(report)));
+    return e2eRun(report, dag.directory().withDirectory("diagnostics", dir));
   };
   // Explicit start/stop: a service detaches 10 s after its last client, which would drop the
   // cluster between phases (dagger core/services.go DetachGracePeriod).
@@ -233,7 +238,7 @@ export async function runE2e(input: E2eRunInput): Promise<Run> {
   } catch (err) {
     const detail = err instanceof Error ? err.message.split("\n").slice(0, 5).join("\n") : String(err);
     const report = e2eReport({ ...outcome, passed: false, failedStep: "start-docker", detail: `start the docker-in-docker service (the engine must allow insecure root capabilities): ${detail}`, log: "" });
-    return Run.of(report, dag.directory().withNewFile("e2e-report.json", reportJson(report)));
+    return e2eRun(report);
   }
   try {
     const created = await runPhase(plan.cluster, clusterSteps(s), log);
@@ -253,7 +258,7 @@ export async function runE2e(input: E2eRunInput): Promise<Run> {
     const tested = await runPhase(plan.helmTest(deployed), [helmTestStep(s)], log);
     if (!tested.ok) return await fail(tested.step, tested.detail);
     const report = e2eReport({ ...outcome, passed: true, failedStep: "", detail: "", log: log.join("\n") });
-    return Run.of(report, dag.directory().withNewFile("e2e-report.json", reportJson(report)));
+    return e2eRun(report);
   } finally {
     // Best effort, never masking the run's result: the cluster lives in the service, which is
     // stopped in any case.

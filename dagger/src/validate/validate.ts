@@ -5,7 +5,7 @@
  * `core/validate/validation.ts`; this file only provides the containers (the core's port).
  */
 import { dag, Directory, File, ReturnType, type Container } from "@dagger.io/dagger";
-import { reportJson } from "../core/run.js";
+import { reportJson, withRanAt } from "../core/run.js";
 import { VERSIONS } from "../core/versions.js";
 import { offlineSchemas, schemaLocations, type OfflineSchemas } from "../core/validate/argv.js";
 import { overlayRenderKey, runValidation, validationReport, type ValidationPort } from "../core/validate/validation.js";
@@ -217,5 +217,5 @@ export async function validateStage(opts: ValidateStageOptions): Promise<Run> {
   });
   const report = validationReport(res);
   const ran = port.lastKubeconform ? await ranAt(port.lastKubeconform) : Number.NaN;
-  return Run.of({ ...report, data: { ...report.data, ranAt: ran } }, dag.directory().withDirectory("rendered", port.rendered()).withNewFile("validate-report.json", reportJson(report)));
+  return Run.of(withRanAt(report, ran), dag.directory().withDirectory("rendered", port.rendered()).withNewFile("validate-report.json", reportJson(report)));
 }

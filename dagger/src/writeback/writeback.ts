@@ -124,6 +124,11 @@ export class DaggerGitPort implements GitPort<Directory> {
   }
 }
 
+/** A file of `dir`, or undefined when it has none. */
+async function readFile(dir: Directory, path: string): Promise<string | undefined> {
+  return (await dir.exists(path)) ? dir.file(path).contents() : undefined;
+}
+
 /** What the write-back validates an edited tree with: the validate stage's images and offline schemas. */
 export type ValidateImages = Pick<ValidateStageOptions, "helmImage" | "kubeconformImage" | "kustomizeImage" | "kubernetes" | "schemas" | "crdSchemas">;
 
@@ -139,7 +144,7 @@ export function validateTree(
   stage: (o: ValidateStageOptions) => Promise<Pick<Run, "result">> = validateStage,
 ): (tree: Directory, changed: FileEdit[]) => Promise<TreeValidation> {
   return async (tree, changed) => {
-    const own = await checkWritten(async (p) => ((await tree.exists(p)) ? tree.file(p).contents() : undefined), changed);
+    const own = await checkWritten((p) => readFile(tree, p), changed);
     if (!own.ok || !images) return own;
     const r = (await stage({ ...images, gitops: root ? tree.directory(root) : tree })).result;
     return { ok: r.passed, summary: `${own.summary}; ${r.summary}`, findings: r.findings.filter((f) => f.severity === "error") };
@@ -174,7 +179,7 @@ export async function runWriteBack(t: WriteBackTarget, plan: WriteBackPlan, dryR
   };
   if (!t.remote) {
     let dir = t.gitops;
-    const read = async (p: string): Promise<string | undefined> => ((await dir.exists(p)) ? dir.file(p).contents() : undefined);
+    const read = (p: string): Promise<string | undefined> => readFile(dir, p);
     const write = async (files: { path: string; text: string }[]): Promise<void> => {
       for (const f of files) dir = dir.withNewFile(f.path, f.text);
     };
