@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { CI_STAGES, ciGraph, decideCi, shortCommit, type CiInputs, type CiStageName } from "../../dagger/src/core/ci/plan.js";
+import { shortCommit } from "../../dagger/src/core/app/image-build.js";
+import { CI_STAGES, ciGraph, decideCi, type CiInputs, type CiStageName } from "../../dagger/src/core/ci/plan.js";
 import { runStages, stageGroups, type StageOutcome } from "../../dagger/src/core/ci/orchestrate.js";
 
 const base: CiInputs = {

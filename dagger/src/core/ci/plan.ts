@@ -4,7 +4,7 @@
  * Pure; invalid inputs are InputErrors naming the argument, thrown before any stage starts.
  */
 import { z } from "zod";
-import { buildVersionOf, shortCommit } from "../app/image-build.js";
+import { buildVersionOf } from "../app/image-build.js";
 import { parsePlatforms } from "../app/platforms.js";
 import { parseRepository } from "../app/registry.js";
 import { runNumber as checkRunNumber, shortSha } from "../app/tags.js";
@@ -13,8 +13,6 @@ import { environmentField } from "../gitops-config.js";
 import { commaList, optionalVersionField, parseInputs, rule } from "../inputs.js";
 import { checkBranch, checkRepoUrl } from "../writeback/git.js";
 import type { StageOutcome, StageSpec } from "./orchestrate.js";
-
-export { shortCommit };
 
 /** The stages of `ci`, in report order. */
 export const CI_STAGES = ["lint", "test", "validate", "build", "e2e", "scan", "publish", "bump"] as const;
