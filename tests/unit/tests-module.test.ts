@@ -73,6 +73,15 @@ describe("tests module: API as the engine introspects it", () => {
     expect(ctor.map((a) => [a.name, a.type.name, a.isOptional])).toEqual([["schemas", "Directory", true], ["crdSchemas", "Directory", true]]);
   });
 
+  it("the app directory is read as the pipeline reads it: every /app argument ignores what the main module's source ignores", async () => {
+    const [tests, main] = await Promise.all([moduleApi("dagger/tests/src", "tests"), moduleApi()]);
+    const want = main.objects[main.name]!.constructor!.arguments.source!.ignore;
+    expect(want?.length).toBeGreaterThan(0);
+    const apps = fnsOf(tests.objects.Tests!).flatMap((fn) => Object.values(fn.arguments).filter((a) => a.defaultPath === "/app").map((a) => [`${fn.name}(${a.name})`, a.ignore]));
+    expect(apps.length).toBeGreaterThanOrEqual(6);
+    for (const [where, ignore] of apps) expect(ignore, String(where)).toEqual(want);
+  });
+
   it("`all` runs every test, and a test switched off is reported as SKIP, never as passed", () => {
     const body = SOURCE.slice(SOURCE.indexOf("async all("));
     const run = [...body.matchAll(/\["(\w+)", (?:\w+ \? )?\(\) => this\.(\w+)\(/g)].map((m) => {

@@ -16,8 +16,11 @@ import { randomUUID } from "node:crypto";
 import { argument, dag, func, object, Directory, Service, type GitopsPipeline } from "@dagger.io/dagger";
 import { GIT_ROOT, INSTALL_SCRIPT, NGINX_CONF_PATH, REPO, SEED_DIR, SOCKET, nginxConf, seedScript, serveScript } from "./git-server.js";
 
-/** What the tests leave out of the app directory: caches the contract tests leave behind, never inputs of a stage. */
-const APP_IGNORE = ["**/__pycache__", "**/*.pyc", "**/.pytest_cache", "**/.venv", "**/.ruff_cache", ".coverage", "coverage.xml", "junit.xml"];
+/**
+ * What the tests leave out of the app directory: the main module's own list (its APP_IGNORE; a
+ * module cannot import another's source, so a unit test keeps the two equal).
+ */
+const APP_IGNORE = ["**/__pycache__", "**/*.pyc", "**/.pytest_cache", "**/.venv", "**/.ruff_cache", "**/.mypy_cache", ".coverage", "coverage.xml", "junit.xml"];
 
 /** Version the e2e test builds and expects the deployed app to report on `/`. */
 const E2E_VERSION = "1.2.3-e2e";
