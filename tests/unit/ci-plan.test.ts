@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { shortCommit } from "../../dagger/src/core/app/image-build.js";
+import { buildVersionOf, shortCommit } from "../../dagger/src/core/app/image-build.js";
+import { parseVersion } from "../../dagger/src/core/inputs.js";
 import { CI_STAGES, ciGraph, decideCi, type CiInputs, type CiStageName } from "../../dagger/src/core/ci/plan.js";
 import { runStages, stageGroups, type StageOutcome } from "../../dagger/src/core/ci/orchestrate.js";
 
@@ -64,6 +65,17 @@ describe("decideCi", () => {
         expect(shortCommit(s)).toMatch(/^[a-z0-9]+(-[a-z0-9]+)*$/);
       }),
     );
+  });
+
+  it("the version of an unversioned build is semver for every commit and every name (found on the engine: 0123456… gave 0.0.0-0123456)", () => {
+    expect(buildVersionOf("", "0123456789abcdef0123456789abcdef01234567")).toBe("0.0.0-g0123456");
+    expect(buildVersionOf("", "8855235aaaa")).toBe("0.0.0-8855235");
+    expect(buildVersionOf("", "abcdef0123")).toBe("0.0.0-abcdef0");
+    expect(buildVersionOf("", "local")).toBe("0.0.0-local");
+    const hex = fc.string({ unit: fc.constantFrom(..."0123456789abcdef"), minLength: 7, maxLength: 40 });
+    fc.assert(fc.property(fc.oneof(hex, fc.string()), (c) => {
+      expect(() => parseVersion(buildVersionOf("", c))).not.toThrow();
+    }), { numRuns: 2000 });
   });
 });
 

@@ -15,14 +15,19 @@ export function buildVersionOf(version: string, revision: string): string {
   return version || `0.0.0-${shortCommit(revision)}`;
 }
 
-/** First 7 characters of a hex commit, or the value sanitised into a semver pre-release (`local`). */
+/**
+ * First 7 characters of a hex commit, or the value sanitised into a semver pre-release (`local`).
+ * All digits with a leading zero (`0123456`) is not a valid pre-release in semver, so it gets
+ * git describe's `g` (`g0123456`).
+ */
 export function shortCommit(commit: string): string {
-  return /^[0-9a-f]{7,40}$/i.test(commit)
+  const id = /^[0-9a-f]{7,40}$/i.test(commit)
     ? commit.slice(0, 7).toLowerCase()
     : commit
         .toLowerCase()
         .replace(/[^a-z0-9]+/g, "-")
         .replace(/^-|-$/g, "") || "local";
+  return /^0[0-9]+$/.test(id) ? `g${id}` : id;
 }
 
 /** What the build args are made from. */
