@@ -87,6 +87,10 @@ const CASES: [string, string, () => unknown][] = [
   ["an SSH key for an https URL", "key", () => repo().then((r) => r.withSshKey(secret(), "github.com ssh-ed25519 AAAA").bump("1.2.3"))],
   ["a promotion source with a bang", "from", () => repo().then((r) => r.promote("prod!"))],
   ["a promotion target with capitals", "to", () => repo().then((r) => r.promote("dev", "Staging"))],
+  ["a rollback environment with a bang", "environment", () => repo().then((r) => r.rollback("prod!"))],
+  ["a rollback revision that is an option", "to", () => repo().then((r) => r.rollback("dev", "--upload-pack=x"))],
+  ["a rollback revision that is a range", "to", () => repo().then((r) => r.rollback("dev", "HEAD~3..HEAD"))],
+  ["a rollback without a repository (no history)", "url", () => p().gitopsRepo("").then((r) => r.rollback("dev"))],
   // ci
   ["a commit with a space", "commit", () => p().ci("a b")],
   ["a run number with a semicolon", "runNumber", () => p().ci("local", "1;2")],

@@ -7,10 +7,13 @@ import { func, object, type Directory, type Secret } from "@dagger.io/dagger";
 import { DEFAULTS } from "../core/defaults.js";
 import { parseInputs } from "../core/inputs.js";
 import type { Toolchain } from "../core/toolchain.js";
-import { attemptsInputs, authorInputs, bumpInputs, promoteInputs, repoInputs, sshInputs, tokenInputs } from "../core/writeback/inputs.js";
+import { InputError } from "../core/errors.js";
+import { attemptsInputs, authorInputs, bumpInputs, promoteInputs, repoInputs, rollbackInputs, sshInputs, tokenInputs } from "../core/writeback/inputs.js";
 import { bumpPlan, type Format } from "../core/writeback/layout.js";
 import { promotePlan } from "../core/writeback/promote.js";
+import { findRollbackTarget, rollbackPlan } from "../core/writeback/rollback.js";
 import type { Run } from "../run.js";
+import { DaggerHistory } from "./history.js";
 import { checkRemote, runWriteBack, type WriteBackTarget } from "./writeback.js";
 
 /** Where the write-back writes the image reference (overrides gitops-pipeline.yaml's writeBack.format). */
@@ -194,6 +197,27 @@ export class GitopsRepo {
     const i = parseInputs(promoteInputs, { from, to, sourceCommit });
     const target = this.target();
     return runWriteBack(target, promotePlan({ from: i.from, ...(i.to ? { to: i.to } : {}), source: target, ...(i.sourceCommit ? { sourceCommit: i.sourceCommit } : {}) }), dryRun);
+  }
+
+  /**
+   * Roll back: set one environment back to an earlier image reference (repository, tag, digest,
+   * appVersion as they were), through the same validate / commit / push-with-retry path as bump.
+   * Without to, the image deployed before the current one, found in the git history of the file
+   * that holds it (rolling back twice returns to where the first rollback started). Needs the
+   * repository (a URL): a local gitops directory has no history.
+   *
+   * @param environment Environment of gitops-pipeline.yaml to roll back.
+   * @param to Gitops revision (commit sha, tag, branch, HEAD~1...) whose image reference to restore; "" for the one before the current.
+   * @param dryRun Find the target, compute and validate the edit, return the diff, push nothing.
+   */
+  @func({ cache: "never" })
+  async rollback(environment: string = DEFAULTS.environment, to: string = "", dryRun: boolean = false): Promise<Run> {
+    const i = parseInputs(rollbackInputs, { environment, to });
+    const target = this.target();
+    if (!target.remote) throw new InputError("url", "is empty: a rollback reads the environment's history from the gitops repository", "call gitops-repo with --url (and with-token or with-ssh-key)");
+    const history = new DaggerHistory(target.gitImage, target.remote);
+    const found = await findRollbackTarget({ env: i.environment, source: target, read: (p) => history.read(p), history, ...(i.to ? { to: i.to } : {}) });
+    return runWriteBack(target, rollbackPlan(found, target), dryRun, { rollback: found });
   }
 
   /** Where and how this repository is written; remote credentials are checked against the URL first. */

@@ -170,12 +170,12 @@ export interface WriteBackTarget {
  * Run `plan` on the local gitops directory or on the remote repository. The run's artifacts are
  * the gitops tree as written (local mode: export it; remote mode: the tree at the pushed commit).
  */
-export async function runWriteBack(t: WriteBackTarget, plan: WriteBackPlan, dryRun: boolean): Promise<Run> {
-  const stage = plan.stage as "bump" | "promote";
+export async function runWriteBack(t: WriteBackTarget, plan: WriteBackPlan, dryRun: boolean, data: Record<string, unknown> = {}): Promise<Run> {
+  const stage = plan.stage as "bump" | "promote" | "rollback";
   const failed = (e: unknown, tree: Directory): Run => {
     if (!(e instanceof StageError)) throw e;
     const findings = e instanceof ValidationFailed && e.findings.length ? e.findings : [{ source: "git", rule: stage.toUpperCase(), severity: "error" as const, message: e.summary }];
-    return Run.of(writeBackReport({ stage, status: "failed", summary: `${stage} failed: ${oneLine(e.summary)}`, commit: "", attempts: 0, diff: "", validation: "", findings }), tree);
+    return Run.of(writeBackReport({ stage, status: "failed", summary: `${stage} failed: ${oneLine(e.summary)}`, commit: "", attempts: 0, diff: "", validation: "", findings, data }), tree);
   };
   if (!t.remote) {
     let dir = t.gitops;
@@ -187,7 +187,7 @@ export async function runWriteBack(t: WriteBackTarget, plan: WriteBackPlan, dryR
       const p = await prepare(plan, read, write, () => dir, validateTree(t.validate));
       const status = p.changed.length === 0 ? "no-op" : dryRun ? "dry-run" : "edited";
       const summary = `${stage}: ${status}${p.changed.length ? `: ${p.changed.map((f) => f.file).join(", ")}` : ""}`;
-      return Run.of(writeBackReport({ stage, status, summary, commit: "", attempts: 0, diff: p.diff, validation: p.validation, findings: [] }), dryRun ? t.gitops : dir);
+      return Run.of(writeBackReport({ stage, status, summary, commit: "", attempts: 0, diff: p.diff, validation: p.validation, findings: [], data }), dryRun ? t.gitops : dir);
     } catch (e) {
       return failed(e, t.gitops);
     }
@@ -196,7 +196,7 @@ export async function runWriteBack(t: WriteBackTarget, plan: WriteBackPlan, dryR
   try {
     const r = await writeBack(port, plan, { validate: validateTree(t.validate, t.root), author: t.author, dryRun, maxAttempts: t.maxAttempts });
     const tree = t.root ? port.tree().directory(t.root) : port.tree();
-    return Run.of(writeBackReport({ stage, status: r.status, summary: r.summary, commit: r.commit, attempts: r.attempts, diff: r.diff, validation: r.validation, findings: [] }), tree);
+    return Run.of(writeBackReport({ stage, status: r.status, summary: r.summary, commit: r.commit, attempts: r.attempts, diff: r.diff, validation: r.validation, findings: [], data }), tree);
   } catch (e) {
     return failed(e, t.gitops);
   }

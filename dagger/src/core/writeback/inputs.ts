@@ -8,6 +8,7 @@ import { COMMIT_ID, intIn, rule } from "../inputs.js";
 import { AUTHOR_EMAIL, AUTHOR_NAME, checkBranch, checkRepoUrl } from "./git.js";
 import { invalidValue, type ValueKind } from "./image-ref.js";
 import { checkRoot } from "./layout.js";
+import { REVISION } from "./rollback.js";
 import { InputError } from "../errors.js";
 
 /** An image value checked by the rule its file will enforce ("" allowed where `optional`). */
@@ -52,4 +53,9 @@ export const promoteInputs = z.object({
   from: environmentField,
   to: z.string().refine((s) => s === "" || ENVIRONMENT_NAME.test(s), { error: "is not an environment name" }).describe("pass the next environment, or leave it empty"),
   sourceCommit: bumpInputs.shape.sourceCommit,
+});
+
+export const rollbackInputs = z.object({
+  environment: environmentField,
+  to: z.string().trim().refine((s) => s === "" || REVISION.test(s), { error: "is not a revision name" }).describe("pass a commit sha, tag or branch of the gitops repository (e.g. 3f2c1ab or HEAD~1), or leave it empty for the image before the current one"),
 });

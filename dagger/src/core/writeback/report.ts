@@ -1,5 +1,5 @@
 /**
- * A bump or promotion under the run-object contract. A write-back that lands, finds nothing to
+ * A bump, promotion or rollback under the run-object contract. A write-back that lands, finds nothing to
  * change or only computes a dry run passes; one whose edited tree fails validation, or whose
  * push keeps losing races, fails with the reason (nothing of it was pushed).
  */
@@ -11,7 +11,7 @@ export type WriteBackStatus = "pushed" | "no-op" | "dry-run" | "edited" | "faile
 
 /** What one write-back did. */
 export interface WriteBackOutcome {
-  stage: "bump" | "promote";
+  stage: "bump" | "promote" | "rollback";
   status: WriteBackStatus;
   /** One line: what happened. */
   summary: string;
@@ -23,6 +23,8 @@ export interface WriteBackOutcome {
   /** Validation summary of the edited tree. */
   validation: string;
   findings: Finding[];
+  /** Stage-specific data for the report (a rollback's current and target reference). */
+  data?: Record<string, unknown>;
 }
 
 /** The report of a write-back. */
@@ -36,6 +38,6 @@ export function writeBackReport(o: WriteBackOutcome): RunReport {
     summary: o.summary,
     details,
     findings: o.findings,
-    data: { status: o.status, commit: o.commit, attempts: o.attempts, diff: o.diff },
+    data: { ...o.data, status: o.status, commit: o.commit, attempts: o.attempts, diff: o.diff },
   });
 }
