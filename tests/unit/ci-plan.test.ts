@@ -20,6 +20,8 @@ const base: CiInputs = {
   platforms: ["linux/amd64", "linux/arm64"],
   endToEnd: true,
   scan: true,
+  hasDeployCheck: true,
+  rollbackOnFailure: true,
 };
 
 describe("decideCi", () => {
@@ -32,8 +34,13 @@ describe("decideCi", () => {
   });
 
   it("a laptop run (defaults) checks and builds but neither publishes nor bumps", () => {
-    const d = decideCi({ ...base, commit: "local", branch: "local", imageRepository: "", hasRegistryPassword: false, gitopsRepo: "", hasGitopsCredentials: false });
-    expect(d.skip).toEqual({ publish: "publishing not requested (no --image-repository)", bump: "no --gitops-repo: the deployment is not bumped" });
+    const d = decideCi({ ...base, commit: "local", branch: "local", imageRepository: "", hasRegistryPassword: false, gitopsRepo: "", hasGitopsCredentials: false, hasDeployCheck: false, rollbackOnFailure: false });
+    expect(d.skip).toEqual({
+      publish: "publishing not requested (no --image-repository)",
+      bump: "no --gitops-repo: the deployment is not bumped",
+      verify: "no --argocd-server/--argocd-token or --kubeconfig: the deploy is not verified",
+      rollback: "not requested (--rollback-on-failure)",
+    });
     expect(d.appVersion).toBe("0.0.0-local");
   });
 
@@ -43,6 +50,13 @@ describe("decideCi", () => {
     expect(decideCi({ ...base, hasGitopsCredentials: false }).skip.bump).toBe("no --gitops-token or --gitops-ssh-key for the gitops repository");
     expect(decideCi({ ...base, endToEnd: false }).skip.e2e).toMatch(/disabled \(--end-to-end=false\)/);
     expect(decideCi({ ...base, scan: false }).skip.scan).toMatch(/disabled \(--scan=false\)/);
+  });
+
+  it("verify runs after a pushed bump when a connection is given; rollback only when asked for, and only with verify", () => {
+    expect(decideCi({ ...base, rollbackOnFailure: false }).skip).toEqual({ rollback: "not requested (--rollback-on-failure)" });
+    expect(decideCi({ ...base, pullRequest: true, rollbackOnFailure: false }).skip.verify).toBe("the bump opened a pull request: Argo CD deploys it once it is merged");
+    expect(() => decideCi({ ...base, hasDeployCheck: false })).toThrow(/^rollbackOnFailure: needs verify to know the deploy failed/);
+    expect(() => decideCi({ ...base, pullRequest: true })).toThrow(/^rollbackOnFailure: cannot follow a pull request/);
   });
 
   it("uses an explicit version as given", () => {
@@ -96,9 +110,21 @@ function fakeRuns(fail: Partial<Record<CiStageName, boolean>>, f: Fake) {
 }
 
 describe("the ci stage graph", () => {
-  it("has 4 sequential groups: checks + build, e2e + scan, publish, bump", () => {
+  it("has 6 sequential groups: checks + build, e2e + scan, publish, bump, verify, rollback", () => {
     const groups = stageGroups(ciGraph(fakeRuns({}, { ran: [], started: [] }), { skip: {} }));
-    expect(groups).toEqual([["lint", "test", "validate", "build"], ["e2e", "scan"], ["publish"], ["bump"]]);
+    expect(groups).toEqual([["lint", "test", "validate", "build"], ["e2e", "scan"], ["publish"], ["bump"], ["verify"], ["rollback"]]);
+  });
+
+  it("rollback runs only when verify failed, after it; the run fails either way", async () => {
+    const bad: Fake = { ran: [], started: [] };
+    const failed = await runStages(ciGraph(fakeRuns({ verify: true }, bad), decideCi(base)));
+    expect(bad.ran.slice(-3)).toEqual(["bump", "verify", "rollback"]);
+    expect(failed.ok).toBe(false);
+    const good: Fake = { ran: [], started: [] };
+    const passed = await runStages(ciGraph(fakeRuns({}, good), decideCi(base)));
+    expect(good.started).not.toContain("rollback");
+    expect(passed.stages.at(-1)).toMatchObject({ name: "rollback", status: "skipped", summary: "not needed: verify did not fail" });
+    expect(passed.ok).toBe(true);
   });
 
   it("starts lint, test, validate and build before any of them finished", async () => {
@@ -132,13 +158,15 @@ describe("the ci stage graph", () => {
 
   it("without publishing, the run passes with publish and bump skipped and their reasons reported", async () => {
     const f: Fake = { ran: [], started: [] };
-    const d = decideCi({ ...base, imageRepository: "", gitopsRepo: "" });
+    const d = decideCi({ ...base, imageRepository: "", gitopsRepo: "", rollbackOnFailure: false });
     const result = await runStages(ciGraph(fakeRuns({}, f), d));
     expect(result.ok).toBe(true);
     expect(f.started).not.toContain("publish");
     expect(result.stages.filter((s) => s.status === "skipped").map((s) => [s.name, s.summary])).toEqual([
       ["publish", "publishing not requested (no --image-repository)"],
       ["bump", "no --gitops-repo: the deployment is not bumped"],
+      ["verify", "not run: bump skipped"],
+      ["rollback", "not requested (--rollback-on-failure)"],
     ]);
   });
 });

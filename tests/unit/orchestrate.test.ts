@@ -22,6 +22,40 @@ function gated(name: string, log: string[], needs: string[] = [], ok = true) {
 
 const tick = () => new Promise((r) => setTimeout(r, 0));
 
+describe("runStages: a remedy stage (when: failed)", () => {
+  const stage = (name: string, ok: boolean | "throw", needs: string[] = [], extra: Partial<StageSpec> = {}): StageSpec => ({
+    name,
+    needs,
+    ...extra,
+    run: async (inputs) => {
+      if (ok === "throw") throw new Error(`${name} exploded`);
+      return { ok, summary: `${name} ${ok ? "ok" : "bad"} after ${Object.keys(inputs).join(",")}`, artifacts: `${name}-artifact` };
+    },
+  });
+
+  it("runs only when a need failed, with the needs' artifacts; the run still fails", async () => {
+    const r = await runStages([stage("bump", true), stage("verify", false, ["bump"]), stage("rollback", true, ["verify"], { when: "failed" })]);
+    expect(r.stages.map((s) => [s.name, s.status])).toEqual([["bump", "passed"], ["verify", "failed"], ["rollback", "passed"]]);
+    expect(r.stages[2]!.summary).toBe("rollback ok after verify");
+    expect(r.ok).toBe(false);
+  });
+
+  it("a need that threw counts as failed too", async () => {
+    const r = await runStages([stage("verify", "throw"), stage("rollback", true, ["verify"], { when: "failed" })]);
+    expect(r.stages[1]!.status).toBe("passed");
+  });
+
+  it("is skipped when its needs passed, were skipped or blocked, or when it is switched off", async () => {
+    const passed = await runStages([stage("verify", true), stage("rollback", true, ["verify"], { when: "failed" })]);
+    expect(passed.stages[1]).toMatchObject({ status: "skipped", summary: "not needed: verify did not fail" });
+    expect(passed.ok).toBe(true);
+    const blocked = await runStages([stage("bump", false), stage("verify", true, ["bump"]), stage("rollback", true, ["verify"], { when: "failed" })]);
+    expect(blocked.stages.map((s) => s.status)).toEqual(["failed", "blocked", "skipped"]);
+    const off = await runStages([stage("verify", false), stage("rollback", true, ["verify"], { when: "failed", skip: "not requested" })]);
+    expect(off.stages[1]).toMatchObject({ status: "skipped", summary: "not requested" });
+  });
+});
+
 describe("runStages", () => {
   it("starts every independent stage before any of them finishes", async () => {
     const log: string[] = [];

@@ -25,10 +25,12 @@ export interface CiParts {
   manifests: () => Manifests;
   /** The gitops repository to bump, authenticated (only asked for when the bump runs). */
   repo: () => Promise<GitopsRepo>;
+  /** Wait until Argo CD deployed `revision` of the gitops repository to `environment` (when a connection was given). */
+  verify?: (environment: string, revision: string) => Promise<Run>;
 }
 
 /** The parts made: the objects themselves. */
-type Made = { app: App; manifests: Manifests; repo: () => Promise<GitopsRepo> };
+type Made = { app: App; manifests: Manifests; repo: () => Promise<GitopsRepo>; verify?: CiParts["verify"] };
 
 /** Everything `ci` was called with, besides what the parts hold. */
 export interface CiCall extends Omit<CiInputs, "hasRegistryPassword" | "hasGitopsCredentials"> {
@@ -98,6 +100,15 @@ export function ciStageRuns(parts: Made, c: CiCall, d: CiDecisions, startedAt: n
       // The bump's artifacts are the gitops tree: not copied into ci's.
       return { ...outcome(run, startedAt, { gitopsCommit: commit }, false), cached: false };
     },
+    verify: async ({ bump: bumped }) => {
+      if (!parts.verify) throw new Error("verify: no Argo CD connection"); // decideCi skips verify without one
+      const run = await parts.verify(c.environment, bumped?.gitopsCommit ?? "");
+      return { ...outcome(run, startedAt), cached: false };
+    },
+    rollback: async () => {
+      const run = await (await parts.repo()).rollback(c.environment);
+      return { ...outcome(run, startedAt, {}, false), cached: false };
+    },
   };
 }
 
@@ -131,7 +142,7 @@ export async function given(secret: Secret | undefined, arg: string): Promise<bo
 export async function runCi(parts: CiParts, c: CiCall, clock: Clock = () => Date.now()): Promise<Run> {
   const [hasRegistryPassword, hasToken, hasKey] = await Promise.all([given(c.registryPassword, "registryPassword"), given(c.gitopsToken, "gitopsToken"), given(c.gitopsSshKey, "gitopsSshKey")]);
   const d = decideCi({ ...c, hasRegistryPassword, hasGitopsCredentials: hasToken || hasKey });
-  const made: Made = { app: parts.app(), manifests: parts.manifests(), repo: parts.repo };
+  const made: Made = { app: parts.app(), manifests: parts.manifests(), repo: parts.repo, ...(parts.verify ? { verify: parts.verify } : {}) };
   if (!d.skip.bump) await parts.repo(); // credentials that do not fit the URL fail now, before any stage
   const startedAt = Date.now();
   const result = await runStages(ciGraph(ciStageRuns(made, c, d, startedAt), d), clock);

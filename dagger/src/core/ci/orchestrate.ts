@@ -32,6 +32,11 @@ export interface StageSpec<A = unknown> {
   needs?: readonly string[];
   /** Why the stage is not wanted in this run (e.g. "publishing not requested"); undefined = run it. */
   skip?: string;
+  /**
+   * passed (default): run when every need passed. failed: a remedy (e.g. rollback) — run only
+   * when a need failed, skipped when they all passed; its own success does not make the run pass.
+   */
+  when?: "passed" | "failed";
   run: (inputs: Record<string, unknown>) => Promise<StageOutcome<A>>;
 }
 
@@ -120,6 +125,26 @@ export async function runStages(specs: readonly StageSpec[], clock: Clock = () =
   const t0 = clock();
   const results = new Map<string, Promise<StageResult>>();
 
+  const runSpec = async (spec: StageSpec, base: Pick<StageResult, "name" | "needs" | "durationMs">, inputs: Record<string, unknown>): Promise<StageResult> => {
+    const started = clock();
+    try {
+      const out = await spec.run(inputs);
+      return {
+        ...base,
+        status: out.ok ? "passed" : "failed",
+        durationMs: clock() - started,
+        summary: oneLine(out.summary),
+        ...(out.details ? { details: out.details } : {}),
+        ...(out.findings?.length ? { findings: out.findings } : {}),
+        ...(out.cached !== undefined ? { cached: out.cached } : {}),
+        artifacts: out.artifacts,
+      };
+    } catch (err) {
+      const message = errorSummary(err);
+      return { ...base, status: "failed", durationMs: clock() - started, summary: oneLine(message), details: message, findings: [{ source: "ci", rule: spec.name, severity: "error", message }] };
+    }
+  };
+
   const start = (spec: StageSpec): Promise<StageResult> => {
     const existing = results.get(spec.name);
     if (existing) return existing;
@@ -127,6 +152,12 @@ export async function runStages(specs: readonly StageSpec[], clock: Clock = () =
     const p = (async (): Promise<StageResult> => {
       const deps = await Promise.all(needs.map((n) => start(specs.find((s) => s.name === n)!)));
       const base = { name: spec.name, needs, durationMs: 0 };
+      if (spec.when === "failed") {
+        const failed = deps.filter((d) => d.status === "failed");
+        if (spec.skip !== undefined) return { ...base, status: "skipped", summary: spec.skip };
+        if (!failed.length) return { ...base, status: "skipped", summary: `not needed: ${needs.join(", ")} did not fail` };
+        return runSpec(spec, base, Object.fromEntries(deps.map((d) => [d.name, d.artifacts])));
+      }
       const broken = deps.filter((d) => d.status === "failed" || d.status === "blocked");
       if (broken.length) {
         const why = broken.map((d) => `${d.name} ${d.status}`).join(", ");
@@ -138,24 +169,7 @@ export async function runStages(specs: readonly StageSpec[], clock: Clock = () =
         return { ...base, status: "skipped", summary: `not run: ${skipped.map((d) => d.name).join(", ")} skipped` };
       }
       if (spec.skip !== undefined) return { ...base, status: "skipped", summary: spec.skip };
-      const inputs = Object.fromEntries(deps.map((d) => [d.name, d.artifacts]));
-      const started = clock();
-      try {
-        const out = await spec.run(inputs);
-        return {
-          ...base,
-          status: out.ok ? "passed" : "failed",
-          durationMs: clock() - started,
-          summary: oneLine(out.summary),
-          ...(out.details ? { details: out.details } : {}),
-          ...(out.findings?.length ? { findings: out.findings } : {}),
-          ...(out.cached !== undefined ? { cached: out.cached } : {}),
-          artifacts: out.artifacts,
-        };
-      } catch (err) {
-        const message = errorSummary(err);
-        return { ...base, status: "failed", durationMs: clock() - started, summary: oneLine(message), details: message, findings: [{ source: "ci", rule: spec.name, severity: "error", message }] };
-      }
+      return runSpec(spec, base, Object.fromEntries(deps.map((d) => [d.name, d.artifacts])));
     })();
     results.set(spec.name, p);
     return p;

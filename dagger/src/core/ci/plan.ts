@@ -15,13 +15,14 @@ import { checkBranch, checkRepoUrl } from "../writeback/git.js";
 import type { StageOutcome, StageSpec } from "./orchestrate.js";
 
 /** The stages of `ci`, in report order. */
-export const CI_STAGES = ["lint", "test", "validate", "build", "e2e", "scan", "publish", "bump"] as const;
+export const CI_STAGES = ["lint", "test", "validate", "build", "e2e", "scan", "publish", "bump", "verify", "rollback"] as const;
 export type CiStageName = (typeof CI_STAGES)[number];
 
 /**
  * Who needs whom. lint, test, validate and build start together; e2e and scan need only the
  * image; publish needs every check (nothing unchecked is ever pushed); bump needs the published
- * digest. Critical path: 4 sequential groups.
+ * digest; verify waits for Argo CD to deploy the bumped commit; rollback runs only when verify
+ * failed. Critical path: 6 sequential groups (4 up to the bump).
  */
 export const CI_NEEDS: Record<CiStageName, readonly CiStageName[]> = {
   lint: [],
@@ -32,7 +33,12 @@ export const CI_NEEDS: Record<CiStageName, readonly CiStageName[]> = {
   scan: ["build"],
   publish: ["lint", "test", "validate", "e2e", "scan"],
   bump: ["publish"],
+  verify: ["bump"],
+  rollback: ["verify"],
 };
+
+/** Stages that run only when one of their needs failed (remedies). */
+export const CI_REMEDIES: readonly CiStageName[] = ["rollback"];
 
 /** The inputs CI systems provide, as `ci` receives them (secrets reduced to whether they were given). */
 export interface CiInputs {
@@ -51,6 +57,12 @@ export interface CiInputs {
   platforms: readonly string[];
   endToEnd: boolean;
   scan: boolean;
+  /** An Argo CD server + token, or a kubeconfig, was given: verify can run. */
+  hasDeployCheck?: boolean;
+  /** Roll the environment back when verify fails. */
+  rollbackOnFailure?: boolean;
+  /** The bump opens a pull request instead of pushing. */
+  pullRequest?: boolean;
 }
 
 /** The run, decided. */
@@ -100,6 +112,15 @@ export function decideCi(raw: CiInputs): CiDecisions {
   }
   if (!i.gitopsRepo) skip.bump = "no --gitops-repo: the deployment is not bumped";
   else if (!raw.hasGitopsCredentials) skip.bump = "no --gitops-token or --gitops-ssh-key for the gitops repository";
+  if (raw.rollbackOnFailure && !raw.hasDeployCheck) {
+    throw new InputError("rollbackOnFailure", "needs verify to know the deploy failed, and no Argo CD connection was given", "pass --argocd-server with --argocd-token, or --kubeconfig; or drop --rollback-on-failure");
+  }
+  if (raw.rollbackOnFailure && raw.pullRequest) {
+    throw new InputError("rollbackOnFailure", "cannot follow a pull request: nothing is deployed until it is merged", "drop --rollback-on-failure or --gitops-pull-request");
+  }
+  if (raw.pullRequest) skip.verify = "the bump opened a pull request: Argo CD deploys it once it is merged";
+  else if (!raw.hasDeployCheck) skip.verify = "no --argocd-server/--argocd-token or --kubeconfig: the deploy is not verified";
+  if (!raw.rollbackOnFailure) skip.rollback = "not requested (--rollback-on-failure)";
   return { appVersion: buildVersionOf(i.version, i.commit), version: i.version, platforms: i.platforms, releaseBranches: i.releaseBranches, skip };
 }
 
@@ -112,6 +133,7 @@ export function ciGraph<A>(runs: Record<CiStageName, CiStageRun<A>>, d: Pick<CiD
     name,
     needs: CI_NEEDS[name],
     ...(d.skip[name] !== undefined ? { skip: d.skip[name] } : {}),
+    ...(CI_REMEDIES.includes(name) ? { when: "failed" as const } : {}),
     run: runs[name] as StageSpec<A>["run"],
   }));
 }
