@@ -32,6 +32,7 @@ const TESTS = [
   "scanReports",
   "bumpLands",
   "bumpConcurrent",
+  "rollbackRestores",
   "ciRun",
 ];
 

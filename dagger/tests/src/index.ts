@@ -341,6 +341,36 @@ export class Tests {
   }
 
   /**
+   * A rollback against a served repository: after a bump of dev, rollback restores the seeded
+   * image (read from the history of dev's values file) as a revert commit on main; staging, never
+   * bumped, has nothing to roll back to and is refused naming the environment, pushing nothing.
+   *
+   * @param gitops The gitops tree the served repository is seeded with (under gitops/).
+   */
+  @func({ cache: "never" })
+  async rollbackRestores(@argument({ defaultPath: "/gitops" }) gitops: Directory): Promise<string> {
+    const server = await startGitServer(gitops);
+    try {
+      const dev = "gitops/environments/dev/values.yaml";
+      const seeded = tagIn(await gitops.file("environments/dev/values.yaml").contents());
+      const repo = this.pipeline({ gitops }).gitopsRepo({ url: server.url });
+      await repo.bump("3.0.0-bad", { environment: "dev", sourceCommit: "tests-module" }).assert();
+      const summary = await repo.rollback({ environment: "dev" }).assert();
+      check(summary.startsWith("rollback: pushed "), `the rollback did not push: ${summary}`);
+      const { files, log } = await readServed(server.url, [dev]);
+      check(tagIn(files[0]!) === seeded, `served dev values have tag ${tagIn(files[0]!)} after the rollback, expected the seeded ${seeded}`);
+      check(log[0] === `revert(deploy): gitops-demo dev → ${seeded}`, `served main's last commit is "${log[0]}"`);
+      const refused = await failureOf(repo.rollback({ environment: "staging" }).summary(), "a rollback of staging, which was never bumped, succeeded");
+      check(/environment: staging has no earlier image/.test(refused), `the refusal does not name the environment: ${refused}`);
+      const after = await readServed(server.url, [dev]);
+      check(after.log[0] === log[0], `the refused rollback pushed: main's last commit is "${after.log[0]}"`);
+      return `${summary}; staging refused: ${refused.split("\n")[0]}`;
+    } finally {
+      await server.service.stop();
+    }
+  }
+
+  /**
    * The whole pipeline on app/ and gitops/ without a registry: the run passes, lists every
    * stage, and publish and bump are skipped (e2e and scan too when switched off).
    *
@@ -404,6 +434,7 @@ export class Tests {
       ["scanReports", scan ? () => this.scanReports(app) : "switched off (--scan=false)"],
       ["bumpLands", () => this.bumpLands(gitops)],
       ["bumpConcurrent", () => this.bumpConcurrent(gitops)],
+      ["rollbackRestores", () => this.rollbackRestores(gitops)],
       ["ciRun", () => this.ciRun(app, gitops, endToEnd, scan)],
     ];
     const settled = await Promise.allSettled(tests.map(([, run]) => (typeof run === "string" ? Promise.resolve(run) : run())));
