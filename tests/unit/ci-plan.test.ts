@@ -67,6 +67,8 @@ describe("decideCi", () => {
     expect(() => decideCi({ ...base, platforms: ["linux/amd65"] })).toThrow(/^platforms: /);
     expect(() => decideCi({ ...base, releaseBranches: " , " })).toThrow(/^releaseBranches: is empty/);
     expect(() => decideCi({ ...base, runNumber: "29; rm -rf /" })).toThrow(/^runNumber: /);
+    // app's revision refuses a slash; ci checks the same rule so the error names commit (found on the engine).
+    expect(() => decideCi({ ...base, commit: "feature/x" })).toThrow(/^commit: is not a commit id/);
     expect(() => decideCi({ ...base, version: "v1.2" })).toThrow(/^version: "v1.2" is not a semantic version/);
   });
 

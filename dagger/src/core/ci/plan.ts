@@ -10,7 +10,7 @@ import { parseRepository } from "../app/registry.js";
 import { runNumber as checkRunNumber, shortSha } from "../app/tags.js";
 import { InputError } from "../errors.js";
 import { environmentField } from "../gitops-config.js";
-import { commaList, optionalVersionField, parseInputs, rule } from "../inputs.js";
+import { COMMIT_ID, commaList, optionalVersionField, parseInputs, rule } from "../inputs.js";
 import { checkBranch, checkRepoUrl } from "../writeback/git.js";
 import type { StageOutcome, StageSpec } from "./orchestrate.js";
 
@@ -78,7 +78,8 @@ export interface CiDecisions {
 }
 
 const ciSchema = z.object({
-  commit: z.string().trim().regex(/^[A-Za-z0-9._\/-]{1,64}$/, { error: "is not a commit id" }).describe("pass the commit being built, e.g. $GITHUB_SHA"),
+  // The same rule as app's revision, which receives it: an error names commit, not revision.
+  commit: z.string().trim().regex(COMMIT_ID, { error: "is not a commit id" }).describe("pass the commit being built, e.g. $GITHUB_SHA"),
   runNumber: z.string().trim().regex(/^[0-9A-Za-z._-]+$/, { error: "is not a run number" }).describe("pass the CI's run number, e.g. --run-number=$GITHUB_RUN_NUMBER"),
   branch: z.string().trim().min(1, { error: "is empty" }).describe("pass the branch being built, e.g. $GITHUB_REF_NAME"),
   version: optionalVersionField,
