@@ -116,7 +116,8 @@ export class Run {
    * the stage, passed or failed, the summary, the first failing stages or findings and a link to
    * the run) when its outcome matches `on`; returns this same run, so assert or artifacts can
    * follow. The URL is checked on every call (https; plain http only to localhost) and never
-   * shown; a refused post fails with the HTTP status and the first line of the answer.
+   * shown; an empty secret (an unset CI variable) posts nothing; a refused post fails with the
+   * HTTP status and the first line of the answer.
    *
    * @param webhook Incoming-webhook URL, as a secret (e.g. env:SLACK_WEBHOOK_URL).
    * @param on When to post: failure, success or always.

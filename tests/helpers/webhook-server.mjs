@@ -8,9 +8,12 @@
  *   POST /hang[/...]            no answer at all (a timeout)
  *   POST anything else          200 "ok" (400 "invalid_payload: ..." when the shape is wrong)
  *   GET  /posts                 every POST so far: [{ path, contentType, body, problems }]
- * Usage: node webhook-server.mjs [--host 127.0.0.1] [--port 0]; prints {"port":N} when listening.
+ * Usage: node webhook-server.mjs [--host 127.0.0.1] [--port 0] [--cert FILE --key FILE (https)];
+ * prints {"port":N} when listening, and each TLS handshake a client aborted on stderr.
  */
-import { createServer } from "node:http";
+import { readFileSync } from "node:fs";
+import { createServer as createHttp } from "node:http";
+import { createServer as createHttps } from "node:https";
 
 const args = process.argv.slice(2);
 const opt = (name, dflt) => {
@@ -55,7 +58,9 @@ function problemsOf(contentType, raw) {
   return problems;
 }
 
-const server = createServer((req, res) => {
+const cert = opt("cert", "");
+const key = opt("key", "");
+const handler = (req, res) => {
   if (req.method === "GET" && req.url === "/posts") {
     res.writeHead(200, { "content-type": "application/json" });
     res.end(JSON.stringify(posts));
@@ -83,8 +88,10 @@ const server = createServer((req, res) => {
       res.writeHead(200, { "content-type": "text/plain" }).end("ok");
     }
   });
-});
+};
 
+const server = cert ? createHttps({ cert: readFileSync(cert), key: readFileSync(key) }, handler) : createHttp(handler);
+server.on("tlsClientError", (err) => process.stderr.write(`tls handshake failed: ${err.code ?? err.message}\n`));
 server.listen(port, host, () => {
   process.stdout.write(`${JSON.stringify({ port: server.address().port })}\n`);
 });

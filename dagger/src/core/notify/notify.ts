@@ -13,13 +13,16 @@ import { notifyInputs, shouldNotify } from "./when.js";
 export type NotifyOutcome = { posted: true; status: number } | { posted: false; reason: string };
 
 /**
- * Validate `on` and `runUrl`, read and check the webhook URL — on every run, so a broken webhook
+ * Validate `on` and `runUrl`, read the webhook URL (empty: not configured, nothing posted) and check it — on every run, so a broken webhook
  * shows on the first passing run rather than on the failure it was meant to report — then post
  * the run's message when its outcome matches `on`. Nothing is posted when an input is invalid.
  */
 export async function notifyReport(report: RunReport, readUrl: () => Promise<string>, on: string, runUrl: string, timeoutMs = POST_TIMEOUT_MS): Promise<NotifyOutcome> {
   const i = parseInputs(notifyInputs, { on, runUrl });
-  const url = checkWebhookUrl(await readUrl());
+  const raw = await readUrl();
+  // CI templates pass env:// references; an empty variable means notifications are not configured (as for every optional secret here).
+  if (raw.trim() === "") return { posted: false, reason: "the webhook secret is empty (notifications not configured)" };
+  const url = checkWebhookUrl(raw);
   if (!shouldNotify(i.on, report.passed)) return { posted: false, reason: `the run ${report.passed ? "passed" : "failed"} and --on is ${i.on}` };
   return { posted: true, status: await postWebhook(url, slackPayload(report, i.runUrl), timeoutMs) };
 }
