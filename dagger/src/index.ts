@@ -142,7 +142,7 @@ export class GitopsPipeline {
    *
    * @param commit Commit being built ($GITHUB_SHA); labels, APP_COMMIT and the immutable tag.
    * @param runNumber CI run number ($GITHUB_RUN_NUMBER), for the immutable {shortSha}-{run} tag.
-   * @param branch Branch being built; publishing happens only on a release branch.
+   * @param branch Branch being built; publishing happens only on a release branch (or for a tag).
    * @param version App semver (a leading v is dropped); default 0.0.0-<short commit>. Adds the v{version}-{shortSha}-{run} tag.
    * @param imageRepository Repository to publish to, e.g. ghcr.io/acme/gitops-demo; empty: no publish.
    * @param registryUsername Registry user.
@@ -160,6 +160,8 @@ export class GitopsPipeline {
    * @param endToEnd Run the kind end-to-end test (nothing is published without it).
    * @param scan Run the Trivy scan (nothing is published without it).
    * @param severity Trivy severities that fail the scan, comma-separated.
+   * @param tag Git tag being built ($GITHUB_REF_NAME on tag builds), e.g. v1.2.3: the version comes from it and the image is published (no release-branch check) as X.Y.Z, and for a stable version also X.Y and X.
+   * @param releasedTags The repository's version tags, comma- or space-separated (e.g. from git tag --list 'v*'): with tag, X.Y and X move only when no newer stable version of their line exists (a v1.1.9 hotfix after v1.2.0 moves 1.1, not 1). The pipeline cannot list the registry: empty, they always move.
    */
   @func({ cache: "never" })
   async ci(
@@ -183,17 +185,20 @@ export class GitopsPipeline {
     endToEnd: boolean = true,
     scan: boolean = true,
     severity: string = DEFAULTS.severity,
+    tag: string = "",
+    releasedTags: string = "",
   ): Promise<Run> {
     const lint = parseInputs(lintInputs, { linters });
     const test = parseInputs(testInputs, { minCoverage });
-    const repo = async (): Promise<GitopsRepo> => {
+    // Only the credentials that hold a value: CI templates pass env:// references that may be empty.
+    const repo = async (use: { token: boolean; sshKey: boolean }): Promise<GitopsRepo> => {
       const r = await this.gitopsRepo(gitopsRepo, gitopsBranch);
-      return gitopsSshKey ? r.withSshKey(gitopsSshKey, gitopsKnownHosts) : gitopsToken ? r.withToken(gitopsToken) : r;
+      return use.sshKey && gitopsSshKey ? r.withSshKey(gitopsSshKey, gitopsKnownHosts) : use.token && gitopsToken ? r.withToken(gitopsToken) : r;
     };
     return runCi(
-      { app: () => this.app(version, commit), manifests: () => this.manifests(), repo },
+      { app: (v) => this.app(v, commit), manifests: () => this.manifests(), repo },
       {
-        commit, runNumber, branch, version, imageRepository, registryUsername, releaseBranches, gitopsRepo, gitopsBranch, environment, platforms, endToEnd, scan, severity,
+        commit, runNumber, branch, version, tag, releasedTags, imageRepository, registryUsername, releaseBranches, gitopsRepo, gitopsBranch, environment, platforms, endToEnd, scan, severity,
         linters: lint.linters, minCoverage: test.minCoverage,
         ...(registryPassword ? { registryPassword } : {}), ...(gitopsToken ? { gitopsToken } : {}), ...(gitopsSshKey ? { gitopsSshKey } : {}),
       },

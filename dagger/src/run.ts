@@ -4,9 +4,11 @@
  * report, the files the run produced — failure second: `assert`. A ci run also lists each
  * stage's run.
  */
-import { dag, func, object, type Directory, type File } from "@dagger.io/dagger";
+import { dag, func, object, type Directory, type File, type Secret } from "@dagger.io/dagger";
+import { DEFAULTS } from "./core/defaults.js";
 import { assertRun, reportJson, type RunReport } from "./core/run.js";
 import { Finding, findingsOf } from "./finding.js";
+import { notifyRun } from "./notify.js";
 
 /** A finished run of one stage (or of the whole pipeline). */
 @object()
@@ -107,5 +109,23 @@ export class Run {
   @func()
   cached(): boolean {
     return this.result.cached === true;
+  }
+
+  /**
+   * Post the run's summary to a chat webhook (Slack-compatible JSON: a text line plus blocks with
+   * the stage, passed or failed, the summary, the first failing stages or findings and a link to
+   * the run) when its outcome matches `on`; returns this same run, so assert or artifacts can
+   * follow. The URL is checked on every call (https; plain http only to localhost) and never
+   * shown; an empty secret (an unset CI variable) posts nothing; a refused post fails with the
+   * HTTP status and the first line of the answer.
+   *
+   * @param webhook Incoming-webhook URL, as a secret (e.g. env:SLACK_WEBHOOK_URL).
+   * @param on When to post: failure, success or always.
+   * @param runUrl Link to the CI run shown in the message, e.g. $GITHUB_SERVER_URL/$GITHUB_REPOSITORY/actions/runs/$GITHUB_RUN_ID; empty: no link.
+   */
+  @func({ cache: "never" })
+  async notify(webhook: Secret, on: string = DEFAULTS.notifyOn, runUrl: string = ""): Promise<Run> {
+    await notifyRun(this.result, webhook, on, runUrl);
+    return this;
   }
 }

@@ -105,3 +105,43 @@ describe("ci credentials", () => {
     await expect(given(secret(new Error("secret env var not found: \"X\"")), "gitopsToken")).rejects.toThrow(/^gitopsToken: could not be read \(secret env var not found/);
   });
 });
+
+describe("ci tag builds and credentials, as runCi hands them to the pipeline's objects", () => {
+  const secret = (value: string) => ({ plaintext: async () => value }) as never;
+  const call = {
+    commit, runNumber: "29", branch: "v1.2.3", version: "", tag: "v1.2.3", releasedTags: "v1.2.2", imageRepository: "ghcr.io/acme/app", registryUsername: "bot",
+    releaseBranches: "main", gitopsRepo: "https://git.example.com/acme/deploy.git", gitopsBranch: "main", environment: "dev", platforms: ["linux/amd64"],
+    endToEnd: true, scan: true, severity: "CRITICAL", linters: ["ruff" as const], minCoverage: 90, registryPassword: secret("pw"),
+  };
+
+  it("the app is made with the tag's version, and the repository with only the credentials that hold a value", async () => {
+    const { runCi } = await import("../../dagger/src/ci/ci.js");
+    const seen: { version?: string; use?: unknown } = {};
+    const parts = {
+      app: (v: string) => ((seen.version = v), {}) as never,
+      manifests: () => ({}) as never,
+      repo: async (use: { token: boolean; sshKey: boolean }) => {
+        seen.use = use;
+        throw new Error("stop before any stage");
+      },
+    };
+    await expect(runCi(parts, { ...call, gitopsToken: secret("t0ken"), gitopsSshKey: secret("") })).rejects.toThrow("stop before any stage");
+    expect(seen).toEqual({ version: "1.2.3", use: { token: true, sshKey: false } });
+  });
+
+  it("a tag build's publish pushes the release tags, all from one build", async () => {
+    const d = decideCi({ ...call, hasRegistryPassword: true, hasGitopsCredentials: false });
+    const app = new App(source(), JSON.stringify(PINNED_TOOLCHAIN), d.version, commit, "Dockerfile", "");
+    const pushed: string[] = [];
+    const real = dag.container.bind(dag);
+    vi.spyOn(dag, "container").mockImplementation((o) => {
+      const c = real(o);
+      c.publish = vi.fn(async (ref: string) => (pushed.push(ref), `${ref}@${DIGEST}`));
+      return c;
+    });
+    const image = await app.publish("ghcr.io/acme/app", "29", "dev", call.branch, d.release, d.tagTemplates, "", undefined, d.platforms);
+    expect(image.tags).toEqual(["8855235-29", "v1.2.3-8855235-29", "dev-latest", "1.2.3", "1.2", "1"]);
+    expect(pushed).toEqual(image.tags.map((t) => `ghcr.io/acme/app:${t}`));
+    expect(stepsOf((await app.build(["linux/amd64"]))[0]!, "dockerBuild")[0]!.args).toMatchObject({ buildArgs: expect.arrayContaining([{ name: "VERSION", value: "1.2.3" }]) });
+  });
+});

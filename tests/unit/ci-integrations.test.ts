@@ -97,3 +97,47 @@ describe("CI integrations", () => {
     for (const { file, args } of calls) expect(args, file).toMatch(/\bci\b[\s\S]*\bartifacts\s+export --path=/);
   });
 });
+
+describe("the shipped workflow (.github/workflows/ci.yml)", () => {
+  const text = readFileSync(join(ROOT, ".github", "workflows", "ci.yml"), "utf8");
+  const wf = parse(text) as { on: { push: { branches: string[]; tags: string[] } }; jobs: Record<string, { steps: (Step & { name?: string; if?: string; env?: Record<string, string> })[] }> };
+  const pipeline = wf.jobs.pipeline!.steps;
+  const call = pipeline.find((s) => s.uses?.startsWith(DAGGER_ACTION))!;
+  const args = String(call.with?.args ?? "");
+
+  it("builds v* tags as releases: --tag and --released-tags come from a step that runs on tag builds only", () => {
+    expect(wf.on.push.tags).toEqual(["v*"]);
+    expect(wf.on.push.branches).toEqual(["main"]);
+    const tags = pipeline.find((s) => s.name === "Release tags")!;
+    expect(tags.if).toBe("github.ref_type == 'tag'");
+    expect(tags.run).toContain('RELEASE_TAG=$GITHUB_REF_NAME');
+    expect(tags.run).toMatch(/RELEASED_TAGS=\$\(git ls-remote --tags --refs origin 'v\*'/);
+    expect(args).toContain("--tag=${{ env.RELEASE_TAG }}");
+    expect(args).toContain("--released-tags=${{ env.RELEASED_TAGS }}");
+  });
+
+  it("chains notify before the artifacts export, with the webhook as a secret reference", () => {
+    expect(args).toMatch(/\bci\b[\s\S]*\bnotify\s+--webhook=env:\/\/SLACK_WEBHOOK_URL[\s\S]*\bartifacts\s+export/);
+    expect(call.env?.SLACK_WEBHOOK_URL).toBe("${{ secrets.SLACK_WEBHOOK_URL }}");
+  });
+
+  it("passes every secret by env:// reference, never on the command line", () => {
+    expect(args).not.toMatch(/secrets\./);
+    for (const [name, value] of Object.entries(call.env ?? {})) {
+      if (/secrets\./.test(value)) expect(args, name).toContain(`env://${name}`);
+    }
+  });
+
+  it("every secret and variable it reads is listed in the README's 'Configure the shipped workflow'", () => {
+    const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+    const section = readme.slice(readme.indexOf("#### Configure the shipped workflow"), readme.indexOf("### In another team's CI"));
+    expect(section.length).toBeGreaterThan(100);
+    const used = new Set([...text.matchAll(/\b(secrets|vars)\.([A-Z_]+)/g)].map((m) => `${m[1]}.${m[2]}`));
+    used.delete("secrets.GITHUB_TOKEN"); // provided by GitHub
+    expect(used.size).toBeGreaterThanOrEqual(6);
+    for (const u of used) {
+      const [kind, name] = u.split(".");
+      expect(section, u).toMatch(new RegExp(`\\| \`${name}\` \\| ${kind === "secrets" ? "secret" : "variable"} \\|`));
+    }
+  });
+});

@@ -63,6 +63,53 @@ describe("decideCi", () => {
     expect(decideCi({ ...base, version: "1.4.0-rc.1" }).appVersion).toBe("1.4.0-rc.1");
   });
 
+  it("a tag build: version from the tag, published whatever the branch, with the release tags", () => {
+    const d = decideCi({ ...base, branch: "v1.2.3", tag: "v1.2.3" });
+    expect(d.skip).toEqual({});
+    expect(d.version).toBe("1.2.3");
+    expect(d.appVersion).toBe("1.2.3");
+    expect(d.release).toBe(true);
+    expect(d.tagTemplates).toEqual(["{shortSha}-{run}", "v{version}-{shortSha}-{run}", "{env}-latest", "{version}", "{major}.{minor}", "{major}"]);
+    // The same version given twice is fine; the v is accepted on either.
+    expect(decideCi({ ...base, tag: "1.2.3", version: "v1.2.3" }).version).toBe("1.2.3");
+    // A hotfix of an older line: 1.1 moves, 1 stays on 1.2.0.
+    expect(decideCi({ ...base, tag: "v1.1.9", releasedTags: "v1.1.8,v1.2.0" }).tagTemplates).toEqual(["{shortSha}-{run}", "v{version}-{shortSha}-{run}", "{env}-latest", "{version}", "{major}.{minor}"]);
+    // A pre-release: its full version only.
+    expect(decideCi({ ...base, tag: "v2.0.0-rc.1" }).tagTemplates.slice(3)).toEqual(["{version}"]);
+  });
+
+  it("without a tag nothing changes: release branches only, publish's default tags", () => {
+    const d = decideCi({ ...base, releasedTags: "v9.9.9" });
+    expect(d.release).toBe(false);
+    expect(d.tagTemplates).toEqual([]);
+    expect(decideCi({ ...base, branch: "v1.2.3" }).skip.publish).toBe('branch "v1.2.3" is not a release branch (main, release)');
+  });
+
+  it("a tag build still needs an image repository and a password to publish, and a real commit and run number", () => {
+    expect(decideCi({ ...base, tag: "v1.2.3", hasRegistryPassword: false }).skip.publish).toBe("publishing not requested (no --registry-password)");
+    expect(() => decideCi({ ...base, tag: "v1.2.3", commit: "local" })).toThrow(/^commit: /);
+  });
+
+  it("refuses a tag that is not a semantic version, or one that contradicts --version, naming tag", () => {
+    expect(() => decideCi({ ...base, tag: "release-7" })).toThrow(/^tag: "release-7" is not a release tag/);
+    expect(() => decideCi({ ...base, tag: "v1.2" })).toThrow(/^tag: /);
+    expect(() => decideCi({ ...base, tag: "v1.2.3", version: "1.2.4" })).toThrow(/^tag: "v1.2.3" is version 1.2.3 but --version is 1.2.4\. leave --version out/);
+  });
+
+  it("property: any semver tag, with or without v, is that version and a release", () => {
+    const ver = fc.tuple(fc.nat(99), fc.nat(99), fc.nat(99), fc.option(fc.stringMatching(/^(alpha|beta|rc)\.[1-9]$/), { nil: undefined })).map(([a, b, c, p]) => `${a}.${b}.${c}${p ? `-${p}` : ""}`);
+    fc.assert(
+      fc.property(ver, fc.boolean(), fc.boolean(), (v, withV, alsoVersion) => {
+        const d = decideCi({ ...base, branch: "anything", tag: `${withV ? "v" : ""}${v}`, ...(alsoVersion ? { version: v } : {}) });
+        expect(d.version).toBe(v);
+        expect(d.appVersion).toBe(v);
+        expect(d.release).toBe(true);
+        expect(d.skip.publish).toBeUndefined();
+        expect(d.tagTemplates.includes("{major}")).toBe(!v.includes("-"));
+      }),
+    );
+  });
+
   it("refuses inputs no stage could use, naming the argument", () => {
     expect(() => decideCi({ ...base, platforms: ["linux/amd65"] })).toThrow(/^platforms: /);
     expect(() => decideCi({ ...base, releaseBranches: " , " })).toThrow(/^releaseBranches: is empty/);

@@ -20,11 +20,11 @@ import type { Run } from "../run.js";
 
 /** The pipeline's objects `ci` composes, made once its inputs are known to be valid. */
 export interface CiParts {
-  /** The app, built with the run's version and commit. */
-  app: () => App;
+  /** The app, built with the run's version (given, or the tag's) and commit. */
+  app: (version: string) => App;
   manifests: () => Manifests;
-  /** The gitops repository to bump, authenticated (only asked for when the bump runs). */
-  repo: () => Promise<GitopsRepo>;
+  /** The gitops repository to bump, authenticated with the credentials that were given (only asked for when the bump runs). */
+  repo: (use: { token: boolean; sshKey: boolean }) => Promise<GitopsRepo>;
   /** Wait until Argo CD deployed `revision` of the gitops repository to `environment` (when a connection was given). */
   verify?: (environment: string, revision: string) => Promise<Run>;
 }
@@ -87,7 +87,7 @@ export function ciStageRuns(parts: Made, c: CiCall, d: CiDecisions, startedAt: n
     e2e: async ({ build: built }) => outcome(await manifests.endToEnd(c.environment, built!.image!, d.appVersion), startedAt),
     scan: async ({ build: built }) => outcome(await app.scanImage(built!.image!, { failOn, dbRepository: "", skipDbUpdate: false }), startedAt),
     publish: async () => {
-      const image = await app.publish(c.imageRepository, c.runNumber, c.environment, c.branch, false, [], c.registryUsername, c.registryPassword, d.platforms);
+      const image = await app.publish(c.imageRepository, c.runNumber, c.environment, c.branch, d.release, d.tagTemplates, c.registryUsername, c.registryPassword, d.platforms);
       const published = { repository: image.repository, digest: image.digest, tags: image.tags, ref: image.ref() };
       return { ok: true, summary: `pushed ${image.tags.join(", ")} → ${published.ref}`, cached: false, artifacts: { published } };
     },
@@ -142,8 +142,9 @@ export async function given(secret: Secret | undefined, arg: string): Promise<bo
 export async function runCi(parts: CiParts, c: CiCall, clock: Clock = () => Date.now()): Promise<Run> {
   const [hasRegistryPassword, hasToken, hasKey] = await Promise.all([given(c.registryPassword, "registryPassword"), given(c.gitopsToken, "gitopsToken"), given(c.gitopsSshKey, "gitopsSshKey")]);
   const d = decideCi({ ...c, hasRegistryPassword, hasGitopsCredentials: hasToken || hasKey });
-  const made: Made = { app: parts.app(), manifests: parts.manifests(), repo: parts.repo, ...(parts.verify ? { verify: parts.verify } : {}) };
-  if (!d.skip.bump) await parts.repo(); // credentials that do not fit the URL fail now, before any stage
+  const use = { token: hasToken, sshKey: hasKey };
+  const made: Made = { app: parts.app(d.version), manifests: parts.manifests(), repo: () => parts.repo(use), ...(parts.verify ? { verify: parts.verify } : {}) };
+  if (!d.skip.bump) await made.repo(); // credentials that do not fit the URL fail now, before any stage
   const startedAt = Date.now();
   const result = await runStages(ciGraph(ciStageRuns(made, c, d, startedAt), d), clock);
   return ciRun(result, collectArtifacts(result.stages));

@@ -44,6 +44,8 @@ export const DEFAULTS = {
   commit: "local",
   runNumber: "0",
   branch: "local",
+  /** Which runs notify posts about: failure, success or always. */
+  notifyOn: "failure",
   /** Instance id of the kind debugging service. */
   kindRunId: "debug",
   /** API server the debugging kubeconfig points at (the service bound as `docker`). */

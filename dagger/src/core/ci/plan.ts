@@ -1,12 +1,15 @@
 /**
  * What one `ci` run will do, decided from its inputs before anything runs: the stage graph, which
- * optional stages are wanted (publish, scan, e2e, bump) and why not, and the app version.
+ * optional stages are wanted (publish, scan, e2e, bump) and why not, and the app version. A tag
+ * build (`tag`) takes its version from the tag and publishes whatever the branch, with the
+ * release tags of core/app/release.ts.
  * Pure; invalid inputs are InputErrors naming the argument, thrown before any stage starts.
  */
 import { z } from "zod";
 import { buildVersionOf } from "../app/image-build.js";
 import { parsePlatforms } from "../app/platforms.js";
 import { parseRepository } from "../app/registry.js";
+import { releaseTemplates, versionOfTag } from "../app/release.js";
 import { runNumber as checkRunNumber, shortSha } from "../app/tags.js";
 import { InputError } from "../errors.js";
 import { environmentField } from "../gitops-config.js";
@@ -46,6 +49,10 @@ export interface CiInputs {
   runNumber: string;
   branch: string;
   version: string;
+  /** Git tag being built ("" when the build is not a tag build). */
+  tag?: string;
+  /** The repository's version tags, for the floating tags of a tag build ("" when not known). */
+  releasedTags?: string;
   imageRepository: string;
   hasRegistryPassword: boolean;
   releaseBranches: string;
@@ -69,8 +76,12 @@ export interface CiInputs {
 export interface CiDecisions {
   /** App version: VERSION build arg, image label, APP_VERSION, what e2e expects on `/`. */
   appVersion: string;
-  /** The version given (tags `v{version}-...`), "" when none. */
+  /** The version given or the tag's (tags `v{version}-...`), "" when none. */
   version: string;
+  /** A tag build: published as a release whatever the branch. */
+  release: boolean;
+  /** Tag templates of the publish stage; [] for the publish defaults. */
+  tagTemplates: string[];
   platforms: string[];
   releaseBranches: string[];
   /** Why a stage does not run in this configuration; absent = it runs. */
@@ -100,12 +111,18 @@ const ciSchema = z.object({
 /** Decide the run. Throws an InputError for an input no stage could use. */
 export function decideCi(raw: CiInputs): CiDecisions {
   const i = parseInputs(ciSchema, { ...raw, platforms: [...raw.platforms] });
+  const tag = (raw.tag ?? "").trim();
+  const tagged = tag === "" ? undefined : versionOfTag(tag, "tag");
+  if (tagged && i.version && i.version !== tagged.version) {
+    throw new InputError("tag", `"${tag}" is version ${tagged.version} but --version is ${i.version}`, "leave --version out on tag builds (the tag sets it) or pass the same version");
+  }
+  const version = tagged ? tagged.version : i.version;
   const skip: CiDecisions["skip"] = {};
   if (!raw.endToEnd) skip.e2e = "disabled (--end-to-end=false); nothing is published without it";
   if (!raw.scan) skip.scan = "disabled (--scan=false); nothing is published without it";
   if (!i.imageRepository) skip.publish = "publishing not requested (no --image-repository)";
   else if (!raw.hasRegistryPassword) skip.publish = "publishing not requested (no --registry-password)";
-  else if (!i.releaseBranches.includes(i.branch)) skip.publish = `branch "${i.branch}" is not a release branch (${i.releaseBranches.join(", ")})`;
+  else if (!tagged && !i.releaseBranches.includes(i.branch)) skip.publish = `branch "${i.branch}" is not a release branch (${i.releaseBranches.join(", ")})`;
   // Publishing tags the image {shortSha}-{run}: a real commit and run number are needed then.
   if (!skip.publish) {
     checkRunNumber(i.runNumber, "runNumber");
@@ -122,7 +139,8 @@ export function decideCi(raw: CiInputs): CiDecisions {
   if (raw.pullRequest) skip.verify = "the bump opened a pull request: Argo CD deploys it once it is merged";
   else if (!raw.hasDeployCheck) skip.verify = "no --argocd-server/--argocd-token or --kubeconfig: the deploy is not verified";
   if (!raw.rollbackOnFailure) skip.rollback = "not requested (--rollback-on-failure)";
-  return { appVersion: buildVersionOf(i.version, i.commit), version: i.version, platforms: i.platforms, releaseBranches: i.releaseBranches, skip };
+  const tagTemplates = tagged ? releaseTemplates(tagged, raw.releasedTags ?? "", i.environment !== "") : [];
+  return { appVersion: buildVersionOf(version, i.commit), version, release: tagged !== undefined, tagTemplates, platforms: i.platforms, releaseBranches: i.releaseBranches, skip };
 }
 
 /** One stage's work, as the Dagger shell (or a test) supplies it. */
