@@ -78,7 +78,7 @@ export async function waitForDeployment(o: WaitOptions, deps: WaitDeps): Promise
   const timeline: string[] = [];
   let last = "";
   const note = (line: string) => {
-    if (line !== last) timeline.push(`+${secs(elapsed())} ${line}`);
+    if (line !== last) timeline.push(`+${(elapsed() / 1000).toFixed(1)}s ${line}`);
     last = line;
   };
   let polls = 0;
