@@ -7,6 +7,7 @@ import { InputError } from "../../dagger/src/core/errors.js";
 import { argoCdApplicationUrl, errorMessage, isTlsError, kubernetesApplicationUrl } from "../../dagger/src/core/verify/api.js";
 import { verifyReport } from "../../dagger/src/core/verify/report.js";
 import { DEGRADED_GRACE_MS, POLL_INTERVAL_MS, waitForDeployment, type Fetched, type ProbeSeen, type WaitOptions } from "../../dagger/src/core/verify/wait.js";
+import { networkError } from "../../dagger/src/verify/http.js";
 import { FIXTURES, NEW_REVISION } from "../helpers/argocd.js";
 
 const fixture = (name: string): Fetched => ({ kind: "ok", application: JSON.parse(readFileSync(join(FIXTURES, name), "utf8")) });
@@ -172,5 +173,13 @@ describe("API addresses", () => {
   it("tells certificate errors from connection errors", () => {
     for (const c of ["DEPTH_ZERO_SELF_SIGNED_CERT", "SELF_SIGNED_CERT_IN_CHAIN", "UNABLE_TO_VERIFY_LEAF_SIGNATURE", "ERR_TLS_CERT_ALTNAME_INVALID", "CERT_HAS_EXPIRED"]) expect(isTlsError(c), c).toBe(true);
     for (const c of ["ECONNREFUSED", "ENOTFOUND", "ETIMEDOUT", "ECONNRESET", ""]) expect(isTlsError(c), c).toBe(false);
+  });
+});
+
+describe("socket errors as one line", () => {
+  it("drops Node's advice about its own flags (Node 24, the module runtime's), keeps the code", () => {
+    const e = Object.assign(new Error("unable to verify the first certificate; if the root CA is installed locally, try running Node.js with --use-system-ca"), { code: "UNABLE_TO_VERIFY_LEAF_SIGNATURE" });
+    expect(networkError(e)).toEqual({ message: "UNABLE_TO_VERIFY_LEAF_SIGNATURE (unable to verify the first certificate)", tls: true });
+    expect(networkError(Object.assign(new Error("connect ECONNREFUSED 10.0.0.1:443\n    at TCPConnectWrap.afterConnect"), { code: "ECONNREFUSED" }))).toEqual({ message: "connect ECONNREFUSED 10.0.0.1:443", tls: false });
   });
 });

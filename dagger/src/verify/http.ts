@@ -60,10 +60,11 @@ function get(url: string, auth: HttpAuth, timeoutMs: number, accept: string): Pr
 }
 
 /** A socket error as one line, without a stack: `ECONNREFUSED (connect ECONNREFUSED 10.0.0.1:443)`. */
-function networkError(e: unknown): { message: string; tls: boolean } {
+export function networkError(e: unknown): { message: string; tls: boolean } {
   const err = e as { code?: unknown; message?: unknown };
   const code = typeof err.code === "string" ? err.code : "";
-  const message = typeof err.message === "string" ? err.message.split("\n")[0]! : String(e);
+  // Node appends advice about its own flags to certificate errors; the user cannot pass those here.
+  const message = typeof err.message === "string" ? err.message.split("\n")[0]!.replace(/; if the root CA is installed locally.*$/, "") : String(e);
   return { message: code && !message.includes(code) ? `${code} (${message})` : message, tls: isTlsError(code) };
 }
 
