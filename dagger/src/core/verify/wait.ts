@@ -100,7 +100,7 @@ export async function waitForDeployment(o: WaitOptions, deps: WaitDeps): Promise
         throw new InputError(o.credential, `${what} (HTTP ${got.status} from ${o.server})`, fix);
       }
       if (got.status === 404) {
-        throw new InputError("application", `Application '${o.application}' of environment '${o.environment}' was not found on ${o.server} (HTTP 404${got.message ? `: ${got.message}` : ""})`, "check environments.<name>.application in gitops-pipeline.yaml (or pass --application) and --namespace");
+        throw new InputError("application", `Application '${o.application}' of environment '${o.environment}' was not found on ${o.server} (HTTP 404${got.message ? `: ${got.message}` : ""})`, `check environments.${o.environment}.application in gitops-pipeline.yaml (or pass --application) and --namespace`);
       }
       lastWhy = `HTTP ${got.status} from ${o.server}${got.message ? `: ${got.message}` : ""}`;
       note(lastWhy);
