@@ -13,6 +13,7 @@ import { toolchain, type Toolchain } from "./core/toolchain.js";
 import { VERSIONS } from "./core/versions.js";
 import { readGitopsLayout } from "./gitops-layout.js";
 import { Manifests } from "./validate/manifests.js";
+import { ArgoCd } from "./verify/argocd.js";
 import { GitopsRepo } from "./writeback/gitops-repo.js";
 
 /** What the app directory argument leaves out: caches and build output, never inputs of a stage. */
@@ -128,6 +129,22 @@ export class GitopsPipeline {
   async gitopsRepo(url: string = "", branch: string = DEFAULTS.gitopsBranch, path: string = ""): Promise<GitopsRepo> {
     const root = path || (url ? (await readGitopsLayout(this.gitops)).repoPath : "");
     return new GitopsRepo(url, branch, root, this.gitops, this.toolchain, this.schemas, this.crdSchemas);
+  }
+
+  /**
+   * The Argo CD that deploys the gitops repository, for verify: reached through the Argo CD API
+   * (server + token) or through the Kubernetes API (a kubeconfig: reads the Application objects),
+   * exactly one of the two.
+   *
+   * @param server Argo CD server URL (https), with token; "" when using a kubeconfig.
+   * @param token Argo CD API token (an account or project token that may get applications), with server.
+   * @param kubeconfig Kubeconfig of the cluster Argo CD runs in (token or client certificate, everything embedded; no exec plugins), instead of server and token.
+   * @param namespace Namespace the Application objects live in.
+   * @param insecure Skip TLS verification of the Argo CD server (a self-signed certificate); the token is still sent.
+   */
+  @func()
+  argoCd(server: string = "", token?: Secret, kubeconfig?: Secret, namespace: string = DEFAULTS.argocdNamespace, insecure: boolean = false): ArgoCd {
+    return new ArgoCd(server, namespace, insecure, this.gitops, token, kubeconfig);
   }
 
   /**

@@ -26,6 +26,7 @@ function pipeline(o: Partial<Record<"pythonImage" | "helmImage" | "kubernetes" |
 const p = () => pipeline();
 const repo = () => p().gitopsRepo("https://git.example.com/acme/gitops.git", "main", "gitops");
 const app = () => p().app("1.2.3", "8855235a1b2c3d4e5f60718293a4b5c6d7e8f901");
+const argo = () => p().argoCd("https://argocd.example.com", secret());
 
 /** [what, the argument the error must name, the call]. */
 const CASES: [string, string, () => unknown][] = [
@@ -91,6 +92,23 @@ const CASES: [string, string, () => unknown][] = [
   ["a rollback revision that is an option", "to", () => repo().then((r) => r.rollback("dev", "--upload-pack=x"))],
   ["a rollback revision that is a range", "to", () => repo().then((r) => r.rollback("dev", "HEAD~3..HEAD"))],
   ["a rollback without a repository (no history)", "url", () => p().gitopsRepo("").then((r) => r.rollback("dev"))],
+  // argo-cd and verify
+  ["no Argo CD connection at all", "server", () => p().argoCd()],
+  ["an Argo CD server without a token", "token", () => p().argoCd("https://argocd.example.com")],
+  ["an Argo CD token without a server", "server", () => p().argoCd("", secret())],
+  ["a kubeconfig together with a server", "kubeconfig", () => p().argoCd("https://argocd.example.com", undefined, secret())],
+  ["a kubeconfig together with a token", "kubeconfig", () => p().argoCd("", secret(), secret())],
+  ["an Argo CD server over plain http", "server", () => p().argoCd("http://argocd.example.com", secret())],
+  ["an Argo CD server URL with credentials", "server", () => p().argoCd("https://admin:pw@argocd.example.com", secret())],
+  ["an Argo CD server that is not a URL", "server", () => p().argoCd("argocd.example.com", secret())],
+  ["an Application namespace with capitals", "namespace", () => p().argoCd("https://argocd.example.com", secret(), undefined, "ArgoCD")],
+  ["a verify environment with capitals", "environment", () => argo().verify("Dev")],
+  ["a verify revision that is a branch", "revision", () => argo().verify("dev", "main")],
+  ["a verify revision shorter than 7 digits", "revision", () => argo().verify("dev", "1a2b3c")],
+  ["a verify timeout of 0", "timeout", () => argo().verify("dev", "", 0)],
+  ["a verify timeout above an hour", "timeout", () => argo().verify("dev", "", 3601)],
+  ["a probe URL over ftp", "probeUrl", () => argo().verify("dev", "", 300, "ftp://dev.example.com/")],
+  ["an Application name with capitals", "application", () => argo().verify("dev", "", 300, "", "Gitops-Demo")],
   // ci
   ["a commit with a space", "commit", () => p().ci("a b")],
   ["a run number with a semicolon", "runNumber", () => p().ci("local", "1;2")],

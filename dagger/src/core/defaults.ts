@@ -50,6 +50,10 @@ export const DEFAULTS = {
   kindRunId: "debug",
   /** API server the debugging kubeconfig points at (the service bound as `docker`). */
   kindServer: "https://docker:6443",
+  /** Namespace of the Argo CD Application objects verify reads. */
+  argocdNamespace: "argocd",
+  /** Seconds verify waits for the pushed revision to be Synced and Healthy (and the probe). */
+  verifyTimeout: 300,
 } as const;
 
 /** Platforms the build and publish stages produce. */
