@@ -178,6 +178,13 @@ export class GitopsPipeline {
    * @param scan Run the Trivy scan (nothing is published without it).
    * @param severity Trivy severities that fail the scan, comma-separated.
    * @param tag Git tag being built ($GITHUB_REF_NAME on tag builds), e.g. v1.2.3: the version comes from it and the image is published (no release-branch check) as X.Y.Z, and for a stable version also X.Y and X.
+   * @param argocdServer Argo CD server URL (https, with argocdToken): after a pushed bump, verify waits until Argo CD deploys it; "" with argocdKubeconfig or for no verify.
+   * @param argocdToken Argo CD API token that may get applications (with argocdServer).
+   * @param argocdKubeconfig Kubeconfig of the cluster Argo CD runs in (reads the Application objects), instead of argocdServer and argocdToken.
+   * @param argocdInsecure Skip TLS verification of the Argo CD server (a self-signed certificate).
+   * @param verifyTimeout Seconds verify waits for Synced, Healthy and the probe together.
+   * @param probeUrl URL of the deployed app that must answer 2xx after the deploy; "" for none.
+   * @param rollbackOnFailure When verify fails, roll the environment back to the image it ran before (needs an Argo CD connection).
    * @param releasedTags The repository's version tags, comma- or space-separated (e.g. from git tag --list 'v*'): with tag, X.Y and X move only when no newer stable version of their line exists (a v1.1.9 hotfix after v1.2.0 moves 1.1, not 1). The pipeline cannot list the registry: empty, they always move.
    */
   @func({ cache: "never" })
@@ -204,6 +211,13 @@ export class GitopsPipeline {
     severity: string = DEFAULTS.severity,
     tag: string = "",
     releasedTags: string = "",
+    argocdServer: string = "",
+    argocdToken?: Secret,
+    argocdKubeconfig?: Secret,
+    argocdInsecure: boolean = false,
+    verifyTimeout: number = DEFAULTS.verifyTimeout,
+    probeUrl: string = "",
+    rollbackOnFailure: boolean = false,
   ): Promise<Run> {
     const lint = parseInputs(lintInputs, { linters });
     const test = parseInputs(testInputs, { minCoverage });
@@ -213,10 +227,17 @@ export class GitopsPipeline {
       return use.sshKey && gitopsSshKey ? r.withSshKey(gitopsSshKey, gitopsKnownHosts) : use.token && gitopsToken ? r.withToken(gitopsToken) : r;
     };
     return runCi(
-      { app: (v) => this.app(v, commit), manifests: () => this.manifests(), repo },
+      {
+        app: (v) => this.app(v, commit),
+        manifests: () => this.manifests(),
+        repo,
+        argoCd: (use) => this.argoCd(argocdServer, use.token ? argocdToken : undefined, use.kubeconfig ? argocdKubeconfig : undefined, DEFAULTS.argocdNamespace, argocdInsecure),
+      },
       {
         commit, runNumber, branch, version, tag, releasedTags, imageRepository, registryUsername, releaseBranches, gitopsRepo, gitopsBranch, environment, platforms, endToEnd, scan, severity,
         linters: lint.linters, minCoverage: test.minCoverage,
+        argocdServer, verifyTimeout, probeUrl, rollbackOnFailure,
+        ...(argocdToken ? { argocdToken } : {}), ...(argocdKubeconfig ? { argocdKubeconfig } : {}),
         ...(registryPassword ? { registryPassword } : {}), ...(gitopsToken ? { gitopsToken } : {}), ...(gitopsSshKey ? { gitopsSshKey } : {}),
       },
     );

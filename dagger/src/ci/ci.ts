@@ -9,12 +9,16 @@ import { dag, type Container, type Directory, type Secret } from "@dagger.io/dag
 import { parseSeverities } from "../core/app/trivy.js";
 import type { LinterName } from "../core/app/lint.js";
 import { InputError } from "../core/errors.js";
+import { DEFAULTS } from "../core/defaults.js";
+import { parseInputs } from "../core/inputs.js";
+import { verifyInputs } from "../core/verify/inputs.js";
 import { ranAtOf } from "../core/run.js";
 import { ciGraph, decideCi, type CiDecisions, type CiInputs, type CiStageName, type CiStageRun } from "../core/ci/plan.js";
 import { runStages, type Clock, type StageOutcome } from "../core/ci/orchestrate.js";
 import type { App } from "../app/app.js";
 import type { Manifests } from "../validate/manifests.js";
 import type { GitopsRepo } from "../writeback/gitops-repo.js";
+import type { ArgoCd } from "../verify/argocd.js";
 import { ciRun, type CiArtifacts } from "./run.js";
 import type { Run } from "../run.js";
 
@@ -25,12 +29,12 @@ export interface CiParts {
   manifests: () => Manifests;
   /** The gitops repository to bump, authenticated with the credentials that were given (only asked for when the bump runs). */
   repo: (use: { token: boolean; sshKey: boolean }) => Promise<GitopsRepo>;
-  /** Wait until Argo CD deployed `revision` of the gitops repository to `environment` (when a connection was given). */
-  verify?: (environment: string, revision: string) => Promise<Run>;
+  /** The Argo CD verify watches, connected with the credentials that were given (made before any stage, so a bad connection fails first). */
+  argoCd?: (use: { token: boolean; kubeconfig: boolean }) => ArgoCd;
 }
 
 /** The parts made: the objects themselves. */
-type Made = { app: App; manifests: Manifests; repo: () => Promise<GitopsRepo>; verify?: CiParts["verify"] };
+type Made = { app: App; manifests: Manifests; repo: () => Promise<GitopsRepo>; argoCd?: ArgoCd };
 
 /** Everything `ci` was called with, besides what the parts hold. */
 export interface CiCall extends Omit<CiInputs, "hasRegistryPassword" | "hasGitopsCredentials"> {
@@ -41,6 +45,14 @@ export interface CiCall extends Omit<CiInputs, "hasRegistryPassword" | "hasGitop
   linters: LinterName[];
   minCoverage: number;
   severity: string;
+  /** Argo CD connection of verify: a server with a token, or a kubeconfig. */
+  argocdServer?: string;
+  argocdToken?: Secret;
+  argocdKubeconfig?: Secret;
+  /** Seconds verify waits. */
+  verifyTimeout?: number;
+  probeUrl?: string;
+  rollbackOnFailure?: boolean;
 }
 
 /** What a stage hands to the stages after it and to the run. */
@@ -101,8 +113,8 @@ export function ciStageRuns(parts: Made, c: CiCall, d: CiDecisions, startedAt: n
       return { ...outcome(run, startedAt, { gitopsCommit: commit }, false), cached: false };
     },
     verify: async ({ bump: bumped }) => {
-      if (!parts.verify) throw new Error("verify: no Argo CD connection"); // decideCi skips verify without one
-      const run = await parts.verify(c.environment, bumped?.gitopsCommit ?? "");
+      if (!parts.argoCd) throw new Error("verify: no Argo CD connection"); // decideCi skips verify without one
+      const run = await parts.argoCd.verify(c.environment, bumped?.gitopsCommit ?? "", c.verifyTimeout ?? DEFAULTS.verifyTimeout, c.probeUrl ?? "");
       return { ...outcome(run, startedAt), cached: false };
     },
     rollback: async () => {
@@ -138,12 +150,42 @@ export async function given(secret: Secret | undefined, arg: string): Promise<bo
   }
 }
 
+/** ci's names of the arguments argo-cd and verify check. */
+const ARGO_ARGS: Record<string, string> = { server: "argocdServer", token: "argocdToken", kubeconfig: "argocdKubeconfig", timeout: "verifyTimeout", probeUrl: "probeUrl" };
+
+/** Run `f`; an InputError it throws names ci's argument instead of the inner function's. */
+export function renamed<T>(f: () => T, names: Record<string, string>): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof InputError && names[e.input]) throw new InputError(names[e.input]!, e.problem, e.fix.replace(/--(server|token|kubeconfig|timeout)\b/g, (_m, a: string) => `--${kebab(names[a]!)}`));
+    throw e;
+  }
+}
+
+const kebab = (s: string): string => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+/** verify's timeout and probe URL, checked before any stage (errors name ci's arguments). */
+function checkVerifyInputs(c: CiCall): void {
+  renamed(() => parseInputs(verifyInputs.pick({ timeout: true, probeUrl: true }), { timeout: c.verifyTimeout ?? DEFAULTS.verifyTimeout, probeUrl: c.probeUrl ?? "" }), ARGO_ARGS);
+}
+
 /** Decide, run the graph, report. Input errors are thrown before any stage starts. */
 export async function runCi(parts: CiParts, c: CiCall, clock: Clock = () => Date.now()): Promise<Run> {
-  const [hasRegistryPassword, hasToken, hasKey] = await Promise.all([given(c.registryPassword, "registryPassword"), given(c.gitopsToken, "gitopsToken"), given(c.gitopsSshKey, "gitopsSshKey")]);
-  const d = decideCi({ ...c, hasRegistryPassword, hasGitopsCredentials: hasToken || hasKey });
+  const [hasRegistryPassword, hasToken, hasKey, hasArgoToken, hasKubeconfig] = await Promise.all([
+    given(c.registryPassword, "registryPassword"),
+    given(c.gitopsToken, "gitopsToken"),
+    given(c.gitopsSshKey, "gitopsSshKey"),
+    given(c.argocdToken, "argocdToken"),
+    given(c.argocdKubeconfig, "argocdKubeconfig"),
+  ]);
+  const wantsVerify = Boolean(c.argocdServer) || hasArgoToken || hasKubeconfig;
+  const d = decideCi({ ...c, hasRegistryPassword, hasGitopsCredentials: hasToken || hasKey, hasDeployCheck: wantsVerify, rollbackOnFailure: c.rollbackOnFailure ?? false });
+  if (wantsVerify) checkVerifyInputs(c);
+  // The connection is checked now (a server without a token, both a server and a kubeconfig...), before any stage, naming ci's arguments.
+  const argoCd = wantsVerify && parts.argoCd ? renamed(() => parts.argoCd!({ token: hasArgoToken, kubeconfig: hasKubeconfig }), ARGO_ARGS) : undefined;
   const use = { token: hasToken, sshKey: hasKey };
-  const made: Made = { app: parts.app(d.version), manifests: parts.manifests(), repo: () => parts.repo(use), ...(parts.verify ? { verify: parts.verify } : {}) };
+  const made: Made = { app: parts.app(d.version), manifests: parts.manifests(), repo: () => parts.repo(use), ...(argoCd ? { argoCd } : {}) };
   if (!d.skip.bump) await made.repo(); // credentials that do not fit the URL fail now, before any stage
   const startedAt = Date.now();
   const result = await runStages(ciGraph(ciStageRuns(made, c, d, startedAt), d), clock);

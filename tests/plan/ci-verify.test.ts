@@ -1,0 +1,93 @@
+/**
+ * ci's verify and rollback stages, as runCi wires them: the Argo CD connection checked before any
+ * stage with errors naming ci's arguments; verify handed the commit the bump pushed; rollback
+ * asking the gitops repository to roll the same environment back.
+ */
+import { describe, expect, it, vi } from "vitest";
+import { dag } from "@dagger.io/dagger";
+import { ciStageRuns, runCi } from "../../dagger/src/ci/ci.js";
+import { decideCi } from "../../dagger/src/core/ci/plan.js";
+import { InputError } from "../../dagger/src/core/errors.js";
+import { ArgoCd } from "../../dagger/src/verify/argocd.js";
+import { Run } from "../../dagger/src/run.js";
+
+const commit = "8855235a1b2c3d4e5f60718293a4b5c6d7e8f901";
+const pushed = "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c";
+const secret = (value: string) => ({ plaintext: async () => value }) as never;
+const call = {
+  commit, runNumber: "29", branch: "main", version: "", imageRepository: "ghcr.io/acme/app", registryUsername: "bot", registryPassword: secret("pw"),
+  releaseBranches: "main", gitopsRepo: "https://git.example.com/acme/deploy.git", gitopsBranch: "main", gitopsToken: secret("t0ken"), environment: "prod", platforms: ["linux/amd64"],
+  endToEnd: true, scan: true, severity: "CRITICAL", linters: ["ruff" as const], minCoverage: 90,
+};
+/** The pipeline's parts, stopping at the repository (asked for before any stage when the bump runs). */
+const parts = (made: { argo?: unknown[] } = {}) => ({
+  app: () => ({}) as never,
+  manifests: () => ({}) as never,
+  repo: async () => ({}) as never,
+  argoCd: (use: { token: boolean; kubeconfig: boolean }) => {
+    made.argo?.push(use);
+    return new ArgoCd(call2.argocdServer ?? "", "argocd", false, dag.directory(), use.token ? secret("argo") : undefined, use.kubeconfig ? secret("kc") : undefined);
+  },
+});
+let call2: { argocdServer?: string } = {};
+const errorOf = async (p: Promise<unknown>): Promise<InputError> => {
+  const e = await p.then(() => undefined, (x: unknown) => x);
+  expect(e).toBeInstanceOf(InputError);
+  return e as InputError;
+};
+
+describe("ci: the Argo CD connection and verify's inputs are checked before any stage, naming ci's arguments", () => {
+  it("a server without a token names argocdToken; a server and a kubeconfig name argocdKubeconfig; plain http names argocdServer", async () => {
+    call2 = { argocdServer: "https://argocd.example.com" };
+    expect((await errorOf(runCi(parts(), { ...call, argocdServer: call2.argocdServer! }))).input).toBe("argocdToken");
+    expect((await errorOf(runCi(parts(), { ...call, argocdServer: call2.argocdServer!, argocdToken: secret("a"), argocdKubeconfig: secret("k") }))).input).toBe("argocdKubeconfig");
+    call2 = { argocdServer: "http://argocd.example.com" };
+    expect((await errorOf(runCi(parts(), { ...call, argocdServer: call2.argocdServer!, argocdToken: secret("a") }))).input).toBe("argocdServer");
+  });
+
+  it("an empty token (unset CI variable) with an empty server is no verify at all; rollback-on-failure then is refused", async () => {
+    call2 = {};
+    const seen: unknown[] = [];
+    const e = await errorOf(runCi(parts({ argo: seen }), { ...call, argocdServer: "", argocdToken: secret(""), rollbackOnFailure: true }));
+    expect(e.input).toBe("rollbackOnFailure");
+    expect(seen).toEqual([]);
+  });
+
+  it("verify's timeout and probe URL are refused naming verifyTimeout and probeUrl", async () => {
+    call2 = { argocdServer: "https://argocd.example.com" };
+    expect((await errorOf(runCi(parts(), { ...call, argocdServer: call2.argocdServer!, argocdToken: secret("a"), verifyTimeout: 0 }))).input).toBe("verifyTimeout");
+    expect((await errorOf(runCi(parts(), { ...call, argocdServer: call2.argocdServer!, argocdToken: secret("a"), probeUrl: "ftp://x" }))).input).toBe("probeUrl");
+  });
+
+  it("the connection is made with only the credentials that hold a value", async () => {
+    call2 = { argocdServer: "" };
+    const seen: unknown[] = [];
+    const p = parts({ argo: seen });
+    p.repo = async () => {
+      throw new Error("stop before any stage");
+    };
+    await expect(runCi(p, { ...call, argocdServer: "", argocdToken: secret(""), argocdKubeconfig: secret("apiVersion: v1") })).rejects.toThrow("stop before any stage");
+    expect(seen).toEqual([{ token: false, kubeconfig: true }]);
+  });
+});
+
+describe("ci: the verify and rollback stages", () => {
+  const d = decideCi({ ...call, hasRegistryPassword: true, hasGitopsCredentials: true, hasDeployCheck: true, rollbackOnFailure: true });
+  const report = (stage: string, passed: boolean) => Run.of({ stage, passed, summary: `${stage} ${passed ? "passed" : "failed"}`, details: "", findings: [] });
+
+  it("verify waits for the commit the bump pushed, in the run's environment, with ci's timeout and probe", async () => {
+    const verify = vi.fn(async () => report("verify", false));
+    const runs = ciStageRuns({ app: {} as never, manifests: {} as never, repo: async () => ({}) as never, argoCd: { verify } as never }, { ...call, verifyTimeout: 120, probeUrl: "https://prod.example.com/healthz" }, d, Date.now());
+    const out = await runs.verify({ bump: { gitopsCommit: pushed } });
+    expect(verify).toHaveBeenCalledWith("prod", pushed, 120, "https://prod.example.com/healthz");
+    expect(out).toMatchObject({ ok: false, summary: "verify failed", cached: false });
+  });
+
+  it("rollback rolls the run's environment back through the gitops repository", async () => {
+    const rollback = vi.fn(async () => report("rollback", true));
+    const runs = ciStageRuns({ app: {} as never, manifests: {} as never, repo: async () => ({ rollback }) as never }, call, d, Date.now());
+    const out = await runs.rollback({ verify: {} });
+    expect(rollback).toHaveBeenCalledWith("prod");
+    expect(out).toMatchObject({ ok: true, summary: "rollback passed", cached: false });
+  });
+});
