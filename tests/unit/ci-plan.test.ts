@@ -38,7 +38,7 @@ describe("decideCi", () => {
     expect(d.skip).toEqual({
       publish: "publishing not requested (no --image-repository)",
       bump: "no --gitops-repo: the deployment is not bumped",
-      verify: "no --argocd-server/--argocd-token or --kubeconfig: the deploy is not verified",
+      verify: "no --argocd-server/--argocd-token or --argocd-kubeconfig: the deploy is not verified",
       rollback: "not requested (--rollback-on-failure)",
     });
     expect(d.appVersion).toBe("0.0.0-local");

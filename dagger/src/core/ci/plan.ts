@@ -131,13 +131,13 @@ export function decideCi(raw: CiInputs): CiDecisions {
   if (!i.gitopsRepo) skip.bump = "no --gitops-repo: the deployment is not bumped";
   else if (!raw.hasGitopsCredentials) skip.bump = "no --gitops-token or --gitops-ssh-key for the gitops repository";
   if (raw.rollbackOnFailure && !raw.hasDeployCheck) {
-    throw new InputError("rollbackOnFailure", "needs verify to know the deploy failed, and no Argo CD connection was given", "pass --argocd-server with --argocd-token, or --kubeconfig; or drop --rollback-on-failure");
+    throw new InputError("rollbackOnFailure", "needs verify to know the deploy failed, and no Argo CD connection was given", "pass --argocd-server with --argocd-token, or --argocd-kubeconfig; or drop --rollback-on-failure");
   }
   if (raw.rollbackOnFailure && raw.pullRequest) {
     throw new InputError("rollbackOnFailure", "cannot follow a pull request: nothing is deployed until it is merged", "drop --rollback-on-failure or --gitops-pull-request");
   }
   if (raw.pullRequest) skip.verify = "the bump opened a pull request: Argo CD deploys it once it is merged";
-  else if (!raw.hasDeployCheck) skip.verify = "no --argocd-server/--argocd-token or --kubeconfig: the deploy is not verified";
+  else if (!raw.hasDeployCheck) skip.verify = "no --argocd-server/--argocd-token or --argocd-kubeconfig: the deploy is not verified";
   if (!raw.rollbackOnFailure) skip.rollback = "not requested (--rollback-on-failure)";
   const tagTemplates = tagged ? releaseTemplates(tagged, raw.releasedTags ?? "", i.environment !== "") : [];
   return { appVersion: buildVersionOf(version, i.commit), version, release: tagged !== undefined, tagTemplates, platforms: i.platforms, releaseBranches: i.releaseBranches, skip };
