@@ -199,6 +199,37 @@ describe("pull-request write-back against a real git repository and a forge on l
     expect(await forge.requests()).toHaveLength(1);
   });
 
+  it("a request opened by a concurrent run between our find and our create (422 'already exists') is found again and updated", async () => {
+    const { forge, target, port } = await setup();
+    let raced = false;
+    const http: typeof target.http = async (req) => {
+      const res = await target.http(req);
+      if (!raced && req.method === "GET" && req.endpoint.endsWith("/pulls")) {
+        raced = true;
+        const other = await target.http({ ...req, method: "POST", url: req.url.split("?")[0]!, endpoint: "POST /repos/{owner}/{repo}/pulls", body: { title: "other run", head: BRANCH, base: "main", body: "" } });
+        expect(other.status).toBe(201);
+      }
+      return res;
+    };
+    const r = await proposeWriteBack(port(), bump("1.1.0"), opts(), { ...target, http });
+    expect(r.pullRequest).toMatchObject({ action: "updated", number: 1 });
+    expect((await forge.log()).filter((l) => l.method !== "GET").map((l) => `${l.method} ${l.status}`)).toEqual(["POST 201", "POST 422", "PATCH 200"]);
+    expect(((await forge.requests())[0] as { title: string }).title).toBe("chore(deploy): webapp dev → 1.1.0");
+  });
+
+  it("a payload the API refuses fails naming the endpoint, the status and GitHub's message; a re-run opens the request without pushing again", async () => {
+    const { bare, target, port } = await setup();
+    // Break the payload on its way out: the forge checks it like GitHub does.
+    const broken: typeof target.http = async (req) => target.http(req.method === "POST" ? { ...req, body: { ...req.body, title: "" } } : req);
+    const err = await proposeWriteBack(port(), bump("1.1.0"), opts(), { ...target, http: broken }).catch((e: unknown) => e);
+    const pushed = await rev(bare, BRANCH);
+    expect(String(err)).toBe(`StageError: bump failed: POST /repos/{owner}/{repo}/pulls answered 422 (Validation Failed: title missing_field); ${BRANCH} holds the change (${pushed!.slice(0, 12)}): run again to open or update the pull request`);
+    expect(pushed).toBeDefined();
+    const again = await proposeWriteBack(port(), bump("1.1.0"), opts(), target);
+    expect(again.pullRequest?.action).toBe("created");
+    expect(again.commit).toBe(pushed);
+  });
+
   it("a dry run reads and validates, pushes and posts nothing", async () => {
     const { bare, forge, target, port } = await setup();
     const r = await proposeWriteBack(port(), bump("2.0.0"), opts({ dryRun: true }), target);
@@ -246,6 +277,23 @@ describe("merge request write-back (GitLab)", () => {
     const [mr] = (await forge.requests()) as { description: string }[];
     expect(mr!.description).toContain('+  tag: "1.2.0"');
     expect(await must(["git", "show", `${BRANCH}:gitops/environments/dev/values.yaml`], bare)).toContain('tag: "1.2.0"');
+  });
+
+  it("a merge request opened concurrently (409) is found again and updated with PUT", async () => {
+    const { forge, target, port } = await setup("gitlab");
+    let raced = false;
+    const http: typeof target.http = async (req) => {
+      const res = await target.http(req);
+      if (!raced && req.method === "GET" && req.endpoint.endsWith("/merge_requests")) {
+        raced = true;
+        const other = await target.http({ ...req, method: "POST", url: req.url.split("?")[0]!, body: { source_branch: BRANCH, target_branch: "main", title: "other run" } });
+        expect(other.status).toBe(201);
+      }
+      return res;
+    };
+    const r = await proposeWriteBack(port(), bump("1.1.0"), opts(), { ...target, http });
+    expect(r.pullRequest).toMatchObject({ action: "updated", number: 1 });
+    expect((await forge.log()).filter((l) => l.method !== "GET").map((l) => `${l.method} ${l.status}`)).toEqual(["POST 201", "POST 409", "PUT 200"]);
   });
 
   it("a rejected GitLab token names the token; nothing pushed", async () => {

@@ -14,6 +14,7 @@ import { fenceFor, MAX_DIFF, proposalText } from "../../dagger/src/core/writebac
 import { proposeWriteBack, type ProposalPort } from "../../dagger/src/core/writeback/pull-request/propose.js";
 import { gitArgv, parseLog, parseLsRemote, type CommitInfo } from "../../dagger/src/core/writeback/git.js";
 import { bumpPlan } from "../../dagger/src/core/writeback/layout.js";
+import { writeBackReport } from "../../dagger/src/core/writeback/report.js";
 
 const raw = (o: Partial<{ provider: "github" | "gitlab"; apiUrl: string; project: string; branchPrefix: string }> = {}) => ({ provider: "github" as const, apiUrl: "", project: "", branchPrefix: "gitops-pipeline/", ...o });
 const errorOf = (f: () => unknown): InputError => {
@@ -322,5 +323,16 @@ describe("proposeWriteBack: order of effects", () => {
     expect(r.status).toBe("dry-run");
     expect(events).toEqual(["sync", "branchHead"]);
     expect(calls.every((c) => c.startsWith("GET"))).toBe(true);
+  });
+});
+
+describe("the run report of a proposal", () => {
+  it("carries pullRequest in its data and names the request in its details", () => {
+    const pullRequest = { provider: "gitlab" as const, url: "https://gitlab.example.com/a/b/-/merge_requests/3", number: 3, branch: "gitops-pipeline/dev", action: "updated" as const };
+    const r = writeBackReport({ stage: "bump", status: "proposed", summary: "bump: merge request !3 updated", commit: "c".repeat(40), attempts: 1, diff: "+x\n", validation: "ok", findings: [], pullRequest });
+    expect(r.passed).toBe(true);
+    expect(r.data).toMatchObject({ status: "proposed", pullRequest });
+    expect(r.details.split("\n")[0]).toBe("merge request !3 updated: https://gitlab.example.com/a/b/-/merge_requests/3 (branch gitops-pipeline/dev)");
+    expect(writeBackReport({ stage: "bump", status: "pushed", summary: "s", commit: "", attempts: 1, diff: "", validation: "", findings: [] }).data).not.toHaveProperty("pullRequest");
   });
 });

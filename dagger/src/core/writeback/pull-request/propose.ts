@@ -157,7 +157,13 @@ export async function proposeWriteBack<Tree>(port: ProposalPort<Tree>, plan: Wri
       }
     } else opts.onAttempt?.(attempt, "unchanged");
     const head = same ? current! : commit;
-    const pr = await openOrUpdate(forge, target.http, plan.stage, { head: branch, base: target.base, ...text }, !same);
+    const pr = await openOrUpdate(forge, target.http, plan.stage, { head: branch, base: target.base, ...text }, !same).catch((e: unknown) => {
+      // The branch is pushed but the request is not: say so; a re-run finishes without pushing again.
+      const note = `; ${branch} holds the change (${head.slice(0, 12)}): run again to open or update the ${forge.noun}`;
+      if (e instanceof InputError) throw new InputError(e.input, `${e.problem}${note}`, e.fix);
+      if (e instanceof StageError) throw new StageError(plan.stage, `${e.summary}${note}`);
+      throw e;
+    });
     const pullRequest: PullRequestOutcome = { provider: forge.provider, branch, ...pr };
     return {
       status: "proposed",
