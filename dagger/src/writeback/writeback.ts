@@ -3,6 +3,10 @@
  * drives the core's `writeBack` loop through a Dagger `GitPort`; the loop itself lives in
  * core/writeback.ts and is the same code the contract tests run with the git CLI.
  *
+ * Pull-request mode (with-pull-request) runs the core's `proposeWriteBack` over the same port:
+ * the proposal branch is fetched and lease-pushed by the git containers; the forge API is called
+ * from the module runtime (pull-request.ts).
+ *
  * Credentials: an HTTPS token is a `Secret` set with `withSecretVariable` and handed to git by
  * the GIT_ASKPASS script (core/git.ts), so it is in no argv, URL, file, layer or log; an SSH key
  * is a `Secret` mounted with `withMountedSecret` (mode 0400), checked against given known hosts.
