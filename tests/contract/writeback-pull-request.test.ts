@@ -17,6 +17,7 @@ import type { Provider } from "../../dagger/src/core/writeback/pull-request/conf
 import { InputError } from "../../dagger/src/core/errors.js";
 import { bareRepo, CliGitPort, must } from "../helpers/git-port.js";
 import { startForge, type Forge } from "../helpers/forge.js";
+import { serveGit, type GitHttp } from "../helpers/git-http.js";
 
 const TOKEN = "ghp_FORGEtoken_recognisable_0123456789";
 const BRANCH = "gitops-pipeline/dev";
@@ -38,7 +39,8 @@ const rev = async (bare: string, ref: string): Promise<string | undefined> => {
   return out.trim() || undefined;
 };
 const forges: Forge[] = [];
-afterAll(async () => Promise.all(forges.map((f) => f.close())));
+const gits: GitHttp[] = [];
+afterAll(async () => Promise.all([...forges.map((f) => f.close()), ...gits.map((g) => g.close())]));
 
 /** A bare repository, a forge over it and a proposal target with `token`. */
 async function setup(provider: Provider = "github", token = TOKEN, project = provider === "github" ? "acme/gitops" : "acme/platform/gitops") {
@@ -255,6 +257,25 @@ describe("pull-request write-back against a real git repository and a forge on l
     expect(p.pullRequest).toMatchObject({ branch: "gitops-pipeline/staging", action: "created", number: 2 });
     expect(await must(["git", "show", "gitops-pipeline/staging:gitops/environments/staging/values.yaml"], bare)).toContain('tag: "1.3.0"');
     expect(((await forge.requests())[1] as { title: string }).title).toBe("chore(deploy): webapp staging → 1.3.0");
+  });
+});
+
+describe("two credentials: the repository's token pushes, the API token talks to the forge", () => {
+  it("over a smart-HTTP remote that demands the git token: the proposal lands and neither token appears in any argv, output or result", async () => {
+    const GIT_TOKEN = "ghp_GITpush_token_recognisable_42";
+    const { bare, forge, target } = await setup();
+    const http = await serveGit(bare, "x-access-token", GIT_TOKEN);
+    gits.push(http);
+    const port = new CliGitPort({ url: http.url, branch: "main", token: GIT_TOKEN, user: "x-access-token" });
+    const r = await proposeWriteBack(port, bump("1.1.0"), opts(), target);
+    expect(r.pullRequest?.action).toBe("created");
+    expect(http.requests.filter((q) => q.authed).map((q) => q.path)).toContain("/gitops.git/git-receive-pack");
+    expect(await rev(bare, BRANCH)).toBe(r.commit);
+    const seen = JSON.stringify([port.log.map((x) => [x.argv, x.stdout, x.stderr, Object.entries(x.env).filter(([k]) => k !== "GITOPS_GIT_TOKEN")]), r, await forge.log()]);
+    expect(seen).not.toContain(GIT_TOKEN);
+    expect(seen).not.toContain(TOKEN);
+    // Each token went only where it belongs: the git token never reached the forge, the API token never reached git.
+    expect(port.log.every((x) => !Object.values(x.env).includes(TOKEN))).toBe(true);
   });
 });
 

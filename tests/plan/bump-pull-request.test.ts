@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { dag } from "@dagger.io/dagger";
 import { execs, plan, stepsOf } from "../helpers/plan.js";
-import { branchFetchContainer, CACHE_BUST_ENV, cloneContainer, commitContainer, gitContainer, leasePushContainer, type GitRemote } from "../../dagger/src/writeback/writeback.js";
+import { branchFetchContainer, CACHE_BUST_ENV, checkRemote, cloneContainer, commitContainer, gitContainer, leasePushContainer, type GitRemote } from "../../dagger/src/writeback/writeback.js";
 import { gitArgv } from "../../dagger/src/core/writeback/git.js";
 import { VERSIONS } from "../../dagger/src/core/versions.js";
 import { GitopsPipeline } from "../../dagger/src/index.js";
@@ -57,5 +57,11 @@ describe("pull-request write-back containers (plan)", () => {
     expect(JSON.stringify(steps)).toContain(GIT_TOKEN);
     expect(JSON.stringify(steps)).not.toContain(API_TOKEN);
     expect(stepsOf(steps, "withSecretVariable").map((s) => s.args.name)).toEqual(["GITOPS_GIT_TOKEN"]);
+  });
+
+  it("a git token over plain http: refused for a host name, accepted for a loopback or private-network address only", () => {
+    expect(() => checkRemote({ ...remote, url: "http://git.example.com/acme/gitops.git" })).toThrow(/plain http/);
+    expect(() => checkRemote({ ...remote, url: "http://8.8.8.8/acme/gitops.git" })).toThrow(/plain http/);
+    for (const url of ["http://127.0.0.1:8080/gitops.git", "http://10.87.0.1:28180/gitops.git", "http://[::1]:9000/gitops.git"]) expect(checkRemote({ ...remote, url }).url).toBe(url);
   });
 });

@@ -8,11 +8,11 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { InputError, StageError } from "../../dagger/src/core/errors.js";
 import { apiFailure, apiMessage, authHeader, redact, type ApiRequest, type ApiResponse } from "../../dagger/src/core/writeback/pull-request/api.js";
-import { checkApiUrl, defaultApiUrl, isLocalAddress, proposalBranch, repoLocation, resolvePullRequest, type PullRequestConfig } from "../../dagger/src/core/writeback/pull-request/config.js";
+import { checkApiUrl, defaultApiUrl, proposalBranch, repoLocation, resolvePullRequest, type PullRequestConfig } from "../../dagger/src/core/writeback/pull-request/config.js";
 import { decide, forgeOf, type PullRequest } from "../../dagger/src/core/writeback/pull-request/forge.js";
 import { fenceFor, MAX_DIFF, proposalText } from "../../dagger/src/core/writeback/pull-request/body.js";
 import { proposeWriteBack, type ProposalPort } from "../../dagger/src/core/writeback/pull-request/propose.js";
-import { gitArgv, parseLog, parseLsRemote, type CommitInfo } from "../../dagger/src/core/writeback/git.js";
+import { gitArgv, isLocalAddress, parseLog, parseLsRemote, type CommitInfo } from "../../dagger/src/core/writeback/git.js";
 import { bumpPlan } from "../../dagger/src/core/writeback/layout.js";
 import { writeBackReport } from "../../dagger/src/core/writeback/report.js";
 

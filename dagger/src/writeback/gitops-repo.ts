@@ -100,7 +100,8 @@ export class GitopsRepo {
   }
 
   /**
-   * Authenticate over HTTPS with a token (given to git through GIT_ASKPASS only: in no argv, URL, file or log).
+   * Authenticate over HTTPS with a token (given to git through GIT_ASKPASS only: in no argv, URL,
+   * file or log). Plain http is refused, except to a loopback or private-network IP address.
    *
    * @param token Token with push rights on the repository.
    * @param user User name sent with the token.

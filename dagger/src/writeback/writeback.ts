@@ -18,7 +18,7 @@ import { InputError, StageError } from "../core/errors.js";
 import { oneLine } from "../core/run.js";
 import { writeBackReport } from "../core/writeback/report.js";
 import { Run } from "../run.js";
-import { ASKPASS_PATH, ASKPASS_SCRIPT, checkRepoUrl, classifyPush, GIT_ENV, gitArgv, parseLog, parseLsRemote, TOKEN_ENV, USER_ENV, type Author, type CommitInfo, type PushStatus } from "../core/writeback/git.js";
+import { ASKPASS_PATH, ASKPASS_SCRIPT, checkRepoUrl, classifyPush, GIT_ENV, gitArgv, isLocalAddress, parseLog, parseLsRemote, TOKEN_ENV, USER_ENV, type Author, type CommitInfo, type PushStatus } from "../core/writeback/git.js";
 import { checkWritten, prepare, ValidationFailed, writeBack, type GitPort, type TreeValidation, type WriteBackPlan } from "../core/writeback/loop.js";
 import type { FileEdit } from "../core/writeback/yaml-edit.js";
 import { proposeWriteBack, type ProposalPort } from "../core/writeback/pull-request/propose.js";
@@ -48,7 +48,10 @@ export function checkRemote(r: GitRemote): GitRemote {
   checkRepoUrl(r.url, "url");
   const https = /^https?:\/\//.test(r.url);
   if (r.token && r.sshKey) throw new InputError("token, key", "both a token and an SSH key are set", "use with-token for an https URL or with-ssh-key for an ssh URL, not both");
-  if (r.token && r.url.startsWith("http://")) throw new InputError("url", `${r.url} is plain http: the token would travel unencrypted`, "use the https URL");
+  // Plain http only to a loopback / private-network IP address (a test or same-network server), as for the forge API.
+  if (r.token && r.url.startsWith("http://") && !isLocalAddress(new URL(r.url).hostname)) {
+    throw new InputError("url", `${r.url} is plain http: the token would travel unencrypted`, "use the https URL (plain http is accepted only for a loopback or private-network IP address)");
+  }
   if (r.token && !https) throw new InputError("token", `is an HTTPS token but url ${r.url} is not https`, "use the https URL of the repository, or with-ssh-key");
   if (r.sshKey && https) throw new InputError("key", `is an SSH key but url ${r.url} is https`, "use the ssh URL (git@host:org/repo.git), or with-token");
   if (r.sshKey && !r.sshKnownHosts?.trim()) {

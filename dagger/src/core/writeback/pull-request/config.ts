@@ -8,11 +8,10 @@
  * fc00::/7): a forge on the same host or network, e.g. a test forge. There the token still
  * travels unencrypted; that is the caller's choice of address.
  */
-import { isIP } from "node:net";
 import { z } from "zod";
 import { InputError } from "../../errors.js";
 import { parseInputs, rule } from "../../inputs.js";
-import { checkBranch } from "../git.js";
+import { checkBranch, isLocalAddress } from "../git.js";
 
 /** The forges pull-request mode talks to. */
 export const PROVIDERS = ["github", "gitlab"] as const;
@@ -49,18 +48,6 @@ export function checkProject(provider: Provider, project: string, arg = "project
     throw new InputError(arg, `"${project}" is not a ${provider === "github" ? "GitHub owner/repo" : "GitLab group/project path or project id"}`, provider === "github" ? "pass e.g. acme/gitops" : "pass e.g. acme/platform/gitops, or the project's numeric id");
   }
   return project;
-}
-
-/** True for loopback and private-network IP literals (and localhost): where plain http is tolerated. */
-export function isLocalAddress(hostname: string): boolean {
-  const h = hostname.replace(/^\[|\]$/g, "").toLowerCase();
-  if (h === "localhost") return true;
-  if (isIP(h) === 4) {
-    const [a, b] = h.split(".").map(Number) as [number, number];
-    return a === 127 || a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168);
-  }
-  if (isIP(h) === 6) return h === "::1" || /^f[cd][0-9a-f]{2}:/.test(h);
-  return false;
 }
 
 /** Check an API root URL: https (http only for a local address), no credentials, query or fragment; no trailing slash. */
