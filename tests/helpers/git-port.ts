@@ -8,8 +8,9 @@ import { spawn } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { ASKPASS_SCRIPT, GIT_ENV, TOKEN_ENV, USER_ENV, classifyPush, gitArgv, type Author, type PushStatus } from "../../dagger/src/core/writeback/git.js";
+import { ASKPASS_SCRIPT, GIT_ENV, TOKEN_ENV, USER_ENV, classifyPush, gitArgv, parseLog, parseLsRemote, type Author, type CommitInfo, type PushStatus } from "../../dagger/src/core/writeback/git.js";
 import type { GitPort } from "../../dagger/src/core/writeback/loop.js";
+import type { ProposalPort } from "../../dagger/src/core/writeback/pull-request/propose.js";
 
 /** One command the port ran. */
 export interface Ran {
@@ -54,7 +55,7 @@ export interface CliPortOptions {
 }
 
 /** GitPort over the git CLI; `tree()` is the work tree's path. */
-export class CliGitPort implements GitPort<string> {
+export class CliGitPort implements GitPort<string>, ProposalPort<string> {
   readonly dir: string;
   readonly log: Ran[] = [];
   private readonly env: Record<string, string>;
@@ -117,6 +118,21 @@ export class CliGitPort implements GitPort<string> {
 
   async push(): Promise<{ status: PushStatus; detail: string }> {
     const r = await this.git(gitArgv.push(this.opts.branch));
+    return { status: classifyPush(r.code, r.stdout + r.stderr), detail: r.stdout + r.stderr };
+  }
+
+  async branchHead(branch: string): Promise<string | undefined> {
+    if (!parseLsRemote(await this.ok(gitArgv.lsRemote(branch)), branch)) return undefined;
+    await this.ok(gitArgv.fetch(branch));
+    return (await this.ok(gitArgv.trackingHead(branch))).trim();
+  }
+
+  async commits(from: string, to: string): Promise<CommitInfo[]> {
+    return parseLog(await this.ok(gitArgv.log(from, to)));
+  }
+
+  async pushBranch(branch: string, expect: string): Promise<{ status: PushStatus; detail: string }> {
+    const r = await this.git(gitArgv.pushLease(branch, expect));
     return { status: classifyPush(r.code, r.stdout + r.stderr), detail: r.stdout + r.stderr };
   }
 }

@@ -8,7 +8,7 @@
 import { describe, expect, it } from "vitest";
 import { dag, type Secret } from "@dagger.io/dagger";
 import { GitopsPipeline } from "../../dagger/src/index.js";
-import { WriteBackFormat } from "../../dagger/src/writeback/gitops-repo.js";
+import { PullRequestProvider, WriteBackFormat } from "../../dagger/src/writeback/gitops-repo.js";
 import { InputError } from "../../dagger/src/core/errors.js";
 import { VERSIONS } from "../../dagger/src/core/versions.js";
 
@@ -87,6 +87,13 @@ const CASES: [string, string, () => unknown][] = [
   ["a token over plain http", "url", () => p().gitopsRepo("http://git.example.com/g.git", "main", "gitops").then((r) => r.withToken(secret()).bump("1.2.3"))],
   ["an SSH key for an https URL", "key", () => repo().then((r) => r.withSshKey(secret(), "github.com ssh-ed25519 AAAA").bump("1.2.3"))],
   ["a promotion source with a bang", "from", () => repo().then((r) => r.promote("prod!"))],
+  // with-pull-request
+  ["a pull request without a repository URL", "url", () => p().gitopsRepo("").then((r) => r.withPullRequest(secret()))],
+  ["a pull-request API over plain http", "apiUrl", () => repo().then((r) => r.withPullRequest(secret(), PullRequestProvider.GITHUB, "http://api.example.com"))],
+  ["a GitHub Enterprise repository without an API URL", "apiUrl", () => repo().then((r) => r.withPullRequest(secret()))],
+  ["a GitHub project with three segments", "project", () => repo().then((r) => r.withPullRequest(secret(), PullRequestProvider.GITHUB, "https://git.example.com/api/v3", "a/b/c"))],
+  ["a GitLab project without a group", "project", () => repo().then((r) => r.withPullRequest(secret(), PullRequestProvider.GITLAB, "", "gitops"))],
+  ["a proposal branch prefix with a space", "branchPrefix", () => repo().then((r) => r.withPullRequest(secret(), PullRequestProvider.GITLAB, "", "", "my prefix/"))],
   ["a promotion target with capitals", "to", () => repo().then((r) => r.promote("dev", "Staging"))],
   ["a rollback environment with a bang", "environment", () => repo().then((r) => r.rollback("prod!"))],
   ["a rollback revision that is an option", "to", () => repo().then((r) => r.rollback("dev", "--upload-pack=x"))],

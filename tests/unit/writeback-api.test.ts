@@ -13,6 +13,7 @@ describe("the gitops repository object as the engine introspects it", () => {
     const repo = (await moduleApi()).objects.GitopsRepo!;
     expect(repo.methods.withToken!.arguments.token!.type).toEqual({ kind: "OBJECT_KIND", name: "Secret" });
     expect(repo.methods.withSshKey!.arguments.key!.type).toEqual({ kind: "OBJECT_KIND", name: "Secret" });
+    expect(repo.methods.withPullRequest!.arguments.token!.type).toEqual({ kind: "OBJECT_KIND", name: "Secret" });
     for (const fn of Object.values(repo.methods)) {
       const strings = Object.values(fn.arguments).filter((x) => x.type.kind === "STRING_KIND").map((x) => x.name);
       expect(strings.filter((n) => /token|password|key$/i.test(n)), fn.name).toEqual([]);
@@ -22,7 +23,7 @@ describe("the gitops repository object as the engine introspects it", () => {
   it("the with- functions chain: each returns the repository", async () => {
     const repo = (await moduleApi()).objects.GitopsRepo!;
     const withs = Object.values(repo.methods).filter((f) => f.name.startsWith("with"));
-    expect(withs.map((f) => f.name).sort()).toEqual(["withAuthor", "withFormat", "withMaxAttempts", "withSshKey", "withToken"]);
+    expect(withs.map((f) => f.name).sort()).toEqual(["withAuthor", "withFormat", "withMaxAttempts", "withPullRequest", "withSshKey", "withToken"]);
     for (const f of withs) expect(f.returnType, f.name).toEqual({ kind: "OBJECT_KIND", name: "GitopsRepo" });
     expect(repo.methods.withFormat!.arguments.format!.type).toEqual({ kind: "ENUM_KIND", name: "WriteBackFormat" });
   });

@@ -18,6 +18,8 @@ export const DEFAULTS = {
   authorEmail: "gitops-pipeline@users.noreply.github.com",
   /** User name sent with an HTTPS token (GitHub's convention for tokens). */
   gitUser: "x-access-token",
+  /** Prefix of the branch a pull-request write-back proposes each environment on (`<prefix><environment>`). */
+  pullRequestBranchPrefix: "gitops-pipeline/",
   /** Branch of the gitops repository Argo CD watches. */
   gitopsBranch: "main",
   /** Branches whose builds publish and bump, comma-separated. */

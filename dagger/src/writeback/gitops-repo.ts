@@ -1,7 +1,8 @@
 /**
  * The gitops repository Argo CD deploys from, as the write-back sees it: where it is, how to
- * authenticate, who commits. Configured with chainable `with-` functions, then `bump` or
- * `promote`. Without a URL it edits the pipeline's own gitops directory and returns it.
+ * authenticate, who commits, whether to push or to propose a pull request. Configured with
+ * chainable `with-` functions, then `bump` or `promote`. Without a URL it edits the pipeline's
+ * own gitops directory and returns it.
  */
 import { func, object, type Directory, type Secret } from "@dagger.io/dagger";
 import { DEFAULTS } from "../core/defaults.js";
@@ -12,6 +13,7 @@ import { attemptsInputs, authorInputs, bumpInputs, promoteInputs, repoInputs, ro
 import { bumpPlan, type Format } from "../core/writeback/layout.js";
 import { promotePlan } from "../core/writeback/promote.js";
 import { findRollbackTarget, rollbackPlan } from "../core/writeback/rollback.js";
+import { resolvePullRequest, type Provider, type PullRequestConfig } from "../core/writeback/pull-request/config.js";
 import type { Run } from "../run.js";
 import { DaggerHistory } from "./history.js";
 import { checkRemote, runWriteBack, type WriteBackTarget } from "./writeback.js";
@@ -24,7 +26,15 @@ export enum WriteBackFormat {
   KUSTOMIZE = "kustomize",
 }
 
-/** A gitops repository to write image references to: with-token / with-ssh-key / with-author, then bump or promote. */
+/** The forge whose API opens the pull request (GitHub) or merge request (GitLab). */
+export enum PullRequestProvider {
+  /** GitHub or GitHub Enterprise Server (REST API). */
+  GITHUB = "github",
+  /** GitLab, gitlab.com or self-managed (REST API v4). */
+  GITLAB = "gitlab",
+}
+
+/** A gitops repository to write image references to: with-token / with-ssh-key / with-author / with-pull-request, then bump or promote. */
 @object()
 export class GitopsRepo {
   /** Remote repository URL ("" edits the local gitops directory). */
@@ -59,6 +69,10 @@ export class GitopsRepo {
   crdSchemas?: Directory;
   /** The pipeline's toolchain, as JSON. */
   toolchain: string;
+  /** Forge API token, when set with with-pull-request (pull-request mode). */
+  pullRequestToken?: Secret;
+  /** Pull-request settings (provider, API URL, project, branch prefix) as JSON; "" pushes directly. */
+  pullRequest: string;
 
   /**
    * @param url Remote repository URL, or "".
@@ -83,12 +97,14 @@ export class GitopsRepo {
     this.format = "";
     this.imageName = "";
     this.maxAttempts = DEFAULTS.maxAttempts;
+    this.pullRequest = "";
     if (schemas) this.schemas = schemas;
     if (crdSchemas) this.crdSchemas = crdSchemas;
   }
 
   /**
-   * Authenticate over HTTPS with a token (given to git through GIT_ASKPASS only: in no argv, URL, file or log).
+   * Authenticate over HTTPS with a token (given to git through GIT_ASKPASS only: in no argv, URL,
+   * file or log). Plain http is refused, except to a loopback or private-network IP address.
    *
    * @param token Token with push rights on the repository.
    * @param user User name sent with the token.
@@ -152,9 +168,40 @@ export class GitopsRepo {
   }
 
   /**
+   * Propose every write-back as a pull request (GitHub) or merge request (GitLab) instead of
+   * pushing to the branch: the change is committed on <branchPrefix><environment>, recreated
+   * from the branch head on each run and force-pushed with a lease (the repository's own
+   * credentials push it), and one request per environment is opened or updated with the diff
+   * and the validation summary. Re-running with the same change pushes and edits nothing. A
+   * proposal branch holding commits the pipeline did not make is refused, nothing pushed. The
+   * token is checked against the API before anything is pushed. Plain http API URLs are
+   * accepted only for loopback and private-network IP addresses.
+   *
+   * @param token Forge API token: GitHub token with contents and pull requests write access, or GitLab token with the api scope.
+   * @param provider GITHUB or GITLAB.
+   * @param apiUrl API root; "" derives it: https://api.github.com for github.com, https://<host>/api/v4 for GitLab. Required for GitHub Enterprise Server (https://<host>/api/v3).
+   * @param project owner/repo (GitHub) or group/project path (GitLab); "" derives it from the repository URL.
+   * @param branchPrefix Prefix of the proposal branches: <branchPrefix><environment>.
+   */
+  @func()
+  withPullRequest(
+    token: Secret,
+    provider: PullRequestProvider = PullRequestProvider.GITHUB,
+    apiUrl: string = "",
+    project: string = "",
+    branchPrefix: string = DEFAULTS.pullRequestBranchPrefix,
+  ): GitopsRepo {
+    const config = resolvePullRequest(this.url, { provider: provider as Provider, apiUrl, project, branchPrefix });
+    this.pullRequest = JSON.stringify(config);
+    this.pullRequestToken = token;
+    return this;
+  }
+
+  /**
    * Write a new image reference into one environment, validate the edited tree (every
    * environment, as validate does), then commit and push it, retrying on top of concurrent
-   * pushes; without a URL, edit the pipeline's gitops directory. The run's artifacts are the
+   * pushes (with with-pull-request: propose it as a pull / merge request instead); without a
+   * URL, edit the pipeline's gitops directory. The run's artifacts are the
    * tree as written. Nothing is pushed or returned edited when validation fails.
    *
    * @param tag Image tag to deploy.
@@ -184,7 +231,7 @@ export class GitopsRepo {
   /**
    * Promote: copy the image reference (repository, tag, digest, appVersion) of one environment to
    * the next in gitops-pipeline.yaml's order (dev → staging → prod), through the same validate /
-   * commit / push-with-retry path as bump. Refuses when the source has no image tag, or when the
+   * commit / push-with-retry (or pull-request) path as bump. Refuses when the source has no image tag, or when the
    * step skips an environment.
    *
    * @param from Environment to promote from.
@@ -237,6 +284,7 @@ export class GitopsRepo {
       maxAttempts: this.maxAttempts,
       gitImage: tools.gitImage,
       validate: { ...tools, ...(this.schemas ? { schemas: this.schemas } : {}), ...(this.crdSchemas ? { crdSchemas: this.crdSchemas } : {}) },
+      ...(this.pullRequest && this.pullRequestToken ? { pullRequest: { config: JSON.parse(this.pullRequest) as PullRequestConfig, token: this.pullRequestToken } } : {}),
     };
   }
 }

@@ -3,6 +3,10 @@
  * drives the core's `writeBack` loop through a Dagger `GitPort`; the loop itself lives in
  * core/writeback.ts and is the same code the contract tests run with the git CLI.
  *
+ * Pull-request mode (with-pull-request) runs the core's `proposeWriteBack` over the same port:
+ * the proposal branch is fetched and lease-pushed by the git containers; the forge API is called
+ * from the module runtime (pull-request.ts).
+ *
  * Credentials: an HTTPS token is a `Secret` set with `withSecretVariable` and handed to git by
  * the GIT_ASKPASS script (core/git.ts), so it is in no argv, URL, file, layer or log; an SSH key
  * is a `Secret` mounted with `withMountedSecret` (mode 0400), checked against given known hosts.
@@ -14,9 +18,11 @@ import { InputError, StageError } from "../core/errors.js";
 import { oneLine } from "../core/run.js";
 import { writeBackReport } from "../core/writeback/report.js";
 import { Run } from "../run.js";
-import { ASKPASS_PATH, ASKPASS_SCRIPT, checkRepoUrl, classifyPush, GIT_ENV, gitArgv, TOKEN_ENV, USER_ENV, type Author, type PushStatus } from "../core/writeback/git.js";
+import { ASKPASS_PATH, ASKPASS_SCRIPT, checkRepoUrl, classifyPush, GIT_ENV, gitArgv, isLocalAddress, parseLog, parseLsRemote, TOKEN_ENV, USER_ENV, type Author, type CommitInfo, type PushStatus } from "../core/writeback/git.js";
 import { checkWritten, prepare, ValidationFailed, writeBack, type GitPort, type TreeValidation, type WriteBackPlan } from "../core/writeback/loop.js";
 import type { FileEdit } from "../core/writeback/yaml-edit.js";
+import { proposeWriteBack, type ProposalPort } from "../core/writeback/pull-request/propose.js";
+import { proposalTarget, type PullRequestTarget } from "./pull-request.js";
 import { validateStage, type ValidateStageOptions } from "../validate/validate.js";
 
 /** Work tree of the clone inside the git container. */
@@ -42,7 +48,10 @@ export function checkRemote(r: GitRemote): GitRemote {
   checkRepoUrl(r.url, "url");
   const https = /^https?:\/\//.test(r.url);
   if (r.token && r.sshKey) throw new InputError("token, key", "both a token and an SSH key are set", "use with-token for an https URL or with-ssh-key for an ssh URL, not both");
-  if (r.token && r.url.startsWith("http://")) throw new InputError("url", `${r.url} is plain http: the token would travel unencrypted`, "use the https URL");
+  // Plain http only to a loopback / private-network IP address (a test or same-network server), as for the forge API.
+  if (r.token && r.url.startsWith("http://") && !isLocalAddress(new URL(r.url).hostname)) {
+    throw new InputError("url", `${r.url} is plain http: the token would travel unencrypted`, "use the https URL (plain http is accepted only for a loopback or private-network IP address)");
+  }
   if (r.token && !https) throw new InputError("token", `is an HTTPS token but url ${r.url} is not https`, "use the https URL of the repository, or with-ssh-key");
   if (r.sshKey && https) throw new InputError("key", `is an SSH key but url ${r.url} is https`, "use the ssh URL (git@host:org/repo.git), or with-token");
   if (r.sshKey && !r.sshKnownHosts?.trim()) {
@@ -82,8 +91,16 @@ export const commitContainer = (c: Container, paths: string[], message: string, 
 export const pushContainer = (c: Container, branch: string, nonce: string): Container =>
   c.withEnvVariable(CACHE_BUST_ENV, nonce).withExec(gitArgv.push(branch), { expect: ReturnType.Any });
 
+/** Fetch another branch of the remote (the proposal branch) into its remote-tracking ref. */
+export const branchFetchContainer = (c: Container, branch: string, nonce: string): Container =>
+  c.withEnvVariable(CACHE_BUST_ENV, nonce).withExec(gitArgv.fetch(branch));
+
+/** Push HEAD to `branch` with a lease on `expect`; the exit code is read, not raised. */
+export const leasePushContainer = (c: Container, branch: string, expect: string, nonce: string): Container =>
+  c.withEnvVariable(CACHE_BUST_ENV, nonce).withExec(gitArgv.pushLease(branch, expect), { expect: ReturnType.Any });
+
 /** GitPort over Dagger containers: each step extends the current container. */
-export class DaggerGitPort implements GitPort<Directory> {
+export class DaggerGitPort implements GitPort<Directory>, ProposalPort<Directory> {
   private ctr: Container | undefined;
   private n = 0;
   private readonly run = randomUUID();
@@ -119,6 +136,21 @@ export class DaggerGitPort implements GitPort<Directory> {
   }
   async push(): Promise<{ status: PushStatus; detail: string }> {
     const pushed = pushContainer(this.c, this.remote.branch, this.nonce());
+    const [code, out] = await Promise.all([pushed.exitCode(), pushed.combinedOutput()]);
+    return { status: classifyPush(code, out), detail: out };
+  }
+  async branchHead(branch: string): Promise<string | undefined> {
+    const listed = await this.c.withEnvVariable(CACHE_BUST_ENV, this.nonce()).withExec(gitArgv.lsRemote(branch)).stdout();
+    if (!parseLsRemote(listed, branch)) return undefined;
+    // The lease is on what was fetched and inspected, not on the listing (it may have moved since).
+    this.ctr = branchFetchContainer(this.c, branch, this.nonce());
+    return (await this.c.withExec(gitArgv.trackingHead(branch)).stdout()).trim();
+  }
+  async commits(from: string, to: string): Promise<CommitInfo[]> {
+    return parseLog(await this.c.withExec(gitArgv.log(from, to)).stdout());
+  }
+  async pushBranch(branch: string, expect: string): Promise<{ status: PushStatus; detail: string }> {
+    const pushed = leasePushContainer(this.c, branch, expect, this.nonce());
     const [code, out] = await Promise.all([pushed.exitCode(), pushed.combinedOutput()]);
     return { status: classifyPush(code, out), detail: out };
   }
@@ -164,6 +196,8 @@ export interface WriteBackTarget {
   maxAttempts: number;
   gitImage: string;
   validate: ValidateImages;
+  /** Propose the change as a pull / merge request instead of pushing to the branch (with-pull-request). */
+  pullRequest?: PullRequestTarget;
 }
 
 /**
@@ -193,10 +227,13 @@ export async function runWriteBack(t: WriteBackTarget, plan: WriteBackPlan, dryR
     }
   }
   const port = new DaggerGitPort(t.gitImage, t.remote);
+  const opts = { validate: validateTree(t.validate, t.root), author: t.author, dryRun, maxAttempts: t.maxAttempts };
   try {
-    const r = await writeBack(port, plan, { validate: validateTree(t.validate, t.root), author: t.author, dryRun, maxAttempts: t.maxAttempts });
+    // Pull-request mode proposes on its own branch; every write-back (bump, promote...) gets it here.
+    const r = t.pullRequest ? await proposeWriteBack(port, plan, opts, proposalTarget(t.pullRequest, t.remote.branch)) : await writeBack(port, plan, opts);
     const tree = t.root ? port.tree().directory(t.root) : port.tree();
-    return Run.of(writeBackReport({ stage, status: r.status, summary: r.summary, commit: r.commit, attempts: r.attempts, diff: r.diff, validation: r.validation, findings: [], data }), tree);
+    const pullRequest = "pullRequest" in r && r.pullRequest ? { pullRequest: r.pullRequest } : {};
+    return Run.of(writeBackReport({ stage, status: r.status, summary: r.summary, commit: r.commit, attempts: r.attempts, diff: r.diff, validation: r.validation, findings: [], data, ...pullRequest }), tree);
   } catch (e) {
     return failed(e, t.gitops);
   }

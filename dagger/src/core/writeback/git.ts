@@ -5,6 +5,7 @@
  * Credentials never appear here: HTTPS tokens reach git through GIT_ASKPASS (a script that prints
  * an environment variable the engine fills from a Secret), SSH keys through a mounted secret file.
  */
+import { isIP } from "node:net";
 import { InputError } from "../errors.js";
 
 /** Who the write-back commits as (author and committer). */
@@ -39,6 +40,18 @@ export function checkRepoUrl(url: string, arg = "url"): string {
     throw new InputError(arg, "contains credentials", "remove them from the URL and pass the token with with-token (a Secret)");
   }
   return url;
+}
+
+/** True for loopback and private-network IP literals (and localhost): where plain http is tolerated. */
+export function isLocalAddress(hostname: string): boolean {
+  const h = hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  if (h === "localhost") return true;
+  if (isIP(h) === 4) {
+    const [a, b] = h.split(".").map(Number) as [number, number];
+    return a === 127 || a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168);
+  }
+  if (isIP(h) === 6) return h === "::1" || /^f[cd][0-9a-f]{2}:/.test(h);
+  return false;
 }
 
 /** A commit author's name: one line, no angle brackets (it goes into commit metadata). */
@@ -95,7 +108,55 @@ export const gitArgv = {
     return ["git", "-c", `user.name=${a.name}`, "-c", `user.email=${a.email}`, "-c", "commit.gpgsign=false", "commit", "--quiet", "--no-verify", "-m", message];
   },
   push: (branch: string): string[] => ["git", "push", "--porcelain", "origin", `HEAD:refs/heads/${checkBranch(branch)}`],
+  /** The fetched head of another branch (its remote-tracking ref). */
+  trackingHead: (branch: string): string[] => ["git", "rev-parse", "--verify", `refs/remotes/origin/${checkBranch(branch)}^{commit}`],
+  /** The remote's head of `branch` (no output when it does not exist). */
+  lsRemote: (branch: string): string[] => ["git", "ls-remote", "--heads", "origin", `refs/heads/${checkBranch(branch)}`],
+  /** Commits reachable from `to` and not from `from`, one line each (see parseLog). */
+  log: (from: string, to: string): string[] => ["git", "log", `--format=${LOG_FORMAT}`, `${checkRev(from)}..${checkRev(to)}`, "--"],
+  /**
+   * Push HEAD to `branch`, replacing it only if the remote's branch is still `expect` (the head
+   * this run read; "" = it must not exist): a concurrent writer makes the push fail, not vanish.
+   */
+  pushLease: (branch: string, expect: string): string[] => [
+    "git", "push", "--porcelain", `--force-with-lease=refs/heads/${checkBranch(branch)}:${expect === "" ? "" : checkRev(expect)}`, "origin", `HEAD:refs/heads/${branch}`,
+  ],
 };
+
+/** A revision the argv accepts: a full commit id or HEAD. */
+export function checkRev(rev: string): string {
+  if (rev !== "HEAD" && !/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(rev)) throw new InputError("revision", `"${rev}" is not a full commit id`, "pass the 40-character commit id");
+  return rev;
+}
+
+/** `git log` format: commit, tree, parents, committer name and email, subject, separated by US (0x1f). */
+export const LOG_FORMAT = "%H%x1f%T%x1f%P%x1f%cn%x1f%ce%x1f%s";
+
+/** One commit as `git log --format=LOG_FORMAT` prints it. */
+export interface CommitInfo {
+  sha: string;
+  tree: string;
+  parents: string[];
+  committer: Author;
+  subject: string;
+}
+
+/** Parse `git log --format=LOG_FORMAT` output (newest first). */
+export function parseLog(out: string): CommitInfo[] {
+  return out
+    .split("\n")
+    .filter((l) => l.trim() !== "")
+    .map((l) => {
+      const [sha = "", tree = "", parents = "", name = "", email = "", ...subject] = l.split("\x1f");
+      return { sha, tree, parents: parents.split(" ").filter(Boolean), committer: { name, email }, subject: subject.join("\x1f") };
+    });
+}
+
+/** The commit of `git ls-remote` output for one ref; undefined when the ref does not exist. */
+export function parseLsRemote(out: string, branch: string): string | undefined {
+  const line = out.split("\n").find((l) => l.endsWith(`\trefs/heads/${branch}`));
+  return line?.split("\t")[0] || undefined;
+}
 
 /**
  * Classify `git push --porcelain`. Losing a race shows as a rejected non-fast-forward

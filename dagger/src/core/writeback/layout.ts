@@ -154,6 +154,7 @@ export function bumpPlan(a: { env: string; ref: Partial<ImageRef> & { tag: strin
   let app = a.app ?? "";
   return {
     stage: "bump",
+    environment: a.env,
     edits: async (read: Reader) => {
       const l = await readLayout(read, a.source);
       app ||= l.release;

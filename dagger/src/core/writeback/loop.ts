@@ -57,6 +57,11 @@ export type Reader = (path: string) => Promise<string | undefined>;
 export interface WriteBackPlan {
   /** Stage name for errors: bump or promote. */
   stage: string;
+  /**
+   * The environment the edits write (a pull request is proposed on `<branchPrefix><environment>`).
+   * A plan may know it only once `edits` ran (promote's default target): read it after edits.
+   */
+  readonly environment: string;
   /** The edited files (changed or not) for the head `read` sees. */
   edits(read: Reader): Promise<FileEdit[]>;
   /** The commit message for these edits. */

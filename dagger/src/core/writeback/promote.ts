@@ -26,6 +26,10 @@ export function promotePlan(a: { from: string; to?: string; source: LayoutSource
   let image = "";
   return {
     stage: "promote",
+    // The target is known once edits ran (the next environment of the layout at that head).
+    get environment(): string {
+      return to;
+    },
     edits: async (read: Reader) => {
       const l = await readLayout(read, a.source);
       app ||= l.release;

@@ -5,9 +5,10 @@
  */
 import { formatFinding, type Finding } from "../findings.js";
 import { runReport, type RunReport } from "../run.js";
+import type { PullRequestOutcome } from "./pull-request/propose.js";
 
-/** pushed, no-op, dry-run, edited (local directory) or failed. */
-export type WriteBackStatus = "pushed" | "no-op" | "dry-run" | "edited" | "failed";
+/** pushed, proposed (pull-request mode), no-op, dry-run, edited (local directory) or failed. */
+export type WriteBackStatus = "pushed" | "proposed" | "no-op" | "dry-run" | "edited" | "failed";
 
 /** What one write-back did. */
 export interface WriteBackOutcome {
@@ -25,19 +26,22 @@ export interface WriteBackOutcome {
   findings: Finding[];
   /** Stage-specific data for the report (a rollback's current and target reference). */
   data?: Record<string, unknown>;
+  /** Pull-request mode: the request the run left open. */
+  pullRequest?: PullRequestOutcome;
 }
 
 /** The report of a write-back. */
 export function writeBackReport(o: WriteBackOutcome): RunReport {
   // A failed write-back says why in its details: each validation error of the edited tree, or the push failure.
   const why = o.status === "failed" ? o.findings.map((f) => `${f.environment ? `[${f.environment}] ` : ""}${formatFinding(f)}`) : [];
-  const details = [...why, o.validation && `validation: ${o.validation}`, o.diff.trimEnd()].filter(Boolean).join("\n");
+  const pr = o.pullRequest && `${o.pullRequest.provider === "github" ? "pull request #" : "merge request !"}${o.pullRequest.number} ${o.pullRequest.action}: ${o.pullRequest.url} (branch ${o.pullRequest.branch})`;
+  const details = [...why, pr, o.validation && `validation: ${o.validation}`, o.diff.trimEnd()].filter(Boolean).join("\n");
   return runReport({
     stage: o.stage,
     passed: o.status !== "failed",
     summary: o.summary,
     details,
     findings: o.findings,
-    data: { ...o.data, status: o.status, commit: o.commit, attempts: o.attempts, diff: o.diff },
+    data: { ...o.data, status: o.status, commit: o.commit, attempts: o.attempts, diff: o.diff, ...(o.pullRequest ? { pullRequest: o.pullRequest } : {}) },
   });
 }

@@ -110,6 +110,7 @@ export function rollbackPlan(t: RollbackTarget, source: LayoutSource, app = ""):
   const ref = { tag: t.target.tag, digest: t.target.digest, ...(t.target.repository ? { repository: t.target.repository } : {}), ...(t.target.appVersion ? { appVersion: t.target.appVersion } : {}) };
   return {
     stage: "rollback",
+    environment: t.environment,
     edits: async (read: Reader) => {
       const l: Layout = await readLayout(read, source);
       name ||= l.release;
