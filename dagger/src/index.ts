@@ -132,7 +132,8 @@ export class GitopsPipeline {
 
   /**
    * The whole pipeline in one run: lint, test, validate and the multi-arch build start together;
-   * e2e (kind) and the Trivy scan run on the built image; only when all of them passed, and only
+   * e2e (kind) and the Trivy scan (every platform image) run on the built images, the source is
+   * scanned for secrets; only when all of them passed, and only
    * when publishing is asked for (image repository + registry password, on a release branch), the
    * image is pushed and the environment is bumped in the gitops repository (token or SSH key).
    * Returns the run: passed, summary, details, findings, report, assert; its stages (each stage's
@@ -160,6 +161,8 @@ export class GitopsPipeline {
    * @param endToEnd Run the kind end-to-end test (nothing is published without it).
    * @param scan Run the Trivy scan (nothing is published without it).
    * @param severity Trivy severities that fail the scan, comma-separated.
+   * @param ignoreUnfixed Report only vulnerabilities that have a fixed version (Trivy's --ignore-unfixed).
+   * @param scanSecrets Scan the app source for secrets, the secrets stage (nothing is published without it).
    */
   @func({ cache: "never" })
   async ci(
@@ -183,6 +186,8 @@ export class GitopsPipeline {
     endToEnd: boolean = true,
     scan: boolean = true,
     severity: string = DEFAULTS.severity,
+    ignoreUnfixed: boolean = false,
+    scanSecrets: boolean = true,
   ): Promise<Run> {
     const lint = parseInputs(lintInputs, { linters });
     const test = parseInputs(testInputs, { minCoverage });
@@ -193,7 +198,7 @@ export class GitopsPipeline {
     return runCi(
       { app: () => this.app(version, commit), manifests: () => this.manifests(), repo },
       {
-        commit, runNumber, branch, version, imageRepository, registryUsername, releaseBranches, gitopsRepo, gitopsBranch, environment, platforms, endToEnd, scan, severity,
+        commit, runNumber, branch, version, imageRepository, registryUsername, releaseBranches, gitopsRepo, gitopsBranch, environment, platforms, endToEnd, scan, severity, ignoreUnfixed, scanSecrets,
         linters: lint.linters, minCoverage: test.minCoverage,
         ...(registryPassword ? { registryPassword } : {}), ...(gitopsToken ? { gitopsToken } : {}), ...(gitopsSshKey ? { gitopsSshKey } : {}),
       },

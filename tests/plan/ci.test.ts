@@ -25,7 +25,7 @@ describe("ci wiring", () => {
   it("publishes exactly the image it built, e2e-tested and scanned (same build, per platform)", async () => {
     const d = decideCi({
       commit, runNumber: "29", branch: "main", version: "", imageRepository: "ghcr.io/acme/app", hasRegistryPassword: true,
-      releaseBranches: "main", gitopsRepo: "", gitopsBranch: "main", hasGitopsCredentials: false, environment: "dev", platforms: ["linux/amd64", "linux/arm64"], endToEnd: true, scan: true,
+      releaseBranches: "main", gitopsRepo: "", gitopsBranch: "main", hasGitopsCredentials: false, environment: "dev", platforms: ["linux/amd64", "linux/arm64"], endToEnd: true, scan: true, scanSecrets: true,
     });
     // ci's app: the run's version and commit, as ci creates it.
     const app = new App(source(), JSON.stringify(PINNED_TOOLCHAIN), "", commit, "Dockerfile", "");

@@ -15,22 +15,23 @@ import { checkBranch, checkRepoUrl } from "../writeback/git.js";
 import type { StageOutcome, StageSpec } from "./orchestrate.js";
 
 /** The stages of `ci`, in report order. */
-export const CI_STAGES = ["lint", "test", "validate", "build", "e2e", "scan", "publish", "bump"] as const;
+export const CI_STAGES = ["lint", "test", "validate", "build", "secrets", "e2e", "scan", "publish", "bump"] as const;
 export type CiStageName = (typeof CI_STAGES)[number];
 
 /**
- * Who needs whom. lint, test, validate and build start together; e2e and scan need only the
- * image; publish needs every check (nothing unchecked is ever pushed); bump needs the published
- * digest. Critical path: 4 sequential groups.
+ * Who needs whom. lint, test, validate, build and the source's secret scan start together; e2e
+ * and scan (every platform image) need only the build; publish needs every check (nothing
+ * unchecked is ever pushed); bump needs the published digest. Critical path: 4 sequential groups.
  */
 export const CI_NEEDS: Record<CiStageName, readonly CiStageName[]> = {
   lint: [],
   test: [],
   validate: [],
   build: [],
+  secrets: [],
   e2e: ["build"],
   scan: ["build"],
-  publish: ["lint", "test", "validate", "e2e", "scan"],
+  publish: ["lint", "test", "validate", "secrets", "e2e", "scan"],
   bump: ["publish"],
 };
 
@@ -51,6 +52,8 @@ export interface CiInputs {
   platforms: readonly string[];
   endToEnd: boolean;
   scan: boolean;
+  /** Scan the app source for secrets (the secrets stage). */
+  scanSecrets: boolean;
 }
 
 /** The run, decided. */
@@ -90,6 +93,7 @@ export function decideCi(raw: CiInputs): CiDecisions {
   const skip: CiDecisions["skip"] = {};
   if (!raw.endToEnd) skip.e2e = "disabled (--end-to-end=false); nothing is published without it";
   if (!raw.scan) skip.scan = "disabled (--scan=false); nothing is published without it";
+  if (!raw.scanSecrets) skip.secrets = "disabled (--scan-secrets=false); nothing is published without it";
   if (!i.imageRepository) skip.publish = "publishing not requested (no --image-repository)";
   else if (!raw.hasRegistryPassword) skip.publish = "publishing not requested (no --registry-password)";
   else if (!i.releaseBranches.includes(i.branch)) skip.publish = `branch "${i.branch}" is not a release branch (${i.releaseBranches.join(", ")})`;
