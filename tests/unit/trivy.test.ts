@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { InputError } from "../../dagger/src/core/errors.js";
+import { VERSIONS } from "../../dagger/src/core/versions.js";
 import { TRIVY_PATHS, TRIVY_SEVERITIES, parseSeverities, trivySbomArgv, trivyScanArgv } from "../../dagger/src/core/app/trivy.js";
 import { parseTrivyJson, scanReport, scanResult, vulnerabilityFinding } from "../../dagger/src/core/app/trivy-report.js";
 import { combineScans, scannedPlatforms } from "../../dagger/src/core/app/scan-gate.js";
@@ -36,6 +37,10 @@ const WAIVED_REPORT = JSON.stringify({
 });
 
 describe("trivy", () => {
+  it("pin: the image's tag is the Trivy version the contract tests install", () => {
+    expect(VERSIONS.trivyImage).toBe(`aquasec/trivy:${VERSIONS.trivy}`);
+  });
+
   it("severities: parsed in Trivy's order, unknown ones refused naming the argument", () => {
     expect(parseSeverities("high, critical")).toEqual(["HIGH", "CRITICAL"]);
     const e = (() => {
