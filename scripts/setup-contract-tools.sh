@@ -3,7 +3,9 @@
 # (read from dagger/src/core/versions.ts), into project-local folders:
 #   .tools/venv  Python venv from PyPI: the app's pins, ruff, flake8, pylint, pytest(-cov),
 #                kubernetes-validate (offline Kubernetes JSON schemas for kubeconform)
-#   .tools/bin   Go programs built with `go install`: helm, kubeconform, kustomize, trivy
+#   .tools/bin   Go programs built with `go install`: helm, kubeconform, kustomize, trivy; and
+#                trivy-test-db (scripts/trivy-test-db): writes a tiny Trivy vulnerability DB, so the
+#                image scan is matched for real without downloading Trivy's DB
 # Idempotent: a tool already at the pinned version is left alone.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -68,6 +70,9 @@ if ! "$GOBIN/trivy" --version 2>/dev/null | grep -qx "Version: ${PIN_TRIVY}"; th
     exit 1
   }
 fi
+# Rebuilt every time: it is small, and its source is this repository's.
+echo "setup: go build trivy-test-db"
+go build -C "$root/scripts/trivy-test-db" -o "$GOBIN/trivy-test-db" .
 
 echo "setup: tools ready in .tools/"
 "$tools/venv/bin/ruff" --version

@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { InputError } from "../../dagger/src/core/errors.js";
@@ -119,6 +121,29 @@ describe("scan options", () => {
 });
 
 describe("findings", () => {
+  // Real Trivy reports (tests/fixtures/trivy/README.md says how they were made).
+  const real = (name: string) => readFileSync(join(import.meta.dirname, "..", "fixtures", "trivy", name), "utf8");
+
+  it("real report: package, installed version, CVE, severity and fixed version (or none) of each match", () => {
+    expect(parseTrivyJson(real("image-vulns.json")).map((v) => [v.id, v.severity, v.pkg, v.installed, v.fixed ?? "no fix", v.target])).toEqual([
+      ["CVE-2099-0002", "CRITICAL", "libgcrypt20", "1.11.0-7", "no fix", "image.tar (debian 13.2)"],
+      ["CVE-2099-0001", "HIGH", "zlib1g", "1:1.3.dfsg+really1.3.1-1+b1", "1:1.3.dfsg+really1.3.1-2", "image.tar (debian 13.2)"],
+    ]);
+    const r = scanResult(1, real("image-vulns.json"), ["HIGH", "CRITICAL"]);
+    expect(r.summary.split("\n")).toEqual([
+      "1 HIGH, 1 CRITICAL vulnerabilities",
+      "image.tar (debian 13.2) CVE-2099-0002 CRITICAL libgcrypt20 1.11.0-7 (no fix): libgcrypt: test advisory, no fix (trivy, error)",
+      "image.tar (debian 13.2) CVE-2099-0001 HIGH zlib1g 1:1.3.dfsg+really1.3.1-1+b1 (fixed in 1:1.3.dfsg+really1.3.1-2): zlib: test advisory (trivy, error)",
+    ]);
+  });
+
+  it("real report with a .trivyignore.yaml: the waived CVE carries the waiver's statement and does not gate", () => {
+    const r = scanResult(1, real("image-vulns-waived.json"), ["HIGH", "CRITICAL"]);
+    expect(r.vulnerabilities.map((v) => v.id)).toEqual(["CVE-2099-0001"]);
+    expect(r.waived.map((v) => [v.id, v.pkg, v.waived])).toEqual([["CVE-2099-0002", "libgcrypt20", "no TLS in the app"]]);
+    expect(r.summary.split("\n")[0]).toBe("1 HIGH, 0 CRITICAL vulnerabilities");
+  });
+
   it("name the package, installed version, CVE, severity and fixed version, or that there is no fix", () => {
     const [fixed, unfixed] = parseTrivyJson(REPORT).map(vulnerabilityFinding);
     expect(fixed).toMatchObject({ rule: "CVE-2026-0001", object: "libssl3t64", path: "3.5.1-2", message: "CRITICAL libssl3t64 3.5.1-1 (fixed in 3.5.1-2): openssl: bad thing" });
