@@ -200,5 +200,8 @@ describe("a scan that wrote no report", () => {
     const r = scanResult(1, undefined, ["CRITICAL", "HIGH"], "2026-12-02T21:00:00Z\tFATAL\tinit error: DB error: failed to download vulnerability DB\n");
     expect(r.ok).toBe(false);
     expect(r.summary).toMatch(/^trivy exited 1 without writing a report \(a tool or vulnerability-database error\): .*failed to download vulnerability DB/);
+    // A long error survives whole in the details, whatever the one-line summary cuts.
+    const long = `FATAL init error: DB error: ${"x".repeat(300)} the end`;
+    expect(scanReport(scanResult(1, undefined, ["HIGH"], long), ["HIGH"]).details).toContain("the end");
   });
 });

@@ -109,8 +109,9 @@ export interface ScanResult {
 /** Verdict of a scan: the vulnerabilities at the failing severities, counted, and a summary. */
 export function scanResult(exitCode: number, report: string | undefined, failOn: readonly TrivySeverity[], stderr = ""): ScanResult {
   if (report === undefined) {
-    const why = stderr.trim().split("\n").filter(Boolean).slice(-3).join(" | ") || "no output";
-    return { ok: false, vulnerabilities: [], waived: [], summary: `trivy exited ${exitCode} without writing a report (a tool or vulnerability-database error): ${why}` };
+    const last = stderr.trim().split("\n").filter(Boolean).slice(-3);
+    // The summary line is cut to one line; the details keep Trivy's own words whole.
+    return { ok: false, vulnerabilities: [], waived: [], summary: [`trivy exited ${exitCode} without writing a report (a tool or vulnerability-database error): ${last.join(" | ") || "no output"}`, ...last].join("\n") };
   }
   let all: Vulnerability[];
   try {
