@@ -120,7 +120,7 @@ describe("ci's scan stages", () => {
     const runs = ciStageRuns({ app, manifests: {} as never, repo: async () => ({}) as never }, { ...base, registryUsername: "", linters: ["ruff"], minCoverage: 90, severity: "HIGH,CRITICAL", ignoreUnfixed: false }, decideCi(base), Date.now());
     const s = await runs.scan({ build: { variants: [variant("linux/arm64"), variant("linux/s390x")] } });
     expect(s.ok).toBe(false);
-    expect(s.summary).toBe("scan failed: scanned 2 platforms (linux/arm64, linux/s390x); gated by linux/s390x (1 HIGH, 0 CRITICAL vulnerabilities)");
+    expect(s.summary).toBe("scan failed: scanned 2 platforms (linux/arm64, linux/s390x); gated by linux/s390x: 1 HIGH, 0 CRITICAL vulnerabilities");
   });
 
   it("secrets: the app's secret scan, a stage of its own that publish needs; --scan-secrets=false skips it", async () => {

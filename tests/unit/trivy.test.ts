@@ -175,7 +175,11 @@ describe("several scans, one gate", () => {
   it("says how many platforms were scanned and which one gated; findings say their platform", () => {
     const r = combineScans("scan", scannedPlatforms(["linux/amd64", "linux/arm64"]), [part("linux/amd64", true, "no HIGH vulnerabilities"), part("linux/arm64", false, "1 HIGH vulnerabilities")]);
     expect(r.passed).toBe(false);
-    expect(r.summary).toBe("scan failed: scanned 2 platforms (linux/amd64, linux/arm64); gated by linux/arm64 (1 HIGH vulnerabilities)");
+    expect(r.summary).toBe("scan failed: scanned 2 platforms (linux/amd64, linux/arm64); gated by linux/arm64: 1 HIGH vulnerabilities");
+    const both = combineScans("scan", "2 platforms", [part("linux/amd64", false, "a DB error"), part("linux/arm64", false, "a DB error")]);
+    expect(both.summary).toBe("scan failed: scanned 2 platforms; gated by linux/amd64, linux/arm64: a DB error");
+    const differ = combineScans("scan", "2 platforms", [part("linux/amd64", false, "1 HIGH"), part("linux/arm64", false, "2 HIGH")]);
+    expect(differ.summary).toBe("scan failed: scanned 2 platforms; gated by linux/amd64, linux/arm64: linux/amd64: 1 HIGH; linux/arm64: 2 HIGH");
     expect(r.findings[0]!.message).toBe("[linux/arm64] HIGH p 1 (no fix)");
     expect(r.details.split("\n")).toEqual(["linux/amd64: scan passed: no HIGH vulnerabilities", "linux/arm64: scan failed: 1 HIGH vulnerabilities", "  x CVE-1 HIGH p 1 (no fix)"]);
     const ok = combineScans("scan", scannedPlatforms(["linux/amd64"]), [part("linux/amd64", true, "no HIGH vulnerabilities")]);
@@ -189,7 +193,9 @@ describe("several scans, one gate", () => {
         const r = combineScans("scan", scannedPlatforms(parts.map((p) => p.label)), parts);
         expect(r.passed).toBe(passes.every(Boolean));
         expect(r.summary).toContain(`scanned ${passes.length} platform`);
-        passes.forEach((p, i) => expect(r.summary.includes(`linux/p${i} (${i} bad)`)).toBe(!p));
+        const gated = /gated by ([^:]*):/.exec(r.summary)?.[1]?.split(", ") ?? [];
+        expect(gated).toEqual(passes.flatMap((p, i) => (p ? [] : [`linux/p${i}`])));
+        passes.forEach((p, i) => expect(r.summary.includes(`${i} bad`)).toBe(!p));
       }),
     );
   });

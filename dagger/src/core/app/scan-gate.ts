@@ -28,8 +28,10 @@ export function combineScans(stage: string, scanned: string, parts: readonly Sca
   if (parts.length === 0) throw new Error("combineScans: nothing was scanned");
   const failed = parts.filter((p) => !p.report.passed);
   const heads = [...new Set(parts.map((p) => headOf(p.report)))];
+  // Gating parts first, then why (each reason once): the labels survive the one-line cut.
+  const why = [...new Set(failed.map((p) => headOf(p.report)))];
   const summary = failed.length
-    ? `${stage} failed: scanned ${scanned}; gated by ${failed.map((p) => `${p.label} (${headOf(p.report)})`).join("; ")}`
+    ? `${stage} failed: scanned ${scanned}; gated by ${failed.map((p) => p.label).join(", ")}: ${why.length === 1 ? why[0] : failed.map((p) => `${p.label}: ${headOf(p.report)}`).join("; ")}`
     : `${stage} passed: scanned ${scanned}: ${heads.length === 1 ? heads[0] : parts.map((p) => `${p.label}: ${headOf(p.report)}`).join("; ")}`;
   const details = parts.flatMap((p) => [`${p.label}: ${p.report.summary}`, ...(p.report.details ? p.report.details.split("\n").map((l) => `  ${l}`) : [])]);
   return runReport({
