@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { dag, type Container, type Directory } from "@dagger.io/dagger";
 import { App } from "../../dagger/src/app/app.js";
 import { buildVariants, imageTarball } from "../../dagger/src/app/build.js";
-import { ignoreFileOf, platformFolder, scanContainer, secretsContainer } from "../../dagger/src/app/scan.js";
+import { ignoreFileOf, platformFolder, replayedFailure, scanContainer, secretsContainer } from "../../dagger/src/app/scan.js";
 import { ciStageRuns } from "../../dagger/src/ci/ci.js";
 import { TRIVY_PATHS, trivyScanArgv, trivySecretArgv } from "../../dagger/src/core/app/trivy.js";
 import { decideCi, type CiInputs } from "../../dagger/src/core/ci/plan.js";
@@ -53,6 +53,20 @@ describe("scan containers", () => {
     const yaml = await ignoreFileOf(source({ ".trivyignore.yaml": "secrets:\n  - id: aws-access-key-id\n" }), "2026-12-03");
     expect(stepsOf(secretsContainer(P.trivyImage, dag.directory(), yaml), "withFile")[0]!.args.path).toBe("/scan/ignore/.trivyignore.yaml");
     await expect(ignoreFileOf(source({ ".trivyignore": "", ".trivyignore.yaml": "" }), "2026-12-03")).rejects.toMatchObject({ input: "source" });
+  });
+
+  it("a failure replayed from the cache (the day's first DB download failed) is retried once, fresh: a new SCAN_ATTEMPT before the scans", () => {
+    const start = Date.parse("2026-12-03T10:00:00Z");
+    expect(replayedFailure(false, start / 1000 - 3600, start)).toBe(true);
+    expect(replayedFailure(false, start / 1000 + 2, start)).toBe(false); // ran now: a real failure, reported
+    expect(replayedFailure(true, start / 1000 - 3600, start)).toBe(false); // a cached report is the day's answer
+    expect(replayedFailure(false, Number.NaN, start)).toBe(false);
+    const image = dag.directory().file("x");
+    const fresh = plan(scanContainer(P.trivyImage, image, { failOn: ["CRITICAL"], day: "2026-12-03", attempt: String(start) }));
+    const env = stepsOf(fresh, "withEnvVariable").map((s) => s.args);
+    expect(env).toEqual([{ name: "SCAN_DAY", value: "2026-12-03" }, { name: "SCAN_ATTEMPT", value: String(start) }]);
+    expect(fresh.findIndex((s) => s.op === "withEnvVariable" && s.args.name === "SCAN_ATTEMPT")).toBeLessThan(fresh.findIndex((s) => s.op === "withExec"));
+    expect(stepsOf(scanContainer(P.trivyImage, image, { failOn: ["CRITICAL"], day: "2026-12-03" }), "withEnvVariable")).toHaveLength(1);
   });
 
   it("secret scan: the pinned Trivy image, the app source mounted, trivy fs --scanners secret, any exit code, no DB cache", async () => {

@@ -31,6 +31,8 @@ export interface ScanOptions extends Omit<TrivyScanOptions, "ignoreFile"> {
   day: string;
   /** The app's ignore file, when it has one. */
   ignore?: IgnoreFile;
+  /** Set to force a fresh run instead of the day's cached one (see runScan). */
+  attempt?: string;
 }
 
 /** Where the scan containers write their reports. */
@@ -59,6 +61,7 @@ export function scanContainer(trivyImage: string, image: File, o: ScanOptions): 
       .withMountedCache(TRIVY_PATHS.cache, dag.cacheVolume("gitops-pipeline-trivy"), { sharing: CacheSharingMode.Locked })
       .withFile(TRIVY_PATHS.image, image)
       .withEnvVariable("SCAN_DAY", o.day)
+      .with((c) => (o.attempt ? c.withEnvVariable("SCAN_ATTEMPT", o.attempt) : c))
       .withExec(trivySbomArgv())
       .withExec(trivyScanArgv(o.failOn, { ...o, ...(o.ignore ? { ignoreFile: o.ignore.name } : {}) }), { expect: ReturnType.Any })
   );
@@ -79,14 +82,27 @@ async function written(c: Container): Promise<(path: string) => boolean> {
 
 /** Scan `image`: SBOM and vulnerability report as artifacts (those Trivy wrote), judged on the failing severities. */
 export async function runScan(trivyImage: string, image: File, o: ScanOptions): Promise<Run> {
-  const c = scanContainer(trivyImage, image, o);
-  const [code, stderr, has, ran] = await Promise.all([c.exitCode(), c.stderr(), written(c), ranAt(c)]);
+  const startedAt = Date.now();
+  const outputs = (c: Container) => Promise.all([c.exitCode(), c.stderr(), written(c), ranAt(c)] as const);
+  let c = scanContainer(trivyImage, image, o);
+  let [code, stderr, has, ran] = await outputs(c);
+  if (replayedFailure(has(TRIVY_PATHS.report), ran, startedAt)) {
+    // The day's first scan failed before writing a report (e.g. the DB download) and the engine
+    // replayed that failure from its cache: try once more, fresh.
+    c = scanContainer(trivyImage, image, { ...o, attempt: String(startedAt) });
+    [code, stderr, has, ran] = await outputs(c);
+  }
   const report = has(TRIVY_PATHS.report) ? await c.file(TRIVY_PATHS.report).contents() : undefined;
   const r = scanReport(scanResult(code, report, o.failOn, stderr), o.failOn, { ...(o.ignoreUnfixed ? { ignoreUnfixed: true } : {}), waivers: o.ignore?.waivers ?? [] });
   let artifacts = dag.directory();
   if (has(TRIVY_PATHS.report)) artifacts = artifacts.withFile("trivy.json", c.file(TRIVY_PATHS.report));
   if (has(TRIVY_PATHS.sbom)) artifacts = artifacts.withFile("sbom.cdx.json", c.file(TRIVY_PATHS.sbom));
   return Run.of(withRanAt(r, ran), artifacts);
+}
+
+/** A scan without a report whose work ran before this call started (unix seconds vs ms): a failure replayed from the cache. */
+export function replayedFailure(wroteReport: boolean, ranAtSeconds: number, startedAtMs: number): boolean {
+  return !wroteReport && Number.isFinite(ranAtSeconds) && ranAtSeconds * 1000 < startedAtMs - 1000;
 }
 
 /** Scan the app source for secrets; the artifact is the redacted report (secrets.json). */
