@@ -3,7 +3,9 @@
 # (read from dagger/src/core/versions.ts), into project-local folders:
 #   .tools/venv  Python venv from PyPI: the app's pins, ruff, flake8, pylint, pytest(-cov),
 #                kubernetes-validate (offline Kubernetes JSON schemas for kubeconform)
-#   .tools/bin   Go programs built with `go install`: helm, kubeconform, kustomize
+#   .tools/bin   Go programs built with `go install`: helm, kubeconform, kustomize, trivy; and
+#                trivy-test-db (scripts/trivy-test-db): writes a tiny Trivy vulnerability DB, so the
+#                image scan is matched for real without downloading Trivy's DB
 # Idempotent: a tool already at the pinned version is left alone.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -53,12 +55,24 @@ if ! "$GOBIN/kubeconform" -v 2>/dev/null | grep -q "${PIN_KUBECONFORM}"; then
   echo "setup: go install kubeconform v${PIN_KUBECONFORM}"
   go install -ldflags "-s -w -X main.version=v${PIN_KUBECONFORM}" "github.com/yannh/kubeconform/cmd/kubeconform@v${PIN_KUBECONFORM}"
 fi
-if ! "$GOBIN/kustomize" version 2>/dev/null | grep -qx "v${PIN_KUSTOMIZE}"; then
+if ! "$GOBIN/kustomize" version
+"$GOBIN/trivy" --version | head -n 1 2>/dev/null | grep -qx "v${PIN_KUSTOMIZE}"; then
   echo "setup: go install kustomize v${PIN_KUSTOMIZE}"
   # `go install` leaves kustomize's version unset: set it so `kustomize version` (and the check
   # above) report the pin.
   go install -ldflags "-s -w -X sigs.k8s.io/kustomize/api/provenance.version=kustomize/v${PIN_KUSTOMIZE}" "sigs.k8s.io/kustomize/kustomize/v5@v${PIN_KUSTOMIZE}"
 fi
+if ! "$GOBIN/trivy" --version 2>/dev/null | grep -qx "Version: ${PIN_TRIVY}"; then
+  echo "setup: go install trivy v${PIN_TRIVY} (several minutes on 2 cores)"
+  # Trivy (0.74 on) builds only with the json/v2 experiment; the version is stamped as its releases stamp it.
+  GOEXPERIMENT=jsonv2 CGO_ENABLED=0 go install -ldflags "-s -w -X github.com/aquasecurity/trivy/pkg/version/app.ver=${PIN_TRIVY}" "github.com/aquasecurity/trivy/cmd/trivy@v${PIN_TRIVY}" || {
+    echo "setup: could not build trivy v${PIN_TRIVY} with go install; install that release's binary as .tools/bin/trivy (https://github.com/aquasecurity/trivy/releases)" >&2
+    exit 1
+  }
+fi
+# Rebuilt every time: it is small, and its source is this repository's.
+echo "setup: go build trivy-test-db"
+go build -C "$root/scripts/trivy-test-db" -o "$GOBIN/trivy-test-db" .
 
 echo "setup: tools ready in .tools/"
 "$tools/venv/bin/ruff" --version
@@ -66,3 +80,4 @@ echo "setup: tools ready in .tools/"
 "$GOBIN/helm" version --short
 "$GOBIN/kubeconform" -v
 "$GOBIN/kustomize" version
+"$GOBIN/trivy" --version | head -n 1

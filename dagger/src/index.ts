@@ -149,7 +149,8 @@ export class GitopsPipeline {
 
   /**
    * The whole pipeline in one run: lint, test, validate and the multi-arch build start together;
-   * e2e (kind) and the Trivy scan run on the built image; only when all of them passed, and only
+   * e2e (kind) and the Trivy scan (every platform image) run on the built images, the source is
+   * scanned for secrets; only when all of them passed, and only
    * when publishing is asked for (image repository + registry password, on a release branch), the
    * image is pushed and the environment is bumped in the gitops repository (token or SSH key).
    * Returns the run: passed, summary, details, findings, report, assert; its stages (each stage's
@@ -177,6 +178,8 @@ export class GitopsPipeline {
    * @param endToEnd Run the kind end-to-end test (nothing is published without it).
    * @param scan Run the Trivy scan (nothing is published without it).
    * @param severity Trivy severities that fail the scan, comma-separated.
+   * @param ignoreUnfixed Report only vulnerabilities that have a fixed version (Trivy's --ignore-unfixed).
+   * @param scanSecrets Scan the app source for secrets, the secrets stage (nothing is published without it).
    * @param tag Git tag being built ($GITHUB_REF_NAME on tag builds), e.g. v1.2.3: the version comes from it and the image is published (no release-branch check) as X.Y.Z, and for a stable version also X.Y and X.
    * @param argocdServer Argo CD server URL (https, with argocdToken): after a pushed bump, verify waits until Argo CD deploys it; "" with argocdKubeconfig or for no verify.
    * @param argocdToken Argo CD API token that may get applications (with argocdServer).
@@ -209,6 +212,8 @@ export class GitopsPipeline {
     endToEnd: boolean = true,
     scan: boolean = true,
     severity: string = DEFAULTS.severity,
+    ignoreUnfixed: boolean = false,
+    scanSecrets: boolean = true,
     tag: string = "",
     releasedTags: string = "",
     argocdServer: string = "",
@@ -234,7 +239,7 @@ export class GitopsPipeline {
         argoCd: (use) => this.argoCd(argocdServer, use.token ? argocdToken : undefined, use.kubeconfig ? argocdKubeconfig : undefined, DEFAULTS.argocdNamespace, argocdInsecure),
       },
       {
-        commit, runNumber, branch, version, tag, releasedTags, imageRepository, registryUsername, releaseBranches, gitopsRepo, gitopsBranch, environment, platforms, endToEnd, scan, severity,
+        commit, runNumber, branch, version, tag, releasedTags, imageRepository, registryUsername, releaseBranches, gitopsRepo, gitopsBranch, environment, platforms, endToEnd, scan, severity, ignoreUnfixed, scanSecrets,
         linters: lint.linters, minCoverage: test.minCoverage,
         argocdServer, verifyTimeout, probeUrl, rollbackOnFailure,
         ...(argocdToken ? { argocdToken } : {}), ...(argocdKubeconfig ? { argocdKubeconfig } : {}),

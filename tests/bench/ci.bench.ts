@@ -33,7 +33,7 @@ it("ci: exec nodes re-run after a one-line app change", () => {
   const edited = { ...base, "webapp/__init__.py": base["webapp/__init__.py"]!.replace(/\n/, "\n# one-line change\n") };
   const d = decideCi({
     commit: "8855235", runNumber: "1", branch: "main", version: "", imageRepository: "", hasRegistryPassword: false, releaseBranches: "main",
-    gitopsRepo: "", gitopsBranch: "main", hasGitopsCredentials: false, environment: "dev", platforms: ["linux/amd64", "linux/arm64"], endToEnd: true, scan: true,
+    gitopsRepo: "", gitopsBranch: "main", hasGitopsCredentials: false, environment: "dev", platforms: ["linux/amd64", "linux/arm64"], endToEnd: true, scan: true, scanSecrets: true,
   });
   const pins = (f: Record<string, string>): PinSet => ({ files: ["requirements.txt", "requirements-dev.txt"], contents: [f["requirements.txt"]!, f["requirements-dev.txt"]!] });
   const nodes = (f: Record<string, string>) => [

@@ -17,7 +17,7 @@ const secret = (value: string) => ({ plaintext: async () => value }) as never;
 const call = {
   commit, runNumber: "29", branch: "main", version: "", imageRepository: "ghcr.io/acme/app", registryUsername: "bot", registryPassword: secret("pw"),
   releaseBranches: "main", gitopsRepo: "https://git.example.com/acme/deploy.git", gitopsBranch: "main", gitopsToken: secret("t0ken"), environment: "prod", platforms: ["linux/amd64"],
-  endToEnd: true, scan: true, severity: "CRITICAL", linters: ["ruff" as const], minCoverage: 90,
+  endToEnd: true, scan: true, scanSecrets: true, ignoreUnfixed: false, severity: "CRITICAL", linters: ["ruff" as const], minCoverage: 90,
 };
 /** The pipeline's parts, stopping at the repository (asked for before any stage when the bump runs). */
 const parts = (made: { argo?: unknown[] } = {}) => ({

@@ -25,7 +25,7 @@ describe("ci wiring", () => {
   it("publishes exactly the image it built, e2e-tested and scanned (same build, per platform)", async () => {
     const d = decideCi({
       commit, runNumber: "29", branch: "main", version: "", imageRepository: "ghcr.io/acme/app", hasRegistryPassword: true,
-      releaseBranches: "main", gitopsRepo: "", gitopsBranch: "main", hasGitopsCredentials: false, environment: "dev", platforms: ["linux/amd64", "linux/arm64"], endToEnd: true, scan: true,
+      releaseBranches: "main", gitopsRepo: "", gitopsBranch: "main", hasGitopsCredentials: false, environment: "dev", platforms: ["linux/amd64", "linux/arm64"], endToEnd: true, scan: true, scanSecrets: true,
     });
     // ci's app: the run's version and commit, as ci creates it.
     const app = new App(source(), JSON.stringify(PINNED_TOOLCHAIN), "", commit, "Dockerfile", "");
@@ -111,7 +111,7 @@ describe("ci tag builds and credentials, as runCi hands them to the pipeline's o
   const call = {
     commit, runNumber: "29", branch: "v1.2.3", version: "", tag: "v1.2.3", releasedTags: "v1.2.2", imageRepository: "ghcr.io/acme/app", registryUsername: "bot",
     releaseBranches: "main", gitopsRepo: "https://git.example.com/acme/deploy.git", gitopsBranch: "main", environment: "dev", platforms: ["linux/amd64"],
-    endToEnd: true, scan: true, severity: "CRITICAL", linters: ["ruff" as const], minCoverage: 90, registryPassword: secret("pw"),
+    endToEnd: true, scan: true, scanSecrets: true, ignoreUnfixed: false, severity: "CRITICAL", linters: ["ruff" as const], minCoverage: 90, registryPassword: secret("pw"),
   };
 
   it("the app is made with the tag's version, and the repository with only the credentials that hold a value", async () => {

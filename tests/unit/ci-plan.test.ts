@@ -20,6 +20,7 @@ const base: CiInputs = {
   platforms: ["linux/amd64", "linux/arm64"],
   endToEnd: true,
   scan: true,
+  scanSecrets: true,
   hasDeployCheck: true,
   rollbackOnFailure: true,
 };
@@ -50,6 +51,7 @@ describe("decideCi", () => {
     expect(decideCi({ ...base, hasGitopsCredentials: false }).skip.bump).toBe("no --gitops-token or --gitops-ssh-key for the gitops repository");
     expect(decideCi({ ...base, endToEnd: false }).skip.e2e).toMatch(/disabled \(--end-to-end=false\)/);
     expect(decideCi({ ...base, scan: false }).skip.scan).toMatch(/disabled \(--scan=false\)/);
+    expect(decideCi({ ...base, scanSecrets: false }).skip.secrets).toMatch(/disabled \(--scan-secrets=false\); nothing is published without it/);
   });
 
   it("verify runs after a pushed bump when a connection is given; rollback only when asked for, and only with verify", () => {
@@ -159,9 +161,9 @@ function fakeRuns(fail: Partial<Record<CiStageName, boolean>>, f: Fake) {
 }
 
 describe("the ci stage graph", () => {
-  it("has 6 sequential groups: checks + build, e2e + scan, publish, bump, verify, rollback", () => {
+  it("has 6 sequential groups: checks + build + the source's secret scan, e2e + scan, publish, bump, verify, rollback", () => {
     const groups = stageGroups(ciGraph(fakeRuns({}, { ran: [], started: [] }), { skip: {} }));
-    expect(groups).toEqual([["lint", "test", "validate", "build"], ["e2e", "scan"], ["publish"], ["bump"], ["verify"], ["rollback"]]);
+    expect(groups).toEqual([["lint", "test", "validate", "build", "secrets"], ["e2e", "scan"], ["publish"], ["bump"], ["verify"], ["rollback"]]);
   });
 
   it("rollback runs only when verify failed, after it; the run fails either way", async () => {
@@ -176,18 +178,18 @@ describe("the ci stage graph", () => {
     expect(passed.ok).toBe(true);
   });
 
-  it("starts lint, test, validate and build before any of them finished", async () => {
+  it("starts lint, test, validate, build and secrets before any of them finished", async () => {
     const f: Fake = { ran: [], started: [] };
     await runStages(ciGraph(fakeRuns({}, f), { skip: {} }));
-    expect(f.started.slice(0, 4)).toEqual(["lint", "test", "validate", "build"]);
+    expect(f.started.slice(0, 5)).toEqual(["lint", "test", "validate", "build", "secrets"]);
     expect(f.ran.indexOf("build")).toBeLessThan(f.started.indexOf("e2e"));
     expect(f.ran.indexOf("build")).toBeLessThan(f.started.indexOf("scan"));
-    for (const n of ["lint", "test", "validate", "e2e", "scan"] as const) expect(f.ran.indexOf(n)).toBeLessThan(f.started.indexOf("publish"));
+    for (const n of ["lint", "test", "validate", "secrets", "e2e", "scan"] as const) expect(f.ran.indexOf(n)).toBeLessThan(f.started.indexOf("publish"));
     expect(f.ran.indexOf("publish")).toBeLessThan(f.started.indexOf("bump"));
   });
 
   it("property: nothing is published or pushed when any earlier stage fails; every stage is reported", async () => {
-    const earlier = ["lint", "test", "validate", "build", "e2e", "scan"] as const;
+    const earlier = ["lint", "test", "validate", "build", "secrets", "e2e", "scan"] as const;
     await fc.assert(
       fc.asyncProperty(fc.subarray([...earlier], { minLength: 1 }), async (failing) => {
         const f: Fake = { ran: [], started: [] };

@@ -14,7 +14,7 @@ import { collectArtifacts } from "../../dagger/src/ci/ci.js";
 import { runStages } from "../../dagger/src/core/ci/orchestrate.js";
 import { lintReport, lintResult } from "../../dagger/src/core/app/lint.js";
 import { testReport, testResult } from "../../dagger/src/core/app/test-report.js";
-import { scanReport, scanResult } from "../../dagger/src/core/app/trivy.js";
+import { scanReport, scanResult } from "../../dagger/src/core/app/trivy-report.js";
 import { validationReport } from "../../dagger/src/core/validate/validation.js";
 import { e2eReport } from "../../dagger/src/core/e2e/report.js";
 import { writeBackReport } from "../../dagger/src/core/writeback/report.js";

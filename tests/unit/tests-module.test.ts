@@ -30,6 +30,7 @@ const TESTS = [
   "validatePolicyViolation",
   "endToEndPasses",
   "scanReports",
+  "secretsFound",
   "bumpLands",
   "bumpConcurrent",
   "rollbackRestores",

@@ -11,11 +11,12 @@ import type { Toolchain } from "../core/toolchain.js";
 import { build, buildTarball, imageTarball, type BuildOptions } from "./build.js";
 import { runLint } from "./lint.js";
 import { PublishedImage, publish } from "./publish.js";
-import { runScan, type ScanOptions } from "./scan.js";
+import { combineRuns, ignoreFileOf, platformFolder, runScan, runSecretScan, type LabelledRun, type ScanOptions } from "./scan.js";
+import { scannedPlatforms } from "../core/app/scan-gate.js";
 import { runTests } from "./test.js";
 import type { Run } from "../run.js";
 
-/** The app of the pipeline: lint, test, build, image-tarball, publish, scan. */
+/** The app of the pipeline: lint, test, build, image-tarball, publish, scan, scan-secrets. */
 @object()
 export class App {
   /** The app directory. */
@@ -151,24 +152,67 @@ export class App {
   }
 
   /**
-   * Scan the app image with Trivy (one platform) and write its CycloneDX SBOM. Returns the run
-   * (artifacts: trivy.json, sbom.cdx.json).
+   * Scan the app image with Trivy (one platform) and write its CycloneDX SBOM; with secrets, also
+   * scan the app source for secrets. The app's .trivyignore or .trivyignore.yaml, when present,
+   * is applied and its waivers are listed in the run's details. Returns the run (artifacts:
+   * trivy.json, sbom.cdx.json, secrets.json redacted); each finding names the package, installed
+   * version, CVE, severity and fixed version (or "no fix").
    *
    * @param severity Severities that fail the scan, comma-separated (UNKNOWN, LOW, MEDIUM, HIGH, CRITICAL).
    * @param dbRepository OCI repository of Trivy's vulnerability database (a mirror); Trivy's default when empty.
    * @param skipDbUpdate Use the database already in the cache volume; never download (offline runs).
    * @param platform The one platform to build and scan.
+   * @param ignoreUnfixed Report only vulnerabilities that have a fixed version (Trivy's --ignore-unfixed).
+   * @param secrets Also scan the app source for secrets (keys, tokens); any secret found fails the run.
    */
   @func({ cache: "24h" })
-  async scan(severity: string = DEFAULTS.severity, dbRepository: string = "", skipDbUpdate: boolean = false, platform: string = DEFAULTS.platform): Promise<Run> {
-    const i = parseInputs(scanInputs, { severity, dbRepository, skipDbUpdate, platform });
+  async scan(
+    severity: string = DEFAULTS.severity,
+    dbRepository: string = "",
+    skipDbUpdate: boolean = false,
+    platform: string = DEFAULTS.platform,
+    ignoreUnfixed: boolean = false,
+    secrets: boolean = true,
+  ): Promise<Run> {
+    const i = parseInputs(scanInputs, { severity, dbRepository, skipDbUpdate, platform, ignoreUnfixed, secrets });
     const [image] = await build(this.tools.pythonImage, this.source, this.buildOptions([i.platform]));
-    return this.scanImage(image!, { failOn: i.severity, dbRepository: i.dbRepository, skipDbUpdate: i.skipDbUpdate });
+    const o = { failOn: i.severity, dbRepository: i.dbRepository, skipDbUpdate: i.skipDbUpdate, ignoreUnfixed: i.ignoreUnfixed };
+    if (!i.secrets) return this.scanImage(image!, o);
+    const [imageRun, secretRun] = await Promise.all([this.scanImage(image!, o), this.scanSecrets()]);
+    return combineRuns("scan", `${i.platform} and the source's secrets`, [
+      { label: i.platform, folder: "", run: imageRun },
+      { label: "source secrets", folder: "", run: secretRun },
+    ]);
+  }
+
+  /**
+   * Scan the app source for secrets (cloud keys, tokens, private keys) with Trivy's secret rules;
+   * needs no vulnerability database. Any secret not waived in .trivyignore fails the run. Each
+   * finding names the file, line and rule, never the secret. Returns the run (artifact:
+   * secrets.json, redacted).
+   */
+  @func({ cache: "24h" })
+  async scanSecrets(): Promise<Run> {
+    return runSecretScan(this.tools.trivyImage, this.source, await ignoreFileOf(this.source, today()));
   }
 
   /** Scan an image of this app (ci scans the very image it built). */
-  scanImage(image: Container, o: Omit<ScanOptions, "day">): Promise<Run> {
-    const day = new Date().toISOString().slice(0, 10);
-    return runScan(this.tools.trivyImage, imageTarball(image, "scanned-image:scan"), { ...o, day });
+  async scanImage(image: Container, o: Omit<ScanOptions, "day" | "ignore">): Promise<Run> {
+    const day = today();
+    const ignore = await ignoreFileOf(this.source, day);
+    return runScan(this.tools.trivyImage, imageTarball(image, "scanned-image:scan"), { ...o, day, ...(ignore ? { ignore } : {}) });
   }
+
+  /** Scan each platform image of a build (ci: every platform it publishes), as one run; each platform's files in scan-<os>-<arch>/. */
+  async scanPlatforms(variants: readonly { platform: string; image: Container }[], o: Omit<ScanOptions, "day" | "ignore">): Promise<Run> {
+    const runs: LabelledRun[] = await Promise.all(
+      variants.map(async (v) => ({ label: v.platform, folder: variants.length > 1 ? platformFolder(v.platform) : "", run: await this.scanImage(v.image, o) })),
+    );
+    return combineRuns("scan", scannedPlatforms(variants.map((v) => v.platform)), runs);
+  }
+}
+
+/** Today (UTC, YYYY-MM-DD): the scans' cache key of the day, and what "expired" means for a waiver. */
+function today(): string {
+  return new Date().toISOString().slice(0, 10);
 }

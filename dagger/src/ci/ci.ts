@@ -2,8 +2,8 @@
  * `ci`: every stage of the pipeline as one run, composed from the pipeline's own objects (the
  * app, the manifests, the gitops repository) rather than re-spelling their arguments. The graph
  * and the decisions are the core's (core/ci/plan.ts, core/ci/orchestrate.ts); this file says
- * which object does each stage's work. One image is built per platform and that very image is
- * e2e-tested, scanned and pushed.
+ * which object does each stage's work. One image is built per platform and those very images are
+ * scanned (every platform), e2e-tested (the engine's platform) and pushed.
  */
 import { dag, type Container, type Directory, type Secret } from "@dagger.io/dagger";
 import { parseSeverities } from "../core/app/trivy.js";
@@ -45,6 +45,8 @@ export interface CiCall extends Omit<CiInputs, "hasRegistryPassword" | "hasGitop
   linters: LinterName[];
   minCoverage: number;
   severity: string;
+  /** Report only vulnerabilities that have a fixed version. */
+  ignoreUnfixed: boolean;
   /** Argo CD connection of verify: a server with a token, or a kubeconfig. */
   argocdServer?: string;
   argocdToken?: Secret;
@@ -59,8 +61,10 @@ export interface CiCall extends Omit<CiInputs, "hasRegistryPassword" | "hasGitop
 export interface CiStageArtifacts {
   /** The stage's files, for the run's artifacts. */
   dir?: Directory;
-  /** build → e2e, scan: the image for the engine's platform. */
+  /** build → e2e: the image for the engine's platform. */
   image?: Container;
+  /** build → scan: the image of each platform being published. */
+  variants?: { platform: string; image: Container }[];
   /** publish → bump. */
   published?: { repository: string; digest: string; tags: string[]; ref: string };
   gitopsCommit?: string;
@@ -94,10 +98,13 @@ export function ciStageRuns(parts: Made, c: CiCall, d: CiDecisions, startedAt: n
       const platforms = d.platforms.includes(enginePlatform) ? d.platforms : [...d.platforms, enginePlatform];
       const variants = await app.build(platforms);
       await Promise.all(variants.map((v) => v.sync()));
-      return { ok: true, summary: `built ${d.platforms.join(", ")} (version ${d.appVersion})`, artifacts: { image: variants[platforms.indexOf(enginePlatform)]! } };
+      const published = d.platforms.map((platform) => ({ platform, image: variants[platforms.indexOf(platform)]! }));
+      return { ok: true, summary: `built ${d.platforms.join(", ")} (version ${d.appVersion})`, artifacts: { image: variants[platforms.indexOf(enginePlatform)]!, variants: published } };
     },
     e2e: async ({ build: built }) => outcome(await manifests.endToEnd(c.environment, built!.image!, d.appVersion), startedAt),
-    scan: async ({ build: built }) => outcome(await app.scanImage(built!.image!, { failOn, dbRepository: "", skipDbUpdate: false }), startedAt),
+    secrets: async () => outcome(await app.scanSecrets(), startedAt),
+    // Every platform that would be published is scanned: an image is only as safe as its worst platform.
+    scan: async ({ build: built }) => outcome(await app.scanPlatforms(built!.variants!, { failOn, dbRepository: "", skipDbUpdate: false, ignoreUnfixed: c.ignoreUnfixed }), startedAt),
     publish: async () => {
       const image = await app.publish(c.imageRepository, c.runNumber, c.environment, c.branch, d.release, d.tagTemplates, c.registryUsername, c.registryPassword, d.platforms);
       const published = { repository: image.repository, digest: image.digest, tags: image.tags, ref: image.ref() };

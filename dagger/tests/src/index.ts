@@ -25,7 +25,7 @@ const APP_IGNORE = ["**/__pycache__", "**/*.pyc", "**/.pytest_cache", "**/.venv"
 /** Version the e2e test builds and expects the deployed app to report on `/`. */
 const E2E_VERSION = "1.2.3-e2e";
 /** Stages the ci run must list (the issue's pipeline). */
-const CI_STAGES = ["lint", "test", "validate", "build", "e2e", "publish", "scan", "bump"];
+const CI_STAGES = ["lint", "test", "validate", "build", "secrets", "e2e", "publish", "scan", "bump"];
 
 /** Await a promise that must fail; return its message, or throw `unexpected` when it succeeds. */
 async function failureOf(p: Promise<unknown>, unexpected: string): Promise<string> {
@@ -284,6 +284,23 @@ export class Tests {
   }
 
   /**
+   * The secret scan finds the fixture app's planted fake AWS key: it fails, naming the file, the
+   * line and the rule, and no report or detail carries the key itself.
+   *
+   * @param plantedSecret The fixture app with a planted fake key (tests/fixtures/app-planted-secret).
+   */
+  @func({ cache: "never" })
+  async secretsFound(@argument({ defaultPath: "/tests/fixtures/app-planted-secret" }) plantedSecret: Directory): Promise<string> {
+    const run = this.pipeline({ source: plantedSecret }).app().scanSecrets();
+    const [passed, summary, report] = await Promise.all([run.passed(), run.summary(), run.report().contents()]);
+    check(!passed, `the secret scan passed the planted key: ${summary}`);
+    const findings = (JSON.parse(report) as { findings?: { file?: string; line?: number; rule?: string }[] }).findings ?? [];
+    check(findings.some((f) => f.file === "settings.py" && f.line === 8 && f.rule === "aws-access-key-id"), `no finding names settings.py:8 aws-access-key-id: ${report}`);
+    check(!/AKIA[A-Z2-7]{16}/.test(report), "the secret scan's report carries the key");
+    return summary;
+  }
+
+  /**
    * A bump against a git server run as a service lands: the served repository's dev values carry
    * the new tag, the other environments are untouched, and the commit is on main.
    *
@@ -409,6 +426,7 @@ export class Tests {
    * @param lintError The lint-error fixture app.
    * @param lowCoverage The low-coverage fixture app.
    * @param policyViolation The policy-violation overlay of gitops/.
+   * @param plantedSecret The fixture app with a planted fake key.
    * @param endToEnd Run the tests that need kind (end-to-end, and ci's e2e stage).
    * @param scan Run the tests that need Trivy's vulnerability database (scan, and ci's scan stage).
    */
@@ -419,6 +437,7 @@ export class Tests {
     @argument({ defaultPath: "/tests/fixtures/app-lint-error" }) lintError: Directory,
     @argument({ defaultPath: "/tests/fixtures/app-low-coverage" }) lowCoverage: Directory,
     @argument({ defaultPath: "/tests/fixtures/gitops-policy-violation" }) policyViolation: Directory,
+    @argument({ defaultPath: "/tests/fixtures/app-planted-secret" }) plantedSecret: Directory,
     endToEnd: boolean = true,
     scan: boolean = true,
   ): Promise<string> {
@@ -432,6 +451,7 @@ export class Tests {
       ["validatePolicyViolation", () => this.validatePolicyViolation(gitops, policyViolation)],
       ["endToEndPasses", endToEnd ? () => this.endToEndPasses(app, gitops) : "switched off (--end-to-end=false)"],
       ["scanReports", scan ? () => this.scanReports(app) : "switched off (--scan=false)"],
+      ["secretsFound", () => this.secretsFound(plantedSecret)],
       ["bumpLands", () => this.bumpLands(gitops)],
       ["bumpConcurrent", () => this.bumpConcurrent(gitops)],
       ["rollbackRestores", () => this.rollbackRestores(gitops)],

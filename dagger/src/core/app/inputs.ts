@@ -117,4 +117,6 @@ export const scanInputs = z.object({
     .transform(rule((s: string) => (s === "" ? "" : parseRepository(s, "dbRepository").address))),
   skipDbUpdate: z.boolean(),
   platform: onePlatform,
+  ignoreUnfixed: z.boolean(),
+  secrets: z.boolean(),
 });

@@ -1,10 +1,9 @@
 /**
- * The scan stage's Trivy argv and the reading of its JSON report. Trivy scans the built image as
- * an OCI tarball (`trivy image --input`), so no registry or daemon is needed.
+ * The scan stage's Trivy argv: the image's vulnerability scan and SBOM (the image read as an OCI
+ * tarball, `trivy image --input`, so no registry or daemon is needed) and the secret scan of the
+ * app source (`trivy fs --scanners secret`, which needs no vulnerability database).
  */
 import { InputError } from "../errors.js";
-import { formatFinding, type Finding } from "../findings.js";
-import { runReport, type RunReport } from "../run.js";
 
 /** Trivy's severities, lowest first. */
 export const TRIVY_SEVERITIES = ["UNKNOWN", "LOW", "MEDIUM", "HIGH", "CRITICAL"] as const;
@@ -19,6 +18,13 @@ export const TRIVY_PATHS = {
   cache: "/root/.cache/trivy",
   report: "/reports/trivy.json",
   sbom: "/reports/sbom.cdx.json",
+  /** The app source, for the secret scan. */
+  source: "/scan/source",
+  secrets: "/reports/secrets.json",
+  /** Cache of the secret scan: its own, so it never waits for the image scans' locked volume. */
+  secretsCache: "/tmp/trivy-secrets-cache",
+  /** Folder the app's ignore file is mounted in, under its own name (Trivy reads YAML by the extension). */
+  ignoreDir: "/scan/ignore",
 } as const;
 
 /** Parse `CRITICAL,HIGH` (any case, spaces allowed); InputError naming `arg` otherwise. */
@@ -38,6 +44,20 @@ export interface TrivyDbOptions {
   skipDbUpdate?: boolean;
 }
 
+/** What the app's scans are told besides the database. */
+export interface TrivyScanOptions extends TrivyDbOptions {
+  /** Report only vulnerabilities that have a fixed version (`--ignore-unfixed`). */
+  ignoreUnfixed?: boolean;
+  /** Name of the app's ignore file (.trivyignore or .trivyignore.yaml), mounted in TRIVY_PATHS.ignoreDir. */
+  ignoreFile?: string;
+}
+
+/** `--ignorefile` for the mounted ignore file, with the waived findings kept in the report. */
+function ignoreFlags(ignoreFile: string | undefined): string[] {
+  // --show-suppressed keeps what the file waived in the JSON, so the run can show each waiver.
+  return ignoreFile ? ["--ignorefile", `${TRIVY_PATHS.ignoreDir}/${ignoreFile}`, "--show-suppressed"] : [];
+}
+
 function dbFlags(o: TrivyDbOptions): string[] {
   const flags = ["--cache-dir", TRIVY_PATHS.cache];
   if (o.dbRepository) flags.push("--db-repository", o.dbRepository);
@@ -49,11 +69,23 @@ function dbFlags(o: TrivyDbOptions): string[] {
  * argv of the vulnerability scan: JSON report of the given severities, exit code 1 when any is
  * found (the stage runs it with "any exit code" and judges from the report).
  */
-export function trivyScanArgv(severities: readonly TrivySeverity[], o: TrivyDbOptions = {}): string[] {
+export function trivyScanArgv(severities: readonly TrivySeverity[], o: TrivyScanOptions = {}): string[] {
   return [
     "trivy", "image", "--input", TRIVY_PATHS.image, ...dbFlags(o),
-    "--scanners", "vuln", "--severity", severities.join(","), "--exit-code", "1",
-    "--format", "json", "--output", TRIVY_PATHS.report, "--quiet",
+    "--scanners", "vuln", "--severity", severities.join(","),
+    ...(o.ignoreUnfixed ? ["--ignore-unfixed"] : []), ...ignoreFlags(o.ignoreFile),
+    "--exit-code", "1", "--format", "json", "--output", TRIVY_PATHS.report, "--quiet",
+  ];
+}
+
+/**
+ * argv of the secret scan of the app source: every secret Trivy's rules find, whatever its
+ * severity (a leaked key is never acceptable), as JSON; exit code 1 when any is found.
+ */
+export function trivySecretArgv(ignoreFile?: string): string[] {
+  return [
+    "trivy", "fs", "--cache-dir", TRIVY_PATHS.secretsCache, "--scanners", "secret", ...ignoreFlags(ignoreFile),
+    "--exit-code", "1", "--format", "json", "--output", TRIVY_PATHS.secrets, "--quiet", TRIVY_PATHS.source,
   ];
 }
 
@@ -62,99 +94,3 @@ export function trivySbomArgv(): string[] {
   return ["trivy", "image", "--input", TRIVY_PATHS.image, "--cache-dir", TRIVY_PATHS.cache, "--format", "cyclonedx", "--output", TRIVY_PATHS.sbom, "--quiet"];
 }
 
-interface TrivyVuln {
-  VulnerabilityID: string;
-  PkgName: string;
-  InstalledVersion?: string;
-  FixedVersion?: string;
-  Severity: string;
-  Title?: string;
-}
-
-/** One vulnerability of a Trivy JSON report. */
-export interface Vulnerability {
-  id: string;
-  severity: string;
-  pkg: string;
-  installed: string;
-  fixed?: string;
-  title?: string;
-  /** Scan target, e.g. `image.tar (debian 13.2)` or `opt/venv/lib/.../METADATA`. */
-  target: string;
-}
-
-/** Vulnerabilities of a Trivy JSON report (`Results[].Vulnerabilities[]`). */
-export function parseTrivyJson(report: string): Vulnerability[] {
-  const doc = JSON.parse(report) as { Results?: { Target: string; Vulnerabilities?: TrivyVuln[] | null }[] | null } | null;
-  if (!doc || typeof doc !== "object") throw new Error("Trivy report is not a JSON object");
-  return (doc.Results ?? []).flatMap((r) =>
-    (r.Vulnerabilities ?? []).map((v) => ({
-      id: v.VulnerabilityID,
-      severity: v.Severity,
-      pkg: v.PkgName,
-      installed: v.InstalledVersion ?? "?",
-      ...(v.FixedVersion ? { fixed: v.FixedVersion } : {}),
-      ...(v.Title ? { title: v.Title } : {}),
-      target: r.Target,
-    })),
-  );
-}
-
-/** A vulnerability as a finding (rule = CVE id, file = scan target). */
-export function vulnerabilityFinding(v: Vulnerability): Finding {
-  const fix = v.fixed ? `fixed in ${v.fixed}` : "no fix yet";
-  return {
-    source: "trivy",
-    rule: v.id,
-    severity: "error",
-    message: `${v.severity} ${v.pkg} ${v.installed} (${fix})${v.title ? `: ${v.title}` : ""}`,
-    file: v.target,
-    object: v.pkg,
-    ...(v.fixed ? { path: v.fixed } : {}),
-  };
-}
-
-/** Verdict of a scan. */
-export interface ScanResult {
-  ok: boolean;
-  /** Vulnerabilities at the failing severities. */
-  vulnerabilities: Vulnerability[];
-  summary: string;
-}
-
-/** Verdict of a scan: the vulnerabilities at the failing severities, counted, and a summary. */
-export function scanResult(exitCode: number, report: string | undefined, failOn: readonly TrivySeverity[], stderr = ""): ScanResult {
-  if (report === undefined) {
-    const why = stderr.trim().split("\n").filter(Boolean).slice(-3).join(" | ") || "no output";
-    return { ok: false, vulnerabilities: [], summary: `trivy exited ${exitCode} without writing a report (a tool or vulnerability-database error): ${why}` };
-  }
-  let vulns: Vulnerability[];
-  try {
-    vulns = parseTrivyJson(report).filter((v) => (failOn as readonly string[]).includes(v.severity));
-  } catch (e) {
-    return { ok: false, vulnerabilities: [], summary: `trivy exited ${exitCode} and its report could not be read (${(e as Error).message})` };
-  }
-  const ok = vulns.length === 0 && exitCode === 0;
-  const counts = failOn.map((s) => `${vulns.filter((v) => v.severity === s).length} ${s}`).join(", ");
-  const head = ok
-    ? `no ${failOn.join("/")} vulnerabilities`
-    : vulns.length
-      ? `${counts} vulnerabilities`
-      : `trivy exited ${exitCode} without reporting a ${failOn.join("/")} vulnerability: a tool or database error`;
-  const lines = vulns.slice(0, 25).map((v) => formatFinding(vulnerabilityFinding(v)));
-  if (vulns.length > 25) lines.push(`... and ${vulns.length - 25} more in the report`);
-  return { ok, vulnerabilities: vulns, summary: [head, ...lines].join("\n") };
-}
-
-/** The scan under the run-object contract: each vulnerability at a failing severity is a finding. */
-export function scanReport(r: ScanResult, failOn: readonly TrivySeverity[]): RunReport {
-  const [head = "", ...rest] = r.summary.split("\n");
-  return runReport({
-    stage: "scan",
-    passed: r.ok,
-    summary: `scan ${r.ok ? "passed" : "failed"}: ${head}`,
-    details: rest.join("\n"),
-    findings: r.vulnerabilities.map(vulnerabilityFinding),
-    data: { failOn },
-  });
-}

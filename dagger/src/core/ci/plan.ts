@@ -18,23 +18,25 @@ import { checkBranch, checkRepoUrl } from "../writeback/git.js";
 import type { StageOutcome, StageSpec } from "./orchestrate.js";
 
 /** The stages of `ci`, in report order. */
-export const CI_STAGES = ["lint", "test", "validate", "build", "e2e", "scan", "publish", "bump", "verify", "rollback"] as const;
+export const CI_STAGES = ["lint", "test", "validate", "build", "secrets", "e2e", "scan", "publish", "bump", "verify", "rollback"] as const;
 export type CiStageName = (typeof CI_STAGES)[number];
 
 /**
- * Who needs whom. lint, test, validate and build start together; e2e and scan need only the
- * image; publish needs every check (nothing unchecked is ever pushed); bump needs the published
- * digest; verify waits for Argo CD to deploy the bumped commit; rollback runs only when verify
- * failed. Critical path: 6 sequential groups (4 up to the bump).
+ * Who needs whom. lint, test, validate, build and the source's secret scan start together; e2e
+ * and scan (every platform image) need only the build; publish needs every check (nothing
+ * unchecked is ever pushed); bump needs the published digest; verify waits for Argo CD to deploy
+ * the bumped commit; rollback runs only when verify failed. Critical path: 6 sequential groups
+ * (4 up to the bump).
  */
 export const CI_NEEDS: Record<CiStageName, readonly CiStageName[]> = {
   lint: [],
   test: [],
   validate: [],
   build: [],
+  secrets: [],
   e2e: ["build"],
   scan: ["build"],
-  publish: ["lint", "test", "validate", "e2e", "scan"],
+  publish: ["lint", "test", "validate", "secrets", "e2e", "scan"],
   bump: ["publish"],
   verify: ["bump"],
   rollback: ["verify"],
@@ -64,6 +66,8 @@ export interface CiInputs {
   platforms: readonly string[];
   endToEnd: boolean;
   scan: boolean;
+  /** Scan the app source for secrets (the secrets stage). */
+  scanSecrets: boolean;
   /** An Argo CD server + token, or a kubeconfig, was given: verify can run. */
   hasDeployCheck?: boolean;
   /** Roll the environment back when verify fails. */
@@ -120,6 +124,7 @@ export function decideCi(raw: CiInputs): CiDecisions {
   const skip: CiDecisions["skip"] = {};
   if (!raw.endToEnd) skip.e2e = "disabled (--end-to-end=false); nothing is published without it";
   if (!raw.scan) skip.scan = "disabled (--scan=false); nothing is published without it";
+  if (!raw.scanSecrets) skip.secrets = "disabled (--scan-secrets=false); nothing is published without it";
   if (!i.imageRepository) skip.publish = "publishing not requested (no --image-repository)";
   else if (!raw.hasRegistryPassword) skip.publish = "publishing not requested (no --registry-password)";
   else if (!tagged && !i.releaseBranches.includes(i.branch)) skip.publish = `branch "${i.branch}" is not a release branch (${i.releaseBranches.join(", ")})`;
