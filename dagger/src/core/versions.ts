@@ -34,8 +34,8 @@ export const VERSIONS = {
   /** Docker-in-docker engine for the e2e stage's kind cluster. */
   dindImage: "docker:29.7.2-dind",
   /** Trivy image scanner (never 0.69.4–0.69.6: compromised releases); the image's tag is this. */
-  trivy: "0.75.0",
-  trivyImage: "aquasec/trivy:0.75.0",
+  trivy: "0.74.0",
+  trivyImage: "aquasec/trivy:0.74.0",
   /** git client image for the GitOps write-back (clone, commit, push). */
   gitImage: "alpine/git:2.49.1",
   /** kustomize v5 (validate renders the kustomize overlays); `go install sigs.k8s.io/kustomize/kustomize/v5`.
