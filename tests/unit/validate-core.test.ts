@@ -129,7 +129,7 @@ Error: 1 chart(s) linted, 1 chart(s) failed
     expect(r.counts.get("/g/app.yaml")).toEqual({ valid: 0, invalid: 0, errors: 1, skipped: 1 });
     expect(r.findings.map((f) => [f.rule, f.severity, f.object, f.file, f.message])).toEqual([
       ["SCHEMA-INVALID", "error", "Deployment/d", "env:dev", "at '/spec/replicas': got string, want null or integer"],
-      ["SCHEMA-ERROR", "error", "Foo/f", "/g/app.yaml", "could not find schema for Foo"],
+      ["SCHEMA-ERROR", "error", "Foo/f", "/g/app.yaml", "could not find schema for Foo (v1): check the apiVersion and kind, and that the schemas hold this Kubernetes version"],
       ["SCHEMA-SKIPPED", "warning", "Bar/b", "/g/app.yaml", "skipped: not validated"],
     ]);
     expect(r.summary).toEqual({ valid: 1, invalid: 1, errors: 1, skipped: 1 });

@@ -17,6 +17,9 @@ import { checkValuesFile, parseManifests, parseYamlInput, type Manifest } from "
 import { evaluatePolicy } from "./policy/index.js";
 import { helmLintArgv, helmTemplateArgv, kubeconformArgv, kustomizeBuildArgv, type KubeconformOptions } from "./argv.js";
 import { parseHelmLint, parseHelmTemplateError, parseKubeconform, type ExecResult, type SchemaCounts } from "./output.js";
+import { findingOrigin, renderedFrom } from "./origin.js";
+
+export { findingOrigin, renderedFrom } from "./origin.js";
 
 /** Where the validate tools run. Paths given to the port are relative to the gitops tree. */
 export interface ValidationPort {
@@ -62,12 +65,6 @@ export function overlayRenderKey(env: string): string {
  * directory when it came from the kustomize rendering rather than the Helm one.
  */
 export type ValidationFinding = Finding & { environment?: string; overlay?: string };
-
-/** `[env] ` or `[env kustomize/overlays/env] `: where a finding came from, for one-line reports. */
-export function findingOrigin(f: ValidationFinding): string {
-  if (!f.environment) return "";
-  return f.overlay ? `[${f.environment} ${f.overlay}] ` : `[${f.environment}] `;
-}
 
 /** What happened to one environment's kustomize overlay. */
 export interface OverlayResult {
@@ -276,7 +273,7 @@ export function summarize(r: ValidationResult): string {
   const a = r.argocdSchema;
   lines.push(`  argocd: schema ${a.valid} valid / ${a.invalid} invalid / ${a.errors} errors / ${a.skipped} skipped`);
   const errors = r.findings.filter((f) => f.severity === "error");
-  for (const f of errors) lines.push(`  ${findingOrigin(f)}${formatFinding(f)}`);
+  for (const f of errors) lines.push(`  ${findingOrigin(f)}${formatFinding(f)}${renderedFrom(f, r)}`);
   const waived = r.findings.filter((f) => "waived" in f).length;
   if (waived) lines.push(`  ${waived} finding${waived === 1 ? "" : "s"} waived (see the report)`);
   return lines.join("\n");
