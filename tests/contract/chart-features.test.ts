@@ -81,6 +81,7 @@ describe("every feature on (all-features.yaml)", () => {
     expect(ing.spec.rules[1].http.paths).toEqual([{ path: "/", pathType: "Prefix", backend: { service: { name: "gitops-demo", port: { name: "http" } } } }]);
     const sm = one(objects, "ServiceMonitor")!;
     expect(sm.metadata.labels.release).toBe("kube-prometheus-stack");
+    expect(sm.metadata.annotations).toEqual({ owner: "payments" });
     expect(sm.spec.endpoints).toEqual([{ port: "http", path: "/metrics", interval: "15s" }]);
     const svc = one(objects, "Service")!;
     expect(Object.entries(sm.spec.selector.matchLabels).every(([k, v]) => svc.metadata.labels[k] === v)).toBe(true);
@@ -134,6 +135,24 @@ describe("values.schema.json rejects wrong shapes at lint time (helm lint --stri
 });
 
 describe("the policy on what the chart renders from wrong but schema-valid values", () => {
+  it("waivers reach every object a new rule judges: the Deployment (deploymentAnnotations), the Ingress (ingress.annotations)", () => {
+    const yaml = [
+      "replicaCount: 2",
+      "deploymentAnnotations:",
+      "  gitops-pipeline.dev/waive: 'POL-ENV-SECRET-LITERAL: public sandbox key, rotated daily (OPS-9)'",
+      "extraEnv: [{name: SANDBOX_API_KEY, value: sandbox-literal}]",
+      "ingress:",
+      "  enabled: true",
+      "  annotations: {gitops-pipeline.dev/waive: 'POL-INGRESS-TLS: TLS ends at the cloud load balancer (OPS-7)'}",
+      "  hosts: [{host: a.example.com}]",
+    ].join("\n");
+    const found = evaluatePolicy(render([valuesFile(yaml)]).objects, { production: true });
+    expect(found.map((f) => [f.rule, f.severity, f.waived])).toEqual([
+      ["POL-ENV-SECRET-LITERAL", "info", "public sandbox key, rotated daily (OPS-9)"],
+      ["POL-INGRESS-TLS", "info", "TLS ends at the cloud load balancer (OPS-7)"],
+    ]);
+  });
+
   it("a password as a literal extraEnv value: POL-ENV-SECRET-LITERAL naming the container's env entry, never the value", () => {
     const { objects } = render([valuesFile("extraEnv:\n  - name: DATABASE_PASSWORD\n    value: hunter2-literal\n")]);
     const found = evaluatePolicy(objects, { production: false });
