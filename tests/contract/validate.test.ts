@@ -121,13 +121,18 @@ describe("validate the broken fixtures with the real tools", () => {
     expect(r.environments.every((e) => !e.rendered)).toBe(true);
   });
 
-  it("gitops-schema-violation: SCHEMA-INVALID for the ConfigMap in every environment, nothing else", async () => {
+  it("gitops-schema-violation: SCHEMA-INVALID for the ConfigMap in every environment; otherwise only the project refusing ConfigMaps", async () => {
     const r = await validateLocally(overlay("gitops-schema-violation"));
     expect(errorsOf(r).map((f) => [f.rule, f.environment, f.object])).toEqual([
       ["SCHEMA-INVALID", "dev", "ConfigMap/gitops-demo-settings"],
       ["SCHEMA-INVALID", "staging", "ConfigMap/gitops-demo-settings"],
       ["SCHEMA-INVALID", "prod", "ConfigMap/gitops-demo-settings"],
+      // The AppProject does not list ConfigMap either: Argo CD would refuse it even if it were valid.
+      ["ARGO-PROJECT-RESOURCES", "dev", "AppProject/argocd/gitops-demo"],
+      ["ARGO-PROJECT-RESOURCES", "staging", "AppProject/argocd/gitops-demo"],
+      ["ARGO-PROJECT-RESOURCES", "prod", "AppProject/argocd/gitops-demo"],
     ]);
+    expect(errorsOf(r)[3]!.message).toMatch(/renders ConfigMap \(group 'core'/);
     expect(errorsOf(r)[0]!.message).toMatch(/at '\/data\/port': got number, want (null or )?string/);
     expect(r.environments[0]!.schema).toEqual({ valid: 6, invalid: 1, errors: 0, skipped: 0 });
   });
@@ -152,6 +157,15 @@ describe("validate the broken fixtures with the real tools", () => {
     expect(summarize(r)).toContain("(from templates/ingress.yaml with environments/prod/values.yaml)");
     // Schema-valid and lint-clean: only the policy objects to it.
     expect(r.environments.find((e) => e.name === "prod")).toMatchObject({ lintPassed: true, rendered: true, errors: 1 });
+  });
+
+  it("gitops-project-no-ingress: ARGO-PROJECT-RESOURCES for staging and prod, naming the AppProject, its list and file", async () => {
+    const r = await validateLocally(overlay("gitops-project-no-ingress"));
+    expect(errorsOf(r).map((f) => [f.rule, f.environment, f.object, f.path, f.file])).toEqual([
+      ["ARGO-PROJECT-RESOURCES", "staging", "AppProject/argocd/gitops-demo", "spec.namespaceResourceWhitelist", "argocd/apps/project.yaml"],
+      ["ARGO-PROJECT-RESOURCES", "prod", "AppProject/argocd/gitops-demo", "spec.namespaceResourceWhitelist", "argocd/apps/project.yaml"],
+    ]);
+    expect(errorsOf(r)[1]!.message).toMatch(/renders Ingress \(group 'networking.k8s.io', e.g. Ingress\/gitops-demo-prod\/gitops-demo from templates\/ingress.yaml\)/);
   });
 
   it("gitops-waiver: the production rules waived with a reason pass, kept as info", async () => {

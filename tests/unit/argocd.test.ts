@@ -174,7 +174,7 @@ describe("Argo CD checks", () => {
   });
 
   it("every rule id is documented", () => {
-    expect(Object.keys(ARGOCD_RULES).sort()).toEqual(["ARGO-ENVIRONMENT", "ARGO-PATH", "ARGO-POD-SECURITY", "ARGO-PROJECT", "ARGO-REPO-URL", "ARGO-SYNC-POLICY", "ARGO-TARGET-REVISION", "ARGO-VALUES-FILES"]);
+    expect(Object.keys(ARGOCD_RULES).sort()).toEqual(["ARGO-ENVIRONMENT", "ARGO-PATH", "ARGO-POD-SECURITY", "ARGO-PROJECT", "ARGO-PROJECT-RESOURCES", "ARGO-REPO-URL", "ARGO-SYNC-POLICY", "ARGO-TARGET-REVISION", "ARGO-VALUES-FILES"]);
   });
 });
 

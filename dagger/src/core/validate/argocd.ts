@@ -17,6 +17,7 @@ export const ARGOCD_RULES = {
   "ARGO-ENVIRONMENT": "every environment has its Application, deploying to its namespace with the values files validate rendered",
   "ARGO-SYNC-POLICY": "the sync policy is the one declared for the environment (automated, prune, selfHeal, CreateNamespace)",
   "ARGO-PROJECT": "the project is `default` or an AppProject of the tree",
+  "ARGO-PROJECT-RESOURCES": "the Application's AppProject allows every kind the environment renders (its resource white- and blacklists)",
   "ARGO-POD-SECURITY": "a production environment's namespace enforces the restricted Pod Security Standard (managedNamespaceMetadata label, with CreateNamespace=true)",
 } as const;
 

@@ -8,6 +8,7 @@
  * the contract tests with the real binaries on the local disk, so both run this same code.
  */
 import { checkArgoCd, GitopsTree } from "./argocd.js";
+import { checkProjectResources } from "./argocd-project.js";
 import { InputError } from "../errors.js";
 import { runReport, type RunReport } from "../run.js";
 import { countBySeverity, formatFinding, type Finding } from "../findings.js";
@@ -240,6 +241,7 @@ export async function runValidation(port: ValidationPort, opts: ValidationOption
     if (objects) findings.push(...evaluatePolicy(objects, { production: o.production }).map((f) => ({ ...f, environment: o.environment, overlay: o.overlay })));
   }
   findings.push(...checkArgoCd({ objects: argo.objects, tree, config, environments: envNames }));
+  findings.push(...checkProjectResources({ argo: argo.objects, config, rendered }));
   findings.push(...(await kustomizeFindings(port, tree, config)));
 
   for (const r of results) r.errors = findings.filter((f) => f.environment === r.name && !f.overlay && f.severity === "error").length;
