@@ -332,3 +332,13 @@ spec:
     expect(r.environments.map((e) => [e.name, e.namespace, e.production])).toEqual([["dev", "gitops-demo-dev", false], ["staging", "gitops-demo-staging", false], ["prod", "gitops-demo-prod", true]]);
   });
 });
+
+describe("a policy finding through the typed Finding every run returns", () => {
+  it("its file is the template the object was rendered from; a finding with its own file keeps it", async () => {
+    const { Finding } = await import("../../dagger/src/finding.js");
+    const policy = Finding.of({ source: "policy", rule: "POL-INGRESS-TLS", severity: "error", message: "no TLS", object: "Ingress/gitops-demo-prod/gitops-demo", path: "spec.tls", template: "templates/ingress.yaml", environment: "prod" });
+    expect([policy.file, policy.object, policy.path, policy.environment]).toEqual(["templates/ingress.yaml", "Ingress/gitops-demo-prod/gitops-demo", "spec.tls", "prod"]);
+    expect(Finding.of({ source: "kubeconform", rule: "SCHEMA-INVALID", severity: "error", message: "m", file: "rendered/prod.yaml", template: "templates/x.yaml" }).file).toBe("rendered/prod.yaml");
+    expect(Finding.of({ source: "argocd", rule: "ARGO-PATH", severity: "error", message: "m" }).file).toBe("");
+  });
+});
