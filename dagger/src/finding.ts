@@ -24,7 +24,7 @@ export class Finding {
   @func()
   message: string;
 
-  /** File, relative to the directory the run read. */
+  /** File, relative to the directory the run read (for a policy finding, the template its object was rendered from). */
   @func()
   file: string;
 
@@ -87,7 +87,8 @@ export class Finding {
 
   /** A finding from the core's data (a plain function: a TS interface in a constructor would become an empty Dagger interface). */
   static of(f: CoreFinding): Finding {
-    return new Finding(f.source, f.rule, f.severity, f.message, f.file ?? "", f.line ?? 0, f.column ?? 0, f.object ?? "", f.path ?? "", f.environment ?? "", f.overlay ?? "", f.waived ?? "");
+    // A policy finding's file is the template its object was rendered from.
+    return new Finding(f.source, f.rule, f.severity, f.message, f.file ?? f.template ?? "", f.line ?? 0, f.column ?? 0, f.object ?? "", f.path ?? "", f.environment ?? "", f.overlay ?? "", f.waived ?? "");
   }
 }
 

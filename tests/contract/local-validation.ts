@@ -5,7 +5,7 @@
  * cache seeded for their `$ref`), Argo CD CRD schemas from GITOPS_CRD_SCHEMAS.
  */
 import { spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, relative, sep } from "node:path";
 import { VERSIONS } from "../../dagger/src/core/versions.js";
@@ -22,6 +22,17 @@ export function crdSchemaDir(): string {
   return dir;
 }
 
+/**
+ * The Argo CD CRD schemas with the repository's test CRD schemas (tests/fixtures/crd-schemas:
+ * the ServiceMonitor subset the chart renders) laid over them, in a fresh temporary directory.
+ */
+export function crdSchemaDirWithFixtures(): string {
+  const dir = mkdtempSync(join(tmpdir(), "crd-schemas-"));
+  cpSync(crdSchemaDir(), dir, { recursive: true });
+  cpSync(join(ROOT, "tests", "fixtures", "crd-schemas"), dir, { recursive: true });
+  return dir;
+}
+
 /** The kubernetes-json-schema directory of the kubernetes-validate package in .tools/venv. */
 export function wheelSchemaDir(): string {
   const py = tool("python");
@@ -32,7 +43,7 @@ export function wheelSchemaDir(): string {
 }
 
 /** kubeconform options for fully offline runs, exactly as the stage builds them, with the cache seeded. */
-export function offlineKubeconform(kubeVersion = VERSIONS.kubernetes): { locations: string[]; cacheDir?: string } {
+export function offlineKubeconform(kubeVersion = VERSIONS.kubernetes, crdDir = crdSchemaDir()): { locations: string[]; cacheDir?: string } {
   const dir = wheelSchemaDir();
   const offline = offlineSchemas(readdirSync(dir), dir, kubeVersion);
   let cacheDir: string | undefined;
@@ -40,7 +51,7 @@ export function offlineKubeconform(kubeVersion = VERSIONS.kubernetes): { locatio
     cacheDir = mkdtempSync(join(tmpdir(), "kc-cache-"));
     copyFileSync(join(dir, offline.cacheSeed.from), join(cacheDir, offline.cacheSeed.name));
   }
-  return { locations: schemaLocations({ offline, crdDir: crdSchemaDir() }), ...(cacheDir ? { cacheDir } : {}) };
+  return { locations: schemaLocations({ offline, crdDir }), ...(cacheDir ? { cacheDir } : {}) };
 }
 
 function walk(dir: string, root = dir): string[] {

@@ -83,9 +83,9 @@ describe("validate gitops/ with the real tools (offline schemas)", () => {
 
   it("renders what the environments promise: 1/2/3 replicas, PDB only with more than one pod", () => {
     const kinds = (env: string) => result.environments.find((e) => e.name === env)!.objects;
-    expect(kinds("dev")).toBe(6); // no PodDisruptionBudget for a single pod
-    expect(kinds("staging")).toBe(7);
-    expect(kinds("prod")).toBe(7);
+    expect(kinds("dev")).toBe(6); // no PodDisruptionBudget for a single pod, no Ingress
+    expect(kinds("staging")).toBe(8); // + PodDisruptionBudget, Ingress
+    expect(kinds("prod")).toBe(8);
   });
 
   it("ran exactly the core's argv: helm lint --strict and template with --kube-version, one strict kubeconform", () => {
@@ -121,13 +121,18 @@ describe("validate the broken fixtures with the real tools", () => {
     expect(r.environments.every((e) => !e.rendered)).toBe(true);
   });
 
-  it("gitops-schema-violation: SCHEMA-INVALID for the ConfigMap in every environment, nothing else", async () => {
+  it("gitops-schema-violation: SCHEMA-INVALID for the ConfigMap in every environment; otherwise only the project refusing ConfigMaps", async () => {
     const r = await validateLocally(overlay("gitops-schema-violation"));
     expect(errorsOf(r).map((f) => [f.rule, f.environment, f.object])).toEqual([
       ["SCHEMA-INVALID", "dev", "ConfigMap/gitops-demo-settings"],
       ["SCHEMA-INVALID", "staging", "ConfigMap/gitops-demo-settings"],
       ["SCHEMA-INVALID", "prod", "ConfigMap/gitops-demo-settings"],
+      // The AppProject does not list ConfigMap either: Argo CD would refuse it even if it were valid.
+      ["ARGO-PROJECT-RESOURCES", "dev", "AppProject/argocd/gitops-demo"],
+      ["ARGO-PROJECT-RESOURCES", "staging", "AppProject/argocd/gitops-demo"],
+      ["ARGO-PROJECT-RESOURCES", "prod", "AppProject/argocd/gitops-demo"],
     ]);
+    expect(errorsOf(r)[3]!.message).toMatch(/renders ConfigMap \(group 'core'/);
     expect(errorsOf(r)[0]!.message).toMatch(/at '\/data\/port': got number, want (null or )?string/);
     expect(r.environments[0]!.schema).toEqual({ valid: 6, invalid: 1, errors: 0, skipped: 0 });
   });
@@ -139,6 +144,28 @@ describe("validate the broken fixtures with the real tools", () => {
       ["POL-PROD-PDB", "prod", "Deployment/gitops-demo-prod/gitops-demo", "spec.template.metadata.labels"],
     ]);
     expect(errorsOf(r)[0]).toMatchObject({ template: "templates/deployment.yaml" });
+  });
+
+  it("gitops-ingress-no-tls: exactly one finding, POL-INGRESS-TLS in prod, naming the Ingress, the field, the template and the values file", async () => {
+    const r = await validateLocally(overlay("gitops-ingress-no-tls"));
+    expect(r.passed).toBe(false);
+    expect(r.findings.map((f) => [f.rule, f.severity, f.environment, f.object, f.path, "template" in f ? f.template : undefined])).toEqual([
+      ["POL-INGRESS-TLS", "error", "prod", "Ingress/gitops-demo-prod/gitops-demo", "spec.tls", "templates/ingress.yaml"],
+    ]);
+    expect(r.findings[0]!.message).toMatch(/^no TLS: host gitops-demo.example.com would be served over plain HTTP/);
+    expect(summarize(r)).toContain("[prod] Ingress/gitops-demo-prod/gitops-demo spec.tls POL-INGRESS-TLS no TLS");
+    expect(summarize(r)).toContain("(from templates/ingress.yaml with environments/prod/values.yaml)");
+    // Schema-valid and lint-clean: only the policy objects to it.
+    expect(r.environments.find((e) => e.name === "prod")).toMatchObject({ lintPassed: true, rendered: true, errors: 1 });
+  });
+
+  it("gitops-project-no-ingress: ARGO-PROJECT-RESOURCES for staging and prod, naming the AppProject, its list and file", async () => {
+    const r = await validateLocally(overlay("gitops-project-no-ingress"));
+    expect(errorsOf(r).map((f) => [f.rule, f.environment, f.object, f.path, f.file])).toEqual([
+      ["ARGO-PROJECT-RESOURCES", "staging", "AppProject/argocd/gitops-demo", "spec.namespaceResourceWhitelist", "argocd/apps/project.yaml"],
+      ["ARGO-PROJECT-RESOURCES", "prod", "AppProject/argocd/gitops-demo", "spec.namespaceResourceWhitelist", "argocd/apps/project.yaml"],
+    ]);
+    expect(errorsOf(r)[1]!.message).toMatch(/renders Ingress \(group 'networking.k8s.io', e.g. Ingress\/gitops-demo-prod\/gitops-demo from templates\/ingress.yaml\)/);
   });
 
   it("gitops-waiver: the production rules waived with a reason pass, kept as info", async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { posix } from "node:path";
-import { checkArgoCd, GitopsTree, treePath, ARGOCD_RULES } from "../../dagger/src/core/validate/argocd.js";
+import { checkArgoCd, GitopsTree, treePath, ARGOCD_RULES, PSA_ENFORCE_LABEL } from "../../dagger/src/core/validate/argocd.js";
 import { DEFAULT_GITOPS_CONFIG, type GitopsConfig } from "../../dagger/src/core/gitops-config.js";
 import { parseManifests } from "../../dagger/src/core/validate/manifests.js";
 
@@ -125,8 +125,56 @@ describe("Argo CD checks", () => {
     expect(rules(check(remote))).toEqual(["ARGO-ENVIRONMENT spec.source.helm.valueFiles"]);
   });
 
+  describe("ARGO-POD-SECURITY: the namespace's Pod Security Admission labels, set through the Application", () => {
+    const PROD: GitopsConfig = { ...CONFIG, environments: { dev: { ...CONFIG.environments.dev!, production: true } } };
+    const withLabels = (labels: Record<string, string>) => (y: string) =>
+      y.replace("    syncOptions: [CreateNamespace=true]\n", `    syncOptions: [CreateNamespace=true]\n    managedNamespaceMetadata:\n      labels: ${JSON.stringify(labels)}\n`);
+    const restricted = { [PSA_ENFORCE_LABEL]: "restricted", "pod-security.kubernetes.io/warn": "restricted" };
+
+    it("production: enforce restricted passes; missing or weaker is one finding naming the label, the environment and the file", () => {
+      expect(check(app(withLabels(restricted)), { config: PROD })).toEqual([]);
+      const missing = check(app(), { config: PROD });
+      expect(rules(missing)).toEqual([`ARGO-POD-SECURITY spec.syncPolicy.managedNamespaceMetadata.labels.${PSA_ENFORCE_LABEL}`]);
+      expect(missing[0]).toMatchObject({ severity: "error", object: "Application/argocd/gitops-demo-dev", file: "argocd/apps/dev.yaml" });
+      expect(missing[0]!.message).toMatch(/production environment dev: its namespace has no Pod Security enforce label; set pod-security.kubernetes.io\/enforce: restricted/);
+      const baseline = check(app(withLabels({ [PSA_ENFORCE_LABEL]: "baseline" })), { config: PROD });
+      expect(rules(baseline)).toEqual([`ARGO-POD-SECURITY spec.syncPolicy.managedNamespaceMetadata.labels.${PSA_ENFORCE_LABEL}`]);
+      expect(baseline[0]!.message).toMatch(/enforces 'baseline'/);
+      // warn/audit alone do not enforce anything.
+      expect(rules(check(app(withLabels({ "pod-security.kubernetes.io/warn": "restricted" })), { config: PROD }))).toHaveLength(1);
+    });
+
+    it("outside production nothing is required, and any level is accepted", () => {
+      expect(check(app())).toEqual([]);
+      expect(check(app(withLabels({ [PSA_ENFORCE_LABEL]: "privileged" })))).toEqual([]);
+    });
+
+    it("labels without CreateNamespace=true are never applied by Argo CD: a warning, an error in production", () => {
+      const noCreate: GitopsConfig = { ...CONFIG, environments: { dev: { ...CONFIG.environments.dev!, sync: { ...CONFIG.environments.dev!.sync, createNamespace: false } } } };
+      const yaml = app((y) => withLabels(restricted)(y).replace("syncOptions: [CreateNamespace=true]", "syncOptions: []"));
+      const dev = check(yaml, { config: noCreate });
+      expect(dev.map((f) => [f.rule, f.severity, f.path])).toEqual([["ARGO-POD-SECURITY", "warning", "spec.syncPolicy.managedNamespaceMetadata"]]);
+      const prodNoCreate: GitopsConfig = { ...noCreate, environments: { dev: { ...noCreate.environments.dev!, production: true } } };
+      expect(check(yaml, { config: prodNoCreate }).map((f) => [f.rule, f.severity])).toEqual([["ARGO-POD-SECURITY", "error"]]);
+      // A production namespace made elsewhere (no CreateNamespace, no labels here): nothing to check in this tree.
+      expect(check(app((y) => y.replace("syncOptions: [CreateNamespace=true]", "syncOptions: []")), { config: prodNoCreate })).toEqual([]);
+    });
+
+    it("only enforce=restricted satisfies production, whatever else the labels say", () => {
+      const level = fc.constantFrom("restricted", "baseline", "privileged", "", "Restricted");
+      fc.assert(
+        fc.property(fc.option(level, { nil: undefined }), fc.dictionary(fc.constantFrom("pod-security.kubernetes.io/warn", "pod-security.kubernetes.io/audit", "team"), level), (enforce, others) => {
+          const labels = { ...others, ...(enforce === undefined ? {} : { [PSA_ENFORCE_LABEL]: enforce }) };
+          const f = check(app(Object.keys(labels).length ? withLabels(labels) : (y) => y), { config: PROD });
+          expect(f.length).toBe(enforce === "restricted" ? 0 : 1);
+        }),
+        { numRuns: 100 },
+      );
+    });
+  });
+
   it("every rule id is documented", () => {
-    expect(Object.keys(ARGOCD_RULES).sort()).toEqual(["ARGO-ENVIRONMENT", "ARGO-PATH", "ARGO-PROJECT", "ARGO-REPO-URL", "ARGO-SYNC-POLICY", "ARGO-TARGET-REVISION", "ARGO-VALUES-FILES"]);
+    expect(Object.keys(ARGOCD_RULES).sort()).toEqual(["ARGO-ENVIRONMENT", "ARGO-PATH", "ARGO-POD-SECURITY", "ARGO-PROJECT", "ARGO-PROJECT-RESOURCES", "ARGO-REPO-URL", "ARGO-SYNC-POLICY", "ARGO-TARGET-REVISION", "ARGO-VALUES-FILES"]);
   });
 });
 

@@ -63,3 +63,38 @@ export function hpa(minReplicas: number): Manifest {
     "templates/hpa.yaml",
   );
 }
+
+/** The chart's Service: labels include the pod selector labels, one named port `http`. */
+export function service(ports: Obj[] = [{ name: "http", port: 80, targetPort: "http" }], namespace = "demo-prod"): Manifest {
+  return manifest({ apiVersion: "v1", kind: "Service", metadata: { name: "demo", namespace, labels: { ...LABELS } }, spec: { selector: LABELS, ports } }, "templates/service.yaml");
+}
+
+/** A ServiceMonitor scraping the Service's `http` port; `edit` changes its spec in place. */
+export function serviceMonitor(edit: (spec: Obj) => void = () => {}, namespace = "demo-prod"): Manifest {
+  const spec: Obj = { selector: { matchLabels: { ...LABELS } }, endpoints: [{ port: "http", path: "/metrics", interval: "30s" }] };
+  edit(spec);
+  return manifest({ apiVersion: "monitoring.coreos.com/v1", kind: "ServiceMonitor", metadata: { name: "demo", namespace }, spec }, "templates/servicemonitor.yaml");
+}
+
+/** An Ingress for `hosts`, with `tls` entries as given (none by default). */
+export function ingress(hosts: string[], tls: Obj[] = [], annotations: Obj = {}): Manifest {
+  const rules = hosts.map((host) => ({ ...(host ? { host } : {}), http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: "demo", port: { name: "http" } } } }] } }));
+  return manifest(
+    { apiVersion: "networking.k8s.io/v1", kind: "Ingress", metadata: { name: "demo", namespace: "demo-prod", annotations }, spec: { ingressClassName: "nginx", ...(tls.length ? { tls } : {}), rules } },
+    "templates/ingress.yaml",
+  );
+}
+
+/**
+ * One way to break each rule that judges an object other than the Deployment: the objects of a
+ * production rendering (the compliant Deployment and PDB included) and where the one finding must point.
+ */
+export const OTHER_OBJECT_BREAKS: Record<string, { objects: () => Manifest[]; object: string; path: string; template: string }> = {
+  "POL-INGRESS-TLS": { objects: () => [deployment(), pdb(), service(), ingress(["demo.example.com"])], object: "Ingress/demo-prod/demo", path: "spec.tls", template: "templates/ingress.yaml" },
+  "POL-SERVICEMONITOR-PORT": {
+    objects: () => [deployment(), pdb(), service(), serviceMonitor((s) => { s.endpoints = [{ port: "metrics" }]; })],
+    object: "ServiceMonitor/demo-prod/demo",
+    path: "spec.endpoints[0].port",
+    template: "templates/servicemonitor.yaml",
+  },
+};

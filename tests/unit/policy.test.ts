@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { evaluatePolicy, POLICY_RULES, WAIVER_ANNOTATION } from "../../dagger/src/core/validate/policy/index.js";
 import { imageParts } from "../../dagger/src/core/validate/policy/workload.js";
-import { deployment, goodContainer, hpa, manifest, pdb, type Obj } from "./policy-fixtures.js";
+import { deployment, goodContainer, hpa, manifest, OTHER_OBJECT_BREAKS, pdb, type Obj } from "./policy-fixtures.js";
+
 
 type Edit = Parameters<typeof deployment>[0] & {};
 const sc = (c: Obj) => c.securityContext as Obj;
@@ -21,6 +22,8 @@ const BREAKS: Record<string, { edit: Edit; path: string }> = {
   "POL-IMAGE-TAG": { edit: ({ container }) => { container.image = "ghcr.io/example/gitops-demo:latest"; }, path: "spec.template.spec.containers[0].image" },
   "POL-NO-HOST-NAMESPACES": { edit: ({ pod }) => { pod.hostNetwork = true; }, path: "spec.template.spec.hostNetwork" },
   "POL-NO-HOST-PATH": { edit: ({ pod }) => { pod.volumes = [{ name: "docker", hostPath: { path: "/var/run/docker.sock" } }]; }, path: "spec.template.spec.volumes[0].hostPath" },
+  "POL-ENV-SECRET-LITERAL": { edit: ({ container }) => { container.env = [{ name: "LOG_LEVEL", value: "info" }, { name: "DB_PASSWORD", value: "hunter2" }]; }, path: "spec.template.spec.containers[0].env[1].value" },
+  "POL-SCRAPE-PORT": { edit: ({ spec }) => { ((spec.template as Obj).metadata as Obj).annotations = { "prometheus.io/scrape": "true", "prometheus.io/port": "9102" }; }, path: "spec.template.metadata.annotations.prometheus.io/port" },
   "POL-PROD-REPLICAS": { edit: ({ spec }) => { spec.replicas = 1; }, path: "spec.replicas" },
   "POL-PROD-PDB": { edit: ({ spec }) => { ((spec.template as Obj).metadata as Obj).labels = { app: "other" }; }, path: "spec.template.metadata.labels" },
 };
@@ -33,7 +36,8 @@ describe("policy rules", () => {
   });
 
   it("every rule has a breaking fixture (and the rule ids are unique)", () => {
-    expect(Object.keys(BREAKS).sort()).toEqual(POLICY_RULES.map((r) => r.id).sort());
+    // Rules on the Deployment break here; the Ingress and ServiceMonitor ones in policy-services.test.ts.
+    expect([...Object.keys(BREAKS), ...Object.keys(OTHER_OBJECT_BREAKS)].sort()).toEqual(POLICY_RULES.map((r) => r.id).sort());
     expect(new Set(POLICY_RULES.map((r) => r.id)).size).toBe(POLICY_RULES.length);
   });
 

@@ -129,7 +129,7 @@ Error: 1 chart(s) linted, 1 chart(s) failed
     expect(r.counts.get("/g/app.yaml")).toEqual({ valid: 0, invalid: 0, errors: 1, skipped: 1 });
     expect(r.findings.map((f) => [f.rule, f.severity, f.object, f.file, f.message])).toEqual([
       ["SCHEMA-INVALID", "error", "Deployment/d", "env:dev", "at '/spec/replicas': got string, want null or integer"],
-      ["SCHEMA-ERROR", "error", "Foo/f", "/g/app.yaml", "could not find schema for Foo"],
+      ["SCHEMA-ERROR", "error", "Foo/f", "/g/app.yaml", "could not find schema for Foo (v1): check the apiVersion and kind, and that the schemas hold this Kubernetes version"],
       ["SCHEMA-SKIPPED", "warning", "Bar/b", "/g/app.yaml", "skipped: not validated"],
     ]);
     expect(r.summary).toEqual({ valid: 1, invalid: 1, errors: 1, skipped: 1 });
@@ -330,5 +330,15 @@ spec:
     delete files["gitops-pipeline.yaml"];
     const r = await runValidation(fakePort(files), OPTS);
     expect(r.environments.map((e) => [e.name, e.namespace, e.production])).toEqual([["dev", "gitops-demo-dev", false], ["staging", "gitops-demo-staging", false], ["prod", "gitops-demo-prod", true]]);
+  });
+});
+
+describe("a policy finding through the typed Finding every run returns", () => {
+  it("its file is the template the object was rendered from; a finding with its own file keeps it", async () => {
+    const { Finding } = await import("../../dagger/src/finding.js");
+    const policy = Finding.of({ source: "policy", rule: "POL-INGRESS-TLS", severity: "error", message: "no TLS", object: "Ingress/gitops-demo-prod/gitops-demo", path: "spec.tls", template: "templates/ingress.yaml", environment: "prod" });
+    expect([policy.file, policy.object, policy.path, policy.environment]).toEqual(["templates/ingress.yaml", "Ingress/gitops-demo-prod/gitops-demo", "spec.tls", "prod"]);
+    expect(Finding.of({ source: "kubeconform", rule: "SCHEMA-INVALID", severity: "error", message: "m", file: "rendered/prod.yaml", template: "templates/x.yaml" }).file).toBe("rendered/prod.yaml");
+    expect(Finding.of({ source: "argocd", rule: "ARGO-PATH", severity: "error", message: "m" }).file).toBe("");
   });
 });

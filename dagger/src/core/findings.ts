@@ -17,6 +17,8 @@ export interface Finding {
   file?: string;
   line?: number;
   column?: number;
+  /** Template (or manifest file) a rendered object came from, for policy findings: where to fix it. */
+  template?: string;
   /** Kubernetes object as `Kind/namespace/name` and field path, for manifest findings. */
   object?: string;
   path?: string;

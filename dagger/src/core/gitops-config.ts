@@ -39,7 +39,7 @@ const environmentSchema = z
     namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be a DNS-1123 label"),
     /** Name of the Argo CD Application that deploys this environment. */
     application: z.string().min(1),
-    /** Production rules (replicas >= 2 and a PodDisruptionBudget) apply. */
+    /** Production rules (replicas >= 2, a PodDisruptionBudget, Ingress TLS, Pod Security restricted on the namespace) apply. */
     production: z.boolean().default(false),
     sync: syncSchema.default({ automated: true, prune: true, selfHeal: true, createNamespace: true }),
   })

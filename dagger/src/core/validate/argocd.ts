@@ -17,7 +17,13 @@ export const ARGOCD_RULES = {
   "ARGO-ENVIRONMENT": "every environment has its Application, deploying to its namespace with the values files validate rendered",
   "ARGO-SYNC-POLICY": "the sync policy is the one declared for the environment (automated, prune, selfHeal, CreateNamespace)",
   "ARGO-PROJECT": "the project is `default` or an AppProject of the tree",
+  "ARGO-PROJECT-RESOURCES": "the Application's AppProject allows every kind the environment renders (its resource white- and blacklists)",
+  "ARGO-POD-SECURITY": "a production environment's namespace enforces the restricted Pod Security Standard (managedNamespaceMetadata label, with CreateNamespace=true)",
 } as const;
+
+/** The Pod Security Admission label a production namespace must carry, and its value. */
+export const PSA_ENFORCE_LABEL = "pod-security.kubernetes.io/enforce";
+export const PSA_PRODUCTION_LEVEL = "restricted";
 
 export type ArgoRule = keyof typeof ARGOCD_RULES;
 
@@ -161,8 +167,32 @@ export function checkArgoCd(input: ArgoCheckInput): Finding[] {
       add("ARGO-ENVIRONMENT", app, "spec.source.helm.valueFiles", `Argo CD renders with [${rendered.join(", ")}] but environment ${envName} declares [${env.values.join(", ")}]`);
     }
     checkSync(app, envName, env.sync, (path, message) => add("ARGO-SYNC-POLICY", app, path, message));
+    checkPodSecurity(app, envName, env.production, (path, message, severity) => add("ARGO-POD-SECURITY", app, path, message, severity));
   }
   return out;
+}
+
+/**
+ * Pod Security Admission through the Application: Argo CD writes
+ * `spec.syncPolicy.managedNamespaceMetadata.labels` onto the namespace it creates
+ * (CreateNamespace=true). Production must enforce `restricted`; anywhere, labels Argo CD will
+ * never apply (no CreateNamespace=true) are a warning, since they look like protection that is not there.
+ */
+function checkPodSecurity(app: Manifest, envName: string, production: boolean, add: (path: string, message: string, severity?: Finding["severity"]) => void): void {
+  const sync = obj(obj(app.body.spec).syncPolicy);
+  const labels = obj(obj(sync.managedNamespaceMetadata).labels);
+  const creates = (Array.isArray(sync.syncOptions) ? sync.syncOptions.map(String) : []).includes("CreateNamespace=true");
+  const path = `spec.syncPolicy.managedNamespaceMetadata.labels.${PSA_ENFORCE_LABEL}`;
+  const level = str(labels[PSA_ENFORCE_LABEL]);
+  if (Object.keys(labels).length > 0 && !creates) {
+    add("spec.syncPolicy.managedNamespaceMetadata", `environment ${envName}: managedNamespaceMetadata applies only to a namespace Argo CD creates; add CreateNamespace=true to syncOptions or label the namespace elsewhere`, production ? "error" : "warning");
+    return;
+  }
+  if (!production) return;
+  if (!creates) return; // the namespace is made elsewhere: its labels are not in this tree to check
+  if (level !== PSA_PRODUCTION_LEVEL) {
+    add(path, `production environment ${envName}: its namespace ${level ? `enforces '${level}'` : "has no Pod Security enforce label"}; set ${PSA_ENFORCE_LABEL}: ${PSA_PRODUCTION_LEVEL} in spec.syncPolicy.managedNamespaceMetadata.labels`);
+  }
 }
 
 function checkSync(app: Manifest, envName: string, want: GitopsConfig["environments"][string]["sync"], add: (path: string, message: string) => void): void {

@@ -122,11 +122,26 @@ export function parseKubeconform(r: ExecResult, label: (file: string) => string 
         break;
       default:
         c.errors++;
-        findings.push({ ...base, rule: "SCHEMA-ERROR", severity: "error", message: res.msg || `status ${String(res.status)}` });
+        findings.push({ ...base, rule: "SCHEMA-ERROR", severity: "error", message: missingSchemaHint(res) ?? (res.msg || `status ${String(res.status)}`) });
     }
   }
   const s = parsed.summary ?? {};
   return { findings: collapseDownloadErrors(findings), counts, summary: { valid: s.valid ?? 0, invalid: s.invalid ?? 0, errors: s.errors ?? 0, skipped: s.skipped ?? 0 } };
+}
+
+/**
+ * kubeconform's `could not find schema for Kind`, with what to do: for a custom resource, the
+ * CRD-catalog file `--crd-schemas` must hold (`<group>/<kind>_<version>.json`); for a core kind,
+ * a wrong apiVersion or a schema directory without that Kubernetes version.
+ */
+export function missingSchemaHint(res: { kind?: string; version?: string; msg?: string }): string | undefined {
+  if (!res.msg || !/^could not find schema for /.test(res.msg)) return undefined;
+  const [group, version] = (res.version ?? "").includes("/") ? (res.version ?? "").split("/") : ["", res.version ?? ""];
+  // Kubernetes API groups (apps, networking.k8s.io...) have no CRD schema: only other dotted groups are CRDs.
+  if (group && group.includes(".") && !/(^|\.)k8s\.io$/.test(group) && res.kind) {
+    return `${res.msg} (${res.version}): give --crd-schemas a CRD-catalog directory holding ${group}/${res.kind.toLowerCase()}_${version}.json, or validate online`;
+  }
+  return `${res.msg} (${res.version ?? "no apiVersion"}): check the apiVersion and kind, and that the schemas hold this Kubernetes version`;
 }
 
 /** Keep the useful tail of kubeconform's schema message: `at '/spec/replicas': got string, want integer`. */

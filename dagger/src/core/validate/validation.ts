@@ -8,6 +8,7 @@
  * the contract tests with the real binaries on the local disk, so both run this same code.
  */
 import { checkArgoCd, GitopsTree } from "./argocd.js";
+import { checkProjectResources } from "./argocd-project.js";
 import { InputError } from "../errors.js";
 import { runReport, type RunReport } from "../run.js";
 import { countBySeverity, formatFinding, type Finding } from "../findings.js";
@@ -17,6 +18,9 @@ import { checkValuesFile, parseManifests, parseYamlInput, type Manifest } from "
 import { evaluatePolicy } from "./policy/index.js";
 import { helmLintArgv, helmTemplateArgv, kubeconformArgv, kustomizeBuildArgv, type KubeconformOptions } from "./argv.js";
 import { parseHelmLint, parseHelmTemplateError, parseKubeconform, type ExecResult, type SchemaCounts } from "./output.js";
+import { findingOrigin, renderedFrom } from "./origin.js";
+
+export { findingOrigin, renderedFrom } from "./origin.js";
 
 /** Where the validate tools run. Paths given to the port are relative to the gitops tree. */
 export interface ValidationPort {
@@ -62,12 +66,6 @@ export function overlayRenderKey(env: string): string {
  * directory when it came from the kustomize rendering rather than the Helm one.
  */
 export type ValidationFinding = Finding & { environment?: string; overlay?: string };
-
-/** `[env] ` or `[env kustomize/overlays/env] `: where a finding came from, for one-line reports. */
-export function findingOrigin(f: ValidationFinding): string {
-  if (!f.environment) return "";
-  return f.overlay ? `[${f.environment} ${f.overlay}] ` : `[${f.environment}] `;
-}
 
 /** What happened to one environment's kustomize overlay. */
 export interface OverlayResult {
@@ -243,6 +241,7 @@ export async function runValidation(port: ValidationPort, opts: ValidationOption
     if (objects) findings.push(...evaluatePolicy(objects, { production: o.production }).map((f) => ({ ...f, environment: o.environment, overlay: o.overlay })));
   }
   findings.push(...checkArgoCd({ objects: argo.objects, tree, config, environments: envNames }));
+  findings.push(...checkProjectResources({ argo: argo.objects, config, rendered }));
   findings.push(...(await kustomizeFindings(port, tree, config)));
 
   for (const r of results) r.errors = findings.filter((f) => f.environment === r.name && !f.overlay && f.severity === "error").length;
@@ -276,7 +275,7 @@ export function summarize(r: ValidationResult): string {
   const a = r.argocdSchema;
   lines.push(`  argocd: schema ${a.valid} valid / ${a.invalid} invalid / ${a.errors} errors / ${a.skipped} skipped`);
   const errors = r.findings.filter((f) => f.severity === "error");
-  for (const f of errors) lines.push(`  ${findingOrigin(f)}${formatFinding(f)}`);
+  for (const f of errors) lines.push(`  ${findingOrigin(f)}${formatFinding(f)}${renderedFrom(f, r)}`);
   const waived = r.findings.filter((f) => "waived" in f).length;
   if (waived) lines.push(`  ${waived} finding${waived === 1 ? "" : "s"} waived (see the report)`);
   return lines.join("\n");

@@ -84,3 +84,21 @@ IfNotPresent, so that another test image can still be pulled.
 {{- define "gitops-demo.minReplicas" -}}
 {{- if .Values.autoscaling.enabled }}{{ .Values.autoscaling.minReplicas }}{{ else }}{{ .Values.replicaCount }}{{ end }}
 {{- end }}
+
+{{/* Metrics are scraped (annotations or a ServiceMonitor): the NetworkPolicy lets the scraper in. */}}
+{{- define "gitops-demo.metricsEnabled" -}}
+{{- if or .Values.metrics.scrapeAnnotations.enabled .Values.metrics.serviceMonitor.enabled }}true{{ end }}
+{{- end }}
+
+{{/* Pod annotations: podAnnotations plus, when enabled, the prometheus.io scrape annotations. */}}
+{{- define "gitops-demo.podAnnotations" -}}
+{{- $annotations := deepCopy .Values.podAnnotations }}
+{{- if .Values.metrics.scrapeAnnotations.enabled }}
+{{- $_ := set $annotations "prometheus.io/scrape" "true" }}
+{{- $_ := set $annotations "prometheus.io/port" (toString .Values.containerPort) }}
+{{- $_ := set $annotations "prometheus.io/path" .Values.metrics.path }}
+{{- end }}
+{{- if $annotations }}
+{{- toYaml $annotations }}
+{{- end }}
+{{- end }}

@@ -4,6 +4,9 @@
  */
 import type { Manifest } from "../manifests.js";
 import { objectId } from "../manifests.js";
+import { ENV_RULES } from "./env.js";
+import { INGRESS_RULES } from "./ingress.js";
+import { MONITORING_RULES } from "./monitoring.js";
 import { PRODUCTION_RULES } from "./production.js";
 import { SECURITY_RULES } from "./security.js";
 import type { PolicyContext, PolicyFinding, PolicyRule } from "./types.js";
@@ -14,7 +17,7 @@ export type { PolicyContext, PolicyFinding, PolicyRule, Violation } from "./type
 export { WAIVER_ANNOTATION, WAIVER_RULE } from "./waivers.js";
 
 /** Every policy rule, in report order. */
-export const POLICY_RULES: readonly PolicyRule[] = [...SECURITY_RULES, ...WORKLOAD_RULES, ...PRODUCTION_RULES];
+export const POLICY_RULES: readonly PolicyRule[] = [...SECURITY_RULES, ...WORKLOAD_RULES, ...ENV_RULES, ...MONITORING_RULES, ...INGRESS_RULES, ...PRODUCTION_RULES];
 
 const KNOWN = new Set(POLICY_RULES.map((r) => r.id));
 

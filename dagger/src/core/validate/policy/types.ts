@@ -15,7 +15,7 @@ export interface Violation {
 
 /** Facts about the whole rendering that some rules need (built once, not per object). */
 export interface PolicyContext {
-  /** The environment is production: replica and PodDisruptionBudget rules apply. */
+  /** The environment is production: the replica, PodDisruptionBudget and Ingress TLS rules apply. */
   production: boolean;
   /** Every object of the rendering. */
   objects: readonly Manifest[];
