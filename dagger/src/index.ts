@@ -14,7 +14,8 @@ import { VERSIONS } from "./core/versions.js";
 import { readGitopsLayout } from "./gitops-layout.js";
 import { Manifests } from "./validate/manifests.js";
 import { ArgoCd } from "./verify/argocd.js";
-import { GitopsRepo } from "./writeback/gitops-repo.js";
+import { GitopsRepo, PullRequestProvider } from "./writeback/gitops-repo.js";
+import { InputError } from "./core/errors.js";
 
 /** What the app directory argument leaves out: caches and build output, never inputs of a stage. */
 export const APP_IGNORE: string[] = ["**/__pycache__", "**/*.pyc", "**/.pytest_cache", "**/.venv", "**/.ruff_cache", "**/.mypy_cache", ".coverage", "coverage.xml", "junit.xml"];
@@ -188,6 +189,9 @@ export class GitopsPipeline {
    * @param verifyTimeout Seconds verify waits for Synced, Healthy and the probe together.
    * @param probeUrl URL of the deployed app that must answer 2xx after the deploy; "" for none.
    * @param rollbackOnFailure When verify fails, roll the environment back to the image it ran before (needs an Argo CD connection).
+   * @param gitopsPullRequest Open or update a pull request (merge request) with the bump instead of pushing to gitopsBranch; verify then waits for nothing (Argo CD deploys once it is merged).
+   * @param gitopsApiToken Forge API token for the pull request; default: gitopsToken.
+   * @param gitopsProvider GITHUB or GITLAB, for the pull request.
    * @param releasedTags The repository's version tags, comma- or space-separated (e.g. from git tag --list 'v*'): with tag, X.Y and X move only when no newer stable version of their line exists (a v1.1.9 hotfix after v1.2.0 moves 1.1, not 1). The pipeline cannot list the registry: empty, they always move.
    */
   @func({ cache: "never" })
@@ -223,13 +227,20 @@ export class GitopsPipeline {
     verifyTimeout: number = DEFAULTS.verifyTimeout,
     probeUrl: string = "",
     rollbackOnFailure: boolean = false,
+    gitopsPullRequest: boolean = false,
+    gitopsApiToken?: Secret,
+    gitopsProvider: PullRequestProvider = PullRequestProvider.GITHUB,
   ): Promise<Run> {
     const lint = parseInputs(lintInputs, { linters });
     const test = parseInputs(testInputs, { minCoverage });
     // Only the credentials that hold a value: CI templates pass env:// references that may be empty.
-    const repo = async (use: { token: boolean; sshKey: boolean }): Promise<GitopsRepo> => {
+    const repo = async (use: { token: boolean; sshKey: boolean; apiToken: boolean }): Promise<GitopsRepo> => {
       const r = await this.gitopsRepo(gitopsRepo, gitopsBranch);
-      return use.sshKey && gitopsSshKey ? r.withSshKey(gitopsSshKey, gitopsKnownHosts) : use.token && gitopsToken ? r.withToken(gitopsToken) : r;
+      const authed = use.sshKey && gitopsSshKey ? r.withSshKey(gitopsSshKey, gitopsKnownHosts) : use.token && gitopsToken ? r.withToken(gitopsToken) : r;
+      if (!gitopsPullRequest) return authed;
+      const apiToken = use.apiToken && gitopsApiToken ? gitopsApiToken : use.token && gitopsToken ? gitopsToken : undefined;
+      if (!apiToken) throw new InputError("gitopsApiToken", "is missing: a pull request needs a forge API token", "pass --gitops-api-token (or an https --gitops-token, which is used for both)");
+      return authed.withPullRequest(apiToken, gitopsProvider);
     };
     return runCi(
       {
@@ -241,9 +252,9 @@ export class GitopsPipeline {
       {
         commit, runNumber, branch, version, tag, releasedTags, imageRepository, registryUsername, releaseBranches, gitopsRepo, gitopsBranch, environment, platforms, endToEnd, scan, severity, ignoreUnfixed, scanSecrets,
         linters: lint.linters, minCoverage: test.minCoverage,
-        argocdServer, verifyTimeout, probeUrl, rollbackOnFailure,
+        argocdServer, verifyTimeout, probeUrl, rollbackOnFailure, pullRequest: gitopsPullRequest,
         ...(argocdToken ? { argocdToken } : {}), ...(argocdKubeconfig ? { argocdKubeconfig } : {}),
-        ...(registryPassword ? { registryPassword } : {}), ...(gitopsToken ? { gitopsToken } : {}), ...(gitopsSshKey ? { gitopsSshKey } : {}),
+        ...(registryPassword ? { registryPassword } : {}), ...(gitopsToken ? { gitopsToken } : {}), ...(gitopsSshKey ? { gitopsSshKey } : {}), ...(gitopsApiToken ? { gitopsApiToken } : {}),
       },
     );
   }

@@ -91,3 +91,20 @@ describe("ci: the verify and rollback stages", () => {
     expect(out).toMatchObject({ ok: true, summary: "rollback passed", cached: false });
   });
 });
+
+describe("ci: pull-request mode", () => {
+  it("is handed to decideCi: verify waits for nothing, and rollback-on-failure is refused naming rollbackOnFailure", async () => {
+    call2 = { argocdServer: "https://argocd.example.com" };
+    const e = await errorOf(runCi(parts(), { ...call, pullRequest: true, argocdServer: call2.argocdServer!, argocdToken: secret("a"), rollbackOnFailure: true }));
+    expect(e.input).toBe("rollbackOnFailure");
+    expect(decideCi({ ...call, hasRegistryPassword: true, hasGitopsCredentials: true, pullRequest: true, hasDeployCheck: true }).skip.verify).toMatch(/pull request/);
+  });
+
+  it("the repository is asked for with whether an API token holds a value (an empty env:// one does not)", async () => {
+    const seen: unknown[] = [];
+    const p = { ...parts(), repo: async (use: unknown) => (seen.push(use), Promise.reject(new Error("stop before any stage"))) };
+    await expect(runCi(p, { ...call, pullRequest: true, gitopsApiToken: secret("") })).rejects.toThrow("stop before any stage");
+    await expect(runCi(p, { ...call, pullRequest: true, gitopsApiToken: secret("api") })).rejects.toThrow("stop before any stage");
+    expect(seen).toEqual([{ token: true, sshKey: false, apiToken: false }, { token: true, sshKey: false, apiToken: true }]);
+  });
+});

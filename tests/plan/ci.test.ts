@@ -126,7 +126,7 @@ describe("ci tag builds and credentials, as runCi hands them to the pipeline's o
       },
     };
     await expect(runCi(parts, { ...call, gitopsToken: secret("t0ken"), gitopsSshKey: secret("") })).rejects.toThrow("stop before any stage");
-    expect(seen).toEqual({ version: "1.2.3", use: { token: true, sshKey: false } });
+    expect(seen).toEqual({ version: "1.2.3", use: { token: true, sshKey: false, apiToken: false } });
   });
 
   it("a tag build's publish pushes the release tags, all from one build", async () => {

@@ -28,7 +28,7 @@ export interface CiParts {
   app: (version: string) => App;
   manifests: () => Manifests;
   /** The gitops repository to bump, authenticated with the credentials that were given (only asked for when the bump runs). */
-  repo: (use: { token: boolean; sshKey: boolean }) => Promise<GitopsRepo>;
+  repo: (use: { token: boolean; sshKey: boolean; apiToken: boolean }) => Promise<GitopsRepo>;
   /** The Argo CD verify watches, connected with the credentials that were given (made before any stage, so a bad connection fails first). */
   argoCd?: (use: { token: boolean; kubeconfig: boolean }) => ArgoCd;
 }
@@ -55,6 +55,8 @@ export interface CiCall extends Omit<CiInputs, "hasRegistryPassword" | "hasGitop
   verifyTimeout?: number;
   probeUrl?: string;
   rollbackOnFailure?: boolean;
+  /** Forge API token of pull-request mode (only whether it holds a value is looked at here). */
+  gitopsApiToken?: Secret;
 }
 
 /** What a stage hands to the stages after it and to the run. */
@@ -179,19 +181,20 @@ function checkVerifyInputs(c: CiCall): void {
 
 /** Decide, run the graph, report. Input errors are thrown before any stage starts. */
 export async function runCi(parts: CiParts, c: CiCall, clock: Clock = () => Date.now()): Promise<Run> {
-  const [hasRegistryPassword, hasToken, hasKey, hasArgoToken, hasKubeconfig] = await Promise.all([
+  const [hasRegistryPassword, hasToken, hasKey, hasArgoToken, hasKubeconfig, hasApiToken] = await Promise.all([
     given(c.registryPassword, "registryPassword"),
     given(c.gitopsToken, "gitopsToken"),
     given(c.gitopsSshKey, "gitopsSshKey"),
     given(c.argocdToken, "argocdToken"),
     given(c.argocdKubeconfig, "argocdKubeconfig"),
+    given(c.gitopsApiToken, "gitopsApiToken"),
   ]);
   const wantsVerify = Boolean(c.argocdServer) || hasArgoToken || hasKubeconfig;
   const d = decideCi({ ...c, hasRegistryPassword, hasGitopsCredentials: hasToken || hasKey, hasDeployCheck: wantsVerify, rollbackOnFailure: c.rollbackOnFailure ?? false });
   if (wantsVerify) checkVerifyInputs(c);
   // The connection is checked now (a server without a token, both a server and a kubeconfig...), before any stage, naming ci's arguments.
   const argoCd = wantsVerify && parts.argoCd ? renamed(() => parts.argoCd!({ token: hasArgoToken, kubeconfig: hasKubeconfig }), ARGO_ARGS) : undefined;
-  const use = { token: hasToken, sshKey: hasKey };
+  const use = { token: hasToken, sshKey: hasKey, apiToken: hasApiToken };
   const made: Made = { app: parts.app(d.version), manifests: parts.manifests(), repo: () => parts.repo(use), ...(argoCd ? { argoCd } : {}) };
   if (!d.skip.bump) await made.repo(); // credentials that do not fit the URL fail now, before any stage
   const startedAt = Date.now();
