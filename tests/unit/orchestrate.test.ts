@@ -51,6 +51,9 @@ describe("runStages: a remedy stage (when: failed)", () => {
     expect(passed.ok).toBe(true);
     const blocked = await runStages([stage("bump", false), stage("verify", true, ["bump"]), stage("rollback", true, ["verify"], { when: "failed" })]);
     expect(blocked.stages.map((s) => s.status)).toEqual(["failed", "blocked", "skipped"]);
+    expect(blocked.stages[2]!.summary).toBe("not run: verify blocked");
+    const skipped = await runStages([stage("verify", true, [], { skip: "no connection" }), stage("rollback", true, ["verify"], { when: "failed" })]);
+    expect(skipped.stages[1]).toMatchObject({ status: "skipped", summary: "not run: verify skipped" });
     const off = await runStages([stage("verify", false), stage("rollback", true, ["verify"], { when: "failed", skip: "not requested" })]);
     expect(off.stages[1]).toMatchObject({ status: "skipped", summary: "not requested" });
   });
