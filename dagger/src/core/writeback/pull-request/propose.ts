@@ -17,12 +17,11 @@
  */
 import { InputError, StageError } from "../../errors.js";
 import type { CommitInfo, PushStatus } from "../git.js";
-import { backoffMs, prepare, type GitPort, type WriteBackOptions, type WriteBackPlan } from "../loop.js";
+import { backoffMs, prepare, type GitPort, type WriteBackOptions, type WriteBackPlan, type WriteBackResult } from "../loop.js";
 import { call, type HttpClient } from "./api.js";
 import { proposalText } from "./body.js";
 import { proposalBranch, type Provider, type PullRequestConfig } from "./config.js";
 import { decide, forgeOf, type Forge, type Proposal } from "./forge.js";
-import type { FileEdit } from "../yaml-edit.js";
 
 /** A git work tree that can also read and lease-push a second branch. */
 export interface ProposalPort<Tree> extends GitPort<Tree> {
@@ -43,16 +42,10 @@ export interface PullRequestOutcome {
   action: "created" | "updated" | "unchanged";
 }
 
-export interface ProposalResult {
+/** A write-back's result, with the proposal's status, branch and request; `commit` is the proposal branch's commit (or the base head for no-op / dry-run). */
+export interface ProposalResult extends Omit<WriteBackResult, "status"> {
   /** proposed: the request is open with this change; no-op: the base already has it; dry-run. */
   status: "proposed" | "no-op" | "dry-run";
-  /** The proposal branch's commit (or the base head for no-op / dry-run). */
-  commit: string;
-  attempts: number;
-  diff: string;
-  files: FileEdit[];
-  validation: string;
-  summary: string;
   branch: string;
   pullRequest?: PullRequestOutcome;
 }
