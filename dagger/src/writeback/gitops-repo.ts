@@ -12,11 +12,11 @@ import { InputError } from "../core/errors.js";
 import { attemptsInputs, authorInputs, bumpInputs, promoteInputs, repoInputs, rollbackInputs, sshInputs, tokenInputs } from "../core/writeback/inputs.js";
 import { bumpPlan, type Format } from "../core/writeback/layout.js";
 import { promotePlan } from "../core/writeback/promote.js";
-import { findRollbackTarget, rollbackPlan } from "../core/writeback/rollback.js";
+import { findRollbackTarget, rollbackPlan, type RollbackTarget } from "../core/writeback/rollback.js";
 import { resolvePullRequest, type Provider, type PullRequestConfig } from "../core/writeback/pull-request/config.js";
 import type { Run } from "../run.js";
 import { DaggerHistory } from "./history.js";
-import { checkRemote, runWriteBack, type WriteBackTarget } from "./writeback.js";
+import { checkRemote, failedWriteBack, runWriteBack, type WriteBackTarget } from "./writeback.js";
 
 /** Where the write-back writes the image reference (overrides gitops-pipeline.yaml's writeBack.format). */
 export enum WriteBackFormat {
@@ -263,7 +263,12 @@ export class GitopsRepo {
     const target = this.target();
     if (!target.remote) throw new InputError("url", "is empty: a rollback reads the environment's history from the gitops repository", "call gitops-repo with --url (and with-token or with-ssh-key)");
     const history = new DaggerHistory(target.gitImage, target.remote);
-    const found = await findRollbackTarget({ env: i.environment, source: target, read: (p) => history.read(p), history, ...(i.to ? { to: i.to } : {}) });
+    let found: RollbackTarget;
+    try {
+      found = await findRollbackTarget({ env: i.environment, source: target, read: (p) => history.read(p), history, ...(i.to ? { to: i.to } : {}) });
+    } catch (e) {
+      return failedWriteBack("rollback", e, this.gitops); // the clone failed: a failed run saying why
+    }
     return runWriteBack(target, rollbackPlan(found, target), dryRun, { rollback: found });
   }
 

@@ -14,7 +14,7 @@
 import { randomUUID } from "node:crypto";
 import { dag, ReturnType, Container, Directory, Secret } from "@dagger.io/dagger";
 import type { Format } from "../core/writeback/layout.js";
-import { InputError, StageError } from "../core/errors.js";
+import { execFailure, InputError, StageError } from "../core/errors.js";
 import { oneLine } from "../core/run.js";
 import { writeBackReport } from "../core/writeback/report.js";
 import { Run } from "../run.js";
@@ -201,16 +201,33 @@ export interface WriteBackTarget {
 }
 
 /**
+ * A git command that failed for a reason other than a lost race (an unreachable remote, refused
+ * credentials, a missing branch) as a stage failure: its exit code and git's last lines. The
+ * output holds no credential: tokens reach git only through askpass, and URLs with credentials
+ * are refused before any container runs.
+ */
+export function gitFailure(stage: string, err: unknown): unknown {
+  const x = execFailure(err);
+  if (!x) return err;
+  const why = (x.stderr || x.stdout).trim().split("\n").filter(Boolean).slice(-3).join(" / ") || "no output";
+  return new StageError(stage, `git ${x.cmd[1] ?? ""} exited ${x.exitCode}: ${why}`);
+}
+
+/** The failed run of a write-back, for a StageError (or a failed git command); anything else is rethrown. */
+export function failedWriteBack(stage: "bump" | "promote" | "rollback", err: unknown, tree: Directory, data: Record<string, unknown> = {}): Run {
+  const e = gitFailure(stage, err);
+  if (!(e instanceof StageError)) throw e;
+  const findings = e instanceof ValidationFailed && e.findings.length ? e.findings : [{ source: "git", rule: stage.toUpperCase(), severity: "error" as const, message: e.summary }];
+  return Run.of(writeBackReport({ stage, status: "failed", summary: `${stage} failed: ${oneLine(e.summary)}`, commit: "", attempts: 0, diff: "", validation: "", findings, data }), tree);
+}
+
+/**
  * Run `plan` on the local gitops directory or on the remote repository. The run's artifacts are
  * the gitops tree as written (local mode: export it; remote mode: the tree at the pushed commit).
  */
 export async function runWriteBack(t: WriteBackTarget, plan: WriteBackPlan, dryRun: boolean, data: Record<string, unknown> = {}): Promise<Run> {
   const stage = plan.stage as "bump" | "promote" | "rollback";
-  const failed = (e: unknown, tree: Directory): Run => {
-    if (!(e instanceof StageError)) throw e;
-    const findings = e instanceof ValidationFailed && e.findings.length ? e.findings : [{ source: "git", rule: stage.toUpperCase(), severity: "error" as const, message: e.summary }];
-    return Run.of(writeBackReport({ stage, status: "failed", summary: `${stage} failed: ${oneLine(e.summary)}`, commit: "", attempts: 0, diff: "", validation: "", findings, data }), tree);
-  };
+  const failed = (e: unknown, tree: Directory): Run => failedWriteBack(stage, e, tree, data);
   if (!t.remote) {
     let dir = t.gitops;
     const read = (p: string): Promise<string | undefined> => readFile(dir, p);
