@@ -93,8 +93,18 @@ describe("CI integrations", () => {
 
   it("every dagger-for-github call step chains the ci run's artifacts export, so the job summary and status exist", () => {
     const calls = docs.flatMap(({ file, doc }) => steps(doc).filter((s) => s.uses!.startsWith(DAGGER_ACTION) && s.with?.verb === "call" && s.with?.module !== "dagger/tests").map((s) => ({ file, args: String(s.with?.args ?? "") })));
-    expect(calls.length).toBeGreaterThanOrEqual(2);
-    for (const { file, args } of calls) expect(args, file).toMatch(/\bci\b[\s\S]*\bartifacts\s+export --path=/);
+    const ci = calls.filter((c) => /(^|\s)ci(\s|$)/.test(c.args));
+    expect(ci.length).toBeGreaterThanOrEqual(2);
+    for (const { file, args } of ci) expect(args, file).toMatch(/\bci\b[\s\S]*\bartifacts\s+export --path=/);
+  });
+
+  it("the validate-only template for a separate gitops repository validates its tree and fails the job on an error, with no secret", () => {
+    const [call, ...more] = docs.filter((d) => d.file === "ci/github/gitops-validate.yml").flatMap(({ doc }) => steps(doc).filter((s) => s.uses!.startsWith(DAGGER_ACTION)));
+    expect(more).toEqual([]);
+    const args = String(call!.with?.args ?? "").split(/\s+/).filter(Boolean);
+    expect(args.slice(-3)).toEqual(["manifests", "validate", "assert"]);
+    expect(args).toContain("--source=.");
+    expect(JSON.stringify(call)).not.toMatch(/secrets\.|env:\/\//);
   });
 });
 
