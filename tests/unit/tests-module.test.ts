@@ -84,6 +84,13 @@ describe("tests module: API as the engine introspects it", () => {
     for (const [where, ignore] of apps) expect(ignore, String(where)).toEqual(want);
   });
 
+  it("ciRun expects exactly the pipeline's ci stages (found on the engine: verify and rollback were missing from its list)", async () => {
+    const { CI_STAGES } = await import("../../dagger/src/core/ci/plan.js");
+    const listed = /const CI_STAGES = (\[[^\]]*\]);/.exec(SOURCE)?.[1];
+    expect(listed, "the tests module declares CI_STAGES").toBeDefined();
+    expect(JSON.parse(listed!)).toEqual([...CI_STAGES]);
+  });
+
   it("`all` runs every test, and a test switched off is reported as SKIP, never as passed", () => {
     const body = SOURCE.slice(SOURCE.indexOf("async all("));
     const run = [...body.matchAll(/\["(\w+)", (?:\w+ \? )?\(\) => this\.(\w+)\(/g)].map((m) => {

@@ -25,7 +25,7 @@ const APP_IGNORE = ["**/__pycache__", "**/*.pyc", "**/.pytest_cache", "**/.venv"
 /** Version the e2e test builds and expects the deployed app to report on `/`. */
 const E2E_VERSION = "1.2.3-e2e";
 /** Stages the ci run must list (the issue's pipeline). */
-const CI_STAGES = ["lint", "test", "validate", "build", "secrets", "e2e", "publish", "scan", "bump"];
+const CI_STAGES = ["lint", "test", "validate", "build", "secrets", "e2e", "scan", "publish", "bump", "verify", "rollback"];
 
 /** Await a promise that must fail; return its message, or throw `unexpected` when it succeeds. */
 async function failureOf(p: Promise<unknown>, unexpected: string): Promise<string> {
@@ -409,7 +409,7 @@ export class Tests {
     check(status.trim() === "passed", `ci status file says "${status.trim()}"`);
     const missing = CI_STAGES.filter((n) => !byName.has(n));
     check(missing.length === 0, `ci run does not list ${missing.join(", ")}: ${table}`);
-    const skipped = ["publish", "bump", ...(endToEnd ? [] : ["e2e"]), ...(scan ? [] : ["scan"])];
+    const skipped = ["publish", "bump", "verify", "rollback", ...(endToEnd ? [] : ["e2e"]), ...(scan ? [] : ["scan"])];
     for (const n of skipped) check(byName.get(n)!.status === "skipped", `${n} is ${byName.get(n)!.status}, expected skipped`);
     for (const n of CI_STAGES.filter((x) => !skipped.includes(x))) check(byName.get(n)!.status === "passed", `${n} is ${byName.get(n)!.status}, expected passed`);
     const rows = markdown.split("\n").filter((l) => /^\| [a-z0-9]+ \|/.test(l) && !l.startsWith("| stage"));
