@@ -115,7 +115,7 @@ export class Run {
    * Post the run's summary to a chat webhook (Slack-compatible JSON: a text line plus blocks with
    * the stage, passed or failed, the summary, the first failing stages or findings and a link to
    * the run) when its outcome matches `on`; returns this same run, so assert or artifacts can
-   * follow. The URL is checked on every call (https; plain http only to localhost) and never
+   * follow. The URL is checked on every call (https; plain http only to a loopback or private IP address) and never
    * shown; an empty secret (an unset CI variable) posts nothing; a refused post fails with the
    * HTTP status and the first line of the answer.
    *

@@ -114,7 +114,7 @@ describe("notify against a real webhook server", () => {
     const before = (await hook.posts()).length;
     for (const on of ["failure", "success"]) {
       const msg = await errorOf(notifyReport(failed, async () => "http://hooks.example.com/services/secret-plain", on, ""));
-      expect(msg).toMatch(/^InputError: webhook: uses plain http to a host other than localhost/);
+      expect(msg).toMatch(/^InputError: webhook: uses plain http to a host that is not a loopback or private IP address/);
       expect(msg).not.toContain("secret-plain");
     }
     expect((await hook.posts()).length).toBe(before);

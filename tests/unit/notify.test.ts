@@ -42,8 +42,9 @@ describe("when to notify", () => {
 describe("webhook URL", () => {
   it("accepts https anywhere and plain http on loopback only (test servers, local relays)", () => {
     expect(checkWebhookUrl("https://hooks.slack.com/services/T/B/x").hostname).toBe("hooks.slack.com");
-    for (const ok of ["http://127.0.0.1:8080/hook", "http://localhost/x", "http://[::1]:9/x", "http://127.1.2.3/x"]) expect(() => checkWebhookUrl(ok), ok).not.toThrow();
-    expect(() => checkWebhookUrl("http://10.87.0.1:8080/hook")).toThrow(/^webhook: uses plain http to a host other than localhost/);
+    // The module's one rule for credentials over plain http (core/address.ts): loopback and private IP literals.
+    for (const ok of ["http://127.0.0.1:8080/hook", "http://localhost/x", "http://[::1]:9/x", "http://127.1.2.3/x", "http://10.87.0.1:8080/hook", "http://192.168.1.5/x"]) expect(() => checkWebhookUrl(ok), ok).not.toThrow();
+    expect(() => checkWebhookUrl("http://8.8.8.8/hook")).toThrow(/^webhook: uses plain http to a host that is not a loopback or private IP address/);
     expect(() => checkWebhookUrl("http://localhost.evil.com/x")).toThrow(/plain http/);
   });
 

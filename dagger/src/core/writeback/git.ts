@@ -5,8 +5,10 @@
  * Credentials never appear here: HTTPS tokens reach git through GIT_ASKPASS (a script that prints
  * an environment variable the engine fills from a Secret), SSH keys through a mounted secret file.
  */
-import { isIP } from "node:net";
 import { InputError } from "../errors.js";
+import { isLocalAddress } from "../address.js";
+
+export { isLocalAddress };
 
 /** Who the write-back commits as (author and committer). */
 export interface Author {
@@ -42,17 +44,6 @@ export function checkRepoUrl(url: string, arg = "url"): string {
   return url;
 }
 
-/** True for loopback and private-network IP literals (and localhost): where plain http is tolerated. */
-export function isLocalAddress(hostname: string): boolean {
-  const h = hostname.replace(/^\[|\]$/g, "").toLowerCase();
-  if (h === "localhost") return true;
-  if (isIP(h) === 4) {
-    const [a, b] = h.split(".").map(Number) as [number, number];
-    return a === 127 || a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168);
-  }
-  if (isIP(h) === 6) return h === "::1" || /^f[cd][0-9a-f]{2}:/.test(h);
-  return false;
-}
 
 /** A commit author's name: one line, no angle brackets (it goes into commit metadata). */
 export const AUTHOR_NAME = /^[^<>\n]{1,100}$/;
