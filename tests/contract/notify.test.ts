@@ -70,7 +70,7 @@ describe("notify against a real webhook server", () => {
     expect(await notifyReport(passed, async () => url, "ALWAYS", "")).toEqual({ posted: true, status: 200 });
     const posts = await postsTo("/services/pass");
     expect(posts.map((p) => p.problems)).toEqual([[], []]);
-    expect((JSON.parse(posts[0]!.body) as SlackPayload).text).toBe("✅ lint passed: lint passed: ruff, ruff-format: no findings");
+    expect((JSON.parse(posts[0]!.body) as SlackPayload).text).toBe("✅ lint passed: ruff, ruff-format: no findings");
   });
 
   it("a 4xx answer fails naming webhook, with the status and the first line of the body, never the URL", async () => {

@@ -93,7 +93,7 @@ describe("Slack payload", () => {
       data: { stages: [{ name: "lint", status: "failed", summary: "lint failed: 2 issues" }, { name: "test", status: "passed", summary: "ok" }, { name: "publish", status: "blocked", summary: "" }] },
     });
     const p = slackPayload(r, "https://ci.example.com/runs/7");
-    expect(p.text).toBe("❌ ci failed: ci failed: 5 passed, 1 failed");
+    expect(p.text).toBe("❌ ci failed: 5 passed, 1 failed");
     expect(p.blocks[0]).toEqual({ type: "header", text: { type: "plain_text", text: "❌ gitops-pipeline: ci failed" } });
     expect(p.blocks[1]).toEqual({ type: "section", text: { type: "mrkdwn", text: "*ci* failed\nci failed: 5 passed, 1 failed" } });
     expect(p.blocks[2]).toEqual({ type: "section", text: { type: "mrkdwn", text: "*Failing stages*\n• lint: lint failed: 2 issues" } });
@@ -114,7 +114,9 @@ describe("Slack payload", () => {
   it("a passed run has no list and no link without runUrl", () => {
     const p = slackPayload(report({ passed: true, summary: "lint passed", findings: [finding(1, "info")] }));
     expect(p.blocks.map((b) => b.type)).toEqual(["header", "section"]);
-    expect(p.text).toBe("✅ lint passed: lint passed");
+    expect(p.text).toBe("✅ lint passed");
+    // A summary that does not start with the stage gets it (and the outcome) in front.
+    expect(slackPayload(report({ passed: false, summary: "2 of 3 environments broke" })).text).toMatch(/^❌ \S+ failed: 2 of 3 environments broke$/);
   });
 
   it("escapes &, < and > in everything that comes from the report", () => {

@@ -115,5 +115,7 @@ export function slackPayload(r: RunReport, runUrl = "", title = "gitops-pipeline
     blocks.push({ type: "section", text: { type: "mrkdwn", text: `*${list.title}*\n${bullets.join("\n")}` } });
   }
   if (runUrl) blocks.push({ type: "context", elements: [{ type: "mrkdwn", text: `<${runUrl}|View the run>` }] });
-  return { text: `${icon} ${stage} ${outcome}: ${escapedLine(r.summary, LINE_MAX)}`, blocks };
+  // Summaries usually start with "<stage> passed/failed" already (found on the engine: "lint passed: lint passed: ..."); no second prefix.
+  const line = escapedLine(r.summary, LINE_MAX);
+  return { text: line.startsWith(`${stage} `) ? `${icon} ${line}` : `${icon} ${stage} ${outcome}: ${line}`, blocks };
 }
