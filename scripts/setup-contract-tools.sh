@@ -55,8 +55,7 @@ if ! "$GOBIN/kubeconform" -v 2>/dev/null | grep -q "${PIN_KUBECONFORM}"; then
   echo "setup: go install kubeconform v${PIN_KUBECONFORM}"
   go install -ldflags "-s -w -X main.version=v${PIN_KUBECONFORM}" "github.com/yannh/kubeconform/cmd/kubeconform@v${PIN_KUBECONFORM}"
 fi
-if ! "$GOBIN/kustomize" version
-"$GOBIN/trivy" --version | head -n 1 2>/dev/null | grep -qx "v${PIN_KUSTOMIZE}"; then
+if ! "$GOBIN/kustomize" version 2>/dev/null | grep -qx "v${PIN_KUSTOMIZE}"; then
   echo "setup: go install kustomize v${PIN_KUSTOMIZE}"
   # `go install` leaves kustomize's version unset: set it so `kustomize version` (and the check
   # above) report the pin.
