@@ -158,6 +158,15 @@ describe("POL-SCRAPE-PORT", () => {
     expect(at(evaluatePolicy([scraped({ "prometheus.io/scrape": "true", "prometheus.io/port": "9102" })], { production: false }))).toEqual(["POL-SCRAPE-PORT Deployment/demo-prod/demo spec.template.metadata.annotations.prometheus.io/port"]);
   });
 
+  it("reads the pod's own metadata: a Pod's at the top, a CronJob's in its job template", () => {
+    const pod = (kind: string, body: Obj) => ({ apiVersion: "v1", kind, name: "p", namespace: "n", source: "t.yaml", doc: 0, body: { kind, metadata: { name: "p" }, ...body } });
+    const podBody = { metadata: { name: "p", annotations: { "prometheus.io/scrape": "true", "prometheus.io/port": "9102" } }, spec: { containers: [{ name: "c", ports: [{ containerPort: 8080 }] }] } };
+    const cron = { spec: { jobTemplate: { spec: { template: { metadata: podBody.metadata, spec: podBody.spec } } } } };
+    const paths = (m: ReturnType<typeof pod>) => evaluatePolicy([m], { production: false }).filter((f) => f.rule === "POL-SCRAPE-PORT").map((f) => f.path);
+    expect(paths(pod("Pod", podBody))).toEqual(["metadata.annotations.prometheus.io/port"]);
+    expect(paths(pod("CronJob", cron))).toEqual(["spec.jobTemplate.spec.template.metadata.annotations.prometheus.io/port"]);
+  });
+
   it("not scraped, or no port annotation (Prometheus then tries every declared port): nothing to check", () => {
     expect(evaluatePolicy([scraped({ "prometheus.io/scrape": "false", "prometheus.io/port": "9102" })], { production: false })).toEqual([]);
     expect(evaluatePolicy([scraped({ "prometheus.io/scrape": "true" })], { production: false })).toEqual([]);

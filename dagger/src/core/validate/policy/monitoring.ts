@@ -67,14 +67,11 @@ export const scrapePort: PolicyRule = {
   check: (m) => {
     const pod = podOf(m);
     if (!pod) return [];
-    const metaPath = pod.path === "spec" ? "metadata" : pod.path.replace(/\.spec$/, ".metadata");
-    let meta: unknown = m.body;
-    for (const k of metaPath.split(".")) meta = asObj(meta)[k];
-    const annotations = asObj(asObj(meta).annotations);
+    const annotations = asObj(pod.meta.annotations);
     if (String(annotations["prometheus.io/scrape"]) !== "true" || annotations["prometheus.io/port"] === undefined) return [];
     const port = String(annotations["prometheus.io/port"]);
     const declared = pod.containers.flatMap((r) => asArray(r.c.ports).map((p) => String(asObj(p).containerPort)));
-    return declared.includes(port) ? [] : [{ path: `${metaPath}.annotations.prometheus.io/port`, message: `port ${port} is not a container port of the pod (${declared.join(", ") || "none declared"})` }];
+    return declared.includes(port) ? [] : [{ path: `${pod.metaPath}.annotations.prometheus.io/port`, message: `port ${port} is not a container port of the pod (${declared.join(", ") || "none declared"})` }];
   },
 };
 

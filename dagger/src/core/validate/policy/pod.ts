@@ -33,6 +33,9 @@ export interface ContainerRef {
 export interface PodRef {
   spec: Obj;
   path: string;
+  /** The pod's metadata (a Pod's own, a workload's pod template's) and its path. */
+  meta: Obj;
+  metaPath: string;
   containers: ContainerRef[];
 }
 
@@ -53,10 +56,12 @@ export function podOf(m: Manifest): PodRef | undefined {
   const keys = POD_SPEC_PATH[m.kind];
   let ref: PodRef | null = null;
   if (keys) {
-    let cur: unknown = m.body;
-    for (const k of keys) cur = asObj(cur)[k];
-    const spec = asObj(cur);
+    let parent: unknown = m.body;
+    for (const k of keys.slice(0, -1)) parent = asObj(parent)[k];
+    const spec = asObj(asObj(parent)[keys.at(-1)!]);
+    const meta = asObj(asObj(parent).metadata);
     const path = keys.join(".");
+    const metaPath = [...keys.slice(0, -1), "metadata"].join(".");
     const containers: ContainerRef[] = [];
     for (const list of ["initContainers", "containers", "ephemeralContainers"]) {
       asArray(spec[list]).forEach((c, i) => {
@@ -64,7 +69,7 @@ export function podOf(m: Manifest): PodRef | undefined {
         containers.push({ c: o, path: `${path}.${list}[${i}]`, list, name: typeof o.name === "string" ? o.name : `#${i}` });
       });
     }
-    ref = { spec, path, containers };
+    ref = { spec, path, meta, metaPath, containers };
   }
   cache.set(m, ref);
   return ref ?? undefined;
