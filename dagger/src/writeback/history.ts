@@ -7,7 +7,7 @@
 import { randomUUID } from "node:crypto";
 import { ReturnType, type Container } from "@dagger.io/dagger";
 import { historyArgv, type History } from "../core/writeback/rollback.js";
-import { cloneContainer, gitContainer, WORKTREE, type GitRemote } from "./writeback.js";
+import { cloneContainer, gitContainer, readWorktree, type GitRemote } from "./writeback.js";
 
 /** `git log` of one path on the clone. */
 export const logContainer = (clone: Container, path: string, max: number): Container => clone.withExec(historyArgv.log(path, max));
@@ -26,8 +26,8 @@ export class DaggerHistory implements History {
   get container(): Container {
     return this.clone;
   }
-  async read(path: string): Promise<string | undefined> {
-    return (await this.clone.exists(`${WORKTREE}/${path}`)) ? this.clone.file(`${WORKTREE}/${path}`).contents() : undefined;
+  read(path: string): Promise<string | undefined> {
+    return readWorktree(this.clone, path);
   }
   async log(path: string, max: number): Promise<string[]> {
     const out = await logContainer(this.clone, path, max).stdout();

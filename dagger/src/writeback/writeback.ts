@@ -99,6 +99,11 @@ export const branchFetchContainer = (c: Container, branch: string, nonce: string
 export const leasePushContainer = (c: Container, branch: string, expect: string, nonce: string): Container =>
   c.withEnvVariable(CACHE_BUST_ENV, nonce).withExec(gitArgv.pushLease(branch, expect), { expect: ReturnType.Any });
 
+/** A file of the clone's work tree in `c`, or undefined when it has none. */
+export async function readWorktree(c: Container, path: string): Promise<string | undefined> {
+  return (await c.exists(`${WORKTREE}/${path}`)) ? c.file(`${WORKTREE}/${path}`).contents() : undefined;
+}
+
 /** GitPort over Dagger containers: each step extends the current container. */
 export class DaggerGitPort implements GitPort<Directory>, ProposalPort<Directory> {
   private ctr: Container | undefined;
@@ -121,8 +126,8 @@ export class DaggerGitPort implements GitPort<Directory>, ProposalPort<Directory
       : cloneContainer(gitContainer(this.image, this.remote), this.remote, this.nonce());
     return (await this.c.withExec(gitArgv.head()).stdout()).trim();
   }
-  async read(path: string): Promise<string | undefined> {
-    return (await this.c.exists(`${WORKTREE}/${path}`)) ? this.c.file(`${WORKTREE}/${path}`).contents() : undefined;
+  read(path: string): Promise<string | undefined> {
+    return readWorktree(this.c, path);
   }
   async write(files: { path: string; text: string }[]): Promise<void> {
     for (const f of files) this.ctr = this.c.withNewFile(`${WORKTREE}/${f.path}`, f.text);
