@@ -4,7 +4,7 @@
  * the module's runtime. `ci` calls `notifyRun`; every run has `notify` (run.ts).
  */
 import type { Secret } from "@dagger.io/dagger";
-import { InputError } from "./core/errors.js";
+import { readSecret } from "./secret.js";
 import { notifyReport, type NotifyOutcome } from "./core/notify/notify.js";
 import type { RunReport } from "./core/run.js";
 
@@ -14,13 +14,7 @@ import type { RunReport } from "./core/run.js";
  * `runUrl` for a bad input or a refused post; the URL is never part of a message.
  */
 export async function notifyRun(report: RunReport, webhook: Secret, on: string, runUrl: string): Promise<NotifyOutcome> {
-  const readUrl = async (): Promise<string> => {
-    try {
-      return await webhook.plaintext();
-    } catch (err) {
-      throw new InputError("webhook", `could not be read (${err instanceof Error ? err.message.split("\n")[0] : String(err)})`, "pass an existing secret, e.g. env:SLACK_WEBHOOK_URL with the variable set");
-    }
-  };
+  const readUrl = (): Promise<string> => readSecret(webhook, "webhook", "pass an existing secret, e.g. env:SLACK_WEBHOOK_URL with the variable set");
   const outcome = await notifyReport(report, readUrl, on, runUrl);
   // One line in the call's log, so a skipped notification is not mistaken for a lost one.
   console.error(outcome.posted ? `notify: posted the ${report.stage} run (HTTP ${outcome.status})` : `notify: not posted: ${outcome.reason}`);

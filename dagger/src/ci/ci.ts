@@ -9,6 +9,7 @@ import { dag, type Container, type Directory, type Secret } from "@dagger.io/dag
 import { parseSeverities } from "../core/app/trivy.js";
 import type { LinterName } from "../core/app/lint.js";
 import { InputError } from "../core/errors.js";
+import { readSecret } from "../secret.js";
 import { DEFAULTS } from "../core/defaults.js";
 import { parseInputs } from "../core/inputs.js";
 import { verifyInputs } from "../core/verify/inputs.js";
@@ -152,11 +153,7 @@ export function collectArtifacts(stages: readonly { name: string; artifacts?: un
  */
 export async function given(secret: Secret | undefined, arg: string): Promise<boolean> {
   if (!secret) return false;
-  try {
-    return (await secret.plaintext()) !== "";
-  } catch (err) {
-    throw new InputError(arg, `could not be read (${err instanceof Error ? err.message.split("\n")[0] : String(err)})`, "pass an existing secret, e.g. env://VAR with VAR set, or leave the flag out");
-  }
+  return (await readSecret(secret, arg, "pass an existing secret, e.g. env://VAR with VAR set, or leave the flag out")) !== "";
 }
 
 /** ci's names of the arguments argo-cd and verify check. */
