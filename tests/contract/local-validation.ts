@@ -78,7 +78,9 @@ export function localPort(gitops: string): ValidationPort & { argvs: string[][] 
     helm: async (argv) => exec(argv),
     render: async (env, argv) => {
       const r = exec(argv);
-      writeFileSync(join(out, `${env}.yaml`), r.stdout);
+      const file = join(out, `${env}.yaml`); // `<app>/<env>` in a multi-app tree
+      mkdirSync(dirname(file), { recursive: true });
+      writeFileSync(file, r.stdout);
       return r;
     },
     renderOverlay: async (env, argv) => {
@@ -95,10 +97,11 @@ export function localPort(gitops: string): ValidationPort & { argvs: string[][] 
 }
 
 /** Validate a local gitops directory with the real tools, offline. */
-export async function validateLocally(gitops: string, environments?: string[]): Promise<ValidationResult & { argvs: string[][] }> {
+export async function validateLocally(gitops: string, environments?: string[], app?: string): Promise<ValidationResult & { argvs: string[][] }> {
   const port = localPort(gitops);
   const result = await runValidation(port, {
     ...(environments ? { environments } : {}),
+    ...(app ? { app } : {}),
     kubernetesVersion: VERSIONS.kubernetes,
     kubeconform: offlineKubeconform(),
   });

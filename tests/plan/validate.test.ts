@@ -142,6 +142,7 @@ describe("the validate run", () => {
       validationReport({
         kubernetesVersion: "1.36.0",
         chart: "charts/gitops-demo",
+        apps: ["gitops-demo"],
         environments: [{ name: "prod", namespace: "gitops-demo-prod", production: true, values: [], lintPassed: true, rendered: true, objects: 7, schema: { valid: 7, invalid: 0, errors: 0, skipped: 0 }, errors: findings.length }],
         overlays: [{ environment: "prod", overlay: "kustomize/overlays/prod", production: true, rendered: true, objects: 6, schema: { valid: 6, invalid: 0, errors: 0, skipped: 0 }, errors: 0 }],
         argocdSchema: { valid: 5, invalid: 0, errors: 0, skipped: 0 },

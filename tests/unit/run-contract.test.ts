@@ -50,6 +50,7 @@ const VALIDATION = (errors: number) =>
   validationReport({
     kubernetesVersion: "1.36.0",
     chart: "charts/gitops-demo",
+    apps: ["gitops-demo"],
     environments: [{ name: "prod", namespace: "p", production: true, values: [], lintPassed: true, rendered: true, objects: 7, schema: { valid: 7, invalid: 0, errors: 0, skipped: 0 }, errors }],
     overlays: [],
     argocdSchema: { valid: 1, invalid: 0, errors: 0, skipped: 0 },

@@ -22,7 +22,8 @@ export interface Finding {
   /** Kubernetes object as `Kind/namespace/name` and field path, for manifest findings. */
   object?: string;
   path?: string;
-  /** Environment (and kustomize overlay) the finding belongs to, for gitops findings. */
+  /** App of a multi-app gitops tree (its `apps[].name`), environment and kustomize overlay the finding belongs to, for gitops findings. */
+  app?: string;
   environment?: string;
   overlay?: string;
   /** Why the finding is waived (a waiver annotation's reason); absent when it is not. */

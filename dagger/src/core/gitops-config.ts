@@ -1,8 +1,10 @@
 /**
- * The layout of a gitops tree: where the chart, the per-environment values files and the Argo CD
- * manifests are, and what each environment promises (namespace, Application, sync policy,
- * production rules). Read from `gitops-pipeline.yaml` at the root of the tree when it exists,
- * otherwise the defaults below (this repository's own `gitops/` layout).
+ * The layout of a gitops tree: its apps, where each app's chart (or kustomize base) and
+ * per-environment values files are, where the Argo CD manifests are, and what each environment
+ * promises (namespace, Application, sync policy, production rules). Read from
+ * `gitops-pipeline.yaml` at the root of the tree when it exists, otherwise the defaults below
+ * (this repository's own `gitops/` layout). Two forms: one app with its fields at the top level,
+ * or `apps:`, a list of apps (a list, so a repeated name can be reported rather than lost).
  */
 import { z } from "zod";
 import { parseDocument } from "yaml";
@@ -16,6 +18,13 @@ export const ENVIRONMENT_NAME = /^[a-z0-9][a-z0-9-]*$/;
 
 /** A function argument naming one environment of gitops-pipeline.yaml. */
 export const environmentField = z.string().regex(ENVIRONMENT_NAME, { error: "is not an environment name" }).describe("pass an environment of gitops-pipeline.yaml, e.g. dev");
+
+/** A function argument naming one app of a multi-app gitops-pipeline.yaml; "" for the tree's only app. */
+export const appField = z
+  .string()
+  .trim()
+  .regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?)?$/, { error: "is not an app name (a DNS-1123 label, e.g. payments)" })
+  .describe("pass an app of gitops-pipeline.yaml's apps:, or \"\" for a single-app tree");
 
 /** Relative, forward-slash path inside the tree: no leading `/`, no `..` segment. */
 const relPath = z
@@ -32,13 +41,16 @@ const syncSchema = z
   })
   .strict();
 
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
 const environmentSchema = z
   .object({
-    /** Values files passed to helm with `-f`, in order, relative to the tree. */
-    values: z.array(relPath).min(1),
-    namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be a DNS-1123 label"),
-    /** Name of the Argo CD Application that deploys this environment. */
-    application: z.string().min(1),
+    /** Values files passed to helm with `-f`, in order, relative to the tree (an app with a chart needs at least one). */
+    values: z.array(relPath).default([]),
+    /** Namespace the environment deploys to; default `<release>-<environment>`. */
+    namespace: z.string().regex(DNS_LABEL, "must be a DNS-1123 label").optional(),
+    /** Name of the Argo CD Application that deploys this environment; default `<release>-<environment>`. */
+    application: z.string().min(1).optional(),
     /** Production rules (replicas >= 2, a PodDisruptionBudget, Ingress TLS, Pod Security restricted on the namespace) apply. */
     production: z.boolean().default(false),
     sync: syncSchema.default({ automated: true, prune: true, selfHeal: true, createNamespace: true }),
@@ -55,23 +67,88 @@ const writeBackSchema = z
   })
   .strict();
 
-const configSchema = z
+const environmentsSchema = z.record(z.string().regex(ENVIRONMENT_NAME, "environment names are lower-case words"), environmentSchema);
+
+/** One app's fields, shared by the single-app form (at the top level) and each entry of `apps:`. */
+const appFields = {
+  /** The app's Helm chart; an app of the `apps:` list may have a kustomize base instead. */
+  chart: relPath.optional(),
+  release: z.string().regex(DNS_LABEL, "must be a DNS-1123 label").optional(),
+  kustomize: relPath.optional(),
+  writeBack: writeBackSchema.default({ format: "helm" }),
+  environments: environmentsSchema,
+};
+
+/** The single-app form: the app's fields at the top level (this repository's own layout). */
+const singleSchema = z
   .object({
     /** Where this tree sits in the Git repository Argo CD reads (Application paths start with it); "" for the root. */
     repoPath: z.string().default("gitops"),
-    chart: relPath.default("charts/gitops-demo"),
-    release: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be a DNS-1123 label").default("gitops-demo"),
     argocd: relPath.default("argocd"),
-    kustomize: relPath.optional(),
-    writeBack: writeBackSchema.default({ format: "helm" }),
-    environments: z.record(z.string().regex(ENVIRONMENT_NAME, "environment names are lower-case words"), environmentSchema),
+    ...appFields,
+    chart: relPath.default("charts/gitops-demo"),
+    release: appFields.release.default("gitops-demo"),
   })
   .strict();
 
+const appSchema = z.object({ name: z.string().regex(DNS_LABEL, "app names are DNS-1123 labels, e.g. orders"), ...appFields }).strict();
+
+/** The multi-app form: `apps:` lists the apps, each with its chart or kustomize base and environments. */
+const multiSchema = z
+  .object({
+    repoPath: z.string().default("gitops"),
+    argocd: relPath.default("argocd"),
+    apps: z.array(appSchema).min(1, "lists no app"),
+  })
+  .strict();
+
+/** One environment of one app, with its defaults filled in. */
+export interface EnvironmentConfig {
+  values: string[];
+  namespace: string;
+  application: string;
+  production: boolean;
+  sync: SyncExpectation;
+}
+
 export type SyncExpectation = z.infer<typeof syncSchema>;
-export type EnvironmentConfig = z.infer<typeof environmentSchema>;
-export type GitopsConfig = z.infer<typeof configSchema>;
 export type WriteBackConfig = z.infer<typeof writeBackSchema>;
+
+/** One app of a gitops tree: what every stage reads (validate, e2e, bump, promote, rollback, verify). */
+export interface GitopsConfig {
+  /** The app's name (`apps[].name`; the release in the single-app form). */
+  name: string;
+  /** Where the tree sits in the Git repository Argo CD reads; "" for the root. */
+  repoPath: string;
+  /** The Helm chart; absent for a kustomize-only app. */
+  chart?: string;
+  release: string;
+  argocd: string;
+  kustomize?: string;
+  writeBack: WriteBackConfig;
+  environments: Record<string, EnvironmentConfig>;
+}
+
+/** An `apps:` entry whose name an earlier entry already took: validate reports it, the other stages refuse it. */
+export interface DuplicateApp {
+  name: string;
+  /** Its index in `apps:`. */
+  index: number;
+  environments: string[];
+}
+
+/** The whole gitops-pipeline.yaml: one app (single-app form) or several (the `apps:` list). */
+export interface PipelineConfig {
+  repoPath: string;
+  argocd: string;
+  /** The apps, in the order declared (duplicates left out: see `duplicates`). */
+  apps: GitopsConfig[];
+  /** True for the `apps:` form: findings and renderings then name their app. */
+  multiApp: boolean;
+  duplicates: DuplicateApp[];
+  /** The file it was read from. */
+  file: string;
+}
 
 function env(name: string, production: boolean): EnvironmentConfig {
   return {
@@ -85,6 +162,7 @@ function env(name: string, production: boolean): EnvironmentConfig {
 
 /** The layout of this repository's `gitops/` (used when the tree has no gitops-pipeline.yaml). */
 export const DEFAULT_GITOPS_CONFIG: GitopsConfig = {
+  name: "gitops-demo",
   repoPath: "gitops",
   chart: "charts/gitops-demo",
   release: "gitops-demo",
@@ -94,29 +172,91 @@ export const DEFAULT_GITOPS_CONFIG: GitopsConfig = {
   environments: { dev: env("dev", false), staging: env("staging", false), prod: env("prod", true) },
 };
 
-/** Parse and check a gitops-pipeline.yaml text; any problem is an InputError naming the file and field. */
-export function parseGitopsConfig(text: string, file = GITOPS_CONFIG_FILE): GitopsConfig {
+/** The default layout as a pipeline (the single-app form). */
+export const DEFAULT_PIPELINE_CONFIG: PipelineConfig = { repoPath: "gitops", argocd: "argocd", apps: [DEFAULT_GITOPS_CONFIG], multiApp: false, duplicates: [], file: GITOPS_CONFIG_FILE };
+
+type AppInput = z.infer<typeof appSchema> | (z.infer<typeof singleSchema> & { name?: string });
+
+/** One app with its defaults filled in; `where` names it in errors. */
+function resolveApp(raw: AppInput, top: { repoPath: string; argocd: string }, where: string): GitopsConfig {
+  const name = raw.name ?? raw.release ?? "gitops-demo";
+  const release = raw.release ?? name;
+  if (!raw.chart && !raw.kustomize) throw new InputError(where, `app ${name} has neither a chart nor a kustomize base`, "set chart: (a Helm chart directory) or kustomize: (a directory with overlays/<environment>)");
+  const environments: Record<string, EnvironmentConfig> = {};
+  for (const [envName, e] of Object.entries(raw.environments)) {
+    if (raw.chart && e.values.length === 0) throw new InputError(`${where}.environments.${envName}.values`, "is empty: an app with a chart renders every environment with its values files", "list the environment's values files");
+    environments[envName] = { values: e.values, namespace: e.namespace ?? `${release}-${envName}`, application: e.application ?? `${release}-${envName}`, production: e.production, sync: e.sync };
+  }
+  if (Object.keys(environments).length === 0) throw new InputError(`${where}.environments`, "declares no environment", "declare at least one environment");
+  return {
+    name,
+    repoPath: top.repoPath,
+    ...(raw.chart ? { chart: raw.chart } : {}),
+    release,
+    argocd: top.argocd,
+    ...(raw.kustomize ? { kustomize: raw.kustomize } : {}),
+    writeBack: raw.writeBack,
+    environments,
+  };
+}
+
+/** Parse and check a gitops-pipeline.yaml text, either form; any problem is an InputError naming the file and field. */
+export function parsePipelineConfig(text: string, file = GITOPS_CONFIG_FILE): PipelineConfig {
   const doc = parseDocument(text);
   if (doc.errors.length > 0) {
     throw new InputError(file, `is not valid YAML (${doc.errors[0]!.message.split("\n")[0]})`, "fix the YAML syntax");
   }
-  const parsed = configSchema.safeParse(doc.toJS());
+  const raw = doc.toJS() as unknown;
+  const multi = typeof raw === "object" && raw !== null && "apps" in raw;
+  const parsed = multi ? multiSchema.safeParse(raw) : singleSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const where = issue.path.length ? `${file}: ${issue.path.join(".")}` : file;
     throw new InputError(where, issue.message, "see the 'GitOps layout and validate' section of the README for the fields");
   }
-  if (Object.keys(parsed.data.environments).length === 0) {
-    throw new InputError(`${file}: environments`, "declares no environment", "declare at least one environment");
+  if (!("apps" in parsed.data)) {
+    const data = parsed.data;
+    if (Object.keys(data.environments).length === 0) throw new InputError(`${file}: environments`, "declares no environment", "declare at least one environment");
+    const app = resolveApp(data, data, `${file}: environments`);
+    return { repoPath: data.repoPath, argocd: data.argocd, apps: [app], multiApp: false, duplicates: [], file };
   }
-  return parsed.data;
+  const data = parsed.data;
+  const apps: GitopsConfig[] = [];
+  const duplicates: DuplicateApp[] = [];
+  data.apps.forEach((a, i) => {
+    if (apps.some((x) => x.name === a.name)) duplicates.push({ name: a.name, index: i, environments: Object.keys(a.environments) });
+    else apps.push(resolveApp(a, data, `${file}: apps.${i}`));
+  });
+  return { repoPath: data.repoPath, argocd: data.argocd, apps, multiApp: true, duplicates, file };
+}
+
+/**
+ * The app a stage works on: `app` by name, or the tree's only app when `app` is "". A tree with
+ * several apps needs the name; an unknown or duplicated one is an InputError naming `arg`.
+ */
+export function selectApp(p: PipelineConfig, app = "", arg = "app"): GitopsConfig {
+  const names = p.apps.map((a) => a.name);
+  if (!app) {
+    if (p.apps.length === 1 && p.duplicates.length === 0) return p.apps[0]!;
+    throw new InputError(arg, `is missing: ${p.file} declares ${names.length} apps (${names.join(", ")})`, `pass the app to work on, one of: ${names.join(", ")}`);
+  }
+  const dup = p.duplicates.find((d) => d.name === app);
+  if (dup) throw new InputError(arg, `app '${app}' is declared twice in ${p.file} (apps.${dup.index} repeats the name)`, "give every app of apps: its own name");
+  const found = p.apps.find((a) => a.name === app);
+  if (!found) throw new InputError(arg, `unknown app '${app}' (${p.file} declares ${names.join(", ")})`, `pass one of: ${names.join(", ")}`);
+  return found;
+}
+
+/** Parse gitops-pipeline.yaml and pick one app (see selectApp): what a stage working on one app reads. */
+export function parseGitopsConfig(text: string, file = GITOPS_CONFIG_FILE, app = "", arg = "app"): GitopsConfig {
+  return selectApp(parsePipelineConfig(text, file), app, arg);
 }
 
 /**
  * The environments to validate: all declared ones when `requested` is empty, else exactly those,
  * in the order given. An unknown name is an InputError listing the known ones.
  */
-export function selectEnvironments(config: GitopsConfig, requested: readonly string[] = [], source = GITOPS_CONFIG_FILE): string[] {
+export function selectEnvironments(config: Pick<GitopsConfig, "environments">, requested: readonly string[] = [], source = GITOPS_CONFIG_FILE): string[] {
   const known = Object.keys(config.environments);
   if (requested.length === 0) return known;
   const unknown = requested.filter((e) => !known.includes(e));
@@ -145,5 +285,6 @@ export function environmentLayout(config: GitopsConfig, environment: string, arg
   if (!known.includes(environment)) {
     throw new InputError(arg, `unknown environment '${environment}' (${GITOPS_CONFIG_FILE} declares ${known.join(", ")})`, `pass one of: ${known.join(", ")}`);
   }
+  if (!config.chart) throw new InputError("app", `app ${config.name} has no chart (it is a kustomize base): the end-to-end test installs a Helm chart`, "pass an app with a chart");
   return { chartPath: config.chart, valuesPaths: [...config.environments[environment]!.values], release: config.release };
 }

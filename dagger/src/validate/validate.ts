@@ -37,6 +37,8 @@ export interface ValidateStageOptions {
   kubernetes: string;
   gitops: Directory;
   environments?: readonly string[];
+  /** App of a multi-app tree to validate; default: every app. */
+  app?: string;
   /** Offline Kubernetes schemas (air-gapped runs). */
   schemas?: Directory;
   /** CRD-catalog directory with the Argo CD schemas (air-gapped runs). */
@@ -56,9 +58,9 @@ export function helmExec(base: Container, argv: string[], redirectStdout?: strin
   return base.withExec(argv, { useEntrypoint: false, expect: ReturnType.Any, ...(redirectStdout ? { redirectStdout } : {}) });
 }
 
-/** The file helm template writes the rendering of `env` to, in the helm container. */
+/** The file helm template writes the rendering with key `env` (`<app>/<env>` in a multi-app tree) to, in the helm container: one flat file. */
 export function renderOutput(env: string): string {
-  return `/tmp/rendered-${env}.yaml`;
+  return `/tmp/rendered-${env.replace(/\//g, "--")}.yaml`;
 }
 
 /** Where kubeconform sees a rendering: `env` (helm) or `overlayRenderKey(env)` (kustomize, in a subdirectory). */
@@ -68,7 +70,7 @@ export function renderedFile(key: string): string {
 
 /** The file kustomize build writes the rendering of `env`'s overlay to, in the kustomize container. */
 export function overlayRenderOutput(env: string): string {
-  return `/tmp/kustomize-${env}.yaml`;
+  return `/tmp/kustomize-${env.replace(/\//g, "--")}.yaml`;
 }
 
 /** The kustomize container: pinned image, the gitops tree as working directory. */
@@ -203,7 +205,8 @@ class ContainerPort implements ValidationPort {
 /**
  * Run the validate stage. Bad input (no chart, unknown environment, values not YAML) throws
  * InputError. The run's artifacts: the rendered manifests (`rendered/<environment>.yaml`,
- * `rendered/kustomize/<environment>.yaml`) and validate-report.json.
+ * `rendered/kustomize/<environment>.yaml`; `rendered/<app>/<environment>.yaml` in a multi-app
+ * tree) and validate-report.json.
  */
 export async function validateStage(opts: ValidateStageOptions): Promise<Run> {
   const offline = opts.schemas ? offlineSchemas(await opts.schemas.entries(), MOUNTS.schemas, opts.kubernetes, "schemas") : undefined;
@@ -211,6 +214,7 @@ export async function validateStage(opts: ValidateStageOptions): Promise<Run> {
   const port = new ContainerPort(opts, kc);
   const res = await runValidation(port, {
     ...(opts.environments?.length ? { environments: opts.environments } : {}),
+    ...(opts.app ? { app: opts.app } : {}),
     kubernetesVersion: opts.kubernetes,
     kubeconform: { binary: KUBECONFORM_BIN, locations: kc.locations, ...(kc.cacheDir ? { cacheDir: kc.cacheDir } : {}) },
     kustomizeBinary: KUSTOMIZE_BIN,

@@ -18,6 +18,7 @@ export const ARGOCD_RULES = {
   "ARGO-SYNC-POLICY": "the sync policy is the one declared for the environment (automated, prune, selfHeal, CreateNamespace)",
   "ARGO-PROJECT": "the project is `default` or an AppProject of the tree",
   "ARGO-PROJECT-RESOURCES": "the Application's AppProject allows every kind the environment renders (its resource white- and blacklists)",
+  "ARGO-APPLICATIONSET": "every ApplicationSet's list and matrix generators expand (each element fills every template expression, the generated names differ); the Applications it generates pass the checks above (other generators are reported, not expanded)",
   "ARGO-POD-SECURITY": "a production environment's namespace enforces the restricted Pod Security Standard (managedNamespaceMetadata label, with CreateNamespace=true)",
 } as const;
 
@@ -89,6 +90,23 @@ export interface ArgoCheckInput {
   environments: readonly string[];
 }
 
+/** What the per-Application checks need: the objects, the tree, and where the tree sits in the repository. */
+export interface ApplicationCheckInput {
+  objects: readonly Manifest[];
+  tree: GitopsTree;
+  repoPath: string;
+  /** Tree paths already reported missing by an earlier finding (an app's chart or values file): not reported again. */
+  reported?: ReadonlySet<string>;
+}
+
+/** What the per-environment checks of one app need; `app` tags the findings of a multi-app tree. */
+export interface EnvironmentCheckInput {
+  objects: readonly Manifest[];
+  config: GitopsConfig;
+  environments: readonly string[];
+  app?: string;
+}
+
 /** Resolve the Helm value files of a source to tree paths (relative to its path, or `$ref/...`). */
 function valueFilesOf(src: Source, all: Source[], repoPath: string): { entry: string; field: string; tree?: string }[] {
   const files = obj(src.s.helm).valueFiles;
@@ -110,13 +128,28 @@ function valueFilesOf(src: Source, all: Source[], repoPath: string): { entry: st
   });
 }
 
-/** Run every Argo CD check; findings name the Application, the field and the file. */
+/** Run every Argo CD check of a single-app tree; findings name the Application, the field and the file. */
 export function checkArgoCd(input: ArgoCheckInput): Finding[] {
-  const { objects, tree, config } = input;
-  const out: Finding[] = [];
-  const add = (rule: ArgoRule, app: Manifest, path: string, message: string, severity: Finding["severity"] = "error"): void => {
-    out.push({ source: "argocd", rule, severity, object: objectId(app), path, file: app.source, message });
+  return [
+    ...checkApplications({ objects: input.objects, tree: input.tree, repoPath: input.config.repoPath }),
+    ...checkEnvironments({ objects: input.objects, config: input.config, environments: input.environments }),
+  ];
+}
+
+type AddFinding = (rule: ArgoRule, app: Manifest, path: string, message: string, severity?: Finding["severity"]) => void;
+
+function adder(out: Finding[], extra: Partial<Finding> = {}): AddFinding {
+  return (rule, app, path, message, severity = "error") => {
+    out.push({ source: "argocd", rule, severity, object: objectId(app), path, file: app.source, message, ...extra });
   };
+}
+
+/** The checks of every Application on its own: project, repoURL, targetRevision, path and values files in the tree. */
+export function checkApplications(input: ApplicationCheckInput): Finding[] {
+  const { objects, tree, repoPath } = input;
+  const reported = input.reported ?? new Set<string>();
+  const out: Finding[] = [];
+  const add = adder(out);
   const projects = new Set(objects.filter((o) => o.kind === "AppProject").map((o) => o.name));
   const apps = objects.filter((o) => o.kind === "Application");
 
@@ -135,27 +168,38 @@ export function checkArgoCd(input: ArgoCheckInput): Finding[] {
         if (!str(src.s.ref)) add("ARGO-PATH", app, `${src.path}.path`, "path is not set");
         continue;
       }
-      const t = treePath(config.repoPath, path);
+      const t = treePath(repoPath, path);
       if (t === undefined) {
-        add("ARGO-PATH", app, `${src.path}.path`, `path '${path}' is outside the gitops tree (it starts with '${config.repoPath}/' in the repository)`);
+        add("ARGO-PATH", app, `${src.path}.path`, `path '${path}' is outside the gitops tree (it starts with '${repoPath}/' in the repository)`);
+      } else if (reported.has(t)) {
+        // The app's missing chart is already a finding: one cause, one finding.
       } else if (!tree.hasDir(t)) {
         add("ARGO-PATH", app, `${src.path}.path`, `path '${path}' does not exist in the gitops tree`);
       } else if (src.s.helm !== undefined && !tree.hasFile(t ? `${t}/Chart.yaml` : "Chart.yaml")) {
         add("ARGO-PATH", app, `${src.path}.path`, `path '${path}' has Helm settings but no Chart.yaml`);
       }
-      for (const vf of valueFilesOf(src, sources, config.repoPath)) {
+      for (const vf of valueFilesOf(src, sources, repoPath)) {
         if (vf.tree === undefined) add("ARGO-VALUES-FILES", app, vf.field, `values file '${vf.entry}' resolves outside the gitops tree`);
-        else if (!tree.hasFile(vf.tree)) add("ARGO-VALUES-FILES", app, vf.field, `values file '${vf.entry}' (${config.repoPath ? `${config.repoPath}/` : ""}${vf.tree}) does not exist`);
+        else if (!tree.hasFile(vf.tree) && !reported.has(vf.tree)) add("ARGO-VALUES-FILES", app, vf.field, `values file '${vf.entry}' (${repoPath ? `${repoPath}/` : ""}${vf.tree}) does not exist`);
       }
     }
   }
+  return out;
+}
 
+/** Each environment of one app against its Application: it exists, its namespace, values files, sync policy and Pod Security. */
+export function checkEnvironments(input: EnvironmentCheckInput): Finding[] {
+  const { objects, config } = input;
+  const tag = input.app ? { app: input.app } : {};
+  const out: Finding[] = [];
+  const apps = objects.filter((o) => o.kind === "Application");
   for (const envName of input.environments) {
     const env = config.environments[envName];
     if (!env) continue;
+    const add = adder(out, { ...tag, environment: envName });
     const app = apps.find((a) => a.name === env.application);
     if (!app) {
-      out.push({ source: "argocd", rule: "ARGO-ENVIRONMENT", severity: "error", object: `Application/${env.application}`, message: `environment ${envName}: no Application named '${env.application}' under ${config.argocd}/` });
+      out.push({ source: "argocd", rule: "ARGO-ENVIRONMENT", severity: "error", object: `Application/${env.application}`, message: `${input.app ? `app ${input.app}, ` : ""}environment ${envName}: no Application named '${env.application}' under ${config.argocd}/`, ...tag, environment: envName });
       continue;
     }
     const spec = obj(app.body.spec);

@@ -3,7 +3,7 @@
  * helpers' run id and server URL. (end-to-end's are in core/e2e/settings.ts.)
  */
 import { z } from "zod";
-import { ENVIRONMENT_NAME } from "../gitops-config.js";
+import { appField, ENVIRONMENT_NAME } from "../gitops-config.js";
 import { commaList } from "../inputs.js";
 
 export const validateInputs = z.object({
@@ -13,6 +13,12 @@ export const validateInputs = z.object({
     .pipe(z.array(z.string().regex(ENVIRONMENT_NAME, { error: "is not an environment name (lower-case letters, digits and '-')" })))
     .describe("pass environments of gitops-pipeline.yaml, e.g. prod, or none for all"),
 });
+
+/** The app argument of manifests and argo-cd. */
+export const appInputs = z.object({ app: appField });
+
+/** ci's name for it. */
+export const ciAppInputs = z.object({ gitopsApp: appField });
 
 export const kindInputs = z.object({
   runId: z.string().regex(/^[a-z0-9][a-z0-9-]{0,30}$/, { error: "is not a run id (lower-case letters, digits and '-', at most 31)" }).describe("pass e.g. debug"),

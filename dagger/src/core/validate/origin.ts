@@ -4,10 +4,13 @@
  */
 import type { EnvironmentResult, ValidationFinding } from "./validation.js";
 
-/** `[env] ` or `[env kustomize/overlays/env] `: where a finding came from, for one-line reports. */
+/**
+ * `[env] `, `[env kustomize/overlays/env] `, or with the app of a multi-app tree in front
+ * (`[orders prod] `): where a finding came from, for one-line reports.
+ */
 export function findingOrigin(f: ValidationFinding): string {
-  if (!f.environment) return "";
-  return f.overlay ? `[${f.environment} ${f.overlay}] ` : `[${f.environment}] `;
+  const where = [f.app, f.environment, f.overlay].filter((x): x is string => Boolean(x));
+  return where.length ? `[${where.join(" ")}] ` : "";
 }
 
 /**
@@ -15,9 +18,9 @@ export function findingOrigin(f: ValidationFinding): string {
  * was rendered from, ` (from templates/ingress.yaml with environments/prod/values.yaml)`, so the
  * one-line report names the file to fix. Kustomize findings already name their overlay.
  */
-export function renderedFrom(f: ValidationFinding, r: { environments: readonly Pick<EnvironmentResult, "name" | "values">[] }): string {
+export function renderedFrom(f: ValidationFinding, r: { environments: readonly Pick<EnvironmentResult, "app" | "name" | "values">[] }): string {
   const template = (f as { template?: unknown }).template;
   if (f.source !== "policy" || f.overlay || typeof template !== "string" || !template) return "";
-  const values = r.environments.find((e) => e.name === f.environment)?.values ?? [];
+  const values = r.environments.find((e) => e.name === f.environment && e.app === f.app)?.values ?? [];
   return ` (from ${template}${values.length ? ` with ${values.join(", ")}` : ""})`;
 }
