@@ -9,9 +9,10 @@ import type { Run } from "./run.js";
 import { DEFAULT_LINTERS, DEFAULT_PLATFORMS, DEFAULTS } from "./core/defaults.js";
 import { parseInputs } from "./core/inputs.js";
 import { lintInputs, testInputs } from "./core/app/inputs.js";
+import { ciAppInputs } from "./core/validate/inputs.js";
 import { toolchain, type Toolchain } from "./core/toolchain.js";
 import { VERSIONS } from "./core/versions.js";
-import { readGitopsLayout } from "./gitops-layout.js";
+import { readGitopsLayout, readPipelineLayout } from "./gitops-layout.js";
 import { Manifests } from "./validate/manifests.js";
 import { ArgoCd } from "./verify/argocd.js";
 import { GitopsRepo, PullRequestProvider } from "./writeback/gitops-repo.js";
@@ -112,10 +113,14 @@ export class GitopsPipeline {
     return new App(this.source, this.toolchain, version, revision, dockerfile, sourceUrl);
   }
 
-  /** The gitops tree's manifests: validate, end-to-end, and the kind debugging helpers. */
+  /**
+   * The gitops tree's manifests: validate, end-to-end, and the kind debugging helpers.
+   *
+   * @param app App of a multi-app tree (gitops-pipeline.yaml's apps:): end-to-end deploys it, validate checks only it; "" validates every app (end-to-end then needs a single-app tree).
+   */
   @func()
-  manifests(): Manifests {
-    return new Manifests(this.gitops, this.source, this.toolchain, this.schemas, this.crdSchemas);
+  manifests(app: string = ""): Manifests {
+    return new Manifests(this.gitops, this.source, this.toolchain, this.schemas, this.crdSchemas, app);
   }
 
   /**
@@ -125,11 +130,12 @@ export class GitopsPipeline {
    * @param url Remote repository: https (with-token) or ssh (with-ssh-key); "" edits the local gitops directory.
    * @param branch Branch Argo CD watches.
    * @param path Directory of the gitops tree inside the repository ("." for its root); default: repoPath of gitops-pipeline.yaml.
+   * @param app App of a multi-app tree whose environments bump, promote and rollback write (and whose environments the validation before the push checks); "" for a single-app tree.
    */
   @func()
-  async gitopsRepo(url: string = "", branch: string = DEFAULTS.gitopsBranch, path: string = ""): Promise<GitopsRepo> {
-    const root = path || (url ? (await readGitopsLayout(this.gitops)).repoPath : "");
-    return new GitopsRepo(url, branch, root, this.gitops, this.toolchain, this.schemas, this.crdSchemas);
+  async gitopsRepo(url: string = "", branch: string = DEFAULTS.gitopsBranch, path: string = "", app: string = ""): Promise<GitopsRepo> {
+    const root = path || (url ? (await readPipelineLayout(this.gitops)).repoPath : "");
+    return new GitopsRepo(url, branch, root, app, this.gitops, this.toolchain, this.schemas, this.crdSchemas);
   }
 
   /**
@@ -142,10 +148,11 @@ export class GitopsPipeline {
    * @param kubeconfig Kubeconfig of the cluster Argo CD runs in (token or client certificate, everything embedded; no exec plugins), instead of server and token.
    * @param namespace Namespace the Application objects live in.
    * @param insecure Skip TLS verification of the Argo CD server (a self-signed certificate); the token is still sent.
+   * @param app App of a multi-app tree whose Applications verify watches; "" for a single-app tree.
    */
   @func()
-  argoCd(server: string = "", token?: Secret, kubeconfig?: Secret, namespace: string = DEFAULTS.argocdNamespace, insecure: boolean = false): ArgoCd {
-    return new ArgoCd(server, namespace, insecure, this.gitops, token, kubeconfig);
+  argoCd(server: string = "", token?: Secret, kubeconfig?: Secret, namespace: string = DEFAULTS.argocdNamespace, insecure: boolean = false, app: string = ""): ArgoCd {
+    return new ArgoCd(server, namespace, insecure, this.gitops, token, kubeconfig, app);
   }
 
   /**
@@ -192,6 +199,7 @@ export class GitopsPipeline {
    * @param gitopsPullRequest Open or update a pull request (merge request) with the bump instead of pushing to gitopsBranch; verify then waits for nothing (Argo CD deploys once it is merged).
    * @param gitopsApiToken Forge API token for the pull request; default: gitopsToken.
    * @param gitopsProvider GITHUB or GITLAB, for the pull request.
+   * @param gitopsApp App of a multi-app gitops tree (gitops-pipeline.yaml's apps:) this source builds: validate checks it, e2e deploys it, bump, verify and rollback act on its environments; "" for a single-app tree.
    * @param releasedTags The repository's version tags, comma- or space-separated (e.g. from git tag --list 'v*'): with tag, X.Y and X move only when no newer stable version of their line exists (a v1.1.9 hotfix after v1.2.0 moves 1.1, not 1). The pipeline cannot list the registry: empty, they always move.
    */
   @func({ cache: "never" })
@@ -230,12 +238,14 @@ export class GitopsPipeline {
     gitopsPullRequest: boolean = false,
     gitopsApiToken?: Secret,
     gitopsProvider: PullRequestProvider = PullRequestProvider.GITHUB,
+    gitopsApp: string = "",
   ): Promise<Run> {
     const lint = parseInputs(lintInputs, { linters });
     const test = parseInputs(testInputs, { minCoverage });
+    const app = parseInputs(ciAppInputs, { gitopsApp }).gitopsApp;
     // Only the credentials that hold a value: CI templates pass env:// references that may be empty.
     const repo = async (use: { token: boolean; sshKey: boolean; apiToken: boolean }): Promise<GitopsRepo> => {
-      const r = await this.gitopsRepo(gitopsRepo, gitopsBranch);
+      const r = await this.gitopsRepo(gitopsRepo, gitopsBranch, "", app);
       const authed = use.sshKey && gitopsSshKey ? r.withSshKey(gitopsSshKey, gitopsKnownHosts) : use.token && gitopsToken ? r.withToken(gitopsToken) : r;
       if (!gitopsPullRequest) return authed;
       const apiToken = use.apiToken && gitopsApiToken ? gitopsApiToken : use.token && gitopsToken ? gitopsToken : undefined;
@@ -245,9 +255,11 @@ export class GitopsPipeline {
     return runCi(
       {
         app: (v) => this.app(v, commit),
-        manifests: () => this.manifests(),
+        manifests: () => this.manifests(app),
+        // Before any stage: a multi-app tree without gitopsApp (or with an unknown one) fails now, naming it.
+        checkGitops: async () => void (await readGitopsLayout(this.gitops, app, "gitopsApp")),
         repo,
-        argoCd: (use) => this.argoCd(argocdServer, use.token ? argocdToken : undefined, use.kubeconfig ? argocdKubeconfig : undefined, DEFAULTS.argocdNamespace, argocdInsecure),
+        argoCd: (use) => this.argoCd(argocdServer, use.token ? argocdToken : undefined, use.kubeconfig ? argocdKubeconfig : undefined, DEFAULTS.argocdNamespace, argocdInsecure, app),
       },
       {
         commit, runNumber, branch, version, tag, releasedTags, imageRepository, registryUsername, releaseBranches, gitopsRepo, gitopsBranch, environment, platforms, endToEnd, scan, severity, ignoreUnfixed, scanSecrets,

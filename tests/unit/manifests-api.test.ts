@@ -3,11 +3,11 @@ import { moduleApi } from "../helpers/module-api.js";
 import { DEFAULTS } from "../../dagger/src/core/defaults.js";
 
 describe("the manifests object as the engine introspects it", () => {
-  it("manifests() needs no argument: the gitops tree and the offline schemas come from the constructor", async () => {
+  it("manifests() needs no argument (app, for a multi-app tree, defaults to every app): the gitops tree and the offline schemas come from the constructor", async () => {
     const api = await moduleApi();
     const fn = api.objects.GitopsPipeline!.methods.manifests!;
     expect(fn.returnType).toEqual({ kind: "OBJECT_KIND", name: "Manifests" });
-    expect(Object.keys(fn.arguments)).toEqual([]);
+    expect(Object.fromEntries(Object.values(fn.arguments).map((a) => [a.name, a.defaultValue]))).toEqual({ app: "" });
     const ctor = api.objects.GitopsPipeline!.constructor!.arguments;
     expect(ctor.gitops).toMatchObject({ defaultPath: "/gitops", type: { kind: "OBJECT_KIND", name: "Directory" } });
     for (const s of ["schemas", "crdSchemas"]) expect(ctor[s], s).toMatchObject({ isOptional: true, type: { name: "Directory" } });

@@ -12,7 +12,7 @@ describe("argo-cd and verify as the engine introspects them", () => {
     expect(fn.returnType).toEqual({ kind: "OBJECT_KIND", name: "ArgoCd" });
     expect(fn.arguments.token!.type).toEqual({ kind: "OBJECT_KIND", name: "Secret" });
     expect(fn.arguments.kubeconfig!.type).toEqual({ kind: "OBJECT_KIND", name: "Secret" });
-    expect(Object.fromEntries(Object.values(fn.arguments).filter((a) => a.defaultValue !== undefined).map((a) => [a.name, a.defaultValue]))).toEqual({ server: "", namespace: DEFAULTS.argocdNamespace, insecure: false });
+    expect(Object.fromEntries(Object.values(fn.arguments).filter((a) => a.defaultValue !== undefined).map((a) => [a.name, a.defaultValue]))).toEqual({ server: "", namespace: DEFAULTS.argocdNamespace, insecure: false, app: "" });
     expect(fn.arguments.insecure!.description).toMatch(/Skip TLS verification/);
   });
 

@@ -6,7 +6,7 @@ describe("the gitops repository object as the engine introspects it", () => {
   it("gitops-repo needs no argument: local mode edits the constructor's gitops tree", async () => {
     const fn = (await moduleApi()).objects.GitopsPipeline!.methods.gitopsRepo!;
     expect(fn.returnType).toEqual({ kind: "OBJECT_KIND", name: "GitopsRepo" });
-    expect(Object.fromEntries(Object.values(fn.arguments).map((a) => [a.name, a.defaultValue]))).toEqual({ url: "", branch: DEFAULTS.gitopsBranch, path: "" });
+    expect(Object.fromEntries(Object.values(fn.arguments).map((a) => [a.name, a.defaultValue]))).toEqual({ url: "", branch: DEFAULTS.gitopsBranch, path: "", app: "" });
   });
 
   it("credentials are Secrets, given through with-token and with-ssh-key, never strings", async () => {

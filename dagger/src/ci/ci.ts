@@ -32,6 +32,8 @@ export interface CiParts {
   repo: (use: { token: boolean; sshKey: boolean; apiToken: boolean }) => Promise<GitopsRepo>;
   /** The Argo CD verify watches, connected with the credentials that were given (made before any stage, so a bad connection fails first). */
   argoCd?: (use: { token: boolean; kubeconfig: boolean }) => ArgoCd;
+  /** Checks of the gitops tree that need the engine (the app of a multi-app tree), run after the argument checks and before any stage. */
+  checkGitops?: () => Promise<void>;
 }
 
 /** The parts made: the objects themselves. */
@@ -191,6 +193,7 @@ export async function runCi(parts: CiParts, c: CiCall, clock: Clock = () => Date
   if (wantsVerify) checkVerifyInputs(c);
   // The connection is checked now (a server without a token, both a server and a kubeconfig...), before any stage, naming ci's arguments.
   const argoCd = wantsVerify && parts.argoCd ? renamed(() => parts.argoCd!({ token: hasArgoToken, kubeconfig: hasKubeconfig }), ARGO_ARGS) : undefined;
+  await parts.checkGitops?.();
   const use = { token: hasToken, sshKey: hasKey, apiToken: hasApiToken };
   const made: Made = { app: parts.app(d.version), manifests: parts.manifests(), repo: () => parts.repo(use), ...(argoCd ? { argoCd } : {}) };
   if (!d.skip.bump) await made.repo(); // credentials that do not fit the URL fail now, before any stage

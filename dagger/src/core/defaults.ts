@@ -34,6 +34,8 @@ export const DEFAULTS = {
   e2eNamespace: "e2e",
   /** Version an e2e build carries and must answer on `/`. */
   e2eVersion: "0.0.0-e2e",
+  /** Image tag a new app (add-app) starts with in every environment. */
+  scaffoldTag: "0.1.0",
   /** Revision label of a build without a commit. */
   revision: "unknown",
   /** Dockerfile of the app, relative to the app directory. */

@@ -7,7 +7,7 @@ import { dag, func, object, type Container, type Directory, type File, type Serv
 import { DEFAULTS } from "../core/defaults.js";
 import { e2eInputs, e2eSettings } from "../core/e2e/settings.js";
 import { parseInputs } from "../core/inputs.js";
-import { kindInputs, validateInputs } from "../core/validate/inputs.js";
+import { appInputs, kindInputs, validateInputs } from "../core/validate/inputs.js";
 import { environmentLayout } from "../core/gitops-config.js";
 import type { Toolchain } from "../core/toolchain.js";
 import { build } from "../app/build.js";
@@ -15,6 +15,8 @@ import { debugKubeconfig, dindService, newRunId, runE2e } from "../e2e/e2e.js";
 import type { Run } from "../run.js";
 import { readGitopsLayout } from "../gitops-layout.js";
 import { validateStage } from "./validate.js";
+import { addAppInputs } from "../core/scaffold/add-app.js";
+import { addAppStage } from "../scaffold/add-app.js";
 
 /** The gitops tree's manifests: validate, end-to-end, and the kind debugging helpers. */
 @object()
@@ -34,14 +36,19 @@ export class Manifests {
   /** The pipeline's toolchain, as JSON. */
   toolchain: string;
 
+  /** App of a multi-app tree ("" for every app in validate, the only app elsewhere). */
+  app: string;
+
   /**
    * @param gitops The gitops tree.
    * @param source The app directory.
    * @param toolchain The pipeline's toolchain, as JSON.
    * @param schemas Offline Kubernetes JSON schemas.
    * @param crdSchemas Offline CRD schemas.
+   * @param app App of a multi-app tree.
    */
-  constructor(gitops: Directory, source: Directory, toolchain: string, schemas?: Directory, crdSchemas?: Directory) {
+  constructor(gitops: Directory, source: Directory, toolchain: string, schemas?: Directory, crdSchemas?: Directory, app: string = "") {
+    this.app = parseInputs(appInputs, { app }).app;
     this.gitops = gitops;
     this.source = source;
     this.toolchain = toolchain;
@@ -57,15 +64,38 @@ export class Manifests {
    * Validate every environment of the tree (or the ones given): helm lint --strict and helm
    * template with the environment's values, kustomize build of its overlay when there is one,
    * kubeconform -strict on every rendering (Kubernetes and Argo CD schemas), the policy rules on
-   * the rendered objects, Argo CD and kustomize checks. Returns the run (artifacts: the rendered
-   * manifests and validate-report.json).
+   * the rendered objects, Argo CD and kustomize checks (ApplicationSets' list and matrix
+   * generators expanded). In a multi-app tree every app is validated, or only the manifests' app
+   * when one is given; findings name the app. Returns the run (artifacts: the rendered manifests
+   * and validate-report.json).
    *
-   * @param environments Environments to validate, e.g. prod; default: all the tree declares.
+   * @param environments Environments to validate, e.g. prod; default: all the tree declares (in a multi-app tree, of every app that declares them).
    */
   @func()
   async validate(environments: string[] = []): Promise<Run> {
     const i = parseInputs(validateInputs, { environments });
-    return validateStage({ ...this.tools, gitops: this.gitops, environments: i.environments, ...(this.schemas ? { schemas: this.schemas } : {}), ...(this.crdSchemas ? { crdSchemas: this.crdSchemas } : {}) });
+    return validateStage({ ...this.tools, gitops: this.gitops, environments: i.environments, ...(this.app ? { app: this.app } : {}), ...(this.schemas ? { schemas: this.schemas } : {}), ...(this.crdSchemas ? { crdSchemas: this.crdSchemas } : {}) });
+  }
+
+  /**
+   * Add an app to the gitops tree, made from a template app of the tree (the first, or from):
+   * the same chart with values files per environment (apps/<name>/<env>/values.yaml: the
+   * template's, with this image and tag, its name in label selectors replaced, and without the
+   * template's own Ingress, envFrom and extraEnv), an Argo CD Application per environment and an
+   * AppProject (beside the template's), and the app in gitops-pipeline.yaml (a single-app file
+   * turns into the apps: form). The new app is validated; returns the tree only when it passes
+   * (export it), else fails with the findings.
+   *
+   * @param name The new app's name (a DNS label; namespaces and Applications become <name>-<environment>).
+   * @param image Image repository of the new app, e.g. ghcr.io/acme/refunds.
+   * @param tag Image tag every environment starts with.
+   * @param from App of the tree to copy; "" for the first.
+   */
+  @func()
+  async addApp(name: string, image: string, tag: string = DEFAULTS.scaffoldTag, from: string = ""): Promise<Directory> {
+    parseInputs(addAppInputs, { name, image, tag, from }); // before anything is read
+    const { helmImage, kubeconformImage, kustomizeImage, kubernetes } = this.tools;
+    return addAppStage(this.gitops, { name, image, tag, from }, { helmImage, kubeconformImage, kustomizeImage, kubernetes, ...(this.schemas ? { schemas: this.schemas } : {}), ...(this.crdSchemas ? { crdSchemas: this.crdSchemas } : {}) });
   }
 
   /**
@@ -90,7 +120,7 @@ export class Manifests {
     timeout: number = DEFAULTS.e2eTimeout,
   ): Promise<Run> {
     parseInputs(e2eInputs, { environment, version, namespace, timeout }); // before anything is read
-    const layout = environmentLayout(await readGitopsLayout(this.gitops), environment);
+    const layout = environmentLayout(await readGitopsLayout(this.gitops, this.app), environment);
     const settings = e2eSettings({ environment, version, namespace, timeout, layout, runId: newRunId() });
     return runE2e({ images: this.tools, settings, image: image ?? (await this.engineImage(settings.version)), gitops: this.gitops });
   }
@@ -121,7 +151,7 @@ export class Manifests {
   @func({ cache: "never" })
   async kindKubeconfig(runId: string = DEFAULTS.kindRunId, server: string = DEFAULTS.kindServer): Promise<File> {
     parseInputs(kindInputs, { runId, server });
-    const layout = environmentLayout(await readGitopsLayout(this.gitops), DEFAULTS.environment);
+    const layout = environmentLayout(await readGitopsLayout(this.gitops, this.app), DEFAULTS.environment);
     const settings = e2eSettings({ environment: DEFAULTS.environment, version: DEFAULTS.e2eVersion, namespace: DEFAULTS.e2eNamespace, timeout: DEFAULTS.e2eTimeout, layout, runId: newRunId() });
     return debugKubeconfig(this.tools, settings, runId, server);
   }

@@ -7,6 +7,8 @@ import { func, object, type Directory, type Secret } from "@dagger.io/dagger";
 import { DEFAULTS } from "../core/defaults.js";
 import type { Run } from "../run.js";
 import { checkArgoConnection, verifyDeployment } from "./verify.js";
+import { parseInputs } from "../core/inputs.js";
+import { appInputs } from "../core/validate/inputs.js";
 
 /** An Argo CD to verify deployments against: verify. */
 @object()
@@ -23,6 +25,8 @@ export class ArgoCd {
   insecure: boolean;
   /** The pipeline's gitops tree (gitops-pipeline.yaml names each environment's Application). */
   gitops: Directory;
+  /** App of a multi-app tree whose Applications verify watches ("" for the tree's only app). */
+  app: string;
 
   /**
    * @param server Argo CD server URL, or "".
@@ -31,9 +35,11 @@ export class ArgoCd {
    * @param gitops The pipeline's gitops tree.
    * @param token Argo CD API token.
    * @param kubeconfig Kubeconfig of the cluster Argo CD runs in.
+   * @param app App of a multi-app tree.
    */
-  constructor(server: string, namespace: string, insecure: boolean, gitops: Directory, token?: Secret, kubeconfig?: Secret) {
+  constructor(server: string, namespace: string, insecure: boolean, gitops: Directory, token?: Secret, kubeconfig?: Secret, app: string = "") {
     const c = checkArgoConnection({ server, namespace, insecure, ...(token ? { token } : {}), ...(kubeconfig ? { kubeconfig } : {}) });
+    this.app = parseInputs(appInputs, { app }).app;
     this.server = c.server;
     this.namespace = c.namespace;
     this.insecure = insecure;
@@ -64,6 +70,8 @@ export class ArgoCd {
       { server: this.server, namespace: this.namespace, insecure: this.insecure, ...(this.token ? { token: this.token } : {}), ...(this.kubeconfig ? { kubeconfig: this.kubeconfig } : {}) },
       { environment, revision, timeout, probeUrl, application },
       this.gitops,
+      {},
+      this.app,
     );
   }
 }

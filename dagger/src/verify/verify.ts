@@ -68,10 +68,10 @@ export function applicationOf(config: GitopsConfig, environment: string): string
 }
 
 /** verify's report (the run without its Dagger wrapper): inputs checked first, nothing requested before. */
-export async function verifyReportOf(connection: ArgoConnection, request: VerifyRequest, layout: Directory | GitopsConfig, timing: VerifyTiming = {}): Promise<RunReport> {
+export async function verifyReportOf(connection: ArgoConnection, request: VerifyRequest, layout: Directory | GitopsConfig, timing: VerifyTiming = {}, app = ""): Promise<RunReport> {
   const conn = checkArgoConnection(connection);
   const i = parseInputs(verifyInputs, request);
-  const config = "environments" in layout ? (layout as GitopsConfig) : await readGitopsLayout(layout as Directory);
+  const config = "environments" in layout ? (layout as GitopsConfig) : await readGitopsLayout(layout as Directory, app);
   const fromLayout = applicationOf(config, i.environment);
   const application = i.application || fromLayout;
 
@@ -114,6 +114,6 @@ export async function verifyReportOf(connection: ArgoConnection, request: Verify
  * Returns the verify run; throws InputError for bad arguments, a rejected credential or an
  * unknown Application. `layout` is the gitops tree (its gitops-pipeline.yaml) or its parsed layout.
  */
-export async function verifyDeployment(connection: ArgoConnection, request: VerifyRequest, layout: Directory | GitopsConfig, timing: VerifyTiming = {}): Promise<Run> {
-  return Run.of(await verifyReportOf(connection, request, layout, timing));
+export async function verifyDeployment(connection: ArgoConnection, request: VerifyRequest, layout: Directory | GitopsConfig, timing: VerifyTiming = {}, app = ""): Promise<Run> {
+  return Run.of(await verifyReportOf(connection, request, layout, timing, app));
 }

@@ -43,6 +43,8 @@ export class GitopsRepo {
   branch: string;
   /** Directory of the gitops tree inside the repository ("" for its root). */
   path: string;
+  /** App of a multi-app tree whose environments are written ("" for the tree's only app). */
+  app: string;
   /** The pipeline's gitops directory: edited when there is no URL. */
   gitops: Directory;
   /** HTTPS token, when set with with-token. */
@@ -78,16 +80,18 @@ export class GitopsRepo {
    * @param url Remote repository URL, or "".
    * @param branch Branch Argo CD watches.
    * @param path Directory of the gitops tree inside the repository.
+   * @param app App of a multi-app tree ("" for the tree's only app).
    * @param gitops The pipeline's gitops directory.
    * @param toolchain The pipeline's toolchain, as JSON.
    * @param schemas Offline Kubernetes JSON schemas.
    * @param crdSchemas Offline CRD schemas.
    */
-  constructor(url: string, branch: string, path: string, gitops: Directory, toolchain: string, schemas?: Directory, crdSchemas?: Directory) {
-    const i = parseInputs(repoInputs, { url, branch, path });
+  constructor(url: string, branch: string, path: string, app: string, gitops: Directory, toolchain: string, schemas?: Directory, crdSchemas?: Directory) {
+    const i = parseInputs(repoInputs, { url, branch, path, app });
     this.url = i.url;
     this.branch = i.branch;
     this.path = i.path;
+    this.app = i.app;
     this.gitops = gitops;
     this.toolchain = toolchain;
     this.user = DEFAULTS.gitUser;
@@ -285,6 +289,7 @@ export class GitopsRepo {
       root: remote ? this.path : "",
       ...(this.format ? { format: this.format as Format } : {}),
       ...(this.imageName ? { imageName: this.imageName } : {}),
+      ...(this.app ? { app: this.app } : {}),
       author: { name: this.authorName, email: this.authorEmail },
       maxAttempts: this.maxAttempts,
       gitImage: tools.gitImage,

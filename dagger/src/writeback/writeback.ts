@@ -173,17 +173,19 @@ export type ValidateImages = Pick<ValidateStageOptions, "helmImage" | "kubeconfo
  * Validation of the edited tree before anything is pushed or returned: the write-back's own check
  * (each edited file re-parses; each written value is a valid tag/digest), then, when `images` are
  * given, the validate stage (helm lint/template, kubeconform, policy, Argo CD checks) on the whole
- * edited gitops tree, every environment. `root` is the gitops directory inside the tree.
+ * edited gitops tree, every environment (of `app` alone in a multi-app tree, when given: another
+ * app's problem does not block this one's write-back). `root` is the gitops directory inside the tree.
  */
 export function validateTree(
   images?: ValidateImages,
   root = "",
   stage: (o: ValidateStageOptions) => Promise<Pick<Run, "result">> = validateStage,
+  app = "",
 ): (tree: Directory, changed: FileEdit[]) => Promise<TreeValidation> {
   return async (tree, changed) => {
     const own = await checkWritten((p) => readFile(tree, p), changed);
     if (!own.ok || !images) return own;
-    const r = (await stage({ ...images, gitops: root ? tree.directory(root) : tree })).result;
+    const r = (await stage({ ...images, gitops: root ? tree.directory(root) : tree, ...(app ? { app } : {}) })).result;
     return { ok: r.passed, summary: `${own.summary}; ${r.summary}`, findings: r.findings.filter((f) => f.severity === "error") };
   };
 }
@@ -197,6 +199,8 @@ export interface WriteBackTarget {
   root: string;
   format?: Format;
   imageName?: string;
+  /** The app of a multi-app tree the write-back edits ("" or absent: the tree's only app). */
+  app?: string;
   author: Author;
   maxAttempts: number;
   gitImage: string;
@@ -240,7 +244,7 @@ export async function runWriteBack(t: WriteBackTarget, plan: WriteBackPlan, dryR
       for (const f of files) dir = dir.withNewFile(f.path, f.text);
     };
     try {
-      const p = await prepare(plan, read, write, () => dir, validateTree(t.validate));
+      const p = await prepare(plan, read, write, () => dir, validateTree(t.validate, "", validateStage, t.app ?? ""));
       const status = p.changed.length === 0 ? "no-op" : dryRun ? "dry-run" : "edited";
       const summary = `${stage}: ${status}${p.changed.length ? `: ${p.changed.map((f) => f.file).join(", ")}` : ""}`;
       return Run.of(writeBackReport({ stage, status, summary, commit: "", attempts: 0, diff: p.diff, validation: p.validation, findings: [], data }), dryRun ? t.gitops : dir);
@@ -249,7 +253,7 @@ export async function runWriteBack(t: WriteBackTarget, plan: WriteBackPlan, dryR
     }
   }
   const port = new DaggerGitPort(t.gitImage, t.remote);
-  const opts = { validate: validateTree(t.validate, t.root), author: t.author, dryRun, maxAttempts: t.maxAttempts };
+  const opts = { validate: validateTree(t.validate, t.root, validateStage, t.app ?? ""), author: t.author, dryRun, maxAttempts: t.maxAttempts };
   try {
     // Pull-request mode proposes on its own branch; every write-back (bump, promote...) gets it here.
     const r = t.pullRequest ? await proposeWriteBack(port, plan, opts, proposalTarget(t.pullRequest, t.remote.branch)) : await writeBack(port, plan, opts);

@@ -3,7 +3,7 @@
  */
 import { z } from "zod";
 import { DEFAULTS } from "../defaults.js";
-import { environmentField, ENVIRONMENT_NAME } from "../gitops-config.js";
+import { appField, environmentField, ENVIRONMENT_NAME } from "../gitops-config.js";
 import { COMMIT_ID, intIn, rule } from "../inputs.js";
 import { AUTHOR_EMAIL, AUTHOR_NAME, checkBranch, checkRepoUrl } from "./git.js";
 import { invalidValue, type ValueKind } from "./image-ref.js";
@@ -27,6 +27,7 @@ export const repoInputs = z.object({
   url: z.string().transform(rule((s: string) => (s.trim() === "" ? "" : checkRepoUrl(s.trim(), "url")))),
   branch: z.string().transform(rule((s: string) => checkBranch(s.trim(), "branch"))),
   path: z.string().transform(rule((s: string) => checkRoot(s, "path"))),
+  app: appField,
 });
 
 export const tokenInputs = z.object({ user: z.string().trim().min(1, { error: "is empty" }).regex(/^\S+$/, { error: "contains spaces" }).describe("pass the user name your git host expects with a token, e.g. x-access-token") });

@@ -6,7 +6,7 @@
  */
 import { posix } from "node:path";
 import { InputError } from "../errors.js";
-import { DEFAULT_GITOPS_CONFIG, GITOPS_CONFIG_FILE, parseGitopsConfig, type GitopsConfig } from "../gitops-config.js";
+import { DEFAULT_PIPELINE_CONFIG, GITOPS_CONFIG_FILE, parseGitopsConfig, selectApp, type GitopsConfig } from "../gitops-config.js";
 import { KUSTOMIZATION_FILES, overlayDir } from "../validate/kustomize.js";
 import { commitMessage } from "./git.js";
 import { invalidValue, type ImageRef } from "./image-ref.js";
@@ -24,6 +24,8 @@ export interface LayoutSource {
   format?: Format;
   /** Overrides gitops-pipeline.yaml's `writeBack.image`. */
   imageName?: string;
+  /** The app of a multi-app tree whose environments are written ("": the tree's only app). */
+  app?: string;
 }
 
 /** Where image references live, resolved for one head. */
@@ -75,7 +77,7 @@ export function layoutOf(config: GitopsConfig, src: LayoutSource, source = GITOP
 export async function readLayout(read: Reader, src: LayoutSource): Promise<Layout> {
   const file = inTree({ root: checkRoot(src.root) }, GITOPS_CONFIG_FILE);
   const text = await read(file);
-  return layoutOf(text === undefined ? DEFAULT_GITOPS_CONFIG : parseGitopsConfig(text, file), src);
+  return layoutOf(text === undefined ? selectApp(DEFAULT_PIPELINE_CONFIG, src.app ?? "") : parseGitopsConfig(text, file, src.app ?? ""), src);
 }
 
 /** Fail unless `env` is an environment of the layout. */

@@ -1,0 +1,22 @@
+/**
+ * add-app's stage: read the tree, plan the new app (core/scaffold), write its files onto the
+ * tree, and validate the new app with the validate stage before the tree is returned. A tree
+ * that does not validate is not returned: the call fails with the findings.
+ */
+import type { Directory } from "@dagger.io/dagger";
+import { planAddApp, type AddAppInputs } from "../core/scaffold/add-app.js";
+import { readScaffoldSource } from "../core/scaffold/source.js";
+import { validateStage, type ValidateStageOptions } from "../validate/validate.js";
+
+/** The tree with the new app, validated; `validate` is the validate stage's options without the tree and the app. */
+export async function addAppStage(gitops: Directory, inputs: AddAppInputs, validate: Omit<ValidateStageOptions, "gitops" | "app" | "environments">): Promise<Directory> {
+  const files = (await gitops.glob("**/*")).filter((p) => !p.endsWith("/"));
+  const source = await readScaffoldSource(files, (p) => gitops.file(p).contents());
+  const plan = planAddApp(source, inputs);
+  let tree = gitops;
+  for (const f of plan.files) tree = tree.withNewFile(f.path, f.text);
+  const run = await validateStage({ ...validate, gitops: tree, app: plan.app });
+  const r = run.result;
+  if (!r.passed) throw new Error(`add-app: the new app ${plan.app} does not validate, so no tree is returned: ${r.summary}\n${r.details}`);
+  return tree;
+}
