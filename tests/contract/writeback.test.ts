@@ -221,3 +221,40 @@ images:
     expect(await log(bare)).toEqual(["chore(deploy): webapp staging → 1.1.0", "chore(deploy): webapp dev → 1.1.0", "seed"]);
   });
 });
+
+describe("write-back of one app of a multi-app tree against a real bare repository", () => {
+  const multi = `apps:\n${["webapp", "payments"].map((a) => `  - name: ${a}\n    chart: charts/shared\n    environments:\n${ENVS.map((e) => `      ${e}: { values: [apps/${a}/${e}.yaml] }\n`).join("")}`).join("")}`;
+  const multiSeed = (): Record<string, string> => ({
+    "gitops/gitops-pipeline.yaml": multi,
+    ...Object.fromEntries(["webapp", "payments"].flatMap((a) => ENVS.map((e) => [`gitops/apps/${a}/${e}.yaml`, values(e)]))),
+  });
+
+  it("bump of payments writes payments' file only, and the commit names payments", async () => {
+    const bare = await bareRepo(multiSeed());
+    const port = new CliGitPort({ url: bare, branch: "main" });
+    const r = await writeBack(port, bumpPlan({ env: "staging", ref: { tag: "2.0.0" }, source: { root: "gitops", app: "payments" } }), opts());
+    expect(r.status).toBe("pushed");
+    expect(await log(bare)).toEqual(["chore(deploy): payments staging → 2.0.0", "seed"]);
+    expect(await show(bare, "gitops/apps/payments/staging.yaml")).toContain('tag: "2.0.0"');
+    expect(await show(bare, "gitops/apps/webapp/staging.yaml")).toBe(values("staging"));
+  });
+
+  it("promote within payments copies payments' dev image to its staging, webapp untouched", async () => {
+    const bare = await bareRepo(multiSeed());
+    const port = new CliGitPort({ url: bare, branch: "main" });
+    await writeBack(port, bumpPlan({ env: "dev", ref: { tag: "2.1.0", digest: D1 }, source: { root: "gitops", app: "payments" } }), opts());
+    const r = await writeBack(new CliGitPort({ url: bare, branch: "main" }), promotePlan({ from: "dev", source: { root: "gitops", app: "payments" } }), opts());
+    expect(r.status).toBe("pushed");
+    expect(await show(bare, "gitops/apps/payments/staging.yaml")).toContain(`digest: "${D1}"`);
+    expect(await show(bare, "gitops/apps/webapp/staging.yaml")).toBe(values("staging"));
+  });
+
+  it("without the app, a multi-app tree is an input error naming app; nothing is pushed", async () => {
+    const bare = await bareRepo(multiSeed());
+    const before = await head(bare);
+    const err = await writeBack(new CliGitPort({ url: bare, branch: "main" }), bumpPlan({ env: "dev", ref: { tag: "2.0.0" }, source: { root: "gitops" } }), opts()).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InputError);
+    expect((err as InputError).input).toBe("app");
+    expect(await head(bare)).toBe(before);
+  });
+});

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { dag } from "@dagger.io/dagger";
 import { VERSIONS } from "../../dagger/src/core/versions.js";
 import { helmLintArgv, helmTemplateArgv, kubeconformArgv, kustomizeBuildArgv, offlineSchemas } from "../../dagger/src/core/validate/argv.js";
-import { overlayRenderKey, validationReport, type ValidationFinding } from "../../dagger/src/core/validate/validation.js";
+import { overlayRenderKey, renderKey, validationReport, type ValidationFinding } from "../../dagger/src/core/validate/validation.js";
 import {
   helmContainer,
   helmExec,
@@ -53,6 +53,18 @@ describe("validate stage plan", () => {
     expect(exec).toMatchObject({ args: argv, useEntrypoint: false, expect: "ANY", redirectStdout: renderOutput("prod") });
     expect(stepsOf(c, "from")[0]!.args.address).toBe(VERSIONS.helmImage);
     expect(renderedFile("prod")).toBe("/rendered/prod.yaml");
+  });
+
+  it("a multi-app tree's rendering key <app>/<env> becomes one flat output file per container and a subdirectory for kubeconform", () => {
+    const argv = helmTemplateArgv({ ...helmOpts, values: ["apps/payments/prod/values.yaml"], release: "payments", namespace: "payments-prod" });
+    const c = renderContainer(VERSIONS.helmImage, gitops(), renderKey("payments", "prod"), argv);
+    expect(stepsOf(c, "withExec")[0]!.args).toMatchObject({ args: argv, redirectStdout: "/tmp/rendered-payments--prod.yaml" });
+    expect(renderedFile(renderKey("payments", "prod"))).toBe("/rendered/payments/prod.yaml");
+    expect(overlayRenderOutput(renderKey("payments", "prod"))).toBe("/tmp/kustomize-payments--prod.yaml");
+    expect(renderedFile(overlayRenderKey(renderKey("payments", "prod")))).toBe("/rendered/kustomize/payments/prod.yaml");
+    // A single-app tree keeps its keys (and artifact paths) as before.
+    expect(renderKey(undefined, "prod")).toBe("prod");
+    expect(renderOutput("prod")).toBe("/tmp/rendered-prod.yaml");
   });
 
   it("kubeconform runs /kubeconform from the pinned image with the renderings and the tree mounted (online schemas)", () => {

@@ -9,6 +9,7 @@ import { withApp } from "../../dagger/src/core/scaffold/pipeline-edit.js";
 import { readScaffoldSource } from "../../dagger/src/core/scaffold/source.js";
 import { expandApplicationSets } from "../../dagger/src/core/validate/applicationset.js";
 import { parseManifests } from "../../dagger/src/core/validate/manifests.js";
+import { GitopsTree } from "../../dagger/src/core/validate/argocd.js";
 
 const walk = (d: string, r = d): string[] => readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(d, e.name), r) : [relative(r, join(d, e.name)).split(sep).join("/")]));
 const sourceOf = (root: string) => readScaffoldSource(walk(root), async (p) => readFileSync(join(root, p), "utf8"));
@@ -83,7 +84,7 @@ describe("add-app: a new app from a template app of the tree", () => {
 
   it("a name whose files exist already is refused (nothing overwritten)", async () => {
     const src = await sourceOf(multiAppTree());
-    expect(() => planAddApp({ ...src, tree: new (src.tree.constructor as never)([...walk(multiAppTree()), "apps/refunds/x.yaml"]) }, ARGS)).toThrow(/^name: apps\/refunds already exists in the gitops tree/);
+    expect(() => planAddApp({ ...src, tree: new GitopsTree([...walk(multiAppTree()), "apps/refunds/x.yaml"]) }, ARGS)).toThrow(/^name: apps\/refunds already exists in the gitops tree/);
   });
 
   it("the generated Applications are what the ApplicationSet-free checks expect: one per environment, valid YAML", async () => {
