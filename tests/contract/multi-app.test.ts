@@ -6,9 +6,11 @@
  * with exactly one finding naming the app, the environment and the file.
  */
 import { describe, expect, it } from "vitest";
-import { cpSync, mkdtempSync, rmSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join, relative, sep } from "node:path";
+import { planAddApp } from "../../dagger/src/core/scaffold/add-app.js";
+import { readScaffoldSource } from "../../dagger/src/core/scaffold/source.js";
 import { summarize, type ValidationResult } from "../../dagger/src/core/validate/validation.js";
 import { validateLocally } from "./local-validation.js";
 import { ROOT } from "../helpers/tools.js";
@@ -88,5 +90,35 @@ describe("broken multi-app trees: one finding each, naming app, environment and 
     ]);
     expect(summarize(r)).toContain("[payments prod] Ingress/payments-prod/payments spec.tls POL-INGRESS-TLS no TLS");
     expect(summarize(r)).toContain("(from templates/ingress.yaml with apps/payments/prod/values.yaml)");
+  });
+});
+
+describe("add-app's output through the real tools", () => {
+  const walk = (d: string, r = d): string[] => readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(d, e.name), r) : [relative(r, join(d, e.name)).split(sep).join("/")]));
+  async function addApp(tree: string, from = ""): Promise<string> {
+    const src = await readScaffoldSource(walk(tree), async (p) => readFileSync(join(tree, p), "utf8"));
+    for (const f of planAddApp(src, { name: "refunds", image: "ghcr.io/acme/refunds", tag: "0.1.0", from }).files) {
+      mkdirSync(dirname(join(tree, f.path)), { recursive: true });
+      writeFileSync(join(tree, f.path), f.text);
+    }
+    return tree;
+  }
+
+  it("added to gitops/ (single-app, converted to apps:): the whole tree validates clean, refunds in its own namespaces", async () => {
+    const copy = mkdtempSync(join(tmpdir(), "add-app-single-"));
+    cpSync(join(ROOT, "gitops"), copy, { recursive: true });
+    const r = await validateLocally(await addApp(copy));
+    expect(r.findings, summarize(r)).toEqual([]);
+    expect(r.environments.filter((e) => e.app === "refunds").map((e) => [e.name, e.namespace, e.schema.invalid])).toEqual([
+      ["dev", "refunds-dev", 0],
+      ["staging", "refunds-staging", 0],
+      ["prod", "refunds-prod", 0],
+    ]);
+  });
+
+  it("added to the multi-app sample from payments (whose Applications an ApplicationSet generates): validates clean", async () => {
+    const r = await validateLocally(await addApp(multiApp(), "payments"));
+    expect(r.findings, summarize(r)).toEqual([]);
+    expect(r.apps).toEqual(["gitops-demo", "payments", "refunds"]);
   });
 });
