@@ -17,6 +17,8 @@ export const ARGOCD_RULES = {
   "ARGO-ENVIRONMENT": "every environment has its Application, deploying to its namespace with the values files validate rendered",
   "ARGO-SYNC-POLICY": "the sync policy is the one declared for the environment (automated, prune, selfHeal, CreateNamespace)",
   "ARGO-PROJECT": "the project is `default` or an AppProject of the tree",
+  "ARGO-PROJECT-DESTINATION": "the Application's AppProject allows its destination (server or cluster name, and namespace; `!` entries deny)",
+  "ARGO-PROJECT-SOURCE": "the Application's AppProject allows its source repositories (sourceRepos globs; `!` entries deny)",
   "ARGO-PROJECT-RESOURCES": "the Application's AppProject allows every kind the environment renders (its resource white- and blacklists)",
   "ARGO-APPLICATIONSET": "every ApplicationSet's list and matrix generators expand (each element fills every template expression, the generated names differ); the Applications it generates pass the checks above (other generators are reported, not expanded)",
   "ARGO-POD-SECURITY": "a production environment's namespace enforces the restricted Pod Security Standard (managedNamespaceMetadata label, with CreateNamespace=true)",

@@ -10,6 +10,7 @@
 import { checkApplications, checkEnvironments, GitopsTree } from "./argocd.js";
 import { expandApplicationSets } from "./applicationset.js";
 import { checkProjectResources } from "./argocd-project.js";
+import { checkProjectPermits } from "./argocd-project-permits.js";
 import { InputError } from "../errors.js";
 import { runReport, type RunReport } from "../run.js";
 import { countBySeverity, formatFinding, type Finding } from "../findings.js";
@@ -355,6 +356,7 @@ export async function runValidation(port: ValidationPort, opts: ValidationOption
   }
   findings.push(...expansion.findings);
   findings.push(...checkApplications({ objects: argoObjects, tree, repoPath: pipeline.repoPath, reported: planned.reported }));
+  findings.push(...checkProjectPermits(argoObjects));
   for (const plan of plans) {
     findings.push(...checkEnvironments({ objects: argoObjects, config: plan.config, environments: plan.envNames, ...(plan.tag ? { app: plan.tag } : {}) }));
     const byEnv = new Map(results.filter((r) => r.app === plan.tag && rendered.has(r.key)).map((r) => [r.name, rendered.get(r.key)!]));
