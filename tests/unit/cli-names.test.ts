@@ -67,13 +67,13 @@ describe("dagger call lines use the engine's CLI names", () => {
     for (const f of [".github/workflows/ci.yml", "ci/github/action.yml", "ci/gitlab/gitops-pipeline.gitlab-ci.yml", "ci/circleci/config.yml", "README.md", "gitops/README.md"]) expect(where, f).toContain(f);
   });
 
-  it("every CI template's ci call builds release tags and can verify the deploy (--tag, --argocd-server, --argocd-token)", () => {
+  it("every CI template's ci call builds release tags, can verify the deploy and name the app of a multi-app tree (--tag, --argocd-server, --argocd-token, --gitops-app)", () => {
     const templates = ["ci/github/action.yml", "ci/gitlab/gitops-pipeline.gitlab-ci.yml", "ci/circleci/config.yml", ".github/workflows/ci.yml"];
     // (a step named "dagger call ci" is prose, not a call: a real call has flags)
     const ciCalls = allCalls().filter((c) => templates.includes(c.where) && c.words.includes("ci") && c.module === "main" && c.words.length > 2);
     expect(new Set(ciCalls.map((c) => c.where))).toEqual(new Set(templates));
     for (const c of ciCalls.filter((x) => x.where !== ".github/workflows/ci.yml")) {
-      for (const flag of ["--tag", "--argocd-server", "--argocd-token"]) expect(c.words.some((w) => w === flag || w.startsWith(`${flag}=`)), `${c.where} ${flag}`).toBe(true);
+      for (const flag of ["--tag", "--argocd-server", "--argocd-token", "--gitops-app"]) expect(c.words.some((w) => w === flag || w.startsWith(`${flag}=`)), `${c.where} ${flag}`).toBe(true);
     }
     for (const c of ciCalls) expect(c.words.some((w) => w.startsWith("--tag")), `${c.where} --tag`).toBe(true);
   });
