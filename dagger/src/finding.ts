@@ -44,6 +44,10 @@ export class Finding {
   @func()
   path: string;
 
+  /** App of a multi-app gitops tree the finding belongs to ("" in a single-app tree). */
+  @func()
+  app: string;
+
   /** Environment the finding belongs to. */
   @func()
   environment: string;
@@ -69,8 +73,10 @@ export class Finding {
    * @param environment Environment.
    * @param overlay Kustomize overlay.
    * @param waived Waiver reason.
+   * @param app App of a multi-app gitops tree.
    */
-  constructor(source: string, rule: string, severity: string, message: string, file: string, line: number, column: number, object: string, path: string, environment: string, overlay: string, waived: string) {
+  constructor(source: string, rule: string, severity: string, message: string, file: string, line: number, column: number, object: string, path: string, environment: string, overlay: string, waived: string, app: string = "") {
+    this.app = app;
     this.source = source;
     this.rule = rule;
     this.severity = severity;
@@ -88,7 +94,7 @@ export class Finding {
   /** A finding from the core's data (a plain function: a TS interface in a constructor would become an empty Dagger interface). */
   static of(f: CoreFinding): Finding {
     // A policy finding's file is the template its object was rendered from.
-    return new Finding(f.source, f.rule, f.severity, f.message, f.file ?? f.template ?? "", f.line ?? 0, f.column ?? 0, f.object ?? "", f.path ?? "", f.environment ?? "", f.overlay ?? "", f.waived ?? "");
+    return new Finding(f.source, f.rule, f.severity, f.message, f.file ?? f.template ?? "", f.line ?? 0, f.column ?? 0, f.object ?? "", f.path ?? "", f.environment ?? "", f.overlay ?? "", f.waived ?? "", f.app ?? "");
   }
 }
 

@@ -28,6 +28,8 @@ const TESTS = [
   "buildPlatforms",
   "validatePasses",
   "validatePolicyViolation",
+  "multiAppValidates",
+  "addAppValidates",
   "endToEndPasses",
   "scanReports",
   "secretsFound",

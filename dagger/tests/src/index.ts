@@ -255,6 +255,55 @@ export class Tests {
   }
 
   /**
+   * The multi-app sample (gitops/ with tests/fixtures/gitops-multi-app laid over it: two apps,
+   * three environments, an ApplicationSet) validates clean, every app at once; with the
+   * missing-chart fixture on top it fails with exactly one finding, APP-INPUT, naming app
+   * payments; and a stage working on one app refuses the tree without the app.
+   *
+   * @param gitops The gitops directory.
+   * @param sample The multi-app overlay.
+   * @param missingChart The overlay whose second app's chart is missing.
+   */
+  @func({ cache: "never" })
+  async multiAppValidates(
+    @argument({ defaultPath: "/gitops" }) gitops: Directory,
+    @argument({ defaultPath: "/tests/fixtures/gitops-multi-app" }) sample: Directory,
+    @argument({ defaultPath: "/tests/fixtures/gitops-multi-app-missing-chart" }) missingChart: Directory,
+  ): Promise<string> {
+    const tree = gitops.withDirectory(".", sample, { exclude: ["FIXTURE.md"] });
+    const clean = this.pipeline({ gitops: tree }).manifests().validate();
+    const [passed, summary] = await Promise.all([clean.passed(), clean.summary()]);
+    check(passed && summary.includes("2 apps (gitops-demo, payments)"), `the multi-app sample did not validate clean: ${summary}`);
+    const broken = this.pipeline({ gitops: tree.withDirectory(".", missingChart, { exclude: ["FIXTURE.md"] }) }).manifests().validate();
+    const findings = await broken.findings();
+    const seen = await Promise.all(findings.map(async (f) => `${await f.rule()}:${await f.app()}:${await f.file()}`));
+    check(seen.length === 1 && seen[0] === "APP-INPUT:payments:charts/payments/Chart.yaml", `missing chart: expected one APP-INPUT finding for payments, got ${seen.join(", ") || "none"}`);
+    const refused = await failureOf(this.pipeline({ gitops: tree }).gitopsRepo().bump("9.9.9").summary(), "bump without --app passed on a multi-app tree");
+    check(refused.includes("app: is missing"), `bump without --app: ${refused}`);
+    return `${summary}; missing chart: ${seen[0]}; bump without --app refused`;
+  }
+
+  /**
+   * add-app adds a third app to the multi-app sample from payments (whose Applications an
+   * ApplicationSet generates) and returns the tree; the whole tree then validates clean.
+   *
+   * @param gitops The gitops directory.
+   * @param sample The multi-app overlay.
+   */
+  @func({ cache: "never" })
+  async addAppValidates(@argument({ defaultPath: "/gitops" }) gitops: Directory, @argument({ defaultPath: "/tests/fixtures/gitops-multi-app" }) sample: Directory): Promise<string> {
+    const tree = await this.pipeline({ gitops: gitops.withDirectory(".", sample, { exclude: ["FIXTURE.md"] }) })
+      .manifests()
+      .addApp("refunds", "ghcr.io/acme/refunds", { tag: "0.2.0", from: "payments" });
+    const added = await tree.glob("apps/refunds/**/values.yaml");
+    check(added.length === 3, `add-app wrote ${added.length} values files: ${added.join(", ")}`);
+    const run = this.pipeline({ gitops: tree }).manifests().validate();
+    const [passed, summary] = await Promise.all([run.passed(), run.summary()]);
+    check(passed && summary.includes("3 apps (gitops-demo, payments, refunds)"), `the tree with refunds did not validate clean: ${summary}`);
+    return `${added.join(", ")}; ${summary}`;
+  }
+
+  /**
    * end-to-end deploys the app built from app/ into a kind cluster and every step and probe
    * passes, including `/` reporting the version it was built with.
    *
@@ -427,6 +476,8 @@ export class Tests {
    * @param lowCoverage The low-coverage fixture app.
    * @param policyViolation The policy-violation overlay of gitops/.
    * @param plantedSecret The fixture app with a planted fake key.
+   * @param multiApp The multi-app overlay of gitops/.
+   * @param multiAppMissingChart The multi-app overlay whose second app's chart is missing.
    * @param endToEnd Run the tests that need kind (end-to-end, and ci's e2e stage).
    * @param scan Run the tests that need Trivy's vulnerability database (scan, and ci's scan stage).
    */
@@ -438,6 +489,8 @@ export class Tests {
     @argument({ defaultPath: "/tests/fixtures/app-low-coverage" }) lowCoverage: Directory,
     @argument({ defaultPath: "/tests/fixtures/gitops-policy-violation" }) policyViolation: Directory,
     @argument({ defaultPath: "/tests/fixtures/app-planted-secret" }) plantedSecret: Directory,
+    @argument({ defaultPath: "/tests/fixtures/gitops-multi-app" }) multiApp: Directory,
+    @argument({ defaultPath: "/tests/fixtures/gitops-multi-app-missing-chart" }) multiAppMissingChart: Directory,
     endToEnd: boolean = true,
     scan: boolean = true,
   ): Promise<string> {
@@ -449,6 +502,8 @@ export class Tests {
       ["buildPlatforms", () => this.buildPlatforms(app)],
       ["validatePasses", () => this.validatePasses(gitops)],
       ["validatePolicyViolation", () => this.validatePolicyViolation(gitops, policyViolation)],
+      ["multiAppValidates", () => this.multiAppValidates(gitops, multiApp, multiAppMissingChart)],
+      ["addAppValidates", () => this.addAppValidates(gitops, multiApp)],
       ["endToEndPasses", endToEnd ? () => this.endToEndPasses(app, gitops) : "switched off (--end-to-end=false)"],
       ["scanReports", scan ? () => this.scanReports(app) : "switched off (--scan=false)"],
       ["secretsFound", () => this.secretsFound(plantedSecret)],
