@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, relative, sep } from "node:path";
 import { planAddApp } from "../../dagger/src/core/scaffold/add-app.js";
 import { readScaffoldSource } from "../../dagger/src/core/scaffold/source.js";
-import { summarize, type ValidationResult } from "../../dagger/src/core/validate/validation.js";
+import { summarize, validationReport, type ValidationResult } from "../../dagger/src/core/validate/validation.js";
 import { validateLocally } from "./local-validation.js";
 import { ROOT } from "../helpers/tools.js";
 
@@ -53,6 +53,7 @@ describe("the multi-app sample tree with the real tools", () => {
     expect(r.passed, summarize(r)).toBe(true);
     expect(r.environments.map((e) => `${e.app}/${e.name}`)).toEqual(["payments/dev", "payments/staging", "payments/prod"]);
     expect(r.overlays).toEqual([]);
+    expect(validationReport(r).summary).toMatch(/^validate passed: payments: dev, staging, prod, chart charts\/gitops-demo/);
   });
 
   it("an environment name selects it in every app that declares it", async () => {

@@ -405,7 +405,9 @@ export function summarize(r: ValidationResult): string {
 
 /** The validation under the run-object contract: one line, then a line per environment, overlay and error. */
 export function validationReport(r: ValidationResult): RunReport {
-  const envs = r.apps.length > 1 ? `${r.apps.length} apps (${r.apps.join(", ")}), ${r.environments.length} environments` : r.environments.map((e) => e.name).join(", ");
+  // One app of a multi-app tree is named: "payments: dev, staging, prod".
+  const oneApp = r.environments.find((e) => e.app)?.app;
+  const envs = r.apps.length > 1 ? `${r.apps.length} apps (${r.apps.join(", ")}), ${r.environments.length} environments` : `${oneApp ? `${oneApp}: ` : ""}${r.environments.map((e) => e.name).join(", ")}`;
   const overlays = r.overlays.length ? `, ${r.overlays.length} kustomize overlay${r.overlays.length === 1 ? "" : "s"}` : "";
   const failing = [...new Set(r.findings.filter((f) => f.severity === "error").map((f) => f.rule))];
   const what = failing.length ? ` (${failing.slice(0, 4).join(", ")}${failing.length > 4 ? ", ..." : ""})` : "";
