@@ -123,3 +123,38 @@ describe("add-app's output through the real tools", () => {
     expect(r.apps).toEqual(["gitops-demo", "payments", "refunds"]);
   });
 });
+
+describe("a kustomize-only app (no chart) with the real tools", () => {
+  it("renders its overlays, passes policy and the Argo CD checks against Applications with a plain directory source", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "kustomize-only-"));
+    cpSync(join(ROOT, "gitops", "kustomize"), join(dir, "kustomize"), { recursive: true });
+    const envs = ["dev", "staging", "prod"];
+    writeFileSync(
+      join(dir, "gitops-pipeline.yaml"),
+      `apps:\n  - name: web\n    kustomize: kustomize\n    writeBack: { format: kustomize }\n    environments:\n${envs.map((e) => `      ${e}: { namespace: gitops-demo-${e}${e === "prod" ? ", production: true" : ""} }\n`).join("")}`,
+    );
+    mkdirSync(join(dir, "argocd"), { recursive: true });
+    for (const e of envs) {
+      writeFileSync(
+        join(dir, "argocd", `web-${e}.yaml`),
+        `apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: { name: web-${e}, namespace: argocd }
+spec:
+  project: default
+  source: { repoURL: https://github.com/example/gitops-pipeline.git, targetRevision: main, path: gitops/kustomize/overlays/${e} }
+  destination: { server: https://kubernetes.default.svc, namespace: gitops-demo-${e} }
+  syncPolicy:
+    automated: { prune: true, selfHeal: true }
+    syncOptions: [CreateNamespace=true]
+    managedNamespaceMetadata: { labels: { pod-security.kubernetes.io/enforce: restricted } }
+`,
+      );
+    }
+    const r = await validateLocally(dir);
+    expect(r.findings, summarize(r)).toEqual([]);
+    expect(r.environments).toEqual([]); // no chart: nothing for helm
+    expect(r.overlays.map((o) => [o.app, o.environment, o.rendered, o.schema.invalid])).toEqual(envs.map((e) => ["web", e, true, 0]));
+    expect(r.chart).toBe("kustomize (kustomize)");
+  });
+});
