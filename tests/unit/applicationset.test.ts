@@ -89,6 +89,14 @@ describe("ApplicationSet expansion (validate checks what it would generate)", ()
     expect(r.findings.map((f) => [f.rule, f.object])).toEqual([["ARGO-APPLICATIONSET", "Application/web-dev"]]);
   });
 
+  it("a generated Application that a file of the tree also defines is an error (two owners), the file's kept", () => {
+    const file = parseManifests("apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: { name: web-dev, namespace: argocd }\nspec: {}\n", "argocd/apps/web-dev.yaml").objects;
+    const r = expandApplicationSets([...parseManifests(set("    - list: { elements: [{ env: dev }, { env: prod }] }"), FILE).objects, ...file]);
+    expect(r.applications.map((a) => a.name)).toEqual(["web-prod"]);
+    expect(r.findings.map((f) => [f.rule, f.object, f.file])).toEqual([["ARGO-APPLICATIONSET", "Application/web-dev", FILE]]);
+    expect(r.findings[0]!.message).toMatch(/which argocd\/apps\/web-dev.yaml also defines: two owners/);
+  });
+
   it("any list of distinct environments: one Application per element, named and placed by it", () => {
     fc.assert(
       fc.property(fc.uniqueArray(fc.stringMatching(/^[a-z][a-z0-9]{0,6}$/), { minLength: 1, maxLength: 8 }), (envs) => {

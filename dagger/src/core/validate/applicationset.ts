@@ -114,8 +114,16 @@ export function expandApplicationSets(objects: readonly Manifest[]): Expansion {
       });
     });
   }
+  // An Application both generated and written as a file has two owners: the controller and the
+  // app-of-apps would keep overwriting each other.
+  const files = new Map(objects.filter((o) => o.kind === "Application").map((o) => [o.name, o]));
   const seen = new Map<string, Manifest>();
   for (const a of applications) {
+    const file = files.get(a.name);
+    if (file) {
+      findings.push({ source: "argocd", rule: APPLICATIONSET_RULE, severity: "error", object: `Application/${a.name}`, file: a.source, message: `the ApplicationSet generates ${a.name}, which ${file.source} also defines: two owners would overwrite each other; keep one` });
+      continue;
+    }
     const before = seen.get(a.name);
     if (before) findings.push({ source: "argocd", rule: APPLICATIONSET_RULE, severity: "error", object: `Application/${a.name}`, file: a.source, message: `two generated Applications are named ${a.name}: Argo CD refuses the ApplicationSet; make metadata.name differ per element` });
     else seen.set(a.name, a);
