@@ -342,3 +342,46 @@ describe("a policy finding through the typed Finding every run returns", () => {
     expect(Finding.of({ source: "argocd", rule: "ARGO-PATH", severity: "error", message: "m" }).file).toBe("");
   });
 });
+
+describe("validation flow of a multi-app tree (fake tools)", () => {
+  const multi = (): Record<string, string> => {
+    const files = repoGitops();
+    const fixture = join(ROOT, "tests", "fixtures", "gitops-multi-app");
+    const walk = (d: string): string[] => readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(d, e.name)) : [join(d, e.name)]));
+    for (const f of walk(fixture)) if (!f.endsWith("FIXTURE.md")) files[relative(fixture, f).split(sep).join("/")] = readFileSync(f, "utf8");
+    return files;
+  };
+
+  it("renders each app's environments under <app>/<env> keys, one kubeconform run over all of them", async () => {
+    const port = fakePort(multi());
+    const r = await runValidation(port, OPTS);
+    expect(r.apps).toEqual(["gitops-demo", "payments"]);
+    const kc = port.calls.find((c) => c[0] === "/kubeconform")!;
+    expect(kc.filter((a) => a.startsWith("/rendered/"))).toEqual([
+      "/rendered/gitops-demo/dev.yaml", "/rendered/gitops-demo/staging.yaml", "/rendered/gitops-demo/prod.yaml",
+      "/rendered/payments/dev.yaml", "/rendered/payments/staging.yaml", "/rendered/payments/prod.yaml",
+      "/rendered/kustomize/gitops-demo/dev.yaml", "/rendered/kustomize/gitops-demo/staging.yaml", "/rendered/kustomize/gitops-demo/prod.yaml",
+    ]);
+    expect(port.calls.filter((c) => c[1] === "template").map((c) => c[2])).toEqual(["gitops-demo", "gitops-demo", "gitops-demo", "payments", "payments", "payments"]);
+  });
+
+  it("a missing values file of one environment is APP-INPUT naming app, environment and file; that environment is not rendered, the others are", async () => {
+    const files = multi();
+    delete files["apps/payments/staging/values.yaml"];
+    const r = await runValidation(fakePort(files), OPTS);
+    const inputs = r.findings.filter((f) => f.rule === "APP-INPUT");
+    expect(inputs.map((f) => [f.app, f.environment, f.file])).toEqual([["payments", "staging", "apps/payments/staging/values.yaml"]]);
+    expect(r.environments.filter((e) => e.app === "payments").map((e) => e.name)).toEqual(["dev", "prod"]);
+    // Argo CD's valueFiles entry for the same file is not reported a second time.
+    expect(r.findings.filter((f) => f.rule === "ARGO-VALUES-FILES")).toEqual([]);
+  });
+
+  it("a values file that is not a YAML map is APP-INPUT with the parser's problem", async () => {
+    const files = multi();
+    files["apps/payments/dev/values.yaml"] = "- a\n- b\n";
+    const r = await runValidation(fakePort(files), OPTS);
+    const f = r.findings.find((x) => x.rule === "APP-INPUT")!;
+    expect([f.app, f.environment, f.file]).toEqual(["payments", "dev", "apps/payments/dev/values.yaml"]);
+    expect(f.message).toMatch(/^app payments: /);
+  });
+});
