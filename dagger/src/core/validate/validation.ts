@@ -11,18 +11,17 @@ import { checkApplications, checkEnvironments, GitopsTree } from "./argocd.js";
 import { expandApplicationSets } from "./applicationset.js";
 import { checkProjectResources } from "./argocd-project.js";
 import { checkProjectPermits } from "./argocd-project-permits.js";
-import { InputError } from "../errors.js";
-import { runReport, type RunReport } from "../run.js";
-import { countBySeverity, formatFinding, type Finding } from "../findings.js";
-import { DEFAULT_PIPELINE_CONFIG, GITOPS_CONFIG_FILE, parsePipelineConfig, selectApp, selectEnvironments, type GitopsConfig, type PipelineConfig } from "../gitops-config.js";
-import { checkKustomization, kustomizeBuildFinding, overlaysOf, type Overlay } from "./kustomize.js";
-import { checkValuesFile, parseManifests, parseYamlInput, type Manifest } from "./manifests.js";
+import type { Finding } from "../findings.js";
+import { checkKustomization, kustomizeBuildFinding } from "./kustomize.js";
+import { parseManifests, parseYamlInput, type Manifest } from "./manifests.js";
 import { evaluatePolicy } from "./policy/index.js";
 import { helmLintArgv, helmTemplateArgv, kubeconformArgv, kustomizeBuildArgv, type KubeconformOptions } from "./argv.js";
 import { parseHelmLint, parseHelmTemplateError, parseKubeconform, type ExecResult, type SchemaCounts } from "./output.js";
-import { findingOrigin, renderedFrom } from "./origin.js";
+import { loadPipeline, planApps, type AppPlan } from "./app-plan.js";
 
 export { findingOrigin, renderedFrom } from "./origin.js";
+export { summarize, validationReport } from "./validation-report.js";
+export { APP_RULES, checkInputs, loadConfig, loadPipeline } from "./app-plan.js";
 
 /** Where the validate tools run. Paths given to the port are relative to the gitops tree. */
 export interface ValidationPort {
@@ -46,12 +45,6 @@ export interface ValidationPort {
   /** How kubeconform sees a file of the tree. */
   treePath(rel: string): string;
 }
-
-/** The checks of a multi-app gitops-pipeline.yaml against the tree, with what each one proves. */
-export const APP_RULES = {
-  "APP-INPUT": "every app's chart and every environment's values files exist and are YAML maps (in a single-app tree these fail the call instead)",
-  "APP-DUPLICATE": "every app of apps: has its own name",
-} as const;
 
 /** Options of one validation. */
 export interface ValidationOptions {
@@ -131,29 +124,6 @@ export interface ValidationResult {
 
 const zero = (): SchemaCounts => ({ valid: 0, invalid: 0, errors: 0, skipped: 0 });
 
-/** Read the tree's layout: gitops-pipeline.yaml when present, else the defaults. */
-export async function loadPipeline(port: Pick<ValidationPort, "read">, tree: GitopsTree): Promise<PipelineConfig> {
-  return tree.hasFile(GITOPS_CONFIG_FILE) ? parsePipelineConfig(await port.read(GITOPS_CONFIG_FILE)) : DEFAULT_PIPELINE_CONFIG;
-}
-
-/** Read the layout of a single-app tree (or its one app): gitops-pipeline.yaml when present, else the defaults. */
-export async function loadConfig(port: Pick<ValidationPort, "read">, tree: GitopsTree): Promise<GitopsConfig> {
-  return selectApp(await loadPipeline(port, tree));
-}
-
-/** Check the inputs that must be right before any tool runs; InputError names the file. */
-export async function checkInputs(port: Pick<ValidationPort, "read">, tree: GitopsTree, config: GitopsConfig, envs: readonly string[]): Promise<void> {
-  if (config.chart && !tree.hasFile(`${config.chart}/Chart.yaml`)) {
-    throw new InputError(`${config.chart}/Chart.yaml`, `no Helm chart at '${config.chart}' in the gitops directory`, `pass the gitops directory that holds the chart, or set 'chart' in ${GITOPS_CONFIG_FILE}`);
-  }
-  for (const env of envs) {
-    for (const file of config.environments[env]!.values) {
-      if (!tree.hasFile(file)) throw new InputError(file, `values file of environment ${env} does not exist`, `create it or fix 'environments.${env}.values' in ${GITOPS_CONFIG_FILE}`);
-      checkValuesFile(await port.read(file), file);
-    }
-  }
-}
-
 async function readArgo(port: ValidationPort, tree: GitopsTree, argocd: string): Promise<{ files: string[]; objects: Manifest[] }> {
   const files = tree.filesUnder(argocd, [".yaml", ".yml"]);
   const objects: Manifest[] = [];
@@ -177,84 +147,11 @@ async function kustomizeFindings(port: ValidationPort, tree: GitopsTree, dirs: r
   return out;
 }
 
-/** One app's share of the work: the environments it validates and what its inputs allow. */
-interface AppPlan {
-  config: GitopsConfig;
-  /** The app's name in a multi-app tree (tags findings and renderings), undefined in a single-app one. */
-  tag?: string;
-  envNames: string[];
-  /** Environments helm renders (a missing chart or values file leaves them out, as a finding). */
-  helmEnvs: string[];
-  overlays: Overlay[];
-}
-
 /** One environment to render with helm, and its rendering key. */
 interface HelmRun {
   plan: AppPlan;
   name: string;
   key: string;
-}
-
-/**
- * The apps and environments to validate. A single-app tree keeps its strict inputs (a missing
- * chart or values file is an InputError); in a multi-app tree those become findings naming the
- * app, so one broken app does not hide the others' results.
- */
-async function planApps(port: ValidationPort, tree: GitopsTree, pipeline: PipelineConfig, opts: ValidationOptions): Promise<{ plans: AppPlan[]; findings: ValidationFinding[]; reported: Set<string> }> {
-  const requested = opts.environments ?? [];
-  const reported = new Set<string>();
-  const findings: ValidationFinding[] = [];
-  if (!pipeline.multiApp) {
-    const config = selectApp(pipeline);
-    const envNames = selectEnvironments(config, requested);
-    await checkInputs(port, tree, config, envNames);
-    return { plans: [{ config, envNames, helmEnvs: config.chart ? envNames : [], overlays: overlaysOf(tree, config.kustomize, envNames) }], findings, reported };
-  }
-  for (const d of pipeline.duplicates) {
-    findings.push({ source: "gitops-pipeline", rule: "APP-DUPLICATE", severity: "error", file: pipeline.file, path: `apps[${d.index}].name`, app: d.name, environment: d.environments.join(", "), message: `app ${d.name} is declared twice (apps[${d.index}] repeats the name, its environments ${d.environments.join(", ")} are not validated): give every app its own name` });
-  }
-  const apps = opts.app ? [selectApp(pipeline, opts.app)] : pipeline.apps;
-  if (requested.length) {
-    const known = [...new Set(apps.flatMap((a) => Object.keys(a.environments)))];
-    const unknown = requested.filter((e) => !known.includes(e));
-    if (unknown.length) throw new InputError("environments", `unknown environment '${unknown.join("', '")}' (no app of ${pipeline.file} declares it; they declare ${known.join(", ")})`, `pass one of: ${known.join(", ")}`);
-  }
-  const plans: AppPlan[] = [];
-  for (const config of apps) {
-    const envNames = Object.keys(config.environments).filter((e) => !requested.length || requested.includes(e));
-    if (envNames.length === 0) continue;
-    const tag = config.name;
-    const problem = (file: string, environment: string, message: string): void => {
-      reported.add(file);
-      findings.push({ source: "gitops-pipeline", rule: "APP-INPUT", severity: "error", file, app: tag, environment, message: `app ${tag}: ${message}` });
-    };
-    let helmEnvs: string[] = [];
-    if (config.chart && !tree.hasFile(`${config.chart}/Chart.yaml`)) {
-      reported.add(config.chart);
-      problem(`${config.chart}/Chart.yaml`, envNames.join(", "), `no Helm chart at '${config.chart}' (environments ${envNames.join(", ")} cannot be rendered); add the chart or fix apps[].chart in ${pipeline.file}`);
-    } else if (config.chart) {
-      for (const env of envNames) {
-        let ok = true;
-        for (const file of config.environments[env]!.values) {
-          if (!tree.hasFile(file)) {
-            problem(file, env, `values file of environment ${env} does not exist; create it or fix its values in ${pipeline.file}`);
-            ok = false;
-            continue;
-          }
-          try {
-            checkValuesFile(await port.read(file), file);
-          } catch (e) {
-            if (!(e instanceof InputError)) throw e;
-            problem(file, env, `${e.problem}; ${e.fix}`);
-            ok = false;
-          }
-        }
-        if (ok) helmEnvs.push(env);
-      }
-    }
-    plans.push({ config, tag, envNames, helmEnvs, overlays: overlaysOf(tree, config.kustomize, envNames) });
-  }
-  return { plans, findings, reported };
 }
 
 /** Validate a gitops tree through `port`. Throws InputError on bad input; tool failures are findings. */
@@ -377,46 +274,4 @@ export async function runValidation(port: ValidationPort, opts: ValidationOption
     findings,
     passed: !findings.some((f) => f.severity === "error"),
   };
-}
-
-/** A few lines for humans: one per environment, the Argo CD line, then every error. */
-export function summarize(r: ValidationResult): string {
-  const lines = [`validate ${r.passed ? "passed" : "FAILED"}: chart ${r.chart}, Kubernetes ${r.kubernetesVersion}, ${countBySeverity(r.findings)}`];
-  for (const e of r.environments) {
-    const s = e.schema;
-    lines.push(
-      `  ${e.app ? `${e.app}/` : ""}${e.name} (${e.namespace}${e.production ? ", production" : ""}): lint ${e.lintPassed ? "ok" : "failed"}, ${e.rendered ? `${e.objects} objects rendered` : "render failed"}, schema ${s.valid} valid / ${s.invalid} invalid / ${s.errors} errors / ${s.skipped} skipped, ${e.errors} error finding${e.errors === 1 ? "" : "s"}`,
-    );
-  }
-  for (const o of r.overlays) {
-    const s = o.schema;
-    lines.push(
-      `  ${o.app ? `${o.app}/` : ""}${o.environment} kustomize (${o.overlay}): ${o.rendered ? `${o.objects} objects rendered` : "render failed"}, schema ${s.valid} valid / ${s.invalid} invalid / ${s.errors} errors / ${s.skipped} skipped, ${o.errors} error finding${o.errors === 1 ? "" : "s"}`,
-    );
-  }
-  const a = r.argocdSchema;
-  lines.push(`  argocd: schema ${a.valid} valid / ${a.invalid} invalid / ${a.errors} errors / ${a.skipped} skipped`);
-  const errors = r.findings.filter((f) => f.severity === "error");
-  for (const f of errors) lines.push(`  ${findingOrigin(f)}${formatFinding(f)}${renderedFrom(f, r)}`);
-  const waived = r.findings.filter((f) => "waived" in f).length;
-  if (waived) lines.push(`  ${waived} finding${waived === 1 ? "" : "s"} waived (see the report)`);
-  return lines.join("\n");
-}
-
-/** The validation under the run-object contract: one line, then a line per environment, overlay and error. */
-export function validationReport(r: ValidationResult): RunReport {
-  // One app of a multi-app tree is named: "payments: dev, staging, prod".
-  const oneApp = r.environments.find((e) => e.app)?.app;
-  const envs = r.apps.length > 1 ? `${r.apps.length} apps (${r.apps.join(", ")}), ${r.environments.length} environments` : `${oneApp ? `${oneApp}: ` : ""}${r.environments.map((e) => e.name).join(", ")}`;
-  const overlays = r.overlays.length ? `, ${r.overlays.length} kustomize overlay${r.overlays.length === 1 ? "" : "s"}` : "";
-  const failing = [...new Set(r.findings.filter((f) => f.severity === "error").map((f) => f.rule))];
-  const what = failing.length ? ` (${failing.slice(0, 4).join(", ")}${failing.length > 4 ? ", ..." : ""})` : "";
-  return runReport({
-    stage: "validate",
-    passed: r.passed,
-    summary: `validate ${r.passed ? "passed" : "failed"}: ${envs}${overlays}, chart ${r.chart}, Kubernetes ${r.kubernetesVersion}: ${countBySeverity(r.findings)}${what}`,
-    details: summarize(r).split("\n").slice(1).map((l) => l.replace(/^ {2}/, "")).join("\n"),
-    findings: r.findings,
-    data: { kubernetesVersion: r.kubernetesVersion, chart: r.chart, apps: r.apps, environments: r.environments, overlays: r.overlays, argocdSchema: r.argocdSchema },
-  });
 }
