@@ -2,7 +2,7 @@
  * gitops-pipeline: a complete CI/CD + GitOps pipeline for a containerised Python (Flask) app
  * deployed to Kubernetes with Helm and Argo CD. Every stage runs in a container.
  */
-import { argument, check, func, object, type Directory, type Secret } from "@dagger.io/dagger";
+import { argument, check, func, object, type Directory, type File, type Secret } from "@dagger.io/dagger";
 import { App } from "./app/app.js";
 import { runCi } from "./ci/ci.js";
 import type { Run } from "./run.js";
@@ -14,6 +14,7 @@ import { VERSIONS } from "./core/versions.js";
 import { readGitopsLayout } from "./gitops-layout.js";
 import { Manifests } from "./validate/manifests.js";
 import { ArgoCd } from "./verify/argocd.js";
+import { LocalGitops } from "./local/local-gitops.js";
 import { GitopsRepo, PullRequestProvider } from "./writeback/gitops-repo.js";
 import { InputError } from "./core/errors.js";
 
@@ -146,6 +147,19 @@ export class GitopsPipeline {
   @func()
   argoCd(server: string = "", token?: Secret, kubeconfig?: Secret, namespace: string = DEFAULTS.argocdNamespace, insecure: boolean = false): ArgoCd {
     return new ArgoCd(server, namespace, insecure, this.gitops, token, kubeconfig);
+  }
+
+  /**
+   * The local GitOps environment: the gitops tree served by a git server inside the pipeline, a
+   * kind cluster with Argo CD reading it (cluster up: the app and the Argo CD UI on localhost), and the
+   * gitops e2e (end-to-end: bump, Argo CD syncs, the new version answers).
+   *
+   * @param argocdVersion Argo CD release whose manifests/install.yaml is applied.
+   * @param argocdManifest Argo CD install manifest to apply instead of the release's (air-gapped engines; its images must still be pullable by the engine).
+   */
+  @func()
+  localGitops(argocdVersion: string = VERSIONS.argocd, argocdManifest?: File): LocalGitops {
+    return new LocalGitops(this.gitops, this.source, this.toolchain, argocdVersion, argocdManifest, this.schemas, this.crdSchemas);
   }
 
   /**
