@@ -22,8 +22,9 @@ import type { Toolchain } from "../core/toolchain.js";
 import { collectDiagnostics, dindService, proxyFetch, runPhase, withKubeconfig, withSteps } from "../e2e/e2e.js";
 import { GitopsRepo } from "../writeback/gitops-repo.js";
 import { Run } from "../run.js";
-import { gitService, localClient } from "./cluster.js";
-import { appImage, localFiles, seedTree } from "./prepare.js";
+import { gitService, localClient, type LocalFiles } from "./cluster.js";
+import { InputError } from "../core/errors.js";
+import { ARGOCD_MANIFEST_HINT, appImage, localFiles, seedTree } from "./prepare.js";
 
 /** What the gitops e2e needs besides the validated settings. */
 export interface LocalE2eInput {
@@ -56,10 +57,17 @@ export async function runLocalE2e(input: LocalE2eInput): Promise<Run> {
   const seeded = await seedTree(input.gitops, input.config, s);
   for (const p of seeded.changed) log.push(`seed  ${p}`);
   const [first, next] = await Promise.all([appImage(tools.pythonImage, input.source, s.version), appImage(tools.pythonImage, input.source, s.nextVersion)]);
-  const files = await localFiles(input.install, seeded.roots, [
-    { tag: s.tag, image: first },
-    { tag: s.nextTag, image: next },
-  ]);
+  let files: LocalFiles;
+  try {
+    files = await localFiles(input.install, seeded.roots, [
+      { tag: s.tag, image: first },
+      { tag: s.nextTag, image: next },
+    ]);
+  } catch (err) {
+    if (err instanceof InputError) throw err;
+    log.push("FAIL  argocd-manifest");
+    return finish(false, "argocd-manifest", `${ARGOCD_MANIFEST_HINT}: ${err instanceof Error ? err.message.split("\n").slice(0, 3).join("\n") : String(err)}`);
+  }
   const git = gitService(tools.pythonImage, seeded.tree, { repoPath: s.repoPath, branch: s.branch, instance: s.e2e.runId });
   const docker = dindService(tools, s.e2e.runId);
   const client = localClient(tools, docker, git, s, files);

@@ -8,8 +8,7 @@ import { dag, func, object, type Directory, type File, type Service } from "@dag
 import { DEFAULTS } from "../core/defaults.js";
 import type { Toolchain } from "../core/toolchain.js";
 import { argocdInstallUrl, gitEndpointManifest, LOCAL_REPO_URL, repositorySecret } from "../core/local/argocd.js";
-import { localInputs, localSettings, type LocalSettings } from "../core/local/settings.js";
-import { parseInputs } from "../core/inputs.js";
+import { localSettings, parseLocalInputs, type LocalSettings } from "../core/local/settings.js";
 import type { GitopsConfig } from "../core/gitops-config.js";
 import { readGitopsLayout } from "../gitops-layout.js";
 import { dindService, newRunId } from "../e2e/e2e.js";
@@ -65,7 +64,7 @@ export class LocalGitops {
   /** Validated settings joined with the tree's layout; nothing is read before the arguments pass. */
   private async settings(a: { environment: string; branch: string; version: string; nextVersion: string; timeout: number; runId: string }): Promise<{ s: LocalSettings; config: GitopsConfig }> {
     const raw = { argocdVersion: this.argocdVersion, environment: a.environment, branch: a.branch, version: a.version, nextVersion: a.nextVersion, timeout: a.timeout };
-    parseInputs(localInputs, raw); // before anything is read
+    parseLocalInputs(raw); // before anything is read
     const config = await readGitopsLayout(this.gitops);
     return { s: localSettings({ ...raw, config, runId: a.runId }), config };
   }

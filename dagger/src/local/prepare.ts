@@ -49,13 +49,21 @@ export async function appImage(pythonImage: string, source: Directory, version: 
   return image!;
 }
 
+/** What a failure to read the install manifest means, and what to do. */
+export const ARGOCD_MANIFEST_HINT = "read the Argo CD install manifest (the engine downloads the pinned release's manifests/install.yaml from raw.githubusercontent.com; offline, pass --argocd-manifest to local-gitops)";
+
 /**
  * The client's files: Argo CD's manifest with pull policies pinned, its images and the app's
  * images as tarballs (the engine pulls Argo CD's images, through its registry mirrors), the git
  * endpoint, the repository Secret and the roots.
  */
 export async function localFiles(install: File, roots: string, apps: readonly { tag: string; image: Container }[]): Promise<LocalFiles> {
-  const text = await install.contents();
+  let text: string;
+  try {
+    text = await install.contents();
+  } catch (err) {
+    throw new Error(`${ARGOCD_MANIFEST_HINT}: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`);
+  }
   const argoImages = manifestImages(text);
   const pinned = dag.directory().withNewFile("install.yaml", pinPullPolicy(text)).file("install.yaml");
   return {

@@ -43,6 +43,11 @@ function docs(text: string, file: string): Document[] {
   return all.filter((d) => d.contents !== null);
 }
 
+/** Documents back to one YAML stream: each document once, separated by `---`. */
+function joinDocs(all: readonly Document[]): string {
+  return all.map((d) => d.toString().replace(/^---[ \t]*\n/, "")).join("---\n");
+}
+
 /** Every container list of a workload document, as paths. */
 function containerPaths(d: Document): (string | number)[][] {
   if (!WORKLOADS.has(String(d.get("kind")))) return [];
@@ -74,7 +79,7 @@ export function manifestImages(text: string, file = "install.yaml"): string[] {
 export function pinPullPolicy(text: string, file = "install.yaml"): string {
   const all = docs(text, file);
   for (const d of all) for (const p of containerPaths(d)) d.setIn([...p, "imagePullPolicy"], "IfNotPresent");
-  return all.map((d) => d.toString()).join("---\n");
+  return joinDocs(all);
 }
 
 /** One file of the tree's Argo CD directory. */
@@ -162,14 +167,14 @@ export function localArgoTree(files: readonly TreeFile[], o: LocalArgoOptions): 
       removed.push(f.path);
       continue;
     }
-    const text = kept.map((d) => d.toString()).join("---\n");
+    const text = joinDocs(kept);
     if (text !== f.text) changed.push({ path: f.path, text });
   }
   if (!applications.has(o.keep)) {
     throw new InputError("environment", `no Application named '${o.keep}' in the tree's Argo CD directory`, "add it, or fix environments.<env>.application in gitops-pipeline.yaml");
   }
   const rootDocs = roots.length > 0 ? roots : direct;
-  return { changed, removed, roots: rootDocs.map((d) => d.toString()).join("---\n"), applications: [...applications] };
+  return { changed, removed, roots: joinDocs(rootDocs), applications: [...applications] };
 }
 
 /**

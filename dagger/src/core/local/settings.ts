@@ -53,12 +53,18 @@ export function versionTag(version: string): string {
   return version.replace(/\+/g, "-");
 }
 
-/** Validate the inputs (InputError naming the argument) and join them with the environment's layout. */
-export function localSettings(input: z.input<typeof localInputs> & { config: GitopsConfig; runId: string }): LocalSettings {
-  const i = parseInputs(localInputs, { argocdVersion: input.argocdVersion, environment: input.environment, branch: input.branch, version: input.version, nextVersion: input.nextVersion, timeout: input.timeout });
+/** Validate the public inputs alone (nothing read yet); InputError naming the argument. */
+export function parseLocalInputs(raw: z.input<typeof localInputs>): z.output<typeof localInputs> {
+  const i = parseInputs(localInputs, raw);
   if (i.nextVersion !== "" && i.version === i.nextVersion) {
     throw new InputError("nextVersion", `is the same as version (${i.version}): the bump would change nothing`, "pass a different version, e.g. 0.1.0-local.2");
   }
+  return i;
+}
+
+/** Validate the inputs (InputError naming the argument) and join them with the environment's layout. */
+export function localSettings(input: z.input<typeof localInputs> & { config: GitopsConfig; runId: string }): LocalSettings {
+  const i = parseLocalInputs({ argocdVersion: input.argocdVersion, environment: input.environment, branch: input.branch, version: input.version, nextVersion: input.nextVersion, timeout: input.timeout });
   const layout = environmentLayout(input.config, i.environment);
   const env = input.config.environments[i.environment]!;
   const e2e = e2eSettings({ environment: i.environment, version: i.version, namespace: env.namespace, timeout: i.timeout, layout, runId: input.runId, imageRepository: LOCAL_IMAGE_REPOSITORY });
