@@ -147,7 +147,7 @@ export class LocalGitops {
    * @param version Version deployed first.
    * @param nextVersion Version the bump deploys.
    * @param branch Branch Argo CD watches in the in-pipeline repository.
-   * @param timeout Time budget in seconds of the setup and of each wait for a sync.
+   * @param timeout Time budget in seconds of the bring-up, and again of the sync after the bump.
    */
   @func({ cache: "never" })
   async endToEnd(

@@ -6,7 +6,7 @@
  * script (upScript) and then forwards the app's and Argo CD's ports; the gitops e2e runs them as
  * a chain of execs, then bumps and waits again (bumpedSteps).
  */
-import { E2E_PATHS, type E2eStep } from "../e2e/script.js";
+import { E2E_PATHS, clusterSteps, type E2eStep } from "../e2e/script.js";
 import { E2E_API_PORT, E2E_CLUSTER } from "../e2e/kind-config.js";
 import { e2eBudget } from "../e2e/settings.js";
 import { ARGOCD_LOCAL_PATCHES, ARGOCD_NAMESPACE, GIT_ADDRESS_PLACEHOLDER, GIT_SERVICE_NAME } from "./argocd.js";
@@ -136,10 +136,15 @@ export function findServiceStep(s: LocalSettings): E2eStep {
   };
 }
 
-/** After the bump: ask Argo CD to refresh now (not at its next poll), wait for the bumped revision, then the rollout. */
+/**
+ * After the bump: a fresh setup budget (the bring-up may have used most of the first), ask Argo CD
+ * to refresh now (not at its next poll), wait for the bumped revision, then the rollout.
+ */
 export function bumpedSteps(s: LocalSettings, revision: string): E2eStep[] {
   const selector = `app.kubernetes.io/instance=${s.e2e.release}`;
+  const clock = clusterSteps(s.e2e)[0]!;
   return [
+    { ...clock, name: "restart-clock", what: "a fresh setup budget for the sync of the bump" },
     {
       name: "refresh",
       what: "ask Argo CD to re-read the repository now",
