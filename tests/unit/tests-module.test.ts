@@ -29,6 +29,8 @@ const TESTS = [
   "validatePasses",
   "validatePolicyViolation",
   "endToEndPasses",
+  "localGitServerServes",
+  "localGitopsEndToEnd",
   "scanReports",
   "secretsFound",
   "bumpLands",

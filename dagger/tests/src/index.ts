@@ -271,6 +271,60 @@ export class Tests {
   }
 
   /**
+   * The local environment's git server serves the gitops tree as Argo CD must read it: cloned from
+   * another container through a service binding, the root Application reads the in-pipeline
+   * repository, only the environment's Application is left, the values carry the local image, and
+   * an anonymous push lands.
+   *
+   * @param gitops The gitops tree the server is seeded with.
+   */
+  @func({ cache: "never" })
+  async localGitServerServes(@argument({ defaultPath: "/gitops" }) gitops: Directory): Promise<string> {
+    const { gitImage } = await images();
+    const server = await this.pipeline({ gitops }).localGitops().gitServer({ environment: "dev" }).start();
+    try {
+      const clone = dag
+        .container()
+        .from(gitImage)
+        .withServiceBinding("gitserver", server)
+        .withEnvVariable("TESTS_READ", randomUUID())
+        .withExec(["git", "clone", "--quiet", "--branch", "main", `http://gitserver/${REPO}`, "/served"])
+        .withWorkdir("/served");
+      const [root, values, apps] = await Promise.all([
+        clone.file("gitops/argocd/root.yaml").contents(),
+        clone.file("gitops/environments/dev/values.yaml").contents(),
+        clone.directory("gitops/argocd/apps").entries(),
+      ]);
+      check(root.includes("repoURL: http://gitops-git.argocd.svc.cluster.local/gitops.git"), `the served root Application does not read the in-pipeline repository:\n${root}`);
+      check(apps.sort().join(",") === "dev.yaml,project.yaml", `served argocd/apps holds ${apps.join(", ")}, expected dev.yaml and project.yaml`);
+      check(values.includes("repository: docker.io/library/gitops-demo-local"), `the served dev values do not name the local image:\n${values}`);
+      const pushed = await clone
+        .withExec(["git", "-c", "user.name=tests", "-c", "user.email=tests@example.com", "commit", "--quiet", "--allow-empty", "-m", "tests: push"])
+        .withExec(["git", "push", "--porcelain", "origin", "HEAD:refs/heads/main"])
+        .withExec(["git", "ls-remote", "origin", "refs/heads/main"])
+        .stdout();
+      check(/^[0-9a-f]{40}\trefs\/heads\/main$/m.test(pushed), `the push did not land: ${pushed}`);
+      return `served: root reads the in-pipeline repository, apps ${apps.join(", ")}, local image in dev values; push landed`;
+    } finally {
+      await server.stop();
+    }
+  }
+
+  /**
+   * The gitops e2e passes: kind + Argo CD read the in-pipeline repository, the bump is synced and
+   * the app answers the new version.
+   *
+   * @param source The app directory.
+   * @param gitops The gitops tree.
+   */
+  @func({ cache: "never" })
+  async localGitopsEndToEnd(@argument({ defaultPath: "/app", ignore: APP_IGNORE }) source: Directory, @argument({ defaultPath: "/gitops" }) gitops: Directory): Promise<string> {
+    const summary = await this.pipeline({ source, gitops }).localGitops().endToEnd().assert();
+    check(summary.startsWith("gitops e2e passed"), `unexpected summary: ${summary}`);
+    return summary;
+  }
+
+  /**
    * The Trivy scan of the app image writes a readable report and an SBOM.
    *
    * @param source The app directory.
@@ -450,6 +504,8 @@ export class Tests {
       ["validatePasses", () => this.validatePasses(gitops)],
       ["validatePolicyViolation", () => this.validatePolicyViolation(gitops, policyViolation)],
       ["endToEndPasses", endToEnd ? () => this.endToEndPasses(app, gitops) : "switched off (--end-to-end=false)"],
+      ["localGitServerServes", () => this.localGitServerServes(gitops)],
+      ["localGitopsEndToEnd", endToEnd ? () => this.localGitopsEndToEnd(app, gitops) : "switched off (--end-to-end=false)"],
       ["scanReports", scan ? () => this.scanReports(app) : "switched off (--scan=false)"],
       ["secretsFound", () => this.secretsFound(plantedSecret)],
       ["bumpLands", () => this.bumpLands(gitops)],
