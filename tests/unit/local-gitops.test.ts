@@ -19,6 +19,7 @@ import {
   gitEndpointManifest,
   localArgoTree,
   manifestImages,
+  normalizedImageRef,
   pinPullPolicy,
   repositorySecret,
 } from "../../dagger/src/core/local/argocd.js";
@@ -125,6 +126,17 @@ describe("Argo CD install manifest", () => {
     expect(policies).toEqual(["IfNotPresent", "IfNotPresent", "IfNotPresent", "IfNotPresent"]);
     expect(out).toContain("# the server");
     expect(manifestImages(out)).toEqual(manifestImages(INSTALL));
+  });
+
+  it("names images as the kubelet looks them up (Docker Hub's defaults filled in)", () => {
+    expect(normalizedImageRef("redis:8.0.0-alpine")).toBe("docker.io/library/redis:8.0.0-alpine");
+    expect(normalizedImageRef("dexidp/dex:v2")).toBe("docker.io/dexidp/dex:v2");
+    expect(normalizedImageRef("busybox")).toBe("docker.io/library/busybox:latest");
+    expect(normalizedImageRef("quay.io/argoproj/argocd:v3.3.9")).toBe("quay.io/argoproj/argocd:v3.3.9");
+    expect(normalizedImageRef("localhost:5000/x")).toBe("localhost:5000/x:latest");
+    const digest = `ghcr.io/o/x@sha256:${"a".repeat(64)}`;
+    expect(normalizedImageRef(digest)).toBe(digest);
+    fc.assert(fc.property(fc.stringMatching(/^[a-z0-9]+(\/[a-z0-9]+)?(:[a-z0-9.]+)?$/), (r) => normalizedImageRef(normalizedImageRef(r)) === normalizedImageRef(r)));
   });
 
   it("refuses a manifest that is not YAML, naming it", () => {

@@ -68,6 +68,7 @@ export async function runLocalE2e(input: LocalE2eInput): Promise<Run> {
     log.push("FAIL  argocd-manifest");
     return finish(false, "argocd-manifest", `${ARGOCD_MANIFEST_HINT}: ${err instanceof Error ? err.message.split("\n").slice(0, 3).join("\n") : String(err)}`);
   }
+  for (const t of files.tarballs) log.push(`load  ${t.name}`);
   const git = gitService(tools.pythonImage, seeded.tree, { repoPath: s.repoPath, branch: s.branch, instance: s.e2e.runId });
   const docker = dindService(tools, s.e2e.runId);
   const client = localClient(tools, docker, git, s, files);

@@ -6,7 +6,7 @@
  */
 import { dag, type Container, type Directory, type File } from "@dagger.io/dagger";
 import { DEFAULTS } from "../core/defaults.js";
-import { LOCAL_REPO_URL, gitEndpointManifest, localArgoTree, manifestImages, pinPullPolicy, repositorySecret } from "../core/local/argocd.js";
+import { LOCAL_REPO_URL, normalizedImageRef, gitEndpointManifest, localArgoTree, manifestImages, pinPullPolicy, repositorySecret } from "../core/local/argocd.js";
 import { seedValues } from "../core/local/seed.js";
 import { LOCAL_IMAGE_REPOSITORY, type LocalSettings } from "../core/local/settings.js";
 import type { GitopsConfig } from "../core/gitops-config.js";
@@ -72,7 +72,7 @@ export async function localFiles(install: File, roots: string, apps: readonly { 
     repository: repositorySecret(LOCAL_REPO_URL),
     roots,
     tarballs: [
-      ...argoImages.map((ref) => ({ name: ref, file: namedTarball(dag.container().from(ref), ref) })),
+      ...argoImages.map((ref) => ({ name: normalizedImageRef(ref), file: namedTarball(dag.container().from(ref), normalizedImageRef(ref)) })),
       ...apps.map((a) => ({ name: `${LOCAL_IMAGE_REPOSITORY}:${a.tag}`, file: namedTarball(a.image, `${LOCAL_IMAGE_REPOSITORY}:${a.tag}`) })),
     ],
   };

@@ -271,10 +271,11 @@ export class Tests {
   }
 
   /**
-   * The local environment's git server serves the gitops tree as Argo CD must read it: cloned from
-   * another container through a service binding, the root Application reads the in-pipeline
-   * repository, only the environment's Application is left, the values carry the local image, and
-   * an anonymous push lands.
+   * The local environment's git server serves the gitops tree as Argo CD must read it, and takes the
+   * gitops e2e's bump: cloned from another container through a service binding, the root
+   * Application reads the in-pipeline repository, only the environment's Application is left, the
+   * values carry the local image; then the write-back (as the gitops e2e runs it: validate, commit,
+   * push over plain http without credentials) lands the next version on main.
    *
    * @param gitops The gitops tree the server is seeded with.
    */
@@ -282,14 +283,16 @@ export class Tests {
   async localGitServerServes(@argument({ defaultPath: "/gitops" }) gitops: Directory): Promise<string> {
     const { gitImage } = await images();
     const server = await this.pipeline({ gitops }).localGitops().gitServer({ environment: "dev" }).start();
-    try {
-      const clone = dag
+    const read = (marker: string) =>
+      dag
         .container()
         .from(gitImage)
         .withServiceBinding("gitserver", server)
-        .withEnvVariable("TESTS_READ", randomUUID())
+        .withEnvVariable("TESTS_READ", marker)
         .withExec(["git", "clone", "--quiet", "--branch", "main", `http://gitserver/${REPO}`, "/served"])
         .withWorkdir("/served");
+    try {
+      const clone = read(randomUUID());
       const [root, values, apps] = await Promise.all([
         clone.file("gitops/argocd/root.yaml").contents(),
         clone.file("gitops/environments/dev/values.yaml").contents(),
@@ -297,14 +300,17 @@ export class Tests {
       ]);
       check(root.includes("repoURL: http://gitops-git.argocd.svc.cluster.local/gitops.git"), `the served root Application does not read the in-pipeline repository:\n${root}`);
       check(apps.sort().join(",") === "dev.yaml,project.yaml", `served argocd/apps holds ${apps.join(", ")}, expected dev.yaml and project.yaml`);
-      check(values.includes("repository: docker.io/library/gitops-demo-local"), `the served dev values do not name the local image:\n${values}`);
-      const pushed = await clone
-        .withExec(["git", "-c", "user.name=tests", "-c", "user.email=tests@example.com", "commit", "--quiet", "--allow-empty", "-m", "tests: push"])
-        .withExec(["git", "push", "--porcelain", "origin", "HEAD:refs/heads/main"])
-        .withExec(["git", "ls-remote", "origin", "refs/heads/main"])
-        .stdout();
-      check(/^[0-9a-f]{40}\trefs\/heads\/main$/m.test(pushed), `the push did not land: ${pushed}`);
-      return `served: root reads the in-pipeline repository, apps ${apps.join(", ")}, local image in dev values; push landed`;
+      check(values.includes("repository: docker.io/library/gitops-demo-local") && tagIn(values) === "0.1.0-local.1", `the served dev values do not name the local image:\n${values}`);
+      const next = "0.1.0-local.2";
+      const summary = await this.pipeline({ gitops })
+        .gitopsRepo({ url: `http://${await server.hostname()}/${REPO}`, path: "gitops" })
+        .bump(next, { environment: "dev", repository: "docker.io/library/gitops-demo-local", appVersion: next, sourceCommit: "local-gitops-e2e" })
+        .assert();
+      const after = await read(randomUUID()).withExec(["git", "log", "--format=%s", "-1"]).stdout();
+      const bumped = await read(randomUUID()).file("gitops/environments/dev/values.yaml").contents();
+      check(tagIn(bumped) === next, `served dev values have tag ${tagIn(bumped)} after the bump, expected ${next}`);
+      check(after.trim() === `chore(deploy): gitops-demo dev → ${next}`, `served main's last commit is "${after.trim()}"`);
+      return `served: root reads the in-pipeline repository, apps ${apps.join(", ")}, local image in dev values; ${summary}`;
     } finally {
       await server.stop();
     }

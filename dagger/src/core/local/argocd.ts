@@ -72,6 +72,21 @@ export function manifestImages(text: string, file = "install.yaml"): string[] {
 }
 
 /**
+ * The name the kubelet looks an image up under: a reference without a registry is Docker Hub's
+ * (`redis:8` → `docker.io/library/redis:8`, `org/x:1` → `docker.io/org/x:1`), without a tag or
+ * digest `:latest`. A tarball loaded into kind must carry this name, or the pod pulls.
+ */
+export function normalizedImageRef(ref: string): string {
+  const slash = ref.indexOf("/");
+  const first = slash < 0 ? "" : ref.slice(0, slash);
+  const hasRegistry = first.includes(".") || first.includes(":") || first === "localhost";
+  const path = hasRegistry ? ref : `docker.io/${slash < 0 ? `library/${ref}` : ref}`;
+  const name = path.split("@")[0]!;
+  const tagged = name.lastIndexOf(":") > name.lastIndexOf("/");
+  return tagged || path.includes("@") ? path : `${path}:latest`;
+}
+
+/**
  * The manifest with every container's imagePullPolicy set to IfNotPresent: the images are loaded
  * into the node beforehand, and a policy of Always would make the kubelet pull them again (and
  * fail without internet).
