@@ -11,7 +11,7 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { spawn, spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
@@ -36,10 +36,9 @@ const ARGO = ["argocd/root.yaml", "argocd/apps/project.yaml", "argocd/apps/dev.y
 /** The seeded tree as the Dagger shell builds it (prepare.ts seedTree), on disk. */
 function seededTree(dir: string): { roots: string } {
   cpSync(GITOPS, dir, { recursive: true });
-  const argo = localArgoTree(ARGO.map((path) => ({ path, text: readFileSync(join(GITOPS, path), "utf8") })), { repoUrl: LOCAL_REPO_URL, revision: S.branch, environmentApplications: S.environmentApplications, keep: S.application });
+  const argo = localArgoTree(ARGO.map((path) => ({ path, text: readFileSync(join(GITOPS, path), "utf8") })), { repoUrl: LOCAL_REPO_URL, revision: S.branch, repoPath: CONFIG.repoPath, environmentApplications: S.environmentApplications, keep: S.application });
   const values = seedValues(S.e2e.valuesPaths.map((path) => ({ path, text: readFileSync(join(GITOPS, path), "utf8") })), { repository: LOCAL_IMAGE_REPOSITORY, tag: S.tag, version: S.version });
   for (const f of [...argo.changed, values]) writeFileSync(join(dir, f.path), f.text);
-  for (const p of argo.removed) rmSync(join(dir, p));
   return { roots: argo.roots };
 }
 
@@ -92,7 +91,9 @@ describe("the in-pipeline git server (real git, git http-backend on loopback)", 
     expect(root.spec.source).toMatchObject({ repoURL: LOCAL_REPO_URL, targetRevision: "main", path: "gitops/argocd/apps" });
     // The root's path exists in the served repository: what Argo CD will read.
     expect(existsSync(join(clone, root.spec.source.path, "dev.yaml"))).toBe(true);
-    expect(existsSync(join(clone, "gitops/argocd/apps/prod.yaml"))).toBe(false);
+    // The other environments stay in the tree, out of the root's sync: the excluded files match the glob.
+    expect(existsSync(join(clone, "gitops/argocd/apps/prod.yaml"))).toBe(true);
+    expect(root.spec.source.directory.exclude).toBe("{staging.yaml,prod.yaml}");
     const values = parse(readFileSync(join(clone, "gitops/environments/dev/values.yaml"), "utf8")) as Record<string, any>;
     expect(values.image).toMatchObject({ repository: LOCAL_IMAGE_REPOSITORY, tag: S.tag });
     // The chart path of the Application resolves too.

@@ -145,13 +145,13 @@ describe("Argo CD install manifest", () => {
 });
 
 describe("the tree's Argo CD manifests for the local cluster", () => {
-  const local = () => localArgoTree(ARGO_FILES, { repoUrl: LOCAL_REPO_URL, revision: "main", environmentApplications: APPS, keep: "gitops-demo-dev" });
+  const local = () => localArgoTree(ARGO_FILES, { repoUrl: LOCAL_REPO_URL, revision: "main", repoPath: "gitops", environmentApplications: APPS, keep: "gitops-demo-dev" });
 
   it("every git source reads the in-pipeline repository at the branch; the project allows it", () => {
     const r = local();
     const byPath = Object.fromEntries(r.changed.map((f) => [f.path, parse(f.text) as Record<string, any>]));
-    expect(Object.keys(byPath).sort()).toEqual(["argocd/apps/dev.yaml", "argocd/apps/project.yaml", "argocd/root.yaml"]);
-    for (const p of ["argocd/apps/dev.yaml", "argocd/root.yaml"]) {
+    expect(Object.keys(byPath).sort()).toEqual(["argocd/apps/dev.yaml", "argocd/apps/prod.yaml", "argocd/apps/project.yaml", "argocd/apps/staging.yaml", "argocd/root.yaml"]);
+    for (const p of ["argocd/apps/dev.yaml", "argocd/apps/prod.yaml", "argocd/root.yaml"]) {
       expect(byPath[p]!.spec.source.repoURL).toBe(LOCAL_REPO_URL);
       expect(byPath[p]!.spec.source.targetRevision).toBe("main");
     }
@@ -161,14 +161,23 @@ describe("the tree's Argo CD manifests for the local cluster", () => {
     expect(byPath["argocd/apps/dev.yaml"]!.spec.source.helm.valueFiles).toEqual(["../../environments/dev/values.yaml"]);
   });
 
-  it("drops the other environments' Applications, keeps comments, names the root and the kept Application", () => {
+  it("keeps the other environments' files in the tree (the bump validates them) but excludes them from the root's sync", () => {
     const r = local();
-    expect(r.removed).toEqual(["argocd/apps/staging.yaml", "argocd/apps/prod.yaml"]);
+    expect(r.excluded).toEqual(["argocd/apps/staging.yaml", "argocd/apps/prod.yaml"]);
     expect(r.applications).toEqual(["gitops-demo-dev"]);
     const roots = parseAllDocuments(r.roots).map((d) => d.toJS() as Record<string, any>);
     expect(roots.map((d) => `${d.kind}/${d.metadata.name}`)).toEqual(["Application/gitops-demo-root"]);
     expect(roots[0]!.spec.source.repoURL).toBe(LOCAL_REPO_URL);
+    expect(roots[0]!.spec.source.directory).toEqual({ recurse: false, exclude: "{staging.yaml,prod.yaml}" });
+    // The tree's own root.yaml says the same as what is applied.
+    expect((parse(r.changed.find((f) => f.path === "argocd/root.yaml")!.text) as any).spec.source.directory.exclude).toBe("{staging.yaml,prod.yaml}");
     expect(r.changed.find((f) => f.path === "argocd/apps/dev.yaml")!.text).toContain("# dev: the chart with environments/dev/values.yaml");
+    // Nothing to exclude when the one environment is all there is; an existing exclude is kept.
+    const one = localArgoTree(ARGO_FILES.filter((f) => !/staging|prod/.test(f.path)), { repoUrl: LOCAL_REPO_URL, revision: "main", repoPath: "gitops", environmentApplications: ["gitops-demo-dev"], keep: "gitops-demo-dev" });
+    expect(one.excluded).toEqual([]);
+    expect((parse(one.roots) as any).spec.source.directory).toEqual({ recurse: false });
+    const withExclude = ARGO_FILES.map((f) => (f.path === "argocd/root.yaml" ? { ...f, text: f.text.replace("recurse: false", "recurse: false\n      exclude: old.yaml") } : f));
+    expect((parse(localArgoTree(withExclude, { repoUrl: LOCAL_REPO_URL, revision: "main", repoPath: "gitops", environmentApplications: APPS, keep: "gitops-demo-prod" }).roots) as any).spec.source.directory.exclude).toBe("{old.yaml,dev.yaml,staging.yaml}");
   });
 
   it("keeps Helm-repository sources, rewrites every git source of a multi-source Application", () => {
@@ -186,7 +195,7 @@ spec:
       ref: values
   destination: {server: https://kubernetes.default.svc, namespace: web}
 `;
-    const r = localArgoTree([{ path: "argocd/web.yaml", text: app }], { repoUrl: LOCAL_REPO_URL, revision: "main", environmentApplications: ["web-dev"], keep: "web-dev" });
+    const r = localArgoTree([{ path: "argocd/web.yaml", text: app }], { repoUrl: LOCAL_REPO_URL, revision: "main", repoPath: "gitops", environmentApplications: ["web-dev"], keep: "web-dev" });
     const sources = (parse(r.changed[0]!.text) as any).spec.sources;
     expect(sources[0]).toEqual({ repoURL: "https://charts.example.com", chart: "web", targetRevision: "1.2.3" });
     expect(sources[1]).toEqual({ repoURL: LOCAL_REPO_URL, targetRevision: "main", ref: "values" });
@@ -194,7 +203,7 @@ spec:
     expect((parse(r.roots) as any).metadata.name).toBe("web-dev");
   });
 
-  it("a project that allows every repository ('*') is left alone; a multi-document file keeps its other documents", () => {
+  it("a project that allows every repository ('*') is left alone; a multi-document file keeps every document", () => {
     const text = `apiVersion: argoproj.io/v1alpha1
 kind: AppProject
 metadata: {name: p, namespace: argocd}
@@ -210,16 +219,18 @@ kind: Application
 metadata: {name: a-dev, namespace: argocd}
 spec: {project: p, source: {repoURL: https://x.example/r.git, path: ., targetRevision: main}, destination: {server: https://kubernetes.default.svc, namespace: a}}
 `;
-    const r = localArgoTree([{ path: "argocd/all.yaml", text }], { repoUrl: LOCAL_REPO_URL, revision: "main", environmentApplications: ["a-dev", "a-prod"], keep: "a-dev" });
+    const r = localArgoTree([{ path: "argocd/all.yaml", text }], { repoUrl: LOCAL_REPO_URL, revision: "main", repoPath: "gitops", environmentApplications: ["a-dev", "a-prod"], keep: "a-dev" });
     const docs = parseAllDocuments(r.changed[0]!.text).map((d) => d.toJS() as Record<string, any>);
-    expect(docs.map((d) => d.metadata.name)).toEqual(["p", "a-dev"]);
+    // A file that also holds the kept Application cannot be excluded: it stays whole.
+    expect(docs.map((d) => d.metadata.name)).toEqual(["p", "a-prod", "a-dev"]);
+    expect(r.excluded).toEqual([]);
     expect(docs[0]!.spec.sourceRepos).toEqual(["*"]);
     expect(parseAllDocuments(r.roots).map((d) => (d.toJS() as any).metadata.name)).toEqual(["p", "a-dev"]);
   });
 
   it("refuses an environment whose Application is not in the tree, naming the argument", () => {
-    expect(inputError(() => localArgoTree(ARGO_FILES.slice(0, 2), { repoUrl: LOCAL_REPO_URL, revision: "main", environmentApplications: APPS, keep: "gitops-demo-dev" })).input).toBe("environment");
-    expect(inputError(() => localArgoTree(ARGO_FILES, { repoUrl: LOCAL_REPO_URL, revision: "main", environmentApplications: APPS, keep: "other" })).input).toBe("environment");
+    expect(inputError(() => localArgoTree(ARGO_FILES.slice(0, 2), { repoUrl: LOCAL_REPO_URL, revision: "main", repoPath: "gitops", environmentApplications: APPS, keep: "gitops-demo-dev" })).input).toBe("environment");
+    expect(inputError(() => localArgoTree(ARGO_FILES, { repoUrl: LOCAL_REPO_URL, revision: "main", repoPath: "gitops", environmentApplications: APPS, keep: "other" })).input).toBe("environment");
   });
 
   it("the git server's in-cluster name: a selector-less Service and its EndpointSlice with the address placeholder", () => {

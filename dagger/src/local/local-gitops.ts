@@ -77,7 +77,7 @@ export class LocalGitops {
   /**
    * The in-pipeline git server: the gitops tree committed on the branch at its repoPath, the
    * environment's image set to the local build, the Argo CD Applications reading this server
-   * (their other environments dropped); served over plain http on port 80 as /gitops.git, anonymous
+   * (the root syncs only this environment's); served over plain http on port 80 as /gitops.git, anonymous
    * clone and push. E.g. `git-server up --ports 8081:80`, then `git clone http://localhost:8081/gitops.git`.
    *
    * @param environment Environment of gitops-pipeline.yaml the tree is prepared for.

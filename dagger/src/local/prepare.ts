@@ -17,7 +17,7 @@ import { namedTarball, type LocalFiles } from "./cluster.js";
 export interface SeededTree {
   tree: Directory;
   roots: string;
-  /** Paths (in the tree) the seed changed or removed, for the run's log. */
+  /** Paths (in the tree) the seed changed or excluded from the roots' sync, for the run's log. */
   changed: string[];
 }
 
@@ -32,6 +32,7 @@ export async function seedTree(gitops: Directory, config: GitopsConfig, s: Local
   const argo = localArgoTree(await argoFiles(gitops, config.argocd), {
     repoUrl: LOCAL_REPO_URL,
     revision: s.branch,
+    repoPath: s.repoPath,
     environmentApplications: s.environmentApplications,
     keep: s.application,
   });
@@ -39,8 +40,7 @@ export async function seedTree(gitops: Directory, config: GitopsConfig, s: Local
   const seeded = seedValues(values, { repository: LOCAL_IMAGE_REPOSITORY, tag: s.tag, version: s.version });
   let tree = gitops.withNewFile(seeded.path, seeded.text);
   for (const f of argo.changed) tree = tree.withNewFile(f.path, f.text);
-  for (const p of argo.removed) tree = tree.withoutFile(p);
-  return { tree, roots: argo.roots, changed: [seeded.path, ...argo.changed.map((f) => f.path), ...argo.removed.map((p) => `${p} (removed)`)] };
+  return { tree, roots: argo.roots, changed: [seeded.path, ...argo.changed.map((f) => f.path), ...argo.excluded.map((p) => `${p} (not synced)`)] };
 }
 
 /** The app image of `version` for the engine's own platform (the kind node's). */

@@ -273,7 +273,7 @@ export class Tests {
   /**
    * The local environment's git server serves the gitops tree as Argo CD must read it, and takes the
    * gitops e2e's bump: cloned from another container through a service binding, the root
-   * Application reads the in-pipeline repository, only the environment's Application is left, the
+   * Application reads the in-pipeline repository and syncs only the environment's Application, the
    * values carry the local image; then the write-back (as the gitops e2e runs it: validate, commit,
    * push over plain http without credentials) lands the next version on main.
    *
@@ -299,7 +299,8 @@ export class Tests {
         clone.directory("gitops/argocd/apps").entries(),
       ]);
       check(root.includes("repoURL: http://gitops-git.argocd.svc.cluster.local/gitops.git"), `the served root Application does not read the in-pipeline repository:\n${root}`);
-      check(apps.sort().join(",") === "dev.yaml,project.yaml", `served argocd/apps holds ${apps.join(", ")}, expected dev.yaml and project.yaml`);
+      check(root.includes("exclude: \"{staging.yaml,prod.yaml}\"") || root.includes("exclude: '{staging.yaml,prod.yaml}'") || root.includes("exclude: {staging.yaml,prod.yaml}"), `the served root Application syncs the other environments too:\n${root}`);
+      check(apps.sort().join(",") === "dev.yaml,prod.yaml,project.yaml,staging.yaml", `served argocd/apps holds ${apps.join(", ")}, expected every environment's file (the bump validates them all)`);
       check(values.includes("repository: docker.io/library/gitops-demo-local") && tagIn(values) === "0.1.0-local.1", `the served dev values do not name the local image:\n${values}`);
       const next = "0.1.0-local.2";
       const summary = await this.pipeline({ gitops })
@@ -310,7 +311,7 @@ export class Tests {
       const bumped = await read(randomUUID()).file("gitops/environments/dev/values.yaml").contents();
       check(tagIn(bumped) === next, `served dev values have tag ${tagIn(bumped)} after the bump, expected ${next}`);
       check(after.trim() === `chore(deploy): gitops-demo dev → ${next}`, `served main's last commit is "${after.trim()}"`);
-      return `served: root reads the in-pipeline repository, apps ${apps.join(", ")}, local image in dev values; ${summary}`;
+      return `served: root reads the in-pipeline repository and syncs dev only, local image in dev values; ${summary}`;
     } finally {
       await server.stop();
     }

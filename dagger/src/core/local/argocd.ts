@@ -107,8 +107,11 @@ export interface TreeFile {
 export interface LocalArgoTree {
   /** Files that changed, with their new text (comments kept). */
   changed: TreeFile[];
-  /** Files left with no document (every document was an Application of another environment). */
-  removed: string[];
+  /**
+   * Files (tree paths) holding only other environments' Applications: kept in the tree (the bump
+   * validates every environment gitops-pipeline.yaml declares) but excluded from the roots' sync.
+   */
+  excluded: string[];
   /** The root Applications (app-of-apps), as one multi-document YAML, to apply with kubectl. */
   roots: string;
   /** Names of the environment Applications the cluster will run. */
@@ -121,56 +124,80 @@ export interface LocalArgoOptions {
   repoUrl: string;
   /** Branch of the in-pipeline repository. */
   revision: string;
+  /** Where the tree sits in the repository (gitops-pipeline.yaml's repoPath; "" for its root). */
+  repoPath: string;
   /** The Application names of the environments (gitops-pipeline.yaml). */
   environmentApplications: readonly string[];
-  /** The one environment Application to keep: the others are dropped (a laptop runs one environment). */
+  /** The one environment Application the cluster runs (a laptop runs one environment). */
   keep: string;
 }
 
 /** A git source (not a Helm repository source, which names a `chart`): its repoURL and revision are rewritten. */
 function rewriteSources(d: Document, o: LocalArgoOptions): void {
-  const paths: (string | number)[][] = [];
-  if (isMap(d.getIn(["spec", "source"]))) paths.push(["spec", "source"]);
-  const many = d.getIn(["spec", "sources"]);
-  if (isSeq(many)) many.items.forEach((_, i) => paths.push(["spec", "sources", i]));
-  for (const p of paths) {
+  for (const p of sourcePaths(d)) {
     if (d.getIn([...p, "chart"]) !== undefined) continue;
     d.setIn([...p, "repoURL"], o.repoUrl);
     d.setIn([...p, "targetRevision"], o.revision);
   }
 }
 
+function sourcePaths(d: Document): (string | number)[][] {
+  const paths: (string | number)[][] = [];
+  if (isMap(d.getIn(["spec", "source"]))) paths.push(["spec", "source"]);
+  const many = d.getIn(["spec", "sources"]);
+  if (isSeq(many)) many.items.forEach((_, i) => paths.push(["spec", "sources", i]));
+  return paths;
+}
+
+/**
+ * Exclude `files` (repository paths) from a root's plain-directory sources that hold them:
+ * `directory.exclude`, a glob of paths relative to the source's path (an existing pattern kept).
+ * https://argo-cd.readthedocs.io/en/stable/user-guide/directory/#including-excluding-files
+ */
+function excludeFromRoot(d: Document, files: readonly string[]): void {
+  for (const p of sourcePaths(d)) {
+    const path = d.getIn([...p, "path"]);
+    if (typeof path !== "string" || d.getIn([...p, "chart"]) !== undefined || d.getIn([...p, "helm"]) !== undefined || d.getIn([...p, "kustomize"]) !== undefined) continue;
+    const dir = path.replace(/^\.\/|\/+$/g, "");
+    const rel = files.filter((f) => dir === "." || dir === "" || f.startsWith(`${dir}/`)).map((f) => (dir === "." || dir === "" ? f : f.slice(dir.length + 1)));
+    if (rel.length === 0) continue;
+    const existing = d.getIn([...p, "directory", "exclude"]);
+    const all = [...(typeof existing === "string" && existing !== "" ? [existing] : []), ...rel];
+    d.setIn([...p, "directory", "exclude"], all.length === 1 ? all[0] : `{${all.join(",")}}`);
+  }
+}
+
 /**
  * Rewrite the tree's Argo CD manifests for the local cluster: every Application's git sources read
- * `repoUrl` at `revision`; every AppProject allows `repoUrl`; the Applications of the other
- * environments are dropped. Roots are the Applications that deploy no environment (app-of-apps);
- * when the tree has none, the kept environment Application and the projects are the roots.
+ * `repoUrl` at `revision`; every AppProject allows `repoUrl`; the files holding only other
+ * environments' Applications are excluded from the roots' sync (kept in the tree). Roots are the
+ * Applications that deploy no environment (app-of-apps); when the tree has none, the kept
+ * environment Application and the projects are the roots.
  */
 export function localArgoTree(files: readonly TreeFile[], o: LocalArgoOptions): LocalArgoTree {
   if (!o.environmentApplications.includes(o.keep)) {
     throw new InputError("environment", `Application '${o.keep}' is not an environment Application of gitops-pipeline.yaml`, "pass an environment the tree declares");
   }
-  const changed: TreeFile[] = [];
-  const removed: string[] = [];
+  const parsed = files.map((f) => ({ file: f, docs: docs(f.text, f.path) }));
+  const nameOf = (d: Document): string => String(d.getIn(["metadata", "name"]) ?? "");
+  const isOther = (d: Document): boolean => d.get("kind") === "Application" && o.environmentApplications.includes(nameOf(d)) && nameOf(d) !== o.keep;
+  const excluded = parsed.filter((p) => p.docs.length > 0 && p.docs.every(isOther)).map((p) => p.file.path);
+  const inRepo = excluded.map((p) => (o.repoPath ? `${o.repoPath.replace(/\/+$/, "")}/${p}` : p));
   const roots: Document[] = [];
   const direct: Document[] = [];
   const applications = new Set<string>();
-  for (const f of files) {
-    const all = docs(f.text, f.path);
-    const kept = all.filter((d) => {
-      if (d.get("kind") !== "Application") return true;
-      const name = String(d.getIn(["metadata", "name"]) ?? "");
-      return !o.environmentApplications.includes(name) || name === o.keep;
-    });
-    for (const d of kept) {
+  for (const { docs: all } of parsed) {
+    for (const d of all) {
       const kind = d.get("kind");
-      const name = String(d.getIn(["metadata", "name"]) ?? "");
       if (kind === "Application") {
         rewriteSources(d, o);
-        if (o.environmentApplications.includes(name)) {
-          applications.add(name);
+        if (!o.environmentApplications.includes(nameOf(d))) {
+          excludeFromRoot(d, inRepo);
+          roots.push(d);
+        } else if (nameOf(d) === o.keep) {
+          applications.add(nameOf(d));
           direct.push(d);
-        } else roots.push(d);
+        }
       } else if (kind === "AppProject") {
         const repos = d.getIn(["spec", "sourceRepos"]);
         const list = isSeq(repos) ? repos.items.map((it) => String((it as { value?: unknown }).value ?? it)) : [];
@@ -178,18 +205,13 @@ export function localArgoTree(files: readonly TreeFile[], o: LocalArgoOptions): 
         direct.push(d);
       }
     }
-    if (kept.length === 0) {
-      removed.push(f.path);
-      continue;
-    }
-    const text = joinDocs(kept);
-    if (text !== f.text) changed.push({ path: f.path, text });
   }
   if (!applications.has(o.keep)) {
     throw new InputError("environment", `no Application named '${o.keep}' in the tree's Argo CD directory`, "add it, or fix environments.<env>.application in gitops-pipeline.yaml");
   }
+  const changed = parsed.map(({ file, docs: all }) => ({ path: file.path, text: joinDocs(all) })).filter((f, i) => f.text !== files[i]!.text);
   const rootDocs = roots.length > 0 ? roots : direct;
-  return { changed, removed, roots: joinDocs(rootDocs), applications: [...applications] };
+  return { changed, excluded, roots: joinDocs(rootDocs), applications: [...applications] };
 }
 
 /**
