@@ -15,13 +15,18 @@ export interface GitHttp {
   close(): Promise<void>;
 }
 
-/** Serve the bare repo `bare` at http://127.0.0.1:<port>/<name>, requiring `user:token`. */
-export async function serveGit(bare: string, user: string, token: string): Promise<GitHttp> {
+/**
+ * Serve the bare repo `bare` at http://127.0.0.1:<port>/<name>, requiring `user:token`; with no
+ * token, anonymously (no REMOTE_USER: git http-backend then pushes only where the repository sets
+ * http.receivepack, as behind the local environment's nginx).
+ */
+export async function serveGit(bare: string, user = "", token = ""): Promise<GitHttp> {
+  const anonymous = token === "";
   const requests: GitHttp["requests"] = [];
   const expected = "Basic " + Buffer.from(`${user}:${token}`).toString("base64");
   const server: Server = createServer((req: IncomingMessage, res) => {
     const url = new URL(req.url ?? "/", "http://x");
-    const authed = req.headers.authorization === expected;
+    const authed = anonymous || req.headers.authorization === expected;
     requests.push({ method: req.method ?? "", path: url.pathname, authed });
     if (!authed) {
       res.writeHead(401, { "WWW-Authenticate": 'Basic realm="git"' });
@@ -38,7 +43,7 @@ export async function serveGit(bare: string, user: string, token: string): Promi
         QUERY_STRING: url.search.slice(1),
         CONTENT_TYPE: req.headers["content-type"] ?? "",
         HTTP_CONTENT_ENCODING: String(req.headers["content-encoding"] ?? ""),
-        REMOTE_USER: user,
+        ...(anonymous ? {} : { REMOTE_USER: user }),
         REMOTE_ADDR: "127.0.0.1",
         GIT_CONFIG_GLOBAL: "/dev/null",
       },

@@ -31,6 +31,8 @@ const TESTS = [
   "multiAppValidates",
   "addAppValidates",
   "endToEndPasses",
+  "localGitServerServes",
+  "localGitopsEndToEnd",
   "scanReports",
   "secretsFound",
   "bumpLands",

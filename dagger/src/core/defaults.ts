@@ -58,6 +58,12 @@ export const DEFAULTS = {
   argocdNamespace: "argocd",
   /** Seconds verify waits for the pushed revision to be Synced and Healthy (and the probe). */
   verifyTimeout: 300,
+  /** Version of the app image the local gitops environment deploys first (local-gitops). */
+  localVersion: "0.1.0-local.1",
+  /** Version the local gitops e2e's bump deploys. */
+  localNextVersion: "0.1.0-local.2",
+  /** Seconds the local gitops environment's bring-up (and each wait for a sync) may take. */
+  localTimeout: 900,
 } as const;
 
 /** Platforms the build and publish stages produce. */

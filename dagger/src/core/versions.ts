@@ -31,6 +31,10 @@ export const VERSIONS = {
   kind: "0.33.0",
   kindNodeImage: "kindest/node:v1.36.4@sha256:099e049362a1526b2db71494e1947aae99bd16290d7c895f2b7ea312e3cbfaed",
   kubectl: "1.36.4",
+  /** Argo CD of the local gitops environment (local-gitops): its install manifest is the release's
+   *  manifests/install.yaml at tag v<argocd>; 3.3.9 is the release the offline Argo CD CRD schemas
+   *  were generated from. */
+  argocd: "3.3.9",
   /** Docker-in-docker engine for the e2e stage's kind cluster. */
   dindImage: "docker:29.7.2-dind",
   /** Trivy image scanner (never 0.69.4–0.69.6: compromised releases); the image's tag is this. */

@@ -168,9 +168,10 @@ export function e2ePlan(images: E2eImages, s: E2eSettings, image: Container, git
 }
 
 /** Outcome of one phase: ok, or the failing step and what it printed. */
-type PhaseResult = { ok: true } | { ok: false; step: string; detail: string };
+export type PhaseResult = { ok: true } | { ok: false; step: string; detail: string };
 
-async function runPhase(ctr: Container, steps: readonly E2eStep[], log: string[]): Promise<PhaseResult> {
+/** Sync one phase's exec chain; on failure name the step (by its argv) and keep the tail of its output. */
+export async function runPhase(ctr: Container, steps: readonly E2eStep[], log: string[]): Promise<PhaseResult> {
   try {
     await ctr.sync();
     for (const st of steps) log.push(`ok    ${st.name}`);
@@ -190,7 +191,7 @@ async function runPhase(ctr: Container, steps: readonly E2eStep[], log: string[]
 }
 
 /** The diagnostics' printed report and files, or why they could not be collected (never throws). */
-async function collectDiagnostics(diag: Container): Promise<{ printed: string; dir: Directory }> {
+export async function collectDiagnostics(diag: Container): Promise<{ printed: string; dir: Directory }> {
   try {
     const [printed, dir] = await Promise.all([diag.stdout(), diag.directory(E2E_PATHS.diagnostics).sync()]);
     return { printed, dir };

@@ -320,6 +320,68 @@ export class Tests {
   }
 
   /**
+   * The local environment's git server serves the gitops tree as Argo CD must read it, and takes the
+   * gitops e2e's bump: cloned from another container through a service binding, the root
+   * Application reads the in-pipeline repository and syncs only the environment's Application, the
+   * values carry the local image; then the write-back (as the gitops e2e runs it: validate, commit,
+   * push over plain http without credentials) lands the next version on main.
+   *
+   * @param gitops The gitops tree the server is seeded with.
+   */
+  @func({ cache: "never" })
+  async localGitServerServes(@argument({ defaultPath: "/gitops" }) gitops: Directory): Promise<string> {
+    const { gitImage } = await images();
+    const server = await this.pipeline({ gitops }).localGitops().gitServer({ environment: "dev" }).start();
+    const read = (marker: string) =>
+      dag
+        .container()
+        .from(gitImage)
+        .withServiceBinding("gitserver", server)
+        .withEnvVariable("TESTS_READ", marker)
+        .withExec(["git", "clone", "--quiet", "--branch", "main", `http://gitserver/${REPO}`, "/served"])
+        .withWorkdir("/served");
+    try {
+      const clone = read(randomUUID());
+      const [root, values, apps] = await Promise.all([
+        clone.file("gitops/argocd/root.yaml").contents(),
+        clone.file("gitops/environments/dev/values.yaml").contents(),
+        clone.directory("gitops/argocd/apps").entries(),
+      ]);
+      check(root.includes("repoURL: http://gitops-git.argocd.svc.cluster.local/gitops.git"), `the served root Application does not read the in-pipeline repository:\n${root}`);
+      const exclude = /^\s+exclude: "?\{([^}]*)\}"?$/m.exec(root)?.[1]?.split(",").sort().join(",");
+      check(exclude === "prod.yaml,staging.yaml", `the served root Application syncs the other environments too:\n${root}`);
+      check(apps.sort().join(",") === "dev.yaml,prod.yaml,project.yaml,staging.yaml", `served argocd/apps holds ${apps.join(", ")}, expected every environment's file (the bump validates them all)`);
+      check(values.includes("repository: docker.io/library/gitops-demo-local") && tagIn(values) === "0.1.0-local.1", `the served dev values do not name the local image:\n${values}`);
+      const next = "0.1.0-local.2";
+      const summary = await this.pipeline({ gitops })
+        .gitopsRepo({ url: `http://${await server.hostname()}/${REPO}`, path: "gitops" })
+        .bump(next, { environment: "dev", repository: "docker.io/library/gitops-demo-local", appVersion: next, sourceCommit: "local-gitops-e2e" })
+        .assert();
+      const after = await read(randomUUID()).withExec(["git", "log", "--format=%s", "-1"]).stdout();
+      const bumped = await read(randomUUID()).file("gitops/environments/dev/values.yaml").contents();
+      check(tagIn(bumped) === next, `served dev values have tag ${tagIn(bumped)} after the bump, expected ${next}`);
+      check(after.trim() === `chore(deploy): gitops-demo dev → ${next}`, `served main's last commit is "${after.trim()}"`);
+      return `served: root reads the in-pipeline repository and syncs dev only, local image in dev values; ${summary}`;
+    } finally {
+      await server.stop();
+    }
+  }
+
+  /**
+   * The gitops e2e passes: kind + Argo CD read the in-pipeline repository, the bump is synced and
+   * the app answers the new version.
+   *
+   * @param source The app directory.
+   * @param gitops The gitops tree.
+   */
+  @func({ cache: "never" })
+  async localGitopsEndToEnd(@argument({ defaultPath: "/app", ignore: APP_IGNORE }) source: Directory, @argument({ defaultPath: "/gitops" }) gitops: Directory): Promise<string> {
+    const summary = await this.pipeline({ source, gitops }).localGitops().endToEnd().assert();
+    check(summary.startsWith("gitops e2e passed"), `unexpected summary: ${summary}`);
+    return summary;
+  }
+
+  /**
    * The Trivy scan of the app image writes a readable report and an SBOM.
    *
    * @param source The app directory.
@@ -505,6 +567,8 @@ export class Tests {
       ["multiAppValidates", () => this.multiAppValidates(gitops, multiApp, multiAppMissingChart)],
       ["addAppValidates", () => this.addAppValidates(gitops, multiApp)],
       ["endToEndPasses", endToEnd ? () => this.endToEndPasses(app, gitops) : "switched off (--end-to-end=false)"],
+      ["localGitServerServes", () => this.localGitServerServes(gitops)],
+      ["localGitopsEndToEnd", endToEnd ? () => this.localGitopsEndToEnd(app, gitops) : "switched off (--end-to-end=false)"],
       ["scanReports", scan ? () => this.scanReports(app) : "switched off (--scan=false)"],
       ["secretsFound", () => this.secretsFound(plantedSecret)],
       ["bumpLands", () => this.bumpLands(gitops)],
