@@ -115,7 +115,7 @@ export class GitopsPipeline {
   }
 
   /**
-   * The gitops tree's manifests: validate, end-to-end, and the kind debugging helpers.
+   * The gitops tree's manifests: validate, end-to-end, add-app, and the kind debugging helpers.
    *
    * @param app App of a multi-app tree (gitops-pipeline.yaml's apps:): end-to-end deploys it, validate checks only it; "" validates every app (end-to-end then needs a single-app tree).
    */

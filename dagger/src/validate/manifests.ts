@@ -18,7 +18,7 @@ import { validateStage } from "./validate.js";
 import { addAppInputs } from "../core/scaffold/add-app.js";
 import { addAppStage } from "../scaffold/add-app.js";
 
-/** The gitops tree's manifests: validate, end-to-end, and the kind debugging helpers. */
+/** The gitops tree's manifests: validate, end-to-end, add-app, and the kind debugging helpers. */
 @object()
 export class Manifests {
   /** The gitops tree. */
