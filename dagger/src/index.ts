@@ -96,8 +96,8 @@ export class GitopsPipeline {
   @func()
   versions(): string {
     const tools = JSON.parse(this.toolchain) as Toolchain;
-    const { dagger, helm, kubeconform, kustomize, kubernetesValidate } = VERSIONS;
-    return JSON.stringify({ dagger, helm, kubeconform, kustomize, kubernetesValidate, ...tools }, null, 2);
+    const { dagger, helm, kubeconform, kustomize, kubernetesValidate, argocd } = VERSIONS;
+    return JSON.stringify({ dagger, helm, kubeconform, kustomize, kubernetesValidate, argocd, ...tools }, null, 2);
   }
 
   /**
