@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { posix } from "node:path";
-import { checkArgoCd, GitopsTree, treePath, ARGOCD_RULES, PSA_ENFORCE_LABEL } from "../../dagger/src/core/validate/argocd.js";
+import { checkApplications, checkEnvironments, GitopsTree, treePath, ARGOCD_RULES, PSA_ENFORCE_LABEL } from "../../dagger/src/core/validate/argocd.js";
 import { DEFAULT_GITOPS_CONFIG, type GitopsConfig } from "../../dagger/src/core/gitops-config.js";
 import { parseManifests } from "../../dagger/src/core/validate/manifests.js";
 
@@ -45,7 +45,8 @@ spec:
 
 function check(appYaml: string, opts: { tree?: GitopsTree; config?: GitopsConfig; project?: string } = {}) {
   const objects = [...parseManifests(opts.project ?? PROJECT, "argocd/apps/project.yaml").objects, ...parseManifests(appYaml, "argocd/apps/dev.yaml").objects];
-  return checkArgoCd({ objects, tree: opts.tree ?? TREE, config: opts.config ?? CONFIG, environments: ["dev"] });
+  const config = opts.config ?? CONFIG;
+  return [...checkApplications({ objects, tree: opts.tree ?? TREE, repoPath: config.repoPath }), ...checkEnvironments({ objects, config, environments: ["dev"] })];
 }
 
 const rules = (fs: ReturnType<typeof check>) => fs.map((f) => `${f.rule} ${f.path ?? ""}`.trim());

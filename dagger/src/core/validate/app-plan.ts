@@ -22,11 +22,6 @@ export async function loadPipeline(port: Pick<ValidationPort, "read">, tree: Git
   return tree.hasFile(GITOPS_CONFIG_FILE) ? parsePipelineConfig(await port.read(GITOPS_CONFIG_FILE)) : DEFAULT_PIPELINE_CONFIG;
 }
 
-/** Read the layout of a single-app tree (or its one app): gitops-pipeline.yaml when present, else the defaults. */
-export async function loadConfig(port: Pick<ValidationPort, "read">, tree: GitopsTree): Promise<GitopsConfig> {
-  return selectApp(await loadPipeline(port, tree));
-}
-
 /** Check the inputs that must be right before any tool runs; InputError names the file. */
 export async function checkInputs(port: Pick<ValidationPort, "read">, tree: GitopsTree, config: GitopsConfig, envs: readonly string[]): Promise<void> {
   if (config.chart && !tree.hasFile(`${config.chart}/Chart.yaml`)) {

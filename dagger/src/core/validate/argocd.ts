@@ -82,16 +82,6 @@ function sourcesOf(app: Manifest): Source[] {
   return [{ s: obj(spec.source), path: "spec.source" }];
 }
 
-/** What the checks need beyond the Argo CD objects. */
-export interface ArgoCheckInput {
-  /** Argo CD objects of the tree (Applications, AppProjects, ApplicationSets...). */
-  objects: readonly Manifest[];
-  tree: GitopsTree;
-  config: GitopsConfig;
-  /** Environments whose Application must match their declaration. */
-  environments: readonly string[];
-}
-
 /** What the per-Application checks need: the objects, the tree, and where the tree sits in the repository. */
 export interface ApplicationCheckInput {
   objects: readonly Manifest[];
@@ -128,14 +118,6 @@ function valueFilesOf(src: Source, all: Source[], repoPath: string): { entry: st
     const t = treePath(repoPath, repoRel);
     return t === undefined ? { entry, field } : { entry, field, tree: t };
   });
-}
-
-/** Run every Argo CD check of a single-app tree; findings name the Application, the field and the file. */
-export function checkArgoCd(input: ArgoCheckInput): Finding[] {
-  return [
-    ...checkApplications({ objects: input.objects, tree: input.tree, repoPath: input.config.repoPath }),
-    ...checkEnvironments({ objects: input.objects, config: input.config, environments: input.environments }),
-  ];
 }
 
 type AddFinding = (rule: ArgoRule, app: Manifest, path: string, message: string, severity?: Finding["severity"]) => void;

@@ -21,7 +21,7 @@ import { loadPipeline, planApps, type AppPlan } from "./app-plan.js";
 
 export { findingOrigin, renderedFrom } from "./origin.js";
 export { summarize, validationReport } from "./validation-report.js";
-export { APP_RULES, checkInputs, loadConfig, loadPipeline } from "./app-plan.js";
+export { APP_RULES } from "./app-plan.js";
 
 /** Where the validate tools run. Paths given to the port are relative to the gitops tree. */
 export interface ValidationPort {
