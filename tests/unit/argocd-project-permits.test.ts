@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { readFileSync } from "node:fs";
-import { checkProjectPermits, destinationAllowed, globMatches, sourceAllowed } from "../../dagger/src/core/validate/argocd-project-permits.js";
+import { checkProjectPermits, destinationAllowed, sourceAllowed } from "../../dagger/src/core/validate/argocd-project-permits.js";
+import { globMatches } from "../../dagger/src/core/validate/argocd-project.js";
 import { expandApplicationSets } from "../../dagger/src/core/validate/applicationset.js";
 import { parseManifests } from "../../dagger/src/core/validate/manifests.js";
 

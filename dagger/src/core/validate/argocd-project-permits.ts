@@ -8,6 +8,7 @@
  */
 import type { Finding } from "../findings.js";
 import type { ArgoRule } from "./argocd.js";
+import { globMatches } from "./argocd-project.js";
 import { objectId, type Manifest } from "./manifests.js";
 
 type Obj = Record<string, unknown>;
@@ -16,12 +17,6 @@ const str = (v: unknown): string => (typeof v === "string" ? v.trim() : "");
 
 export const PROJECT_DESTINATION_RULE: ArgoRule = "ARGO-PROJECT-DESTINATION";
 export const PROJECT_SOURCE_RULE: ArgoRule = "ARGO-PROJECT-SOURCE";
-
-/** Whether `value` matches the glob `pattern` (`*` any run of characters, `?` one). */
-export function globMatches(pattern: string, value: string): boolean {
-  const re = pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
-  return new RegExp(`^${re}$`).test(value);
-}
 
 /** Allowed when an entry without `!` matches and no entry with `!` does. */
 function permitted<T>(entries: readonly T[], matches: (entry: T, negated: boolean) => boolean | undefined): boolean {

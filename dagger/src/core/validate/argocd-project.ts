@@ -30,13 +30,15 @@ export function apiGroup(apiVersion: string): string {
   return slash < 0 ? "" : apiVersion.slice(0, slash);
 }
 
+/** Whether `value` matches an AppProject glob: `*` is any run of characters, everything else literal. */
+export function globMatches(pattern: string, value: string): boolean {
+  return new RegExp(`^${pattern.split("*").map((s) => s.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`).test(value);
+}
+
 /** Whether a `{group, kind}` entry of a project list matches; Argo CD allows `*` globs in both. */
 function entryMatches(entry: unknown, group: string, kind: string): boolean {
   const e = obj(entry);
-  const glob = (pattern: unknown, value: string): boolean => {
-    const p = typeof pattern === "string" ? pattern : "";
-    return new RegExp(`^${p.split("*").map((s) => s.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`).test(value);
-  };
+  const glob = (pattern: unknown, value: string): boolean => globMatches(typeof pattern === "string" ? pattern : "", value);
   return glob(e.group, group) && glob(e.kind, kind);
 }
 
