@@ -13,7 +13,7 @@ import { selectApp, type GitopsConfig, type PipelineConfig } from "../gitops-con
 import { parseInputs, rule } from "../inputs.js";
 import { invalidValue } from "../writeback/image-ref.js";
 import type { GitopsTree } from "../validate/argocd.js";
-import type { Manifest } from "../validate/manifests.js";
+import { asObj as obj, type Manifest } from "../validate/manifests.js";
 import { withApp } from "./pipeline-edit.js";
 
 /** Values keys that belong to the template app and are dropped from the copy. */
@@ -67,7 +67,6 @@ export interface ScaffoldPlan {
 }
 
 type Obj = Record<string, unknown>;
-const obj = (v: unknown): Obj => (typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Obj) : {});
 
 /** The template's values file with the new app's image and name; the template's own keys dropped. */
 export function newValues(text: string, file: string, a: { name: string; template: string[]; image: string; tag: string; env: string; from: string }): string {

@@ -6,10 +6,9 @@
  * requests) depend on the live cluster or forge and are reported as not expanded.
  */
 import type { Finding } from "../findings.js";
-import { objectId, type Manifest } from "./manifests.js";
+import { asObj as obj, objectId, type Manifest } from "./manifests.js";
 
 type Obj = Record<string, unknown>;
-const obj = (v: unknown): Obj => (typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Obj) : {});
 
 /** The rule of every ApplicationSet finding. */
 export const APPLICATIONSET_RULE = "ARGO-APPLICATIONSET";

@@ -9,11 +9,8 @@
 import type { Finding } from "../findings.js";
 import type { ArgoRule } from "./argocd.js";
 import { globMatches } from "./argocd-project.js";
-import { objectId, type Manifest } from "./manifests.js";
+import { asObj as obj, asText as str, objectId, type Manifest } from "./manifests.js";
 
-type Obj = Record<string, unknown>;
-const obj = (v: unknown): Obj => (typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Obj) : {});
-const str = (v: unknown): string => (typeof v === "string" ? v.trim() : "");
 
 export const PROJECT_DESTINATION_RULE: ArgoRule = "ARGO-PROJECT-DESTINATION";
 export const PROJECT_SOURCE_RULE: ArgoRule = "ARGO-PROJECT-SOURCE";

@@ -8,10 +8,8 @@
 import type { Finding } from "../findings.js";
 import type { GitopsConfig } from "../gitops-config.js";
 import type { ArgoRule } from "./argocd.js";
-import { objectId, type Manifest } from "./manifests.js";
+import { asObj as obj, objectId, type Manifest } from "./manifests.js";
 
-type Obj = Record<string, unknown>;
-const obj = (v: unknown): Obj => (typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Obj) : {});
 
 /** Rule id of the check. */
 export const PROJECT_RESOURCES_RULE: ArgoRule = "ARGO-PROJECT-RESOURCES";

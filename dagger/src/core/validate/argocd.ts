@@ -6,7 +6,7 @@
 import { posix } from "node:path";
 import type { Finding } from "../findings.js";
 import type { GitopsConfig } from "../gitops-config.js";
-import { objectId, type Manifest } from "./manifests.js";
+import { asObj as obj, asText as str, objectId, type Manifest } from "./manifests.js";
 
 /** Argo CD check ids, with what each one proves. */
 export const ARGOCD_RULES = {
@@ -31,8 +31,6 @@ export const PSA_PRODUCTION_LEVEL = "restricted";
 export type ArgoRule = keyof typeof ARGOCD_RULES;
 
 type Obj = Record<string, unknown>;
-const obj = (v: unknown): Obj => (typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Obj) : {});
-const str = (v: unknown): string => (typeof v === "string" ? v.trim() : "");
 
 /** The gitops tree as a set of relative file paths, with directory lookups. */
 export class GitopsTree {

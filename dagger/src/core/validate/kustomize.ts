@@ -8,6 +8,7 @@ import { posix } from "node:path";
 import type { GitopsTree } from "./argocd.js";
 import type { Finding } from "../findings.js";
 import type { ExecResult } from "./output.js";
+import { asObj as obj } from "./manifests.js";
 
 /** Kustomize check ids. */
 export const KUSTOMIZE_RULES = {
@@ -49,8 +50,6 @@ export function kustomizeBuildFinding(r: ExecResult, overlay: Overlay): Finding 
   return { source: "kustomize", rule: "KUSTOMIZE-BUILD", severity: "error", file: overlay.dir, message: `${overlay.environment}: kustomize build failed: ${first}` };
 }
 
-type Obj = Record<string, unknown>;
-const obj = (v: unknown): Obj => (typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Obj) : {});
 
 /** Check one parsed kustomization file (`file` is its tree path). */
 export function checkKustomization(body: unknown, file: string, tree: GitopsTree): Finding[] {

@@ -32,6 +32,16 @@ export interface ParsedManifests {
   findings: Finding[];
 }
 
+/** A field of untyped YAML as a map: the value when it is one, else {} (so field reads chain). */
+export function asObj(v: unknown): Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+}
+
+/** A field of untyped YAML as trimmed text: "" when it is not a string. */
+export function asText(v: unknown): string {
+  return typeof v === "string" ? v.trim() : "";
+}
+
 const SOURCE = /^# Source: (?:[^/\n]+\/)?(.+?)[ \t]*$/gm;
 
 function isRecord(v: unknown): v is Record<string, unknown> {

@@ -3,6 +3,7 @@
  * its certificate Secret, so nothing is served over plain HTTP.
  */
 import { asArray, asObj } from "./pod.js";
+import { asText as str } from "../manifests.js";
 import type { PolicyContext, PolicyRule, Violation } from "./types.js";
 
 /** Whether the TLS host `pattern` (a name or `*.domain`) covers `host`. */
@@ -16,7 +17,6 @@ export function tlsCovers(pattern: string, host: string): boolean {
   return dot > 0 && h.slice(dot + 1) === p.slice(2);
 }
 
-const str = (v: unknown): string => (typeof v === "string" ? v.trim() : "");
 
 export const ingressTls: PolicyRule = {
   id: "POL-INGRESS-TLS",

@@ -2,7 +2,9 @@
  * Where the pod spec and containers sit in each workload kind, so every rule reads them the
  * same way and reports the same field paths.
  */
-import type { Manifest } from "../manifests.js";
+import { asObj, type Manifest } from "../manifests.js";
+
+export { asObj };
 
 type Obj = Record<string, unknown>;
 
@@ -37,10 +39,6 @@ export interface PodRef {
   meta: Obj;
   metaPath: string;
   containers: ContainerRef[];
-}
-
-export function asObj(v: unknown): Obj {
-  return typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Obj) : {};
 }
 
 export function asArray(v: unknown): unknown[] {
