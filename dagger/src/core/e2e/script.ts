@@ -164,17 +164,25 @@ export function deploySteps(s: E2eSettings): E2eStep[] {
         "rollout-status", s.namespace, selector,
       ],
     },
-    {
-      name: "find-service",
-      what: "the release has a Service to probe",
-      argv: [
-        W, "sh", "-c",
-        `kubectl -n "$1" get service -l "$2" -o jsonpath='{.items[0].metadata.name}:{.items[0].spec.ports[0].port}' > ${E2E_PATHS.service}; ` +
-          `grep -q '^[a-z0-9-]*:[0-9]*$' ${E2E_PATHS.service} || { echo "e2e: no Service labelled $2 in namespace $1" >&2; exit 1; }`,
-        "find-service", s.namespace, selector,
-      ],
-    },
+    findServiceStep({ namespace: s.namespace, release: s.release, what: "the release has a Service to probe", who: "e2e" }),
   ];
+}
+
+/**
+ * Find the release's Service and write `name:port` to E2E_PATHS.service, for the probes through
+ * the API server's proxy; `who` names the stage in the error when there is none.
+ */
+export function findServiceStep(o: { namespace: string; release: string; what: string; who: string }): E2eStep {
+  return {
+    name: "find-service",
+    what: o.what,
+    argv: [
+      W, "sh", "-c",
+      `kubectl -n "$1" get service -l "$2" -o jsonpath='{.items[0].metadata.name}:{.items[0].spec.ports[0].port}' > ${E2E_PATHS.service}; ` +
+        `grep -q '^[a-z0-9-]*:[0-9]*$' ${E2E_PATHS.service} || { echo "${o.who}: no Service labelled $2 in namespace $1" >&2; exit 1; }`,
+      "find-service", o.namespace, `app.kubernetes.io/instance=${o.release}`,
+    ],
+  };
 }
 
 /** `curl` of one path of the app through the API server's service proxy, headers + body on stdout. */

@@ -6,7 +6,7 @@
  * script (upScript) and then forwards the app's and Argo CD's ports; the gitops e2e runs them as
  * a chain of execs, then bumps and waits again (bumpedSteps).
  */
-import { E2E_PATHS, clusterSteps, type E2eStep } from "../e2e/script.js";
+import { E2E_PATHS, clusterSteps, findServiceStep, type E2eStep } from "../e2e/script.js";
 import { E2E_API_PORT, E2E_CLUSTER } from "../e2e/kind-config.js";
 import { e2eBudget } from "../e2e/settings.js";
 import { ARGOCD_LOCAL_PATCHES, ARGOCD_NAMESPACE, GIT_ADDRESS_PLACEHOLDER, GIT_SERVICE_NAME } from "./argocd.js";
@@ -117,23 +117,8 @@ export function bringUpSteps(s: LocalSettings): E2eStep[] {
     { name: "repository", what: "declare the in-pipeline repository to Argo CD", argv: [W, "kubectl", "apply", "-f", LOCAL_PATHS.repository] },
     { name: "apply-root", what: "apply the root Application(s) of the rewritten tree", argv: [W, "kubectl", "apply", "-n", ARGOCD_NAMESPACE, "-f", LOCAL_PATHS.roots] },
     waitSyncedStep(s),
-    findServiceStep(s),
+    findServiceStep({ namespace: s.e2e.namespace, release: s.e2e.release, what: "the release has a Service", who: "local" }),
   ];
-}
-
-/** Find the release's Service (`name:port` into E2E_PATHS.service), as the e2e stage does. */
-export function findServiceStep(s: LocalSettings): E2eStep {
-  const selector = `app.kubernetes.io/instance=${s.e2e.release}`;
-  return {
-    name: "find-service",
-    what: "the release has a Service",
-    argv: [
-      W, "sh", "-c",
-      `kubectl -n "$1" get service -l "$2" -o jsonpath='{.items[0].metadata.name}:{.items[0].spec.ports[0].port}' > ${E2E_PATHS.service}; ` +
-        `grep -q '^[a-z0-9-]*:[0-9]*$' ${E2E_PATHS.service} || { echo "local: no Service labelled $2 in namespace $1" >&2; exit 1; }`,
-      "find-service", s.e2e.namespace, selector,
-    ],
-  };
 }
 
 /**
