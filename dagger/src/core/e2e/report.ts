@@ -29,17 +29,29 @@ export function lastLines(text: string, lines: number): string {
   return text.trimEnd().split("\n").slice(-lines).join("\n");
 }
 
+/**
+ * A run of ordered steps (the e2e stage, the local gitops e2e) under the run-object contract:
+ * passed, the step log as details; failed, `<label> failed at <step>: <first line>`, the log, the
+ * failure and the diagnostics' tail as details, the failed step as a finding of `stage`.
+ */
+export function stepsReport(o: Omit<E2eOutcome, "version"> & { stage: string; label: string; passedSummary: string; data: Record<string, unknown> }): RunReport {
+  return runReport({
+    stage: o.stage,
+    passed: o.passed,
+    summary: o.passed ? o.passedSummary : `${o.label} failed at ${o.failedStep}: ${oneLine(o.detail.split("\n")[0] ?? "", 160)}`,
+    details: o.passed ? o.log : [o.log, o.detail, o.diagnostics ? lastLines(o.diagnostics, DIAGNOSTICS_LINES) : ""].filter(Boolean).join("\n\n"),
+    findings: o.passed ? [] : [{ source: o.stage, rule: o.failedStep, severity: "error", message: o.detail, environment: o.environment }],
+    data: o.data,
+  });
+}
+
 /** The report of an e2e run. */
 export function e2eReport(o: E2eOutcome): RunReport {
-  const summary = o.passed
-    ? `e2e passed: deployed to kind with the ${o.environment} values; /healthz, / (version ${o.version}), /metrics and helm test passed`
-    : `e2e failed at ${o.failedStep}: ${oneLine(o.detail.split("\n")[0] ?? "", 160)}`;
-  return runReport({
+  return stepsReport({
+    ...o,
     stage: "e2e",
-    passed: o.passed,
-    summary,
-    details: o.passed ? o.log : [o.log, o.detail, o.diagnostics ? lastLines(o.diagnostics, DIAGNOSTICS_LINES) : ""].filter(Boolean).join("\n\n"),
-    findings: o.passed ? [] : [{ source: "e2e", rule: o.failedStep, severity: "error", message: o.detail, environment: o.environment }],
+    label: "e2e",
+    passedSummary: `e2e passed: deployed to kind with the ${o.environment} values; /healthz, / (version ${o.version}), /metrics and helm test passed`,
     data: { environment: o.environment, version: o.version, failedStep: o.failedStep },
   });
 }

@@ -2,8 +2,8 @@
  * The gitops e2e's run under the run-object contract: the step log as details (with the failure and
  * the diagnostics' tail when it failed), the failed step as a finding.
  */
-import { DIAGNOSTICS_LINES, lastLines } from "../e2e/report.js";
-import { oneLine, runReport, type RunReport } from "../run.js";
+import { stepsReport } from "../e2e/report.js";
+import type { RunReport } from "../run.js";
 
 /** What one gitops e2e run did. */
 export interface LocalE2eOutcome {
@@ -22,15 +22,11 @@ export interface LocalE2eOutcome {
 
 /** The report of a gitops e2e run. */
 export function localE2eReport(o: LocalE2eOutcome): RunReport {
-  const summary = o.passed
-    ? `gitops e2e passed: Argo CD synced ${o.environment} at ${o.version} from the in-pipeline git server; after the bump to ${o.nextVersion} (${o.revision.slice(0, 12)}) it synced again and the app answers ${o.nextVersion}`
-    : `gitops e2e failed at ${o.failedStep}: ${oneLine(o.detail.split("\n")[0] ?? "", 160)}`;
-  return runReport({
+  return stepsReport({
+    ...o,
     stage: "gitops-e2e",
-    passed: o.passed,
-    summary,
-    details: o.passed ? o.log : [o.log, o.detail, o.diagnostics ? lastLines(o.diagnostics, DIAGNOSTICS_LINES) : ""].filter(Boolean).join("\n\n"),
-    findings: o.passed ? [] : [{ source: "gitops-e2e", rule: o.failedStep, severity: "error", message: o.detail, environment: o.environment }],
+    label: "gitops e2e",
+    passedSummary: `gitops e2e passed: Argo CD synced ${o.environment} at ${o.version} from the in-pipeline git server; after the bump to ${o.nextVersion} (${o.revision.slice(0, 12)}) it synced again and the app answers ${o.nextVersion}`,
     data: { environment: o.environment, version: o.version, nextVersion: o.nextVersion, revision: o.revision, failedStep: o.failedStep },
   });
 }
