@@ -12,7 +12,10 @@ import { fileURLToPath } from "node:url";
 import { moduleApi, type FnDef, type ObjectDef } from "../helpers/module-api.js";
 import { checkRemote } from "../../dagger/src/writeback/writeback.js";
 import { gitArgv } from "../../dagger/src/core/writeback/git.js";
-import { REPO } from "../../dagger/tests/src/git-server.js";
+import * as twin from "../../dagger/tests/src/git-server.js";
+import * as local from "../../dagger/src/core/local/git-server.js";
+
+const { REPO } = twin;
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const MODULE = join(ROOT, "dagger", "tests");
@@ -113,6 +116,14 @@ describe("tests module: the bump tests' git server", () => {
     const url = `http://3v4bmf5hqx5jm/${REPO}`;
     expect(() => checkRemote({ url, branch: "main", user: "x-access-token" })).not.toThrow();
     expect(gitArgv.clone(url, "main", "/repo")).toContain(url);
+  });
+
+  it("is the main module's in-pipeline git server (a module cannot import another's source: the copy is kept equal here)", () => {
+    expect(twin.INSTALL_SCRIPT).toBe(local.GIT_SERVER_INSTALL);
+    const conf = { listen: "80", root: local.GIT_ROOT, socket: local.FCGI_SOCKET, pidFile: "/run/nginx-git.pid", tmp: "/tmp" };
+    expect(twin.nginxConf(conf)).toBe(local.gitNginxConf(conf));
+    expect(twin.serveScript({ socket: twin.SOCKET, conf: twin.NGINX_CONF_PATH })).toBe(local.gitServeScript({ socket: local.FCGI_SOCKET, conf: local.NGINX_CONF }));
+    expect([twin.GIT_ROOT, twin.REPO, twin.SOCKET, twin.NGINX_CONF_PATH, twin.HTTP_BACKEND, [...twin.SERVER_PACKAGES]]).toEqual([local.GIT_ROOT, local.GIT_REPO, local.FCGI_SOCKET, local.NGINX_CONF, local.HTTP_BACKEND, [...local.GIT_SERVER_PACKAGES]]);
   });
 });
 

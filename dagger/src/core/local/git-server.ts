@@ -5,8 +5,9 @@
  * copy of the gitops tree and lives as long as the pipeline's service.
  *
  * The same recipe as the tests module's git server (dagger/tests/src/git-server.ts; a module
- * cannot import another module's source), with the tree committed where the real repository
- * keeps it (gitops-pipeline.yaml's repoPath), so the Argo CD Applications' paths hold unchanged.
+ * cannot import another module's source, so tests/unit/tests-module.test.ts keeps the two
+ * equal), with the tree committed where the real repository keeps it (gitops-pipeline.yaml's
+ * repoPath), so the Argo CD Applications' paths hold unchanged.
  */
 
 /** Where the server keeps its bare repositories (git http-backend's GIT_PROJECT_ROOT). */
