@@ -5,8 +5,7 @@
  */
 import { DEFAULT_PIPELINE_CONFIG, GITOPS_CONFIG_FILE, parsePipelineConfig } from "../gitops-config.js";
 import { expandApplicationSets } from "../validate/applicationset.js";
-import { GitopsTree } from "../validate/argocd.js";
-import { parseManifests, parseYamlInput } from "../validate/manifests.js";
+import { GitopsTree, readArgoObjects } from "../validate/argocd.js";
 import type { ScaffoldSource } from "./add-app.js";
 
 /** Read everything add-app needs from a tree with these files. */
@@ -14,12 +13,7 @@ export async function readScaffoldSource(files: readonly string[], read: (path: 
   const tree = new GitopsTree(files);
   const configText = tree.hasFile(GITOPS_CONFIG_FILE) ? await read(GITOPS_CONFIG_FILE) : undefined;
   const pipeline = configText === undefined ? DEFAULT_PIPELINE_CONFIG : parsePipelineConfig(configText);
-  const objects = [];
-  for (const file of tree.filesUnder(pipeline.argocd, [".yaml", ".yml"])) {
-    const text = await read(file);
-    parseYamlInput(text, file);
-    objects.push(...parseManifests(text, file).objects);
-  }
+  const { objects } = await readArgoObjects(read, tree, pipeline.argocd);
   const texts = new Map<string, string>();
   for (const app of pipeline.apps) for (const env of Object.values(app.environments)) for (const f of env.values) if (tree.hasFile(f) && !texts.has(f)) texts.set(f, await read(f));
   return {

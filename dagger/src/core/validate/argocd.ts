@@ -6,7 +6,7 @@
 import { posix } from "node:path";
 import type { Finding } from "../findings.js";
 import type { GitopsConfig } from "../gitops-config.js";
-import { asObj as obj, asText as str, objectId, type Manifest } from "./manifests.js";
+import { asObj as obj, asText as str, objectId, parseManifests, parseYamlInput, type Manifest } from "./manifests.js";
 
 /** Argo CD check ids, with what each one proves. */
 export const ARGOCD_RULES = {
@@ -57,6 +57,18 @@ export class GitopsTree {
     const prefix = dir ? `${dir}/` : "";
     return [...this.fileSet].filter((f) => f.startsWith(prefix) && exts.some((e) => f.endsWith(e))).sort();
   }
+}
+
+/** The Argo CD directory's YAML files and the objects they hold; a file that is not YAML is an InputError naming it. */
+export async function readArgoObjects(read: (path: string) => Promise<string>, tree: GitopsTree, dir: string): Promise<{ files: string[]; objects: Manifest[] }> {
+  const files = tree.filesUnder(dir, [".yaml", ".yml"]);
+  const objects: Manifest[] = [];
+  for (const file of files) {
+    const text = await read(file);
+    parseYamlInput(text, file);
+    objects.push(...parseManifests(text, file).objects);
+  }
+  return { files, objects };
 }
 
 /** Map a repository path (as in an Application) to a tree path; undefined when outside the tree. */

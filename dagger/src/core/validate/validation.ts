@@ -7,7 +7,7 @@
  * The tools are reached through a small port: the Dagger stage implements it with containers,
  * the contract tests with the real binaries on the local disk, so both run this same code.
  */
-import { checkApplications, checkEnvironments, GitopsTree } from "./argocd.js";
+import { checkApplications, checkEnvironments, GitopsTree, readArgoObjects } from "./argocd.js";
 import { expandApplicationSets } from "./applicationset.js";
 import { checkProjectResources } from "./argocd-project.js";
 import { checkProjectPermits } from "./argocd-project-permits.js";
@@ -124,17 +124,6 @@ export interface ValidationResult {
 
 const zero = (): SchemaCounts => ({ valid: 0, invalid: 0, errors: 0, skipped: 0 });
 
-async function readArgo(port: ValidationPort, tree: GitopsTree, argocd: string): Promise<{ files: string[]; objects: Manifest[] }> {
-  const files = tree.filesUnder(argocd, [".yaml", ".yml"]);
-  const objects: Manifest[] = [];
-  for (const file of files) {
-    const text = await port.read(file);
-    parseYamlInput(text, file); // InputError naming the file when it is not YAML
-    objects.push(...parseManifests(text, file).objects);
-  }
-  return { files, objects };
-}
-
 async function kustomizeFindings(port: ValidationPort, tree: GitopsTree, dirs: readonly string[]): Promise<Finding[]> {
   const out: Finding[] = [];
   for (const dir of [...new Set(dirs)]) {
@@ -160,7 +149,7 @@ export async function runValidation(port: ValidationPort, opts: ValidationOption
   const pipeline = await loadPipeline(port, tree);
   const planned = await planApps(port, tree, pipeline, opts);
   const { plans } = planned;
-  const argo = await readArgo(port, tree, pipeline.argocd);
+  const argo = await readArgoObjects((p) => port.read(p), tree, pipeline.argocd);
   const expansion = expandApplicationSets(argo.objects);
   const argoObjects = [...argo.objects, ...expansion.applications];
   const findings: ValidationFinding[] = [...planned.findings];
