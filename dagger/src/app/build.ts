@@ -3,8 +3,9 @@
  * the build args that become its OCI labels. Returns the platform variants lazily, so publish
  * pushes them as one multi-arch image and e2e/scan take one of them as a tarball.
  */
-import { ImageLayerCompression, type Container, type Directory, type File, type Platform } from "@dagger.io/dagger";
+import { dag, ImageLayerCompression, type Container, type Directory, type File, type Platform } from "@dagger.io/dagger";
 import { dockerfilePath } from "../core/app/inputs.js";
+import { DEFAULTS } from "../core/defaults.js";
 import { requireDockerfile } from "../core/app/source.js";
 import { InputError } from "../core/errors.js";
 import { imageBuildArgs, imageName } from "../core/app/image-build.js";
@@ -48,6 +49,12 @@ export async function build(pythonImage: string, source: Directory, o: BuildOpti
   const variants = buildVariants(pythonImage, source, o);
   await checkDockerfile(source, o.dockerfile);
   return variants;
+}
+
+/** The app image for the engine's own platform (a kind node's), with the default Dockerfile: what the end-to-end runs load into kind. */
+export async function engineImage(pythonImage: string, source: Directory, o: { version: string; revision: string }): Promise<Container> {
+  const [image] = await build(pythonImage, source, { platforms: [String(await dag.defaultPlatform())], version: o.version, revision: o.revision, dockerfile: DEFAULTS.dockerfile });
+  return image!;
 }
 
 /** Name the image carries in a tarball, for `docker load` / `kind load image-archive`. */

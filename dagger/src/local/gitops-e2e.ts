@@ -24,7 +24,8 @@ import { GitopsRepo } from "../writeback/gitops-repo.js";
 import { Run } from "../run.js";
 import { gitService, localClient, type LocalFiles } from "./cluster.js";
 import { InputError } from "../core/errors.js";
-import { ARGOCD_MANIFEST_HINT, appImage, localFiles, seedTree } from "./prepare.js";
+import { ARGOCD_MANIFEST_HINT, localFiles, seedTree } from "./prepare.js";
+import { engineImage } from "../app/build.js";
 
 /** What the gitops e2e needs besides the validated settings. */
 export interface LocalE2eInput {
@@ -58,7 +59,7 @@ export async function runLocalE2e(input: LocalE2eInput): Promise<Run> {
 
   const seeded = await seedTree(input.gitops, input.config, s);
   for (const p of seeded.changed) log.push(`seed  ${p}`);
-  const [first, next] = await Promise.all([appImage(tools.pythonImage, input.source, s.version), appImage(tools.pythonImage, input.source, s.nextVersion)]);
+  const [first, next] = await Promise.all([engineImage(tools.pythonImage, input.source, { version: s.version, revision: "local" }), engineImage(tools.pythonImage, input.source, { version: s.nextVersion, revision: "local" })]);
   let files: LocalFiles;
   try {
     files = await localFiles(input.install, seeded.roots, [

@@ -17,7 +17,8 @@ import { dindService, newRunId } from "../e2e/e2e.js";
 import type { Run } from "../run.js";
 import { gitService, localClient, upService } from "./cluster.js";
 import { runLocalE2e } from "./gitops-e2e.js";
-import { appImage, localFiles, seedTree } from "./prepare.js";
+import { localFiles, seedTree } from "./prepare.js";
+import { engineImage } from "../app/build.js";
 
 /** Instance id of the services `git-server` and `cluster` start (one developer environment per engine). */
 const UP_INSTANCE = "local";
@@ -140,7 +141,7 @@ export class LocalGitops {
   async cluster(environment: string = DEFAULTS.environment, version: string = DEFAULTS.localVersion, branch: string = DEFAULTS.gitopsBranch, timeout: number = DEFAULTS.localTimeout): Promise<Service> {
     const { s, config } = await this.settings({ environment, branch, version, nextVersion: "", timeout, runId: UP_INSTANCE });
     const seeded = await seedTree(this.gitops, config, s);
-    const files = await localFiles(this.install(), seeded.roots, [{ tag: s.tag, image: await appImage(this.tools.pythonImage, this.source, s.version) }]);
+    const files = await localFiles(this.install(), seeded.roots, [{ tag: s.tag, image: await engineImage(this.tools.pythonImage, this.source, { version: s.version, revision: "local" }) }]);
     const git = gitService(this.tools.pythonImage, seeded.tree, { repoPath: s.repoPath, branch: s.branch, instance: UP_INSTANCE });
     return upService(localClient(this.tools, dindService(this.tools, UP_INSTANCE), git, s, files), s);
   }

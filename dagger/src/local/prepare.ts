@@ -5,12 +5,10 @@
  * pinned and the images it runs.
  */
 import { dag, type Container, type Directory, type File } from "@dagger.io/dagger";
-import { DEFAULTS } from "../core/defaults.js";
 import { LOCAL_REPO_URL, normalizedImageRef, gitEndpointManifest, localArgoTree, manifestImages, pinPullPolicy, repositorySecret } from "../core/local/argocd.js";
 import { seedValues } from "../core/local/seed.js";
 import { LOCAL_IMAGE_REPOSITORY, type LocalSettings } from "../core/local/settings.js";
 import type { GitopsConfig } from "../core/gitops-config.js";
-import { build } from "../app/build.js";
 import { namedTarball, type LocalFiles } from "./cluster.js";
 
 /** The tree the git server starts with, and the root Applications to apply. */
@@ -41,12 +39,6 @@ export async function seedTree(gitops: Directory, config: GitopsConfig, s: Local
   let tree = gitops.withNewFile(seeded.path, seeded.text);
   for (const f of argo.changed) tree = tree.withNewFile(f.path, f.text);
   return { tree, roots: argo.roots, changed: [seeded.path, ...argo.changed.map((f) => f.path), ...argo.excluded.map((p) => `${p} (not synced)`)] };
-}
-
-/** The app image of `version` for the engine's own platform (the kind node's). */
-export async function appImage(pythonImage: string, source: Directory, version: string): Promise<Container> {
-  const [image] = await build(pythonImage, source, { platforms: [String(await dag.defaultPlatform())], version, revision: "local", dockerfile: DEFAULTS.dockerfile });
-  return image!;
 }
 
 /** What a failure to read the install manifest means, and what to do. */

@@ -3,14 +3,14 @@
  * end-to-end test deploys one environment into a throw-away kind cluster. Both read the tree's
  * gitops-pipeline.yaml.
  */
-import { dag, func, object, type Container, type Directory, type File, type Service } from "@dagger.io/dagger";
+import { func, object, type Container, type Directory, type File, type Service } from "@dagger.io/dagger";
 import { DEFAULTS } from "../core/defaults.js";
 import { e2eInputs, e2eSettings } from "../core/e2e/settings.js";
 import { parseInputs } from "../core/inputs.js";
 import { appInputs, kindInputs, validateInputs } from "../core/validate/inputs.js";
 import { environmentLayout } from "../core/gitops-config.js";
 import type { Toolchain } from "../core/toolchain.js";
-import { build } from "../app/build.js";
+import { engineImage } from "../app/build.js";
 import { debugKubeconfig, dindService, newRunId, runE2e } from "../e2e/e2e.js";
 import type { Run } from "../run.js";
 import { readGitopsLayout } from "../gitops-layout.js";
@@ -122,13 +122,7 @@ export class Manifests {
     parseInputs(e2eInputs, { environment, version, namespace, timeout }); // before anything is read
     const layout = environmentLayout(await readGitopsLayout(this.gitops, this.app), environment);
     const settings = e2eSettings({ environment, version, namespace, timeout, layout, runId: newRunId() });
-    return runE2e({ images: this.tools, settings, image: image ?? (await this.engineImage(settings.version)), gitops: this.gitops });
-  }
-
-  /** The app image for the engine's own platform (the kind node's). */
-  async engineImage(version: string): Promise<Container> {
-    const [image] = await build(this.tools.pythonImage, this.source, { platforms: [String(await dag.defaultPlatform())], version, revision: "e2e", dockerfile: DEFAULTS.dockerfile });
-    return image!;
+    return runE2e({ images: this.tools, settings, image: image ?? (await engineImage(this.tools.pythonImage, this.source, { version: settings.version, revision: "e2e" })), gitops: this.gitops });
   }
 
   /**
