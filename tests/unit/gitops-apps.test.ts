@@ -3,6 +3,8 @@ import fc from "fast-check";
 import { readFileSync } from "node:fs";
 import { DEFAULT_GITOPS_CONFIG, environmentLayout, parseGitopsConfig, parsePipelineConfig, selectApp } from "../../dagger/src/core/gitops-config.js";
 import { layoutOf, readLayout } from "../../dagger/src/core/writeback/layout.js";
+import { parseInputs } from "../../dagger/src/core/inputs.js";
+import { appInputs, ciAppInputs } from "../../dagger/src/core/validate/inputs.js";
 
 const SAMPLE = readFileSync("tests/fixtures/gitops-multi-app/gitops-pipeline.yaml", "utf8");
 const DUPLICATE = readFileSync("tests/fixtures/gitops-multi-app-duplicate/gitops-pipeline.yaml", "utf8");
@@ -63,6 +65,13 @@ describe("gitops-pipeline.yaml with apps: (several apps in one tree)", () => {
     expect(() => parsePipelineConfig("apps:\n  - name: x\n    chart: c\n    environments: {}\n")).toThrow(/^gitops-pipeline.yaml: apps\.0\.environments: declares no environment/);
     expect(() => parsePipelineConfig(`${apps("a")}chart: charts/x\n`)).toThrow(/^gitops-pipeline.yaml: Unrecognized key/);
     expect(() => parsePipelineConfig("apps:\n  - name: x\n    chart: ../c\n    environments:\n      dev: { values: [a.yaml] }\n")).toThrow(/apps\.0\.chart: must be a relative path inside the gitops tree/);
+  });
+
+  it("the app argument: a DNS label or empty, trimmed; anything else names the argument", () => {
+    expect(parseInputs(appInputs, { app: " payments " }).app).toBe("payments");
+    expect(parseInputs(appInputs, { app: "" }).app).toBe("");
+    for (const bad of ["Payments", "pay_ments", "-pay", "pay-"]) expect(() => parseInputs(appInputs, { app: bad }), bad).toThrow(/^app: is not an app name/);
+    expect(() => parseInputs(ciAppInputs, { gitopsApp: "Pay!" })).toThrow(/^gitopsApp: is not an app name/);
   });
 
   it("a kustomize-only app needs no values files; e2e refuses it (it installs a chart)", () => {

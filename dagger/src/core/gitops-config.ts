@@ -19,11 +19,14 @@ export const ENVIRONMENT_NAME = /^[a-z0-9][a-z0-9-]*$/;
 /** A function argument naming one environment of gitops-pipeline.yaml. */
 export const environmentField = z.string().regex(ENVIRONMENT_NAME, { error: "is not an environment name" }).describe("pass an environment of gitops-pipeline.yaml, e.g. dev");
 
+/** A DNS-1123 label: namespaces, releases, app names. */
+export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
 /** A function argument naming one app of a multi-app gitops-pipeline.yaml; "" for the tree's only app. */
 export const appField = z
   .string()
   .trim()
-  .regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?)?$/, { error: "is not an app name (a DNS-1123 label, e.g. payments)" })
+  .refine((s) => s === "" || DNS_LABEL.test(s), { error: "is not an app name (a DNS-1123 label, e.g. payments)" })
   .describe("pass an app of gitops-pipeline.yaml's apps:, or \"\" for a single-app tree");
 
 /** Relative, forward-slash path inside the tree: no leading `/`, no `..` segment. */
@@ -40,8 +43,6 @@ const syncSchema = z
     createNamespace: z.boolean().default(true),
   })
   .strict();
-
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 const environmentSchema = z
   .object({

@@ -4,7 +4,7 @@
 import { z } from "zod";
 import { DEFAULTS } from "../defaults.js";
 import { InputError } from "../errors.js";
-import { environmentField, GITOPS_CONFIG_FILE, type EnvironmentLayout } from "../gitops-config.js";
+import { DNS_LABEL, environmentField, GITOPS_CONFIG_FILE, type EnvironmentLayout } from "../gitops-config.js";
 import { intIn, parseInputs, versionField } from "../inputs.js";
 
 /** Smallest accepted budget: the fixed reserves below plus a minimum for creating the cluster. */
@@ -35,7 +35,7 @@ const dnsLabel = (max: number, example: string) =>
   z
     .string()
     .max(max, { error: `is longer than ${max} characters` })
-    .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { error: "is not a DNS label (lower-case letters, digits and '-', starting and ending with a letter or digit)" })
+    .regex(DNS_LABEL, { error: "is not a DNS label (lower-case letters, digits and '-', starting and ending with a letter or digit)" })
     .describe(`pass e.g. ${example}`);
 
 /** The public inputs of the e2e function. */

@@ -9,7 +9,7 @@ import { posix } from "node:path";
 import { Document, isMap, isScalar, parseDocument, visit } from "yaml";
 import { z } from "zod";
 import { InputError } from "../errors.js";
-import { selectApp, type GitopsConfig, type PipelineConfig } from "../gitops-config.js";
+import { DNS_LABEL, selectApp, type GitopsConfig, type PipelineConfig } from "../gitops-config.js";
 import { parseInputs, rule } from "../inputs.js";
 import { invalidValue } from "../writeback/image-ref.js";
 import type { GitopsTree } from "../validate/argocd.js";
@@ -37,7 +37,7 @@ export const addAppInputs = z.object({
   name: z
     .string()
     .trim()
-    .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { error: "is not an app name (a DNS-1123 label: lower-case letters, digits and '-')" })
+    .regex(DNS_LABEL, { error: "is not an app name (a DNS-1123 label: lower-case letters, digits and '-')" })
     .max(MAX_NAME, { error: `is longer than ${MAX_NAME} characters (namespaces are <name>-<environment>)` })
     .describe("pass the new app's name, e.g. refunds"),
   image: imageValue("repository", "image"),
