@@ -5,6 +5,7 @@ import { Run } from "../../dagger/src/run.js";
 import type { ValidateStageOptions } from "../../dagger/src/validate/validate.js";
 import { editYaml } from "../../dagger/src/core/writeback/yaml-edit.js";
 import { plan } from "../helpers/plan.js";
+import { GitopsPipeline } from "../../dagger/src/index.js";
 
 const images = { helmImage: "helm:pinned", kubeconformImage: "kubeconform:pinned", kubernetes: "1.36.0" };
 
@@ -37,6 +38,22 @@ describe("bump validates the edited tree with the validate stage before pushing"
       ["directory", {}],
       ["directory", { path: "gitops" }],
     ]);
+  });
+
+  it("gitops-repo --app: the write-back edits that app's layout and the validation before the push checks that app only", async () => {
+    const repo = await new GitopsPipeline(dag.directory(), dag.directory()).gitopsRepo("https://git.example.com/acme/gitops.git", "main", "gitops", "payments");
+    const t = repo.target();
+    expect(t.app).toBe("payments");
+    expect(t.validate.app).toBe("payments");
+    let seen: ValidateStageOptions | undefined;
+    await validateTree(t.validate, t.root, async (o) => {
+      seen = o;
+      return Run.of({ stage: "validate", passed: true, summary: "validate passed", details: "", findings: [] });
+    })(tree({ [FILE]: edit.after }), [edit]);
+    expect(seen?.app).toBe("payments");
+    // A single-app tree's repository validates every app (there is one), as before.
+    const single = (await new GitopsPipeline(dag.directory(), dag.directory()).gitopsRepo("https://git.example.com/acme/gitops.git", "main", "gitops")).target();
+    expect(single.validate.app).toBeUndefined();
   });
 
   it("does not run the stage when the edit itself is broken", async () => {

@@ -293,7 +293,8 @@ export class GitopsRepo {
       author: { name: this.authorName, email: this.authorEmail },
       maxAttempts: this.maxAttempts,
       gitImage: tools.gitImage,
-      validate: { ...tools, ...(this.schemas ? { schemas: this.schemas } : {}), ...(this.crdSchemas ? { crdSchemas: this.crdSchemas } : {}) },
+      // The validation before the push checks this app only (another app's problem does not block it).
+      validate: { ...tools, ...(this.schemas ? { schemas: this.schemas } : {}), ...(this.crdSchemas ? { crdSchemas: this.crdSchemas } : {}), ...(this.app ? { app: this.app } : {}) },
       ...(this.pullRequest && this.pullRequestToken ? { pullRequest: { config: JSON.parse(this.pullRequest) as PullRequestConfig, token: this.pullRequestToken } } : {}),
     };
   }

@@ -166,26 +166,25 @@ async function readFile(dir: Directory, path: string): Promise<string | undefine
   return (await dir.exists(path)) ? dir.file(path).contents() : undefined;
 }
 
-/** What the write-back validates an edited tree with: the validate stage's images and offline schemas. */
-export type ValidateImages = Pick<ValidateStageOptions, "helmImage" | "kubeconformImage" | "kustomizeImage" | "kubernetes" | "schemas" | "crdSchemas">;
+/** What the write-back validates an edited tree with: the validate stage's images, offline schemas and, in a multi-app tree, the app. */
+export type ValidateImages = Pick<ValidateStageOptions, "helmImage" | "kubeconformImage" | "kustomizeImage" | "kubernetes" | "schemas" | "crdSchemas" | "app">;
 
 /**
  * Validation of the edited tree before anything is pushed or returned: the write-back's own check
  * (each edited file re-parses; each written value is a valid tag/digest), then, when `images` are
  * given, the validate stage (helm lint/template, kubeconform, policy, Argo CD checks) on the whole
- * edited gitops tree, every environment (of `app` alone in a multi-app tree, when given: another
- * app's problem does not block this one's write-back). `root` is the gitops directory inside the tree.
+ * edited gitops tree, every environment (of `images.app` alone in a multi-app tree, when given:
+ * another app's problem does not block this one's write-back). `root` is the gitops directory inside the tree.
  */
 export function validateTree(
   images?: ValidateImages,
   root = "",
   stage: (o: ValidateStageOptions) => Promise<Pick<Run, "result">> = validateStage,
-  app = "",
 ): (tree: Directory, changed: FileEdit[]) => Promise<TreeValidation> {
   return async (tree, changed) => {
     const own = await checkWritten((p) => readFile(tree, p), changed);
     if (!own.ok || !images) return own;
-    const r = (await stage({ ...images, gitops: root ? tree.directory(root) : tree, ...(app ? { app } : {}) })).result;
+    const r = (await stage({ ...images, gitops: root ? tree.directory(root) : tree })).result;
     return { ok: r.passed, summary: `${own.summary}; ${r.summary}`, findings: r.findings.filter((f) => f.severity === "error") };
   };
 }
@@ -244,7 +243,7 @@ export async function runWriteBack(t: WriteBackTarget, plan: WriteBackPlan, dryR
       for (const f of files) dir = dir.withNewFile(f.path, f.text);
     };
     try {
-      const p = await prepare(plan, read, write, () => dir, validateTree(t.validate, "", validateStage, t.app ?? ""));
+      const p = await prepare(plan, read, write, () => dir, validateTree(t.validate));
       const status = p.changed.length === 0 ? "no-op" : dryRun ? "dry-run" : "edited";
       const summary = `${stage}: ${status}${p.changed.length ? `: ${p.changed.map((f) => f.file).join(", ")}` : ""}`;
       return Run.of(writeBackReport({ stage, status, summary, commit: "", attempts: 0, diff: p.diff, validation: p.validation, findings: [], data }), dryRun ? t.gitops : dir);
@@ -253,7 +252,7 @@ export async function runWriteBack(t: WriteBackTarget, plan: WriteBackPlan, dryR
     }
   }
   const port = new DaggerGitPort(t.gitImage, t.remote);
-  const opts = { validate: validateTree(t.validate, t.root, validateStage, t.app ?? ""), author: t.author, dryRun, maxAttempts: t.maxAttempts };
+  const opts = { validate: validateTree(t.validate, t.root), author: t.author, dryRun, maxAttempts: t.maxAttempts };
   try {
     // Pull-request mode proposes on its own branch; every write-back (bump, promote...) gets it here.
     const r = t.pullRequest ? await proposeWriteBack(port, plan, opts, proposalTarget(t.pullRequest, t.remote.branch)) : await writeBack(port, plan, opts);
