@@ -154,13 +154,13 @@ export async function runValidation(port: ValidationPort, opts: ValidationOption
   const argoObjects = [...argo.objects, ...expansion.applications];
   const findings: ValidationFinding[] = [...planned.findings];
   const helmRuns: HelmRun[] = plans.flatMap((plan) => plan.helmEnvs.map((name) => ({ plan, name, key: renderKey(plan.tag, name) })));
-  const overlayRuns0 = plans.flatMap((plan) => plan.overlays.map((o) => ({ plan, overlay: o, key: renderKey(plan.tag, o.environment) })));
+  const overlayPlans = plans.flatMap((plan) => plan.overlays.map((o) => ({ plan, overlay: o, key: renderKey(plan.tag, o.environment) })));
 
   // kustomize build of every overlay and helm lint + template of every environment, all at once.
   // One Promise.all: a failing overlay must not reject unobserved while helm is still awaited
   // (an unhandled rejection kills the module's process instead of failing the call).
   const [overlayRuns, runs] = await Promise.all([
-    Promise.all(overlayRuns0.map(async (o) => ({ ...o, render: await port.renderOverlay(o.key, kustomizeBuildArgv(o.overlay.dir, opts.kustomizeBinary)) }))),
+    Promise.all(overlayPlans.map(async (o) => ({ ...o, render: await port.renderOverlay(o.key, kustomizeBuildArgv(o.overlay.dir, opts.kustomizeBinary)) }))),
     Promise.all(
       helmRuns.map(async (h) => {
         const env = h.plan.config.environments[h.name]!;
