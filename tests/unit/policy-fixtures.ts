@@ -85,6 +85,39 @@ export function ingress(hosts: string[], tls: Obj[] = [], annotations: Obj = {})
   );
 }
 
+/** A SealedSecret as kubeseal writes it (strict scope), sealed for `namespace`; `edit` changes it in place. */
+export function sealedSecret(edit: (s: { meta: Obj; spec: Obj; template: Obj }) => void = () => {}, name = "demo-credentials", namespace = "demo-prod"): Manifest {
+  const template: Obj = { metadata: { name, namespace }, type: "Opaque" };
+  const spec: Obj = { encryptedData: { "api-token": "AgBy3i4OJSWK+PiTySYZZA==" }, template };
+  const meta: Obj = { name, namespace };
+  edit({ meta, spec, template });
+  return manifest({ apiVersion: "bitnami.com/v1alpha1", kind: "SealedSecret", metadata: meta, spec }, "templates/sealedsecret.yaml");
+}
+
+/** An ExternalSecret reading `api-token` through SecretStore `vault`; `edit` changes its spec in place. */
+export function externalSecret(edit: (spec: Obj) => void = () => {}, name = "demo-credentials", namespace = "demo-prod"): Manifest {
+  const spec: Obj = { refreshInterval: "1h", secretStoreRef: { name: "vault", kind: "SecretStore" }, target: { name }, data: [{ secretKey: "api-token", remoteRef: { key: "demo/api", property: "token" } }] };
+  edit(spec);
+  return manifest({ apiVersion: "external-secrets.io/v1", kind: "ExternalSecret", metadata: { name, namespace }, spec }, "templates/externalsecret.yaml");
+}
+
+/** A SecretStore of `namespace`. */
+export function secretStore(name = "vault", namespace = "demo-prod"): Manifest {
+  return manifest({ apiVersion: "external-secrets.io/v1", kind: "SecretStore", metadata: { name, namespace }, spec: { provider: { vault: { server: "https://vault.example.com", path: "secret" } } } }, "templates/secretstore.yaml");
+}
+
+/** A plain Secret with `data`. */
+export function plainSecret(body: Obj = { data: { password: "aHVudGVyMg==" } }, name = "demo-db", namespace = "demo-prod"): Manifest {
+  return manifest({ apiVersion: "v1", kind: "Secret", metadata: { name, namespace }, type: "Opaque", ...body }, "templates/secret.yaml");
+}
+
+/** The compliant Deployment reading `key` of Secret `secret` into API_TOKEN. */
+export function deploymentReading(secret = "demo-credentials", key = "api-token"): Manifest {
+  return deployment(({ container }) => {
+    container.env = [{ name: "API_TOKEN", valueFrom: { secretKeyRef: { name: secret, key } } }];
+  });
+}
+
 /**
  * One way to break each rule that judges an object other than the Deployment: the objects of a
  * production rendering (the compliant Deployment and PDB included) and where the one finding must point.
@@ -97,4 +130,29 @@ export const OTHER_OBJECT_BREAKS: Record<string, { objects: () => Manifest[]; ob
     path: "spec.endpoints[0].port",
     template: "templates/servicemonitor.yaml",
   },
+  "POL-SECRET-PLAINTEXT": { objects: () => [deployment(), pdb(), plainSecret()], object: "Secret/demo-prod/demo-db", path: "data", template: "templates/secret.yaml" },
+  "POL-SECRET-KEY": {
+    objects: () => [deploymentReading("demo-credentials", "password"), pdb(), sealedSecret()],
+    object: "Deployment/demo-prod/demo",
+    path: "spec.template.spec.containers[0].env[0].valueFrom.secretKeyRef",
+    template: "templates/deployment.yaml",
+  },
+  "POL-SECRET-TYPE": {
+    objects: () => [deployment(({ pod }) => { pod.imagePullSecrets = [{ name: "demo-credentials" }]; }), pdb(), sealedSecret()],
+    object: "Deployment/demo-prod/demo",
+    path: "spec.template.spec.imagePullSecrets[0]",
+    template: "templates/deployment.yaml",
+  },
+  "POL-SEALED-SECRET-SCOPE": {
+    objects: () => [deploymentReading(), pdb(), sealedSecret(({ template }) => { (template.metadata as Obj).namespace = "demo-staging"; })],
+    object: "SealedSecret/demo-prod/demo-credentials",
+    path: "spec.template.metadata.namespace",
+    template: "templates/sealedsecret.yaml",
+  },
+  "POL-EXTERNAL-SECRET-STORE": { objects: () => [deploymentReading(), pdb(), externalSecret()], object: "ExternalSecret/demo-prod/demo-credentials", path: "spec.secretStoreRef", template: "templates/externalsecret.yaml" },
+};
+
+/** Rules whose default level is a warning: their break, checked in policy-secrets.test.ts. */
+export const WARNING_BREAKS: Record<string, { objects: () => Manifest[]; object: string; path: string }> = {
+  "POL-SECRET-REF": { objects: () => [deploymentReading("demo-creds"), pdb(), sealedSecret()], object: "Deployment/demo-prod/demo", path: "spec.template.spec.containers[0].env[0].valueFrom.secretKeyRef" },
 };

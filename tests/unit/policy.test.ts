@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { evaluatePolicy, POLICY_RULES, WAIVER_ANNOTATION } from "../../dagger/src/core/validate/policy/index.js";
 import { imageParts } from "../../dagger/src/core/validate/policy/workload.js";
-import { deployment, goodContainer, hpa, manifest, OTHER_OBJECT_BREAKS, pdb, type Obj } from "./policy-fixtures.js";
+import { deployment, goodContainer, hpa, manifest, OTHER_OBJECT_BREAKS, pdb, WARNING_BREAKS, type Obj } from "./policy-fixtures.js";
 
 
 type Edit = Parameters<typeof deployment>[0] & {};
@@ -37,7 +37,7 @@ describe("policy rules", () => {
 
   it("every rule has a breaking fixture (and the rule ids are unique)", () => {
     // Rules on the Deployment break here; the Ingress and ServiceMonitor ones in policy-services.test.ts.
-    expect([...Object.keys(BREAKS), ...Object.keys(OTHER_OBJECT_BREAKS)].sort()).toEqual(POLICY_RULES.map((r) => r.id).sort());
+    expect([...Object.keys(BREAKS), ...Object.keys(OTHER_OBJECT_BREAKS), ...Object.keys(WARNING_BREAKS)].sort()).toEqual(POLICY_RULES.map((r) => r.id).sort());
     expect(new Set(POLICY_RULES.map((r) => r.id)).size).toBe(POLICY_RULES.length);
   });
 

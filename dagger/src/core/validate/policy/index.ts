@@ -8,6 +8,9 @@ import { ENV_RULES } from "./env.js";
 import { INGRESS_RULES } from "./ingress.js";
 import { MONITORING_RULES } from "./monitoring.js";
 import { PRODUCTION_RULES } from "./production.js";
+import { SEALED_SECRET_RULES } from "./sealed-secrets.js";
+import { SECRET_RULES } from "./secrets.js";
+import { EXTERNAL_SECRET_RULES } from "./external-secrets.js";
 import { SECURITY_RULES } from "./security.js";
 import type { PolicyContext, PolicyFinding, PolicyRule } from "./types.js";
 import { parseWaivers, WAIVER_ANNOTATION, WAIVER_RULE } from "./waivers.js";
@@ -17,7 +20,7 @@ export type { PolicyContext, PolicyFinding, PolicyRule, Violation } from "./type
 export { WAIVER_ANNOTATION, WAIVER_RULE } from "./waivers.js";
 
 /** Every policy rule, in report order. */
-export const POLICY_RULES: readonly PolicyRule[] = [...SECURITY_RULES, ...WORKLOAD_RULES, ...ENV_RULES, ...MONITORING_RULES, ...INGRESS_RULES, ...PRODUCTION_RULES];
+export const POLICY_RULES: readonly PolicyRule[] = [...SECURITY_RULES, ...WORKLOAD_RULES, ...ENV_RULES, ...SECRET_RULES, ...SEALED_SECRET_RULES, ...EXTERNAL_SECRET_RULES, ...MONITORING_RULES, ...INGRESS_RULES, ...PRODUCTION_RULES];
 
 const KNOWN = new Set(POLICY_RULES.map((r) => r.id));
 
