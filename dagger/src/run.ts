@@ -7,6 +7,7 @@
 import { dag, func, object, type Directory, type File, type Secret } from "@dagger.io/dagger";
 import { DEFAULTS } from "./core/defaults.js";
 import { assertRun, reportJson, type RunReport } from "./core/run.js";
+import { redactDeep } from "./core/redact.js";
 import { Finding, findingsOf } from "./finding.js";
 import { notifyRun } from "./notify.js";
 
@@ -39,9 +40,13 @@ export class Run {
     this.stages = stages;
   }
 
-  /** A run from a report (a plain function: a TS interface in a constructor would become an empty Dagger interface). */
+  /**
+   * A run from a report (a plain function: a TS interface in a constructor would become an empty
+   * Dagger interface). Every text of the report passes the module's one redaction here, so no
+   * summary, details, finding or JSON report can carry a credential.
+   */
   static of(report: RunReport, artifacts: Directory = dag.directory(), stages: Run[] = []): Run {
-    return new Run(JSON.stringify(report), artifacts, stages);
+    return new Run(JSON.stringify(redactDeep(report)), artifacts, stages);
   }
 
   /** The report, as data. */

@@ -5,11 +5,17 @@
  */
 import type { Secret } from "@dagger.io/dagger";
 import { InputError } from "./core/errors.js";
+import { rememberSecret } from "./core/redact.js";
 
-/** The secret's value; InputError naming `arg` (with `fix`) when it cannot be read. */
+/**
+ * The secret's value, remembered by the module's redaction (no text leaving the module will
+ * carry it); InputError naming `arg` (with `fix`) when it cannot be read.
+ */
 export async function readSecret(secret: Secret, arg: string, fix: string): Promise<string> {
   try {
-    return await secret.plaintext();
+    const value = await secret.plaintext();
+    rememberSecret(value);
+    return value;
   } catch (err) {
     throw new InputError(arg, `could not be read (${err instanceof Error ? err.message.split("\n")[0] : String(err)})`, fix);
   }

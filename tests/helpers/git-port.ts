@@ -8,7 +8,7 @@ import { spawn } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { ASKPASS_SCRIPT, GIT_ENV, TOKEN_ENV, USER_ENV, classifyPush, gitArgv, parseLog, parseLsRemote, type Author, type CommitInfo, type PushStatus } from "../../dagger/src/core/writeback/git.js";
+import { ASKPASS_SCRIPT, credentialHost, HOST_ENV, GIT_ENV, TOKEN_ENV, USER_ENV, classifyPush, gitArgv, parseLog, parseLsRemote, type Author, type CommitInfo, type PushStatus } from "../../dagger/src/core/writeback/git.js";
 import type { GitPort } from "../../dagger/src/core/writeback/loop.js";
 import type { ProposalPort } from "../../dagger/src/core/writeback/pull-request/propose.js";
 
@@ -69,7 +69,10 @@ export class CliGitPort implements GitPort<string>, ProposalPort<string> {
     chmodSync(askpass, 0o755);
     this.env = { ...GIT_ENV, GIT_ASKPASS: askpass };
     if (opts.user) this.env[USER_ENV] = opts.user;
-    if (opts.token) this.env[TOKEN_ENV] = opts.token;
+    if (opts.token) {
+      this.env[TOKEN_ENV] = opts.token;
+      this.env[HOST_ENV] = credentialHost(opts.url);
+    }
   }
 
   private git(argv: string[], cwd = this.dir): Promise<Ran> {

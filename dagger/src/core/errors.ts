@@ -1,34 +1,41 @@
 /**
  * User-facing errors. Every failure names the input that caused it, what is wrong, and what to
  * do about it, so a `dagger call` user can fix the call without reading the source.
+ *
+ * Both error classes pass their texts through the module's one redaction (redact.ts): an error
+ * is a text that leaves the module, and its pieces (problem, summary) are quoted by reports.
  */
+import { redact } from "./redact.js";
 
 /** A bad argument, file or configuration value. Raised before anything is run, written or pushed. */
 export class InputError extends Error {
   override readonly name = "InputError";
-  constructor(
-    /** The argument, file or path at fault, e.g. `platforms`, `gitops/values-prod.yaml: image.tag`. */
-    readonly input: string,
-    /** What is wrong with it. */
-    readonly problem: string,
-    /** What to do instead. */
-    readonly fix: string,
-  ) {
-    super(`${input}: ${problem}. ${fix}`);
+  /** The argument, file or path at fault, e.g. `platforms`, `gitops/values-prod.yaml: image.tag`. */
+  readonly input: string;
+  /** What is wrong with it. */
+  readonly problem: string;
+  /** What to do instead. */
+  readonly fix: string;
+  constructor(input: string, problem: string, fix: string) {
+    super(redact(`${input}: ${problem}. ${fix}`));
+    this.input = redact(input);
+    this.problem = redact(problem);
+    this.fix = redact(fix);
   }
 }
 
 /** A stage ran and failed (lint issues, failing tests, policy violations...). */
 export class StageError extends Error {
   override readonly name = "StageError";
-  constructor(
-    /** Pipeline stage: lint, test, build, publish, scan, validate, e2e, bump, promote. */
-    readonly stage: string,
-    /** One-paragraph summary of why, with the figures that matter. */
-    readonly summary: string,
-  ) {
+  /** Pipeline stage: lint, test, build, publish, scan, validate, e2e, bump, promote. */
+  readonly stage: string;
+  /** One-paragraph summary of why, with the figures that matter. */
+  readonly summary: string;
+  constructor(stage: string, summary: string) {
     // A run's summary usually names its stage already ("lint failed: ..."): no second prefix.
-    super(summary.startsWith(`${stage} `) ? summary : `${stage} failed: ${summary}`);
+    super(redact(summary.startsWith(`${stage} `) ? summary : `${stage} failed: ${summary}`));
+    this.stage = stage;
+    this.summary = redact(summary);
   }
 }
 

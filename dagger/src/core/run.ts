@@ -13,6 +13,7 @@
  * data side: each stage computes a `RunReport`.
  */
 import { StageError } from "./errors.js";
+import { redact, redactDeep } from "./redact.js";
 import type { Finding } from "./findings.js";
 
 /** The functions every run object exposes, in the order the contract lists them. */
@@ -41,9 +42,9 @@ export interface RunReport {
 /** Longest summary line; the details carry the rest. */
 export const SUMMARY_MAX = 240;
 
-/** Collapse `text` to one line (whitespace runs become one space), cut at `max` characters. */
+/** Collapse `text` to one line (whitespace runs become one space), cut at `max` characters; redacted before the cut, so no credential survives in part. */
 export function oneLine(text: string, max = SUMMARY_MAX): string {
-  const s = text.replace(/\s+/g, " ").trim();
+  const s = redact(text).replace(/\s+/g, " ").trim();
   return s.length <= max ? s : `${s.slice(0, max - 1)}…`;
 }
 
@@ -65,8 +66,9 @@ export function ranAtOf(r: RunReport): number | undefined {
   return (r.data as { ranAt?: number } | undefined)?.ranAt;
 }
 
-/** The JSON report file's text. */
-export function reportJson(r: RunReport): string {
+/** The JSON report file's text (redacted: it leaves the module). */
+export function reportJson(report: RunReport): string {
+  const r = redactDeep(report);
   const { stage, passed, summary, details, findings, data } = r;
   const extra = { ...(r.status ? { status: r.status } : {}), ...(r.durationMs !== undefined ? { durationMs: r.durationMs } : {}), ...(r.cached !== undefined ? { cached: r.cached } : {}) };
   return `${JSON.stringify({ stage, passed, ...extra, summary, details: details ? details.split("\n") : [], findings, ...(data ?? {}) }, null, 2)}\n`;

@@ -15,6 +15,8 @@ import { parseKubeconfig } from "../core/verify/kubeconfig.js";
 import { verifyReport } from "../core/verify/report.js";
 import { waitForDeployment, type WaitDeps } from "../core/verify/wait.js";
 import { readGitopsLayout } from "../gitops-layout.js";
+import { rememberSecret } from "../core/redact.js";
+import { readSecret } from "../secret.js";
 import { Run } from "../run.js";
 import { fetchApplication, probeOnce, REQUEST_TIMEOUT_MS, type HttpAuth } from "./http.js";
 
@@ -78,11 +80,13 @@ export async function verifyReportOf(connection: ArgoConnection, request: Verify
   let server = conn.server;
   let auth: HttpAuth;
   if (conn.api === "kubernetes") {
-    const k = parseKubeconfig(await connection.kubeconfig!.plaintext());
+    const k = parseKubeconfig(await readSecret(connection.kubeconfig!, "kubeconfig", "pass an existing secret, e.g. --kubeconfig file:./kubeconfig"));
+    rememberSecret(k.token);
+    rememberSecret(k.key);
     server = k.server;
     auth = { insecure: k.insecure, ...(k.ca ? { ca: k.ca } : {}), ...(k.token ? { token: k.token } : {}), ...(k.cert ? { cert: k.cert } : {}), ...(k.key ? { key: k.key } : {}), ...(k.serverName ? { serverName: k.serverName } : {}) };
   } else {
-    auth = { insecure: connection.insecure, token: await connection.token!.plaintext() };
+    auth = { insecure: connection.insecure, token: await readSecret(connection.token!, "token", "pass an existing secret, e.g. --token env:ARGOCD_TOKEN") };
   }
   const now = timing.now ?? (() => performance.now());
   const start = now();

@@ -4,6 +4,7 @@
  * the proposal branch uses the repository's own credentials (with-token / with-ssh-key).
  */
 import type { Secret } from "@dagger.io/dagger";
+import { readSecret } from "../secret.js";
 import { httpClient } from "../core/writeback/pull-request/api.js";
 import type { PullRequestConfig } from "../core/writeback/pull-request/config.js";
 import type { ProposalTarget } from "../core/writeback/pull-request/propose.js";
@@ -16,5 +17,5 @@ export interface PullRequestTarget {
 
 /** Where to propose: the request's target is `base`, the branch Argo CD watches. */
 export function proposalTarget(p: PullRequestTarget, base: string): ProposalTarget {
-  return { config: p.config, base, http: httpClient(p.config.provider, () => p.token.plaintext()) };
+  return { config: p.config, base, http: httpClient(p.config.provider, () => readSecret(p.token, "token", "pass an existing secret, e.g. --token env:GITHUB_TOKEN")) };
 }

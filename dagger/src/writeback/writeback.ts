@@ -18,7 +18,7 @@ import { execFailure, InputError, StageError } from "../core/errors.js";
 import { oneLine } from "../core/run.js";
 import { writeBackReport } from "../core/writeback/report.js";
 import { Run } from "../run.js";
-import { ASKPASS_PATH, ASKPASS_SCRIPT, checkRepoUrl, classifyPush, GIT_ENV, gitArgv, isLocalAddress, parseLog, parseLsRemote, TOKEN_ENV, USER_ENV, type Author, type CommitInfo, type PushStatus } from "../core/writeback/git.js";
+import { ASKPASS_PATH, ASKPASS_SCRIPT, checkRepoUrl, credentialHost, HOST_ENV, redirectFailure, classifyPush, GIT_ENV, gitArgv, isLocalAddress, parseLog, parseLsRemote, TOKEN_ENV, USER_ENV, type Author, type CommitInfo, type PushStatus } from "../core/writeback/git.js";
 import { checkWritten, prepare, ValidationFailed, writeBack, type GitPort, type TreeValidation, type WriteBackPlan } from "../core/writeback/loop.js";
 import type { FileEdit } from "../core/writeback/yaml-edit.js";
 import { proposeWriteBack, type ProposalPort } from "../core/writeback/pull-request/propose.js";
@@ -65,7 +65,8 @@ export function gitContainer(image: string, r: GitRemote): Container {
   let c = dag.container().from(image).withNewFile(ASKPASS_PATH, ASKPASS_SCRIPT, { permissions: 0o755 });
   for (const [k, v] of Object.entries(GIT_ENV)) c = c.withEnvVariable(k, v);
   c = c.withEnvVariable(USER_ENV, r.user);
-  if (r.token) c = c.withSecretVariable(TOKEN_ENV, r.token);
+  // The askpass script answers only for this host (a redirect or submodule elsewhere gets nothing).
+  if (r.token) c = c.withEnvVariable(HOST_ENV, credentialHost(r.url)).withSecretVariable(TOKEN_ENV, r.token);
   if (r.sshKey) {
     c = c
       .withMountedSecret(SSH_KEY_PATH, r.sshKey, { owner: "root", mode: 0o400 })
@@ -217,6 +218,8 @@ export interface WriteBackTarget {
 export function gitFailure(stage: string, err: unknown): unknown {
   const x = execFailure(err);
   if (!x) return err;
+  const redirect = redirectFailure(`${x.stderr}\n${x.stdout}`);
+  if (redirect) return new StageError(stage, `git ${x.cmd[1] ?? ""} exited ${x.exitCode}: ${redirect}`);
   const why = (x.stderr || x.stdout).trim().split("\n").filter(Boolean).slice(-3).join(" / ") || "no output";
   return new StageError(stage, `git ${x.cmd[1] ?? ""} exited ${x.exitCode}: ${why}`);
 }

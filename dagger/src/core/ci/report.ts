@@ -3,6 +3,7 @@
  * Markdown for CI job summary pages (one table row per stage, details in collapsible sections,
  * which stages the engine replayed from its cache), and the failure message.
  */
+import { redact } from "../redact.js";
 import { oneLine, runReport, type RunReport } from "../run.js";
 import type { PipelineResult, StageResult, StageStatus } from "./orchestrate.js";
 
@@ -76,7 +77,7 @@ export function renderMarkdown(result: PipelineResult, facts: ReportFacts = {}, 
   for (const s of result.stages.filter((x) => x.details?.trim())) {
     lines.push("", `<details><summary>${s.name}: ${s.status}</summary>`, "", "```text", s.details!.replace(/```/g, "'''").trimEnd(), "```", "", "</details>");
   }
-  return `${lines.join("\n")}\n`;
+  return redact(`${lines.join("\n")}\n`);
 }
 
 /** The failing stages with their summaries, and what they blocked; empty when the run passed. */

@@ -3,6 +3,7 @@
  * calls once it has read the webhook secret.
  */
 import { parseInputs } from "../inputs.js";
+import { rememberSecret } from "../redact.js";
 import type { RunReport } from "../run.js";
 import { slackPayload } from "./payload.js";
 import { postWebhook, POST_TIMEOUT_MS } from "./post.js";
@@ -23,6 +24,10 @@ export async function notifyReport(report: RunReport, readUrl: () => Promise<str
   // CI templates pass env:// references; an empty variable means notifications are not configured (as for every optional secret here).
   if (raw.trim() === "") return { posted: false, reason: "the webhook secret is empty (notifications not configured)" };
   const url = checkWebhookUrl(raw);
+  // The URL is the credential: its path and each query value are cut from every text, as the whole URL is.
+  rememberSecret(url.href);
+  if (url.pathname.length > 1) rememberSecret(url.pathname);
+  for (const v of url.searchParams.values()) rememberSecret(v);
   if (!shouldNotify(i.on, report.passed)) return { posted: false, reason: `the run ${report.passed ? "passed" : "failed"} and --on is ${i.on}` };
   return { posted: true, status: await postWebhook(url, slackPayload(report, i.runUrl), timeoutMs) };
 }

@@ -9,6 +9,7 @@
  * stays far below Slack's limits whatever the report holds.
  */
 import { formatFinding, type Finding } from "../findings.js";
+import { redact, redactDeep } from "../redact.js";
 import type { RunReport } from "../run.js";
 
 /** First failing stages or findings a message lists. */
@@ -99,7 +100,9 @@ function listLines(r: RunReport): { title: string; lines: string[]; more: number
  * The message for a finished run. `runUrl` (already validated: http(s), no `<>|`) becomes a
  * "View the run" link; "" leaves it out.
  */
-export function slackPayload(r: RunReport, runUrl = "", title = "gitops-pipeline"): SlackPayload {
+export function slackPayload(report: RunReport, runUrl = "", title = "gitops-pipeline"): SlackPayload {
+  // Redacted before escaping: escaping could split a credential the rule would recognise.
+  const r = redactDeep(report);
   const outcome = r.passed ? "passed" : "failed";
   const icon = r.passed ? "✅" : "❌";
   const stage = escapedLine(r.stage, 40);
@@ -114,7 +117,7 @@ export function slackPayload(r: RunReport, runUrl = "", title = "gitops-pipeline
     if (list.more) bullets.push(`… and ${list.more} more (see the run's report)`);
     blocks.push({ type: "section", text: { type: "mrkdwn", text: `*${list.title}*\n${bullets.join("\n")}` } });
   }
-  if (runUrl) blocks.push({ type: "context", elements: [{ type: "mrkdwn", text: `<${runUrl}|View the run>` }] });
+  if (runUrl) blocks.push({ type: "context", elements: [{ type: "mrkdwn", text: `<${redact(runUrl)}|View the run>` }] });
   // Summaries usually start with "<stage> passed/failed" already (found on the engine: "lint passed: lint passed: ..."); no second prefix.
   const line = escapedLine(r.summary, LINE_MAX);
   return { text: line.startsWith(`${stage} `) ? `${icon} ${line}` : `${icon} ${stage} ${outcome}: ${line}`, blocks };

@@ -3,6 +3,7 @@
  * token) or the Kubernetes API (the Application custom resource in its namespace). Pure: URLs
  * and the reading of error bodies; the requests themselves are made by the shell.
  */
+import { redact } from "../redact.js";
 
 /** The Argo CD API URL of an Application. `refresh` asks Argo CD to compare with git first instead of waiting for its next poll (3 minutes by default). */
 export function argoCdApplicationUrl(server: string, application: string, namespace: string, refresh: boolean): string {
@@ -19,8 +20,12 @@ export function kubernetesApplicationUrl(server: string, application: string, na
   return `${server.replace(/\/+$/, "")}/apis/argoproj.io/v1alpha1/namespaces/${encodeURIComponent(namespace)}/applications/${encodeURIComponent(application)}`;
 }
 
-/** The message of an error body: Argo CD's `{error, message}`, Kubernetes' Status `{message}`, or the first line of text; at most 200 characters. */
-export function errorMessage(body: string): string {
+/**
+ * The message of an error body: Argo CD's `{error, message}`, Kubernetes' Status `{message}`, or
+ * the first line of text; redacted (`secrets` and the module's rule: a server may echo the
+ * request's credential) before it is cut to at most 200 characters.
+ */
+export function errorMessage(body: string, secrets: readonly string[] = []): string {
   let msg = "";
   try {
     const j = JSON.parse(body) as { message?: unknown; error?: unknown };
@@ -28,7 +33,7 @@ export function errorMessage(body: string): string {
   } catch {
     msg = /<[a-z!]/i.test(body) ? "" : (body.split("\n")[0] ?? "");
   }
-  msg = msg.replace(/\s+/g, " ").trim();
+  msg = redact(msg, secrets).replace(/\s+/g, " ").trim();
   return msg.length > 200 ? `${msg.slice(0, 199)}…` : msg;
 }
 

@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { InputError } from "../errors.js";
+import { urlCredential } from "../redact.js";
 import { environmentField } from "../gitops-config.js";
 import { intIn, problem } from "../inputs.js";
 import { REVISION } from "./status.js";
@@ -26,7 +27,8 @@ const url = (fix: string, httpsOnly: boolean) =>
       } catch {
         return problem(ctx, `"${s}" is not a URL`, fix);
       }
-      if (u.username || u.password) return problem(ctx, "carries credentials in the URL", `${fix}; credentials go in a Secret argument`);
+      const inUrl = urlCredential(s);
+      if (inUrl) return problem(ctx, `carries credentials in the URL: ${inUrl}`, `${fix}; credentials go in a Secret argument`);
       if (u.protocol !== "https:" && (httpsOnly || u.protocol !== "http:")) {
         return problem(ctx, `is ${u.protocol}//${httpsOnly ? ", so the token would travel in clear" : ""}`, fix);
       }

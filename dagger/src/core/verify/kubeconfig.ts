@@ -8,6 +8,7 @@
  */
 import { parse } from "yaml";
 import { InputError } from "../errors.js";
+import { urlCredential } from "../redact.js";
 
 /** How to reach and authenticate to one Kubernetes API server. */
 export interface KubeTarget {
@@ -78,6 +79,9 @@ export function parseKubeconfig(raw: string, contextName = ""): KubeTarget {
   } catch {
     throw new InputError(ARG, `cluster '${clusterName}' server is not a URL`, "use https://host:port");
   }
+  // The server URL lands in verify's report: a credential inside it would too (and basic auth is refused anyway).
+  const inUrl = urlCredential(server);
+  if (inUrl) throw new InputError(ARG, `cluster '${clusterName}' server carries ${inUrl}`, "remove it from the server URL; use a ServiceAccount token (token:) or a client certificate");
   if (url.protocol !== "https:") throw new InputError(ARG, `cluster '${clusterName}' server is ${url.protocol}//, so its credentials would travel in clear`, "use the API server's https:// address");
   if (text(cluster["certificate-authority"])) throw new InputError(ARG, `cluster '${clusterName}' points at a CA file (certificate-authority), which is not inside the secret`, FLATTEN);
 

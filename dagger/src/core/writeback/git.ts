@@ -7,6 +7,7 @@
  */
 import { InputError } from "../errors.js";
 import { isLocalAddress } from "../address.js";
+import { urlCredential } from "../redact.js";
 
 export { isLocalAddress };
 
@@ -38,8 +39,11 @@ export function checkRepoUrl(url: string, arg = "url"): string {
   if (!ok || /\s/.test(url)) {
     throw new InputError(arg, `"${url}" is not an https, ssh or file URL`, "pass e.g. https://github.com/org/gitops.git");
   }
-  if (/^https?:\/\/[^/]*@/.test(url)) {
-    throw new InputError(arg, "contains credentials", "remove them from the URL and pass the token with with-token (a Secret)");
+  // User information (https://token@, ssh://user:password@) and query credentials (?access_token=) would
+  // end up in .git/config, in logs and in reports. A plain ssh user name (git@host) is no credential.
+  const what = urlCredential(url);
+  if (what && !/^ssh:\/\/[A-Za-z0-9._-]+@[^/:@]+(?::\d+)?\//.test(url)) {
+    throw new InputError(arg, `contains credentials: ${what}`, "remove them from the URL and pass the token with with-token (a Secret), or the key with with-ssh-key");
   }
   return url;
 }
@@ -61,26 +65,68 @@ export function checkAuthor(author: Author): Author {
 export const TOKEN_ENV = "GITOPS_GIT_TOKEN";
 /** Environment variable that carries the HTTPS user name (not secret). */
 export const USER_ENV = "GITOPS_GIT_USER";
+/** Environment variable that carries the host (host[:port]) the token was given for (not secret). */
+export const HOST_ENV = "GITOPS_GIT_HOST";
 /** Where the askpass script lives in the git container. */
 export const ASKPASS_PATH = "/usr/local/bin/gitops-askpass";
 
 /**
  * GIT_ASKPASS program: git runs it to ask for the user name and password and reads its stdout.
  * It prints the environment variables, so the token is in no argv, no file and no URL.
+ *
+ * It answers only for the host the token was given for: git names the URL it asks about
+ * ("Password for 'https://user@host:port': "), and a redirect or a submodule could make git ask
+ * about another host. Anything else gets no answer (git then fails with "could not read").
  */
 export const ASKPASS_SCRIPT = `#!/bin/sh
+target=$(printf '%s' "$1" | sed -e "s/^[^']*'//" -e "s/'.*$//" -e 's|^[A-Za-z0-9+.-]*://||' -e 's|^[^@/]*@||' -e 's|/.*$||')
+case "$1" in
+  *"'https://"*) target=\${target%:443} ;;
+  *"'http://"*) target=\${target%:80} ;;
+esac
+if [ -z "\${${HOST_ENV}}" ] || [ "$target" != "\${${HOST_ENV}}" ]; then
+  echo "gitops-askpass: git asked for the credentials of $target; the token is only for \${${HOST_ENV}:-no host}" >&2
+  exit 1
+fi
 case "$1" in
   Username*) printf '%s\\n' "\${${USER_ENV}:-x-access-token}" ;;
   *) printf '%s\\n' "\${${TOKEN_ENV}}" ;;
 esac
 `;
 
-/** Environment of every git command: never prompt on a terminal, never use a stored helper. */
+/** The host[:port] git names when it asks for the credentials of `url` (default port left out), for HOST_ENV. */
+export function credentialHost(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return "";
+  }
+}
+
+/**
+ * Environment of every git command: never prompt on a terminal, never use a stored helper, and
+ * never follow an HTTP redirect (git follows the first request's redirect by default, and would
+ * then send the credential to the host it was redirected to): a redirect is a failure that
+ * names it (see redirectFailure).
+ */
 export const GIT_ENV = {
   GIT_TERMINAL_PROMPT: "0",
   GIT_ASKPASS: ASKPASS_PATH,
   GIT_CONFIG_NOSYSTEM: "1",
+  GIT_CONFIG_COUNT: "1",
+  GIT_CONFIG_KEY_0: "http.followRedirects",
+  GIT_CONFIG_VALUE_0: "false",
 } as const;
+
+/**
+ * git's output when the remote answered with a redirect it did not follow, as one sentence
+ * naming it; undefined for any other output.
+ */
+export function redirectFailure(output: string): string | undefined {
+  const m = /unable to access '([^']*)': The requested URL returned error: (30[1-8])/.exec(output);
+  if (!m) return undefined;
+  return `the remote ${m[1]} answered a redirect (HTTP ${m[2]}), which is not followed: credentials go only to the host they were given for; pass the repository's final URL as --url`;
+}
 
 /** The git argv of each write-back step. `dir` is the work tree (e.g. /repo in the container). */
 export const gitArgv = {
