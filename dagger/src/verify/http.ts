@@ -42,7 +42,28 @@ function get(url: string, auth: HttpAuth, timeoutMs: number, accept: string): Pr
   };
   const send = u.protocol === "https:" ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
+    // One deadline for the whole exchange: node's `timeout` only fires on an idle socket, and a
+    // server sending a byte every 500 ms would keep the call pending for ever.
+    const deadline = setTimeout(() => req.destroy(Object.assign(new Error(`no complete answer within ${timeoutMs / 1000} s`), { code: "ETIMEDOUT" })), timeoutMs);
+    const done = <T>(fn: (v: T) => void) => (v: T) => {
+      clearTimeout(deadline);
+      fn(v);
+    };
+    resolve = done(resolve);
+    reject = done(reject);
     const req = send(u, opts, (res) => {
+      const status = res.statusCode ?? 0;
+      if (status >= 300 && status < 400 && status !== 304) {
+        // Never followed: the credential goes only to the host it was given for.
+        let to = "no Location";
+        try {
+          to = res.headers.location ? new URL(res.headers.location, u).origin : to;
+        } catch {
+          to = "an invalid Location";
+        }
+        req.destroy(Object.assign(new Error(`answered a redirect (HTTP ${status}) to ${to}, which is not followed: the credential goes only to the host it was given for`), { code: "EREDIRECT" }));
+        return;
+      }
       const chunks: Buffer[] = [];
       let size = 0;
       res.on("data", (c: Buffer) => {
@@ -60,9 +81,10 @@ function get(url: string, auth: HttpAuth, timeoutMs: number, accept: string): Pr
 }
 
 /** A socket error as one line, without a stack: `ECONNREFUSED (connect ECONNREFUSED 10.0.0.1:443)`. */
-export function networkError(e: unknown): { message: string; tls: boolean } {
+export function networkError(e: unknown): { message: string; tls: boolean; redirect?: boolean } {
   const err = e as { code?: unknown; message?: unknown };
   const code = typeof err.code === "string" ? err.code : "";
+  if (code === "EREDIRECT") return { message: String(err.message), tls: false, redirect: true };
   // Node appends advice about its own flags to certificate errors; the user cannot pass those here.
   const message = typeof err.message === "string" ? err.message.split("\n")[0]!.replace(/; if the root CA is installed locally.*$/, "") : String(e);
   return { message: code && !message.includes(code) ? `${code} (${message})` : message, tls: isTlsError(code) };
@@ -76,7 +98,7 @@ export async function fetchApplication(url: string, auth: HttpAuth, timeoutMs = 
   } catch (e) {
     return { kind: "network", ...networkError(e) };
   }
-  if (answer.status !== 200) return { kind: "http", status: answer.status, message: errorMessage(answer.body) };
+  if (answer.status !== 200) return { kind: "http", status: answer.status, message: errorMessage(answer.body, [auth.token, auth.key].filter((x): x is string => Boolean(x))) };
   try {
     const application = JSON.parse(answer.body) as unknown;
     const kind = (application as { kind?: unknown } | null)?.kind;

@@ -4,6 +4,8 @@
  * it, nor the host and port a network error would quote.
  */
 import { InputError } from "../errors.js";
+import { redact } from "../redact.js";
+import { exchange, HttpFailure, type HttpAnswer } from "../http.js";
 import type { SlackPayload } from "./payload.js";
 
 /** Time budget of one post. */
@@ -18,44 +20,31 @@ const FIX_REFUSED = "check that the webhook URL is current (revoked or mistyped 
 export function firstLine(body: string, url: string): string {
   let line = body.split(/\r?\n/).find((l) => l.trim() !== "")?.trim() ?? "";
   for (const secret of [url, new URL(url).pathname].filter((x) => x.length > 1)) line = line.split(secret).join("<webhook URL>");
-  line = line.replace(/[\u0000-\u001f\u007f]/g, " ");
+  line = redact(line.replace(/[\u0000-\u001f\u007f]/g, " "), [...new URL(url).searchParams.values()]);
   return line.length > BODY_LINE_MAX ? `${line.slice(0, BODY_LINE_MAX - 1)}…` : line;
 }
 
-/** Why a fetch failed, by code only (its messages quote the address). */
-function networkReason(err: unknown): string {
-  if (err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError")) return "did not answer in time";
-  const cause = (err as { cause?: { code?: unknown; name?: unknown } } | undefined)?.cause;
-  const code = typeof cause?.code === "string" ? cause.code : typeof cause?.name === "string" ? cause.name : "network error";
-  return `could not be reached (${code.replace(/[^A-Za-z0-9_.-]/g, "").slice(0, 60)})`;
-}
+/** Most bytes of a webhook's answer read (chat services answer "ok" or a short error). */
+export const POST_MAX_BYTES = 64 * 1024;
 
 /**
- * POST `payload` as JSON to `url` (checked already by checkWebhookUrl). Resolves with the HTTP
- * status of a 2xx answer. A timeout, a network or TLS failure, a redirect or any other status is
- * an InputError naming `arg`, with the status and the first line of the answer, never the URL.
+ * POST `payload` as JSON to `url` (checked already by checkWebhookUrl), within one deadline for
+ * the whole exchange and reading at most POST_MAX_BYTES of the answer (core/http.ts). Resolves
+ * with the HTTP status of a 2xx answer. A timeout, a network or TLS failure, a redirect (never
+ * followed: it could lead the URL's credential anywhere), an oversized answer or any other
+ * status is an InputError naming `arg`, with the status and the first line of the answer,
+ * never the URL.
  */
-export async function postWebhook(url: URL, payload: SlackPayload, timeoutMs = POST_TIMEOUT_MS, arg = "webhook"): Promise<number> {
-  let res: Response;
+export async function postWebhook(url: URL, payload: SlackPayload, timeoutMs = POST_TIMEOUT_MS, arg = "webhook", maxBytes = POST_MAX_BYTES): Promise<number> {
+  let res: HttpAnswer;
   try {
-    res = await fetch(url, {
-      method: "POST",
-      headers: { "content-type": "application/json; charset=utf-8" },
-      body: JSON.stringify(payload),
-      // A redirect could lead the next request anywhere, over http even: refused, not followed.
-      redirect: "manual",
-      signal: AbortSignal.timeout(timeoutMs),
-    });
+    res = await exchange(url, { method: "POST", headers: { "content-type": "application/json; charset=utf-8" }, body: JSON.stringify(payload) }, { deadlineMs: timeoutMs, maxBytes });
   } catch (err) {
-    throw new InputError(arg, `${networkReason(err)} (the URL is not shown: it is a secret)`, "check the webhook URL's host and that the machine running the engine can reach it over https");
-  }
-  let body = "";
-  try {
-    body = await res.text();
-  } catch {
-    body = "";
+    const why = err instanceof HttpFailure ? err.reason : "could not be reached";
+    throw new InputError(arg, `${why} (the URL is not shown: it is a secret)`, err instanceof HttpFailure && err.kind === "redirect" ? "pass the webhook URL the chat service issued, not one that redirects" : "check the webhook URL's host and that the machine running the engine can reach it over https");
   }
   if (res.status >= 200 && res.status < 300) return res.status;
+  const body = res.text;
   const said = firstLine(body, url.href);
-  throw new InputError(arg, `answered HTTP ${res.status}${res.statusText ? ` ${res.statusText.slice(0, 60)}` : ""}${said ? `: ${said}` : ""}`, FIX_REFUSED);
+  throw new InputError(arg, `answered HTTP ${res.status}${res.statusText ? ` ${redact(res.statusText).slice(0, 60)}` : ""}${said ? `: ${said}` : ""}`, FIX_REFUSED);
 }

@@ -8,7 +8,7 @@ import { InputError } from "../errors.js";
 import { evaluate, observe, type Observed, type Verdict } from "./status.js";
 
 /** One answer of the API: an Application object, another HTTP status, or no answer at all. */
-export type Fetched = { kind: "ok"; application: unknown } | { kind: "http"; status: number; message: string } | { kind: "network"; message: string; tls: boolean };
+export type Fetched = { kind: "ok"; application: unknown } | { kind: "http"; status: number; message: string } | { kind: "network"; message: string; tls: boolean; redirect?: boolean };
 
 /** What the probe saw: a status code, or why there was none. */
 export interface ProbeSeen {
@@ -107,6 +107,10 @@ export async function waitForDeployment(o: WaitOptions, deps: WaitDeps): Promise
     } else if (got.kind === "network") {
       lastWhy = `cannot reach ${o.server}: ${got.message}`;
       note(lastWhy);
+      if (got.redirect) {
+        const fix = o.api === "argocd" ? "pass the address Argo CD answers at directly as --server" : "put the API server's own address in the kubeconfig's server";
+        throw new InputError(o.api === "argocd" ? "server" : "kubeconfig", `${o.server} ${got.message}`, fix);
+      }
       if (got.tls) {
         const fix = o.api === "argocd" ? "give the server a certificate the system trusts, or pass --insecure for a self-signed Argo CD" : "put the cluster's CA in certificate-authority-data of the kubeconfig";
         throw new InputError(o.api === "argocd" ? "server" : "kubeconfig", `TLS verification of ${o.server} failed (${got.message})`, fix);

@@ -7,6 +7,8 @@
  * API answers before it can reach an error, a log or a report.
  */
 import { InputError, StageError } from "../../errors.js";
+import { redact as redactText } from "../../redact.js";
+import { exchange, HttpFailure, type HttpAnswer } from "../../http.js";
 import type { Provider } from "./config.js";
 
 export type Method = "GET" | "POST" | "PATCH" | "PUT";
@@ -38,41 +40,38 @@ export function authHeader(provider: Provider, token: string): [string, string] 
   return provider === "github" ? ["Authorization", `Bearer ${token}`] : ["PRIVATE-TOKEN", token];
 }
 
-/** `text` with every occurrence of `secret` replaced. */
+/** `text` through the module's one redaction, `secret` (the token) included. */
 export function redact(text: string, secret: string): string {
-  return secret ? text.split(secret).join("***") : text;
+  return redactText(text, secret ? [secret] : []);
 }
 
-/** Why a fetch failed (Node puts the socket error in `cause`). */
-function reason(e: unknown): string {
-  const err = e as Error & { cause?: { code?: string; message?: string } };
-  return [err.message, err.cause?.code, err.cause?.message].filter(Boolean).join(": ");
-}
+/** One request's whole budget (connection, headers and body). */
+export const API_DEADLINE_MS = 30_000;
+/** Largest answer read: a page of pull requests is far below it. */
+export const API_MAX_BYTES = 8 * 1024 * 1024;
 
 /**
- * The client over Node's fetch. `token` is called for every request (the module passes
- * `secret.plaintext`). Redirects are refused: the credential must not follow one to another host.
+ * The client over Node's fetch (core/http.ts: one deadline for the whole exchange, the body
+ * capped, no redirect followed: the credential must not follow one to another host). `token` is
+ * called for every request (the module passes the Secret's reader). Every failure is an
+ * InputError naming apiUrl, with the endpoint and the reason, never a raw exception.
  */
-export function httpClient(provider: Provider, token: () => Promise<string>, opts: { timeoutMs?: number } = {}): HttpClient {
+export function httpClient(provider: Provider, token: () => Promise<string>, opts: { timeoutMs?: number; maxBytes?: number } = {}): HttpClient {
   return async (req) => {
     const secret = await token();
     if (!secret.trim()) throw new InputError("token", "is empty", "pass a forge API token, e.g. --token env:GITHUB_TOKEN");
     const [name, value] = authHeader(provider, secret);
     const headers: Record<string, string> = { ...req.headers, [name]: value };
     if (req.body) headers["Content-Type"] = "application/json";
-    let res: Response;
+    let res: HttpAnswer;
     try {
-      res = await fetch(req.url, {
-        method: req.method,
-        headers,
-        ...(req.body ? { body: JSON.stringify(req.body) } : {}),
-        redirect: "error",
-        signal: AbortSignal.timeout(opts.timeoutMs ?? 30_000),
-      });
+      res = await exchange(req.url, { method: req.method, headers, ...(req.body ? { body: JSON.stringify(req.body) } : {}) }, { deadlineMs: opts.timeoutMs ?? API_DEADLINE_MS, maxBytes: opts.maxBytes ?? API_MAX_BYTES });
     } catch (e) {
-      throw new InputError("apiUrl", `${req.endpoint} at ${new URL(req.url).origin}: the API cannot be reached (${redact(reason(e), secret)})`, "check apiUrl and that the forge is reachable from where the pipeline runs");
+      const why = e instanceof HttpFailure ? e.reason : String(e);
+      const fix = e instanceof HttpFailure && e.kind === "redirect" ? "pass the API root the forge answers at directly as apiUrl" : "check apiUrl and that the forge is reachable from where the pipeline runs";
+      throw new InputError("apiUrl", `${req.endpoint} at ${new URL(req.url).origin}: the API ${redact(why, secret)}`, fix);
     }
-    const text = redact(await res.text(), secret);
+    const text = redact(res.text, secret);
     let body: unknown = text;
     try {
       body = text ? JSON.parse(text) : null;
