@@ -65,9 +65,20 @@ export function localPort(gitops: string): ValidationPort & { argvs: string[][] 
   const out = mkdtempSync(join(tmpdir(), "rendered-"));
   mkdirSync(out, { recursive: true });
   const argvs: string[][] = [];
-  const exec = (argv: string[]) => {
+  // With files laid over the tree, the tools run in a copy of it: the caller's tree is never written.
+  const treeWith = (files?: Readonly<Record<string, string>>): string => {
+    if (!files || Object.keys(files).length === 0) return gitops;
+    const copy = mkdtempSync(join(tmpdir(), "gitops-overlaid-"));
+    cpSync(gitops, copy, { recursive: true });
+    for (const [p, text] of Object.entries(files)) {
+      mkdirSync(dirname(join(copy, p)), { recursive: true });
+      writeFileSync(join(copy, p), text);
+    }
+    return copy;
+  };
+  const exec = (argv: string[], files?: Readonly<Record<string, string>>) => {
     argvs.push(argv);
-    const r = runArgv(argv, gitops);
+    const r = runArgv(argv, treeWith(files));
     if (r.error) throw r.error;
     return { exitCode: r.status ?? 1, stdout: r.stdout, stderr: r.stderr };
   };
@@ -75,21 +86,22 @@ export function localPort(gitops: string): ValidationPort & { argvs: string[][] 
     argvs,
     files: async () => walk(gitops),
     read: async (p) => readFileSync(join(gitops, p), "utf8"),
-    helm: async (argv) => exec(argv),
-    render: async (env, argv) => {
-      const r = exec(argv);
+    helm: async (argv, files) => exec(argv, files),
+    render: async (env, argv, files) => {
+      const r = exec(argv, files);
       const file = join(out, `${env}.yaml`); // `<app>/<env>` in a multi-app tree
       mkdirSync(dirname(file), { recursive: true });
       writeFileSync(file, r.stdout);
       return r;
     },
-    renderOverlay: async (env, argv) => {
-      const r = exec(argv);
+    renderOverlay: async (env, argv, files) => {
+      const r = exec(argv, files);
       const file = join(out, `${overlayRenderKey(env)}.yaml`);
       mkdirSync(dirname(file), { recursive: true });
       writeFileSync(file, r.stdout);
       return r;
     },
+    keep: async (key, yaml) => writeFileSync(join(out, `${key}.yaml`), yaml),
     kubeconform: async (argv) => exec(argv),
     renderedPath: (key) => join(out, `${key}.yaml`),
     treePath: (rel) => join(gitops, rel),

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { posix } from "node:path";
-import { checkApplications, checkEnvironments, GitopsTree, treePath, ARGOCD_RULES, PSA_ENFORCE_LABEL } from "../../dagger/src/core/validate/argocd.js";
+import { checkApplications, checkEnvironments, GitopsTree, readArgoObjects, treePath, ARGOCD_RULES, PSA_ENFORCE_LABEL } from "../../dagger/src/core/validate/argocd.js";
 import { DEFAULT_GITOPS_CONFIG, type GitopsConfig } from "../../dagger/src/core/gitops-config.js";
 import { parseManifests } from "../../dagger/src/core/validate/manifests.js";
 
@@ -114,6 +114,24 @@ describe("Argo CD checks", () => {
     const f = check(app((y) => y.replace("name: gitops-demo-dev,", "name: something-else,")));
     expect(f).toEqual([expect.objectContaining({ rule: "ARGO-ENVIRONMENT", object: "Application/gitops-demo-dev", message: expect.stringMatching(/no Application named 'gitops-demo-dev'/) })]);
     expect(rules(check(app((y) => y.replace("namespace: gitops-demo-dev}", "namespace: default}"))))).toEqual(["ARGO-ENVIRONMENT spec.destination.namespace"]);
+  });
+
+  it("ARGO-ENVIRONMENT: the chart's own values.yaml, listed by the Application or not, is no mismatch (helm applies it first anyway)", () => {
+    const listed = app((y) => y.replace("valueFiles: [../../environments/dev/values.yaml]", "valueFiles: [values.yaml, ../../environments/dev/values.yaml]"));
+    expect(check(listed)).toEqual([]);
+    const declared: GitopsConfig = { ...CONFIG, environments: { dev: { ...CONFIG.environments.dev!, values: ["charts/gitops-demo/values.yaml", "environments/dev/values.yaml"] } } };
+    expect(check(app(), { config: declared })).toEqual([]);
+    // A real difference is one finding on the Application's file, naming both lists and gitops-pipeline.yaml.
+    const other = check(app((y) => y.replace("valueFiles: [../../environments/dev/values.yaml]", "valueFiles: [values.yaml]")));
+    expect(other).toEqual([expect.objectContaining({ rule: "ARGO-ENVIRONMENT", file: "argocd/apps/dev.yaml", path: "spec.source.helm.valueFiles" })]);
+    expect(other[0]!.message).toBe("Argo CD renders with [] but environment dev declares [environments/dev/values.yaml] in gitops-pipeline.yaml; make the two lists the same (the chart's own values.yaml is applied first either way)");
+  });
+
+  it("ARGO-ENVIRONMENT: a finding on an Application names its file, not a `# Source:` header it carries", async () => {
+    const files: Record<string, string> = { "argocd/apps/dev.yaml": `---\n# Source: apps/templates/dev.yaml\n${app((y) => y.replace("namespace: gitops-demo-dev}", "namespace: default}"))}`, "argocd/apps/project.yaml": PROJECT };
+    const { objects } = await readArgoObjects(async (p) => files[p]!, new GitopsTree(Object.keys(files)), "argocd");
+    const f = checkEnvironments({ objects, config: CONFIG, environments: ["dev"] });
+    expect(f.map((x) => [x.rule, x.file])).toEqual([["ARGO-ENVIRONMENT", "argocd/apps/dev.yaml"]]);
   });
 
   it("ARGO-PROJECT: the project must be default or an AppProject of the tree", () => {

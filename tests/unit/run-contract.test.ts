@@ -51,7 +51,7 @@ const VALIDATION = (errors: number) =>
     kubernetesVersion: "1.36.0",
     chart: "charts/gitops-demo",
     apps: ["gitops-demo"],
-    environments: [{ name: "prod", namespace: "p", production: true, values: [], lintPassed: true, rendered: true, objects: 7, schema: { valid: 7, invalid: 0, errors: 0, skipped: 0 }, errors }],
+    environments: [{ name: "prod", namespace: "p", production: true, values: [], lintPassed: true, rendered: true, hooks: 0, testHooksLeftOut: 0, objects: 7, schema: { valid: 7, invalid: 0, errors: 0, skipped: 0 }, errors }],
     overlays: [],
     argocdSchema: { valid: 1, invalid: 0, errors: 0, skipped: 0 },
     findings: errors ? [{ source: "policy", rule: "POL-PROD-PDB", severity: "error", message: "no PDB", object: "Deployment/p/app", environment: "prod" }] : [],

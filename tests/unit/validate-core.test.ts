@@ -138,20 +138,26 @@ Error: 1 chart(s) linted, 1 chart(s) failed
   });
 });
 
+/** What a fake tool renders by default: one object no rule objects to. */
+const ONE_OBJECT = "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: app\nautomountServiceAccountToken: false\n";
+
 /** A port over this repo's gitops/ on disk whose tools answer from canned results. */
-function fakePort(files: Record<string, string>, tools: { render?: (env: string) => string; overlay?: (env: string) => string; kubeconform?: string } = {}): ValidationPort & { calls: string[][] } {
+function fakePort(files: Record<string, string>, tools: { render?: (env: string) => string; overlay?: (env: string) => string; kubeconform?: string } = {}): ValidationPort & { calls: string[][]; kept: Map<string, string> } {
   const calls: string[][] = [];
+  const kept = new Map<string, string>();
   const ok = (stdout = "") => ({ exitCode: 0, stdout, stderr: "" });
   return {
     calls,
+    kept,
     files: async () => Object.keys(files),
     read: async (p) => {
       if (!(p in files)) throw new Error(`read of a missing file ${p}`);
       return files[p]!;
     },
     helm: async (argv) => (calls.push(argv), ok("==> Linting\n\n1 chart(s) linted, 0 chart(s) failed\n")),
-    render: async (env, argv) => (calls.push(argv), ok(tools.render?.(env) ?? "")),
-    renderOverlay: async (env, argv) => (calls.push(argv), ok(tools.overlay?.(env) ?? "")),
+    render: async (env, argv) => (calls.push(argv), ok(tools.render?.(env) ?? ONE_OBJECT)),
+    renderOverlay: async (env, argv) => (calls.push(argv), ok(tools.overlay?.(env) ?? ONE_OBJECT)),
+    keep: async (key, yaml) => void kept.set(key, yaml),
     kubeconform: async (argv) => (calls.push(argv), ok(tools.kubeconform ?? JSON.stringify({ resources: [], summary: {} }))),
     renderedPath: (key) => `/rendered/${key}.yaml`,
     treePath: (rel) => `/gitops/${rel}`,
@@ -243,14 +249,16 @@ describe("validation flow (fake tools)", () => {
     expect(staging.errors).toBe(r.findings.filter((f) => f.overlay === "kustomize/overlays/staging" && f.severity === "error").length);
     // The Helm renderings were clean: overlay findings do not count against them.
     expect(r.environments.map((e) => e.errors)).toEqual([0, 0, 0]);
-    expect(r.overlays.find((o) => o.environment === "dev")).toMatchObject({ rendered: true, objects: 0, errors: 0 });
+    // dev's overlay rendered nothing: Argo CD would sync nothing, a finding rather than a pass.
+    expect(r.overlays.find((o) => o.environment === "dev")).toMatchObject({ rendered: true, objects: 0, errors: 1 });
+    expect(r.findings.filter((f) => f.rule === "RENDER-EMPTY").map((f) => [f.environment, f.overlay, f.file])).toEqual([["dev", "kustomize/overlays/dev", "kustomize/overlays/dev"]]);
     expect(summarize(r)).toContain("  [prod kustomize/overlays/prod] Deployment/ns/d spec.replicas POL-PROD-REPLICAS");
     expect(summarize(r)).toContain("  staging kustomize (kustomize/overlays/staging): 1 objects rendered, schema 0 valid / 1 invalid");
   });
 
   it("an overlay that does not build is a KUSTOMIZE-BUILD finding, not a crash, and is not given to kubeconform", async () => {
     const port = fakePort(repoGitops());
-    port.renderOverlay = async (env, argv) => (port.calls.push(argv), env === "prod" ? { exitCode: 1, stdout: "", stderr: "Error: accumulating resources: boom\n" } : { exitCode: 0, stdout: "", stderr: "" });
+    port.renderOverlay = async (env, argv) => (port.calls.push(argv), env === "prod" ? { exitCode: 1, stdout: "", stderr: "Error: accumulating resources: boom\n" } : { exitCode: 0, stdout: ONE_OBJECT, stderr: "" });
     const r = await runValidation(port, OPTS);
     expect(r.passed).toBe(false);
     expect(r.findings.filter((f) => f.severity === "error")).toEqual([

@@ -176,19 +176,19 @@ export const DEFAULT_GITOPS_CONFIG: GitopsConfig = {
 /** The default layout as a pipeline (the single-app form). */
 export const DEFAULT_PIPELINE_CONFIG: PipelineConfig = { repoPath: "gitops", argocd: "argocd", apps: [DEFAULT_GITOPS_CONFIG], multiApp: false, duplicates: [], file: GITOPS_CONFIG_FILE };
 
-type AppInput = z.infer<typeof appSchema> | (z.infer<typeof singleSchema> & { name?: string });
+type AppInput = z.infer<typeof appSchema> | (Omit<z.infer<typeof singleSchema>, "chart"> & { chart?: string; name?: string });
 
-/** One app with its defaults filled in; `where` names it in errors. */
+/** One app with its defaults filled in; `where` names it in errors (`gitops-pipeline.yaml`, or `gitops-pipeline.yaml: apps.0`). */
 function resolveApp(raw: AppInput, top: { repoPath: string; argocd: string }, where: string): GitopsConfig {
   const name = raw.name ?? raw.release ?? "gitops-demo";
   const release = raw.release ?? name;
   if (!raw.chart && !raw.kustomize) throw new InputError(where, `app ${name} has neither a chart nor a kustomize base`, "set chart: (a Helm chart directory) or kustomize: (a directory with overlays/<environment>)");
   const environments: Record<string, EnvironmentConfig> = {};
   for (const [envName, e] of Object.entries(raw.environments)) {
-    if (raw.chart && e.values.length === 0) throw new InputError(`${where}.environments.${envName}.values`, "is empty: an app with a chart renders every environment with its values files", "list the environment's values files");
+    if (raw.chart && e.values.length === 0) throw new InputError(`${where}${where.includes(": ") ? "." : ": "}environments.${envName}.values`, "is empty: an app with a chart renders every environment with its values files", "list the environment's values files");
     environments[envName] = { values: e.values, namespace: e.namespace ?? `${release}-${envName}`, application: e.application ?? `${release}-${envName}`, production: e.production, sync: e.sync };
   }
-  if (Object.keys(environments).length === 0) throw new InputError(`${where}.environments`, "declares no environment", "declare at least one environment");
+  if (Object.keys(environments).length === 0) throw new InputError(`${where}${where.includes(": ") ? "." : ": "}environments`, "declares no environment", "declare at least one environment");
   return {
     name,
     repoPath: top.repoPath,
@@ -218,7 +218,10 @@ export function parsePipelineConfig(text: string, file = GITOPS_CONFIG_FILE): Pi
   if (!("apps" in parsed.data)) {
     const data = parsed.data;
     if (Object.keys(data.environments).length === 0) throw new InputError(`${file}: environments`, "declares no environment", "declare at least one environment");
-    const app = resolveApp(data, data, `${file}: environments`);
+    // A single-app file naming only a kustomize base is kustomize-only: the default chart is for files that name neither.
+    const raw1 = raw as Record<string, unknown>;
+    const single = raw1.chart === undefined && raw1.kustomize !== undefined ? { ...data, chart: undefined } : data;
+    const app = resolveApp(single, data, file);
     return { repoPath: data.repoPath, argocd: data.argocd, apps: [app], multiApp: false, duplicates: [], file };
   }
   const data = parsed.data;

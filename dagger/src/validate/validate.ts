@@ -124,6 +124,13 @@ export function renderContainer(helmImage: string, gitops: Directory, env: strin
   return helmExec(helmContainer(helmImage, gitops), argv, renderOutput(env));
 }
 
+/** The tree with `files` (tree path → text) laid over it, in path order (the same files give the same directory, and the same cache key). */
+export function withFiles(gitops: Directory, files?: Readonly<Record<string, string>>): Directory {
+  let d = gitops;
+  for (const path of Object.keys(files ?? {}).sort()) d = d.withNewFile(path, files![path]!);
+  return d;
+}
+
 async function result(c: Container): Promise<ExecResult> {
   const [exitCode, stdout, stderr] = await Promise.all([c.exitCode(), c.stdout(), c.stderr()]);
   return { exitCode, stdout, stderr };
@@ -147,12 +154,12 @@ class ContainerPort implements ValidationPort {
     return this.opts.gitops.file(path).contents();
   }
 
-  helm(argv: string[]): Promise<ExecResult> {
-    return result(helmExec(helmContainer(this.opts.helmImage, this.opts.gitops), argv));
+  helm(argv: string[], files?: Readonly<Record<string, string>>): Promise<ExecResult> {
+    return result(helmExec(helmContainer(this.opts.helmImage, withFiles(this.opts.gitops, files)), argv));
   }
 
-  async render(env: string, argv: string[]): Promise<ExecResult> {
-    const c = renderContainer(this.opts.helmImage, this.opts.gitops, env, argv);
+  async render(env: string, argv: string[], files?: Readonly<Record<string, string>>): Promise<ExecResult> {
+    const c = renderContainer(this.opts.helmImage, withFiles(this.opts.gitops, files), env, argv);
     const [exitCode, stderr] = await Promise.all([c.exitCode(), c.stderr()]);
     if (exitCode !== 0) return { exitCode, stdout: "", stderr };
     const file = c.file(renderOutput(env));
@@ -160,13 +167,17 @@ class ContainerPort implements ValidationPort {
     return { exitCode, stdout: await file.contents(), stderr };
   }
 
-  async renderOverlay(env: string, argv: string[]): Promise<ExecResult> {
-    const c = overlayRenderContainer(this.opts.kustomizeImage ?? VERSIONS.kustomizeImage, this.opts.gitops, env, argv);
+  async renderOverlay(env: string, argv: string[], files?: Readonly<Record<string, string>>): Promise<ExecResult> {
+    const c = overlayRenderContainer(this.opts.kustomizeImage ?? VERSIONS.kustomizeImage, withFiles(this.opts.gitops, files), env, argv);
     const [exitCode, stderr] = await Promise.all([c.exitCode(), c.stderr()]);
     if (exitCode !== 0) return { exitCode, stdout: "", stderr };
     const file = c.file(overlayRenderOutput(env));
     this.renderedFiles.set(overlayRenderKey(env), file);
     return { exitCode, stdout: await file.contents(), stderr };
+  }
+
+  async keep(key: string, yaml: string): Promise<void> {
+    this.renderedFiles.set(key, dag.directory().withNewFile("rendering.yaml", yaml).file("rendering.yaml"));
   }
 
   /** The last kubeconform container, to tell whether its run came from the cache. */

@@ -7,9 +7,9 @@
 import { InputError } from "../errors.js";
 import { DEFAULT_PIPELINE_CONFIG, GITOPS_CONFIG_FILE, parsePipelineConfig, selectApp, selectEnvironments, type GitopsConfig, type PipelineConfig } from "../gitops-config.js";
 import type { GitopsTree } from "./argocd.js";
-import { overlaysOf, type Overlay } from "./kustomize.js";
+import { missingOverlays, overlaysOf, type Overlay } from "./kustomize.js";
 import { checkValuesFile } from "./manifests.js";
-import type { ValidationFinding, ValidationOptions, ValidationPort } from "./validation.js";
+import type { ValidationFinding, ValidationOptions, ValidationPort } from "./validation-types.js";
 
 /** The checks of a multi-app gitops-pipeline.yaml against the tree, with what each one proves. */
 export const APP_RULES = {
@@ -59,7 +59,9 @@ export async function planApps(port: ValidationPort, tree: GitopsTree, pipeline:
     const config = selectApp(pipeline);
     const envNames = selectEnvironments(config, requested);
     await checkInputs(port, tree, config, envNames);
-    return { plans: [{ config, envNames, helmEnvs: config.chart ? envNames : [], overlays: overlaysOf(tree, config.kustomize, envNames) }], findings, reported };
+    const overlays = overlaysOf(tree, config.kustomize, envNames);
+    if (!config.chart && config.kustomize) findings.push(...missingOverlays(config.kustomize, envNames, overlays, pipeline.file).map((f) => (reported.add(f.file!), f)));
+    return { plans: [{ config, envNames, helmEnvs: config.chart ? envNames : [], overlays }], findings, reported };
   }
   for (const d of pipeline.duplicates) {
     findings.push({ source: "gitops-pipeline", rule: "APP-DUPLICATE", severity: "error", file: pipeline.file, path: `apps[${d.index}].name`, app: d.name, environment: d.environments.join(", "), message: `app ${d.name} is declared twice (apps[${d.index}] repeats the name, its environments ${d.environments.join(", ")} are not validated): give every app its own name` });
@@ -103,7 +105,9 @@ export async function planApps(port: ValidationPort, tree: GitopsTree, pipeline:
         if (ok) helmEnvs.push(env);
       }
     }
-    plans.push({ config, tag, envNames, helmEnvs, overlays: overlaysOf(tree, config.kustomize, envNames) });
+    const overlays = overlaysOf(tree, config.kustomize, envNames);
+    if (!config.chart && config.kustomize) findings.push(...missingOverlays(config.kustomize, envNames, overlays, pipeline.file).map((f) => (reported.add(f.file!), { ...f, app: tag, message: `app ${tag}: ${f.message}` })));
+    plans.push({ config, tag, envNames, helmEnvs, overlays });
   }
   return { plans, findings, reported };
 }

@@ -5,7 +5,7 @@
  */
 import { posix } from "node:path";
 import type { Finding } from "../findings.js";
-import type { GitopsConfig } from "../gitops-config.js";
+import { GITOPS_CONFIG_FILE, type GitopsConfig } from "../gitops-config.js";
 import { asObj as obj, asText as str, objectId, parseManifests, parseYamlInput, type Manifest } from "./manifests.js";
 
 /** Argo CD check ids, with what each one proves. */
@@ -66,7 +66,8 @@ export async function readArgoObjects(read: (path: string) => Promise<string>, t
   for (const file of files) {
     const text = await read(file);
     parseYamlInput(text, file);
-    objects.push(...parseManifests(text, file).objects);
+    // A finding on an Application names its file, even when the file carries helm's `# Source:` header.
+    objects.push(...parseManifests(text, file).objects.map((o) => ({ ...o, source: file })));
   }
   return { files, objects };
 }
@@ -200,9 +201,14 @@ export function checkEnvironments(input: EnvironmentCheckInput): Finding[] {
     const ns = str(obj(spec.destination).namespace);
     if (ns !== env.namespace) add("ARGO-ENVIRONMENT", app, "spec.destination.namespace", `environment ${envName} deploys to namespace '${env.namespace}', the Application to '${ns || "(unset)"}'`);
     const sources = sourcesOf(app);
-    const rendered = sources.flatMap((s) => valueFilesOf(s, sources, config.repoPath).map((v) => v.tree ?? v.entry));
-    if (rendered.join("\n") !== env.values.join("\n")) {
-      add("ARGO-ENVIRONMENT", app, "spec.source.helm.valueFiles", `Argo CD renders with [${rendered.join(", ")}] but environment ${envName} declares [${env.values.join(", ")}]`);
+    // Helm always applies the chart's own values.yaml first: listing it (or not) changes nothing.
+    const chartValues = config.chart ? `${config.chart}/values.yaml` : undefined;
+    const own = (files: readonly string[]) => files.filter((f) => f !== chartValues);
+    const withFiles = sources.find((s) => Array.isArray(obj(s.s.helm).valueFiles)) ?? sources.find((s) => s.s.helm !== undefined) ?? sources[0]!;
+    const argoFiles = own(sources.flatMap((s) => valueFilesOf(s, sources, config.repoPath).map((v) => v.tree ?? v.entry)));
+    const declared = own(env.values);
+    if (argoFiles.join("\n") !== declared.join("\n")) {
+      add("ARGO-ENVIRONMENT", app, `${withFiles.path}.helm.valueFiles`, `Argo CD renders with [${argoFiles.join(", ")}] but environment ${envName} declares [${declared.join(", ")}] in ${GITOPS_CONFIG_FILE}; make the two lists the same (the chart's own values.yaml is applied first either way)`);
     }
     checkSync(app, envName, env.sync, (path, message) => add("ARGO-SYNC-POLICY", app, path, message));
     checkPodSecurity(app, envName, env.production, (path, message, severity) => add("ARGO-POD-SECURITY", app, path, message, severity));

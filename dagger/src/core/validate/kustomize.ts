@@ -15,6 +15,7 @@ export const KUSTOMIZE_RULES = {
   "KUSTOMIZE-REFERENCE": "resources, components and patch files of a kustomization exist",
   "KUSTOMIZE-IMAGE": "every images: entry has a name and a newTag (not latest) or a digest",
   "KUSTOMIZE-BUILD": "the overlay of every environment renders with kustomize build",
+  "KUSTOMIZE-OVERLAY": "every environment of a kustomize-only app (no chart) has its overlay, `<kustomize>/overlays/<env>` with a kustomization: else nothing renders for it",
 } as const;
 
 /** File names kustomize accepts for a kustomization, in its lookup order. */
@@ -41,6 +42,23 @@ export function overlaysOf(tree: GitopsTree, kustomize: string | undefined, envi
   return environments
     .map((environment) => ({ environment, dir: overlayDir(kustomize, environment) }))
     .filter((o) => KUSTOMIZATION_FILES.some((n) => tree.hasFile(`${o.dir}/${n}`)));
+}
+
+/**
+ * The findings for the environments of a kustomize-only app (no chart) that have no overlay:
+ * nothing would render for them, which must fail rather than pass with nothing checked.
+ */
+export function missingOverlays(kustomize: string, environments: readonly string[], overlays: readonly Overlay[], where: string): Finding[] {
+  return environments
+    .filter((env) => !overlays.some((o) => o.environment === env))
+    .map((env) => ({
+      source: "kustomize",
+      rule: "KUSTOMIZE-OVERLAY",
+      severity: "error" as const,
+      file: overlayDir(kustomize, env),
+      environment: env,
+      message: `${env}: the app has no chart and ${overlayDir(kustomize, env)}/ holds no kustomization.yaml, so nothing renders for this environment; add the overlay, or set chart: in ${where}`,
+    }));
 }
 
 /** The finding for a failed `kustomize build`: the overlay as file, kustomize's first error as message. */

@@ -19,6 +19,17 @@ export interface Manifest {
   doc: number;
   /** The whole object. */
   body: Record<string, unknown>;
+  /**
+   * Its hook types when it is a hook (`helm.sh/hook`, `argocd.argoproj.io/hook`): Argo CD runs it
+   * around a sync, it is not a synced resource. Absent for ordinary objects.
+   */
+  hook?: string[];
+}
+
+/** The hook types an object's annotations declare (Helm's and Argo CD's), lower-cased, in order. */
+export function hookTypes(body: Record<string, unknown>): string[] {
+  const ann = asObj(asObj(body.metadata).annotations);
+  return ["helm.sh/hook", "argocd.argoproj.io/hook"].flatMap((k) => (typeof ann[k] === "string" ? (ann[k] as string).split(",") : [])).map((t) => t.trim().toLowerCase()).filter(Boolean);
 }
 
 /** `Kind/namespace/name`, or `Kind/name` for objects without a namespace. */
@@ -76,6 +87,7 @@ export function parseManifests(text: string, file: string, namespace?: string): 
     }
     const meta = isRecord(body.metadata) ? body.metadata : {};
     const ns = typeof meta.namespace === "string" ? meta.namespace : namespace;
+    const hook = hookTypes(body);
     objects.push({
       apiVersion: body.apiVersion,
       kind: body.kind,
@@ -84,6 +96,7 @@ export function parseManifests(text: string, file: string, namespace?: string): 
       source,
       doc: index,
       body,
+      ...(hook.length ? { hook } : {}),
     });
   });
   return { objects, findings };

@@ -2,7 +2,7 @@
  * Where a validate finding came from, for the one-line report: the environment (and kustomize
  * overlay) in front, the template and values files behind a policy finding.
  */
-import type { EnvironmentResult, ValidationFinding } from "./validation.js";
+import type { EnvironmentResult, ValidationFinding } from "./validation-types.js";
 
 /**
  * `[env] `, `[env kustomize/overlays/env] `, or with the app of a multi-app tree in front

@@ -15,112 +15,18 @@ import type { Finding } from "../findings.js";
 import { checkKustomization, kustomizeBuildFinding } from "./kustomize.js";
 import { parseManifests, parseYamlInput, type Manifest } from "./manifests.js";
 import { evaluatePolicy } from "./policy/index.js";
-import { helmLintArgv, helmTemplateArgv, kubeconformArgv, kustomizeBuildArgv, type KubeconformOptions } from "./argv.js";
-import { parseHelmLint, parseHelmTemplateError, parseKubeconform, type ExecResult, type SchemaCounts } from "./output.js";
+import { argoRendering, renderingText, type ArgoRendering } from "./hooks.js";
+import { posix } from "node:path";
+import { helmLintArgv, helmTemplateArgv, kubeconformArgv, kustomizeBuildArgv } from "./argv.js";
+import { parseHelmLint, parseHelmTemplateError, parseKubeconform, type SchemaCounts } from "./output.js";
 import { loadPipeline, planApps, type AppPlan } from "./app-plan.js";
 
 export { findingOrigin, renderedFrom } from "./origin.js";
 export { summarize, validationReport } from "./validation-report.js";
 export { APP_RULES } from "./app-plan.js";
-
-/** Where the validate tools run. Paths given to the port are relative to the gitops tree. */
-export interface ValidationPort {
-  /** Every file of the gitops tree, relative, `/`-separated. */
-  files(): Promise<string[]>;
-  /** Text of one file of the tree. */
-  read(path: string): Promise<string>;
-  /** Run a helm argv with the tree as working directory. */
-  helm(argv: string[]): Promise<ExecResult>;
-  /** Run helm template for `env`; stdout is the rendered YAML, kept where `renderedPath(env)` points. */
-  render(env: string, argv: string[]): Promise<ExecResult>;
-  /**
-   * Run kustomize build for the overlay of `env` with the tree as working directory; stdout is
-   * the rendered YAML, kept where `renderedPath(overlayRenderKey(env))` points.
-   */
-  renderOverlay(env: string, argv: string[]): Promise<ExecResult>;
-  /** Run a kubeconform argv. */
-  kubeconform(argv: string[]): Promise<ExecResult>;
-  /** How kubeconform sees a rendering: `env` for helm's, `overlayRenderKey(env)` for kustomize's. */
-  renderedPath(key: string): string;
-  /** How kubeconform sees a file of the tree. */
-  treePath(rel: string): string;
-}
-
-/** Options of one validation. */
-export interface ValidationOptions {
-  /** Environments to validate (default: all the tree declares); in a multi-app tree, of every app that declares them. */
-  environments?: readonly string[];
-  /** App of a multi-app tree to validate (default: every app). */
-  app?: string;
-  kubernetesVersion: string;
-  /** kubeconform binary, schema locations and cache. */
-  kubeconform: Omit<KubeconformOptions, "files" | "kubernetesVersion">;
-  /** kustomize binary (default `kustomize`; `/app/kustomize` in its image). */
-  kustomizeBinary?: string;
-}
-
-/** The rendering key of an environment's kustomize overlay (helm's is the environment name, `<app>/<env>` in a multi-app tree). */
-export function overlayRenderKey(key: string): string {
-  return `kustomize/${key}`;
-}
-
-/** The rendering key of one app's environment: the environment in a single-app tree, `<app>/<environment>` in a multi-app one. */
-export function renderKey(app: string | undefined, env: string): string {
-  return app ? `${app}/${env}` : env;
-}
-
-/**
- * A finding, tagged with the app (multi-app trees) and environment it came from when there is
- * one, and with the overlay directory when it came from the kustomize rendering rather than the Helm one.
- */
-export type ValidationFinding = Finding & { app?: string; environment?: string; overlay?: string };
-
-/** What happened to one environment's kustomize overlay. */
-export interface OverlayResult {
-  /** The app, in a multi-app tree. */
-  app?: string;
-  environment: string;
-  /** Overlay directory in the tree. */
-  overlay: string;
-  production: boolean;
-  rendered: boolean;
-  /** Objects in the rendering. */
-  objects: number;
-  schema: SchemaCounts;
-  errors: number;
-}
-
-/** What happened to one environment. */
-export interface EnvironmentResult {
-  /** The app, in a multi-app tree. */
-  app?: string;
-  name: string;
-  namespace: string;
-  production: boolean;
-  values: string[];
-  lintPassed: boolean;
-  rendered: boolean;
-  /** Objects in the rendering. */
-  objects: number;
-  schema: SchemaCounts;
-  errors: number;
-}
-
-/** The whole validation: data first; `passed` is false when any finding is an error. */
-export interface ValidationResult {
-  kubernetesVersion: string;
-  /** The chart (the charts of a multi-app tree, comma-separated). */
-  chart: string;
-  /** The apps validated (one for a single-app tree). */
-  apps: string[];
-  environments: EnvironmentResult[];
-  /** The kustomize overlays rendered (environments without an overlay are absent). */
-  overlays: OverlayResult[];
-  /** kubeconform counts of the Argo CD manifests. */
-  argocdSchema: SchemaCounts;
-  findings: ValidationFinding[];
-  passed: boolean;
-}
+export { RENDER_RULES } from "./render-rules.js";
+export * from "./validation-types.js";
+import { overlayRenderKey, renderKey, type EnvironmentResult, type OverlayResult, type ValidationFinding, type ValidationOptions, type ValidationPort, type ValidationResult } from "./validation-types.js";
 
 const zero = (): SchemaCounts => ({ valid: 0, invalid: 0, errors: 0, skipped: 0 });
 
@@ -134,6 +40,22 @@ async function kustomizeFindings(port: ValidationPort, tree: GitopsTree, dirs: r
     }
   }
   return out;
+}
+
+/**
+ * The objects Argo CD would apply (Helm test hooks left out). When some were left out, the
+ * rendering kubeconform reads is replaced by the kept objects, so it judges the same set.
+ */
+async function keepApplied(port: ValidationPort, key: string, objects: Manifest[], chart: string): Promise<ArgoRendering> {
+  const kept = argoRendering(objects);
+  if (kept.leftOut.length > 0) await port.keep(key, renderingText(kept.objects, chart));
+  return kept;
+}
+
+/** The finding for a rendering with no object: Argo CD would sync nothing, which is never a pass. */
+function emptyRendering(what: string, env: string, kept: ArgoRendering): Finding {
+  const tests = kept.leftOut.length ? ` (only ${kept.leftOut.length} helm test hook${kept.leftOut.length === 1 ? "" : "s"}, which Argo CD never applies)` : "";
+  return { source: "render", rule: "RENDER-EMPTY", severity: "error", message: `${env}: ${what} rendered no object${tests}: Argo CD would sync nothing; check the values (or overlay) that turn the templates on` };
 }
 
 /** One environment to render with helm, and its rendering key. */
@@ -181,14 +103,17 @@ export async function runValidation(port: ValidationPort, opts: ValidationOption
     const tag = { ...appTag(plan), environment: name };
     findings.push(...parseHelmLint(lint, name).map((f) => ({ ...f, ...tag })));
     const ok = render.exitCode === 0;
+    let kept: ArgoRendering | undefined;
     if (ok) {
       const parsed = parseManifests(render.stdout, `rendered/${key}.yaml`, env.namespace);
-      rendered.set(key, parsed.objects);
+      kept = await keepApplied(port, key, parsed.objects, posix.basename(plan.config.chart!));
+      rendered.set(key, kept.objects);
       findings.push(...parsed.findings.map((f) => ({ ...f, ...tag })));
+      if (kept.objects.length === 0 && parsed.findings.length === 0) findings.push({ ...emptyRendering(`helm template of ${plan.config.chart}`, name, kept), file: plan.config.chart!, ...tag });
     } else {
       findings.push({ ...parseHelmTemplateError(render, name), ...tag });
     }
-    results.push({ key, ...appTag(plan), name, namespace: env.namespace, production: env.production, values: env.values, lintPassed: lint.exitCode === 0, rendered: ok, objects: rendered.get(key)?.length ?? 0, schema: zero(), errors: 0 });
+    results.push({ key, ...appTag(plan), name, namespace: env.namespace, production: env.production, values: env.values, lintPassed: lint.exitCode === 0, rendered: ok, objects: rendered.get(key)?.length ?? 0, hooks: kept?.hooks ?? 0, testHooksLeftOut: kept?.leftOut.length ?? 0, schema: zero(), errors: 0 });
   }
 
   const overlayObjects = new Map<string, Manifest[]>();
@@ -197,14 +122,17 @@ export async function runValidation(port: ValidationPort, opts: ValidationOption
     const env = plan.config.environments[overlay.environment]!;
     const tag = { ...appTag(plan), environment: overlay.environment, overlay: overlay.dir };
     const ok = render.exitCode === 0;
+    let kept: ArgoRendering | undefined;
     if (ok) {
       const parsed = parseManifests(render.stdout, overlay.dir, env.namespace);
-      overlayObjects.set(key, parsed.objects);
+      kept = await keepApplied(port, overlayRenderKey(key), parsed.objects, overlay.dir);
+      overlayObjects.set(key, kept.objects);
       findings.push(...parsed.findings.map((f) => ({ ...f, ...tag })));
+      if (kept.objects.length === 0 && parsed.findings.length === 0) findings.push({ ...emptyRendering(`kustomize build ${overlay.dir}`, overlay.environment, kept), file: overlay.dir, ...tag });
     } else {
       findings.push({ ...kustomizeBuildFinding(render, overlay), ...tag });
     }
-    overlayResults.push({ key, ...appTag(plan), environment: overlay.environment, overlay: overlay.dir, production: env.production, rendered: ok, objects: overlayObjects.get(key)?.length ?? 0, schema: zero(), errors: 0 });
+    overlayResults.push({ key, ...appTag(plan), environment: overlay.environment, overlay: overlay.dir, production: env.production, rendered: ok, objects: overlayObjects.get(key)?.length ?? 0, hooks: kept?.hooks ?? 0, testHooksLeftOut: kept?.leftOut.length ?? 0, schema: zero(), errors: 0 });
   }
 
   // kubeconform over every rendering and the Argo CD manifests, in one run.
