@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { ASKPASS_SCRIPT, credentialHost, HOST_ENV, GIT_ENV, TOKEN_ENV, USER_ENV, classifyPush, gitArgv, parseLog, parseLsRemote, type Author, type CommitInfo, type PushStatus } from "../../dagger/src/core/writeback/git.js";
 import type { GitPort } from "../../dagger/src/core/writeback/loop.js";
+import { decodeUtf8 } from "../../dagger/src/core/writeback/text.js";
 import type { ProposalPort } from "../../dagger/src/core/writeback/pull-request/propose.js";
 
 /** One command the port ran. */
@@ -99,7 +100,8 @@ export class CliGitPort implements GitPort<string>, ProposalPort<string> {
 
   async read(path: string): Promise<string | undefined> {
     const p = join(this.dir, path);
-    return existsSync(p) ? readFileSync(p, "utf8") : undefined;
+    // As the Dagger port does: text only when the bytes are UTF-8 (a file that is not is refused, naming it).
+    return existsSync(p) ? decodeUtf8(path, readFileSync(p)) : undefined;
   }
 
   async write(files: { path: string; text: string }[]): Promise<void> {

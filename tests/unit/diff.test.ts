@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { unifiedDiff } from "../../dagger/src/core/writeback/diff.js";
+import { unifiedDiff, unifiedDiffWhole } from "../../dagger/src/core/writeback/diff.js";
 
 /** Apply a unified diff to `before` (a minimal patch(1) for tests: hunks must match exactly). */
 function applyPatch(before: string, diff: string): string {
@@ -74,6 +74,19 @@ describe("unifiedDiff", () => {
         expect(neu.map((l) => l + "\n").join("")).toBe(b);
       }),
       { numRuns: 300 },
+    );
+  });
+
+  it("property: the diff of the changed window (large files are not split whole) equals the whole-text diff", () => {
+    // a long shared prefix and suffix around edited lines, with and without final newlines
+    const around = fc.tuple(textArb, textArb, textArb, textArb, fc.integer({ min: 0, max: 5 }));
+    fc.assert(
+      fc.property(around, ([pre, a, b, post, context]) => {
+        const before = pre + a + post;
+        const after = pre + b + post;
+        expect(unifiedDiff("f", before, after, context)).toBe(unifiedDiffWhole("f", before, after, context));
+      }),
+      { numRuns: 1500 },
     );
   });
 });

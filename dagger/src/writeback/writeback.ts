@@ -24,6 +24,7 @@ import type { FileEdit } from "../core/writeback/yaml-edit.js";
 import { proposeWriteBack, type ProposalPort } from "../core/writeback/pull-request/propose.js";
 import { proposalTarget, type PullRequestTarget } from "./pull-request.js";
 import { validateStage, type ValidateStageOptions } from "../validate/validate.js";
+import { readText } from "./text-file.js";
 
 /** Work tree of the clone inside the git container. */
 export const WORKTREE = "/repo";
@@ -102,7 +103,7 @@ export const leasePushContainer = (c: Container, branch: string, expect: string,
 
 /** A file of the clone's work tree in `c`, or undefined when it has none. */
 export async function readWorktree(c: Container, path: string): Promise<string | undefined> {
-  return (await c.exists(`${WORKTREE}/${path}`)) ? c.file(`${WORKTREE}/${path}`).contents() : undefined;
+  return (await c.exists(`${WORKTREE}/${path}`)) ? readText(c.file(`${WORKTREE}/${path}`), path) : undefined;
 }
 
 /** GitPort over Dagger containers: each step extends the current container. */
@@ -164,7 +165,7 @@ export class DaggerGitPort implements GitPort<Directory>, ProposalPort<Directory
 
 /** A file of `dir`, or undefined when it has none. */
 async function readFile(dir: Directory, path: string): Promise<string | undefined> {
-  return (await dir.exists(path)) ? dir.file(path).contents() : undefined;
+  return (await dir.exists(path)) ? readText(dir.file(path), path) : undefined;
 }
 
 /** What the write-back validates an edited tree with: the validate stage's images, offline schemas and, in a multi-app tree, the app. */

@@ -74,11 +74,47 @@ function myers(a: string[], b: string[]): Op[] {
   return ops.reverse();
 }
 
+/**
+ * The part of two texts a diff has to look at: from `context` lines before the first differing
+ * line to `context` lines after the last one, and how many lines precede it. Found by comparing
+ * characters, so a 5 MB file with one changed line is never split into 200,000 lines.
+ */
+function window(before: string, after: string, context: number): { a: string; b: string; skipped: number } {
+  const max = Math.min(before.length, after.length);
+  let p = 0;
+  while (p < max && before.charCodeAt(p) === after.charCodeAt(p)) p++;
+  let s = 0;
+  while (s < max - p && before.charCodeAt(before.length - 1 - s) === after.charCodeAt(after.length - 1 - s)) s++;
+  // Whole lines only: the common prefix ends after a newline, the common suffix starts after one.
+  // (lastIndexOf reads a negative start as 0: guard the first line.)
+  p = p === 0 ? 0 : before.lastIndexOf("\n", p - 1) + 1;
+  const nl = s === 0 ? -1 : before.indexOf("\n", before.length - s);
+  s = nl === -1 ? 0 : before.length - nl - 1;
+  let ws = p;
+  for (let k = 0; k < context && ws > 0; k++) ws = ws < 2 ? 0 : before.lastIndexOf("\n", ws - 2) + 1;
+  let tail = 0; // characters of the suffix kept as context
+  for (let k = 0; k < context && tail < s; k++) {
+    const e = before.indexOf("\n", before.length - s + tail);
+    tail = e === -1 ? s : e + 1 - (before.length - s);
+  }
+  let skipped = 0;
+  for (let i = before.indexOf("\n"); i !== -1 && i < ws; i = before.indexOf("\n", i + 1)) skipped++;
+  return { a: before.slice(ws, before.length - s + tail), b: after.slice(ws, after.length - s + tail), skipped };
+}
+
 /** Unified diff of `before` → `after` for `file`, with `context` lines; "" when equal. */
 export function unifiedDiff(file: string, before: string, after: string, context = 3): string {
-  if (before === after) return "";
-  const A = lines(before);
-  const B = lines(after);
+  return before === after ? "" : diffOf(file, window(before, after, context), context);
+}
+
+/** unifiedDiff over the whole texts, without the window (the reference the window must match). */
+export function unifiedDiffWhole(file: string, before: string, after: string, context = 3): string {
+  return before === after ? "" : diffOf(file, { a: before, b: after, skipped: 0 }, context);
+}
+
+function diffOf(file: string, w: { a: string; b: string; skipped: number }, context: number): string {
+  const A = lines(w.a);
+  const B = lines(w.b);
   let pre = 0;
   while (pre < A.lines.length && pre < B.lines.length && A.lines[pre] === B.lines[pre]) pre++;
   let suf = 0;
@@ -124,7 +160,7 @@ export function unifiedDiff(file: string, before: string, after: string, context
     const bCount = hunk.filter((o) => o.kind !== "-").length;
     const aStart = aCount === 0 ? ai[start]! : ai[start]! + 1;
     const bStart = bCount === 0 ? bi[start]! : bi[start]! + 1;
-    out.push(`@@ -${aStart},${aCount} +${bStart},${bCount} @@`);
+    out.push(`@@ -${aStart + w.skipped},${aCount} +${bStart + w.skipped},${bCount} @@`);
     for (let j = start; j < stop; j++) {
       const op = ops[j]!;
       if (op.line.endsWith("\n")) out.push(op.kind + op.line.slice(0, -1), "\\ No newline at end of file");

@@ -7,13 +7,16 @@
  * asked to touch, so we never do it: every byte outside the edited scalars stays as it was.
  * The result is re-parsed and each target checked before it is returned.
  */
-import { isMap, isSeq, parseAllDocuments, type Document, type Node, type Scalar, type YAMLMap } from "yaml";
+import { isMap, isSeq, type Document, type Node, type Scalar, type YAMLMap } from "yaml";
 import { InputError } from "../errors.js";
 import { invalidValue, type ValueKind } from "./image-ref.js";
 import { unifiedDiff } from "./diff.js";
 import { parse, parsePath, renderScalar, resolve, type Segment } from "./yaml-locate.js";
+import { refuseAliased } from "./yaml-anchors.js";
+import { absent, slice, sliceable, topLevel } from "./yaml-slices.js";
 
-export { parsePath, plainRoundTrips, readImageEntry, readScalar, readScalars, renderScalar } from "./yaml-locate.js";
+export { parsePath, plainRoundTrips, readImageEntry, renderScalar } from "./yaml-locate.js";
+export { readScalar, readScalars } from "./yaml-slices.js";
 
 /** Set the scalar at a dotted path (`image.tag`, `containers[0].image`, `containers.0.image`). */
 export interface PathEdit {
@@ -182,7 +185,7 @@ export function editYamlWhole(file: string, text: string, edits: YamlEdit[]): Fi
 }
 
 function editBySlices(file: string, text: string, edits: YamlEdit[]): { after: string; outcomes: EditOutcome[] } | undefined {
-  if (/^(---|\.\.\.|%)/m.test(text)) return undefined;
+  if (!sliceable(text)) return undefined;
   const groups = new Map<string, PathEdit[]>();
   for (const e of edits) {
     if (!("path" in e) || e.doc !== undefined) return undefined;
@@ -190,15 +193,15 @@ function editBySlices(file: string, text: string, edits: YamlEdit[]): { after: s
     if (typeof top !== "string") return undefined;
     groups.set(top, [...(groups.get(top) ?? []), e]);
   }
+  const top = topLevel(text);
   try {
-    const parts = [...groups].map(([key, es]) => {
-      const span = topLevelSpan(text, key);
-      if (!span) throw new Error("no single top-level entry");
-      const slice = text.slice(span.start, span.end);
-      const docs = parseAllDocuments(slice) as Document.Parsed[];
-      const root = docs[0]?.contents;
-      if (docs.length !== 1 || !isMap(root) || root.items.length !== 1 || String((root.items[0]!.key as Scalar).value) !== key) throw new Error("not one entry");
-      return { span, ...editText(file, slice, es) };
+    const parts = [...groups].flatMap(([key, es]) => {
+      // Edits of a key the file certainly lacks: only "if present" ones may be skipped here.
+      if (absent(top, key) && es.every((e) => e.ifPresent)) return [];
+      const s = slice(file, text, key, top);
+      if (!s) throw new Error("no single top-level entry");
+      // An anchored node on an edited path may be aliased outside the slice: the whole file decides.
+      return [{ span: s, ...editText(file, s.text, es, { anchors: "fallback", docs: [s.doc] }) }];
     });
     const after = [...parts].sort((a, b) => b.span.start - a.span.start).reduce((t, p) => t.slice(0, p.span.start) + p.after + t.slice(p.span.end), text);
     return { after, outcomes: parts.flatMap((p) => p.outcomes) };
@@ -207,26 +210,20 @@ function editBySlices(file: string, text: string, edits: YamlEdit[]): { after: s
   }
 }
 
-/** The text span of the one top-level entry `key` (from its key line to the next column-0 line). */
-function topLevelSpan(text: string, key: string): { start: number; end: number } | undefined {
-  const line = /^[^\s#].*$/gm;
-  const k = key.replace(/[.*+?^${}()|[\]\\/-]/g, "\\$&");
-  const keyLine = new RegExp(`^(${k}|"${k}"|'${k}')[ \t]*:(\s|$)`);
-  let start = -1;
-  let end = text.length;
-  for (let m = line.exec(text); m; m = line.exec(text)) {
-    if (start >= 0 && end === text.length) end = m.index;
-    if (keyLine.test(m[0])) {
-      if (start >= 0) return undefined; // duplicate key: let the whole-file parse report it
-      start = m.index;
-      end = text.length;
-    }
-  }
-  return start < 0 ? undefined : { start, end };
-}
+/** Raised inside a slice when an edited path crosses an anchor: the edit is redone on the whole file. */
+class AnchorInSlice extends Error {}
 
-function editText(file: string, text: string, edits: YamlEdit[]): { after: string; outcomes: EditOutcome[] } {
-  let docs = parse(file, text);
+/**
+ * Edit `text` (the whole file, or one top-level slice of it with `anchors: "fallback"`: then an
+ * anchored node on an edited path throws, and the caller redoes the edit on the whole file).
+ */
+function editText(file: string, text: string, edits: YamlEdit[], o: { anchors?: "refuse" | "fallback"; docs?: Document.Parsed[] } = {}): { after: string; outcomes: EditOutcome[] } {
+  let docs = o.docs ?? parse(file, text);
+  const checkAnchors = (doc: number, chain: Node[], at: string): void => {
+    if (o.anchors === "fallback") {
+      if (chain.some((n) => (n as { anchor?: string }).anchor)) throw new AnchorInSlice(at);
+    } else refuseAliased(docs[doc]!, text, chain, at);
+  };
   if (docs.length === 0) throw new InputError(file, "is empty", "the file needs the keys the write-back sets");
   const pathEdits = expand(file, docs, edits);
   const seen = new Set<string>();
@@ -261,6 +258,7 @@ function editText(file: string, text: string, edits: YamlEdit[]): { after: strin
     const changed = typeof current === "string" ? current !== p.e.value : current === null || current === undefined ? p.e.value !== "" : true;
     outcomes.push({ doc, path: p.e.path, kind: p.e.kind, from, to: p.e.value, changed });
     if (changed) {
+      checkAnchors(doc, r.chain, at);
       const keyEnd = r.scalar?.range?.[0] ?? 0;
       splices.push(scalarSplice(text, r.scalar, keyEnd, p.e.value, at));
     }
@@ -272,6 +270,9 @@ function editText(file: string, text: string, edits: YamlEdit[]): { after: strin
     const at = where(file, doc, p.e.path, docs.length);
     const r = resolve(docs[doc]!.contents, p.segs, at);
     if (r.depth === p.segs.length) throw new InputError(at, "is created twice in one pass", "set each path once");
+    if (o.anchors === "fallback") {
+      if (r.chain.some((n) => (n as { anchor?: string }).anchor)) throw new AnchorInSlice(at);
+    } else refuseAliased(docs[doc]!, after, r.chain, at);
     let parent = r.parent;
     if (!parent && r.depth === 0 && isMap(docs[doc]!.contents)) parent = docs[doc]!.contents as YAMLMap;
     after = apply(after, [createSplice(after, parent, p.segs, r.depth, p.e.value, at)]);
