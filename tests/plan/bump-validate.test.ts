@@ -67,3 +67,45 @@ describe("bump validates the edited tree with the validate stage before pushing"
     expect(called).toBe(false);
   });
 });
+
+describe("the write-back gate in the Dagger shell: the validate stage before and after the edit", () => {
+  /** A stand-in validate run whose artifacts hold `rendered/<key>.yaml`. */
+  const stageRun = (renderings: Record<string, string>, findings: { rule: string; environment: string }[] = []) => ({
+    result: { stage: "validate", passed: findings.length === 0, summary: `validate ${findings.length ? "failed" : "passed"}`, details: "", findings: findings.map((f) => ({ source: "policy", severity: "error" as const, message: "m", ...f })) },
+    artifacts: {
+      glob: async () => Object.keys(renderings).map((k) => `rendered/${k}.yaml`),
+      file: (p: string) => ({ contents: async () => renderings[p.slice("rendered/".length, -".yaml".length)]! }),
+    } as unknown as Directory,
+  });
+  const dep = (tag: string) => `apiVersion: apps/v1\nkind: Deployment\nmetadata: { name: web }\nspec:\n  template:\n    spec:\n      containers: [{ name: web, image: "ghcr.io/acme/web:${tag}" }]\n`;
+  const bumped = editYaml(FILE, 'image:\n  tag: "1.0.0"\n', [{ path: "image.tag", value: "1.1.0", kind: "tag" }]);
+  const treeWith = (files: Record<string, string>) => ({ ...tree(files), glob: async () => [] }) as unknown as Directory;
+
+  it("validates the head, then the edited tree; pre-existing errors pass, the rendered diff comes back", async () => {
+    const seen: string[] = [];
+    const runs = [stageRun({ dev: dep("1.0.0"), prod: dep("1.0.0") }, [{ rule: "POL-PROD-PDB", environment: "prod" }]), stageRun({ dev: dep("1.1.0"), prod: dep("1.0.0") }, [{ rule: "POL-PROD-PDB", environment: "prod" }])];
+    const v = validateTree(images, "", async (o) => {
+      seen.push(o.helmImage);
+      return runs.shift()!;
+    });
+    expect(v.before).toBeDefined();
+    const check = await v.before!(treeWith({}), { environment: "dev", changed: [bumped] });
+    const r = await check(treeWith({ [FILE]: bumped.after }), [bumped]);
+    expect(seen).toEqual(["helm:pinned", "helm:pinned"]);
+    expect(r.ok).toBe(true);
+    expect(r.preExisting?.map((f) => f.rule)).toEqual(["POL-PROD-PDB"]);
+    expect(Object.keys(r.renderedDiff ?? {})).toEqual(["dev"]);
+    expect(r.summary).toContain("gate: rendered change in dev; no finding introduced by the edit; 1 pre-existing error(s) not blocking");
+  });
+
+  it("refuses an edit that changes another environment unless shared values are allowed", async () => {
+    const stage = (runs: ReturnType<typeof stageRun>[]) => async () => runs.shift()!;
+    const both = () => [stageRun({ dev: dep("1.0.0"), prod: dep("1.0.0") }), stageRun({ dev: dep("1.1.0"), prod: dep("1.1.0") })];
+    const refused = await (await validateTree(images, "", stage(both())).before!(treeWith({}), { environment: "prod", changed: [bumped] }))(treeWith({ [FILE]: bumped.after }), [bumped]);
+    expect(refused.ok).toBe(false);
+    expect(refused.findings?.map((f) => f.rule)).toEqual(["WRITEBACK-SHARED"]);
+    const allowed = await (await validateTree(images, "", stage(both()), true).before!(treeWith({}), { environment: "prod", changed: [bumped] }))(treeWith({ [FILE]: bumped.after }), [bumped]);
+    expect(allowed.ok).toBe(true);
+    expect(allowed.alsoChanged).toEqual(["dev"]);
+  });
+});

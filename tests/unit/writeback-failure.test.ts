@@ -27,3 +27,27 @@ describe("a git command that fails outright is a failed write-back run, not a ra
     expect(gitFailure("bump", new Error("x"))).toBeInstanceOf(Error);
   });
 });
+
+describe("a refused edit's failed run still shows what it would have changed", () => {
+  it("carries the file diff, the rendered diff per environment and the pre-existing errors", async () => {
+    const { ValidationFailed } = await import("../../dagger/src/core/writeback/loop.js");
+    const blocking = [{ source: "write-back", rule: "WRITEBACK-SHARED", severity: "error" as const, message: "also changes dev" }];
+    const pre = [{ source: "policy", rule: "POL-PROD-PDB", severity: "error" as const, environment: "prod", message: "no PodDisruptionBudget" }];
+    const e = new ValidationFailed("bump", "validation of the edited tree failed, nothing was pushed: gate", blocking, "--- a/v.yaml\n+++ b/v.yaml\n@@ -1 +1 @@\n-tag: a\n+tag: b\n", {
+      ok: false,
+      summary: "gate",
+      renderedDiff: { dev: "--- a/rendered/dev.yaml\n+++ b/rendered/dev.yaml\n@@ -1 +1 @@\n-image: x:a\n+image: x:b\n" },
+      preExisting: pre,
+      alsoChanged: ["dev"],
+    });
+    const run = failedWriteBack("bump", e, dag.directory());
+    const data = run.result.data as { diff: string; renderedDiff: Record<string, string>; preExisting: unknown[] };
+    expect(run.passed()).toBe(false);
+    expect(data.diff).toContain("+tag: b");
+    expect(Object.keys(data.renderedDiff)).toEqual(["dev"]);
+    expect(data.preExisting).toEqual(pre);
+    expect(run.details()).toContain("+image: x:b");
+    expect(run.details()).toContain("pre-existing (not blocking): [prod] POL-PROD-PDB");
+    expect(run.findings().map((f) => f.rule)).toEqual(["WRITEBACK-SHARED"]);
+  });
+});

@@ -59,12 +59,25 @@ const environmentSchema = z
   .strict();
 
 /** Where the write-back (bump, promote) writes the image reference. */
+/** A dotted values key, e.g. image.tag or app.image.sha. */
+const valueKey = z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]*(\.[A-Za-z_][A-Za-z0-9_-]*)*$/, "is a dotted values key, e.g. image.digest");
+
 const writeBackSchema = z
   .object({
     /** helm: image.* in the environment's values files; kustomize: the overlay's images: entry. */
     format: z.enum(["helm", "kustomize"]).default("helm"),
     /** kustomize images[].name to edit; default: the overlay's only entry. */
     image: z.string().min(1).optional(),
+    /** helm: the values keys the chart's image line reads (dotted paths); each defaults to image.repository, image.tag, image.digest, env.appVersion. */
+    keys: z
+      .object({
+        repository: valueKey.optional(),
+        tag: valueKey.optional(),
+        digest: valueKey.optional(),
+        appVersion: valueKey.optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 

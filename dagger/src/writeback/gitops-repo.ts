@@ -214,7 +214,8 @@ export class GitopsRepo {
    * @param repository Image repository to set as well; "" leaves it as it is.
    * @param appVersion Value of env.appVersion (Helm); "" sets it to the tag where the key exists.
    * @param sourceCommit Commit of the app source the image was built from (goes in the commit message).
-   * @param dryRun Compute and validate the edit, return the diff, push nothing.
+   * @param dryRun Compute and validate the edit, return the diff and the rendered diff, push nothing.
+   * @param allowSharedValues Proceed when the edited values file is shared with other environments, whose rendering changes too; they are named in the report and the commit message (without it such an edit is refused).
    */
   @func({ cache: "never" })
   async bump(
@@ -225,10 +226,11 @@ export class GitopsRepo {
     appVersion: string = "",
     sourceCommit: string = "",
     dryRun: boolean = false,
+    allowSharedValues: boolean = false,
   ): Promise<Run> {
     const i = parseInputs(bumpInputs, { tag, environment, digest, repository, appVersion, sourceCommit });
     const ref = { tag: i.tag, ...(i.digest ? { digest: i.digest } : {}), ...(i.repository ? { repository: i.repository } : {}), ...(i.appVersion ? { appVersion: i.appVersion } : {}) };
-    const target = this.target();
+    const target = { ...this.target(), allowShared: allowSharedValues };
     return runWriteBack(target, bumpPlan({ env: i.environment, ref, source: target, ...(i.sourceCommit ? { sourceCommit: i.sourceCommit } : {}) }), dryRun);
   }
 
@@ -241,12 +243,13 @@ export class GitopsRepo {
    * @param from Environment to promote from.
    * @param to Environment to promote to; "" for the next one after from.
    * @param sourceCommit Commit of the app source, for the commit message.
-   * @param dryRun Compute and validate the edit, return the diff, push nothing.
+   * @param dryRun Compute and validate the edit, return the diff and the rendered diff, push nothing.
+   * @param allowSharedValues Proceed when the edited values file is shared with other environments (named in the report and the commit message).
    */
   @func({ cache: "never" })
-  async promote(from: string = DEFAULTS.environment, to: string = "", sourceCommit: string = "", dryRun: boolean = false): Promise<Run> {
+  async promote(from: string = DEFAULTS.environment, to: string = "", sourceCommit: string = "", dryRun: boolean = false, allowSharedValues: boolean = false): Promise<Run> {
     const i = parseInputs(promoteInputs, { from, to, sourceCommit });
-    const target = this.target();
+    const target = { ...this.target(), allowShared: allowSharedValues };
     return runWriteBack(target, promotePlan({ from: i.from, ...(i.to ? { to: i.to } : {}), source: target, ...(i.sourceCommit ? { sourceCommit: i.sourceCommit } : {}) }), dryRun);
   }
 
@@ -259,12 +262,13 @@ export class GitopsRepo {
    *
    * @param environment Environment of gitops-pipeline.yaml to roll back.
    * @param to Gitops revision (commit sha, tag, branch, HEAD~1...) whose image reference to restore; "" for the one before the current.
-   * @param dryRun Find the target, compute and validate the edit, return the diff, push nothing.
+   * @param dryRun Find the target, compute and validate the edit, return the diff and the rendered diff, push nothing.
+   * @param allowSharedValues Proceed when the edited values file is shared with other environments (named in the report and the commit message).
    */
   @func({ cache: "never" })
-  async rollback(environment: string = DEFAULTS.environment, to: string = "", dryRun: boolean = false): Promise<Run> {
+  async rollback(environment: string = DEFAULTS.environment, to: string = "", dryRun: boolean = false, allowSharedValues: boolean = false): Promise<Run> {
     const i = parseInputs(rollbackInputs, { environment, to });
-    const target = this.target();
+    const target = { ...this.target(), allowShared: allowSharedValues };
     if (!target.remote) throw new InputError("url", "is empty: a rollback reads the environment's history from the gitops repository", "call gitops-repo with --url (and with-token or with-ssh-key)");
     const history = new DaggerHistory(target.gitImage, target.remote);
     let found: RollbackTarget;

@@ -19,8 +19,9 @@ import { oneLine } from "../core/run.js";
 import { writeBackReport } from "../core/writeback/report.js";
 import { Run } from "../run.js";
 import { ASKPASS_PATH, ASKPASS_SCRIPT, checkRepoUrl, credentialHost, HOST_ENV, redirectFailure, classifyPush, GIT_ENV, gitArgv, isLocalAddress, parseLog, parseLsRemote, TOKEN_ENV, USER_ENV, type Author, type CommitInfo, type PushStatus } from "../core/writeback/git.js";
-import { checkWritten, prepare, ValidationFailed, writeBack, type GitPort, type TreeValidation, type WriteBackPlan } from "../core/writeback/loop.js";
-import type { FileEdit } from "../core/writeback/yaml-edit.js";
+import { checkWritten, prepare, ValidationFailed, writeBack, type CheckEdited, type GitPort, type TreeValidation, type Validate, type WriteBackPlan } from "../core/writeback/loop.js";
+import { chartOf, gateEdit, isTemplate, type TreeCheck } from "../core/writeback/gate.js";
+import { GITOPS_CONFIG_FILE } from "../core/gitops-config.js";
 import { proposeWriteBack, type ProposalPort } from "../core/writeback/pull-request/propose.js";
 import { proposalTarget, type PullRequestTarget } from "./pull-request.js";
 import { validateStage, type ValidateStageOptions } from "../validate/validate.js";
@@ -171,24 +172,59 @@ async function readFile(dir: Directory, path: string): Promise<string | undefine
 /** What the write-back validates an edited tree with: the validate stage's images, offline schemas and, in a multi-app tree, the app. */
 export type ValidateImages = Pick<ValidateStageOptions, "helmImage" | "kubeconformImage" | "kustomizeImage" | "kubernetes" | "schemas" | "crdSchemas" | "app">;
 
+/** The validate stage as the write-back calls it (a stand-in in plan tests). */
+export type ValidateStageFn = (o: ValidateStageOptions) => Promise<Pick<Run, "result" | "artifacts">>;
+
+/** One validation of `gitops` for the gate: findings, and every rendering the stage wrote (`rendered/<key>.yaml`). */
+export async function treeCheck(images: ValidateImages, gitops: Directory, stage: ValidateStageFn = validateStage): Promise<TreeCheck> {
+  const run = await stage({ ...images, gitops });
+  const r = run.result;
+  const files = (await run.artifacts.glob("rendered/**/*.yaml")).sort();
+  const texts = await Promise.all(files.map((f) => run.artifacts.file(f).contents()));
+  return { passed: r.passed, summary: r.summary, findings: r.findings, renderings: Object.fromEntries(files.map((f, i) => [f.slice("rendered/".length, -".yaml".length), texts[i]!])) };
+}
+
+/** The templates of the chart the write-back's app renders, to name the values keys it reads. */
+export async function chartTemplates(gitops: Directory, app = ""): Promise<{ file: string; text: string }[]> {
+  const chart = chartOf(await readFile(gitops, GITOPS_CONFIG_FILE), app);
+  if (!chart || !(await gitops.exists(chart))) return [];
+  const files = (await gitops.directory(chart).glob("**/*")).filter(isTemplate).map((f) => `${chart}/${f}`);
+  return Promise.all(files.map(async (file) => ({ file, text: await gitops.file(file).contents() })));
+}
+
 /**
  * Validation of the edited tree before anything is pushed or returned: the write-back's own check
  * (each edited file re-parses; each written value is a valid tag/digest), then, when `images` are
- * given, the validate stage (helm lint/template, kubeconform, policy, Argo CD checks) on the whole
- * edited gitops tree, every environment (of `images.app` alone in a multi-app tree, when given:
- * another app's problem does not block this one's write-back). `root` is the gitops directory inside the tree.
+ * given, the gate: the validate stage (helm lint/template, kubeconform, policy, Argo CD checks)
+ * on the whole gitops tree before and after the edit, every environment (of `images.app` alone in
+ * a multi-app tree, when given). It blocks on errors the edit introduces, reports the ones already
+ * there as pre-existing, carries the rendered diff, and refuses an edit whose image reference does
+ * not reach the target's rendering or that changes another environment (unless `allowShared`).
+ * `root` is the gitops directory inside the tree. Called without `before` (no baseline), it
+ * judges the edited tree alone: every error blocks.
  */
-export function validateTree(
-  images?: ValidateImages,
-  root = "",
-  stage: (o: ValidateStageOptions) => Promise<Pick<Run, "result">> = validateStage,
-): (tree: Directory, changed: FileEdit[]) => Promise<TreeValidation> {
-  return async (tree, changed) => {
+export function validateTree(images?: ValidateImages, root = "", stage: ValidateStageFn = validateStage, allowShared = false): Validate<Directory> {
+  const sub = (tree: Directory): Directory => (root ? tree.directory(root) : tree);
+  const alone: CheckEdited<Directory> = async (tree, changed) => {
     const own = await checkWritten((p) => readFile(tree, p), changed);
     if (!own.ok || !images) return own;
-    const r = (await stage({ ...images, gitops: root ? tree.directory(root) : tree })).result;
+    const r = (await stage({ ...images, gitops: sub(tree) })).result;
     return { ok: r.passed, summary: `${own.summary}; ${r.summary}`, findings: r.findings.filter((f) => f.severity === "error") };
   };
+  if (!images) return alone;
+  const before = async (head: Directory, edit: { environment: string }): Promise<CheckEdited<Directory>> => {
+    const base = await treeCheck(images, sub(head), stage);
+    return async (tree, changed): Promise<TreeValidation> => {
+      const own = await checkWritten((p) => readFile(tree, p), changed);
+      if (!own.ok) return own;
+      // Edited paths are relative to the work tree; the gate reads the gitops tree at `root`.
+      const rel = changed.map((f) => ({ ...f, file: root && f.file.startsWith(`${root}/`) ? f.file.slice(root.length + 1) : f.file }));
+      const after = await treeCheck(images, sub(tree), stage);
+      const g = await gateEdit({ before: base, after, environment: edit.environment, ...(images.app ? { app: images.app } : {}), changed: rel, allowShared, templates: () => chartTemplates(sub(tree), images.app ?? "") });
+      return { ok: g.ok, summary: `${own.summary}; ${after.summary}; gate: ${g.summary}`, findings: g.blocking, renderedDiff: g.renderedDiff, preExisting: g.preExisting, alsoChanged: g.alsoChanged };
+    };
+  };
+  return Object.assign(alone, { before });
 }
 
 /** Where a write-back writes: the remote repository, or (no url) the local gitops directory. */
@@ -208,6 +244,8 @@ export interface WriteBackTarget {
   validate: ValidateImages;
   /** Propose the change as a pull / merge request instead of pushing to the branch (with-pull-request). */
   pullRequest?: PullRequestTarget;
+  /** Proceed when the edit changes other environments' renderings too (a shared values file); they are named in the report and the commit. */
+  allowShared?: boolean;
 }
 
 /**
@@ -229,8 +267,12 @@ export function gitFailure(stage: string, err: unknown): unknown {
 export function failedWriteBack(stage: "bump" | "promote" | "rollback", err: unknown, tree: Directory, data: Record<string, unknown> = {}): Run {
   const e = gitFailure(stage, err);
   if (!(e instanceof StageError)) throw e;
-  const findings = e instanceof ValidationFailed && e.findings.length ? e.findings : [{ source: "git", rule: stage.toUpperCase(), severity: "error" as const, message: e.summary }];
-  return Run.of(writeBackReport({ stage, status: "failed", summary: `${stage} failed: ${oneLine(e.summary)}`, commit: "", attempts: 0, diff: "", validation: "", findings, data }), tree);
+  const refused = e instanceof ValidationFailed ? e : undefined;
+  const findings = refused?.findings.length ? refused.findings : [{ source: "git", rule: stage.toUpperCase(), severity: "error" as const, message: e.summary }];
+  // A refused edit still shows what it would have changed: the file diff and the rendered diff.
+  const v = refused?.validation;
+  const gate = v?.renderedDiff ? { renderedDiff: v.renderedDiff, preExisting: v.preExisting ?? [], alsoChanged: v.alsoChanged ?? [] } : {};
+  return Run.of(writeBackReport({ stage, status: "failed", summary: `${stage} failed: ${oneLine(e.summary)}`, commit: "", attempts: 0, diff: refused?.diff ?? "", validation: v?.summary ?? "", findings, data, ...gate }), tree);
 }
 
 /**
@@ -247,22 +289,22 @@ export async function runWriteBack(t: WriteBackTarget, plan: WriteBackPlan, dryR
       for (const f of files) dir = dir.withNewFile(f.path, f.text);
     };
     try {
-      const p = await prepare(plan, read, write, () => dir, validateTree(t.validate));
+      const p = await prepare(plan, read, write, () => dir, validateTree(t.validate, "", validateStage, t.allowShared));
       const status = p.changed.length === 0 ? "no-op" : dryRun ? "dry-run" : "edited";
       const summary = `${stage}: ${status}${p.changed.length ? `: ${p.changed.map((f) => f.file).join(", ")}` : ""}`;
-      return Run.of(writeBackReport({ stage, status, summary, commit: "", attempts: 0, diff: p.diff, validation: p.validation, findings: [], data }), dryRun ? t.gitops : dir);
+      return Run.of(writeBackReport({ stage, status, summary, commit: "", attempts: 0, diff: p.diff, validation: p.validation, findings: [], data, ...p.gate }), dryRun ? t.gitops : dir);
     } catch (e) {
       return failed(e, t.gitops);
     }
   }
   const port = new DaggerGitPort(t.gitImage, t.remote);
-  const opts = { validate: validateTree(t.validate, t.root), author: t.author, dryRun, maxAttempts: t.maxAttempts };
+  const opts = { validate: validateTree(t.validate, t.root, validateStage, t.allowShared), author: t.author, dryRun, maxAttempts: t.maxAttempts };
   try {
     // Pull-request mode proposes on its own branch; every write-back (bump, promote...) gets it here.
     const r = t.pullRequest ? await proposeWriteBack(port, plan, opts, proposalTarget(t.pullRequest, t.remote.branch)) : await writeBack(port, plan, opts);
     const tree = t.root ? port.tree().directory(t.root) : port.tree();
     const pullRequest = "pullRequest" in r && r.pullRequest ? { pullRequest: r.pullRequest } : {};
-    return Run.of(writeBackReport({ stage, status: r.status, summary: r.summary, commit: r.commit, attempts: r.attempts, diff: r.diff, validation: r.validation, findings: [], data, ...pullRequest }), tree);
+    return Run.of(writeBackReport({ stage, status: r.status, summary: r.summary, commit: r.commit, attempts: r.attempts, diff: r.diff, validation: r.validation, findings: [], data, ...r.gate, ...pullRequest }), tree);
   } catch (e) {
     return failed(e, t.gitops);
   }

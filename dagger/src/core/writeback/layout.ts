@@ -41,11 +41,26 @@ export interface Layout {
   kustomize?: string;
   /** kustomize `images[].name` to edit; default: the only entry. */
   imageName?: string;
+  /** helm: the values keys of the image reference (writeBack.keys, with the defaults filled in). */
+  keys?: ValueKeys;
   /** The release name: the app in commit messages. */
   release: string;
   /** The file the layout came from, for errors. */
   source: string;
 }
+
+/** The values keys a helm write-back writes. */
+export interface ValueKeys {
+  repository: string;
+  tag: string;
+  digest: string;
+  appVersion: string;
+}
+
+/** The keys the write-back writes when gitops-pipeline.yaml's writeBack.keys names none. */
+export const DEFAULT_KEYS: ValueKeys = { repository: "image.repository", tag: "image.tag", digest: "image.digest", appVersion: "env.appVersion" };
+
+const keysOf = (l: { keys?: ValueKeys }): ValueKeys => l.keys ?? DEFAULT_KEYS;
 
 /** A directory inside the repository: relative, no `..`; "" or "." for its root. */
 export function checkRoot(raw: string, arg = "path"): string {
@@ -68,6 +83,7 @@ export function layoutOf(config: GitopsConfig, src: LayoutSource, source = GITOP
     values: Object.fromEntries(Object.entries(config.environments).map(([name, env]) => [name, env.values])),
     ...(config.kustomize ? { kustomize: config.kustomize } : {}),
     ...(imageName ? { imageName } : {}),
+    keys: { ...DEFAULT_KEYS, ...config.writeBack.keys },
     release: config.release,
     source: inTree({ root }, source),
   };
@@ -107,29 +123,30 @@ export async function envFile(l: Layout, env: string, read: Reader, arg = "envir
   const files = l.values[env]!.map((f) => inTree(l, f));
   for (const file of [...files].reverse()) {
     const text = await read(file);
-    if (text !== undefined && readScalar(file, text, "image.tag") !== undefined) return file;
+    if (text !== undefined && readScalar(file, text, keysOf(l).tag) !== undefined) return file;
   }
   return files[0]!;
 }
 
 /** The image reference an environment currently deploys, or undefined when it has no tag. */
-export function readImageRef(l: Pick<Layout, "format" | "imageName">, file: string, text: string): ImageRef | undefined {
+export function readImageRef(l: Pick<Layout, "format" | "imageName" | "keys">, file: string, text: string): ImageRef | undefined {
   if (l.format === "kustomize") {
     const e = readImageEntry(file, text, l.imageName);
     return e?.newTag ? { repository: e.newName, tag: e.newTag, digest: e.digest ?? "" } : undefined;
   }
-  const tag = readScalar(file, text, "image.tag");
+  const k = keysOf(l);
+  const tag = readScalar(file, text, k.tag);
   if (!tag) return undefined;
   return {
-    repository: readScalar(file, text, "image.repository"),
+    repository: readScalar(file, text, k.repository),
     tag,
-    digest: readScalar(file, text, "image.digest") ?? "",
-    appVersion: readScalar(file, text, "env.appVersion"),
+    digest: readScalar(file, text, k.digest) ?? "",
+    appVersion: readScalar(file, text, k.appVersion),
   };
 }
 
 /** The edits that make `file` deploy `ref`. A digest not given is cleared where one is kept. */
-export function refEdits(l: Pick<Layout, "format" | "imageName">, file: string, text: string, ref: Partial<ImageRef> & { tag: string }): YamlEdit[] {
+export function refEdits(l: Pick<Layout, "format" | "imageName" | "keys">, file: string, text: string, ref: Partial<ImageRef> & { tag: string }): YamlEdit[] {
   for (const [kind, v] of [["tag", ref.tag], ["digest", ref.digest], ["repository", ref.repository], ["version", ref.appVersion]] as const) {
     const problem = v === undefined ? undefined : invalidValue(kind, v);
     if (problem) throw new InputError(kind === "version" ? "appVersion" : kind, problem, `pass a valid ${kind}`);
@@ -140,10 +157,11 @@ export function refEdits(l: Pick<Layout, "format" | "imageName">, file: string, 
     const digest = ref.digest ? ref.digest : entry.digest !== undefined ? "" : undefined;
     return [{ image: entry.name, newTag: ref.tag, digest, newName: ref.repository }];
   }
-  const edits: PathEdit[] = [{ path: "image.tag", value: ref.tag, kind: "tag" }];
-  edits.push(ref.digest ? { path: "image.digest", value: ref.digest, kind: "digest", create: true } : { path: "image.digest", value: "", kind: "digest", ifPresent: true });
-  if (ref.repository !== undefined) edits.push({ path: "image.repository", value: ref.repository, kind: "repository" });
-  edits.push(ref.appVersion !== undefined ? { path: "env.appVersion", value: ref.appVersion, kind: "version" } : { path: "env.appVersion", value: ref.tag, kind: "version", ifPresent: true });
+  const k = keysOf(l);
+  const edits: PathEdit[] = [{ path: k.tag, value: ref.tag, kind: "tag" }];
+  edits.push(ref.digest ? { path: k.digest, value: ref.digest, kind: "digest", create: true } : { path: k.digest, value: "", kind: "digest", ifPresent: true });
+  if (ref.repository !== undefined) edits.push({ path: k.repository, value: ref.repository, kind: "repository" });
+  edits.push(ref.appVersion !== undefined ? { path: k.appVersion, value: ref.appVersion, kind: "version" } : { path: k.appVersion, value: ref.tag, kind: "version", ifPresent: true });
   return edits;
 }
 

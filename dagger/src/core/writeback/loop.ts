@@ -31,12 +31,23 @@ export interface GitPort<Tree> {
 export interface TreeValidation {
   ok: boolean;
   summary: string;
-  /** The validate stage's findings, when it ran. */
+  /** The validate stage's findings, when it ran (with the gate: the ones that block). */
   findings?: Finding[];
+  /** The gate: rendered manifest diff per rendering key (environment), errors already there before the edit, other environments the edit changes. */
+  renderedDiff?: Record<string, string>;
+  preExisting?: Finding[];
+  alsoChanged?: string[];
 }
 
-/** Validation of an edited tree (the validate stage). Nothing is pushed unless `ok`. */
-export type Validate<Tree> = (tree: Tree, changed: FileEdit[]) => Promise<TreeValidation>;
+/** Check of an edited tree. */
+export type CheckEdited<Tree> = (tree: Tree, changed: FileEdit[]) => Promise<TreeValidation>;
+
+/**
+ * Validation of an edited tree (the validate stage). Nothing is pushed unless `ok`. With
+ * `before`, the write-back gate: the tree is seen before the edit is written, and the check it
+ * returns judges the edited tree against it.
+ */
+export type Validate<Tree> = CheckEdited<Tree> & { before?: (tree: Tree, edit: { environment: string; changed: FileEdit[] }) => Promise<CheckEdited<Tree>> };
 
 /** The edited tree failed validation: nothing was written or pushed. */
 export class ValidationFailed extends StageError {
@@ -45,6 +56,9 @@ export class ValidationFailed extends StageError {
     summary: string,
     /** What the validation found. */
     readonly findings: Finding[],
+    /** The edit that was refused, and what it would have changed in the renderings: a failed run still shows them. */
+    readonly diff = "",
+    readonly validation?: TreeValidation,
   ) {
     super(stage, summary);
   }
@@ -94,6 +108,8 @@ export interface WriteBackResult {
   files: FileEdit[];
   validation: string;
   summary: string;
+  /** The gate's rendered diff, pre-existing errors and other environments changed, when it ran. */
+  gate?: Pick<TreeValidation, "renderedDiff" | "preExisting" | "alsoChanged">;
 }
 
 /** A wait of `base * 2^(attempt-1)`, capped, with "equal jitter" so racing writers spread out. */
@@ -116,15 +132,23 @@ export async function prepare<Tree>(
   write: (files: { path: string; text: string }[]) => Promise<void>,
   tree: () => Tree,
   validate: Validate<Tree>,
-): Promise<{ files: FileEdit[]; changed: FileEdit[]; diff: string; validation: string }> {
+): Promise<{ files: FileEdit[]; changed: FileEdit[]; diff: string; validation: string; gate?: WriteBackResult["gate"] }> {
   const files = await plan.edits(read);
   const changed = files.filter((f) => f.changed);
   const diff = changed.map((f) => f.diff).join("");
   if (changed.length === 0) return { files, changed, diff, validation: "nothing to validate: no change" };
+  // The gate sees the tree before the edit is written.
+  const check = validate.before ? await validate.before(tree(), { environment: plan.environment, changed }) : validate;
   await write(changed.map((f) => ({ path: f.file, text: f.after })));
-  const v = await validate(tree(), changed);
-  if (!v.ok) throw new ValidationFailed(plan.stage, `validation of the edited tree failed, nothing was pushed: ${v.summary}`, v.findings ?? []);
-  return { files, changed, diff, validation: v.summary };
+  const v = await check(tree(), changed);
+  if (!v.ok) throw new ValidationFailed(plan.stage, `validation of the edited tree failed, nothing was pushed: ${v.summary}`, v.findings ?? [], diff, v);
+  const gate = v.renderedDiff ? { gate: { renderedDiff: v.renderedDiff, preExisting: v.preExisting ?? [], alsoChanged: v.alsoChanged ?? [] } } : {};
+  return { files, changed, diff, validation: v.summary, ...gate };
+}
+
+/** The commit message, naming every other environment the edit deploys to (a shared values file, allowed by the caller). */
+export function gatedMessage(message: string, alsoChanged: string[] = []): string {
+  return alsoChanged.length ? `${message.trimEnd()}\nAlso-Deploys: ${alsoChanged.join(", ")} (shared values file)\n` : message;
 }
 
 /**
@@ -175,14 +199,14 @@ export async function writeBack<Tree>(port: GitPort<Tree>, plan: WriteBackPlan, 
     }
     if (opts.dryRun) {
       opts.onAttempt?.(attempt, "dry-run");
-      return { status: "dry-run", commit: head, attempts: attempt, diff: p.diff, files: p.files, validation: p.validation, summary: `${plan.stage}: dry run on ${head.slice(0, 12)}: would change ${paths.join(", ")}; nothing pushed` };
+      return { status: "dry-run", commit: head, attempts: attempt, diff: p.diff, files: p.files, validation: p.validation, ...(p.gate ? { gate: p.gate } : {}), summary: `${plan.stage}: dry run on ${head.slice(0, 12)}: would change ${paths.join(", ")}; nothing pushed` };
     }
-    const commit = await port.commit(paths, plan.message(p.changed), opts.author);
+    const commit = await port.commit(paths, gatedMessage(plan.message(p.changed), p.gate?.alsoChanged), opts.author);
     const push = await port.push();
     opts.onAttempt?.(attempt, push.status);
     if (push.status === "pushed") {
       const retried = attempt > 1 ? ` after ${attempt - 1} rejected push(es)` : "";
-      return { status: "pushed", commit, attempts: attempt, diff: p.diff, files: p.files, validation: p.validation, summary: `${plan.stage}: pushed ${commit.slice(0, 12)} changing ${paths.join(", ")}${retried}` };
+      return { status: "pushed", commit, attempts: attempt, diff: p.diff, files: p.files, validation: p.validation, ...(p.gate ? { gate: p.gate } : {}), summary: `${plan.stage}: pushed ${commit.slice(0, 12)} changing ${paths.join(", ")}${retried}` };
     }
     if (push.status === "failed") throw new StageError(plan.stage, `push failed (not a race; not retried): ${push.detail.trim()}`);
     rejections.push(push.detail.trim().split("\n").pop() ?? "");

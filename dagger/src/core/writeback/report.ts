@@ -28,6 +28,12 @@ export interface WriteBackOutcome {
   data?: Record<string, unknown>;
   /** Pull-request mode: the request the run left open. */
   pullRequest?: PullRequestOutcome;
+  /** The gate: rendered manifest diff per environment (what Argo CD will change), also for a dry or failed run. */
+  renderedDiff?: Record<string, string>;
+  /** Errors the tree had before the edit: reported, not blocking. */
+  preExisting?: Finding[];
+  /** Other environments the edit deploys to (a shared values file, allowed). */
+  alsoChanged?: string[];
 }
 
 /** The report of a write-back. */
@@ -35,13 +41,24 @@ export function writeBackReport(o: WriteBackOutcome): RunReport {
   // A failed write-back says why in its details: each validation error of the edited tree, or the push failure.
   const why = o.status === "failed" ? o.findings.map((f) => `${f.environment ? `[${f.environment}] ` : ""}${formatFinding(f)}`) : [];
   const pr = o.pullRequest && `${o.pullRequest.provider === "github" ? "pull request #" : "merge request !"}${o.pullRequest.number} ${o.pullRequest.action}: ${o.pullRequest.url} (branch ${o.pullRequest.branch})`;
-  const details = [...why, pr, o.validation && `validation: ${o.validation}`, o.diff.trimEnd()].filter(Boolean).join("\n");
+  const pre = (o.preExisting ?? []).map((f) => `pre-existing (not blocking): ${f.environment ? `[${f.environment}] ` : ""}${formatFinding(f)}`);
+  const also = o.alsoChanged?.length ? `also deploys to ${o.alsoChanged.join(", ")} (shared values file)` : "";
+  const rendered = Object.values(o.renderedDiff ?? {}).join("").trimEnd();
+  const details = [...why, pr, o.validation && `validation: ${o.validation}`, also, ...pre, o.diff.trimEnd(), rendered].filter(Boolean).join("\n");
   return runReport({
     stage: o.stage,
     passed: o.status !== "failed",
     summary: o.summary,
     details,
     findings: o.findings,
-    data: { ...o.data, status: o.status, commit: o.commit, attempts: o.attempts, diff: o.diff, ...(o.pullRequest ? { pullRequest: o.pullRequest } : {}) },
+    data: {
+      ...o.data,
+      status: o.status,
+      commit: o.commit,
+      attempts: o.attempts,
+      diff: o.diff,
+      ...(o.renderedDiff ? { renderedDiff: o.renderedDiff, preExisting: o.preExisting ?? [], alsoChanged: o.alsoChanged ?? [] } : {}),
+      ...(o.pullRequest ? { pullRequest: o.pullRequest } : {}),
+    },
   });
 }

@@ -17,7 +17,7 @@
  */
 import { InputError, StageError } from "../../errors.js";
 import type { CommitInfo, PushStatus } from "../git.js";
-import { backoffMs, prepare, type GitPort, type WriteBackOptions, type WriteBackPlan, type WriteBackResult } from "../loop.js";
+import { backoffMs, gatedMessage, prepare, type GitPort, type WriteBackOptions, type WriteBackPlan, type WriteBackResult } from "../loop.js";
 import { call, type HttpClient } from "./api.js";
 import { proposalText } from "./body.js";
 import { proposalBranch, type Provider, type PullRequestConfig } from "./config.js";
@@ -128,11 +128,11 @@ export async function proposeWriteBack<Tree>(port: ProposalPort<Tree>, plan: Wri
         `merge or close its ${forge.noun} and delete the branch, or pass another branchPrefix`,
       );
     }
-    const message = plan.message(p.changed);
+    const message = gatedMessage(plan.message(p.changed), p.gate?.alsoChanged);
     const text = proposalText({ stage: plan.stage, environment: plan.environment, base: target.base, branch, message, diff: p.diff, validation: p.validation });
     if (opts.dryRun) {
       opts.onAttempt?.(attempt, "dry-run");
-      return { status: "dry-run", commit: base, attempts: attempt, diff: p.diff, files: p.files, validation: p.validation, branch, summary: `${plan.stage}: dry run on ${base.slice(0, 12)}: would propose ${paths.join(", ")} on ${branch}; nothing pushed or posted` };
+      return { status: "dry-run", commit: base, attempts: attempt, diff: p.diff, files: p.files, validation: p.validation, ...(p.gate ? { gate: p.gate } : {}), branch, summary: `${plan.stage}: dry run on ${base.slice(0, 12)}: would propose ${paths.join(", ")} on ${branch}; nothing pushed or posted` };
     }
     const commit = await port.commit(paths, message, opts.author);
     const [ours] = await port.commits(base, commit);
@@ -165,6 +165,7 @@ export async function proposeWriteBack<Tree>(port: ProposalPort<Tree>, plan: Wri
       diff: p.diff,
       files: p.files,
       validation: p.validation,
+      ...(p.gate ? { gate: p.gate } : {}),
       branch,
       pullRequest,
       summary: `${plan.stage}: ${forge.noun} ${forge.provider === "github" ? "#" : "!"}${pr.number} ${pr.action}: ${pr.url} (${branch} → ${target.base}, ${paths.join(", ")})`,
