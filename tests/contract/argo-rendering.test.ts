@@ -8,6 +8,7 @@ import { appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync } from "node:
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { summarize, validationReport } from "../../dagger/src/core/validate/validation.js";
+import { parseManifests } from "../../dagger/src/core/validate/manifests.js";
 import { validateLocally } from "./local-validation.js";
 import { ROOT } from "../helpers/tools.js";
 
@@ -41,6 +42,14 @@ describe("a kustomize-only tree (gitops-kustomize-only)", () => {
     expect(r.environments).toEqual([]);
     expect(r.overlays.map((o) => [o.environment, o.rendered, o.objects > 0])).toEqual([["dev", true, true], ["staging", true, true], ["prod", true, true]]);
     expect(validationReport(r).summary).toMatch(/^validate passed: dev, staging, prod, 3 kustomize overlays, chart kustomize \(kustomize\)/);
+    // dev's Application's kustomize settings reached its rendering, and only its.
+    const read = (env: string) => parseManifests(readFileSync(join(r.renderedDir, "kustomize", `${env}.yaml`), "utf8"), env).objects;
+    const deployment = (env: string) => read(env).find((o) => o.kind === "Deployment")!;
+    expect(deployment("dev").name).toBe("team-gitops-demo");
+    expect((deployment("dev").body.metadata as { labels: Record<string, string> }).labels.team).toBe("payments");
+    expect(JSON.stringify(deployment("dev").body)).toContain("ghcr.io/example/gitops-demo:0.2.0");
+    expect(deployment("staging").name).toBe("gitops-demo");
+    expect(JSON.stringify(deployment("staging").body)).not.toContain("0.2.0");
   });
 
   it("an environment without an overlay is one KUSTOMIZE-OVERLAY finding, and validate fails", async () => {
@@ -50,5 +59,51 @@ describe("a kustomize-only tree (gitops-kustomize-only)", () => {
     expect(r.findings.map((f) => [f.rule, f.environment, f.file])).toEqual([["KUSTOMIZE-OVERLAY", "qa", "kustomize/overlays/qa"]]);
     expect(validationReport(r).summary).toMatch(/^validate failed: dev, staging, prod, 3 kustomize overlays/);
     expect(readFileSync(join(dir, "gitops-pipeline.yaml"), "utf8")).not.toContain("chart:");
+  });
+});
+
+/** A copy of a standalone fixture tree. */
+function fixtureTree(fixture: string): string {
+  const dir = mkdtempSync(join(tmpdir(), `${fixture}-`));
+  cpSync(join(ROOT, "tests", "fixtures", fixture), dir, { recursive: true });
+  rmSync(join(dir, "FIXTURE.md"));
+  return dir;
+}
+
+describe("the Applications say how the chart renders (gitops-argo-helm)", () => {
+  it("renders what Argo CD renders: value files, parameters, valuesObject/values, fileParameters, release, CRDs, multi-source $values", async () => {
+    const r = await validateLocally(fixtureTree("gitops-argo-helm"));
+    expect(r.findings.filter((f) => f.severity !== "info"), summarize(r)).toEqual([]);
+    // The missing file is skipped as Argo CD does with ignoreMissingValueFiles: reported, as info.
+    expect(r.findings.map((f) => [f.rule, f.severity, f.file])).toEqual([["ARGO-VALUES-FILES", "info", "argocd/dev.yaml"]]);
+    const dev = r.environments.find((e) => e.name === "dev")!;
+    const prod = r.environments.find((e) => e.name === "prod")!;
+    expect(dev).toMatchObject({ values: ["charts/web/values.yaml", "envs/dev/values.yaml"], application: "argocd/dev.yaml", testHooksLeftOut: 1 });
+    expect(prod).toMatchObject({ values: ["envs/prod/values.yaml"], application: "argocd/prod.yaml", testHooksLeftOut: 1 });
+    const template = r.argvs.filter((a) => a[1] === "template");
+    const devArgv = template.find((a) => a.includes("web-dev"))!;
+    // No releaseName: the release is the Application's name; parameters after the files; CRDs included.
+    expect(devArgv.slice(0, 4)).toEqual(["helm", "template", "web-dev", "charts/web"]);
+    expect(devArgv).toEqual(expect.arrayContaining(["--set", "replicaCount=2", "--set-string", "message=a\\,b", "--set-file", "banner=charts/web/files/banner.txt", "--include-crds"]));
+    const prodArgv = template.find((a) => a.includes("web-prod"))!;
+    expect(prodArgv.slice(0, 4)).toEqual(["helm", "template", "web", "charts/web"]);
+    expect(prodArgv).not.toContain("--include-crds");
+  });
+
+  it("the renderings hold what each setting put there", async () => {
+    const dir = fixtureTree("gitops-argo-helm");
+    const r = await validateLocally(dir);
+    expect(r.passed, summarize(r)).toBe(true);
+    const read = (key: string) => parseManifests(readFileSync(join(r.renderedDir, `${key}.yaml`), "utf8"), key).objects;
+    const dev = read("dev");
+    const cm = (objs: typeof dev) => objs.find((o) => o.kind === "ConfigMap")!.body.data as Record<string, string>;
+    expect(cm(dev)).toEqual({ release: "web-dev", message: "a,b", motd: "hello from valuesObject", banner: "welcome\n" });
+    expect((dev.find((o) => o.kind === "Deployment")!.body.spec as { replicas: number }).replicas).toBe(2);
+    expect(dev.map((o) => o.kind)).toContain("CustomResourceDefinition");
+    expect(dev.some((o) => o.name.endsWith("-test"))).toBe(false);
+    const prod = read("prod");
+    expect(cm(prod)).toEqual({ release: "web", message: "from-prod-file", motd: "hello from values", banner: "" });
+    expect((prod.find((o) => o.kind === "Deployment")!.body.spec as { replicas: number }).replicas).toBe(3);
+    expect(prod.map((o) => o.kind)).not.toContain("CustomResourceDefinition");
   });
 });

@@ -61,7 +61,7 @@ function walk(dir: string, root = dir): string[] {
 }
 
 /** The port over a local gitops directory; renderings go to a fresh temporary directory. */
-export function localPort(gitops: string): ValidationPort & { argvs: string[][] } {
+export function localPort(gitops: string): ValidationPort & { argvs: string[][]; renderedDir: string } {
   const out = mkdtempSync(join(tmpdir(), "rendered-"));
   mkdirSync(out, { recursive: true });
   const argvs: string[][] = [];
@@ -84,6 +84,7 @@ export function localPort(gitops: string): ValidationPort & { argvs: string[][] 
   };
   return {
     argvs,
+    renderedDir: out,
     files: async () => walk(gitops),
     read: async (p) => readFileSync(join(gitops, p), "utf8"),
     helm: async (argv, files) => exec(argv, files),
@@ -109,7 +110,7 @@ export function localPort(gitops: string): ValidationPort & { argvs: string[][] 
 }
 
 /** Validate a local gitops directory with the real tools, offline. */
-export async function validateLocally(gitops: string, environments?: string[], app?: string): Promise<ValidationResult & { argvs: string[][] }> {
+export async function validateLocally(gitops: string, environments?: string[], app?: string): Promise<ValidationResult & { argvs: string[][]; renderedDir: string }> {
   const port = localPort(gitops);
   const result = await runValidation(port, {
     ...(environments ? { environments } : {}),
@@ -117,5 +118,5 @@ export async function validateLocally(gitops: string, environments?: string[], a
     kubernetesVersion: VERSIONS.kubernetes,
     kubeconform: offlineKubeconform(),
   });
-  return { ...result, argvs: port.argvs };
+  return { ...result, argvs: port.argvs, renderedDir: port.renderedDir };
 }

@@ -8,7 +8,7 @@ import { parseManifests } from "../../dagger/src/core/validate/manifests.js";
 import { argoRendering, isHelmTestHook, renderingText } from "../../dagger/src/core/validate/hooks.js";
 import { runValidation, summarize, validationReport } from "../../dagger/src/core/validate/validation.js";
 import { parsePipelineConfig } from "../../dagger/src/core/gitops-config.js";
-import { fakeValidationPort, ONE_OBJECT } from "../helpers/fake-validation.js";
+import { application, fakeValidationPort, ONE_OBJECT } from "../helpers/fake-validation.js";
 
 const OPTS = { kubernetesVersion: "1.36.0", kubeconform: { binary: "/kubeconform", locations: ["default"] } };
 
@@ -38,10 +38,6 @@ describe("hooks, as Argo CD treats them", () => {
     expect(again.map((o) => [o.kind, o.name, o.source, o.body])).toEqual(objects.map((o) => [o.kind, o.name, o.source, o.body]));
   });
 });
-
-/** An Application of `name` deploying `path` of the repository to `namespace`, synced as gitops-pipeline.yaml's defaults expect. */
-export const application = (name: string, path: string, namespace: string, extra = "") =>
-  `---\napiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: ${name}, namespace: argocd}\nspec:\n  project: default\n  source:\n    repoURL: https://git.example.com/team/gitops.git\n    targetRevision: main\n    path: ${path}\n${extra}  destination: {server: https://kubernetes.default.svc, namespace: ${namespace}}\n  syncPolicy:\n    automated: {prune: true, selfHeal: true}\n    syncOptions: [CreateNamespace=true]\n`;
 
 const CHART = {
   "charts/web/Chart.yaml": "apiVersion: v2\nname: web\nversion: 1.0.0\n",

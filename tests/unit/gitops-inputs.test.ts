@@ -133,10 +133,10 @@ describe("documentation matches the code", () => {
     const { POLICY_RULES, WAIVER_ANNOTATION, WAIVER_RULE } = await import("../../dagger/src/core/validate/policy/index.js");
     const { ARGOCD_RULES } = await import("../../dagger/src/core/validate/argocd.js");
     const { KUSTOMIZE_RULES } = await import("../../dagger/src/core/validate/kustomize.js");
-    const { APP_RULES, RENDER_RULES } = await import("../../dagger/src/core/validate/validation.js");
+    const { APP_RULES, RENDER_RULES, ARGO_SOURCE_RULES } = await import("../../dagger/src/core/validate/validation.js");
     const readme = readFileSync(join(ROOT, "README.md"), "utf8");
     const section = readme.slice(readme.indexOf("## GitOps layout and validate"), readme.indexOf("## Contributing"));
-    const ids = [...POLICY_RULES.map((r) => r.id), WAIVER_RULE, ...Object.keys(ARGOCD_RULES), ...Object.keys(KUSTOMIZE_RULES), ...Object.keys(APP_RULES), ...Object.keys(RENDER_RULES)];
+    const ids = [...POLICY_RULES.map((r) => r.id), WAIVER_RULE, ...Object.keys(ARGOCD_RULES), ...Object.keys(KUSTOMIZE_RULES), ...Object.keys(APP_RULES), ...Object.keys(RENDER_RULES), ...Object.keys(ARGO_SOURCE_RULES)];
     expect(ids.filter((id) => !section.includes(`\`${id}\``))).toEqual([]);
     expect(section).toContain(WAIVER_ANNOTATION);
     for (const key of ["image.tag", "image.digest", "env.appVersion"]) expect(section).toContain(`\`${key}\``);

@@ -82,12 +82,14 @@ export function treePath(repoPath: string, path: string): string | undefined {
   return norm.startsWith(`${root}/`) ? norm.slice(root.length + 1) : undefined;
 }
 
-interface Source {
+/** One source of an Application, with its field path (`spec.source`, `spec.sources[1]`). */
+export interface Source {
   s: Obj;
   path: string; // field path of the source in the object
 }
 
-function sourcesOf(app: Manifest): Source[] {
+/** The sources of an Application: `spec.sources` (multi-source) or `spec.source`. */
+export function sourcesOf(app: Manifest): Source[] {
   const spec = obj(app.body.spec);
   if (Array.isArray(spec.sources)) return spec.sources.map((s, i) => ({ s: obj(s), path: `spec.sources[${i}]` }));
   return [{ s: obj(spec.source), path: "spec.source" }];
@@ -105,13 +107,15 @@ export interface ApplicationCheckInput {
 /** What the per-environment checks of one app need; `app` tags the findings of a multi-app tree. */
 export interface EnvironmentCheckInput {
   objects: readonly Manifest[];
+  /** The tree, to tell the value files Argo CD skips (ignoreMissingValueFiles). */
+  tree?: GitopsTree;
   config: GitopsConfig;
   environments: readonly string[];
   app?: string;
 }
 
 /** Resolve the Helm value files of a source to tree paths (relative to its path, or `$ref/...`). */
-function valueFilesOf(src: Source, all: Source[], repoPath: string): { entry: string; field: string; tree?: string }[] {
+export function valueFilesOf(src: Source, all: Source[], repoPath: string): { entry: string; field: string; tree?: string }[] {
   const files = obj(src.s.helm).valueFiles;
   if (!Array.isArray(files)) return [];
   return files.map((raw, i) => {
@@ -175,7 +179,10 @@ export function checkApplications(input: ApplicationCheckInput): Finding[] {
       }
       for (const vf of valueFilesOf(src, sources, repoPath)) {
         if (vf.tree === undefined) add("ARGO-VALUES-FILES", app, vf.field, `values file '${vf.entry}' resolves outside the gitops tree`);
-        else if (!tree.hasFile(vf.tree) && !reported.has(vf.tree)) add("ARGO-VALUES-FILES", app, vf.field, `values file '${vf.entry}' (${repoPath ? `${repoPath}/` : ""}${vf.tree}) does not exist`);
+        else if (!tree.hasFile(vf.tree) && !reported.has(vf.tree)) {
+          const ignored = obj(src.s.helm).ignoreMissingValueFiles === true;
+          add("ARGO-VALUES-FILES", app, vf.field, `values file '${vf.entry}' (${repoPath ? `${repoPath}/` : ""}${vf.tree}) does not exist${ignored ? "; skipped, as Argo CD does with ignoreMissingValueFiles" : ""}`, ignored ? "info" : "error");
+        }
       }
     }
   }
@@ -205,7 +212,9 @@ export function checkEnvironments(input: EnvironmentCheckInput): Finding[] {
     const chartValues = config.chart ? `${config.chart}/values.yaml` : undefined;
     const own = (files: readonly string[]) => files.filter((f) => f !== chartValues);
     const withFiles = sources.find((s) => Array.isArray(obj(s.s.helm).valueFiles)) ?? sources.find((s) => s.s.helm !== undefined) ?? sources[0]!;
-    const argoFiles = own(sources.flatMap((s) => valueFilesOf(s, sources, config.repoPath).map((v) => v.tree ?? v.entry)));
+    // Files Argo CD skips (missing, with ignoreMissingValueFiles) are not part of its list.
+    const skipped = (s: Source, v: { tree?: string }) => obj(s.s.helm).ignoreMissingValueFiles === true && input.tree !== undefined && v.tree !== undefined && !input.tree.hasFile(v.tree);
+    const argoFiles = own(sources.flatMap((s) => valueFilesOf(s, sources, config.repoPath).filter((v) => !skipped(s, v)).map((v) => v.tree ?? v.entry)));
     const declared = own(env.values);
     if (argoFiles.join("\n") !== declared.join("\n")) {
       add("ARGO-ENVIRONMENT", app, `${withFiles.path}.helm.valueFiles`, `Argo CD renders with [${argoFiles.join(", ")}] but environment ${envName} declares [${declared.join(", ")}] in ${GITOPS_CONFIG_FILE}; make the two lists the same (the chart's own values.yaml is applied first either way)`);

@@ -23,16 +23,34 @@ export interface HelmOptions {
   /** Values files in order, each passed with --values. */
   values: readonly string[];
   kubeVersion: string;
+  /** `name=value` pairs for --set, --set-string and --set-file (an Application's parameters), after the values files. */
+  set?: readonly string[];
+  setString?: readonly string[];
+  setFile?: readonly string[];
+}
+
+/** The value options of helm lint and helm template: --values files, then --set, --set-string, --set-file (Argo CD's order). */
+function valueArgs(o: HelmOptions): string[] {
+  return [
+    ...o.values.flatMap((v) => ["--values", v]),
+    ...(o.set ?? []).flatMap((v) => ["--set", v]),
+    ...(o.setString ?? []).flatMap((v) => ["--set-string", v]),
+    ...(o.setFile ?? []).flatMap((v) => ["--set-file", v]),
+  ];
 }
 
 /** argv of `helm lint --strict` for one environment (warnings fail it too). */
 export function helmLintArgv(o: HelmOptions): string[] {
   // helm built without version ldflags assumes Kubernetes 1.20: always pass --kube-version.
-  return ["helm", "lint", o.chart, "--strict", "--kube-version", checkKubernetesVersion(o.kubeVersion), ...o.values.flatMap((v) => ["--values", v])];
+  return ["helm", "lint", o.chart, "--strict", "--kube-version", checkKubernetesVersion(o.kubeVersion), ...valueArgs(o)];
 }
 
-/** argv of `helm template` for one environment; the manifests go to stdout (hooks and tests included). */
-export function helmTemplateArgv(o: HelmOptions & { release: string; namespace: string }): string[] {
+/**
+ * argv of `helm template` for one environment; the manifests go to stdout (hooks and tests
+ * included). `includeCrds` adds the chart's crds/ as Argo CD does unless `skipCrds`;
+ * `apiVersions` become --api-versions (an Application's helm.apiVersions).
+ */
+export function helmTemplateArgv(o: HelmOptions & { release: string; namespace: string; includeCrds?: boolean; apiVersions?: readonly string[] }): string[] {
   return [
     "helm",
     "template",
@@ -42,7 +60,9 @@ export function helmTemplateArgv(o: HelmOptions & { release: string; namespace: 
     o.namespace,
     "--kube-version",
     checkKubernetesVersion(o.kubeVersion),
-    ...o.values.flatMap((v) => ["--values", v]),
+    ...valueArgs(o),
+    ...(o.apiVersions ?? []).flatMap((v) => ["--api-versions", v]),
+    ...(o.includeCrds ? ["--include-crds"] : []),
   ];
 }
 

@@ -94,7 +94,10 @@ export interface EnvironmentResult {
   name: string;
   namespace: string;
   production: boolean;
+  /** The values files helm was given (the Application's when it has one; inline values and parameters are not files). */
   values: string[];
+  /** The Application file whose source settings were rendered; absent when gitops-pipeline.yaml alone said how. */
+  application?: string;
   lintPassed: boolean;
   rendered: boolean;
   /** Objects in the rendering. */

@@ -12,9 +12,11 @@ import { expandApplicationSets } from "./applicationset.js";
 import { checkProjectResources } from "./argocd-project.js";
 import { checkProjectPermits } from "./argocd-project-permits.js";
 import type { Finding } from "../findings.js";
-import { checkKustomization, kustomizeBuildFinding } from "./kustomize.js";
+import { checkKustomization, KUSTOMIZATION_FILES, kustomizeBuildFinding } from "./kustomize.js";
+import { applyKustomizeSettings, kustomizeSettingsFor } from "./argo-kustomize.js";
 import { parseManifests, parseYamlInput, type Manifest } from "./manifests.js";
 import { evaluatePolicy } from "./policy/index.js";
+import { argoHelmRender, pipelineRender, type HelmRender } from "./argo-source.js";
 import { argoRendering, renderingText, type ArgoRendering } from "./hooks.js";
 import { posix } from "node:path";
 import { helmLintArgv, helmTemplateArgv, kubeconformArgv, kustomizeBuildArgv } from "./argv.js";
@@ -25,6 +27,7 @@ export { findingOrigin, renderedFrom } from "./origin.js";
 export { summarize, validationReport } from "./validation-report.js";
 export { APP_RULES } from "./app-plan.js";
 export { RENDER_RULES } from "./render-rules.js";
+export { ARGO_SOURCE_RULES } from "./argo-source.js";
 export * from "./validation-types.js";
 import { overlayRenderKey, renderKey, type EnvironmentResult, type OverlayResult, type ValidationFinding, type ValidationOptions, type ValidationPort, type ValidationResult } from "./validation-types.js";
 
@@ -58,6 +61,26 @@ function emptyRendering(what: string, env: string, kept: ArgoRendering): Finding
   return { source: "render", rule: "RENDER-EMPTY", severity: "error", message: `${env}: ${what} rendered no object${tests}: Argo CD would sync nothing; check the values (or overlay) that turn the templates on` };
 }
 
+/**
+ * How Argo CD renders one environment: from its Application (file or generated) when the tree
+ * has it, else from gitops-pipeline.yaml alone (ARGO-ENVIRONMENT reports the missing Application).
+ */
+function howArgoRenders(h: HelmRun, argoObjects: readonly Manifest[], tree: GitopsTree): { render: HelmRender; findings: Finding[] } {
+  const env = h.plan.config.environments[h.name]!;
+  const app = argoObjects.find((o) => o.kind === "Application" && o.name === env.application);
+  return app ? argoHelmRender(app, h.plan.config, env, tree, h.key) : { render: pipelineRender(h.plan.config, env), findings: [] };
+}
+
+/** The overlay's kustomization with its Application's kustomize settings applied, as a file to lay over the tree (none without settings). */
+async function overlaySettings(port: ValidationPort, tree: GitopsTree, plan: AppPlan, overlay: { environment: string; dir: string }, argoObjects: readonly Manifest[]): Promise<Record<string, string>> {
+  const env = plan.config.environments[overlay.environment]!;
+  const app = argoObjects.find((o) => o.kind === "Application" && o.name === env.application);
+  const settings = app && kustomizeSettingsFor(app, plan.config.repoPath, overlay.dir);
+  const file = KUSTOMIZATION_FILES.map((n) => `${overlay.dir}/${n}`).find((f) => tree.hasFile(f));
+  if (!settings || !file) return {};
+  return { [file]: applyKustomizeSettings(await port.read(file), settings) };
+}
+
 /** One environment to render with helm, and its rendering key. */
 interface HelmRun {
   plan: AppPlan;
@@ -75,6 +98,7 @@ export async function runValidation(port: ValidationPort, opts: ValidationOption
   const expansion = expandApplicationSets(argo.objects);
   const argoObjects = [...argo.objects, ...expansion.applications];
   const findings: ValidationFinding[] = [...planned.findings];
+  const appTag = (plan: AppPlan): { app?: string } => (plan.tag ? { app: plan.tag } : {});
   const helmRuns: HelmRun[] = plans.flatMap((plan) => plan.helmEnvs.map((name) => ({ plan, name, key: renderKey(plan.tag, name) })));
   const overlayPlans = plans.flatMap((plan) => plan.overlays.map((o) => ({ plan, overlay: o, key: renderKey(plan.tag, o.environment) })));
 
@@ -82,38 +106,41 @@ export async function runValidation(port: ValidationPort, opts: ValidationOption
   // One Promise.all: a failing overlay must not reject unobserved while helm is still awaited
   // (an unhandled rejection kills the module's process instead of failing the call).
   const [overlayRuns, runs] = await Promise.all([
-    Promise.all(overlayPlans.map(async (o) => ({ ...o, render: await port.renderOverlay(o.key, kustomizeBuildArgv(o.overlay.dir, opts.kustomizeBinary)) }))),
+    Promise.all(overlayPlans.map(async (o) => ({ ...o, render: await port.renderOverlay(o.key, kustomizeBuildArgv(o.overlay.dir, opts.kustomizeBinary), await overlaySettings(port, tree, o.plan, o.overlay, argoObjects)) }))),
     Promise.all(
       helmRuns.map(async (h) => {
         const env = h.plan.config.environments[h.name]!;
-        const helmOpts = { chart: h.plan.config.chart!, values: env.values, kubeVersion: opts.kubernetesVersion };
+        const how = howArgoRenders(h, argoObjects, tree);
+        findings.push(...how.findings.map((f) => ({ ...f, ...appTag(h.plan), environment: h.name })));
+        const r = how.render;
+        const helmOpts = { chart: r.chart, values: r.values, set: r.set, setString: r.setString, setFile: r.setFile, kubeVersion: opts.kubernetesVersion };
         const [lint, render] = await Promise.all([
-          port.helm(helmLintArgv(helmOpts)),
-          port.render(h.key, helmTemplateArgv({ ...helmOpts, release: h.plan.config.release, namespace: env.namespace })),
+          port.helm(helmLintArgv(helmOpts), r.files),
+          port.render(h.key, helmTemplateArgv({ ...helmOpts, release: r.release, namespace: r.namespace, includeCrds: r.includeCrds, apiVersions: r.apiVersions }), r.files),
         ]);
-        return { ...h, env, lint, render };
+        return { ...h, env, how: r, lint, render };
       }),
     ),
   ]);
 
-  const appTag = (plan: AppPlan): { app?: string } => (plan.tag ? { app: plan.tag } : {});
   const rendered = new Map<string, Manifest[]>();
   const results: (EnvironmentResult & { key: string })[] = [];
-  for (const { plan, name, key, env, lint, render } of runs) {
+  for (const { plan, name, key, env, how, lint, render } of runs) {
     const tag = { ...appTag(plan), environment: name };
     findings.push(...parseHelmLint(lint, name).map((f) => ({ ...f, ...tag })));
     const ok = render.exitCode === 0;
     let kept: ArgoRendering | undefined;
     if (ok) {
-      const parsed = parseManifests(render.stdout, `rendered/${key}.yaml`, env.namespace);
-      kept = await keepApplied(port, key, parsed.objects, posix.basename(plan.config.chart!));
+      const parsed = parseManifests(render.stdout, `rendered/${key}.yaml`, how.namespace);
+      kept = await keepApplied(port, key, parsed.objects, posix.basename(how.chart));
       rendered.set(key, kept.objects);
       findings.push(...parsed.findings.map((f) => ({ ...f, ...tag })));
-      if (kept.objects.length === 0 && parsed.findings.length === 0) findings.push({ ...emptyRendering(`helm template of ${plan.config.chart}`, name, kept), file: plan.config.chart!, ...tag });
+      if (kept.objects.length === 0 && parsed.findings.length === 0) findings.push({ ...emptyRendering(`helm template of ${how.chart}`, name, kept), file: how.chart, ...tag });
     } else {
       findings.push({ ...parseHelmTemplateError(render, name), ...tag });
     }
-    results.push({ key, ...appTag(plan), name, namespace: env.namespace, production: env.production, values: env.values, lintPassed: lint.exitCode === 0, rendered: ok, objects: rendered.get(key)?.length ?? 0, hooks: kept?.hooks ?? 0, testHooksLeftOut: kept?.leftOut.length ?? 0, schema: zero(), errors: 0 });
+    const values = how.values.filter((v) => !(v in how.files));
+    results.push({ key, ...appTag(plan), name, namespace: how.namespace, production: env.production, values, ...(how.application ? { application: how.application } : {}), lintPassed: lint.exitCode === 0, rendered: ok, objects: rendered.get(key)?.length ?? 0, hooks: kept?.hooks ?? 0, testHooksLeftOut: kept?.leftOut.length ?? 0, schema: zero(), errors: 0 });
   }
 
   const overlayObjects = new Map<string, Manifest[]>();
@@ -172,7 +199,7 @@ export async function runValidation(port: ValidationPort, opts: ValidationOption
   findings.push(...checkApplications({ objects: argoObjects, tree, repoPath: pipeline.repoPath, reported: planned.reported }));
   findings.push(...checkProjectPermits(argoObjects));
   for (const plan of plans) {
-    findings.push(...checkEnvironments({ objects: argoObjects, config: plan.config, environments: plan.envNames, ...(plan.tag ? { app: plan.tag } : {}) }));
+    findings.push(...checkEnvironments({ objects: argoObjects, tree, config: plan.config, environments: plan.envNames, ...(plan.tag ? { app: plan.tag } : {}) }));
     const byEnv = new Map(results.filter((r) => r.app === plan.tag && rendered.has(r.key)).map((r) => [r.name, rendered.get(r.key)!]));
     findings.push(...checkProjectResources({ argo: argoObjects, config: plan.config, rendered: byEnv }).map((f) => ({ ...f, ...appTag(plan) })));
   }
