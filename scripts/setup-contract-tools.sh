@@ -36,7 +36,7 @@ fi
 "$tools/venv/bin/python" -m pip install --quiet --disable-pip-version-check \
   -r app/requirements.txt -r app/requirements-dev.txt \
   "ruff==${PIN_RUFF}" "flake8==${PIN_FLAKE8}" "pylint==${PIN_PYLINT}" \
-  "pytest==${PIN_PYTEST}" "pytest-cov==${PIN_PYTEST_COV}" \
+  "pytest==${PIN_PYTEST}" "pytest-cov==${PIN_PYTEST_COV}" "uv==${PIN_UV}" \
   "kubernetes-validate==${PIN_KUBERNETES_VALIDATE}"
 
 export GOBIN="$tools/bin" GOFLAGS="-trimpath" GOTOOLCHAIN=local

@@ -49,7 +49,7 @@ export class GitopsPipeline {
    * Create the pipeline. Every image and tool is pinned by default and can be replaced, e.g. to
    * point at a registry mirror in an air-gapped network.
    *
-   * @param source The app directory: Dockerfile, requirements*.txt, code and tests.
+   * @param source The app directory: Dockerfile, its dependency declarations (requirements*.txt, pyproject.toml, uv.lock or poetry.lock), code and tests.
    * @param gitops The gitops tree: chart, per-environment values, Argo CD applications, gitops-pipeline.yaml.
    * @param schemas Offline Kubernetes JSON schemas (air-gapped runs): a copy of yannh/kubernetes-json-schema or of the kubernetes-validate package's kubernetes-json-schema/ directory holding the Kubernetes version's *-strict directory.
    * @param crdSchemas Offline CRD schemas in the CRDs-catalog layout (argoproj.io/application_v1alpha1.json ...); default: the pinned datreeio/CRDs-catalog online.
@@ -108,10 +108,12 @@ export class GitopsPipeline {
    * @param revision Git commit being built (REVISION build arg, image label, APP_COMMIT and the {shortSha}-{run} tag).
    * @param dockerfile Dockerfile path inside the app directory.
    * @param sourceUrl Source repository URL for the org.opencontainers.image.source label; the Dockerfile's default when empty.
+   * @param python Python minor version of lint, test and the build's PYTHON_IMAGE (3.12 or 3.13); default: the project's .python-version, else its requires-python, else 3.12.
+   * @param dependencies Where the project declares its dependencies: auto (uv.lock, then poetry.lock, then requirements*.txt, then pyproject.toml), requirements, pyproject, uv, poetry or none.
    */
   @func()
-  app(version: string = "", revision: string = DEFAULTS.revision, dockerfile: string = DEFAULTS.dockerfile, sourceUrl: string = ""): App {
-    return new App(this.source, this.toolchain, version, revision, dockerfile, sourceUrl);
+  app(version: string = "", revision: string = DEFAULTS.revision, dockerfile: string = DEFAULTS.dockerfile, sourceUrl: string = "", python: string = "", dependencies: string = DEFAULTS.dependencies): App {
+    return new App(this.source, this.toolchain, version, revision, dockerfile, sourceUrl, python, dependencies);
   }
 
   /**

@@ -10,13 +10,13 @@ import { join } from "node:path";
 import { LINTERS, lintArgv } from "../../dagger/src/core/app/lint.js";
 import { PINNED_TOOLCHAIN as p } from "../../dagger/src/core/toolchain.js";
 import { lintContainer } from "../../dagger/src/app/lint.js";
-import type { PinSet } from "../../dagger/src/app/python.js";
+import { projectOf } from "../../dagger/src/app/python.js";
 import { testContainer } from "../../dagger/src/app/test.js";
 import { buildVariants } from "../../dagger/src/app/build.js";
 import { bench } from "../helpers/bench.js";
 import { plan } from "../helpers/plan.js";
 import { compare, dockerfileRunKeys, execKeys } from "../helpers/cache-model.js";
-import { filesOf, treeOf } from "../helpers/dir-tree.js";
+import { declarationsOf, filesOf, treeOf } from "../helpers/dir-tree.js";
 import { ROOT, runArgv } from "../helpers/tools.js";
 
 const APP = join(ROOT, "app");
@@ -24,12 +24,9 @@ it("one-line change in app/: exec nodes that change in the lint, test and build 
   const base = filesOf(APP);
   const edited = { ...base, "webapp/__init__.py": base["webapp/__init__.py"]!.replace(/\n/, "\n# one-line change\n") };
   expect(edited["webapp/__init__.py"]).not.toBe(base["webapp/__init__.py"]);
-  const pins = (files: Record<string, string>): PinSet => ({
-    files: ["requirements.txt", "requirements-dev.txt"],
-    contents: [files["requirements.txt"]!, files["requirements-dev.txt"]!],
-  });
+  const pins = (f: Record<string, string>) => projectOf(p, declarationsOf(f));
   const plans = {
-    "lint (ruff)": (f: Record<string, string>) => plan(lintContainer(p, treeOf(f), "ruff", pins(f))),
+    "lint (ruff)": (f: Record<string, string>) => plan(lintContainer(p, treeOf(f), "ruff")),
     "lint (pylint)": (f: Record<string, string>) => plan(lintContainer(p, treeOf(f), "pylint", pins(f))),
     test: (f: Record<string, string>) => plan(testContainer(p, treeOf(f), 90, pins(f))),
     build: (f: Record<string, string>) =>

@@ -12,11 +12,11 @@ import { PINNED_TOOLCHAIN as p } from "../../dagger/src/core/toolchain.js";
 import { CI_STAGES, ciGraph, decideCi } from "../../dagger/src/core/ci/plan.js";
 import { stageGroups } from "../../dagger/src/core/ci/orchestrate.js";
 import { lintContainer } from "../../dagger/src/app/lint.js";
-import type { PinSet } from "../../dagger/src/app/python.js";
+import { projectOf } from "../../dagger/src/app/python.js";
 import { testContainer } from "../../dagger/src/app/test.js";
 import { buildVariants } from "../../dagger/src/app/build.js";
 import { execKeys } from "../helpers/cache-model.js";
-import { filesOf, treeOf } from "../helpers/dir-tree.js";
+import { declarationsOf, filesOf, treeOf } from "../helpers/dir-tree.js";
 import { plan } from "../helpers/plan.js";
 import { ROOT } from "../helpers/tools.js";
 
@@ -35,10 +35,10 @@ it("ci: exec nodes re-run after a one-line app change", () => {
     commit: "8855235", runNumber: "1", branch: "main", version: "", imageRepository: "", hasRegistryPassword: false, releaseBranches: "main",
     gitopsRepo: "", gitopsBranch: "main", hasGitopsCredentials: false, environment: "dev", platforms: ["linux/amd64", "linux/arm64"], endToEnd: true, scan: true, scanSecrets: true,
   });
-  const pins = (f: Record<string, string>): PinSet => ({ files: ["requirements.txt", "requirements-dev.txt"], contents: [f["requirements.txt"]!, f["requirements-dev.txt"]!] });
+  const pins = (f: Record<string, string>) => projectOf(p, declarationsOf(f));
   const nodes = (f: Record<string, string>) => [
-    ...execKeys(plan(lintContainer(p, treeOf(f), "ruff", pins(f)))),
-    ...execKeys(plan(lintContainer(p, treeOf(f), "ruff-format", pins(f)))),
+    ...execKeys(plan(lintContainer(p, treeOf(f), "ruff"))),
+    ...execKeys(plan(lintContainer(p, treeOf(f), "ruff-format"))),
     ...execKeys(plan(testContainer(p, treeOf(f), 90, pins(f)))),
     ...buildVariants(p.pythonImage, treeOf(f), { platforms: d.platforms, version: d.appVersion, revision: "8855235", dockerfile: "Dockerfile" }).flatMap((v) => execKeys(plan(v))),
   ];

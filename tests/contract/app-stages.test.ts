@@ -27,7 +27,7 @@ function pytest(dir: string, minCoverage: number) {
   const read = (f: string) => (existsSync(join(reports, f)) ? readFileSync(join(reports, f), "utf8") : undefined);
   const junitXml = read("junit.xml");
   const coverageXml = read("coverage.xml");
-  return { ...testResult({ exitCode: r.status ?? -1, minCoverage, output: r.stdout + r.stderr, ...(junitXml ? { junitXml } : {}), ...(coverageXml ? { coverageXml } : {}) }), raw: r };
+  return { ...testResult({ exitCode: r.status ?? -1, minCoverage, stdout: r.stdout, stderr: r.stderr, ...(junitXml ? { junitXml } : {}), ...(coverageXml ? { coverageXml } : {}) }), raw: r };
 }
 
 describe("lint stage argv with the pinned linters", () => {

@@ -1,18 +1,14 @@
 /**
  * A content-addressed model of the engine's layer cache, for benchmarks: a node's key is the
  * hash of its parent's key, its operation and its arguments, where a directory argument counts by
- * the content of the files it brings in (after `include`), as BuildKit's content checksums do for
- * copies. So a `withDirectory(..., { include: pins })` keys on the pin files only.
+ * the content of the whole directory, `include` or not: measured on the engine, a
+ * `withDirectory(..., { include: pins })` re-ran the install after any source edit, while a
+ * `withNewFile` keys on its contents only.
  */
 import { createHash } from "node:crypto";
 import type { Step } from "./plan.js";
 
 const h = (v: unknown) => createHash("sha256").update(JSON.stringify(v)).digest("hex").slice(0, 16);
-
-function globRe(glob: string): RegExp {
-  const re = glob.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*\*\/?/g, "\u0000").replace(/\*/g, "[^/]*").replace(/\u0000/g, ".*");
-  return new RegExp(`^${re}$`);
-}
 
 interface Node {
   key: string;
@@ -39,10 +35,8 @@ function normalise(s: Step): unknown {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(s.args)) {
     if (v && typeof v === "object" && "ref" in v) {
-      const ref = evalChain((v as { ref: Step[] }).ref);
-      const include = s.args.include as string[] | undefined;
-      // A copy keys on the content it brings in, not on the whole source.
-      out[k] = ref.files && include ? h([...ref.files].filter(([p]) => include.some((g) => globRe(g).test(p))).sort()) : ref.key;
+      // A copy keys on the whole source directory, whatever it includes (as the engine does).
+      out[k] = evalChain((v as { ref: Step[] }).ref).key;
     } else out[k] = v;
   }
   return out;

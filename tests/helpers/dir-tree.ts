@@ -5,6 +5,7 @@
 import { dag, type Directory } from "@dagger.io/dagger";
 import { readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
+import { declarationFiles, type ProjectDeclarations } from "../../dagger/src/core/app/dependencies.js";
 
 const SKIP = new Set(["__pycache__", ".pytest_cache", ".venv", ".ruff_cache", ".coverage"]);
 
@@ -25,4 +26,10 @@ export function treeOf(files: Record<string, string>): Directory {
   let d = dag.directory();
   for (const [path, contents] of Object.entries(files)) d = d.withNewFile(path, contents);
   return d;
+}
+
+/** The declarations a tree's top-level listing and files give (what readDeclarations reads from the engine). */
+export function declarationsOf(files: Record<string, string>): ProjectDeclarations {
+  const entries = [...new Set(Object.keys(files).map((f) => (f.includes("/") ? `${f.split("/")[0]}/` : f)))];
+  return { entries, contents: Object.fromEntries(declarationFiles(entries).map((f) => [f, files[f]!])) };
 }

@@ -12,13 +12,15 @@ import { LINT_REPORT, lintContainer, lintContainers } from "../../dagger/src/app
 import { DEFAULT_LINTERS } from "../../dagger/src/core/defaults.js";
 import { parseInputs } from "../../dagger/src/core/inputs.js";
 import { lintInputs } from "../../dagger/src/core/app/inputs.js";
-import type { PinSet } from "../../dagger/src/app/python.js";
-import { runTests, testContainer } from "../../dagger/src/app/test.js";
+import { projectOf, readDeclarations } from "../../dagger/src/app/python.js";
+import { toolsInstallArgv } from "../../dagger/src/core/app/python-tools.js";
+import { execKeys } from "../helpers/cache-model.js";
+import { testContainer } from "../../dagger/src/app/test.js";
 import { build, buildVariants, imageTarball } from "../../dagger/src/app/build.js";
 import { publish, publishPlan, type PublishOptions } from "../../dagger/src/app/publish.js";
 import { scanContainer } from "../../dagger/src/app/scan.js";
 import { allChains, execs, plan, stepsOf, type Step } from "../helpers/plan.js";
-import { filesOf, treeOf } from "../helpers/dir-tree.js";
+import { declarationsOf, filesOf, treeOf } from "../helpers/dir-tree.js";
 import { ROOT } from "../helpers/tools.js";
 
 // A mirror image and odd versions, so "pinned to the constructor value" cannot pass by accident with the defaults.
@@ -32,10 +34,7 @@ const P: Toolchain = {
 const appOf = (dir: ReturnType<typeof app>, version = "", revision = "unknown") => new App(dir, JSON.stringify(P), version, revision, "Dockerfile", "");
 const APP_FILES = filesOf(join(ROOT, "app"));
 const app = () => treeOf(APP_FILES);
-const PINS: PinSet = {
-  files: ["requirements.txt", "requirements-dev.txt"],
-  contents: [APP_FILES["requirements.txt"]!, APP_FILES["requirements-dev.txt"]!],
-};
+const PROJECT = projectOf(P, declarationsOf(APP_FILES));
 const SHA = "8855235f0c1e4a3b9d2e7f6a5b4c3d2e1f0a9b8c";
 const DIGEST = `sha256:${"cd".repeat(32)}`;
 
@@ -86,46 +85,49 @@ function expectPythonBase(steps: Step[]) {
 
 describe("lint plan", () => {
   it("ruff: pinned image, pip cache, linter installed before the source is added, run with any exit code", () => {
-    const steps = plan(lintContainer(P, app(), "ruff", PINS));
+    const steps = plan(lintContainer(P, app(), "ruff"));
     expectPythonBase(steps);
     expect(execs(steps)).toEqual([["python", "-m", "pip", "install", "ruff==0.0.1"], lintArgv("ruff")]);
     const install = idx(steps, isExec("python", "install"));
     const source = idx(steps, (s) => s.op === "withDirectory" && s.args.path === "/src");
     expect(install).toBeLessThan(source);
-    // ruff and flake8 only parse: no pin file is copied in, the install depends on the version only.
+    // ruff and flake8 only parse: no declaration file is written, the install depends on the version only.
     expect(stepsOf(steps.slice(0, install), "withDirectory")).toEqual([]);
+    expect(stepsOf(steps.slice(0, install), "withNewFile")).toEqual([]);
     const run = steps[steps.length - 1]!;
     expect(run.args).toMatchObject({ expect: "ANY", redirectStdout: LINT_REPORT });
   });
 
   it("each linter runs its core argv at its pinned version", () => {
     for (const [linter, pin] of [["flake8", "flake8==0.0.2"], ["pylint", "pylint==0.0.3"], ["ruff-format", "ruff==0.0.1"]] as const) {
-      const argv = execs(lintContainer(P, app(), linter, PINS));
-      expect(argv[0]).toContain(pin);
+      const argv = execs(lintContainer(P, app(), linter, PROJECT));
+      expect(argv.find((a) => a.includes(pin)), linter).toBeDefined();
       expect(argv[argv.length - 1]).toEqual(lintArgv(linter));
     }
   });
 
-  it("pylint: the app's pins are copied alone, installed, then the full source is copied", () => {
-    const steps = plan(lintContainer(P, app(), "pylint", PINS));
-    const pinsCopy = idx(steps, (s) => s.op === "withDirectory" && Array.isArray(s.args.include));
+  it("pylint: the declaration files written as new files, installed, pylint beside them, then the full source", () => {
+    const steps = plan(lintContainer(P, app(), "pylint", PROJECT));
+    const written = stepsOf(steps, "withNewFile").map((s) => s.args.path);
     const install = idx(steps, isExec("python", "install"));
-    const full = idx(steps, (s, i) => i > install && s.op === "withDirectory" && s.args.path === "/src" && s.args.include === undefined);
-    expect([pinsCopy, install, full].every((i) => i >= 0)).toBe(true);
-    expect(pinsCopy).toBeLessThan(install);
-    expect(install).toBeLessThan(full);
-    expect(steps[pinsCopy]!.args.include).toEqual(PINS.files);
-    expect(execs(steps)[0]).toEqual(["python", "-m", "pip", "install", "-r", "requirements.txt", "-r", "requirements-dev.txt", "pylint==0.0.3"]);
+    const tools = idx(steps, (s) => s.op === "withExec" && (s.args.args as string[]).includes("pylint==0.0.3"));
+    const full = idx(steps, (s) => s.op === "withDirectory" && s.args.path === "/src");
+    expect(written).toEqual(["/src/requirements.txt", "/src/requirements-dev.txt"]);
+    expect([install < tools, tools < full]).toEqual([true, true]);
+    // Nothing of the source directory before the install: its cache key would be the whole tree.
+    expect(stepsOf(steps.slice(0, full), "withDirectory")).toEqual([]);
+    expect(execs(steps)[0]).toEqual(["python", "-m", "pip", "install", "-r", "requirements.txt", "-r", "requirements-dev.txt"]);
+    expect(execs(steps)[1]).toEqual(toolsInstallArgv({ pylint: "0.0.3" }));
   });
 
-  it("one container per linter; the app's pins are read only for pylint", async () => {
+  it("one container per linter; the project is read only for flake8 and pylint", async () => {
     const dir = listing(app(), APP_FILES);
     const both = await lintContainers(P, dir, ["ruff", "ruff-format"]);
     expect(dir.entries).not.toHaveBeenCalled();
-    expect(both.map((c) => execs(c).at(-1))).toEqual([lintArgv("ruff"), lintArgv("ruff-format")]);
+    expect(both.containers.map((c) => execs(c).at(-1))).toEqual([lintArgv("ruff"), lintArgv("ruff-format")]);
     const two = await lintContainers(P, dir, ["ruff", "pylint"]);
     expect(dir.entries).toHaveBeenCalledOnce();
-    expect(execs(two[1]!)[0]).toContain("-r");
+    expect(execs(two.containers[1]!)[0]).toContain("-r");
   });
 
   it("app lint: the defaults are the table's (ruff and its format check); names in any case, unknown names refused", async () => {
@@ -136,38 +138,53 @@ describe("lint plan", () => {
 });
 
 describe("test plan", () => {
-  it("pin files copied → install exec → full source copied → pytest with the gate, any exit code", () => {
-    const steps = plan(testContainer(P, app(), 90, PINS));
+  it("declaration files written → install → tools beside them → full source copied → pytest with the gate, any exit code", () => {
+    const steps = plan(testContainer(P, app(), 90, PROJECT));
     expectPythonBase(steps);
-    const pinsCopy = idx(steps, (s) => s.op === "withDirectory" && s.args.path === "/src" && Array.isArray(s.args.include));
+    const written = idx(steps, (s) => s.op === "withNewFile");
     const install = idx(steps, isExec("python", "install"));
-    const full = idx(steps, (s, i) => i > pinsCopy && s.op === "withDirectory" && s.args.path === "/src");
+    const tools = idx(steps, (s) => s.op === "withExec" && (s.args.args as string[])[1] === "-c");
+    const full = idx(steps, (s) => s.op === "withDirectory" && s.args.path === "/src");
     const pytest = idx(steps, isExec("python", "pytest"));
-    expect(pinsCopy).toBeGreaterThan(0);
-    expect([pinsCopy < install, install < full, full < pytest]).toEqual([true, true, true]);
-    // The install step's only inputs from the source: exactly the pin files.
-    expect(steps[pinsCopy]!.args.include).toEqual(["requirements.txt", "requirements-dev.txt"]);
-    expect(steps[full]!.args.include).toBeUndefined();
-    // No other step before the install reads the source.
-    const before = steps.slice(0, install).filter((s) => JSON.stringify(s.args).includes("withNewFile"));
-    expect(before).toEqual([steps[pinsCopy]]);
-    // app/requirements-dev.txt pins pytest and pytest-cov: the constructor's versions are not added.
+    expect(written).toBeGreaterThan(0);
+    expect([written < install, install < tools, tools < full, full < pytest]).toEqual([true, true, true, true]);
+    // The install step's only inputs from the source: the pin files' contents.
+    expect(stepsOf(steps, "withNewFile").map((s) => [s.args.path, s.args.contents])).toEqual([
+      ["/src/requirements.txt", APP_FILES["requirements.txt"]],
+      ["/src/requirements-dev.txt", APP_FILES["requirements-dev.txt"]],
+    ]);
+    expect(stepsOf(steps.slice(0, full), "withDirectory")).toEqual([]);
     expect(execs(steps)[0]).toEqual(["python", "-m", "pip", "install", "-r", "requirements.txt", "-r", "requirements-dev.txt"]);
+    // The tools: the project's own pytest when installed, else the newest up to the pin that fits its packages.
+    expect(execs(steps)[1]).toEqual(toolsInstallArgv({ pytest: "0.0.4", "pytest-cov": "0.0.5" }));
+    // app/ configures pytest (pyproject [tool.pytest.ini_options]): its patterns alone decide.
     expect(steps[pytest]!.args).toMatchObject({ args: testArgv({ minCoverage: 90, reportDir: "/reports" }), expect: "ANY" });
   });
 
-  it("without pins in the app, pytest and pytest-cov come from the constructor and nothing is copied before the install", () => {
-    const steps = plan(testContainer(P, app(), 75, { files: [], contents: [] }));
-    expect(execs(steps)[0]).toEqual(["python", "-m", "pip", "install", "pytest==0.0.4", "pytest-cov==0.0.5"]);
-    expect(idx(steps, (s) => s.op === "withDirectory" && s.args.path === "/src")).toBeGreaterThan(idx(steps, isExec("python", "install")));
-    expect(execs(steps)[1]).toContain("--cov-fail-under=75");
+  it("a source edit changes no input of the install steps; a pin edit does", () => {
+    const edited = { ...APP_FILES, "webapp/__init__.py": `${APP_FILES["webapp/__init__.py"]}\n# edit\n` };
+    const keys = (files: Record<string, string>) => execKeys(plan(testContainer(P, treeOf(files), 90, projectOf(P, declarationsOf(files)))));
+    const [before, after] = [keys(APP_FILES), keys(edited)];
+    expect(after.slice(0, 2)).toEqual(before.slice(0, 2)); // pip install and the tools
+    expect(after[2]!.key).not.toBe(before[2]!.key); // pytest sees the edit
+    const repinned = { ...APP_FILES, "requirements.txt": `${APP_FILES["requirements.txt"]}# repin\n` };
+    expect(keys(repinned)[0]!.key).not.toBe(before[0]!.key);
   });
 
-  it("runTests refuses a source without tests before any container is built", async () => {
-    const files = filesOf(join(ROOT, "tests", "fixtures", "app-no-tests"));
+  it("without a dependency declaration, nothing is written and only the tools are installed", () => {
+    const steps = plan(testContainer(P, app(), 75, projectOf(P, { entries: ["tests/"], contents: {} })));
+    expect(stepsOf(steps, "withNewFile")).toEqual([]);
+    expect(execs(steps)[0]).toEqual(toolsInstallArgv({ pytest: "0.0.4", "pytest-cov": "0.0.5" }));
+    expect(execs(steps)[1]).toContain("--cov-fail-under=75");
+    // No pytest configuration: unittest's tests.py is collected too.
+    expect(execs(steps)[1]).toEqual(expect.arrayContaining(["-o", "python_files=test_*.py *_test.py tests.py"]));
+  });
+
+  it("runTests asks pytest, not the file names: a source with only tests.py is run", async () => {
+    const files = { "tests.py": "import unittest\n" };
     const dir = listing(treeOf(files), files);
-    await expect(runTests(P, dir, 90)).rejects.toMatchObject({ name: "InputError", input: "source", problem: expect.stringMatching(/no tests/) });
-    expect(dir.entries).not.toHaveBeenCalled();
+    const c = testContainer(P, dir, 90, projectOf(P, await readDeclarations(dir)));
+    expect(execs(c).at(-1)).toEqual(expect.arrayContaining(["-o", "python_files=test_*.py *_test.py tests.py"]));
   });
 
   it("app test refuses a bad gate before asking the engine anything", async () => {
@@ -175,8 +192,13 @@ describe("test plan", () => {
     await expect(appOf(dir).test(150)).rejects.toMatchObject({ input: "minCoverage", problem: "is above 100" });
     await expect(appOf(dir).test(89.5)).rejects.toMatchObject({ input: "minCoverage", problem: "is not a whole number" });
     expect(dir.glob).not.toHaveBeenCalled();
+    expect(dir.entries).not.toHaveBeenCalled();
   });
 
+  it("app refuses an unknown dependency source and a malformed Python version, naming the argument", () => {
+    expect(() => new App(app(), JSON.stringify(P), "", "unknown", "Dockerfile", "", "", "pipenv")).toThrow(expect.objectContaining({ input: "dependencies" }));
+    expect(() => new App(app(), JSON.stringify(P), "", "unknown", "Dockerfile", "", "three", "auto")).toThrow(expect.objectContaining({ input: "python" }));
+  });
 });
 
 describe("build plan", () => {

@@ -95,11 +95,12 @@ describe("linter reports", () => {
     expect(lintArgv("flake8")).toContain("--format=default");
   });
 
-  it("ruff always checks the security rules, exempting only assert in test files", () => {
+  it("ruff always checks the security rules, exempting in test files only assert and the hard-coded password rules", () => {
     const argv = lintArgv("ruff");
     expect(argv).toContain("--extend-select=S");
     const config = argv[argv.indexOf("--config") + 1]!;
-    for (const g of TEST_FILE_GLOBS) expect(config).toContain(`"${g}" = ["S101"]`);
+    for (const g of TEST_FILE_GLOBS) expect(config).toContain(`"${g}" = ["S101", "S105", "S106", "S107"]`);
+    expect(TEST_FILE_GLOBS).toContain("**/tests.py");
   });
 
   it("ruff's format check reads like ruff's own report", () => {
@@ -152,10 +153,12 @@ describe("test reports", () => {
   });
 
   it("no tests collected (exit 5, no coverage report): fails and says why", () => {
-    const r = testResult({ exitCode: 5, minCoverage: 90, junitXml: JUNIT_OK.replace('tests="12"', 'tests="0"'), output: "collected 0 items\nno tests ran" });
+    const r = testResult({ exitCode: 5, minCoverage: 90, junitXml: JUNIT_OK.replace('tests="12"', 'tests="0"'), stdout: "collected 0 items\nno tests ran" });
     expect(r.ok).toBe(false);
-    expect(r.summary).toMatch(/no tests were collected; no coverage report was written/);
+    // Its own failure: not mixed with a missing coverage report (there is nothing to cover).
+    expect(r.summary.split("\n")[0]).toMatch(/— no tests were collected$/);
     expect(r.summary).toContain("no tests ran");
+    expect(r.summary).toContain("python_files/testpaths");
     // With a gate, pytest exits 1 when it collects nothing: the JUnit count still tells.
     const gated = testResult({ exitCode: 1, minCoverage: 90, junitXml: JUNIT_OK.replace('tests="12"', 'tests="0"') });
     expect(gated.summary).toMatch(/no tests were collected/);

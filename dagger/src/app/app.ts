@@ -3,7 +3,7 @@
  * build identity (version, revision, Dockerfile) once for every function that builds.
  */
 import { func, object, type Container, type Directory, type File, type Secret } from "@dagger.io/dagger";
-import { appInputs, buildInputs, lintInputs, publishInputs, scanInputs, tarballInputs, testInputs } from "../core/app/inputs.js";
+import { appInputs, buildInputs, checkCredentials, lintInputs, publishInputs, scanInputs, tarballInputs, testInputs } from "../core/app/inputs.js";
 import { buildVersionOf } from "../core/app/image-build.js";
 import { DEFAULT_LINTERS, DEFAULT_PLATFORMS, DEFAULTS } from "../core/defaults.js";
 import { parseInputs } from "../core/inputs.js";
@@ -14,6 +14,8 @@ import { PublishedImage, publish } from "./publish.js";
 import { combineRuns, ignoreFileOf, platformFolder, runScan, runSecretScan, type LabelledRun, type ScanOptions } from "./scan.js";
 import { scannedPlatforms } from "../core/app/scan-gate.js";
 import { runTests } from "./test.js";
+import { readProject, type ProjectOptions } from "./python.js";
+import type { DependencyChoice } from "../core/app/dependencies.js";
 import type { Run } from "../run.js";
 
 /** The app of the pipeline: lint, test, build, image-tarball, publish, scan, scan-secrets. */
@@ -37,6 +39,12 @@ export class App {
   /** Source repository URL for the image's org.opencontainers.image.source label ("" for the Dockerfile's default). */
   sourceUrl: string;
 
+  /** Python minor version of the stages ("": the project's .python-version or requires-python). */
+  python: string;
+
+  /** Where the dependencies are declared: auto, requirements, pyproject, uv, poetry or none. */
+  dependencies: string;
+
   /**
    * @param source The app directory.
    * @param toolchain The pipeline's toolchain, as JSON.
@@ -44,15 +52,29 @@ export class App {
    * @param revision Git commit being built.
    * @param dockerfile Dockerfile path inside the app directory.
    * @param sourceUrl Source repository URL, or "".
+   * @param python Python minor version, or "" to detect it.
+   * @param dependencies Dependency source, or "auto".
    */
-  constructor(source: Directory, toolchain: string, version: string, revision: string, dockerfile: string, sourceUrl: string) {
-    const i = parseInputs(appInputs, { version, revision, dockerfile, sourceUrl });
+  constructor(source: Directory, toolchain: string, version: string, revision: string, dockerfile: string, sourceUrl: string, python: string = "", dependencies: string = DEFAULTS.dependencies) {
+    const i = parseInputs(appInputs, { version, revision, dockerfile, sourceUrl, python, dependencies });
     this.source = source;
     this.toolchain = toolchain;
     this.version = i.version;
     this.revision = i.revision;
     this.dockerfile = i.dockerfile;
     this.sourceUrl = i.sourceUrl;
+    this.python = i.python;
+    this.dependencies = i.dependencies;
+  }
+
+  /** How the stages read the project: the --python and --dependencies of app. */
+  private get project(): ProjectOptions {
+    return { python: this.python, dependencies: this.dependencies as DependencyChoice };
+  }
+
+  /** The Python image the build passes as PYTHON_IMAGE: the project's (see lint and test). */
+  private async buildImage(): Promise<string> {
+    return (await readProject(this.tools, this.source, this.project)).python.image;
   }
 
   private get tools(): Toolchain {
@@ -73,7 +95,7 @@ export class App {
   @func()
   async lint(linters: string[] = DEFAULT_LINTERS): Promise<Run> {
     const i = parseInputs(lintInputs, { linters });
-    return runLint(this.tools, this.source, i.linters);
+    return runLint(this.tools, this.source, i.linters, this.project);
   }
 
   /**
@@ -84,7 +106,7 @@ export class App {
   @func()
   async test(minCoverage: number = DEFAULTS.minCoverage): Promise<Run> {
     const i = parseInputs(testInputs, { minCoverage });
-    return runTests(this.tools, this.source, i.minCoverage);
+    return runTests(this.tools, this.source, i.minCoverage, this.project);
   }
 
   /**
@@ -95,7 +117,7 @@ export class App {
   @func()
   async build(platforms: string[] = DEFAULT_PLATFORMS): Promise<Container[]> {
     const i = parseInputs(buildInputs, { platforms });
-    return build(this.tools.pythonImage, this.source, this.buildOptions(i.platforms));
+    return build(await this.buildImage(), this.source, this.buildOptions(i.platforms));
   }
 
   /**
@@ -107,7 +129,7 @@ export class App {
   @func()
   async imageTarball(name: string = DEFAULTS.tarballName, platform: string = DEFAULTS.platform): Promise<File> {
     const i = parseInputs(tarballInputs, { name, platform });
-    return buildTarball(this.tools.pythonImage, this.source, { ...this.buildOptions([i.platform]), imageName: i.name });
+    return buildTarball(await this.buildImage(), this.source, { ...this.buildOptions([i.platform]), imageName: i.name });
   }
 
   /**
@@ -137,7 +159,8 @@ export class App {
     platforms: string[] = DEFAULT_PLATFORMS,
   ): Promise<PublishedImage> {
     const i = parseInputs(publishInputs, { image, revision: this.revision, run, environment, branch, release, tagTemplates, username, hasPassword: password !== undefined, platforms });
-    return publish(this.tools.pythonImage, this.source, {
+    checkCredentials(i); // before any engine read: a credential mistake fails at once
+    return publish(await this.buildImage(), this.source, {
       ...this.buildOptions(i.platforms),
       version: this.version,
       image: i.image,
@@ -175,7 +198,7 @@ export class App {
     secrets: boolean = true,
   ): Promise<Run> {
     const i = parseInputs(scanInputs, { severity, dbRepository, skipDbUpdate, platform, ignoreUnfixed, secrets });
-    const [image] = await build(this.tools.pythonImage, this.source, this.buildOptions([i.platform]));
+    const [image] = await build(await this.buildImage(), this.source, this.buildOptions([i.platform]));
     const o = { failOn: i.severity, dbRepository: i.dbRepository, skipDbUpdate: i.skipDbUpdate, ignoreUnfixed: i.ignoreUnfixed };
     if (!i.secrets) return this.scanImage(image!, o);
     const [imageRun, secretRun] = await Promise.all([this.scanImage(image!, o), this.scanSecrets()]);

@@ -1,29 +1,66 @@
 /**
- * The Python containers of the lint and test stages: the pinned image with pip's cache volume,
- * the app's dependencies installed from its pin files alone (so a source edit never re-runs the
- * install), then the source.
+ * The Python containers of the lint and test stages: the project's Python (pinned image) with
+ * pip's cache volume, the project's dependencies installed from its declaration files alone
+ * (written as new files, so a source edit never re-runs the install), the pipeline's tools beside
+ * them, then the source.
  */
 import { dag, type Container, type Directory } from "@dagger.io/dagger";
-import { pinFiles } from "../core/app/source.js";
+import { declarationFiles, dependencyPlan, pytestConfigured, type DependencyChoice, type DependencyPlan, type ProjectDeclarations } from "../core/app/dependencies.js";
+import { installFailedReport } from "../core/app/install-report.js";
+import { readPyproject } from "../core/app/pyproject.js";
+import { choosePython, type PythonChoice } from "../core/app/python-version.js";
 import { PIP_CACHE_DIR, SOURCE_DIR } from "../core/app/python-tools.js";
+import { execFailure } from "../core/errors.js";
+import type { RunReport } from "../core/run.js";
+import type { Toolchain } from "../core/toolchain.js";
+import { VERSIONS } from "../core/versions.js";
 
-/** The app's dependency pin files and their contents. */
-export interface PinSet {
-  files: string[];
-  contents: string[];
+/** How the app object describes its project: `--python` and `--dependencies` ("" / auto: detect). */
+export interface ProjectOptions {
+  python: string;
+  dependencies: DependencyChoice;
 }
 
-/** No pin files: the install step then depends on the tool versions only. */
-export const NO_PINS: PinSet = { files: [], contents: [] };
+/** Detect everything. */
+export const DETECT: ProjectOptions = { python: "", dependencies: "auto" };
 
-/** Read the pin files at the top of `source` (small engine reads, no container). */
-export async function readPins(source: Directory): Promise<PinSet> {
-  const files = pinFiles(await source.entries());
+/** The project as the stages set it up: its Python and its dependency install. */
+export interface Project {
+  python: PythonChoice;
+  deps: DependencyPlan;
+  /** Whether the project configures pytest itself (else the test stage also collects tests.py). */
+  pytestConfigured: boolean;
+}
+
+/** Read the top-level listing and the declaration files (small engine reads, no container). */
+export async function readDeclarations(source: Directory): Promise<ProjectDeclarations> {
+  const entries = await source.entries();
+  const files = declarationFiles(entries);
   const contents = await Promise.all(files.map((f) => source.file(f).contents()));
-  return { files, contents };
+  return { entries, contents: Object.fromEntries(files.map((f, i) => [f, contents[i]!])) };
 }
 
-/** The pinned Python image with pip's cache volume and the source directory as workdir. */
+/**
+ * The project's Python and install plan. A `--python-image` other than the pinned default is
+ * used as given (an air-gapped mirror, a custom image); otherwise the project's declaration picks
+ * among the pinned images.
+ */
+export function projectOf(tools: Toolchain, d: ProjectDeclarations, o: ProjectOptions = DETECT): Project {
+  const deps = dependencyPlan(d, o.dependencies, VERSIONS.uv);
+  const configured = pytestConfigured(d);
+  if (tools.pythonImage !== VERSIONS.pythonImage && !o.python) return { deps, pytestConfigured: configured, python: { minor: "", image: tools.pythonImage, why: "--python-image" } };
+  const pyproject = d.contents["pyproject.toml"];
+  const requiresPython = pyproject === undefined ? "" : readPyproject(pyproject).requiresPython;
+  const python = choosePython({ ...(d.contents[".python-version"] !== undefined ? { pythonVersionFile: d.contents[".python-version"] } : {}), ...(requiresPython ? { requiresPython } : {}) }, o.python);
+  return { deps, python, pytestConfigured: configured };
+}
+
+/** Read the source's declarations and set the project up. */
+export async function readProject(tools: Toolchain, source: Directory, o: ProjectOptions = DETECT): Promise<Project> {
+  return projectOf(tools, await readDeclarations(source), o);
+}
+
+/** The Python image with pip's cache volume and the source directory as workdir. */
 export function pythonBase(pythonImage: string): Container {
   return dag
     .container()
@@ -36,11 +73,25 @@ export function pythonBase(pythonImage: string): Container {
 }
 
 /**
- * Install dependencies, then add the source. The install step sees only the pin files (copied
- * alone first), so its cache key is their content: a source edit never re-runs it.
+ * Install the dependencies, then the tools. The install sees only the declaration files, written
+ * as new files from their contents (`withNewFile`): their content is its cache key, where a copy
+ * out of the source directory would be keyed on the whole directory.
  */
-export function withDependencies(base: Container, source: Directory, pins: PinSet, installArgv: string[]): Container {
-  // An empty include list would copy everything: copy nothing when there is no pin file.
-  const withPins = pins.files.length ? base.withDirectory(SOURCE_DIR, source, { include: pins.files }) : base;
-  return withPins.withExec(installArgv).withDirectory(SOURCE_DIR, source);
+export function withDependencies(base: Container, plan: DependencyPlan, toolsArgv: string[]): Container {
+  const withFiles = plan.files.reduce((c, f) => c.withNewFile(f.path.startsWith("/") ? f.path : `${SOURCE_DIR}/${f.path}`, f.contents), base);
+  return [...plan.steps, toolsArgv].reduce((c, argv) => c.withExec(argv), withFiles);
+}
+
+/** Add the source (and src/ to the import path for a src layout: the project itself is not installed). */
+export function withSource(c: Container, source: Directory, plan: DependencyPlan): Container {
+  const withSrc = c.withDirectory(SOURCE_DIR, source);
+  return plan.srcLayout ? withSrc.withEnvVariable("PYTHONPATH", `${SOURCE_DIR}/src`) : withSrc;
+}
+
+/** The failed run of `stage` when `err` is the failure of one of the install commands; undefined for any other error. */
+export function installFailure(stage: string, err: unknown, plan: DependencyPlan, toolsArgv: readonly string[]): RunReport | undefined {
+  const x = execFailure(err);
+  const same = (a: readonly string[]) => x !== undefined && a.length === x.cmd.length && a.every((s, i) => s === x.cmd[i]);
+  if (!x || !(plan.steps.some(same) || same(toolsArgv))) return undefined;
+  return installFailedReport(stage, x, plan);
 }

@@ -11,6 +11,8 @@
 export const DEFAULTS = {
   /** Coverage gate of the test stage, in percent (lines and branches). */
   minCoverage: 90,
+  /** Dependency source of the app stages: detect it (uv.lock, poetry.lock, requirements*.txt, pyproject.toml). */
+  dependencies: "auto",
   /** Push attempts of a write-back before it gives up when others keep pushing first. */
   maxAttempts: 6,
   /** Commit identity of the write-back. */

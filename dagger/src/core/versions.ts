@@ -11,6 +11,10 @@ export const VERSIONS = {
   dagger: "0.21.9",
   /** Python base image of the app and of the lint/test stages (multi-arch official image). */
   pythonImage: "python:3.12.14-slim-trixie",
+  /** The Python 3.13 image, chosen for a project that declares 3.13 (.python-version, requires-python). */
+  python313Image: "python:3.13.14-slim-trixie",
+  /** uv, installed with pip to read a project's uv.lock (`uv export --frozen`). */
+  uv: "0.13.10",
   /** Python linters and test runner, installed with pip in the lint/test containers. */
   ruff: "0.17.6",
   flake8: "7.5.0",

@@ -7,6 +7,7 @@ import { z } from "zod";
 import { DEFAULTS } from "../defaults.js";
 import { InputError } from "../errors.js";
 import { COMMIT_ID, commaList, intIn, optionalVersionField, problem, rule } from "../inputs.js";
+import { DEPENDENCY_SOURCES, type DependencyChoice } from "./dependencies.js";
 import { imageName } from "./image-build.js";
 import { LINTERS, type LinterName } from "./lint.js";
 import { parsePlatforms } from "./platforms.js";
@@ -37,6 +38,17 @@ export const appInputs = z.object({
     .trim()
     .refine((s) => s === "" || /^https?:\/\/\S+$/.test(s), { error: "is not an http(s) URL" })
     .describe("pass the repository's URL, e.g. https://github.com/acme/shop, or leave it empty"),
+  python: z
+    .string()
+    .trim()
+    .regex(/^(\d+\.\d+(\.\d+)?)?$/, { error: "is not a Python version" })
+    .describe("pass a minor version such as 3.13, or leave it empty to use the project's .python-version / requires-python"),
+  dependencies: z
+    .string()
+    .transform((s) => s.trim().toLowerCase() || "auto")
+    .refine((s): s is DependencyChoice => (DEPENDENCY_SOURCES as readonly string[]).includes(s), { error: "is not a dependency source" })
+    .transform((s) => s as DependencyChoice)
+    .describe(`pass one of ${DEPENDENCY_SOURCES.join(", ")}`),
 });
 
 /** One platform (tarballs and scans hold exactly one). */

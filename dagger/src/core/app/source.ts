@@ -1,6 +1,7 @@
 /**
  * Decisions about the app directory a stage is given, made from its listing: which files pin
- * the dependencies, whether there is a Dockerfile, whether there are tests. The stages read the
+ * the dependencies, whether there is a Dockerfile. (Whether there are tests is pytest's call:
+ * its configuration can name any file, so the test stage asks pytest, not the file names.) The stages read the
  * listing from the engine (`Directory.entries()` / `glob()`) and ask these pure functions, so
  * bad input fails with the argument's name before any container runs.
  */
@@ -26,23 +27,6 @@ export function requireDockerfile(entries: readonly string[], dockerfile = "Dock
   if (!entries.includes(name)) {
     throw new InputError(arg, `has no ${dockerfile}`, `pass the app directory that contains ${dockerfile} (e.g. --source=./app), or name another file with --dockerfile`);
   }
-}
-
-/** Python test modules as pytest discovers them by default: `test_*.py` and `*_test.py`. */
-export function testFiles(paths: readonly string[]): string[] {
-  return paths.filter((p) => {
-    const base = p.split("/").pop() ?? p;
-    return /^test_.*\.py$/.test(base) || /^.+_test\.py$/.test(base);
-  });
-}
-
-/** Fail unless the listing holds at least one test module. */
-export function requireTests(paths: readonly string[], arg = "source"): string[] {
-  const tests = testFiles(paths);
-  if (tests.length === 0) {
-    throw new InputError(arg, "has no tests (no test_*.py or *_test.py file)", "pass the app directory that contains its tests, or add tests under tests/");
-  }
-  return tests;
 }
 
 /** Options of the dependency install step. */

@@ -66,6 +66,12 @@ function attrsOf(s: string): Record<string, string> {
 
 const num = (v: string | undefined): number => (v === undefined || v === "" ? 0 : Number(v));
 
+/** The exception pytest printed (its `E   ` lines, joined), or "" when there is none. */
+export function exceptionOf(text: string): string {
+  const lines = [...text.matchAll(/^E\s+(.*\S)\s*$/gm)].map((m) => m[1]!);
+  return lines.slice(-3).join(" ");
+}
+
 /** Totals and failed tests of a pytest JUnit XML report (one or more `<testsuite>`). */
 export function parseJunit(xml: string): JunitSummary {
   const suites = [...xml.matchAll(/<testsuite(\s[^>]*?)?\/?>/g)].map((m) => attrsOf(m[1] ?? ""));
@@ -79,8 +85,12 @@ export function parseJunit(xml: string): JunitSummary {
     const a = attrsOf(tc[1] ?? "");
     const text = xmlDecode(f[3] ?? "");
     const frames = [...text.matchAll(/^([^\s:][^:\n]*\.py):(\d+):/gm)];
-    const last = frames[frames.length - 1];
-    const message = (attrsOf(f[2] ?? "").message ?? text.split("\n")[0] ?? "").split("\n")[0]!;
+    // The project's own frames are relative to its root; the interpreter's and libraries' are absolute.
+    const own = frames.filter((m) => !m[1]!.startsWith("/") && !m[1]!.includes("site-packages/"));
+    const last = own.at(-1) ?? frames.at(-1);
+    let message = (attrsOf(f[2] ?? "").message ?? text.split("\n")[0] ?? "").split("\n")[0]!;
+    // A collection error's message is just "collection failure": the exception is in the text.
+    if (/^collection failure$/i.test(message.trim())) message = `collection failure: ${exceptionOf(text) || message}`;
     failed.push({
       name: a.classname ? `${a.classname}::${a.name ?? ""}` : (a.name ?? ""),
       kind: f[1] as "failure" | "error",
@@ -121,11 +131,38 @@ export interface TestResult {
 
 /** pytest's exit codes that are not "tests failed". */
 const PYTEST_EXIT: Record<number, string> = {
-  2: "pytest was interrupted",
+  2: "pytest was interrupted (an error during collection)",
   3: "pytest hit an internal error",
-  4: "pytest was called wrongly (usage error)",
+  4: "pytest could not start (a usage or configuration error, or a conftest that failed to import)",
   5: "no tests were collected",
 };
+
+/** Where pytest looks for tests: said when it collected none. */
+export const NO_TESTS_HINT =
+  "pytest collected no test: it looks for test_*.py and *_test.py files (and unittest.TestCase classes in them) under its testpaths; a project with tests elsewhere (tests.py) sets python_files/testpaths in its pytest configuration (pyproject.toml [tool.pytest.ini_options], pytest.ini, setup.cfg or tox.ini)";
+
+/**
+ * The lines of pytest's output that explain a failure the reports do not: the errors of the short
+ * summary (`ERROR tests.py - ModuleNotFoundError...`), a conftest that failed to import, the
+ * exception (`E   ...`) and the file of the last frame; then the tail of stderr and stdout.
+ */
+export function explainOutput(stdout: string, stderr: string): string[] {
+  const both = `${stderr}\n${stdout}`;
+  const lines = both.split("\n").map((l) => l.trimEnd());
+  const out: string[] = [];
+  const add = (l: string) => {
+    if (l && !out.includes(l)) out.push(l);
+  };
+  for (const l of lines) {
+    if (/^ERROR\s+\S/.test(l) || /^ImportError while (loading conftest|importing test module)/.test(l) || /^(E\s+)?\w+(Error|Exception): /.test(l.trim())) add(l.trim());
+    if (/^ERROR: /.test(l) || /^(pytest: error|error):/.test(l.trim())) add(l.trim());
+    if (/^[^\s/][^:\s]*\.py:\d+: in /.test(l)) add(l.trim());
+  }
+  const tail = (s: string, n: number) => s.trim().split("\n").slice(-n).join("\n");
+  if (stderr.trim()) out.push("stderr:", tail(stderr, 15));
+  if (stdout.trim()) out.push("stdout:", tail(stdout, 15));
+  return out;
+}
 
 /** Inputs of `testResult`: the exit code and the two reports (undefined when not written). */
 export interface TestRunOutputs {
@@ -133,8 +170,9 @@ export interface TestRunOutputs {
   minCoverage: number;
   junitXml?: string;
   coverageXml?: string;
-  /** Tail of the run's output, quoted when the reports do not explain the failure. */
-  output?: string;
+  /** pytest's stdout and stderr, read when the reports do not explain the failure. */
+  stdout?: string;
+  stderr?: string;
 }
 
 /**
@@ -149,9 +187,10 @@ export function testResult(o: TestRunOutputs): TestResult {
   if (junit && (junit.failures > 0 || junit.errors > 0)) problems.push(`${junit.failures} failed, ${junit.errors} errored`);
   if (coverage && coverage.percent + 1e-9 < o.minCoverage) problems.push(`coverage ${formatPercent(coverage.percent)} is below the ${gate}`);
   // With a coverage gate pytest exits 1, not 5, when it collects nothing: read the count too.
-  if (o.exitCode === 5 || junit?.tests === 0) problems.push(PYTEST_EXIT[5]!);
+  const noTests = o.exitCode === 5 || (junit?.tests === 0 && o.exitCode !== 2 && o.exitCode !== 4);
+  if (noTests) problems.push(PYTEST_EXIT[5]!);
   else if (o.exitCode !== 0 && o.exitCode !== 1 && PYTEST_EXIT[o.exitCode]) problems.push(PYTEST_EXIT[o.exitCode]!);
-  if (!coverage) problems.push("no coverage report was written");
+  if (!coverage && !noTests && o.exitCode <= 1) problems.push("no coverage report was written");
   if (o.exitCode !== 0 && problems.length === 0) problems.push(`pytest exited ${o.exitCode}`);
   const ok = o.exitCode === 0 && problems.length === 0;
   const counts = junit ? `${junit.tests} tests, ${junit.failures} failed, ${junit.errors} errors, ${junit.skipped} skipped` : "no JUnit report";
@@ -161,12 +200,25 @@ export function testResult(o: TestRunOutputs): TestResult {
     const where = t.file ? `${t.file}:${t.line} ` : "";
     lines.push(`${where}${t.name} ${t.kind}: ${t.message}`);
   }
-  if (!ok && (!junit || !coverage) && o.output) lines.push(o.output.trim().split("\n").slice(-10).join("\n"));
+  if (noTests && !ok) lines.push(NO_TESTS_HINT);
+  const explained = (junit?.failed.length ?? 0) > 0;
+  if (!ok && !explained && (o.stdout || o.stderr)) lines.push(...explainOutput(o.stdout ?? "", o.stderr ?? ""));
   return { exitCode: o.exitCode, ok, minCoverage: o.minCoverage, summary: lines.join("\n"), ...(junit ? { junit } : {}), ...(coverage ? { coverage } : {}) };
 }
 
+/** What the stage set up for the project: said in the details and the JSON report. */
+export interface ProjectContext {
+  python: { minor: string; image: string; why: string };
+  dependencies: { source: string; why: string; notes: readonly string[] };
+}
+
+/** Detail lines naming the project's Python and dependency source (and what the install left out). */
+export function projectLines(p: ProjectContext): string[] {
+  return [`python: ${p.python.image} (${p.python.why})`, `dependencies: ${p.dependencies.source} (${p.dependencies.why})`, ...p.dependencies.notes];
+}
+
 /** The test run under the run-object contract: failed tests and a missed gate are findings. */
-export function testReport(r: TestResult): RunReport {
+export function testReport(r: TestResult, project?: ProjectContext): RunReport {
   const [head = "", ...rest] = r.summary.split("\n");
   const findings: Finding[] = (r.junit?.failed ?? []).map((t) => ({
     source: "pytest",
@@ -183,8 +235,8 @@ export function testReport(r: TestResult): RunReport {
     stage: "test",
     passed: r.ok,
     summary: `test ${head.replace(/^FAILED/, "failed")}`,
-    details: rest.join("\n"),
+    details: [...rest, ...(project ? projectLines(project) : [])].join("\n"),
     findings,
-    data: { exitCode: r.exitCode, minCoverage: r.minCoverage, ...(r.junit ? { tests: { total: r.junit.tests, failures: r.junit.failures, errors: r.junit.errors, skipped: r.junit.skipped } } : {}), ...(r.coverage ? { coverage: r.coverage } : {}) },
+    data: { exitCode: r.exitCode, minCoverage: r.minCoverage, ...(project ? { python: project.python, dependencies: { source: project.dependencies.source, why: project.dependencies.why } } : {}), ...(r.junit ? { tests: { total: r.junit.tests, failures: r.junit.failures, errors: r.junit.errors, skipped: r.junit.skipped } } : {}), ...(r.coverage ? { coverage: r.coverage } : {}) },
   });
 }

@@ -1,0 +1,152 @@
+import { describe, expect, it } from "vitest";
+import fc from "fast-check";
+import { join } from "node:path";
+import { dependencyPlan, detectSource, pytestConfigured, DEPS_DIR } from "../../dagger/src/core/app/dependencies.js";
+import { poetryPins, readPyproject } from "../../dagger/src/core/app/pyproject.js";
+import { choosePython, satisfiesClause, satisfiesSpecifier, PYTHON_IMAGES } from "../../dagger/src/core/app/python-version.js";
+import { installFailedReport } from "../../dagger/src/core/app/install-report.js";
+import { toolsInstallArgv } from "../../dagger/src/core/app/python-tools.js";
+import { parseJunit, testResult } from "../../dagger/src/core/app/test-report.js";
+import { VERSIONS } from "../../dagger/src/core/versions.js";
+import { declarationsOf, filesOf } from "../helpers/dir-tree.js";
+import { inputError } from "../helpers/errors.js";
+import { ROOT } from "../helpers/tools.js";
+
+const FIXTURE = (name: string) => declarationsOf(filesOf(join(ROOT, "tests", "fixtures", name)));
+
+describe("dependency source detection, on the fixtures", () => {
+  it.each([
+    ["app-uv", "uv", "uv.lock found"],
+    ["app-poetry", "poetry", "poetry.lock found"],
+    ["app-unittest", "requirements", "requirements.txt found"],
+    ["app-pyproject", "pyproject", "pyproject.toml declares dependencies"],
+    ["app-python313", "none", "no requirements file, lock file or pyproject dependencies found"],
+  ])("%s → %s", (fixture, source, why) => {
+    expect(detectSource(FIXTURE(fixture))).toEqual({ source, why });
+  });
+
+  it("the override wins, and names the missing file when the project has none", () => {
+    expect(detectSource(FIXTURE("app-uv"), "pyproject").source).toBe("pyproject");
+    const e = inputError(() => detectSource(FIXTURE("app-pyproject"), "poetry"));
+    expect(e.input).toBe("dependencies");
+    expect(e.problem).toMatch(/no poetry\.lock/);
+  });
+
+  it("pyproject: dependencies, the test extra naming the project itself, the dev group with its included group", () => {
+    const plan = dependencyPlan(FIXTURE("app-pyproject"));
+    expect(plan.srcLayout).toBe(true);
+    expect(plan.steps).toEqual([["python", "-m", "pip", "install", "-r", `${DEPS_DIR}/pyproject-requirements.txt`]]);
+    expect(plan.files[0]!.contents.split("\n").slice(1)).toEqual(["markupsafe>=2.1", "itsdangerous>=2.1", "ruff", "iniconfig>=2", ""]);
+  });
+
+  it("uv: pyproject and lock written as files, uv pinned, the lock exported frozen, the export installed", () => {
+    const plan = dependencyPlan(FIXTURE("app-uv"), "auto", VERSIONS.uv);
+    expect(plan.files.map((f) => f.path)).toEqual(["pyproject.toml", "uv.lock"]);
+    expect(plan.steps[0]).toEqual(["python", "-m", "pip", "install", `uv==${VERSIONS.uv}`]);
+    expect(plan.steps[1]).toEqual(["uv", "export", "--frozen", "--no-emit-project", "--no-hashes", "--format", "requirements.txt", "--group", "dev", "--output-file", `${DEPS_DIR}/uv-requirements.txt`]);
+  });
+
+  it("poetry: every group's pins read from the lock, a marker kept only where every group has one", () => {
+    const plan = dependencyPlan(FIXTURE("app-poetry"));
+    expect(plan.files[0]!.contents.split("\n").slice(1, -1)).toEqual(["iniconfig==2.0.0", "markupsafe==3.0.2"]);
+    const pins = poetryPins('[[package]]\nname = "a"\nversion = "1"\ngroups = ["main"]\nmarkers = {main = "os_name == \\"nt\\""}\n[[package]]\nname = "b"\nversion = "2"\nmarkers = "python_version < \\"3.12\\""\n[[package]]\nname = "c"\nversion = "3"\n[package.source]\ntype = "git"\nurl = "https://git.example/c.git"\nreference = "main"\nresolved_reference = "abc123"\n[[package]]\nname = "d"\nversion = "0"\n[package.source]\ntype = "directory"\nurl = "libs/d"\n[metadata]\nlock-version = "2.1"\n');
+    expect(pins.requirements).toEqual(['a==1 ; os_name == "nt"', 'b==2 ; python_version < "3.12"', "c @ git+https://git.example/c.git@abc123"]);
+    expect(pins.skipped).toEqual(["d (directory libs/d)"]);
+  });
+
+  it("requirements: a line installing the project itself is left out and said", () => {
+    const plan = dependencyPlan({ entries: ["requirements.txt", "requirements-dev.txt"], contents: { "requirements.txt": "flask==3.1.0\n", "requirements-dev.txt": "-r requirements.txt\n-e .\npytest\n" } });
+    expect(plan.files.find((f) => f.path === "requirements-dev.txt")!.contents).toBe("-r requirements.txt\npytest\n");
+    expect(plan.notes[0]).toMatch(/requirements-dev\.txt: "-e \." installs the project itself/);
+  });
+
+  it("a pyproject that is not TOML is refused, naming the file", () => {
+    const e = inputError(() => dependencyPlan({ entries: ["pyproject.toml"], contents: { "pyproject.toml": "[project\nname=" } }));
+    expect(e.input).toBe("source: pyproject.toml");
+  });
+
+  it("pytest configuration: pyproject, pytest.ini, setup.cfg, tox.ini", () => {
+    expect(pytestConfigured(FIXTURE("app-pyproject"))).toBe(true);
+    expect(pytestConfigured(FIXTURE("app-unittest"))).toBe(false);
+    expect(pytestConfigured({ entries: ["setup.cfg"], contents: { "setup.cfg": "[metadata]\n[tool:pytest]\n" } })).toBe(true);
+    expect(pytestConfigured({ entries: ["tox.ini"], contents: { "tox.ini": "[tox]\n" } })).toBe(false);
+  });
+
+  it("readPyproject follows include-group without looping", () => {
+    const info = readPyproject('[dependency-groups]\ndev = [{include-group = "test"}]\ntest = ["pytest", {include-group = "dev"}]\n');
+    expect(info.requirements).toEqual(["pytest"]);
+  });
+});
+
+describe("the project's Python", () => {
+  it("fixtures: 3.13 from .python-version; the default when requires-python admits it", () => {
+    const d313 = FIXTURE("app-python313");
+    expect(choosePython({ pythonVersionFile: d313.contents[".python-version"]! })).toMatchObject({ minor: "3.13", image: VERSIONS.python313Image });
+    expect(choosePython({ requiresPython: ">=3.11" })).toMatchObject({ minor: "3.12", image: VERSIONS.pythonImage });
+    expect(choosePython({ requiresPython: ">=3.13" }).minor).toBe("3.13");
+    expect(choosePython({ requiresPython: ">=3.9,<3.13" }).minor).toBe("3.12");
+    expect(choosePython({ requiresPython: "~=3.13.0" }).minor).toBe("3.13");
+    expect(choosePython({}).why).toMatch(/pinned default/);
+    expect(choosePython({ pythonVersionFile: "3.13" }, "3.12").minor).toBe("3.12");
+  });
+
+  it("an unsupported request names the file and the way out", () => {
+    const a = inputError(() => choosePython({ pythonVersionFile: "3.10.4\n" }));
+    expect(a.input).toBe("source: .python-version");
+    expect(a.message).toMatch(/Python 3\.10, which no pinned image provides \(pinned: 3\.12, 3\.13\)/);
+    expect(a.fix).toMatch(/--python 3\.12 or 3\.13/);
+    const b = inputError(() => choosePython({ requiresPython: ">=3.14" }));
+    expect(b.input).toBe("source: pyproject.toml");
+    expect(inputError(() => choosePython({}, "2.7")).input).toBe("python");
+  });
+
+  it("property: a minor satisfies >=x.y exactly when it is not older, and <x.y exactly when it is older", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 20 }), fc.integer({ min: 0, max: 20 }), (a, b) => {
+        expect(satisfiesSpecifier(`3.${a}`, `>=3.${b}`)).toBe(a >= b);
+        expect(satisfiesSpecifier(`3.${a}`, `<3.${b}`)).toBe(a < b);
+        expect(satisfiesSpecifier(`3.${a}`, `==3.${b}.*`)).toBe(a === b);
+      }),
+    );
+    expect(satisfiesClause("3.12.1", "===weird")).toBeUndefined();
+    expect(Object.keys(PYTHON_IMAGES)).toEqual(["3.12", "3.13"]);
+  });
+});
+
+describe("reports that explain themselves", () => {
+  it("a failed install is a failed run quoting pip's conflict", () => {
+    const stderr = "ERROR: Cannot install packaging==23.2 and pytest==9.2.0 because these package versions have conflicting dependencies.\n\nThe conflict is caused by:\n    The user requested packaging==23.2\n    pytest 9.2.0 depends on packaging>=24\nERROR: ResolutionImpossible: for help visit https://pip.pypa.io/";
+    const r = installFailedReport("test", { cmd: toolsInstallArgv({ pytest: "9.2.0" }), exitCode: 1, stdout: "", stderr }, { source: "requirements", why: "requirements.txt found", notes: [] });
+    expect(r.passed).toBe(false);
+    expect(r.summary).toBe("test failed: installing the project's dependencies failed: ERROR: Cannot install packaging==23.2 and pytest==9.2.0 because these package versions have conflicting dependencies.");
+    expect(r.details).toContain("pytest 9.2.0 depends on packaging>=24");
+    expect(r.details).toContain("the pipeline's tools (pytest==9.2.0)");
+    expect(r.details).not.toContain("importlib.metadata");
+  });
+
+  it("a collection error names the test file and the exception, not importlib's frame", () => {
+    const xml = `<testsuites><testsuite name="pytest" errors="1" failures="0" skipped="0" tests="1"><testcase classname="" name="tests.test_x"><error message="collection failure">ImportError while importing test module '/src/tests/test_x.py'.
+Traceback:
+/usr/local/lib/python3.12/importlib/__init__.py:90: in import_module
+    return _bootstrap._gcd_import(name[level:], package, level)
+tests/test_x.py:1: in &lt;module&gt;
+    import app
+app/__init__.py:2: in &lt;module&gt;
+    import flask
+/usr/local/lib/python3.12/site-packages/shim.py:3: in &lt;module&gt;
+    raise ModuleNotFoundError
+E   ModuleNotFoundError: No module named 'flask'</error></testcase></testsuite></testsuites>`;
+    const [t] = parseJunit(xml).failed;
+    expect(t).toMatchObject({ file: "app/__init__.py", line: 2, message: "collection failure: ModuleNotFoundError: No module named 'flask'" });
+  });
+
+  it("pytest that cannot start (exit 4): the details quote stderr's cause, never empty", () => {
+    const stderr = "ImportError while loading conftest '/src/tests/conftest.py'.\ntests/conftest.py:1: in <module>\n    import flask\nE   ModuleNotFoundError: No module named 'flask'\n";
+    const r = testResult({ exitCode: 4, minCoverage: 90, stdout: "", stderr });
+    expect(r.ok).toBe(false);
+    expect(r.summary).toMatch(/pytest could not start/);
+    expect(r.summary).toContain("ImportError while loading conftest '/src/tests/conftest.py'.");
+    expect(r.summary).toContain("E   ModuleNotFoundError: No module named 'flask'");
+    expect(r.summary).not.toMatch(/no coverage report was written/);
+  });
+});
