@@ -56,9 +56,13 @@ export class Finding {
   @func()
   overlay: string;
 
-  /** Why the finding is waived (the waiver annotation's reason). */
+  /** Why the finding is waived (the waiver's reason). */
   @func()
   waived: string;
+
+  /** How to waive it or lower its level from the team's own files (policy findings): the waivers-file entry and the gitops-pipeline.yaml level to set. */
+  @func()
+  hint: string;
 
   /**
    * @param source What found it.
@@ -74,9 +78,11 @@ export class Finding {
    * @param overlay Kustomize overlay.
    * @param waived Waiver reason.
    * @param app App of a multi-app gitops tree.
+   * @param hint How to waive or lower it.
    */
-  constructor(source: string, rule: string, severity: string, message: string, file: string, line: number, column: number, object: string, path: string, environment: string, overlay: string, waived: string, app: string = "") {
+  constructor(source: string, rule: string, severity: string, message: string, file: string, line: number, column: number, object: string, path: string, environment: string, overlay: string, waived: string, app: string = "", hint: string = "") {
     this.app = app;
+    this.hint = hint;
     this.source = source;
     this.rule = rule;
     this.severity = severity;
@@ -94,7 +100,7 @@ export class Finding {
   /** A finding from the core's data (a plain function: a TS interface in a constructor would become an empty Dagger interface). */
   static of(f: CoreFinding): Finding {
     // A policy finding's file is the template its object was rendered from.
-    return new Finding(f.source, f.rule, f.severity, f.message, f.file ?? f.template ?? "", f.line ?? 0, f.column ?? 0, f.object ?? "", f.path ?? "", f.environment ?? "", f.overlay ?? "", f.waived ?? "", f.app ?? "");
+    return new Finding(f.source, f.rule, f.severity, f.message, f.file ?? f.template ?? "", f.line ?? 0, f.column ?? 0, f.object ?? "", f.path ?? "", f.environment ?? "", f.overlay ?? "", f.waived ?? "", f.app ?? "", f.hint ?? "");
   }
 }
 

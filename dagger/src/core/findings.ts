@@ -26,8 +26,10 @@ export interface Finding {
   app?: string;
   environment?: string;
   overlay?: string;
-  /** Why the finding is waived (a waiver annotation's reason); absent when it is not. */
+  /** Why the finding is waived (a waiver's reason); absent when it is not. */
   waived?: string;
+  /** How to waive it or lower its level from the team's own files (policy findings), e.g. `to waive: ...`. */
+  hint?: string;
 }
 
 /** `file:line:col` or `Kind/name .path`, whichever the finding has. */

@@ -9,6 +9,7 @@
 import { z } from "zod";
 import { parseDocument } from "yaml";
 import { InputError } from "./errors.js";
+import { policySchema, type PolicySettings } from "./validate/policy/settings.js";
 
 /** File name of the optional layout file at the root of the gitops tree. */
 export const GITOPS_CONFIG_FILE = "gitops-pipeline.yaml";
@@ -99,6 +100,8 @@ const singleSchema = z
     /** Where this tree sits in the Git repository Argo CD reads (Application paths start with it); "" for the root. */
     repoPath: z.string().default("gitops"),
     argocd: relPath.default("argocd"),
+    /** Policy levels, profile and the waivers file (docs/policy.md). */
+    policy: policySchema.optional(),
     ...appFields,
     chart: relPath.default("charts/gitops-demo"),
     release: appFields.release.default("gitops-demo"),
@@ -112,6 +115,7 @@ const multiSchema = z
   .object({
     repoPath: z.string().default("gitops"),
     argocd: relPath.default("argocd"),
+    policy: policySchema.optional(),
     apps: z.array(appSchema).min(1, "lists no app"),
   })
   .strict();
@@ -162,6 +166,8 @@ export interface PipelineConfig {
   duplicates: DuplicateApp[];
   /** The file it was read from. */
   file: string;
+  /** The `policy:` section, when the file has one. */
+  policy?: PolicySettings;
 }
 
 function env(name: string, production: boolean): EnvironmentConfig {
@@ -235,7 +241,7 @@ export function parsePipelineConfig(text: string, file = GITOPS_CONFIG_FILE): Pi
     const raw1 = raw as Record<string, unknown>;
     const single = raw1.chart === undefined && raw1.kustomize !== undefined ? { ...data, chart: undefined } : data;
     const app = resolveApp(single, data, file);
-    return { repoPath: data.repoPath, argocd: data.argocd, apps: [app], multiApp: false, duplicates: [], file };
+    return { repoPath: data.repoPath, argocd: data.argocd, apps: [app], multiApp: false, duplicates: [], file, ...(data.policy ? { policy: data.policy } : {}) };
   }
   const data = parsed.data;
   const apps: GitopsConfig[] = [];
@@ -244,7 +250,7 @@ export function parsePipelineConfig(text: string, file = GITOPS_CONFIG_FILE): Pi
     if (apps.some((x) => x.name === a.name)) duplicates.push({ name: a.name, index: i, environments: Object.keys(a.environments) });
     else apps.push(resolveApp(a, data, `${file}: apps.${i}`));
   });
-  return { repoPath: data.repoPath, argocd: data.argocd, apps, multiApp: true, duplicates, file };
+  return { repoPath: data.repoPath, argocd: data.argocd, apps, multiApp: true, duplicates, file, ...(data.policy ? { policy: data.policy } : {}) };
 }
 
 /**

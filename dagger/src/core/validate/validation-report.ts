@@ -34,9 +34,17 @@ export function summarize(r: ValidationResult): string {
   const a = r.argocdSchema;
   lines.push(`  argocd: schema ${a.valid} valid / ${a.invalid} invalid / ${a.errors} errors / ${a.skipped} skipped`);
   const errors = r.findings.filter((f) => f.severity === "error");
-  for (const f of errors) lines.push(`  ${findingOrigin(f)}${formatFinding(f)}${renderedFrom(f, r)}`);
+  for (const f of errors) {
+    lines.push(`  ${findingOrigin(f)}${formatFinding(f)}${renderedFrom(f, r)}`);
+    // The hint under its finding: how the team waives or lowers it from its own files.
+    if (f.hint) lines.push(`    ${f.hint}`);
+  }
+  const warnings = r.findings.filter((f) => f.severity === "warning").length;
+  if (warnings) lines.push(`  ${warnings} warning${warnings === 1 ? "" : "s"} (not blocking; each with its hint in the report)`);
   const waived = r.findings.filter((f) => "waived" in f).length;
   if (waived) lines.push(`  ${waived} finding${waived === 1 ? "" : "s"} waived (see the report)`);
+  const unused = r.findings.filter((f) => f.rule === "POL-WAIVER-UNUSED").length;
+  if (unused) lines.push(`  ${unused} waiver${unused === 1 ? "" : "s"} of the waivers file waived nothing (POL-WAIVER-UNUSED, see the report)`);
   return lines.join("\n");
 }
 

@@ -50,6 +50,8 @@ export interface ValidationOptions {
   kubeconform: Omit<KubeconformOptions, "files" | "kubernetesVersion">;
   /** kustomize binary (default `kustomize`; `/app/kustomize` in its image). */
   kustomizeBinary?: string;
+  /** The day (YYYY-MM-DD, UTC) waivers expire against; default today. */
+  today?: string;
 }
 
 /** The rendering key of an environment's kustomize overlay (helm's is the environment name, `<app>/<env>` in a multi-app tree). */

@@ -21,6 +21,7 @@ import { argoRendering, renderingText, type ArgoRendering } from "./hooks.js";
 import { posix } from "node:path";
 import { helmLintArgv, helmTemplateArgv, kubeconformArgv, kustomizeBuildArgv } from "./argv.js";
 import { parseHelmLint, parseHelmTemplateError, parseKubeconform, type SchemaCounts } from "./output.js";
+import { loadPolicyTuning } from "./policy/load.js";
 import { loadPipeline, planApps, type AppPlan } from "./app-plan.js";
 
 export { findingOrigin, renderedFrom } from "./origin.js";
@@ -93,6 +94,7 @@ export async function runValidation(port: ValidationPort, opts: ValidationOption
   const tree = new GitopsTree(await port.files());
   const pipeline = await loadPipeline(port, tree);
   const planned = await planApps(port, tree, pipeline, opts);
+  const tuning = await loadPolicyTuning({ hasFile: (p) => tree.hasFile(p), read: (p) => port.read(p) }, pipeline, opts.today);
   const { plans } = planned;
   const argo = await readArgoObjects((p) => port.read(p), tree, pipeline.argocd);
   const expansion = expandApplicationSets(argo.objects);
@@ -189,12 +191,15 @@ export async function runValidation(port: ValidationPort, opts: ValidationOption
   // Policy per environment, then the tree-wide checks.
   for (const r of results) {
     const objects = rendered.get(r.key);
-    if (objects) findings.push(...evaluatePolicy(objects, { production: r.production }).map((f) => ({ ...f, ...(r.app ? { app: r.app } : {}), environment: r.name })));
+    const scope = { app: r.app ?? pipeline.apps[0]!.name, environment: r.name };
+    if (objects) findings.push(...evaluatePolicy(objects, { production: r.production, scope, tuning }).map((f) => ({ ...f, ...(r.app ? { app: r.app } : {}), environment: r.name })));
   }
   for (const o of overlayResults) {
     const objects = overlayObjects.get(o.key);
-    if (objects) findings.push(...evaluatePolicy(objects, { production: o.production }).map((f) => ({ ...f, ...(o.app ? { app: o.app } : {}), environment: o.environment, overlay: o.overlay })));
+    const scope = { app: o.app ?? pipeline.apps[0]!.name, environment: o.environment };
+    if (objects) findings.push(...evaluatePolicy(objects, { production: o.production, scope, tuning }).map((f) => ({ ...f, ...(o.app ? { app: o.app } : {}), environment: o.environment, overlay: o.overlay })));
   }
+  findings.push(...tuning.fileFindings());
   findings.push(...expansion.findings);
   findings.push(...checkApplications({ objects: argoObjects, tree, repoPath: pipeline.repoPath, reported: planned.reported }));
   findings.push(...checkProjectPermits(argoObjects));

@@ -14,7 +14,7 @@ function eachContainer(m: Parameters<PolicyRule["check"]>[0], check: (c: Record<
   const podSc = asObj(pod.spec.securityContext);
   for (const ref of pod.containers) {
     const v = check(asObj(ref.c.securityContext), `${ref.path}.securityContext`, podSc);
-    if (v) out.push({ path: v.path, message: `container '${ref.name}': ${v.message}` });
+    if (v) out.push({ ...v, message: `container '${ref.name}': ${v.message}` });
   }
   return out;
 }
@@ -49,7 +49,7 @@ export const noPrivilegeEscalation: PolicyRule = {
   summary: "allowPrivilegeEscalation: false and not privileged",
   check: (m) =>
     eachContainer(m, (sc, path) => {
-      if (sc.privileged === true) return { path: `${path}.privileged`, message: "runs privileged" };
+      if (sc.privileged === true) return { path: `${path}.privileged`, message: "runs privileged", pss: "baseline" };
       if (sc.allowPrivilegeEscalation !== false) return { path: `${path}.allowPrivilegeEscalation`, message: "allowPrivilegeEscalation is not false" };
       return undefined;
     }),
@@ -65,6 +65,9 @@ export const dropAllCapabilities: PolicyRule = {
     ),
 };
 
+/** The capabilities Pod Security baseline lets a container add (restricted allows only NET_BIND_SERVICE). */
+export const BASELINE_CAPABILITIES: ReadonlySet<string> = new Set(["AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD", "NET_BIND_SERVICE", "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT"]);
+
 export const noAddedCapabilities: PolicyRule = {
   id: "POL-NO-ADDED-CAPABILITIES",
   severity: "error",
@@ -72,7 +75,9 @@ export const noAddedCapabilities: PolicyRule = {
   check: (m) =>
     eachContainer(m, (sc, path) => {
       const added = asArray(asObj(sc.capabilities).add);
-      return added.length === 0 ? undefined : { path: `${path}.capabilities.add`, message: `adds capabilities ${added.join(", ")}` };
+      if (added.length === 0) return undefined;
+      const beyondBaseline = added.some((c) => !BASELINE_CAPABILITIES.has(String(c).replace(/^CAP_/, "")));
+      return { path: `${path}.capabilities.add`, message: `adds capabilities ${added.join(", ")}`, ...(beyondBaseline ? { pss: "baseline" as const } : {}) };
     }),
 };
 
@@ -85,9 +90,9 @@ export const seccompRuntimeDefault: PolicyRule = {
   check: (m) =>
     eachContainer(m, (sc, path, podSc) => {
       const type = asObj(sc.seccompProfile).type ?? asObj(podSc.seccompProfile).type;
-      return typeof type === "string" && SECCOMP_OK.has(type)
-        ? undefined
-        : { path: `${path}.seccompProfile.type`, message: `seccomp profile is ${type === undefined ? "unset (Unconfined on many runtimes)" : String(type)}` };
+      if (typeof type === "string" && SECCOMP_OK.has(type)) return undefined;
+      // Pod Security baseline forbids only an explicit Unconfined; restricted requires one of SECCOMP_OK.
+      return { path: `${path}.seccompProfile.type`, message: `seccomp profile is ${type === undefined ? "unset (Unconfined on many runtimes)" : String(type)}`, ...(type === "Unconfined" ? { pss: "baseline" as const } : {}) };
     }),
 };
 

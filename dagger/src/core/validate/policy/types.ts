@@ -11,6 +11,8 @@ export interface Violation {
   /** Field path inside the object, e.g. `spec.template.spec.containers[0].securityContext.runAsNonRoot`. */
   path: string;
   message: string;
+  /** Set when this violation breaks the Pod Security Standards baseline level although its rule is a restricted one (see profiles.ts). */
+  pss?: "baseline";
 }
 
 /** Facts about the whole rendering that some rules need (built once, not per object). */
