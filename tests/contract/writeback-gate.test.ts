@@ -9,7 +9,12 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join, relative, sep } from "node:path";
 import { bumpPlan, type LayoutSource } from "../../dagger/src/core/writeback/layout.js";
 import { ValidationFailed, writeBack, type WriteBackOptions } from "../../dagger/src/core/writeback/loop.js";
-import { bareRepo, CliGitPort, must } from "../helpers/git-port.js";
+import { promotePlan } from "../../dagger/src/core/writeback/promote.js";
+import { findRollbackTarget, historyArgv, rollbackPlan } from "../../dagger/src/core/writeback/rollback.js";
+import { gitArgv } from "../../dagger/src/core/writeback/git.js";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { bareRepo, CliGitPort, must, run } from "../helpers/git-port.js";
 import { ROOT } from "../helpers/tools.js";
 import { localGate } from "./local-gate.js";
 
@@ -116,5 +121,29 @@ describe("the write-back gate on this repository's gitops/ (a chart that renders
     expect(r.gate!.preExisting).toEqual([]);
     expect(Object.keys(r.gate!.renderedDiff!)).toEqual(["dev"]);
     expect(r.gate!.renderedDiff!.dev).toContain(`@${D1}`);
+  });
+
+  it("promote and rollback go through the same gate; a kustomize bump's rendered diff is its overlay's", async () => {
+    const bare = await bareRepo(files(join(ROOT, "gitops"), "gitops/", ["README.md"]));
+    await writeBack(new CliGitPort({ url: bare, branch: "main" }), bumpPlan({ env: "dev", ref: { tag: "0.3.0", digest: D1 }, source: SRC }), opts(localGate("gitops")));
+    const promoted = await writeBack(new CliGitPort({ url: bare, branch: "main" }), promotePlan({ from: "dev", source: SRC }), opts(localGate("gitops")));
+    expect(promoted.status).toBe("pushed");
+    expect(Object.keys(promoted.gate!.renderedDiff!)).toEqual(["staging"]);
+    expect(promoted.gate!.renderedDiff!.staging).toContain(`+          image: "ghcr.io/example/gitops-demo@${D1}"`);
+    // Roll dev back: the digest is cleared and the rendering must run repository:tag again.
+    const dir = join(mkdtempSync(join(tmpdir(), "gate-rb-")), "repo");
+    await must(gitArgv.clone(bare, "main", dir), tmpdir());
+    const history = {
+      log: async (path: string, max: number) => (await must(historyArgv.log(path, max), dir)).split("\n").filter(Boolean),
+      readAt: async (commit: string, path: string) => ((r) => (r.code === 0 ? r.stdout : undefined))(await run(historyArgv.show(commit, path), dir)),
+      resolve: async (rev: string) => ((r) => (r.code === 0 ? r.stdout.trim() : undefined))(await run(historyArgv.resolve(rev), dir)),
+    };
+    const read = async (p: string) => ((r) => (r.code === 0 ? r.stdout : undefined))(await run(["git", "show", `HEAD:${p}`], dir));
+    const target = await findRollbackTarget({ env: "dev", source: SRC, read, history });
+    const rolled = await writeBack(new CliGitPort({ url: bare, branch: "main" }), rollbackPlan(target, SRC), opts(localGate("gitops")));
+    expect(rolled.status).toBe("pushed");
+    expect(rolled.gate!.renderedDiff!.dev).toContain(`-          image: "ghcr.io/example/gitops-demo@${D1}"`);
+    const k = await writeBack(new CliGitPort({ url: bare, branch: "main" }), bumpPlan({ env: "prod", ref: { tag: "0.4.0" }, source: { ...SRC, format: "kustomize" } }), opts(localGate("gitops"), { dryRun: true }));
+    expect(Object.keys(k.gate!.renderedDiff!)).toEqual(["kustomize/prod"]);
   });
 });

@@ -127,6 +127,15 @@ describe("the gate's decision", () => {
     expect(renderedDiffs({ dev: "a\n", prod: "b\n" }, { dev: "a\n", prod: "c\n" })).toEqual({ prod: "--- a/rendered/prod.yaml\n+++ b/rendered/prod.yaml\n@@ -1,1 +1,1 @@\n-b\n+c\n" });
   });
 
+  it("Helm test hooks are not what Argo CD applies: their random names make no diff and no shared-values refusal", () => {
+    const hook = (suffix: string) => `---\n# Source: web/templates/tests/t.yaml\napiVersion: v1\nkind: Pod\nmetadata:\n  name: web-test-${suffix}\n  annotations:\n    "helm.sh/hook": test\nspec:\n  containers: [{ name: t, image: busybox }]\n`;
+    const preHook = (suffix: string) => `---\napiVersion: batch/v1\nkind: Job\nmetadata:\n  name: migrate-${suffix}\n  annotations:\n    "helm.sh/hook": pre-upgrade\n`;
+    const base = `---\n${deployment("ghcr.io/acme/web:1.0.0")}`;
+    expect(renderedDiffs({ prod: base + hook("ab12x") }, { prod: base + hook("zz9qq") })).toEqual({});
+    // A hook Argo CD does run (pre-upgrade becomes PreSync) stays in the diff.
+    expect(Object.keys(renderedDiffs({ prod: base + preHook("a") }, { prod: base + preHook("b") }))).toEqual(["prod"]);
+  });
+
   it("refuses when another environment's rendering changes, unless allowed (then names it)", async () => {
     const before = check({ dev: deployment("ghcr.io/acme/web:1.0.0"), prod: deployment("ghcr.io/acme/web:1.0.0", "web", "web-prod") });
     const after = check({ dev: deployment("ghcr.io/acme/web:1.1.0"), prod: deployment("ghcr.io/acme/web:1.1.0", "web", "web-prod") });

@@ -8,6 +8,8 @@
  */
 import type { Finding } from "../findings.js";
 import { DEFAULT_PIPELINE_CONFIG, GITOPS_CONFIG_FILE, parseGitopsConfig, selectApp } from "../gitops-config.js";
+import { parse } from "yaml";
+import { isHelmTestHook } from "../validate/hooks.js";
 import { unifiedDiff } from "./diff.js";
 import { reachFindings, writtenRef } from "./reach.js";
 import type { FileEdit } from "./yaml-edit.js";
@@ -52,11 +54,30 @@ export function compareFindings(before: Finding[], after: Finding[]): { introduc
   return { introduced, preExisting };
 }
 
-/** The rendered manifest diff of every key whose rendering changes, in key order ("" entries left out). */
+/**
+ * A rendering as Argo CD applies it, as text: the Helm test hooks left out (Argo CD never runs
+ * them, and charts name their pods with randAlphaNum, so they differ on every rendering), every
+ * other document kept byte for byte.
+ */
+export function appliedText(text: string): string {
+  const docs = text.split(/^---[ \t]*$/m);
+  return docs
+    .filter((d) => {
+      try {
+        const body = parse(d) as unknown;
+        return !(typeof body === "object" && body !== null && isHelmTestHook({ body: body as Record<string, unknown> }));
+      } catch {
+        return true; // not ours to judge: validate reports it
+      }
+    })
+    .join("---");
+}
+
+/** The rendered manifest diff of every key whose applied rendering changes, in key order (unchanged ones left out). */
 export function renderedDiffs(before: Record<string, string>, after: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const key of [...new Set([...Object.keys(before), ...Object.keys(after)])].sort()) {
-    const d = unifiedDiff(`rendered/${key}.yaml`, before[key] ?? "", after[key] ?? "");
+    const d = unifiedDiff(`rendered/${key}.yaml`, appliedText(before[key] ?? ""), appliedText(after[key] ?? ""));
     if (d) out[key] = d;
   }
   return out;
