@@ -1,6 +1,6 @@
 /**
- * Profiles: which level each rule starts at. `strict` is this module's own bar (every rule an
- * error). `restricted` and `baseline` follow the Kubernetes Pod Security Standards levels: the
+ * Profiles: which level each rule starts at. `strict` is this module's own bar (every rule at its
+ * own severity: an error, but where a rule declares itself a warning). `restricted` and `baseline` follow the Kubernetes Pod Security Standards levels: the
  * rules a PSS level requires are errors, the hardening beyond it (read-only root filesystem,
  * probes, resources, and for baseline the restricted-only rules) warnings, so a third-party chart
  * that meets the level passes while the rest stays visible. Rules about correctness (image
