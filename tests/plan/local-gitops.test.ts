@@ -100,7 +100,7 @@ describe("local gitops plan: cluster (the up service)", () => {
     const chain = withSteps(withSteps(withSteps(build().client, clusterSteps(S.e2e)), bringUpSteps(S)), bumpedSteps(S, rev));
     const all = execs(plan(chain)).map((a) => a.join(" "));
     const at = (needle: string) => all.findIndex((a) => a.includes(needle));
-    const order = ["kind create cluster", "set-cluster", "image-archive", "getent hosts git", "--server-side", "patch configmap", "argocd-application-controller --timeout", "repository.yaml", "roots.yaml", "Synced Healthy \"*", "find-service", "refresh=normal", `Synced Healthy ${rev}`, "rollout-status"].map(at);
+    const order = ["kind create cluster", "set-cluster", "image-archive", "getent hosts git", "--server-side", "patch configmap", "argocd-application-controller --timeout", "repository.yaml", "roots.yaml", `wait-synced ${S.application}  `, "find-service", "refresh=normal", `wait-synced ${S.application} ${rev} `, "rollout-status"].map(at);
     expect(order.every((i) => i >= 0), JSON.stringify(order)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
   });

@@ -40,27 +40,20 @@ function patchArg(data: Record<string, string>): string {
   return `'${json}'`;
 }
 
-/**
- * The shell test of an Application's state: `Synced Healthy <revision>` as Argo CD reports it; with
- * `revision`, it must be that commit (the bump's), not the one deployed before.
- */
-export function applicationState(app: string): string {
-  return `kubectl -n ${ARGOCD_NAMESPACE} get application.argoproj.io ${app} -o jsonpath='{.status.sync.status} {.status.health.status} {.status.sync.revision}'`;
-}
-
 /** Wait until `app` is Synced and Healthy (at `revision` when given); print the last state seen when time runs out. */
 export function waitSyncedStep(s: LocalSettings, revision = ""): E2eStep {
   if (revision !== "" && !/^[0-9a-f]{40}$/.test(revision)) throw new Error(`"${revision}" is not a commit id`);
-  const want = revision ? `"Synced Healthy ${revision}"` : `"Synced Healthy "*`;
   const tries = Math.max(1, Math.floor(e2eBudget(s.e2e.timeoutSeconds).setup / 2));
+  // The Application, the revision and the count are arguments ($1 $2 $3), never pasted into the script.
   return {
     name: revision ? "wait-synced-bumped" : "wait-synced",
-    what: revision ? `Argo CD syncs the bumped revision ${revision.slice(0, 12)} and the app is Healthy` : `Argo CD syncs ${s.application} from the in-pipeline git server and the app is Healthy`,
+    what: revision ? `Argo CD syncs the bumped revision ${revision.slice(0, 12)} and the app is Healthy` : `Argo CD syncs the Application from the in-pipeline git server and the app is Healthy`,
     argv: [
       W, "sh", "-c",
-      `i=0; while :; do st=$(${applicationState(s.application)} 2>&1) || true; ` +
-        `case "$st" in ${want}) echo "$st"; exit 0 ;; esac; i=$((i+1)); ` +
-        `if [ "$i" -ge ${tries} ]; then echo "local: ${s.application} is not Synced and Healthy${revision ? ` at ${revision}` : ""}; last state: $st" >&2; exit 1; fi; sleep 2; done`,
+      `i=0; while :; do st=$(kubectl -n ${ARGOCD_NAMESPACE} get application.argoproj.io "$1" -o jsonpath='{.status.sync.status} {.status.health.status} {.status.sync.revision}' 2>&1) || true; ` +
+        'case "$st" in "Synced Healthy $2"*) if [ -z "$2" ] || [ "$st" = "Synced Healthy $2" ]; then echo "$st"; exit 0; fi ;; esac; i=$((i+1)); ' +
+        'if [ "$i" -ge "$3" ]; then echo "local: $1 is not Synced and Healthy${2:+ at $2}; last state: $st" >&2; exit 1; fi; sleep 2; done',
+      "wait-synced", s.application, revision, String(tries),
     ],
   };
 }
@@ -160,7 +153,7 @@ export function shQuote(a: string): string {
  * of the service container so the engine's tunnel reaches it.
  */
 function forward(namespace: string, target: string, ports: string): string {
-  return `while true; do kubectl -n ${namespace} port-forward --address 0.0.0.0 ${target} ${ports} || true; echo "local: port-forward ${target} stopped; restarting" >&2; sleep 2; done`;
+  return `while true; do kubectl -n ${shQuote(namespace)} port-forward --address 0.0.0.0 ${target} ${ports} || true; echo "local: port-forward ${target} stopped; restarting" >&2; sleep 2; done`;
 }
 
 /**
