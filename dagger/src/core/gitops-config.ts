@@ -14,27 +14,50 @@ import { policySchema, type PolicySettings } from "./validate/policy/settings.js
 /** File name of the optional layout file at the root of the gitops tree. */
 export const GITOPS_CONFIG_FILE = "gitops-pipeline.yaml";
 
-/** An environment name as gitops-pipeline.yaml declares it: lower-case letters, digits and '-'. */
-export const ENVIRONMENT_NAME = /^[a-z0-9][a-z0-9-]*$/;
+/**
+ * A DNS-1123 label as Kubernetes checks it: namespaces, releases, app and environment names
+ * (lower-case letters, digits and '-', starting and ending alphanumeric, at most 63).
+ */
+export const DNS_LABEL = /^(?=.{1,63}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/** An environment name as gitops-pipeline.yaml declares it: a DNS-1123 label (it becomes part of namespaces and Application names). */
+export const ENVIRONMENT_NAME = DNS_LABEL;
+
+/** Longest app (release) name: Helm's limit for a release name. */
+export const APP_NAME_MAX = 53;
+
+/** Longest Kubernetes name derived as `<release>-<environment>` (a namespace, an Application tracked by label): a DNS label. */
+export const DERIVED_NAME_MAX = 63;
+
+/** An Argo CD Application name: a Kubernetes object name Argo CD also puts in a label value, so at most 63. */
+export const APPLICATION_NAME = /^(?=.{1,63}$)[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 
 /** A function argument naming one environment of gitops-pipeline.yaml. */
-export const environmentField = z.string().regex(ENVIRONMENT_NAME, { error: "is not an environment name" }).describe("pass an environment of gitops-pipeline.yaml, e.g. dev");
-
-/** A DNS-1123 label: namespaces, releases, app names. */
-export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+export const environmentField = z
+  .string()
+  .regex(ENVIRONMENT_NAME, { error: "is not an environment name (a DNS-1123 label: lower-case letters, digits and '-', at most 63, not ending in '-')" })
+  .describe("pass an environment of gitops-pipeline.yaml, e.g. dev");
 
 /** A function argument naming one app of a multi-app gitops-pipeline.yaml; "" for the tree's only app. */
 export const appField = z
   .string()
   .trim()
-  .refine((s) => s === "" || DNS_LABEL.test(s), { error: "is not an app name (a DNS-1123 label, e.g. payments)" })
+  .refine((s) => s === "" || (DNS_LABEL.test(s) && s.length <= APP_NAME_MAX), { error: `is not an app name (a DNS-1123 label of at most ${APP_NAME_MAX} characters, e.g. payments)` })
   .describe("pass an app of gitops-pipeline.yaml's apps:, or \"\" for a single-app tree");
 
 /** Relative, forward-slash path inside the tree: no leading `/`, no `..` segment. */
 const relPath = z
   .string()
   .min(1)
-  .refine((p) => !p.startsWith("/") && !p.split("/").includes(".."), "must be a relative path inside the gitops tree, without '..'");
+  .refine((p) => !p.startsWith("/") && !p.split("/").includes(".."), "must be a relative path inside the gitops tree, without '..'")
+  .refine((p) => !/[\u0000-\u001f\u007f]/.test(p), "must not contain a line break or control character");
+
+/** Where the tree sits in the repository: "" or a plain relative path (it reaches git and the local git server's script). */
+const repoPathField = z
+  .string()
+  .regex(/^[A-Za-z0-9._/-]*$/, "must be a plain relative path (letters, digits, '.', '_', '-', '/'), or \"\" for the repository's root")
+  .refine((p) => !p.startsWith("/") && !p.split("/").includes(".."), "must be a relative path inside the repository, without '..'")
+  .default("gitops");
 
 const syncSchema = z
   .object({
@@ -50,9 +73,9 @@ const environmentSchema = z
     /** Values files passed to helm with `-f`, in order, relative to the tree (an app with a chart needs at least one). */
     values: z.array(relPath).default([]),
     /** Namespace the environment deploys to; default `<release>-<environment>`. */
-    namespace: z.string().regex(DNS_LABEL, "must be a DNS-1123 label").optional(),
+    namespace: z.string().regex(DNS_LABEL, "must be a DNS-1123 label (lower-case letters, digits and '-', at most 63)").optional(),
     /** Name of the Argo CD Application that deploys this environment; default `<release>-<environment>`. */
-    application: z.string().min(1).optional(),
+    application: z.string().regex(APPLICATION_NAME, "must be an Application name (lower-case letters, digits, '-' and '.', at most 63: Argo CD tracks it in a label)").optional(),
     /** Production rules (replicas >= 2, a PodDisruptionBudget, Ingress TLS, Pod Security restricted on the namespace) apply. */
     production: z.boolean().default(false),
     sync: syncSchema.default({ automated: true, prune: true, selfHeal: true, createNamespace: true }),
@@ -82,13 +105,13 @@ const writeBackSchema = z
   })
   .strict();
 
-const environmentsSchema = z.record(z.string().regex(ENVIRONMENT_NAME, "environment names are lower-case words"), environmentSchema);
+const environmentsSchema = z.record(z.string().regex(ENVIRONMENT_NAME, "environment names are DNS-1123 labels (lower-case letters, digits and '-', at most 63, not ending in '-')"), environmentSchema);
 
 /** One app's fields, shared by the single-app form (at the top level) and each entry of `apps:`. */
 const appFields = {
   /** The app's Helm chart; an app of the `apps:` list may have a kustomize base instead. */
   chart: relPath.optional(),
-  release: z.string().regex(DNS_LABEL, "must be a DNS-1123 label").optional(),
+  release: z.string().regex(DNS_LABEL, "must be a DNS-1123 label").max(APP_NAME_MAX, `must be at most ${APP_NAME_MAX} characters (Helm's limit for a release)`).optional(),
   kustomize: relPath.optional(),
   writeBack: writeBackSchema.default({ format: "helm" }),
   environments: environmentsSchema,
@@ -98,7 +121,7 @@ const appFields = {
 const singleSchema = z
   .object({
     /** Where this tree sits in the Git repository Argo CD reads (Application paths start with it); "" for the root. */
-    repoPath: z.string().default("gitops"),
+    repoPath: repoPathField,
     argocd: relPath.default("argocd"),
     /** Policy levels, profile and the waivers file (docs/policy.md). */
     policy: policySchema.optional(),
@@ -108,12 +131,12 @@ const singleSchema = z
   })
   .strict();
 
-const appSchema = z.object({ name: z.string().regex(DNS_LABEL, "app names are DNS-1123 labels, e.g. orders"), ...appFields }).strict();
+const appSchema = z.object({ name: z.string().regex(DNS_LABEL, "app names are DNS-1123 labels, e.g. orders").max(APP_NAME_MAX, `app names are at most ${APP_NAME_MAX} characters (Helm's limit for a release)`), ...appFields }).strict();
 
 /** The multi-app form: `apps:` lists the apps, each with its chart or kustomize base and environments. */
 const multiSchema = z
   .object({
-    repoPath: z.string().default("gitops"),
+    repoPath: repoPathField,
     argocd: relPath.default("argocd"),
     policy: policySchema.optional(),
     apps: z.array(appSchema).min(1, "lists no app"),
@@ -205,7 +228,11 @@ function resolveApp(raw: AppInput, top: { repoPath: string; argocd: string }, wh
   const environments: Record<string, EnvironmentConfig> = {};
   for (const [envName, e] of Object.entries(raw.environments)) {
     if (raw.chart && e.values.length === 0) throw new InputError(`${where}${where.includes(": ") ? "." : ": "}environments.${envName}.values`, "is empty: an app with a chart renders every environment with its values files", "list the environment's values files");
-    environments[envName] = { values: e.values, namespace: e.namespace ?? `${release}-${envName}`, application: e.application ?? `${release}-${envName}`, production: e.production, sync: e.sync };
+    const derived = `${release}-${envName}`;
+    if ((!e.namespace || !e.application) && derived.length > DERIVED_NAME_MAX) {
+      throw new InputError(`${where}${where.includes(": ") ? "." : ": "}environments.${envName}`, `gives the ${e.namespace ? "Application" : "namespace"} name '${derived}' of ${derived.length} characters; Kubernetes allows ${DERIVED_NAME_MAX}`, "shorten the app or environment name, or set the environment's namespace: and application:");
+    }
+    environments[envName] = { values: e.values, namespace: e.namespace ?? derived, application: e.application ?? derived, production: e.production, sync: e.sync };
   }
   if (Object.keys(environments).length === 0) throw new InputError(`${where}${where.includes(": ") ? "." : ": "}environments`, "declares no environment", "declare at least one environment");
   return {
@@ -226,7 +253,13 @@ export function parsePipelineConfig(text: string, file = GITOPS_CONFIG_FILE): Pi
   if (doc.errors.length > 0) {
     throw new InputError(file, `is not valid YAML (${doc.errors[0]!.message.split("\n")[0]})`, "fix the YAML syntax");
   }
-  const raw = doc.toJS() as unknown;
+  let raw: unknown;
+  try {
+    // yaml refuses more than maxAliasCount alias expansions (a "billion laughs" file) with a ReferenceError.
+    raw = doc.toJS({ maxAliasCount: 100 }) as unknown;
+  } catch (e) {
+    throw new InputError(file, `cannot be read (${e instanceof Error ? e.message.split("\n")[0] : String(e)})`, "write the layout without deeply nested YAML aliases (*name)");
+  }
   const multi = typeof raw === "object" && raw !== null && "apps" in raw;
   const parsed = multi ? multiSchema.safeParse(raw) : singleSchema.safeParse(raw);
   if (!parsed.success) {

@@ -36,8 +36,10 @@ export function parseInputs<S extends z.ZodObject>(schema: S, raw: z.input<S>): 
   if (r.success) return r.data;
   const issue = r.error.issues[0]!;
   const key = String(issue.path[0] ?? "input");
-  // A list item is named by its value: the CLI user typed the list, not an index.
-  const item = issue.path.length > 1 ? `"${String(itemOf(raw, issue.path))}" ` : "";
+  // A list item is named by its value: the CLI user typed the list, not an index. A transformed
+  // list (comma-separated items split) has no raw value at that index: the issue's own input, if any.
+  const value = issue.path.length > 1 ? (itemOf(raw, issue.path) ?? (issue as { input?: unknown }).input) : undefined;
+  const item = typeof value === "string" ? `"${value}" ` : "";
   const fix = (issue as { params?: { fix?: string } }).params?.fix ?? (schema.shape as Record<string, z.ZodType>)[key]?.description ?? "see `dagger call <function> --help`";
   throw new InputError(key, `${item}${issue.message}`, fix);
 }

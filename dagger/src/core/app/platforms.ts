@@ -6,8 +6,10 @@
 import { DEFAULT_PLATFORMS } from "../defaults.js";
 import { InputError } from "../errors.js";
 
-/** Operating systems images are built for (Go's GOOS values used by OCI image indexes). */
-export const KNOWN_OS = ["linux", "windows", "darwin", "freebsd"] as const;
+/** Operating systems the app image is built for: its base is a Linux Python image. */
+export const KNOWN_OS = ["linux"] as const;
+/** Other GOOS values of OCI image indexes, named in the error when asked for. */
+const OTHER_OS = ["windows", "darwin", "freebsd"];
 
 /** Architectures (GOARCH) and the variants each accepts. */
 export const KNOWN_ARCH: Readonly<Record<string, readonly string[]>> = {
@@ -45,6 +47,8 @@ export function parsePlatform(raw: string, arg = "platforms"): Platform {
     throw new InputError(arg, `"${raw}" is not a platform`, fix);
   }
   const [os, rawArch, rawVariant] = parts as [string, string, string | undefined];
+  // The image is built FROM a Linux Python base: another os would be a Linux image mislabelled.
+  if (OTHER_OS.includes(os)) throw new InputError(arg, `"${raw}" is a ${os} platform, but the app image is built from a Linux base image`, "pass linux platforms, e.g. linux/amd64,linux/arm64");
   if (!(KNOWN_OS as readonly string[]).includes(os)) throw new InputError(arg, `"${raw}" has unknown os "${os}"`, fix);
   const arch = ARCH_ALIASES[rawArch] ?? rawArch;
   const variants = KNOWN_ARCH[arch];

@@ -14,7 +14,7 @@ import { runNumber as checkRunNumber, shortSha } from "../app/tags.js";
 import { InputError } from "../errors.js";
 import { environmentField } from "../gitops-config.js";
 import { COMMIT_ID, commaList, optionalVersionField, parseInputs, rule } from "../inputs.js";
-import { checkBranch, checkRepoUrl } from "../writeback/git.js";
+import { BRANCH_MAX, checkBranch, checkRepoUrl, GIT_REF_NAME } from "../writeback/git.js";
 import type { StageOutcome, StageSpec } from "./orchestrate.js";
 
 /** The stages of `ci`, in report order. */
@@ -96,7 +96,13 @@ const ciSchema = z.object({
   // The same rule as app's revision, which receives it: an error names commit, not revision.
   commit: z.string().trim().regex(COMMIT_ID, { error: "is not a commit id" }).describe("pass the commit being built, e.g. $GITHUB_SHA"),
   runNumber: z.string().trim().regex(/^[0-9A-Za-z._-]+$/, { error: "is not a run number" }).describe("pass the CI's run number, e.g. --run-number=$GITHUB_RUN_NUMBER"),
-  branch: z.string().trim().min(1, { error: "is empty" }).describe("pass the branch being built, e.g. $GITHUB_REF_NAME"),
+  branch: z
+    .string()
+    .trim()
+    .min(1, { error: "is empty" })
+    .max(BRANCH_MAX, { error: `is longer than ${BRANCH_MAX} characters` })
+    .refine((s) => GIT_REF_NAME.test(s), { error: "is not a git branch name (git check-ref-format: no spaces, control characters, ~^:?*[\\, '..' or '@{')" })
+    .describe("pass the branch being built, e.g. $GITHUB_REF_NAME"),
   version: optionalVersionField,
   imageRepository: z.string().transform(rule((s: string) => (s.trim() === "" ? "" : parseRepository(s, "imageRepository").address))),
   releaseBranches: z.string().transform(

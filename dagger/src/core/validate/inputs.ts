@@ -4,13 +4,17 @@
  */
 import { z } from "zod";
 import { appField, ENVIRONMENT_NAME } from "../gitops-config.js";
-import { commaList } from "../inputs.js";
+import { commaList, problem } from "../inputs.js";
 
 export const validateInputs = z.object({
   environments: z
     .array(z.string())
-    .transform((xs) => xs.flatMap(commaList))
-    .pipe(z.array(z.string().regex(ENVIRONMENT_NAME, { error: "is not an environment name (lower-case letters, digits and '-')" })))
+    .transform((xs, ctx) => {
+      const names = xs.flatMap(commaList);
+      const bad = names.find((n) => !ENVIRONMENT_NAME.test(n));
+      if (bad !== undefined) return problem(ctx, `"${bad}" is not an environment name (a DNS-1123 label: lower-case letters, digits and '-', at most 63)`, "pass environments of gitops-pipeline.yaml, e.g. prod, or none for all");
+      return names;
+    })
     .describe("pass environments of gitops-pipeline.yaml, e.g. prod, or none for all"),
 });
 

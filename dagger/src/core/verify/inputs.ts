@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { InputError } from "../errors.js";
 import { urlCredential } from "../redact.js";
+import { isMetadataAddress } from "../address.js";
 import { environmentField } from "../gitops-config.js";
 import { intIn, problem } from "../inputs.js";
 import { REVISION } from "./status.js";
@@ -29,6 +30,7 @@ const url = (fix: string, httpsOnly: boolean) =>
       }
       const inUrl = urlCredential(s);
       if (inUrl) return problem(ctx, `carries credentials in the URL: ${inUrl}`, `${fix}; credentials go in a Secret argument`);
+      if (isMetadataAddress(u.hostname)) return problem(ctx, `points at ${u.hostname}, a cloud metadata address`, fix);
       if (u.protocol !== "https:" && (httpsOnly || u.protocol !== "http:")) {
         return problem(ctx, `is ${u.protocol}//${httpsOnly ? ", so the token would travel in clear" : ""}`, fix);
       }

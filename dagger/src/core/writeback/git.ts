@@ -22,10 +22,27 @@ export type PushStatus = "pushed" | "rejected" | "failed";
 
 const BRANCH = /^(?!-)(?!.*\.\.)(?!.*\/\/)(?!.*@\{)[A-Za-z0-9._/-]+(?<![./])$/;
 
-/** Check a branch name before it goes into a refspec. */
+/**
+ * A name git's check-ref-format accepts (any branch a CI may build, Unicode included): no control
+ * characters, spaces or ~^:?*[\, no `..`, `@{`, `//`, no component starting with `.` or ending in
+ * `.lock`, not starting with `-` or ending in `/` or `.`.
+ */
+export const GIT_REF_NAME = /^(?!-)(?!.*\.\.)(?!.*@\{)(?!.*\/\/)(?!.*(?:^|\/)\.)(?!.*\.lock(?:\/|$))[^\u0000-\u0020\u007f~^:?*[\\]+(?<![./])$/u;
+
+/** Longest branch name accepted (git's refs live in files: most file systems allow 255 bytes a name). */
+export const BRANCH_MAX = 200;
+
+/**
+ * Check a branch name before it goes into a refspec: git's ref-format rules (no `..`, `@{`,
+ * control characters, component starting with `.` or ending in `.lock`), not `HEAD`, at most
+ * BRANCH_MAX characters.
+ */
 export function checkBranch(branch: string, arg = "branch"): string {
-  if (!BRANCH.test(branch) || branch.endsWith(".lock")) {
-    throw new InputError(arg, `"${branch}" is not a valid branch name`, "pass a branch such as main");
+  const shown = JSON.stringify(branch.length > 80 ? `${branch.slice(0, 77)}...` : branch);
+  if (branch.length > BRANCH_MAX) throw new InputError(arg, `${shown} is ${branch.length} characters long, more than ${BRANCH_MAX}`, "pass a branch such as main");
+  if (branch === "HEAD" || branch.startsWith("refs/")) throw new InputError(arg, `${shown} is not a branch name but a ref`, "pass a branch such as main");
+  if (!BRANCH.test(branch) || branch.split("/").some((c) => c.startsWith(".") || c.endsWith(".lock"))) {
+    throw new InputError(arg, `${shown} is not a valid branch name`, "pass a branch such as main");
   }
   return branch;
 }
@@ -49,14 +66,14 @@ export function checkRepoUrl(url: string, arg = "url"): string {
 }
 
 
-/** A commit author's name: one line, no angle brackets (it goes into commit metadata). */
-export const AUTHOR_NAME = /^[^<>\n]{1,100}$/;
+/** A commit author's name: one line of printable text, not blank, no angle brackets (it goes raw into the commit header). */
+export const AUTHOR_NAME = /^(?=.*\S)[^<>\u0000-\u001f\u007f]{1,100}$/;
 /** A commit author's email address. */
-export const AUTHOR_EMAIL = /^[^<>\s@]+@[^<>\s@]+$/;
+export const AUTHOR_EMAIL = /^[^<>\s@\u0000-\u001f\u007f]{1,64}@[^<>\s@\u0000-\u001f\u007f]{1,190}$/;
 
 /** Check an author identity (it goes into commit metadata, so no newlines or angle brackets). */
 export function checkAuthor(author: Author): Author {
-  if (!AUTHOR_NAME.test(author.name)) throw new InputError("name", `"${author.name}" is not a usable name`, "pass a one-line name without < >");
+  if (!AUTHOR_NAME.test(author.name)) throw new InputError("name", `${JSON.stringify(author.name)} is not a usable name`, "pass a one-line, non-blank name without < > or control characters");
   if (!AUTHOR_EMAIL.test(author.email)) throw new InputError("email", `"${author.email}" is not an email address`, "pass e.g. bot@example.com");
   return author;
 }

@@ -22,7 +22,12 @@ export function invalidValue(kind: ValueKind, value: string): string | undefined
     case "digest":
       return value === "" || DIGEST.test(value) ? undefined : `"${value}" is not a valid digest (sha256:<64 hex> or sha512:<128 hex>, or "" for none)`;
     case "repository":
-      return value.length <= 255 && REPOSITORY.test(value) ? undefined : `"${value}" is not a valid image repository ([host[:port]/]lower/case/path)`;
+      if (!(value.length <= 255 && REPOSITORY.test(value))) return `"${value}" is not a valid image repository ([host[:port]/]lower/case/path)`;
+      {
+        const port = /^[^/]+:(\d+)\//.exec(value)?.[1];
+        if (port !== undefined && (Number(port) < 1 || Number(port) > 65535)) return `"${value}" has port ${port}, outside 1-65535`;
+      }
+      return undefined;
   }
 }
 

@@ -35,7 +35,7 @@ export const tokenInputs = z.object({ user: z.string().trim().min(1, { error: "i
 export const sshInputs = z.object({ knownHosts: z.string().trim().min(1, { error: "is empty (host keys are never accepted blindly)" }).describe("pass the host's known_hosts lines, e.g. from ~/.ssh/known_hosts") });
 
 export const authorInputs = z.object({
-  name: z.string().regex(AUTHOR_NAME, { error: "is not a usable name (one line, no < >)" }).describe("pass e.g. release-bot"),
+  name: z.string().regex(AUTHOR_NAME, { error: "is not a usable name (one line of printable text, not blank, no < >)" }).describe("pass e.g. release-bot"),
   email: z.string().regex(AUTHOR_EMAIL, { error: "is not an email address" }).describe("pass e.g. bot@example.com"),
 });
 
