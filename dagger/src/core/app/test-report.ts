@@ -201,7 +201,8 @@ export function testResult(o: TestRunOutputs): TestResult {
     lines.push(`${where}${t.name} ${t.kind}: ${t.message}`);
   }
   if (noTests && !ok) lines.push(NO_TESTS_HINT);
-  const explained = (junit?.failed.length ?? 0) > 0;
+  // Failed tests and a missed gate explain themselves; anything else quotes pytest's output.
+  const explained = (junit?.failed.length ?? 0) > 0 || (coverage !== undefined && junit !== undefined && o.exitCode <= 1 && !noTests);
   if (!ok && !explained && (o.stdout || o.stderr)) lines.push(...explainOutput(o.stdout ?? "", o.stderr ?? ""));
   return { exitCode: o.exitCode, ok, minCoverage: o.minCoverage, summary: lines.join("\n"), ...(junit ? { junit } : {}), ...(coverage ? { coverage } : {}) };
 }
