@@ -12,7 +12,7 @@ import { LINT_REPORT, lintContainer, lintContainers } from "../../dagger/src/app
 import { DEFAULT_LINTERS } from "../../dagger/src/core/defaults.js";
 import { parseInputs } from "../../dagger/src/core/inputs.js";
 import { lintInputs } from "../../dagger/src/core/app/inputs.js";
-import { projectOf, readDeclarations } from "../../dagger/src/app/python.js";
+import { installFailure, projectOf, readDeclarations } from "../../dagger/src/app/python.js";
 import { toolsInstallArgv } from "../../dagger/src/core/app/python-tools.js";
 import { execKeys } from "../helpers/cache-model.js";
 import { testContainer } from "../../dagger/src/app/test.js";
@@ -185,6 +185,17 @@ describe("test plan", () => {
     const dir = listing(treeOf(files), files);
     const c = testContainer(P, dir, 90, projectOf(P, await readDeclarations(dir)));
     expect(execs(c).at(-1)).toEqual(expect.arrayContaining(["-o", "python_files=test_*.py *_test.py tests.py"]));
+  });
+
+  it("an exec error of an install step becomes a failed run quoting pip; any other error is not swallowed", () => {
+    const execError = (cmd: string[], stderr: string) => Object.assign(new Error("exit code: 1"), { name: "ExecError", cmd, exitCode: 1, stdout: "", stderr });
+    const tools = toolsInstallArgv({ pytest: "0.0.4", "pytest-cov": "0.0.5" });
+    const failed = installFailure("test", execError(tools, "ERROR: Cannot install packaging==23.2 and pytest==0.0.4\nERROR: ResolutionImpossible"), PROJECT.deps, tools);
+    expect(failed).toMatchObject({ stage: "test", passed: false, summary: "test failed: installing the project's dependencies failed: ERROR: Cannot install packaging==23.2 and pytest==0.0.4" });
+    expect(failed!.details).toContain("dependencies: requirements (requirements.txt, requirements-dev.txt found)");
+    expect(installFailure("test", execError(PROJECT.deps.steps[0]!, "ERROR: No matching distribution found for flask==9"), PROJECT.deps, tools)?.summary).toMatch(/flask==9$/);
+    expect(installFailure("test", execError(["python", "-m", "pytest"], "boom"), PROJECT.deps, tools)).toBeUndefined();
+    expect(installFailure("test", new Error("connection refused"), PROJECT.deps, tools)).toBeUndefined();
   });
 
   it("app test refuses a bad gate before asking the engine anything", async () => {
