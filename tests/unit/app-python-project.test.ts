@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { join } from "node:path";
 import { dependencyPlan, detectSource, pytestConfigured, DEPS_DIR } from "../../dagger/src/core/app/dependencies.js";
-import { poetryPins, readPyproject } from "../../dagger/src/core/app/pyproject.js";
+import { poetryConstraint, poetryPins, readPyproject } from "../../dagger/src/core/app/pyproject.js";
 import { choosePython, satisfiesClause, satisfiesSpecifier, PYTHON_IMAGES } from "../../dagger/src/core/app/python-version.js";
 import { installFailedReport } from "../../dagger/src/core/app/install-report.js";
 import { toolsInstallArgv } from "../../dagger/src/core/app/python-tools.js";
@@ -90,11 +90,21 @@ describe("the project's Python", () => {
     expect(choosePython({ pythonVersionFile: "3.13" }, "3.12").minor).toBe("3.12");
   });
 
+  it("Poetry's python constraint stands for requires-python when there is none", () => {
+    expect(poetryConstraint("^3.11")).toBe(">=3.11,<4");
+    expect(poetryConstraint("~3.11")).toBe(">=3.11,<3.12");
+    expect(poetryConstraint(">=3.11,<3.14")).toBe(">=3.11,<3.14");
+    expect(poetryConstraint("3.13.*")).toBe("==3.13.*");
+    const info = readPyproject(FIXTURE("app-poetry").contents["pyproject.toml"]!);
+    expect(info).toMatchObject({ requiresPython: ">=3.11,<3.14", requiresPythonFrom: "tool.poetry.dependencies.python" });
+    expect(choosePython({ requiresPython: poetryConstraint("~3.11"), requiresPythonFrom: "tool.poetry.dependencies.python" })).toMatchObject({ minor: "3.11", why: 'tool.poetry.dependencies.python ">=3.11,<3.12"' });
+  });
+
   it("an unsupported request names the file and the way out", () => {
     const a = inputError(() => choosePython({ pythonVersionFile: "3.10.4\n" }));
     expect(a.input).toBe("source: .python-version");
-    expect(a.message).toMatch(/Python 3\.10, which no pinned image provides \(pinned: 3\.12, 3\.13\)/);
-    expect(a.fix).toMatch(/--python 3\.12 or 3\.13/);
+    expect(a.message).toMatch(/Python 3\.10, which no pinned image provides \(pinned: 3\.11, 3\.12, 3\.13\)/);
+    expect(a.fix).toMatch(/--python 3\.11 or 3\.12 or 3\.13/);
     const b = inputError(() => choosePython({ requiresPython: ">=3.14" }));
     expect(b.input).toBe("source: pyproject.toml");
     expect(inputError(() => choosePython({}, "2.7")).input).toBe("python");
@@ -109,7 +119,7 @@ describe("the project's Python", () => {
       }),
     );
     expect(satisfiesClause("3.12.1", "===weird")).toBeUndefined();
-    expect(Object.keys(PYTHON_IMAGES)).toEqual(["3.12", "3.13"]);
+    expect(Object.keys(PYTHON_IMAGES)).toEqual(["3.11", "3.12", "3.13"]);
   });
 });
 

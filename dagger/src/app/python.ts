@@ -50,8 +50,8 @@ export function projectOf(tools: Toolchain, d: ProjectDeclarations, o: ProjectOp
   const configured = pytestConfigured(d);
   if (tools.pythonImage !== VERSIONS.pythonImage && !o.python) return { deps, pytestConfigured: configured, python: { minor: "", image: tools.pythonImage, why: "--python-image" } };
   const pyproject = d.contents["pyproject.toml"];
-  const requiresPython = pyproject === undefined ? "" : readPyproject(pyproject).requiresPython;
-  const python = choosePython({ ...(d.contents[".python-version"] !== undefined ? { pythonVersionFile: d.contents[".python-version"] } : {}), ...(requiresPython ? { requiresPython } : {}) }, o.python);
+  const { requiresPython, requiresPythonFrom } = pyproject === undefined ? { requiresPython: "", requiresPythonFrom: "" } : readPyproject(pyproject);
+  const python = choosePython({ ...(d.contents[".python-version"] !== undefined ? { pythonVersionFile: d.contents[".python-version"] } : {}), ...(requiresPython ? { requiresPython, requiresPythonFrom } : {}) }, o.python);
   return { deps, python, pytestConfigured: configured };
 }
 

@@ -11,6 +11,8 @@ export const VERSIONS = {
   dagger: "0.21.9",
   /** Python base image of the app and of the lint/test stages (multi-arch official image). */
   pythonImage: "python:3.12.14-slim-trixie",
+  /** The Python 3.11 image, chosen for a project that declares 3.11 (.python-version, --python). */
+  python311Image: "python:3.11.15-slim-trixie",
   /** The Python 3.13 image, chosen for a project that declares 3.13 (.python-version, requires-python). */
   python313Image: "python:3.13.14-slim-trixie",
   /** uv, installed with pip to read a project's uv.lock (`uv export --frozen`). */

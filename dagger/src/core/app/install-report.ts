@@ -30,7 +30,8 @@ export function describeCommand(cmd: readonly string[]): string {
 export function installFailedReport(stage: string, f: InstallFailure, plan: Pick<DependencyPlan, "why" | "source" | "notes">): RunReport {
   const output = `${f.stderr}\n${f.stdout}`;
   const lines = output.split("\n").map((l) => l.trimEnd());
-  const firstError = lines.find((l) => /^(ERROR|error|Error)\b/.test(l.trim())) ?? lines.filter(Boolean).at(-1) ?? `exit code ${f.exitCode}`;
+  // pip's own verdict (`ERROR: ...`) first; a build backend's `error:` lines come before it.
+  const firstError = lines.find((l) => /^ERROR\b/.test(l.trim())) ?? lines.find((l) => /^(error|Error)\b/.test(l.trim())) ?? lines.filter(Boolean).at(-1) ?? `exit code ${f.exitCode}`;
   const tail = (s: string) => s.trim().split("\n").slice(-INSTALL_TAIL).join("\n");
   const details = [
     `dependencies: ${plan.source} (${plan.why})`,

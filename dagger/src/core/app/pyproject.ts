@@ -34,8 +34,10 @@ const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is
 export interface PyprojectInfo {
   /** `[project] name`, normalised ("" when absent). */
   name: string;
-  /** `[project] requires-python` ("" when absent). */
+  /** `[project] requires-python`, else Poetry's `[tool.poetry.dependencies] python` as PEP 440 ("" when absent). */
   requiresPython: string;
+  /** Where requiresPython was read: `requires-python` or `tool.poetry.dependencies.python`. */
+  requiresPythonFrom: string;
   /** Whether `[project]` declares anything to install (dependencies, test extras, groups). */
   declaresDependencies: boolean;
   /** The runtime dependencies, the test/dev extras and groups, the project's own name resolved away. */
@@ -92,12 +94,35 @@ export function readPyproject(text: string, file = "pyproject.toml"): PyprojectI
   for (const g of TEST_GROUPS) addGroup(g);
   return {
     name,
-    requiresPython: typeof project["requires-python"] === "string" ? project["requires-python"].trim() : "",
+    ...pythonRequirement(project, doc),
     declaresDependencies: out.length > 0,
     requirements: out,
     testExtras: Object.keys(extras).filter((k) => isTestGroup(k)),
     testGroups: Object.keys(groups).filter((k) => isTestGroup(k)),
   };
+}
+
+/** requires-python, else Poetry's python constraint translated from its caret/tilde syntax. */
+function pythonRequirement(project: Record<string, unknown>, doc: Record<string, unknown>): { requiresPython: string; requiresPythonFrom: string } {
+  if (typeof project["requires-python"] === "string") return { requiresPython: project["requires-python"].trim(), requiresPythonFrom: "requires-python" };
+  const poetry = table(table(table(doc.tool).poetry).dependencies).python;
+  return typeof poetry === "string" ? { requiresPython: poetryConstraint(poetry), requiresPythonFrom: "tool.poetry.dependencies.python" } : { requiresPython: "", requiresPythonFrom: "" };
+}
+
+/** Poetry's version constraint as PEP 440: `^3.11` → `>=3.11,<4`, `~3.11` → `>=3.11,<3.12`, `3.11.*` and comparisons as they are. */
+export function poetryConstraint(c: string): string {
+  return c
+    .split(/\s*(?:,|\s)\s*/)
+    .filter(Boolean)
+    .map((part) => {
+      const m = /^([\^~])(\d+)(?:\.(\d+))?(?:\.(\d+))?$/.exec(part);
+      if (!m) return /^\d/.test(part) ? `==${part}` : part;
+      const [major, minor, patch] = [Number(m[2]), m[3], m[4]];
+      const lower = `>=${[m[2], minor, patch].filter((x) => x !== undefined).join(".")}`;
+      if (m[1] === "^") return `${lower},<${major === 0 && minor !== undefined ? `0.${Number(minor) + 1}` : major + 1}`;
+      return `${lower},<${minor !== undefined ? `${major}.${Number(minor) + 1}` : major + 1}`;
+    })
+    .join(",");
 }
 
 /** The `requirements.txt` text of a list of requirements (one per line, in order). */

@@ -7,8 +7,8 @@
 import { InputError } from "../errors.js";
 import { VERSIONS } from "../versions.js";
 
-/** The pinned Python images by minor version; the first is the default. */
-export const PYTHON_IMAGES: Readonly<Record<string, string>> = { "3.12": VERSIONS.pythonImage, "3.13": VERSIONS.python313Image };
+/** The pinned Python images by minor version (DEFAULT_PYTHON is the pipeline's default). */
+export const PYTHON_IMAGES: Readonly<Record<string, string>> = { "3.11": VERSIONS.python311Image, "3.12": VERSIONS.pythonImage, "3.13": VERSIONS.python313Image };
 
 /** The default minor version (the pinned default image's). */
 export const DEFAULT_PYTHON = "3.12";
@@ -81,8 +81,10 @@ export function satisfiesSpecifier(minor: string, spec: string, file = "pyprojec
 export interface PythonDeclaration {
   /** Contents of `.python-version`, when the file exists. */
   pythonVersionFile?: string;
-  /** `requires-python` of pyproject.toml, when set. */
+  /** `requires-python` of pyproject.toml (or Poetry's `python` constraint, translated), when set. */
   requiresPython?: string;
+  /** Where it was read, for messages (default `requires-python`). */
+  requiresPythonFrom?: string;
 }
 
 /** The chosen Python: its minor version, image and why. */
@@ -127,9 +129,9 @@ export function choosePython(d: PythonDeclaration, override = ""): PythonChoice 
   }
   if (d.requiresPython) {
     const ok = Object.keys(PYTHON_IMAGES).filter((m) => satisfiesSpecifier(m, d.requiresPython!));
-    if (ok.length === 0) throw new InputError("source: pyproject.toml", `requires-python "${d.requiresPython}" admits none of the pinned Pythons (${supported()})`, choices);
+    if (ok.length === 0) throw new InputError("source: pyproject.toml", `${d.requiresPythonFrom ?? "requires-python"} "${d.requiresPython}" admits none of the pinned Pythons (${supported()})`, choices);
     const minor = ok.includes(DEFAULT_PYTHON) ? DEFAULT_PYTHON : ok.sort((a, b) => compare(numbers(b)!, numbers(a)!))[0]!;
-    return pick(minor, `requires-python "${d.requiresPython}"${minor === DEFAULT_PYTHON ? " admits the pinned default" : ""}`, "source: pyproject.toml", choices);
+    return pick(minor, `${d.requiresPythonFrom ?? "requires-python"} "${d.requiresPython}"${minor === DEFAULT_PYTHON ? " admits the pinned default" : ""}`, "source: pyproject.toml", choices);
   }
   return { minor: DEFAULT_PYTHON, image: PYTHON_IMAGES[DEFAULT_PYTHON]!, why: "the pinned default (the project declares no Python)" };
 }
