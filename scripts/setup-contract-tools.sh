@@ -3,7 +3,7 @@
 # (read from dagger/src/core/versions.ts), into project-local folders:
 #   .tools/venv  Python venv from PyPI: the app's pins, ruff, flake8, pylint, pytest(-cov),
 #                kubernetes-validate (offline Kubernetes JSON schemas for kubeconform)
-#   .tools/bin   Go programs built with `go install`: helm, kubeconform, kustomize, trivy; and
+#   .tools/bin   Go programs built with `go install`: helm, kubeconform, kustomize, trivy, kubeseal; and
 #                trivy-test-db (scripts/trivy-test-db): writes a tiny Trivy vulnerability DB, so the
 #                image scan is matched for real without downloading Trivy's DB
 # Idempotent: a tool already at the pinned version is left alone.
@@ -69,6 +69,10 @@ if ! "$GOBIN/trivy" --version 2>/dev/null | grep -qx "Version: ${PIN_TRIVY}"; th
     exit 1
   }
 fi
+if ! "$GOBIN/kubeseal" --version 2>/dev/null | grep -qx "kubeseal version: v${PIN_KUBESEAL}"; then
+  echo "setup: go install kubeseal v${PIN_KUBESEAL}"
+  go install -ldflags "-s -w -X main.VERSION=v${PIN_KUBESEAL}" "github.com/bitnami-labs/sealed-secrets/cmd/kubeseal@v${PIN_KUBESEAL}"
+fi
 # Rebuilt every time: it is small, and its source is this repository's.
 echo "setup: go build trivy-test-db"
 go build -C "$root/scripts/trivy-test-db" -o "$GOBIN/trivy-test-db" .
@@ -78,5 +82,6 @@ echo "setup: tools ready in .tools/"
 "$tools/venv/bin/pytest" --version
 "$GOBIN/helm" version --short
 "$GOBIN/kubeconform" -v
+"$GOBIN/kubeseal" --version
 "$GOBIN/kustomize" version
 "$GOBIN/trivy" --version | head -n 1

@@ -53,6 +53,12 @@ export const VERSIONS = {
   kustomize: "5.8.2",
   /** kustomize's official image: distroless, the binary is the entrypoint `/app/kustomize` (not on PATH). */
   kustomizeImage: "registry.k8s.io/kustomize/kustomize:v5.8.2",
+  /** Sealed Secrets' kubeseal (seal: offline, with the cluster's public certificate); `go install
+   *  github.com/bitnami-labs/sealed-secrets/cmd/kubeseal`. Not 0.36.3/0.36.5/0.36.6: releases without
+   *  their images; 0.36.4 is not served by the Go module proxy. */
+  kubeseal: "0.36.1",
+  /** The project's kubeseal image: distroless, entrypoint `kubeseal` (on PATH at /usr/local/bin), runs as uid 1001. */
+  kubesealImage: "bitnami/kubeseal:0.36.1",
 } as const;
 
 export type ToolVersions = typeof VERSIONS;

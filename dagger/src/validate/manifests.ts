@@ -3,7 +3,7 @@
  * end-to-end test deploys one environment into a throw-away kind cluster. Both read the tree's
  * gitops-pipeline.yaml.
  */
-import { func, object, type Container, type Directory, type File, type Service } from "@dagger.io/dagger";
+import { func, object, type Container, type Directory, type File, type Secret, type Service } from "@dagger.io/dagger";
 import { DEFAULTS } from "../core/defaults.js";
 import { e2eInputs, e2eSettings } from "../core/e2e/settings.js";
 import { parseInputs } from "../core/inputs.js";
@@ -17,8 +17,11 @@ import { readGitopsLayout } from "../gitops-layout.js";
 import { validateStage } from "./validate.js";
 import { addAppInputs } from "../core/scaffold/add-app.js";
 import { addAppStage } from "../scaffold/add-app.js";
+import { sealInputs } from "../core/secrets/seal.js";
+import { VERSIONS } from "../core/versions.js";
+import { sealStage } from "../secrets/seal.js";
 
-/** The gitops tree's manifests: validate, end-to-end, add-app, and the kind debugging helpers. */
+/** The gitops tree's manifests: validate, end-to-end, add-app, seal, and the kind debugging helpers. */
 @object()
 export class Manifests {
   /** The gitops tree. */
@@ -96,6 +99,30 @@ export class Manifests {
     parseInputs(addAppInputs, { name, image, tag, from }); // before anything is read
     const { helmImage, kubeconformImage, kustomizeImage, kubernetes } = this.tools;
     return addAppStage(this.gitops, { name, image, tag, from }, { helmImage, kubeconformImage, kustomizeImage, kubernetes, ...(this.schemas ? { schemas: this.schemas } : {}), ...(this.crdSchemas ? { crdSchemas: this.crdSchemas } : {}) });
+  }
+
+  /**
+   * Seal one value for an environment, offline, and write it into the tree: kubeseal encrypts it
+   * with the cluster's public certificate, bound to the Secret's name and the environment's
+   * namespace (strict scope) or wider; the ciphertext goes where the environment deploys it from
+   * (helm layout: sealedSecrets.<name> in its last values file; kustomize layout: a SealedSecret
+   * file in its overlay, listed under resources). The environment is validated on the new tree;
+   * returns the tree only when it passes (export it). The value appears in no output.
+   *
+   * @param name Name of the Secret the controller makes (the workload reads it), e.g. gitops-demo-credentials.
+   * @param key Key of the value in that Secret, e.g. api-token.
+   * @param value The value to seal, e.g. env://API_TOKEN or file://./token.txt.
+   * @param environment Environment of gitops-pipeline.yaml whose namespace the value is sealed for.
+   * @param cert The sealed-secrets controller's public certificate (kubeseal --fetch-cert > cert.pem).
+   * @param scope strict (bound to the name and namespace), namespace-wide or cluster-wide.
+   * @param type Type of the Secret the controller makes.
+   * @param kubesealImage Image with kubeseal on PATH (a mirror of the pinned one).
+   */
+  @func({ cache: "never" })
+  async seal(name: string, key: string, value: Secret, environment: string, cert: File, scope: string = "strict", type: string = "Opaque", kubesealImage: string = VERSIONS.kubesealImage): Promise<Directory> {
+    const i = parseInputs(sealInputs, { name, key, environment, scope, type }); // before anything is read
+    const { helmImage, kubeconformImage, kustomizeImage, kubernetes } = this.tools;
+    return sealStage(this.gitops, { ...i, app: this.app }, value, cert, kubesealImage, { helmImage, kubeconformImage, kustomizeImage, kubernetes, ...(this.schemas ? { schemas: this.schemas } : {}), ...(this.crdSchemas ? { crdSchemas: this.crdSchemas } : {}) });
   }
 
   /**
