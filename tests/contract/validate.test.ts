@@ -86,8 +86,8 @@ describe("validate gitops/ with the real tools (offline schemas)", () => {
   it("renders what the environments promise: 1/2/3 replicas, PDB only with more than one pod", () => {
     const kinds = (env: string) => result.environments.find((e) => e.name === env)!.objects;
     expect(kinds("dev")).toBe(5); // no PodDisruptionBudget for a single pod, no Ingress; the helm test Pod left out
-    expect(kinds("staging")).toBe(7); // + PodDisruptionBudget, Ingress
-    expect(kinds("prod")).toBe(7);
+    expect(kinds("staging")).toBe(8); // + PodDisruptionBudget, Ingress, the credentials' SealedSecret
+    expect(kinds("prod")).toBe(8);
   });
 
   it("ran exactly the core's argv: helm lint --strict and template with --kube-version, one strict kubeconform", () => {

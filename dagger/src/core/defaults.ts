@@ -66,6 +66,10 @@ export const DEFAULTS = {
   localNextVersion: "0.1.0-local.2",
   /** Seconds the local gitops environment's bring-up (and each wait for a sync) may take. */
   localTimeout: 900,
+  /** Sealing scope of `seal`: bound to the Secret's name and namespace (kubeseal's default). */
+  sealScope: "strict",
+  /** Type of the Secret a sealed value lands in. */
+  secretType: "Opaque",
 } as const;
 
 /** Platforms the build and publish stages produce. */

@@ -84,7 +84,7 @@ export class Manifests {
    * Add an app to the gitops tree, made from a template app of the tree (the first, or from):
    * the same chart with values files per environment (apps/<name>/<env>/values.yaml: the
    * template's, with this image and tag, its name in label selectors replaced, and without the
-   * template's own Ingress, envFrom and extraEnv), an Argo CD Application per environment and an
+   * template's own Ingress, envFrom, extraEnv, sealedSecrets and extraObjects), an Argo CD Application per environment and an
    * AppProject (beside the template's), and the app in gitops-pipeline.yaml (a single-app file
    * turns into the apps: form). The new app is validated; returns the tree only when it passes
    * (export it), else fails with the findings.
@@ -119,7 +119,7 @@ export class Manifests {
    * @param kubesealImage Image with kubeseal on PATH (a mirror of the pinned one).
    */
   @func({ cache: "never" })
-  async seal(name: string, key: string, value: Secret, environment: string, cert: File, scope: string = "strict", type: string = "Opaque", kubesealImage: string = VERSIONS.kubesealImage): Promise<Directory> {
+  async seal(name: string, key: string, value: Secret, environment: string, cert: File, scope: string = DEFAULTS.sealScope, type: string = DEFAULTS.secretType, kubesealImage: string = VERSIONS.kubesealImage): Promise<Directory> {
     const i = parseInputs(sealInputs, { name, key, environment, scope, type }); // before anything is read
     const { helmImage, kubeconformImage, kustomizeImage, kubernetes } = this.tools;
     return sealStage(this.gitops, { ...i, app: this.app }, value, cert, kubesealImage, { helmImage, kubeconformImage, kustomizeImage, kubernetes, ...(this.schemas ? { schemas: this.schemas } : {}), ...(this.crdSchemas ? { crdSchemas: this.crdSchemas } : {}) });

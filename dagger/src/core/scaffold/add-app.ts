@@ -1,8 +1,9 @@
 /**
  * The scaffold: a new app in a gitops tree, made from a template app of the same tree (its chart,
  * its environments, its Argo CD Applications and AppProject). What is the template's own is not
- * copied: its Ingress hosts and certificates, its ConfigMaps and Secrets (`envFrom`, `extraEnv`),
- * its image; its name in label selectors becomes the new app's. The result is a list of files to
+ * copied: its Ingress hosts and certificates, its ConfigMaps and Secrets (`envFrom`, `extraEnv`), its
+ * sealed secrets (`sealedSecrets`: sealed for its namespaces, they never decrypt in the new app's),
+ * its `extraObjects`, its image; its name in label selectors becomes the new app's. The result is a list of files to
  * write; the stage writes them and validates the new app before returning the tree.
  */
 import { posix } from "node:path";
@@ -17,7 +18,7 @@ import { asObj as obj, type Manifest } from "../validate/manifests.js";
 import { withApp } from "./pipeline-edit.js";
 
 /** Values keys that belong to the template app and are dropped from the copy. */
-export const TEMPLATE_ONLY_KEYS = ["ingress", "envFrom", "extraEnv"] as const;
+export const TEMPLATE_ONLY_KEYS = ["ingress", "envFrom", "extraEnv", "sealedSecrets", "extraObjects"] as const;
 
 /** The longest app name: `<name>-<environment>` must stay a namespace name (63) with room for the environment. */
 const MAX_NAME = 40;
