@@ -146,4 +146,13 @@ describe("the write-back gate on this repository's gitops/ (a chart that renders
     const k = await writeBack(new CliGitPort({ url: bare, branch: "main" }), bumpPlan({ env: "prod", ref: { tag: "0.4.0" }, source: { ...SRC, format: "kustomize" } }), opts(localGate("gitops"), { dryRun: true }));
     expect(Object.keys(k.gate!.renderedDiff!)).toEqual(["kustomize/prod"]);
   });
+
+  it("multi-app: the gate validates the bumped app; a payments bump's rendered diff is payments/dev alone", async () => {
+    const tree = { ...files(join(ROOT, "gitops"), "gitops/", ["README.md"]), ...files(join(ROOT, "tests", "fixtures", "gitops-multi-app"), "gitops/") };
+    const bare = await bareRepo(tree);
+    const r = await writeBack(new CliGitPort({ url: bare, branch: "main" }), bumpPlan({ env: "dev", ref: { tag: "2.0.0" }, source: { ...SRC, app: "payments" } }), opts(localGate("gitops", { app: "payments" }), { dryRun: true }));
+    expect(r.status).toBe("dry-run");
+    expect(Object.keys(r.gate!.renderedDiff!)).toEqual(["payments/dev"]);
+    expect(r.gate!.renderedDiff!["payments/dev"]).toMatch(/\+\s+image: "?[^"\n]+:2\.0\.0"?/);
+  });
 });
