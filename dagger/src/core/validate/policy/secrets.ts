@@ -33,6 +33,13 @@ export const secretPlaintext: PolicyRule = {
   },
 };
 
+/** How to add a missing key, by what produces the Secret. */
+const ADD_KEY: Record<SecretProducer["kind"], string> = {
+  SealedSecret: "seal the key into the SealedSecret (kubeseal --raw, or `manifests seal` with that --key)",
+  ExternalSecret: "add it to the ExternalSecret (spec.data[].secretKey, or its target template)",
+  Secret: "add the key to the Secret",
+};
+
 const describe = (p: SecretProducer): string => `${p.kind === "Secret" ? "the Secret" : `its ${p.kind}`} (${p.object}, ${p.source})`;
 
 export const secretKeyMissing: PolicyRule = {
@@ -46,7 +53,7 @@ export const secretKeyMissing: PolicyRule = {
       const p = producerOf(ctx.objects, ref.name, m.namespace);
       if (!p?.keys || p.keys.has(ref.key)) continue;
       const has = p.keys.size ? `it carries ${[...p.keys].sort().join(", ")}` : "it carries no key";
-      out.push({ path: ref.path, message: `${ref.what} reads key '${ref.key}' of Secret ${ref.name}, which ${describe(p)} does not carry (${has}): the pod would not start (CreateContainerConfigError); add the key (seal it into the SealedSecret) or fix the reference` });
+      out.push({ path: ref.path, message: `${ref.what} reads key '${ref.key}' of Secret ${ref.name}, which ${describe(p)} does not carry (${has}): the pod would not start (CreateContainerConfigError); ${ADD_KEY[p.kind]} or fix the reference` });
     }
     return out;
   },
