@@ -4,7 +4,7 @@
  * the waivers file (a waiver that applies, an expired one, one without a reason, an unused one).
  */
 import { describe, expect, it } from "vitest";
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { summarize, validationReport } from "../../dagger/src/core/validate/validation.js";
@@ -67,5 +67,43 @@ describe("gitops-policy-tuning: levels, a profile and the waivers file with the 
     const dir = overlay("gitops-policy-tuning");
     writeFileSync(join(dir, "policy-waivers.yaml"), "waivers:\n  - rule: POL-RESOURCES\n    match: {kind: Deployment}\n    reason: r\n    expires: soon\n");
     await expect(validateLocally(dir)).rejects.toThrow(/policy-waivers.yaml: waivers.0.expires: is not a date/);
+  });
+});
+
+describe("gitops-policy-node-agent: a chart the team does not own, tuned from the team's files only", () => {
+  /** The fixture tree (a whole tree, not an overlay) in a fresh directory. */
+  function tree(): string {
+    const dir = mkdtempSync(join(tmpdir(), "node-agent-"));
+    cpSync(join(ROOT, "tests", "fixtures", "gitops-policy-node-agent"), dir, { recursive: true });
+    rmSync(join(dir, "FIXTURE.md"));
+    return dir;
+  }
+
+  it("passes on the baseline profile with the host access waived by a name glob, in every environment", async () => {
+    const r = await validateLocally(tree());
+    expect(r.findings.filter((f) => f.severity === "error"), summarize(r)).toEqual([]);
+    expect(r.passed).toBe(true);
+    expect(r.findings.filter((f) => f.waived).map((f) => `${f.environment} ${f.rule} ${f.path}`)).toEqual([
+      "dev POL-NO-HOST-NAMESPACES spec.template.spec.hostNetwork",
+      "dev POL-NO-HOST-NAMESPACES spec.template.spec.hostPID",
+      "dev POL-NO-HOST-PATH spec.template.spec.volumes[0].hostPath",
+      "prod POL-NO-HOST-NAMESPACES spec.template.spec.hostNetwork",
+      "prod POL-NO-HOST-NAMESPACES spec.template.spec.hostPID",
+      "prod POL-NO-HOST-PATH spec.template.spec.volumes[0].hostPath",
+    ]);
+  });
+
+  it("without the waivers file it fails on the host rules only (baseline errors); the hints' entries, added to the file, make it pass", async () => {
+    const dir = tree();
+    rmSync(join(dir, "policy-waivers.yaml"));
+    const failed = await validateLocally(dir);
+    const errors = failed.findings.filter((f) => f.severity === "error");
+    expect([...new Set(errors.map((f) => f.rule))].sort()).toEqual(["POL-NO-HOST-NAMESPACES", "POL-NO-HOST-PATH"]);
+    const entries = [...new Set(errors.map((f) => /^to waive: add (\{.*\}) to policy-waivers.yaml/.exec(f.hint ?? "")![1]!))];
+    expect(entries).toContain('{rule: POL-NO-HOST-PATH, match: {environment: prod, kind: DaemonSet, name: agent-node-agent}, reason: "<why>"}');
+    appendFileSync(join(dir, "policy-waivers.yaml"), `waivers:\n${entries.map((e) => `  - ${e.replace("<why>", "reads the node's /proc")}\n`).join("")}`);
+    const mended = await validateLocally(dir);
+    expect(mended.passed, summarize(mended)).toBe(true);
+    expect(mended.findings.filter((f) => f.waived)).toHaveLength(errors.length);
   });
 });
