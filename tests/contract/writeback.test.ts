@@ -96,7 +96,7 @@ describe("write-back against a real bare repository", () => {
       push: async () => {
         if (!raced) {
           raced = true;
-          const other = await writeBack(new CliGitPort({ url: bare, branch: "main" }), bumpPlan({ app: "webapp", env: "staging", ref: { tag: "0.9.9" }, source: SRC }), opts());
+          const other = await writeBack(new CliGitPort({ url: bare, branch: "main" }), bumpPlan({ app: "webapp", env: "staging", ref: { tag: "1.9.9" }, source: SRC }), opts());
           expect(other.status).toBe("pushed");
         }
         return port.push();
@@ -106,8 +106,8 @@ describe("write-back against a real bare repository", () => {
     const r = await writeBack(racing, bumpPlan({ app: "webapp", env: "dev", ref: { tag: "1.2.0" }, source: SRC }), opts({ onAttempt: (_, o) => outcomes.push(o) }));
     expect(outcomes).toEqual(["rejected", "pushed"]);
     expect(r.attempts).toBe(2);
-    expect(await log(bare)).toEqual(["chore(deploy): webapp dev → 1.2.0", "chore(deploy): webapp staging → 0.9.9", "seed"]);
-    expect(await show(bare, "gitops/environments/staging/values.yaml")).toContain('tag: "0.9.9"');
+    expect(await log(bare)).toEqual(["chore(deploy): webapp dev → 1.2.0", "chore(deploy): webapp staging → 1.9.9", "seed"]);
+    expect(await show(bare, "gitops/environments/staging/values.yaml")).toContain('tag: "1.9.9"');
     expect(await show(bare, "gitops/environments/dev/values.yaml")).toContain('tag: "1.2.0"');
   });
 
@@ -149,9 +149,10 @@ describe("write-back against a real bare repository", () => {
         return port.push();
       },
     });
-    await expect(writeBack(alwaysRaced, bumpPlan({ app: "webapp", env: "dev", ref: { tag: "1.4.0" }, source: SRC }), opts({ maxAttempts: 3 }))).rejects.toThrow(
-      /bump failed: push rejected 3 times/,
-    );
+    // Every loss is to a commit another writer landed (contention): the budget grows, up to 10 × maxAttempts pushes.
+    const err = (await writeBack(alwaysRaced, bumpPlan({ app: "webapp", env: "dev", ref: { tag: "1.4.0" }, source: SRC }), opts({ maxAttempts: 1 })).catch((e: unknown) => e)) as Error;
+    expect(err.message).toMatch(/^bump failed: push rejected 10 times \(10 of them to commits other writers landed meanwhile\).* Last: \[rejected\] \(fetch first\)$/);
+    expect(err.message).not.toContain("hint");
     expect(await show(bare, "gitops/environments/dev/values.yaml")).toBe(values("dev"));
   });
 

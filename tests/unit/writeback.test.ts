@@ -68,7 +68,7 @@ describe("writeBack loop (in-memory port)", () => {
   it("stops after maxAttempts with a clear error", async () => {
     const { port, remote } = memoryPort({ [f]: values("1.0.0") }, Array(5).fill("rejected"));
     await expect(writeBack(port, bumpPlan({ app: "webapp", env: "dev", ref: { tag: "1.1.0" }, source: SRC }), { ...noSleep, maxAttempts: 3 })).rejects.toThrow(
-      new StageError("bump", "push rejected 3 times: others keep pushing to the branch. Nothing of this write-back landed; run it again or raise maxAttempts. Last: ! [rejected] main (fetch first)"),
+      new StageError("bump", "push rejected 3 times (0 of them to commits other writers landed meanwhile): others keep pushing to the branch. Nothing of this write-back landed; run it again or raise maxAttempts. Last: [rejected] main (fetch first)"),
     );
     expect(remote.commits).toBe(0);
   });

@@ -161,9 +161,11 @@ export class GitopsRepo {
   }
 
   /**
-   * Give up after this many pushes lost to concurrent writers.
+   * Give up after this many pushes lost while no other writer landed a commit. A push lost to a
+   * commit another writer landed meanwhile (contention) does not count, so the budget grows with
+   * the number of concurrent writers, up to 10 × attempts pushes in all.
    *
-   * @param attempts Push attempts, 1 to 50.
+   * @param attempts Pushes lost without contention before giving up, 1 to 50.
    */
   @func()
   withMaxAttempts(attempts: number): GitopsRepo {
@@ -206,7 +208,9 @@ export class GitopsRepo {
    * environment, as validate does), then commit and push it, retrying on top of concurrent
    * pushes (with with-pull-request: propose it as a pull / merge request instead); without a
    * URL, edit the pipeline's gitops directory. The run's artifacts are the
-   * tree as written. Nothing is pushed or returned edited when validation fails.
+   * tree as written. Nothing is pushed or returned edited when validation fails. Compare-and-set:
+   * a tag older than the deployed one is refused (unless allow-downgrade), and when another
+   * writer deploys to the environment meanwhile, the bump goes on only if it still moves it forward.
    *
    * @param tag Image tag to deploy.
    * @param environment Environment of gitops-pipeline.yaml to bump.
@@ -216,6 +220,7 @@ export class GitopsRepo {
    * @param sourceCommit Commit of the app source the image was built from (goes in the commit message).
    * @param dryRun Compute and validate the edit, return the diff and the rendered diff, push nothing.
    * @param allowSharedValues Proceed when the edited values file is shared with other environments, whose rendering changes too; they are named in the report and the commit message (without it such an edit is refused).
+   * @param allowDowngrade Write a tag older (semver) than the one the environment deploys; without it such a bump is refused (rollback is the usual way back).
    */
   @func({ cache: "never" })
   async bump(
@@ -227,38 +232,42 @@ export class GitopsRepo {
     sourceCommit: string = "",
     dryRun: boolean = false,
     allowSharedValues: boolean = false,
+    allowDowngrade: boolean = false,
   ): Promise<Run> {
     const i = parseInputs(bumpInputs, { tag, environment, digest, repository, appVersion, sourceCommit });
     const ref = { tag: i.tag, ...(i.digest ? { digest: i.digest } : {}), ...(i.repository ? { repository: i.repository } : {}), ...(i.appVersion ? { appVersion: i.appVersion } : {}) };
     const target = { ...this.target(), allowShared: allowSharedValues };
-    return runWriteBack(target, bumpPlan({ env: i.environment, ref, source: target, ...(i.sourceCommit ? { sourceCommit: i.sourceCommit } : {}) }), dryRun);
+    return runWriteBack(target, bumpPlan({ env: i.environment, ref, source: target, allowDowngrade, ...(i.sourceCommit ? { sourceCommit: i.sourceCommit } : {}) }), dryRun);
   }
 
   /**
    * Promote: copy the image reference (repository, tag, digest, appVersion) of one environment to
    * the next in gitops-pipeline.yaml's order (dev → staging → prod), through the same validate /
-   * commit / push-with-retry (or pull-request) path as bump. Refuses when the source has no image tag, or when the
-   * step skips an environment.
+   * commit / push-with-retry (or pull-request) path as bump. Refuses when the source has no image tag, when the
+   * step skips an environment, or when it would move the target to an older tag (unless allow-downgrade).
    *
    * @param from Environment to promote from.
    * @param to Environment to promote to; "" for the next one after from.
    * @param sourceCommit Commit of the app source, for the commit message.
    * @param dryRun Compute and validate the edit, return the diff and the rendered diff, push nothing.
    * @param allowSharedValues Proceed when the edited values file is shared with other environments (named in the report and the commit message).
+   * @param allowDowngrade Promote even when the target deploys a newer tag (semver) than the source; without it that is refused.
    */
   @func({ cache: "never" })
-  async promote(from: string = DEFAULTS.environment, to: string = "", sourceCommit: string = "", dryRun: boolean = false, allowSharedValues: boolean = false): Promise<Run> {
+  async promote(from: string = DEFAULTS.environment, to: string = "", sourceCommit: string = "", dryRun: boolean = false, allowSharedValues: boolean = false, allowDowngrade: boolean = false): Promise<Run> {
     const i = parseInputs(promoteInputs, { from, to, sourceCommit });
     const target = { ...this.target(), allowShared: allowSharedValues };
-    return runWriteBack(target, promotePlan({ from: i.from, ...(i.to ? { to: i.to } : {}), source: target, ...(i.sourceCommit ? { sourceCommit: i.sourceCommit } : {}) }), dryRun);
+    return runWriteBack(target, promotePlan({ from: i.from, ...(i.to ? { to: i.to } : {}), source: target, allowDowngrade, ...(i.sourceCommit ? { sourceCommit: i.sourceCommit } : {}) }), dryRun);
   }
 
   /**
    * Roll back: set one environment back to an earlier image reference (repository, tag, digest,
    * appVersion as they were), through the same validate / commit / push-with-retry path as bump.
    * Without to, the image deployed before the current one, found in the git history of the file
-   * that holds it (rolling back twice returns to where the first rollback started). Needs the
-   * repository (a URL): a local gitops directory has no history.
+   * that holds it (rolling back twice returns to where the first rollback started). It writes only
+   * over the reference it chose its target against: a deploy that lands meanwhile (a fix bump) is
+   * never reverted; the run fails naming both. Needs the repository (a URL): a local gitops
+   * directory has no history.
    *
    * @param environment Environment of gitops-pipeline.yaml to roll back.
    * @param to Gitops revision (commit sha, tag, branch, HEAD~1...) whose image reference to restore; "" for the one before the current.

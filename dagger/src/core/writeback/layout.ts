@@ -11,7 +11,8 @@ import { KUSTOMIZATION_FILES, overlayDir } from "../validate/kustomize.js";
 import { commitMessage } from "./git.js";
 import { invalidValue, type ImageRef } from "./image-ref.js";
 import { requireFile, type Reader, type WriteBackPlan } from "./loop.js";
-import { editYaml, readImageEntry, readScalar, type PathEdit, type YamlEdit } from "./yaml-edit.js";
+import { editYaml, readImageEntry, readScalar, readScalars, type PathEdit, type YamlEdit } from "./yaml-edit.js";
+import { guardForward } from "./cas.js";
 
 /** Helm values (`image.repository/tag/digest`, `env.appVersion`) or a kustomize overlay (`images:`). */
 export type Format = "helm" | "kustomize";
@@ -135,14 +136,9 @@ export function readImageRef(l: Pick<Layout, "format" | "imageName" | "keys">, f
     return e?.newTag ? { repository: e.newName, tag: e.newTag, digest: e.digest ?? "" } : undefined;
   }
   const k = keysOf(l);
-  const tag = readScalar(file, text, k.tag);
+  const [tag, repository, digest, appVersion] = readScalars(file, text, [k.tag, k.repository, k.digest, k.appVersion].map((path) => ({ path, doc: 0 })));
   if (!tag) return undefined;
-  return {
-    repository: readScalar(file, text, k.repository),
-    tag,
-    digest: readScalar(file, text, k.digest) ?? "",
-    appVersion: readScalar(file, text, k.appVersion),
-  };
+  return { repository, tag, digest: digest ?? "", appVersion };
 }
 
 /** The edits that make `file` deploy `ref`. A digest not given is cleared where one is kept. */
@@ -169,9 +165,15 @@ export function refEdits(l: Pick<Layout, "format" | "imageName" | "keys">, file:
 export const imageString = (ref: Partial<ImageRef> & { tag: string }): string =>
   `${ref.repository ? `${ref.repository}:` : ""}${ref.tag}${ref.digest ? `@${ref.digest}` : ""}`;
 
-/** The bump: write `ref` into `env`'s file. `app` names the app in the commit message (default: the layout's release). */
-export function bumpPlan(a: { env: string; ref: Partial<ImageRef> & { tag: string }; source: LayoutSource; app?: string; sourceCommit?: string }): WriteBackPlan {
+/**
+ * The bump: write `ref` into `env`'s file. `app` names the app in the commit message (default: the
+ * layout's release). At every head the loop syncs to, the reference it would replace is compared
+ * with the one it first saw there (compare-and-set: see cas.ts); an older tag than the deployed one
+ * is refused unless `allowDowngrade`.
+ */
+export function bumpPlan(a: { env: string; ref: Partial<ImageRef> & { tag: string }; source: LayoutSource; app?: string; sourceCommit?: string; allowDowngrade?: boolean }): WriteBackPlan {
   let app = a.app ?? "";
+  let planned: { seen: ImageRef | undefined } | undefined;
   return {
     stage: "bump",
     environment: a.env,
@@ -180,6 +182,9 @@ export function bumpPlan(a: { env: string; ref: Partial<ImageRef> & { tag: strin
       app ||= l.release;
       const file = await envFile(l, a.env, read);
       const text = await requireFile(read, file);
+      const current = readImageRef(l, file, text);
+      planned ??= { seen: current };
+      guardForward({ stage: "bump", env: a.env, planned: planned.seen, current, target: a.ref, allowDowngrade: a.allowDowngrade ?? false });
       return [editYaml(file, text, refEdits(l, file, text, a.ref))];
     },
     message: () => commitMessage({ app, env: a.env, tag: a.ref.tag, image: imageString(a.ref), sourceCommit: a.sourceCommit }),

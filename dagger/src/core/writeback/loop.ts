@@ -87,7 +87,11 @@ export interface WriteBackOptions<Tree> {
   author: Author;
   /** Return the diff without committing or pushing. */
   dryRun?: boolean;
-  /** Push attempts before giving up (default 6). */
+  /**
+   * Pushes lost with nobody else landing before giving up (default 6). A push lost to a commit
+   * another writer landed meanwhile (contention) does not count, so the budget grows with the
+   * number of concurrent writers, up to ATTEMPTS_PER_BUDGET × maxAttempts pushes in all.
+   */
   maxAttempts?: number;
   /** First backoff delay; doubles per attempt, with jitter (default 250 ms, cap 8 s). */
   baseDelayMs?: number;
@@ -110,6 +114,24 @@ export interface WriteBackResult {
   summary: string;
   /** The gate's rendered diff, pre-existing errors and other environments changed, when it ran. */
   gate?: Pick<TreeValidation, "renderedDiff" | "preExisting" | "alsoChanged">;
+}
+
+/** Pushes in all, per unit of maxAttempts: the default 6 allows 60, enough for 20+ concurrent writers. */
+export const ATTEMPTS_PER_BUDGET = 10;
+
+/**
+ * Git's reason for a failed or rejected push, from `git push --porcelain` output: the refused
+ * ref's status (`[rejected] (fetch first)`, `[remote rejected] (pre-receive hook declined)`), the
+ * server's `remote:` lines and `fatal:` / `error:` lines, never the `hint:` lines advice.
+ */
+export function pushReason(detail: string): string {
+  const lines = detail.split("\n").map((l) => l.trim()).filter(Boolean);
+  const refused = lines.filter((l) => l.startsWith("!")).map((l) => l.split("\t").slice(2).join(" ").trim() || l.slice(1).trim());
+  const remote = lines.filter((l) => /^remote:/.test(l)).map((l) => l.replace(/^remote:\s*/, "")).filter(Boolean);
+  const errors = lines.filter((l) => /^(fatal|error):/.test(l) && !/failed to push some refs/.test(l));
+  const why = [...refused, ...remote, ...errors];
+  if (why.length) return why.join("; ");
+  return lines.filter((l) => !/^(hint:|To |Done$)/.test(l)).at(-1) ?? "no output";
 }
 
 /** A wait of `base * 2^(attempt-1)`, capped, with "equal jitter" so racing writers spread out. */
@@ -182,15 +204,32 @@ export async function checkWritten(read: Reader, changed: FileEdit[]): Promise<{
     : { ok: true, summary: `${changed.length} edited file(s) re-parse; ${n} written value(s) are valid` };
 }
 
-/** Run the write-back loop over `port`. Throws InputError / StageError; never pushes an invalid tree. */
+/**
+ * Run the write-back loop over `port`. Throws InputError / StageError; never pushes an invalid tree.
+ *
+ * Every attempt re-plans on the head it synced to (the plans compare what they replace there:
+ * cas.ts), and a push lands only on that head (no force): what reports `pushed` is on the branch,
+ * on top of everything pushed before it, and history stays linear.
+ */
 export async function writeBack<Tree>(port: GitPort<Tree>, plan: WriteBackPlan, opts: WriteBackOptions<Tree>): Promise<WriteBackResult> {
   const max = opts.maxAttempts ?? 6;
   if (!Number.isInteger(max) || max < 1 || max > 50) throw new InputError("maxAttempts", `${max} is out of range`, "pass 1 to 50");
   const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const random = opts.random ?? Math.random;
-  const rejections: string[] = [];
-  for (let attempt = 1; attempt <= max; attempt++) {
+  const cap = max * ATTEMPTS_PER_BUDGET;
+  let lastReason = "";
+  let lostBase: string | undefined; // the head our last lost push was made on
+  let contended = 0; // lost pushes after which the branch had moved: another writer landed
+  for (let attempt = 1; ; attempt++) {
     const head = await port.sync();
+    if (lostBase !== undefined && head !== lostBase) contended++;
+    if (attempt > max + contended || attempt > cap) {
+      const lost = attempt - 1;
+      throw new StageError(
+        plan.stage,
+        `push rejected ${lost} times (${contended} of them to commits other writers landed meanwhile): others keep pushing to the branch. Nothing of this write-back landed; run it again or raise maxAttempts. Last: ${lastReason}`,
+      );
+    }
     const p = await prepare(plan, port.read.bind(port), port.write.bind(port), () => port.tree(), opts.validate);
     const paths = p.changed.map((f) => f.file);
     if (p.changed.length === 0) {
@@ -208,12 +247,9 @@ export async function writeBack<Tree>(port: GitPort<Tree>, plan: WriteBackPlan, 
       const retried = attempt > 1 ? ` after ${attempt - 1} rejected push(es)` : "";
       return { status: "pushed", commit, attempts: attempt, diff: p.diff, files: p.files, validation: p.validation, ...(p.gate ? { gate: p.gate } : {}), summary: `${plan.stage}: pushed ${commit.slice(0, 12)} changing ${paths.join(", ")}${retried}` };
     }
-    if (push.status === "failed") throw new StageError(plan.stage, `push failed (not a race; not retried): ${push.detail.trim()}`);
-    rejections.push(push.detail.trim().split("\n").pop() ?? "");
-    if (attempt < max) await sleep(backoffMs(attempt, opts.baseDelayMs ?? 250, opts.maxDelayMs ?? 8000, random));
+    if (push.status === "failed") throw new StageError(plan.stage, `push failed (not a race; not retried): ${pushReason(push.detail)}`);
+    lastReason = pushReason(push.detail);
+    lostBase = head;
+    await sleep(backoffMs(Math.min(attempt, 16), opts.baseDelayMs ?? 250, opts.maxDelayMs ?? 8000, random));
   }
-  throw new StageError(
-    plan.stage,
-    `push rejected ${max} times: others keep pushing to the branch. Nothing of this write-back landed; run it again or raise maxAttempts. Last: ${rejections.at(-1)}`,
-  );
 }

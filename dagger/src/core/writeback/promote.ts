@@ -9,6 +9,8 @@ import { commitMessage } from "./git.js";
 import { checkEnvironment, envFile, imageString, readImageRef, readLayout, refEdits, type Layout, type LayoutSource } from "./layout.js";
 import { requireFile, type Reader, type WriteBackPlan } from "./loop.js";
 import { editYaml } from "./yaml-edit.js";
+import { guardForward } from "./cas.js";
+import type { ImageRef } from "./image-ref.js";
 
 /** The environment after `from` in the order; refuses the last one and unknown names. */
 export function nextEnvironment(l: Layout, from: string): string {
@@ -18,9 +20,13 @@ export function nextEnvironment(l: Layout, from: string): string {
   return next;
 }
 
-/** The promotion plan; `to` defaults to the next environment and may not skip one. */
-export function promotePlan(a: { from: string; to?: string; source: LayoutSource; app?: string; sourceCommit?: string }): WriteBackPlan {
+/**
+ * The promotion plan; `to` defaults to the next environment and may not skip one. The target is
+ * never moved to an older tag than it deploys unless `allowDowngrade`.
+ */
+export function promotePlan(a: { from: string; to?: string; source: LayoutSource; app?: string; sourceCommit?: string; allowDowngrade?: boolean }): WriteBackPlan {
   let app = a.app ?? "";
+  let planned: { seen: ImageRef | undefined } | undefined;
   let to = a.to ?? "";
   let tag = "";
   let image = "";
@@ -46,6 +52,10 @@ export function promotePlan(a: { from: string; to?: string; source: LayoutSource
       image = imageString(ref);
       const target = await envFile(l, to, read, "to");
       const text = await requireFile(read, target);
+      // Compare-and-set on the target, as a bump does (cas.ts): never backwards unasked.
+      const current = readImageRef(l, target, text);
+      planned ??= { seen: current };
+      guardForward({ stage: "promote", env: to, planned: planned.seen, current, target: ref, allowDowngrade: a.allowDowngrade ?? false });
       return [editYaml(target, text, refEdits(l, target, text, ref))];
     },
     message: () => commitMessage({ app, env: to, tag, image, promotedFrom: a.from, sourceCommit: a.sourceCommit }),

@@ -13,6 +13,7 @@ import { envFile, imageString, readImageRef, readLayout, refEdits, type Layout, 
 import type { ImageRef } from "./image-ref.js";
 import { requireFile, type Reader, type WriteBackPlan } from "./loop.js";
 import { editYaml } from "./yaml-edit.js";
+import { guardRollback } from "./cas.js";
 
 /** Most commits of the file's history read before giving up (each is one `git show`). */
 export const HISTORY_DEPTH = 50;
@@ -101,12 +102,12 @@ export function rollbackMessage(m: { app: string; env: string; current: ImageRef
 
 /**
  * The rollback plan: write `t.target` (repository, tag, digest, appVersion as they were) into the
- * environment's file at whatever head the loop syncs to. A digest the old reference did not pin
- * is cleared, as a bump without a digest clears it.
+ * environment's file, at a head where the environment still deploys `t.current` (the reference
+ * the target was chosen against); anything else is refused, naming both. A digest the old
+ * reference did not pin is cleared, as a bump without a digest clears it.
  */
 export function rollbackPlan(t: RollbackTarget, source: LayoutSource, app = ""): WriteBackPlan {
   let name = app;
-  let current = t.current;
   const ref = { tag: t.target.tag, digest: t.target.digest, ...(t.target.repository ? { repository: t.target.repository } : {}), ...(t.target.appVersion ? { appVersion: t.target.appVersion } : {}) };
   return {
     stage: "rollback",
@@ -116,9 +117,10 @@ export function rollbackPlan(t: RollbackTarget, source: LayoutSource, app = ""):
       name ||= l.release;
       const file = await envFile(l, t.environment, read);
       const text = await requireFile(read, file);
-      current = readImageRef(l, file, text) ?? current;
+      // Compare-and-set: write only over the reference the target was chosen against (cas.ts).
+      guardRollback({ env: t.environment, chosenAgainst: t.current, current: readImageRef(l, file, text), target: t.target });
       return [editYaml(file, text, refEdits(l, file, text, ref))];
     },
-    message: () => rollbackMessage({ app: name, env: t.environment, current, target: t.target, from: t.from }),
+    message: () => rollbackMessage({ app: name, env: t.environment, current: t.current, target: t.target, from: t.from }),
   };
 }

@@ -2,7 +2,7 @@
  * Locating things in YAML text with the yaml Document API: dotted paths, the node at a path,
  * scalar rendering that keeps a value's type, and readers. Used by yaml-edit.ts.
  */
-import { isMap, isScalar, isSeq, parseAllDocuments, visit, type Document, type Node, type Scalar, type YAMLMap } from "yaml";
+import { isAlias, isMap, isScalar, isSeq, parseAllDocuments, visit, type Document, type Node, type Scalar, type YAMLMap } from "yaml";
 import { InputError } from "../errors.js";
 
 /** One step of a path: a mapping key or a sequence index. */
@@ -102,7 +102,7 @@ const typeName = (n: unknown): string => (isMap(n) ? "a mapping" : isSeq(n) ? "a
  * Walk `segs` in `root`; returns the scalar, or how far it got (for creation), and `chain`: every
  * node the walk went through (the collections, then the scalar), whose anchors an edit must check.
  */
-export function resolve(root: unknown, segs: Segment[], at: string): { scalar?: Scalar; parent?: YAMLMap; depth: number; chain: Node[] } {
+export function resolve(root: unknown, segs: Segment[], at: string, readAliasIn?: Document.Parsed): { scalar?: Scalar; parent?: YAMLMap; depth: number; chain: Node[] } {
   let node: unknown = root;
   const chain: Node[] = [];
   for (let i = 0; i < segs.length; i++) {
@@ -115,6 +115,9 @@ export function resolve(root: unknown, segs: Segment[], at: string): { scalar?: 
     if (!next) return { parent: isMap(node) ? node : undefined, depth: i, chain };
     node = next.node;
     if (i === segs.length - 1) {
+      // A reader may follow an alias at the leaf (`appVersion: *t` reads as the anchored value);
+      // an edit never does: it would change the anchored value, and every other alias of it.
+      if (readAliasIn && isAlias(node)) node = node.resolve(readAliasIn) ?? null;
       if (node !== null && !isScalar(node)) {
         throw new InputError(at, `holds ${typeName(node)}, not a scalar`, "point the path at the tag/digest value itself");
       }

@@ -36,8 +36,18 @@ export interface TopLevel {
 const COLUMN0 = /^[^\s#].*$/gm;
 const KEY_LINE = /^(?:([A-Za-z0-9_][A-Za-z0-9_./-]*)|"([A-Za-z0-9_./ -]*)"|'([A-Za-z0-9_./ -]*)')[ \t]*:(?:\s|$)/;
 
-/** One pass over the column-0 lines of `text`. */
+/** The last scan: one write-back attempt reads, edits and checks the same text several times. */
+let last: { text: string; top: TopLevel } | undefined;
+
+/** One pass over the column-0 lines of `text` (remembered for the same text). */
 export function topLevel(text: string): TopLevel {
+  if (last?.text === text) return last.top;
+  const top = scan(text);
+  last = { text, top };
+  return top;
+}
+
+function scan(text: string): TopLevel {
   const spans: TopLevel["spans"] = new Map();
   let simple = true;
   let open: { key: string; start: number } | undefined;
@@ -98,7 +108,7 @@ export function readScalars(file: string, text: string, at: { path: string; doc:
   const fast = at.every((a) => a.doc === 0) ? readBySlices(file, text, at.map((a) => a.path)) : undefined;
   if (fast) return fast;
   const docs = parse(file, text);
-  return at.map(({ path, doc }) => str(resolve(docs[doc]?.contents, parsePath(path), `${file}: ${path}`).scalar));
+  return at.map(({ path, doc }) => str(resolve(docs[doc]?.contents, parsePath(path), `${file}: ${path}`, docs[doc]).scalar));
 }
 
 function readBySlices(file: string, text: string, paths: string[]): (string | undefined)[] | undefined {

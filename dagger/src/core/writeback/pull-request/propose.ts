@@ -17,7 +17,7 @@
  */
 import { InputError, StageError } from "../../errors.js";
 import type { CommitInfo, PushStatus } from "../git.js";
-import { backoffMs, gatedMessage, prepare, type GitPort, type WriteBackOptions, type WriteBackPlan, type WriteBackResult } from "../loop.js";
+import { backoffMs, gatedMessage, prepare, pushReason, type GitPort, type WriteBackOptions, type WriteBackPlan, type WriteBackResult } from "../loop.js";
 import { call, type HttpClient } from "./api.js";
 import { proposalText } from "./body.js";
 import { proposalBranch, type Provider, type PullRequestConfig } from "./config.js";
@@ -142,9 +142,9 @@ export async function proposeWriteBack<Tree>(port: ProposalPort<Tree>, plan: Wri
     if (!same) {
       const push = await port.pushBranch(branch, current ?? "");
       opts.onAttempt?.(attempt, push.status);
-      if (push.status === "failed") throw new StageError(plan.stage, `push of ${branch} failed (not a race; not retried): ${push.detail.trim()}`);
+      if (push.status === "failed") throw new StageError(plan.stage, `push of ${branch} failed (not a race; not retried): ${pushReason(push.detail)}`);
       if (push.status === "rejected") {
-        last = push.detail.trim().split("\n").pop() ?? "";
+        last = pushReason(push.detail);
         if (attempt < max) await sleep(backoffMs(attempt, opts.baseDelayMs ?? 250, opts.maxDelayMs ?? 8000, opts.random ?? Math.random));
         continue;
       }
