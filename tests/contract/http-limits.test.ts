@@ -17,7 +17,7 @@ import { InputError } from "../../dagger/src/core/errors.js";
 import { postWebhook } from "../../dagger/src/core/notify/post.js";
 import { fetchApplication } from "../../dagger/src/verify/http.js";
 import { waitForDeployment } from "../../dagger/src/core/verify/wait.js";
-import { dripper, echoer, flooder, recorder, redirector, type Hostile } from "../helpers/hostile-server.js";
+import { dripper, echoer, flooder, mover, recorder, redirector, type Hostile } from "../helpers/hostile-server.js";
 
 const TOKEN = "ghp_LIMITStoken0123456789abcdef";
 const servers: Hostile[] = [];
@@ -51,6 +51,13 @@ describe("redirects: the credential goes only to the host it was given for", () 
     expect(e.message).toMatch(/^apiUrl: GET \/repos\/\{owner\}\/\{repo\} at http:\/\/127\.0\.0\.2:\d+: the API answered a redirect \(HTTP 302\) to http:\/\/127\.0\.0\.1:\d+, which is not followed/);
     expect(a.seen).toHaveLength(1);
     expect(b.seen).toEqual([]);
+  });
+
+  it("forge: a redirect on the same host (a renamed repository) says the project moved", async () => {
+    const s = await up(mover());
+    const e = await failure(forgeGet(s.base));
+    expect(e.message).toMatch(/answered a redirect \(HTTP 301\) to http:\/\/127\.0\.0\.1:\d+, which is not followed.*the project moved \(renamed or transferred\)/);
+    expect(s.seen).toHaveLength(1);
   });
 
   it("webhook: a redirect is an InputError naming webhook, without the URL; B receives nothing", async () => {

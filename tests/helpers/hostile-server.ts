@@ -98,3 +98,10 @@ export const echoer = (status = 500, host = "127.0.0.1"): Promise<Hostile> =>
     res.writeHead(status, { "content-type": "application/json" });
     res.end(JSON.stringify({ message: `rejected request with Authorization: ${req.headers.authorization ?? ""} PRIVATE-TOKEN: ${req.headers["private-token"] ?? ""}` }));
   });
+
+/** Answers 301 to the same path with `-moved` appended, on its own host (GitHub's answer for a renamed repository). */
+export const mover = (host = "127.0.0.1"): Promise<Hostile> =>
+  listen(host, (req, res) => {
+    res.writeHead(301, { location: `${(req.url ?? "/").split("?")[0]}-moved` });
+    res.end();
+  });

@@ -68,7 +68,13 @@ export function httpClient(provider: Provider, token: () => Promise<string>, opt
       res = await exchange(req.url, { method: req.method, headers, ...(req.body ? { body: JSON.stringify(req.body) } : {}) }, { deadlineMs: opts.timeoutMs ?? API_DEADLINE_MS, maxBytes: opts.maxBytes ?? API_MAX_BYTES });
     } catch (e) {
       const why = e instanceof HttpFailure ? e.reason : String(e);
-      const fix = e instanceof HttpFailure && e.kind === "redirect" ? "pass the API root the forge answers at directly as apiUrl" : "check apiUrl and that the forge is reachable from where the pipeline runs";
+      const origin = new URL(req.url).origin;
+      // GitHub answers 301 for a renamed or transferred repository (same host, new path).
+      const fix = !(e instanceof HttpFailure) || e.kind !== "redirect"
+        ? "check apiUrl and that the forge is reachable from where the pipeline runs"
+        : why.includes(`to ${origin},`)
+          ? "the project moved (renamed or transferred): pass its current path with --project or in the repository URL"
+          : "pass the API root the forge answers at directly as apiUrl";
       throw new InputError("apiUrl", `${req.endpoint} at ${new URL(req.url).origin}: the API ${redact(why, secret)}`, fix);
     }
     const text = redact(res.text, secret);
