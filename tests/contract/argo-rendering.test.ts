@@ -4,7 +4,7 @@
  * (tests/fixtures/gitops-*, each laid over a copy of gitops/).
  */
 import { describe, expect, it } from "vitest";
-import { appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { summarize, validationReport } from "../../dagger/src/core/validate/validation.js";
@@ -54,7 +54,9 @@ describe("a kustomize-only tree (gitops-kustomize-only)", () => {
 
   it("an environment without an overlay is one KUSTOMIZE-OVERLAY finding, and validate fails", async () => {
     const dir = overGitops("gitops-kustomize-only");
-    appendFileSync(join(dir, "gitops-pipeline.yaml"), "  qa: {application: gitops-demo-dev, namespace: gitops-demo-dev}\n");
+    appendFileSync(join(dir, "gitops-pipeline.yaml"), "  qa: {}\n");
+    // qa's Application deploys an overlay nobody wrote.
+    writeFileSync(join(dir, "argocd", "apps", "qa.yaml"), readFileSync(join(dir, "argocd", "apps", "staging.yaml"), "utf8").replace(/staging/g, "qa"));
     const r = await validateLocally(dir);
     expect(r.findings.map((f) => [f.rule, f.environment, f.file])).toEqual([["KUSTOMIZE-OVERLAY", "qa", "kustomize/overlays/qa"]]);
     expect(validationReport(r).summary).toMatch(/^validate failed: dev, staging, prod, 3 kustomize overlays/);
@@ -105,5 +107,30 @@ describe("the Applications say how the chart renders (gitops-argo-helm)", () => 
     expect(cm(prod)).toEqual({ release: "web", message: "from-prod-file", motd: "hello from values", banner: "" });
     expect((prod.find((o) => o.kind === "Deployment")!.body.spec as { replicas: number }).replicas).toBe(3);
     expect(prod.map((o) => o.kind)).not.toContain("CustomResourceDefinition");
+  });
+});
+
+describe("an app-of-apps written as a Helm chart in the Argo CD directory (gitops-app-of-apps-chart)", () => {
+  const tree = () => {
+    const dir = overGitops("gitops-app-of-apps-chart");
+    for (const env of ["dev", "staging", "prod"]) rmSync(join(dir, "argocd", "apps", `${env}.yaml`));
+    return dir;
+  };
+
+  it("is rendered with helm, not parsed as YAML; its Applications drive the environments and pass", async () => {
+    const r = await validateLocally(tree());
+    expect(r.findings, summarize(r)).toEqual([]);
+    expect(r.environments.map((e) => [e.name, e.application])).toEqual([["dev", "argocd/envs/templates/applications.yaml"], ["staging", "argocd/envs/templates/applications.yaml"], ["prod", "argocd/envs/templates/applications.yaml"]]);
+    // root + AppProject as files, the three rendered Applications: all valid against the Argo CD schemas.
+    expect(r.argocdSchema).toEqual({ valid: 5, invalid: 0, errors: 0, skipped: 0 });
+  });
+
+  it("a finding on a rendered Application names its template", async () => {
+    const dir = tree();
+    const values = join(dir, "argocd", "envs", "values.yaml");
+    writeFileSync(values, readFileSync(values, "utf8").replace("targetRevision: main", "targetRevision: \"\""));
+    const r = await validateLocally(dir);
+    // kubeconform names the chart it rendered, the Application checks the template.
+    expect([...new Set(r.findings.map((f) => [f.rule, f.file].join(" ")))].sort()).toEqual(["ARGO-TARGET-REVISION argocd/envs/templates/applications.yaml", "SCHEMA-INVALID argocd/envs"]);
   });
 });

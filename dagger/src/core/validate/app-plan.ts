@@ -6,9 +6,9 @@
  */
 import { InputError } from "../errors.js";
 import { DEFAULT_PIPELINE_CONFIG, GITOPS_CONFIG_FILE, parsePipelineConfig, selectApp, selectEnvironments, type GitopsConfig, type PipelineConfig } from "../gitops-config.js";
-import type { GitopsTree } from "./argocd.js";
-import { missingOverlays, overlaysOf, type Overlay } from "./kustomize.js";
-import { checkValuesFile } from "./manifests.js";
+import { sourcesOf, treePath, type GitopsTree } from "./argocd.js";
+import { KUSTOMIZATION_FILES, missingOverlays, overlaysOf, type Overlay } from "./kustomize.js";
+import { asText, checkValuesFile, type Manifest } from "./manifests.js";
 import type { ValidationFinding, ValidationOptions, ValidationPort } from "./validation-types.js";
 
 /** The checks of a multi-app gitops-pipeline.yaml against the tree, with what each one proves. */
@@ -51,7 +51,19 @@ export interface AppPlan {
  * chart or values file is an InputError); in a multi-app tree those become findings naming the
  * app, so one broken app does not hide the others' results.
  */
-export async function planApps(port: ValidationPort, tree: GitopsTree, pipeline: PipelineConfig, opts: ValidationOptions): Promise<{ plans: AppPlan[]; findings: ValidationFinding[]; reported: Set<string> }> {
+export async function planApps(
+  port: ValidationPort,
+  tree: GitopsTree,
+  pipeline: PipelineConfig,
+  opts: ValidationOptions,
+  application: (name: string) => Manifest | undefined = () => undefined,
+): Promise<{ plans: AppPlan[]; findings: ValidationFinding[]; reported: Set<string> }> {
+  // An environment's Application that deploys a kustomization of the tree says where its overlay is.
+  const overlaysFor = (config: GitopsConfig, envNames: readonly string[]): Overlay[] =>
+    overlaysOf(tree, config.kustomize, envNames, (env) => {
+      const app = application(config.environments[env]!.application);
+      return app ? sourcesOf(app).map((s) => treePath(config.repoPath, asText(s.s.path))).find((d): d is string => d !== undefined && d !== "" && KUSTOMIZATION_FILES.some((n) => tree.hasFile(`${d}/${n}`))) : undefined;
+    });
   const requested = opts.environments ?? [];
   const reported = new Set<string>();
   const findings: ValidationFinding[] = [];
@@ -59,7 +71,7 @@ export async function planApps(port: ValidationPort, tree: GitopsTree, pipeline:
     const config = selectApp(pipeline);
     const envNames = selectEnvironments(config, requested);
     await checkInputs(port, tree, config, envNames);
-    const overlays = overlaysOf(tree, config.kustomize, envNames);
+    const overlays = overlaysFor(config, envNames);
     if (!config.chart && config.kustomize) findings.push(...missingOverlays(config.kustomize, envNames, overlays, pipeline.file).map((f) => (reported.add(f.file!), f)));
     return { plans: [{ config, envNames, helmEnvs: config.chart ? envNames : [], overlays }], findings, reported };
   }
@@ -105,7 +117,7 @@ export async function planApps(port: ValidationPort, tree: GitopsTree, pipeline:
         if (ok) helmEnvs.push(env);
       }
     }
-    const overlays = overlaysOf(tree, config.kustomize, envNames);
+    const overlays = overlaysFor(config, envNames);
     if (!config.chart && config.kustomize) findings.push(...missingOverlays(config.kustomize, envNames, overlays, pipeline.file).map((f) => (reported.add(f.file!), { ...f, app: tag, message: `app ${tag}: ${f.message}` })));
     plans.push({ config, tag, envNames, helmEnvs, overlays });
   }

@@ -59,9 +59,24 @@ export class GitopsTree {
   }
 }
 
-/** The Argo CD directory's YAML files and the objects they hold; a file that is not YAML is an InputError naming it. */
-export async function readArgoObjects(read: (path: string) => Promise<string>, tree: GitopsTree, dir: string): Promise<{ files: string[]; objects: Manifest[] }> {
-  const files = tree.filesUnder(dir, [".yaml", ".yml"]);
+/**
+ * The Helm charts inside the Argo CD directory (an app-of-apps written as a chart): directories
+ * holding a Chart.yaml. Their files are templates, rendered with helm, never parsed as YAML.
+ */
+export function argoCharts(tree: GitopsTree, dir: string): string[] {
+  const dirs = tree.filesUnder(dir, ["Chart.yaml"]).filter((f) => posix.basename(f) === "Chart.yaml").map((f) => posix.dirname(f)).map((d) => (d === "." ? "" : d));
+  // A chart's own subcharts (its charts/ directory) render with it, not on their own.
+  return dirs.filter((d) => !dirs.some((o) => o !== d && (o === "" || d.startsWith(`${o}/`))));
+}
+
+/**
+ * The Argo CD directory's YAML files and the objects they hold; a file that is not YAML is an
+ * InputError naming it. Files of a chart inside the directory (see argoCharts) are left to helm.
+ */
+export async function readArgoObjects(read: (path: string) => Promise<string>, tree: GitopsTree, dir: string): Promise<{ files: string[]; objects: Manifest[]; charts: string[] }> {
+  const charts = argoCharts(tree, dir);
+  const inChart = (f: string) => charts.some((c) => c === "" || f.startsWith(`${c}/`));
+  const files = tree.filesUnder(dir, [".yaml", ".yml"]).filter((f) => !inChart(f));
   const objects: Manifest[] = [];
   for (const file of files) {
     const text = await read(file);
@@ -69,7 +84,7 @@ export async function readArgoObjects(read: (path: string) => Promise<string>, t
     // A finding on an Application names its file, even when the file carries helm's `# Source:` header.
     objects.push(...parseManifests(text, file).objects.map((o) => ({ ...o, source: file })));
   }
-  return { files, objects };
+  return { files, objects, charts };
 }
 
 /** Map a repository path (as in an Application) to a tree path; undefined when outside the tree. */

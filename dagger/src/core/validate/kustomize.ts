@@ -35,12 +35,13 @@ export interface Overlay {
 
 /**
  * The overlays to render: the environments (in the given order) whose `<kustomize>/overlays/<env>`
- * holds a kustomization. An environment without an overlay is Helm-only, not an error.
+ * holds a kustomization — or the kustomization their Application deploys (`fromApplication`), which
+ * wins. An environment without an overlay is Helm-only, not an error.
  */
-export function overlaysOf(tree: GitopsTree, kustomize: string | undefined, environments: readonly string[]): Overlay[] {
+export function overlaysOf(tree: GitopsTree, kustomize: string | undefined, environments: readonly string[], fromApplication: (env: string) => string | undefined = () => undefined): Overlay[] {
   if (!kustomize) return [];
   return environments
-    .map((environment) => ({ environment, dir: overlayDir(kustomize, environment) }))
+    .map((environment) => ({ environment, dir: fromApplication(environment) ?? overlayDir(kustomize, environment) }))
     .filter((o) => KUSTOMIZATION_FILES.some((n) => tree.hasFile(`${o.dir}/${n}`)));
 }
 

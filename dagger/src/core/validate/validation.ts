@@ -16,6 +16,7 @@ import { checkKustomization, KUSTOMIZATION_FILES, kustomizeBuildFinding } from "
 import { applyKustomizeSettings, kustomizeSettingsFor } from "./argo-kustomize.js";
 import { parseManifests, parseYamlInput, type Manifest } from "./manifests.js";
 import { evaluatePolicy } from "./policy/index.js";
+import { renderArgoCharts } from "./argocd-chart.js";
 import { argoHelmRender, pipelineRender, type HelmRender } from "./argo-source.js";
 import { argoRendering, renderingText, type ArgoRendering } from "./hooks.js";
 import { posix } from "node:path";
@@ -93,13 +94,14 @@ interface HelmRun {
 export async function runValidation(port: ValidationPort, opts: ValidationOptions): Promise<ValidationResult> {
   const tree = new GitopsTree(await port.files());
   const pipeline = await loadPipeline(port, tree);
-  const planned = await planApps(port, tree, pipeline, opts);
+  const argo = await readArgoObjects((p) => port.read(p), tree, pipeline.argocd);
+  const argoCharts = await renderArgoCharts(argo.charts, opts.kubernetesVersion, (key, argv) => port.render(key, argv));
+  const expansion = expandApplicationSets([...argo.objects, ...argoCharts.objects]);
+  const argoObjects = [...argo.objects, ...argoCharts.objects, ...expansion.applications];
+  const planned = await planApps(port, tree, pipeline, opts, (name) => argoObjects.find((o) => o.kind === "Application" && o.name === name));
   const tuning = await loadPolicyTuning({ hasFile: (p) => tree.hasFile(p), read: (p) => port.read(p) }, pipeline, opts.today);
   const { plans } = planned;
-  const argo = await readArgoObjects((p) => port.read(p), tree, pipeline.argocd);
-  const expansion = expandApplicationSets(argo.objects);
-  const argoObjects = [...argo.objects, ...expansion.applications];
-  const findings: ValidationFinding[] = [...planned.findings];
+  const findings: ValidationFinding[] = [...planned.findings, ...argoCharts.findings];
   const appTag = (plan: AppPlan): { app?: string } => (plan.tag ? { app: plan.tag } : {});
   const helmRuns: HelmRun[] = plans.flatMap((plan) => plan.helmEnvs.map((name) => ({ plan, name, key: renderKey(plan.tag, name) })));
   const overlayPlans = plans.flatMap((plan) => plan.overlays.map((o) => ({ plan, overlay: o, key: renderKey(plan.tag, o.environment) })));
@@ -169,6 +171,7 @@ export async function runValidation(port: ValidationPort, opts: ValidationOption
   for (const key of rendered.keys()) inputs.set(port.renderedPath(key), `env:${key}`);
   for (const key of overlayObjects.keys()) inputs.set(port.renderedPath(overlayRenderKey(key)), `overlay:${key}`);
   for (const file of argo.files) inputs.set(port.treePath(file), file);
+  for (const c of argoCharts.rendered) inputs.set(port.renderedPath(c.key), c.dir);
   let argocdSchema = zero();
   if (inputs.size > 0) {
     const kc = await port.kubeconform(kubeconformArgv({ ...opts.kubeconform, kubernetesVersion: opts.kubernetesVersion, files: [...inputs.keys()] }));
@@ -182,7 +185,7 @@ export async function runValidation(port: ValidationPort, opts: ValidationOption
     }
     for (const r of results) r.schema = parsed.counts.get(`env:${r.key}`) ?? zero();
     for (const o of overlayResults) o.schema = parsed.counts.get(`overlay:${o.key}`) ?? zero();
-    argocdSchema = argo.files.reduce((acc, file) => {
+    argocdSchema = [...argo.files, ...argoCharts.rendered.map((c) => c.dir)].reduce((acc, file) => {
       const c = parsed.counts.get(file);
       return c ? { valid: acc.valid + c.valid, invalid: acc.invalid + c.invalid, errors: acc.errors + c.errors, skipped: acc.skipped + c.skipped } : acc;
     }, zero());
