@@ -134,3 +134,22 @@ describe("an app-of-apps written as a Helm chart in the Argo CD directory (gitop
     expect([...new Set(r.findings.map((f) => [f.rule, f.file].join(" ")))].sort()).toEqual(["ARGO-TARGET-REVISION argocd/envs/templates/applications.yaml", "SCHEMA-INVALID argocd/envs"]);
   });
 });
+
+describe("chart dependencies (gitops-chart-deps)", () => {
+  it("a vendored charts/ is used as is; a file:// dependency is fetched by helm dependency build; both render", async () => {
+    const r = await validateLocally(fixtureTree("gitops-chart-deps"));
+    expect(r.findings, summarize(r)).toEqual([]);
+    expect(r.environments.map((e) => [e.app, e.rendered, e.objects])).toEqual([["vendored", true, 1], ["local-dep", true, 2]]);
+    // Only local-dep's dependency was fetched; the vendored one was not.
+    expect(r.argvs.filter((a) => a[1] === "dependency")).toEqual([["helm", "dependency", "build", "charts/local-dep"]]);
+  });
+
+  it("a dependency neither vendored nor reachable: one HELM-DEPENDENCY naming it and how to vendor it; the other app still renders", async () => {
+    const dir = fixtureTree("gitops-chart-deps");
+    rmSync(join(dir, "charts", "vendored", "charts"), { recursive: true });
+    const r = await validateLocally(dir);
+    expect(r.findings.map((f) => [f.rule, f.file])).toEqual([["HELM-DEPENDENCY", "charts/vendored/Chart.yaml"]]);
+    expect(r.findings[0]!.message).toMatch(/^vendored\/dev: chart charts\/vendored depends on common 1\.0\.0 from https:\/\/charts\.example\.com, not vendored in charts\/vendored\/charts\/, and helm dependency build failed \(.+\); vendor it: run `helm dependency build charts\/vendored` where the repository is reachable and commit charts\/vendored\/charts\/ with Chart\.lock, or copy/);
+    expect(r.environments.map((e) => [e.app, e.rendered])).toEqual([["local-dep", true]]);
+  });
+});

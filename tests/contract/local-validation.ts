@@ -66,10 +66,12 @@ export function localPort(gitops: string): ValidationPort & { argvs: string[][];
   mkdirSync(out, { recursive: true });
   const argvs: string[][] = [];
   // With files laid over the tree, the tools run in a copy of it: the caller's tree is never written.
+  // The tree helm works in: the caller's, or a copy once dependencies were fetched into it.
+  let root = gitops;
   const treeWith = (files?: Readonly<Record<string, string>>): string => {
-    if (!files || Object.keys(files).length === 0) return gitops;
+    if (!files || Object.keys(files).length === 0) return root;
     const copy = mkdtempSync(join(tmpdir(), "gitops-overlaid-"));
-    cpSync(gitops, copy, { recursive: true });
+    cpSync(root, copy, { recursive: true });
     for (const [p, text] of Object.entries(files)) {
       mkdirSync(dirname(join(copy, p)), { recursive: true });
       writeFileSync(join(copy, p), text);
@@ -88,6 +90,18 @@ export function localPort(gitops: string): ValidationPort & { argvs: string[][];
     files: async () => walk(gitops),
     read: async (p) => readFileSync(join(gitops, p), "utf8"),
     helm: async (argv, files) => exec(argv, files),
+    prepareChart: async (steps) => {
+      const work = mkdtempSync(join(tmpdir(), "gitops-deps-"));
+      cpSync(root, work, { recursive: true });
+      let last = { exitCode: 0, stdout: "", stderr: "" };
+      for (const argv of steps) {
+        argvs.push(argv);
+        const r = runArgv(argv, work);
+        last = { exitCode: r.status ?? 1, stdout: r.stdout, stderr: r.stderr };
+      }
+      if (last.exitCode === 0) root = work;
+      return last;
+    },
     render: async (env, argv, files) => {
       const r = exec(argv, files);
       const file = join(out, `${env}.yaml`); // `<app>/<env>` in a multi-app tree

@@ -45,6 +45,7 @@ export function fakeValidationPort(files: Record<string, string>, tools: FakeToo
       if (extra && Object.keys(extra).length) overlaid.set(`kustomize/${key}`, extra);
       return ok(tools.overlay?.(key, argv) ?? ONE_OBJECT);
     },
+    prepareChart: async (argvs) => (calls.push(...argvs), { exitCode: 0, stdout: "", stderr: "" }),
     keep: async (key, yaml) => void kept.set(key, yaml),
     kubeconform: async (argv) => (calls.push(argv), ok(JSON.stringify({ resources: [], summary: {} }))),
     renderedPath: (key) => `/rendered/${key}.yaml`,

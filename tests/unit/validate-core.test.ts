@@ -157,6 +157,7 @@ function fakePort(files: Record<string, string>, tools: { render?: (env: string)
     helm: async (argv) => (calls.push(argv), ok("==> Linting\n\n1 chart(s) linted, 0 chart(s) failed\n")),
     render: async (env, argv) => (calls.push(argv), ok(tools.render?.(env) ?? ONE_OBJECT)),
     renderOverlay: async (env, argv) => (calls.push(argv), ok(tools.overlay?.(env) ?? ONE_OBJECT)),
+    prepareChart: async (argvs) => (calls.push(...argvs), { exitCode: 0, stdout: "", stderr: "" }),
     keep: async (key, yaml) => void kept.set(key, yaml),
     kubeconform: async (argv) => (calls.push(argv), ok(tools.kubeconform ?? JSON.stringify({ resources: [], summary: {} }))),
     renderedPath: (key) => `/rendered/${key}.yaml`,

@@ -154,12 +154,23 @@ class ContainerPort implements ValidationPort {
     return this.opts.gitops.file(path).contents();
   }
 
+  /** The tree helm sees: the gitops tree, with the dependencies prepareChart fetched. */
+  private helmTree: Directory | undefined;
+
   helm(argv: string[], files?: Readonly<Record<string, string>>): Promise<ExecResult> {
-    return result(helmExec(helmContainer(this.opts.helmImage, withFiles(this.opts.gitops, files)), argv));
+    return result(helmExec(helmContainer(this.opts.helmImage, withFiles(this.helmTree ?? this.opts.gitops, files)), argv));
+  }
+
+  async prepareChart(argvs: string[][]): Promise<ExecResult> {
+    let c = helmContainer(this.opts.helmImage, this.helmTree ?? this.opts.gitops);
+    for (const argv of argvs) c = helmExec(c, argv);
+    const r = await result(c);
+    if (r.exitCode === 0) this.helmTree = c.directory(MOUNTS.gitops);
+    return r;
   }
 
   async render(env: string, argv: string[], files?: Readonly<Record<string, string>>): Promise<ExecResult> {
-    const c = renderContainer(this.opts.helmImage, withFiles(this.opts.gitops, files), env, argv);
+    const c = renderContainer(this.opts.helmImage, withFiles(this.helmTree ?? this.opts.gitops, files), env, argv);
     const [exitCode, stderr] = await Promise.all([c.exitCode(), c.stderr()]);
     if (exitCode !== 0) return { exitCode, stdout: "", stderr };
     const file = c.file(renderOutput(env));

@@ -18,6 +18,12 @@ export interface ValidationPort {
    * the tree for this run only: the values an Application writes inline, as files helm reads.
    */
   helm(argv: string[], files?: Readonly<Record<string, string>>): Promise<ExecResult>;
+  /**
+   * Run argvs in order in the helm image with the tree as working directory (`helm repo add`,
+   * `helm dependency build`); when the last succeeds, every later helm run sees the tree as they
+   * left it (the fetched dependencies in the chart's charts/). Returns the last run's result.
+   */
+  prepareChart(argvs: string[][]): Promise<ExecResult>;
   /** Run helm template for `env` (with `files` laid over the tree); stdout is the rendered YAML, kept where `renderedPath(env)` points. */
   render(env: string, argv: string[], files?: Readonly<Record<string, string>>): Promise<ExecResult>;
   /**

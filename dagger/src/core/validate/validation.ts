@@ -17,6 +17,7 @@ import { applyKustomizeSettings, kustomizeSettingsFor } from "./argo-kustomize.j
 import { parseManifests, parseYamlInput, type Manifest } from "./manifests.js";
 import { evaluatePolicy } from "./policy/index.js";
 import { renderArgoCharts } from "./argocd-chart.js";
+import { prepareCharts } from "./chart-deps.js";
 import { argoHelmRender, pipelineRender, type HelmRender } from "./argo-source.js";
 import { argoRendering, renderingText, type ArgoRendering } from "./hooks.js";
 import { posix } from "node:path";
@@ -103,7 +104,20 @@ export async function runValidation(port: ValidationPort, opts: ValidationOption
   const { plans } = planned;
   const findings: ValidationFinding[] = [...planned.findings, ...argoCharts.findings];
   const appTag = (plan: AppPlan): { app?: string } => (plan.tag ? { app: plan.tag } : {});
-  const helmRuns: HelmRun[] = plans.flatMap((plan) => plan.helmEnvs.map((name) => ({ plan, name, key: renderKey(plan.tag, name) })));
+  const planned1: (HelmRun & { how: HelmRender })[] = plans.flatMap((plan) =>
+    plan.helmEnvs.map((name) => {
+      const h = { plan, name, key: renderKey(plan.tag, name) };
+      const how = howArgoRenders(h, argoObjects, tree);
+      findings.push(...how.findings.map((f) => ({ ...f, ...appTag(plan), environment: name })));
+      return { ...h, how: how.render };
+    }),
+  );
+  // Dependencies first (vendored, else helm dependency build): a chart that still lacks one is not rendered.
+  const byChart = new Map<string, string[]>();
+  for (const h of planned1) byChart.set(h.how.chart, [...(byChart.get(h.how.chart) ?? []), renderKey(h.plan.tag, h.name)]);
+  const deps = await prepareCharts(port, tree, byChart);
+  findings.push(...deps.findings);
+  const helmRuns = planned1.filter((h) => !deps.blocked.has(h.how.chart));
   const overlayPlans = plans.flatMap((plan) => plan.overlays.map((o) => ({ plan, overlay: o, key: renderKey(plan.tag, o.environment) })));
 
   // kustomize build of every overlay and helm lint + template of every environment, all at once.
@@ -114,9 +128,7 @@ export async function runValidation(port: ValidationPort, opts: ValidationOption
     Promise.all(
       helmRuns.map(async (h) => {
         const env = h.plan.config.environments[h.name]!;
-        const how = howArgoRenders(h, argoObjects, tree);
-        findings.push(...how.findings.map((f) => ({ ...f, ...appTag(h.plan), environment: h.name })));
-        const r = how.render;
+        const r = h.how;
         const helmOpts = { chart: r.chart, values: r.values, set: r.set, setString: r.setString, setFile: r.setFile, kubeVersion: opts.kubernetesVersion };
         const [lint, render] = await Promise.all([
           port.helm(helmLintArgv(helmOpts), r.files),
