@@ -5,7 +5,7 @@
  * kubeseal only as a secret mount: it is in no argv, environment variable, layer or output.
  */
 import { randomUUID } from "node:crypto";
-import { dag, type Directory, type File, type Secret } from "@dagger.io/dagger";
+import { dag, type Container, type Directory, type File, type Secret } from "@dagger.io/dagger";
 import { kubesealArgv, parseCiphertext, SEAL_PATHS, sealTarget, sealWrites, type SealScope } from "../core/secrets/seal.js";
 import { readGitopsLayout } from "../gitops-layout.js";
 import { withFiles } from "../scaffold/add-app.js";
@@ -25,9 +25,9 @@ export interface SealRequest {
 /** The kubeseal image runs as uid 1001 (distroless): the mounted value must be readable by it, by no one else. */
 const KUBESEAL_USER = "1001";
 
-/** The ciphertext of `value` for `name` in `namespace`. */
-export async function sealValue(image: string, cert: File, value: Secret, o: { name: string; namespace: string; scope: SealScope }): Promise<string> {
-  const out = await dag
+/** The kubeseal container that prints the ciphertext of `value` for `name` in `namespace` (lazy: nothing runs yet). */
+export function kubesealContainer(image: string, cert: File, value: Secret, o: { name: string; namespace: string; scope: SealScope }): Container {
+  return dag
     .container()
     .from(image)
     .withMountedFile(SEAL_PATHS.cert, cert)
@@ -35,9 +35,12 @@ export async function sealValue(image: string, cert: File, value: Secret, o: { n
     // kubeseal encrypts with fresh randomness each time; a nonce keeps a cached ciphertext of an
     // older value from being reused.
     .withEnvVariable("SEAL_RUN", randomUUID())
-    .withExec(kubesealArgv(o))
-    .stdout();
-  return parseCiphertext(out);
+    .withExec(kubesealArgv(o));
+}
+
+/** The ciphertext of `value` for `name` in `namespace`. */
+export async function sealValue(image: string, cert: File, value: Secret, o: { name: string; namespace: string; scope: SealScope }): Promise<string> {
+  return parseCiphertext(await kubesealContainer(image, cert, value, o).stdout());
 }
 
 /** The tree with the sealed value written, validated for the app's environment; fails with the findings otherwise. */
