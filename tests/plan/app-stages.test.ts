@@ -7,6 +7,7 @@ import { InputError } from "../../dagger/src/core/errors.js";
 import { lintArgv } from "../../dagger/src/core/app/lint.js";
 import { testArgv } from "../../dagger/src/core/app/python-tools.js";
 import { PINNED_TOOLCHAIN, type Toolchain } from "../../dagger/src/core/toolchain.js";
+import { VERSIONS } from "../../dagger/src/core/versions.js";
 import { trivySbomArgv, trivyScanArgv } from "../../dagger/src/core/app/trivy.js";
 import { LINT_REPORT, lintContainer, lintContainers } from "../../dagger/src/app/lint.js";
 import { DEFAULT_LINTERS } from "../../dagger/src/core/defaults.js";
@@ -229,6 +230,20 @@ describe("build plan", () => {
         { name: "PYTHON_IMAGE", value: "mirror.local/python:3.12.14-slim-trixie" },
       ]);
     }
+  });
+
+  it("the project's Python reaches the build (PYTHON_IMAGE) and the flake8/pylint/test containers; ruff stays on the default", async () => {
+    const files = { ...APP_FILES, ".python-version": "3.13\n" };
+    const pinned = new App(listing(treeOf(files), files), JSON.stringify(PINNED_TOOLCHAIN), "1.4.0", SHA, "Dockerfile", "");
+    const [variant] = await pinned.build(["linux/amd64"]);
+    expect(plan(variant!).at(-1)!.args.buildArgs).toContainEqual({ name: "PYTHON_IMAGE", value: VERSIONS.python313Image });
+    const { containers } = await lintContainers(PINNED_TOOLCHAIN, listing(treeOf(files), files), ["ruff", "flake8"]);
+    expect(containers.map((c) => plan(c)[1]!.args.address)).toEqual([VERSIONS.pythonImage, VERSIONS.python313Image]);
+    // --python overrides the file; an unsupported one is refused naming the argument.
+    const overridden = new App(listing(treeOf(files), files), JSON.stringify(PINNED_TOOLCHAIN), "1.4.0", SHA, "Dockerfile", "", "3.11");
+    expect(plan((await overridden.build(["linux/amd64"]))[0]!).at(-1)!.args.buildArgs).toContainEqual({ name: "PYTHON_IMAGE", value: VERSIONS.python311Image });
+    const old = new App(listing(treeOf(files), files), JSON.stringify(PINNED_TOOLCHAIN), "1.4.0", SHA, "Dockerfile", "", "3.9");
+    await expect(old.build(["linux/amd64"])).rejects.toMatchObject({ input: "python" });
   });
 
   it("the Dockerfile turns those build args into OCI labels", () => {
