@@ -133,5 +133,5 @@ export function choosePython(d: PythonDeclaration, override = ""): PythonChoice 
     const minor = ok.includes(DEFAULT_PYTHON) ? DEFAULT_PYTHON : ok.sort((a, b) => compare(numbers(b)!, numbers(a)!))[0]!;
     return pick(minor, `${d.requiresPythonFrom ?? "requires-python"} "${d.requiresPython}"${minor === DEFAULT_PYTHON ? " admits the pinned default" : ""}`, "source: pyproject.toml", choices);
   }
-  return { minor: DEFAULT_PYTHON, image: PYTHON_IMAGES[DEFAULT_PYTHON]!, why: "the pinned default (the project declares no Python)" };
+  return { minor: DEFAULT_PYTHON, image: PYTHON_IMAGES[DEFAULT_PYTHON]!, why: "the pinned default: the project declares no Python" };
 }
