@@ -45,9 +45,13 @@ export function inlineValuesPath(key: string): string {
   return `.gitops-pipeline-inline/${key.replace(/\//g, "--")}.values.yaml`;
 }
 
-/** Argo CD's escaping of `--set` values: a comma not already escaped would split the value. */
+/**
+ * Argo CD's escaping of `--set` values: a comma not already escaped would split the value; a
+ * `{a,b}` value is helm's list syntax and is passed as is.
+ */
 export function escapeSetValue(value: string): string {
-  return value.replace(/(^|[^\\]),/g, "$1\\,");
+  if (value.startsWith("{") && value.endsWith("}")) return value;
+  return value.replace(/(?<!\\),/g, "\\,");
 }
 
 /** The rendering gitops-pipeline.yaml alone describes (no Application for the environment). */
