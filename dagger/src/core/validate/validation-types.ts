@@ -76,14 +76,8 @@ export function renderKey(app: string | undefined, env: string): string {
  */
 export type ValidationFinding = Finding & { app?: string; environment?: string; overlay?: string };
 
-/** What happened to one environment's kustomize overlay. */
-export interface OverlayResult {
-  /** The app, in a multi-app tree. */
-  app?: string;
-  environment: string;
-  /** Overlay directory in the tree. */
-  overlay: string;
-  production: boolean;
+/** What a rendering (an environment's or an overlay's) came to. */
+export interface RenderCounts {
   rendered: boolean;
   /** Objects in the rendering. */
   objects: number;
@@ -95,8 +89,18 @@ export interface OverlayResult {
   errors: number;
 }
 
+/** What happened to one environment's kustomize overlay. */
+export interface OverlayResult extends RenderCounts {
+  /** The app, in a multi-app tree. */
+  app?: string;
+  environment: string;
+  /** Overlay directory in the tree. */
+  overlay: string;
+  production: boolean;
+}
+
 /** What happened to one environment. */
-export interface EnvironmentResult {
+export interface EnvironmentResult extends RenderCounts {
   /** The app, in a multi-app tree. */
   app?: string;
   name: string;
@@ -107,15 +111,6 @@ export interface EnvironmentResult {
   /** The Application file whose source settings were rendered; absent when gitops-pipeline.yaml alone said how. */
   application?: string;
   lintPassed: boolean;
-  rendered: boolean;
-  /** Objects in the rendering. */
-  objects: number;
-  /** Hooks among them (they run during a sync; they are not synced resources). */
-  hooks: number;
-  /** Helm test hooks left out: Argo CD never applies them. */
-  testHooksLeftOut: number;
-  schema: SchemaCounts;
-  errors: number;
 }
 
 /** The whole validation: data first; `passed` is false when any finding is an error. */
