@@ -26,6 +26,7 @@ import { proposeWriteBack, type ProposalPort } from "../core/writeback/pull-requ
 import { proposalTarget, type PullRequestTarget } from "./pull-request.js";
 import { validateStage, type ValidateStageOptions } from "../validate/validate.js";
 import { readText } from "./text-file.js";
+import { readSecret } from "../secret.js";
 
 /** Work tree of the clone inside the git container. */
 export const WORKTREE = "/repo";
@@ -297,6 +298,8 @@ export async function runWriteBack(t: WriteBackTarget, plan: WriteBackPlan, dryR
       return failed(e, t.gitops);
     }
   }
+  // git gets the token as a secret variable; its value is remembered too, so no report quotes it whatever git prints.
+  if (t.remote.token) await readSecret(t.remote.token, "token", "pass a readable secret to with-token, e.g. --token env://GITOPS_TOKEN with that variable set");
   const port = new DaggerGitPort(t.gitImage, t.remote);
   const opts = { validate: validateTree(t.validate, t.root, validateStage, t.allowShared), author: t.author, dryRun, maxAttempts: t.maxAttempts };
   try {
