@@ -134,6 +134,12 @@ describe("reports that explain themselves", () => {
     expect(r.details).not.toContain("importlib.metadata");
   });
 
+  it("without an ERROR line, the summary quotes stderr's last line, not stdout's progress (pip's 'Looking in links')", () => {
+    const r = installFailedReport("test", { cmd: ["python", "-m", "pip", "install", "-r", "requirements.txt"], exitCode: 2, stdout: "Looking in links: /opt/wheels\nCollecting flask==3.1.0\n", stderr: "Traceback (most recent call last):\n  File \"pip\", line 1\nOSError: [Errno 28] No space left on device\n" }, { source: "requirements", why: "requirements.txt found", notes: [] });
+    expect(r.summary).toBe("test failed: installing the project's dependencies failed: OSError: [Errno 28] No space left on device");
+    expect(r.details).toContain("stdout:\nLooking in links: /opt/wheels");
+  });
+
   it("a collection error names the test file and the exception, not importlib's frame", () => {
     const xml = `<testsuites><testsuite name="pytest" errors="1" failures="0" skipped="0" tests="1"><testcase classname="" name="tests.test_x"><error message="collection failure">ImportError while importing test module '/src/tests/test_x.py'.
 Traceback:
