@@ -140,6 +140,14 @@ describe("reports that explain themselves", () => {
     expect(r.details).toContain("stdout:\nLooking in links: /opt/wheels");
   });
 
+  it("pip's colours (FORCE_COLOR set, even to 0) are taken out before its ERROR line is quoted", () => {
+    const red = (t: string) => `\x1b[31m${t}\x1b[0m\x1b[31m\n\x1b[0m`;
+    const stderr = red("ERROR: Could not find a version that satisfies the requirement packaging==0.0.0.999 (from versions: none)") + red("ERROR: No matching distribution found for packaging==0.0.0.999");
+    const r = installFailedReport("test", { cmd: ["python", "-m", "pip", "install", "-r", "requirements.txt"], exitCode: 1, stdout: "Looking in links: /opt/wheels\n", stderr }, { source: "requirements", why: "requirements.txt found", notes: [] });
+    expect(r.summary).toBe("test failed: installing the project's dependencies failed: ERROR: Could not find a version that satisfies the requirement packaging==0.0.0.999 (from versions: none)");
+    expect(r.details).not.toContain("\x1b");
+  });
+
   it("a collection error names the test file and the exception, not importlib's frame", () => {
     const xml = `<testsuites><testsuite name="pytest" errors="1" failures="0" skipped="0" tests="1"><testcase classname="" name="tests.test_x"><error message="collection failure">ImportError while importing test module '/src/tests/test_x.py'.
 Traceback:

@@ -26,8 +26,12 @@ export function describeCommand(cmd: readonly string[]): string {
   return cmd.join(" ");
 }
 
+/** Terminal escape sequences (colours, cursor moves): pip colours its errors when FORCE_COLOR is set, even to 0. */
+const ESCAPES = /\x1b\[[0-9;?]*[ -/]*[@-~]/g;
+
 /** The run report of `stage` when installing its dependencies failed. */
-export function installFailedReport(stage: string, f: InstallFailure, plan: Pick<DependencyPlan, "why" | "source" | "notes">): RunReport {
+export function installFailedReport(stage: string, failure: InstallFailure, plan: Pick<DependencyPlan, "why" | "source" | "notes">): RunReport {
+  const f = { ...failure, stdout: failure.stdout.replace(ESCAPES, ""), stderr: failure.stderr.replace(ESCAPES, "") };
   const output = `${f.stderr}\n${f.stdout}`;
   const lines = output.split("\n").map((l) => l.trimEnd());
   // pip's own verdict (`ERROR: ...`) first; a build backend's `error:` lines come before it.
