@@ -4,15 +4,13 @@
  * the write is the core's write-back loop, exactly as bump's contract test runs it.
  */
 import { describe, expect, it } from "vitest";
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { bumpPlan, type LayoutSource } from "../../dagger/src/core/writeback/layout.js";
 import { checkWritten, writeBack, type WriteBackOptions } from "../../dagger/src/core/writeback/loop.js";
-import { gitArgv } from "../../dagger/src/core/writeback/git.js";
-import { findRollbackTarget, historyArgv, rollbackPlan, type History } from "../../dagger/src/core/writeback/rollback.js";
+import { findRollbackTarget, rollbackPlan } from "../../dagger/src/core/writeback/rollback.js";
 import { InputError } from "../../dagger/src/core/errors.js";
-import { bareRepo, CliGitPort, must, run } from "../helpers/git-port.js";
+import { bareRepo, CliGitPort, cliHistory, must } from "../helpers/git-port.js";
 
 const D1 = `sha256:${"d".repeat(64)}`;
 const values = (tag: string): string => `# dev: written by CI\nimage:\n  repository: ghcr.io/acme/webapp\n  tag: "${tag}"\n  digest: ""\nenv:\n  appVersion: "${tag}"\n`;
@@ -24,28 +22,6 @@ const opts: WriteBackOptions<string> = {
   author: { name: "gitops-bot", email: "bot@example.com" },
   baseDelayMs: 10,
 };
-
-/** History over a real clone, with the same argv the Dagger stage runs. */
-async function cliHistory(url: string): Promise<{ history: History; read: (p: string) => Promise<string | undefined> }> {
-  const dir = join(mkdtempSync(join(tmpdir(), "rb-")), "repo");
-  await must(gitArgv.clone(url, "main", dir), tmpdir());
-  const history: History = {
-    log: async (path, max) => (await must(historyArgv.log(path, max), dir)).split("\n").filter(Boolean),
-    readAt: async (commit, path) => {
-      const r = await run(historyArgv.show(commit, path), dir);
-      return r.code === 0 ? r.stdout : undefined;
-    },
-    resolve: async (rev) => {
-      const r = await run(historyArgv.resolve(rev), dir);
-      return r.code === 0 ? r.stdout.trim() : undefined;
-    },
-  };
-  const read = async (p: string) => {
-    const r = await run(["git", "show", `HEAD:${p}`], dir);
-    return r.code === 0 ? r.stdout : undefined;
-  };
-  return { history, read };
-}
 
 const bump = (bare: string, tag: string, digest = "") => writeBack(new CliGitPort({ url: bare, branch: "main" }), bumpPlan({ env: "dev", ref: { tag, ...(digest ? { digest } : {}) }, source: SRC }), opts);
 const show = (bare: string) => must(["git", "show", `main:${FILE}`], bare);

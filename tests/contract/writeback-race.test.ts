@@ -6,16 +6,14 @@
  */
 import { describe, expect, it } from "vitest";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { bumpPlan, type LayoutSource } from "../../dagger/src/core/writeback/layout.js";
 import { promotePlan } from "../../dagger/src/core/writeback/promote.js";
 import { checkWritten, writeBack, type GitPort, type WriteBackOptions, type WriteBackPlan, type WriteBackResult } from "../../dagger/src/core/writeback/loop.js";
-import { findRollbackTarget, historyArgv, rollbackPlan, type History, type RollbackTarget } from "../../dagger/src/core/writeback/rollback.js";
-import { gitArgv } from "../../dagger/src/core/writeback/git.js";
+import { findRollbackTarget, rollbackPlan, type RollbackTarget } from "../../dagger/src/core/writeback/rollback.js";
 import { compareTags, WriteRefused } from "../../dagger/src/core/writeback/cas.js";
-import { bareRepo, CliGitPort, must, run } from "../helpers/git-port.js";
+import { bareRepo, CliGitPort, cliHistory, must } from "../helpers/git-port.js";
 import { serveGit } from "../helpers/git-http.js";
 
 const ENVS = ["dev", "staging", "prod"];
@@ -38,17 +36,8 @@ const bump = (url: string, env: string, tag: string, extra: { allowDowngrade?: b
 
 /** The rollback target of `env`, read from a clone with the history argv the Dagger stage runs. */
 async function chooseRollback(url: string, env: string): Promise<RollbackTarget> {
-  const dir = join(mkdtempSync(join(tmpdir(), "race-rb-")), "repo");
-  await must(gitArgv.clone(url, "main", dir), tmpdir());
-  const history: History = {
-    log: async (path, max) => (await must(historyArgv.log(path, max), dir)).split("\n").filter(Boolean),
-    readAt: async (commit, path) => {
-      const r = await run(historyArgv.show(commit, path), dir);
-      return r.code === 0 ? r.stdout : undefined;
-    },
-    resolve: async (rev) => (await run(historyArgv.resolve(rev), dir)).stdout.trim() || undefined,
-  };
-  return findRollbackTarget({ env, source: SRC, history, read: async (p) => (await run(["git", "show", `HEAD:${p}`], dir)).stdout });
+  const { history, read } = await cliHistory(url);
+  return findRollbackTarget({ env, source: SRC, history, read });
 }
 
 /** A port whose first push is preceded by `before` (another writer landing between plan and push). */

@@ -12,6 +12,7 @@ import { ASKPASS_SCRIPT, credentialHost, HOST_ENV, GIT_ENV, TOKEN_ENV, USER_ENV,
 import type { GitPort } from "../../dagger/src/core/writeback/loop.js";
 import { decodeUtf8 } from "../../dagger/src/core/writeback/text.js";
 import type { ProposalPort } from "../../dagger/src/core/writeback/pull-request/propose.js";
+import { historyArgv, type History } from "../../dagger/src/core/writeback/rollback.js";
 
 /** One command the port ran. */
 export interface Ran {
@@ -157,4 +158,26 @@ export async function bareRepo(files: Record<string, string>, branch = "main"): 
   await must(["git", "-c", "user.name=seed", "-c", "user.email=seed@example.com", "commit", "--quiet", "-m", "seed"], seed);
   await must(["git", "push", "--quiet", bare, `HEAD:refs/heads/${branch}`], seed);
   return bare;
+}
+
+/** A rollback's History over a real clone of `url`, with the same argv the Dagger stage runs; `read` gives a file at HEAD (undefined when absent). */
+export async function cliHistory(url: string): Promise<{ history: History; read: (p: string) => Promise<string | undefined> }> {
+  const dir = join(mkdtempSync(join(tmpdir(), "rb-")), "repo");
+  await must(gitArgv.clone(url, "main", dir), tmpdir());
+  const history: History = {
+    log: async (path, max) => (await must(historyArgv.log(path, max), dir)).split("\n").filter(Boolean),
+    readAt: async (commit, path) => {
+      const r = await run(historyArgv.show(commit, path), dir);
+      return r.code === 0 ? r.stdout : undefined;
+    },
+    resolve: async (rev) => {
+      const r = await run(historyArgv.resolve(rev), dir);
+      return r.code === 0 ? r.stdout.trim() : undefined;
+    },
+  };
+  const read = async (p: string) => {
+    const r = await run(["git", "show", `HEAD:${p}`], dir);
+    return r.code === 0 ? r.stdout : undefined;
+  };
+  return { history, read };
 }

@@ -7,23 +7,13 @@ import fc from "fast-check";
 import { parseAllDocuments } from "yaml";
 import { editYaml, editYamlWhole, readScalars, type PathEdit } from "../../dagger/src/core/writeback/yaml-edit.js";
 import { checkDecoded, decodeUtf8, firstInvalidUtf8 } from "../../dagger/src/core/writeback/text.js";
-import { InputError } from "../../dagger/src/core/errors.js";
+import { inputError as err } from "../helpers/errors.js";
 import { tagArb, yamlArb } from "../helpers/yaml-gen.js";
 
 const both = [
   ["editYaml", editYaml],
   ["editYamlWhole", editYamlWhole],
 ] as const;
-
-const err = (f: () => unknown): InputError => {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(InputError);
-    return e as InputError;
-  }
-  throw new Error("expected an InputError");
-};
 
 describe("anchored values that aliases repeat are refused, naming every alias", () => {
   const ANCHORED = `# values
