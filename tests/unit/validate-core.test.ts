@@ -227,6 +227,13 @@ describe("validation flow (fake tools)", () => {
     expect(r.overlays.map((o) => o.environment)).toEqual(["prod"]);
   });
 
+  it("schema findings come in the environments' order whatever order kubeconform's workers print them in", async () => {
+    const invalid = (env: string) => ({ filename: `/rendered/${env}.yaml`, kind: "ConfigMap", name: "c", version: "v1", status: "statusInvalid", msg: "x - at '/data': got integer, want object" });
+    const kubeconform = JSON.stringify({ resources: ["prod", "dev", "staging"].map(invalid), summary: { valid: 0, invalid: 3, errors: 0, skipped: 0 } });
+    const r = await runValidation(fakePort(repoGitops(), { kubeconform }), OPTS);
+    expect(r.findings.filter((f) => f.rule === "SCHEMA-INVALID").map((f) => f.environment)).toEqual(["dev", "staging", "prod"]);
+  });
+
   it("an overlay's rendering gets the policy rules (production ones for prod) and kubeconform; its findings name the overlay", async () => {
     const deployment = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d, namespace: ns}\nspec:\n  replicas: 1\n  template:\n    metadata: {labels: {app: d}}\n    spec:\n      containers: [{name: app, image: \"app:latest\"}]\n";
     const kubeconform = JSON.stringify({

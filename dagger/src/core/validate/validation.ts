@@ -188,7 +188,10 @@ export async function runValidation(port: ValidationPort, opts: ValidationOption
   if (inputs.size > 0) {
     const kc = await port.kubeconform(kubeconformArgv({ ...opts.kubeconform, kubernetesVersion: opts.kubernetesVersion, files: [...inputs.keys()] }));
     const parsed = parseKubeconform(kc, (f) => inputs.get(f) ?? f);
-    for (const f of parsed.findings) {
+    // kubeconform's workers print in completion order: report in the inputs' order (environments as declared), the same every run.
+    const rank = new Map([...inputs.values()].map((v, i) => [v, i]));
+    const byInput = [...parsed.findings].sort((a, b) => (rank.get(a.file ?? "") ?? rank.size) - (rank.get(b.file ?? "") ?? rank.size));
+    for (const f of byInput) {
       const env = f.file?.startsWith("env:") ? results.find((r) => r.key === f.file!.slice(4)) : undefined;
       const overlay = f.file?.startsWith("overlay:") ? overlayResults.find((o) => o.key === f.file!.slice(8)) : undefined;
       if (env) findings.push({ ...f, file: `rendered/${env.key}.yaml`, ...(env.app ? { app: env.app } : {}), environment: env.name });
