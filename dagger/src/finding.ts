@@ -80,7 +80,22 @@ export class Finding {
    * @param app App of a multi-app gitops tree.
    * @param hint How to waive or lower it.
    */
-  constructor(source: string, rule: string, severity: string, message: string, file: string, line: number, column: number, object: string, path: string, environment: string, overlay: string, waived: string, app: string = "", hint: string = "") {
+  constructor(
+    source: string,
+    rule: string,
+    severity: string,
+    message: string,
+    file: string,
+    line: number,
+    column: number,
+    object: string,
+    path: string,
+    environment: string,
+    overlay: string,
+    waived: string,
+    app: string = "",
+    hint: string = "",
+  ) {
     this.app = app;
     this.hint = hint;
     this.source = source;
@@ -100,7 +115,22 @@ export class Finding {
   /** A finding from the core's data (a plain function: a TS interface in a constructor would become an empty Dagger interface). */
   static of(f: CoreFinding): Finding {
     // A policy finding's file is the template its object was rendered from.
-    return new Finding(f.source, f.rule, f.severity, f.message, f.file ?? f.template ?? "", f.line ?? 0, f.column ?? 0, f.object ?? "", f.path ?? "", f.environment ?? "", f.overlay ?? "", f.waived ?? "", f.app ?? "", f.hint ?? "");
+    return new Finding(
+      f.source,
+      f.rule,
+      f.severity,
+      f.message,
+      f.file ?? f.template ?? "",
+      f.line ?? 0,
+      f.column ?? 0,
+      f.object ?? "",
+      f.path ?? "",
+      f.environment ?? "",
+      f.overlay ?? "",
+      f.waived ?? "",
+      f.app ?? "",
+      f.hint ?? "",
+    );
   }
 }
 

@@ -20,7 +20,17 @@ import { GitopsRepo, PullRequestProvider } from "./writeback/gitops-repo.js";
 import { InputError } from "./core/errors.js";
 
 /** What the app directory argument leaves out: caches and build output, never inputs of a stage. */
-export const APP_IGNORE: string[] = ["**/__pycache__", "**/*.pyc", "**/.pytest_cache", "**/.venv", "**/.ruff_cache", "**/.mypy_cache", ".coverage", "coverage.xml", "junit.xml"];
+export const APP_IGNORE: string[] = [
+  "**/__pycache__",
+  "**/*.pyc",
+  "**/.pytest_cache",
+  "**/.venv",
+  "**/.ruff_cache",
+  "**/.mypy_cache",
+  ".coverage",
+  "coverage.xml",
+  "junit.xml",
+];
 
 /**
  * The pipeline: lint, test, build, scan and publish a Python app; validate and end-to-end test
@@ -84,7 +94,20 @@ export class GitopsPipeline {
     trivyImage: string = VERSIONS.trivyImage,
     gitImage: string = VERSIONS.gitImage,
   ) {
-    const tools = toolchain({ pythonImage, pythonTools: pythonTools ?? [], helmImage, kubeconformImage, kustomizeImage, kubernetes, kind, kindNodeImage, kubectl, dindImage, trivyImage, gitImage });
+    const tools = toolchain({
+      pythonImage,
+      pythonTools: pythonTools ?? [],
+      helmImage,
+      kubeconformImage,
+      kustomizeImage,
+      kubernetes,
+      kind,
+      kindNodeImage,
+      kubectl,
+      dindImage,
+      trivyImage,
+      gitImage,
+    });
     this.source = source;
     this.gitops = gitops;
     if (schemas) this.schemas = schemas;
@@ -112,7 +135,14 @@ export class GitopsPipeline {
    * @param dependencies Where the project declares its dependencies: auto (uv.lock, then poetry.lock, then requirements*.txt, then pyproject.toml), requirements, pyproject, uv, poetry or none.
    */
   @func()
-  app(version: string = "", revision: string = DEFAULTS.revision, dockerfile: string = DEFAULTS.dockerfile, sourceUrl: string = "", python: string = "", dependencies: string = DEFAULTS.dependencies): App {
+  app(
+    version: string = "",
+    revision: string = DEFAULTS.revision,
+    dockerfile: string = DEFAULTS.dockerfile,
+    sourceUrl: string = "",
+    python: string = "",
+    dependencies: string = DEFAULTS.dependencies,
+  ): App {
     return new App(this.source, this.toolchain, version, revision, dockerfile, sourceUrl, python, dependencies);
   }
 
@@ -154,7 +184,14 @@ export class GitopsPipeline {
    * @param app App of a multi-app tree whose Applications verify watches; "" for a single-app tree.
    */
   @func()
-  argoCd(server: string = "", token?: Secret, kubeconfig?: Secret, namespace: string = DEFAULTS.argocdNamespace, insecure: boolean = false, app: string = ""): ArgoCd {
+  argoCd(
+    server: string = "",
+    token?: Secret,
+    kubeconfig?: Secret,
+    namespace: string = DEFAULTS.argocdNamespace,
+    insecure: boolean = false,
+    app: string = "",
+  ): ArgoCd {
     return new ArgoCd(server, namespace, insecure, this.gitops, token, kubeconfig, app);
   }
 
@@ -266,7 +303,12 @@ export class GitopsPipeline {
       const authed = use.sshKey && gitopsSshKey ? r.withSshKey(gitopsSshKey, gitopsKnownHosts) : use.token && gitopsToken ? r.withToken(gitopsToken) : r;
       if (!gitopsPullRequest) return authed;
       const apiToken = use.apiToken && gitopsApiToken ? gitopsApiToken : use.token && gitopsToken ? gitopsToken : undefined;
-      if (!apiToken) throw new InputError("gitopsApiToken", "is missing: a pull request needs a forge API token", "pass --gitops-api-token (or an https --gitops-token, which is used for both)");
+      if (!apiToken)
+        throw new InputError(
+          "gitopsApiToken",
+          "is missing: a pull request needs a forge API token",
+          "pass --gitops-api-token (or an https --gitops-token, which is used for both)",
+        );
       return authed.withPullRequest(apiToken, gitopsProvider);
     };
     return runCi(
@@ -276,14 +318,48 @@ export class GitopsPipeline {
         // Before any stage: a multi-app tree without gitopsApp (or with an unknown one) fails now, naming it.
         checkGitops: async () => void (await readGitopsLayout(this.gitops, app, "gitopsApp")),
         repo,
-        argoCd: (use) => this.argoCd(argocdServer, use.token ? argocdToken : undefined, use.kubeconfig ? argocdKubeconfig : undefined, DEFAULTS.argocdNamespace, argocdInsecure, app),
+        argoCd: (use) =>
+          this.argoCd(
+            argocdServer,
+            use.token ? argocdToken : undefined,
+            use.kubeconfig ? argocdKubeconfig : undefined,
+            DEFAULTS.argocdNamespace,
+            argocdInsecure,
+            app,
+          ),
       },
       {
-        commit, runNumber, branch, version, tag, releasedTags, imageRepository, registryUsername, releaseBranches, gitopsRepo, gitopsBranch, environment, platforms, endToEnd, scan, severity, ignoreUnfixed, scanSecrets,
-        linters: lint.linters, minCoverage: test.minCoverage,
-        argocdServer, verifyTimeout, probeUrl, rollbackOnFailure, pullRequest: gitopsPullRequest,
-        ...(argocdToken ? { argocdToken } : {}), ...(argocdKubeconfig ? { argocdKubeconfig } : {}),
-        ...(registryPassword ? { registryPassword } : {}), ...(gitopsToken ? { gitopsToken } : {}), ...(gitopsSshKey ? { gitopsSshKey } : {}), ...(gitopsApiToken ? { gitopsApiToken } : {}),
+        commit,
+        runNumber,
+        branch,
+        version,
+        tag,
+        releasedTags,
+        imageRepository,
+        registryUsername,
+        releaseBranches,
+        gitopsRepo,
+        gitopsBranch,
+        environment,
+        platforms,
+        endToEnd,
+        scan,
+        severity,
+        ignoreUnfixed,
+        scanSecrets,
+        linters: lint.linters,
+        minCoverage: test.minCoverage,
+        argocdServer,
+        verifyTimeout,
+        probeUrl,
+        rollbackOnFailure,
+        pullRequest: gitopsPullRequest,
+        ...(argocdToken ? { argocdToken } : {}),
+        ...(argocdKubeconfig ? { argocdKubeconfig } : {}),
+        ...(registryPassword ? { registryPassword } : {}),
+        ...(gitopsToken ? { gitopsToken } : {}),
+        ...(gitopsSshKey ? { gitopsSshKey } : {}),
+        ...(gitopsApiToken ? { gitopsApiToken } : {}),
       },
     );
   }

@@ -30,7 +30,12 @@ it("one-line change in app/: exec nodes that change in the lint, test and build 
     "lint (pylint)": (f: Record<string, string>) => plan(lintContainer(p, treeOf(f), "pylint", pins(f))),
     test: (f: Record<string, string>) => plan(testContainer(p, treeOf(f), 90, pins(f))),
     build: (f: Record<string, string>) =>
-      buildVariants(p.pythonImage, treeOf(f), { platforms: ["linux/amd64", "linux/arm64"], version: "1.0.0", revision: "8855235", dockerfile: "Dockerfile" }).flatMap(plan),
+      buildVariants(p.pythonImage, treeOf(f), {
+        platforms: ["linux/amd64", "linux/arm64"],
+        version: "1.0.0",
+        revision: "8855235",
+        dockerfile: "Dockerfile",
+      }).flatMap(plan),
   };
   for (const [name, mk] of Object.entries(plans)) {
     const { changed } = compare(name, execKeys(mk(base)), execKeys(mk(edited)));
@@ -48,10 +53,15 @@ it("one-line change in app/: exec nodes that change in the lint, test and build 
 
 it("each linter on app/ (contract argv, pinned tools)", async () => {
   for (const linter of LINTERS) {
-    const r = await bench(`lint ${linter} on app/`, () => {
-      const out = runArgv(lintArgv(linter), APP, { PYTHONDONTWRITEBYTECODE: "1" });
-      if (out.status !== 0) throw new Error(`${linter} failed: ${out.stdout}${out.stderr}`);
-    }, 5, 1);
+    const r = await bench(
+      `lint ${linter} on app/`,
+      () => {
+        const out = runArgv(lintArgv(linter), APP, { PYTHONDONTWRITEBYTECODE: "1" });
+        if (out.status !== 0) throw new Error(`${linter} failed: ${out.stdout}${out.stderr}`);
+      },
+      5,
+      1,
+    );
     expect(r.runs).toBe(5);
   }
 });

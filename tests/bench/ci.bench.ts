@@ -32,19 +32,36 @@ it("ci: exec nodes re-run after a one-line app change", () => {
   const base = filesOf(app);
   const edited = { ...base, "webapp/__init__.py": base["webapp/__init__.py"]!.replace(/\n/, "\n# one-line change\n") };
   const d = decideCi({
-    commit: "8855235", runNumber: "1", branch: "main", version: "", imageRepository: "", hasRegistryPassword: false, releaseBranches: "main",
-    gitopsRepo: "", gitopsBranch: "main", hasGitopsCredentials: false, environment: "dev", platforms: ["linux/amd64", "linux/arm64"], endToEnd: true, scan: true, scanSecrets: true,
+    commit: "8855235",
+    runNumber: "1",
+    branch: "main",
+    version: "",
+    imageRepository: "",
+    hasRegistryPassword: false,
+    releaseBranches: "main",
+    gitopsRepo: "",
+    gitopsBranch: "main",
+    hasGitopsCredentials: false,
+    environment: "dev",
+    platforms: ["linux/amd64", "linux/arm64"],
+    endToEnd: true,
+    scan: true,
+    scanSecrets: true,
   });
   const pins = (f: Record<string, string>) => projectOf(p, declarationsOf(f));
   const nodes = (f: Record<string, string>) => [
     ...execKeys(plan(lintContainer(p, treeOf(f), "ruff"))),
     ...execKeys(plan(lintContainer(p, treeOf(f), "ruff-format"))),
     ...execKeys(plan(testContainer(p, treeOf(f), 90, pins(f)))),
-    ...buildVariants(p.pythonImage, treeOf(f), { platforms: d.platforms, version: d.appVersion, revision: "8855235", dockerfile: "Dockerfile" }).flatMap((v) => execKeys(plan(v))),
+    ...buildVariants(p.pythonImage, treeOf(f), { platforms: d.platforms, version: d.appVersion, revision: "8855235", dockerfile: "Dockerfile" }).flatMap((v) =>
+      execKeys(plan(v)),
+    ),
   ];
   const before = nodes(base);
   const after = nodes(edited);
   const rerun = after.filter((n, i) => n.key !== before[i]!.key);
-  console.log(`bench ci one-line change: ${rerun.length} of ${after.length} exec nodes re-run (${rerun.map((n) => n.label.split(" ").slice(0, 3).join(" ")).join("; ")}); pip installs re-run: ${rerun.filter((n) => n.label.includes("pip install")).length}`);
+  console.log(
+    `bench ci one-line change: ${rerun.length} of ${after.length} exec nodes re-run (${rerun.map((n) => n.label.split(" ").slice(0, 3).join(" ")).join("; ")}); pip installs re-run: ${rerun.filter((n) => n.label.includes("pip install")).length}`,
+  );
   expect(rerun.filter((n) => n.label.includes("pip install"))).toEqual([]);
 });

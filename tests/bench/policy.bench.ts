@@ -97,7 +97,10 @@ spec:
 function rendering(n: number): string {
   const releases = Math.ceil(n / 7);
   const text = Array.from({ length: releases }, (_, i) => release(i)).join("");
-  const docs = text.split(/^---\n/m).filter(Boolean).slice(0, n);
+  const docs = text
+    .split(/^---\n/m)
+    .filter(Boolean)
+    .slice(0, n);
   return docs.map((d) => `---\n${d}`).join("");
 }
 
@@ -108,9 +111,14 @@ it("policy rules over 1,000 rendered objects", async () => {
   expect(batches[0]).toHaveLength(1000);
   let next = 0;
   let findings = 0;
-  const r = await bench(`policy: ${POLICY_RULES.length} rules over 1,000 rendered objects (production)`, () => {
-    findings = evaluatePolicy(batches[next++]!, { production: true }).length;
-  }, RUNS, WARMUP);
+  const r = await bench(
+    `policy: ${POLICY_RULES.length} rules over 1,000 rendered objects (production)`,
+    () => {
+      findings = evaluatePolicy(batches[next++]!, { production: true }).length;
+    },
+    RUNS,
+    WARMUP,
+  );
   console.log(`bench policy: ${findings} findings per run (waived ones included)`);
   expect(findings).toBeGreaterThan(100);
   expect(r.runs).toBe(RUNS);

@@ -19,7 +19,16 @@ import { bareRepo, CliGitPort, must } from "../helpers/git-port.js";
  * mapping with very many keys (per-key config, env maps) and many commented top-level blocks.
  */
 function bigValues(bytes: number): string {
-  const out = ["# values for prod", "image:", "  repository: ghcr.io/acme/webapp # app", '  tag: "1.0.0"', '  digest: ""', "env:", '  appVersion: "1.0.0"', "config:"];
+  const out = [
+    "# values for prod",
+    "image:",
+    "  repository: ghcr.io/acme/webapp # app",
+    '  tag: "1.0.0"',
+    '  digest: ""',
+    "env:",
+    '  appVersion: "1.0.0"',
+    "config:",
+  ];
   let size = out.join("\n").length;
   for (let i = 0; size < bytes / 2; i++) {
     const l = `  key_${i}: "value ${i}" # set by the platform team`;
@@ -42,12 +51,17 @@ for (const mb of [1, 5]) {
     const files: Record<string, string> = { "gitops-pipeline.yaml": PIPELINE, "values-prod.yaml": text };
     const read = async (p: string): Promise<string | undefined> => files[p];
     let i = 0;
-    const r = await bench(`bump(${(text.length / 2 ** 20).toFixed(1)} MB values file)`, async () => {
-      const plan = bumpPlan({ env: "prod", ref: { tag: `2.0.${++i}` }, source: { root: "" } });
-      const [edit] = await plan.edits(read);
-      const check = await checkWritten(async () => edit!.after, [edit!]);
-      expect(check.ok).toBe(true);
-    }, 5, 1);
+    const r = await bench(
+      `bump(${(text.length / 2 ** 20).toFixed(1)} MB values file)`,
+      async () => {
+        const plan = bumpPlan({ env: "prod", ref: { tag: `2.0.${++i}` }, source: { root: "" } });
+        const [edit] = await plan.edits(read);
+        const check = await checkWritten(async () => edit!.after, [edit!]);
+        expect(check.ok).toBe(true);
+      },
+      5,
+      1,
+    );
     expect(r.medianMs).toBeGreaterThan(0);
   });
 }

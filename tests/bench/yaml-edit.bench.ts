@@ -12,7 +12,16 @@ import { checkWritten } from "../../dagger/src/core/writeback/loop.js";
 function valuesFile(lines: number): string {
   const out = ["# values for prod", "image:", "  repository: ghcr.io/acme/webapp # app", '  tag: "1.0.0"', '  digest: ""', "env:", '  appVersion: "1.0.0"', ""];
   for (let i = 0; out.length < lines; i++) {
-    out.push(`# service ${i}`, `svc${i}:`, `  name: "svc-${i}" # name`, `  port: ${8000 + (i % 1000)}`, `  enabled: true`, `  labels:`, `    team: 'team-${i % 7}'`, "");
+    out.push(
+      `# service ${i}`,
+      `svc${i}:`,
+      `  name: "svc-${i}" # name`,
+      `  port: ${8000 + (i % 1000)}`,
+      `  enabled: true`,
+      `  labels:`,
+      `    team: 'team-${i % 7}'`,
+      "",
+    );
   }
   return out.slice(0, lines).join("\n") + "\n";
 }
@@ -21,20 +30,30 @@ it("edit of a 10,000-line values file (tag, digest, appVersion in one pass)", as
   const text = valuesFile(10_000);
   expect(text.split("\n").length - 1).toBe(10_000);
   let i = 0;
-  const r = await bench("editYaml(10,000-line values, 3 edits)", () => {
-    i++;
-    return editYaml("values.yaml", text, [
-      { path: "image.tag", value: `1.0.${i}`, kind: "tag" },
-      { path: "image.digest", value: `sha256:${i.toString(16).padStart(64, "0")}`, kind: "digest" },
-      { path: "env.appVersion", value: `1.0.${i}`, kind: "version" },
-    ]);
-  }, 25, 5);
+  const r = await bench(
+    "editYaml(10,000-line values, 3 edits)",
+    () => {
+      i++;
+      return editYaml("values.yaml", text, [
+        { path: "image.tag", value: `1.0.${i}`, kind: "tag" },
+        { path: "image.digest", value: `sha256:${i.toString(16).padStart(64, "0")}`, kind: "digest" },
+        { path: "env.appVersion", value: `1.0.${i}`, kind: "version" },
+      ]);
+    },
+    25,
+    5,
+  );
   expect(r.medianMs).toBeGreaterThan(0);
 });
 
 it("edit deep in a 10,000-line values file (last block)", async () => {
   const text = valuesFile(10_000);
-  const r = await bench("editYaml(10,000-line values, 1 edit at the end)", () => editYaml("values.yaml", text, [{ path: "svc1240.labels.team", value: "team-x", kind: "tag" }]), 25, 5);
+  const r = await bench(
+    "editYaml(10,000-line values, 1 edit at the end)",
+    () => editYaml("values.yaml", text, [{ path: "svc1240.labels.team", value: "team-x", kind: "tag" }]),
+    25,
+    5,
+  );
   expect(r.medianMs).toBeGreaterThan(0);
 });
 

@@ -71,7 +71,17 @@ function testStage(fixture: string, minCoverage = 0, dependencies: DependencyCho
   const r = run(bin, testArgv({ minCoverage, reportDir: reports, unittestFiles: !pytestConfigured(decl) }), work, env);
   const read = (f: string) => (existsSync(join(reports, f)) ? readFileSync(join(reports, f), "utf8") : undefined);
   const [junitXml, coverageXml] = [read("junit.xml"), read("coverage.xml")];
-  return { bin, result: testResult({ exitCode: r.status ?? -1, minCoverage, stdout: r.stdout, stderr: r.stderr, ...(junitXml ? { junitXml } : {}), ...(coverageXml ? { coverageXml } : {}) }) };
+  return {
+    bin,
+    result: testResult({
+      exitCode: r.status ?? -1,
+      minCoverage,
+      stdout: r.stdout,
+      stderr: r.stderr,
+      ...(junitXml ? { junitXml } : {}),
+      ...(coverageXml ? { coverageXml } : {}),
+    }),
+  };
 }
 
 const version = (bin: string, pkg: string) => run(bin, ["python", "-c", `import importlib.metadata as m; print(m.version("${pkg}"))`], tmpdir()).stdout.trim();
@@ -153,7 +163,9 @@ describe("project shapes through pip, uv and pytest", { timeout: 240_000 }, () =
     const r = run(bin, plan.steps[0]!, dir, { PIP_NO_INDEX: "1" });
     expect(r.status, r.stderr).not.toBe(0);
     const report = installFailedReport("test", { cmd: plan.steps[0]!, exitCode: r.status ?? -1, stdout: r.stdout, stderr: r.stderr }, plan);
-    expect(report.summary, `stderr: ${r.stderr}\nstdout: ${r.stdout}`).toMatch(/^test failed: installing the project's dependencies failed: ERROR: .*packaging==0\.0\.0\.999/);
+    expect(report.summary, `stderr: ${r.stderr}\nstdout: ${r.stdout}`).toMatch(
+      /^test failed: installing the project's dependencies failed: ERROR: .*packaging==0\.0\.0\.999/,
+    );
     expect(report.details).toContain("install command: python -m pip install -r requirements.txt");
   });
 });

@@ -27,7 +27,17 @@ function pytest(dir: string, minCoverage: number) {
   const read = (f: string) => (existsSync(join(reports, f)) ? readFileSync(join(reports, f), "utf8") : undefined);
   const junitXml = read("junit.xml");
   const coverageXml = read("coverage.xml");
-  return { ...testResult({ exitCode: r.status ?? -1, minCoverage, stdout: r.stdout, stderr: r.stderr, ...(junitXml ? { junitXml } : {}), ...(coverageXml ? { coverageXml } : {}) }), raw: r };
+  return {
+    ...testResult({
+      exitCode: r.status ?? -1,
+      minCoverage,
+      stdout: r.stdout,
+      stderr: r.stderr,
+      ...(junitXml ? { junitXml } : {}),
+      ...(coverageXml ? { coverageXml } : {}),
+    }),
+    raw: r,
+  };
 }
 
 describe("lint stage argv with the pinned linters", () => {
@@ -43,7 +53,9 @@ describe("lint stage argv with the pinned linters", () => {
       expect(r.ok).toBe(false);
       expect(r.exitCode).not.toBe(0);
       // The fixture breaks each linter's rules: an unused import (ruff, flake8, pylint), a file ruff format would change.
-      expect(lintReport([r]).details).toMatch(linter === "ruff-format" ? /webapp\/greet\.py:\d+:\d+ unformatted/ : /webapp\/greet\.py:2(:\d+)? .*(F401|W0611 unused-import)/m);
+      expect(lintReport([r]).details).toMatch(
+        linter === "ruff-format" ? /webapp\/greet\.py:\d+:\d+ unformatted/ : /webapp\/greet\.py:2(:\d+)? .*(F401|W0611 unused-import)/m,
+      );
       expect(r.findings.every((f) => f.file && !f.file.startsWith("/"))).toBe(true);
     });
   }
@@ -96,7 +108,11 @@ describe("install step argv", () => {
   it("pip accepts the install argv built from app/'s pin files (already satisfied: no download)", () => {
     const entries = readdirSync(APP);
     const files = pinFiles(entries);
-    const argv = pipInstallArgv({ pinFiles: files, pinContents: files.map((f) => readFileSync(join(APP, f), "utf8")), tools: { pytest: VERSIONS.pytest, "pytest-cov": VERSIONS.pytestCov } });
+    const argv = pipInstallArgv({
+      pinFiles: files,
+      pinContents: files.map((f) => readFileSync(join(APP, f), "utf8")),
+      tools: { pytest: VERSIONS.pytest, "pytest-cov": VERSIONS.pytestCov },
+    });
     const r = runArgv(argv, APP, { PIP_DISABLE_PIP_VERSION_CHECK: "1", PIP_NO_INDEX: "1" });
     expect(r.status, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toMatch(/Requirement already satisfied: flask==3\.1\.3/i);

@@ -78,7 +78,10 @@ describe("app served by gunicorn on loopback (the image's entrypoint and config)
   it("writes JSON access logs to stdout", async () => {
     await fetch(`${base}/readyz`);
     await new Promise((r) => setTimeout(r, 200));
-    const line = app.logs().split("\n").find((l) => l.includes('"path": "/readyz"'));
+    const line = app
+      .logs()
+      .split("\n")
+      .find((l) => l.includes('"path": "/readyz"'));
     expect(line, app.logs()).toBeDefined();
     expect(JSON.parse(line!).status).toBe(200);
   });

@@ -31,7 +31,9 @@ describe("hooks (gitops-hooks: a test-success Pod breaking every rule, a pre-ins
       expect(e.schema, e.name).toEqual({ valid: e.objects, invalid: 0, errors: 0, skipped: 0 });
     }
     expect(summarize(r)).toContain("dev (gitops-demo-dev): lint ok, 6 objects rendered (1 hook, 2 helm test hooks left out)");
-    expect(validationReport(r).summary).toMatch(/^validate passed: dev, staging, prod, 3 kustomize overlays, .*; 6 helm test hooks left out \(Argo CD never applies them\)$/);
+    expect(validationReport(r).summary).toMatch(
+      /^validate passed: dev, staging, prod, 3 kustomize overlays, .*; 6 helm test hooks left out \(Argo CD never applies them\)$/,
+    );
   });
 });
 
@@ -40,7 +42,11 @@ describe("a kustomize-only tree (gitops-kustomize-only)", () => {
     const r = await validateLocally(overGitops("gitops-kustomize-only"));
     expect(r.findings, summarize(r)).toEqual([]);
     expect(r.environments).toEqual([]);
-    expect(r.overlays.map((o) => [o.environment, o.rendered, o.objects > 0])).toEqual([["dev", true, true], ["staging", true, true], ["prod", true, true]]);
+    expect(r.overlays.map((o) => [o.environment, o.rendered, o.objects > 0])).toEqual([
+      ["dev", true, true],
+      ["staging", true, true],
+      ["prod", true, true],
+    ]);
     expect(validationReport(r).summary).toMatch(/^validate passed: dev, staging, prod, 3 kustomize overlays, chart kustomize \(kustomize\)/);
     // dev's Application's kustomize settings reached its rendering, and only its.
     const read = (env: string) => parseManifests(readFileSync(join(r.renderedDir, "kustomize", `${env}.yaml`), "utf8"), env).objects;
@@ -75,7 +81,10 @@ function fixtureTree(fixture: string): string {
 describe("the Applications say how the chart renders (gitops-argo-helm)", () => {
   it("renders what Argo CD renders: value files, parameters, valuesObject/values, fileParameters, release, CRDs, multi-source $values", async () => {
     const r = await validateLocally(fixtureTree("gitops-argo-helm"));
-    expect(r.findings.filter((f) => f.severity !== "info"), summarize(r)).toEqual([]);
+    expect(
+      r.findings.filter((f) => f.severity !== "info"),
+      summarize(r),
+    ).toEqual([]);
     // The missing file is skipped as Argo CD does with ignoreMissingValueFiles: reported, as info.
     expect(r.findings.map((f) => [f.rule, f.severity, f.file])).toEqual([["ARGO-VALUES-FILES", "info", "argocd/dev.yaml"]]);
     const dev = r.environments.find((e) => e.name === "dev")!;
@@ -86,7 +95,17 @@ describe("the Applications say how the chart renders (gitops-argo-helm)", () => 
     const devArgv = template.find((a) => a.includes("web-dev"))!;
     // No releaseName: the release is the Application's name; parameters after the files; CRDs included.
     expect(devArgv.slice(0, 4)).toEqual(["helm", "template", "web-dev", "charts/web"]);
-    expect(devArgv).toEqual(expect.arrayContaining(["--set", "replicaCount=2", "--set-string", "message=a\\,b", "--set-file", "banner=charts/web/files/banner.txt", "--include-crds"]));
+    expect(devArgv).toEqual(
+      expect.arrayContaining([
+        "--set",
+        "replicaCount=2",
+        "--set-string",
+        "message=a\\,b",
+        "--set-file",
+        "banner=charts/web/files/banner.txt",
+        "--include-crds",
+      ]),
+    );
     const prodArgv = template.find((a) => a.includes("web-prod"))!;
     expect(prodArgv.slice(0, 4)).toEqual(["helm", "template", "web", "charts/web"]);
     expect(prodArgv).not.toContain("--include-crds");
@@ -120,7 +139,11 @@ describe("an app-of-apps written as a Helm chart in the Argo CD directory (gitop
   it("is rendered with helm, not parsed as YAML; its Applications drive the environments and pass", async () => {
     const r = await validateLocally(tree());
     expect(r.findings, summarize(r)).toEqual([]);
-    expect(r.environments.map((e) => [e.name, e.application])).toEqual([["dev", "argocd/envs/templates/applications.yaml"], ["staging", "argocd/envs/templates/applications.yaml"], ["prod", "argocd/envs/templates/applications.yaml"]]);
+    expect(r.environments.map((e) => [e.name, e.application])).toEqual([
+      ["dev", "argocd/envs/templates/applications.yaml"],
+      ["staging", "argocd/envs/templates/applications.yaml"],
+      ["prod", "argocd/envs/templates/applications.yaml"],
+    ]);
     // root + AppProject as files, the three rendered Applications: all valid against the Argo CD schemas.
     expect(r.argocdSchema).toEqual({ valid: 5, invalid: 0, errors: 0, skipped: 0 });
   });
@@ -128,10 +151,13 @@ describe("an app-of-apps written as a Helm chart in the Argo CD directory (gitop
   it("a finding on a rendered Application names its template", async () => {
     const dir = tree();
     const values = join(dir, "argocd", "envs", "values.yaml");
-    writeFileSync(values, readFileSync(values, "utf8").replace("targetRevision: main", "targetRevision: \"\""));
+    writeFileSync(values, readFileSync(values, "utf8").replace("targetRevision: main", 'targetRevision: ""'));
     const r = await validateLocally(dir);
     // kubeconform names the chart it rendered, the Application checks the template.
-    expect([...new Set(r.findings.map((f) => [f.rule, f.file].join(" ")))].sort()).toEqual(["ARGO-TARGET-REVISION argocd/envs/templates/applications.yaml", "SCHEMA-INVALID argocd/envs"]);
+    expect([...new Set(r.findings.map((f) => [f.rule, f.file].join(" ")))].sort()).toEqual([
+      "ARGO-TARGET-REVISION argocd/envs/templates/applications.yaml",
+      "SCHEMA-INVALID argocd/envs",
+    ]);
   });
 });
 
@@ -139,7 +165,10 @@ describe("chart dependencies (gitops-chart-deps)", () => {
   it("a vendored charts/ is used as is; a file:// dependency is fetched by helm dependency build; both render", async () => {
     const r = await validateLocally(fixtureTree("gitops-chart-deps"));
     expect(r.findings, summarize(r)).toEqual([]);
-    expect(r.environments.map((e) => [e.app, e.rendered, e.objects])).toEqual([["vendored", true, 1], ["local-dep", true, 2]]);
+    expect(r.environments.map((e) => [e.app, e.rendered, e.objects])).toEqual([
+      ["vendored", true, 1],
+      ["local-dep", true, 2],
+    ]);
     // Only local-dep's dependency was fetched; the vendored one was not.
     expect(r.argvs.filter((a) => a[1] === "dependency")).toEqual([["helm", "dependency", "build", "charts/local-dep"]]);
   });
@@ -149,7 +178,9 @@ describe("chart dependencies (gitops-chart-deps)", () => {
     rmSync(join(dir, "charts", "vendored", "charts"), { recursive: true });
     const r = await validateLocally(dir);
     expect(r.findings.map((f) => [f.rule, f.file])).toEqual([["HELM-DEPENDENCY", "charts/vendored/Chart.yaml"]]);
-    expect(r.findings[0]!.message).toMatch(/^vendored\/dev: chart charts\/vendored depends on common 1\.0\.0 from https:\/\/charts\.example\.com, not vendored in charts\/vendored\/charts\/, and helm dependency build failed \(.+\); vendor it: run `helm dependency build charts\/vendored` where the repository is reachable and commit charts\/vendored\/charts\/ with Chart\.lock, or copy/);
+    expect(r.findings[0]!.message).toMatch(
+      /^vendored\/dev: chart charts\/vendored depends on common 1\.0\.0 from https:\/\/charts\.example\.com, not vendored in charts\/vendored\/charts\/, and helm dependency build failed \(.+\); vendor it: run `helm dependency build charts\/vendored` where the repository is reachable and commit charts\/vendored\/charts\/ with Chart\.lock, or copy/,
+    );
     expect(r.environments.map((e) => [e.app, e.rendered])).toEqual([["local-dep", true]]);
   });
 });

@@ -46,7 +46,10 @@ function kubeconform(text: string, crdDir: string) {
   const file = join(mkdtempSync(join(tmpdir(), "rendered-")), "rendered.yaml");
   writeFileSync(file, text);
   const kc = offlineKubeconform(VERSIONS.kubernetes, crdDir);
-  const r = runArgv(kubeconformArgv({ kubernetesVersion: VERSIONS.kubernetes, locations: kc.locations, ...(kc.cacheDir ? { cacheDir: kc.cacheDir } : {}), files: [file] }), ROOT);
+  const r = runArgv(
+    kubeconformArgv({ kubernetesVersion: VERSIONS.kubernetes, locations: kc.locations, ...(kc.cacheDir ? { cacheDir: kc.cacheDir } : {}), files: [file] }),
+    ROOT,
+  );
   return parseKubeconform({ exitCode: r.status ?? 1, stdout: r.stdout, stderr: r.stderr });
 }
 
@@ -85,11 +88,22 @@ describe("every feature on (all-features.yaml)", () => {
     expect(sm.spec.endpoints).toEqual([{ port: "http", path: "/metrics", interval: "15s" }]);
     const svc = one(objects, "Service")!;
     expect(Object.entries(sm.spec.selector.matchLabels).every(([k, v]) => svc.metadata.labels[k] === v)).toBe(true);
-    expect(one(objects, "Deployment")!.spec.template.metadata.annotations).toEqual({ team: "payments", "prometheus.io/scrape": "true", "prometheus.io/port": "8080", "prometheus.io/path": "/metrics" });
+    expect(one(objects, "Deployment")!.spec.template.metadata.annotations).toEqual({
+      team: "payments",
+      "prometheus.io/scrape": "true",
+      "prometheus.io/port": "8080",
+      "prometheus.io/path": "/metrics",
+    });
     const c = appContainer(objects);
-    expect(c.env.slice(-2)).toEqual([{ name: "FEATURE_FLAGS", value: "checkout-v2" }, { name: "DATABASE_PASSWORD", valueFrom: { secretKeyRef: { name: "gitops-demo-db", key: "password" } } }]);
+    expect(c.env.slice(-2)).toEqual([
+      { name: "FEATURE_FLAGS", value: "checkout-v2" },
+      { name: "DATABASE_PASSWORD", valueFrom: { secretKeyRef: { name: "gitops-demo-db", key: "password" } } },
+    ]);
     expect(c.envFrom).toEqual([{ configMapRef: { name: "gitops-demo-settings" } }, { secretRef: { name: "gitops-demo-credentials" } }]);
-    expect(appPolicy(objects).spec.ingress[1]).toEqual({ from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "observability" } } }], ports: [{ protocol: "TCP", port: 8080 }] });
+    expect(appPolicy(objects).spec.ingress[1]).toEqual({
+      from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "observability" } } }],
+      ports: [{ protocol: "TCP", port: 8080 }],
+    });
   });
 
   it("kubeconform -strict: every object Valid, the ServiceMonitor against the test CRD schema", () => {
@@ -109,7 +123,9 @@ describe("every feature on (all-features.yaml)", () => {
     cpSync(join(crdSchemaDir(), "argoproj.io"), join(argoOnly, "argoproj.io"), { recursive: true });
     const kc = kubeconform(render([ALL_FEATURES]).text, argoOnly);
     expect(kc.findings.map((f) => [f.rule, f.object])).toEqual([["SCHEMA-ERROR", "ServiceMonitor/gitops-demo"]]);
-    expect(kc.findings[0]!.message).toBe("could not find schema for ServiceMonitor (monitoring.coreos.com/v1): give --crd-schemas a CRD-catalog directory holding monitoring.coreos.com/servicemonitor_v1.json, or validate online");
+    expect(kc.findings[0]!.message).toBe(
+      "could not find schema for ServiceMonitor (monitoring.coreos.com/v1): give --crd-schemas a CRD-catalog directory holding monitoring.coreos.com/servicemonitor_v1.json, or validate online",
+    );
   });
 
   it("the scrape annotations alone also let the monitoring namespace in", () => {
@@ -122,7 +138,11 @@ describe("every feature on (all-features.yaml)", () => {
 describe("values.schema.json rejects wrong shapes at lint time (helm lint --strict fails naming the value)", () => {
   it.each([
     ["an Ingress enabled without hosts", "ingress:\n  enabled: true\n", "at '/ingress/hosts': minItems"],
-    ["a TLS entry without a secretName", "ingress:\n  enabled: true\n  hosts: [{host: a.example.com}]\n  tls: [{hosts: [a.example.com]}]\n", "at '/ingress/tls/0': missing property 'secretName'"],
+    [
+      "a TLS entry without a secretName",
+      "ingress:\n  enabled: true\n  hosts: [{host: a.example.com}]\n  tls: [{hosts: [a.example.com]}]\n",
+      "at '/ingress/tls/0': missing property 'secretName'",
+    ],
     ["a host that is not a DNS name", "ingress:\n  hosts: [{host: 'http://a.example.com'}]\n", "/ingress/hosts/0/host"],
     ["an unknown key under ingress", "ingress:\n  tlsSecret: x\n", "additional properties 'tlsSecret' not allowed"],
     ["an env entry with both value and valueFrom", "extraEnv: [{name: A, value: x, valueFrom: {secretKeyRef: {name: s, key: k}}}]\n", "/extraEnv/0"],
@@ -168,7 +188,9 @@ describe("the policy on what the chart renders from wrong but schema-valid value
   it("an Ingress host missing from TLS in production: POL-INGRESS-TLS at that rule's host", () => {
     const yaml = "ingress:\n  enabled: true\n  hosts: [{host: a.example.com}, {host: b.example.com}]\n  tls: [{secretName: t, hosts: [a.example.com]}]\n";
     const found = evaluatePolicy(render([valuesFile(yaml)]).objects, { production: true });
-    expect(found.filter((f) => f.rule === "POL-INGRESS-TLS").map((f) => [f.object, f.path, f.template])).toEqual([["Ingress/gitops-demo-prod/gitops-demo", "spec.rules[1].host", "templates/ingress.yaml"]]);
+    expect(found.filter((f) => f.rule === "POL-INGRESS-TLS").map((f) => [f.object, f.path, f.template])).toEqual([
+      ["Ingress/gitops-demo-prod/gitops-demo", "spec.rules[1].host", "templates/ingress.yaml"],
+    ]);
   });
 });
 
@@ -196,7 +218,10 @@ describe("the environments of gitops/ render what their values promise", () => {
 
   it("prod spreads over zones first, then nodes", () => {
     const spread = one(env("prod"), "Deployment")!.spec.template.spec.topologySpreadConstraints;
-    expect(spread.map((s: Obj) => [s.topologyKey, s.whenUnsatisfiable])).toEqual([["topology.kubernetes.io/zone", "ScheduleAnyway"], ["kubernetes.io/hostname", "ScheduleAnyway"]]);
+    expect(spread.map((s: Obj) => [s.topologyKey, s.whenUnsatisfiable])).toEqual([
+      ["topology.kubernetes.io/zone", "ScheduleAnyway"],
+      ["kubernetes.io/hostname", "ScheduleAnyway"],
+    ]);
   });
 
   it("every Application labels its namespace with Pod Security Admission restricted, and the AppProject admits the new kinds", () => {

@@ -46,7 +46,8 @@ function render(environment: string, o: RenderOptions = {}): { objects: Manifest
 }
 
 const deploymentOf = (objects: Manifest[]) => objects.find((o) => o.kind === "Deployment")!.body as Obj;
-const testPodOf = (objects: Manifest[]) => objects.find((o) => o.kind === "Pod" && (o.body as Obj).metadata.annotations?.["helm.sh/hook"] === "test")!.body as Obj;
+const testPodOf = (objects: Manifest[]) =>
+  objects.find((o) => o.kind === "Pod" && (o.body as Obj).metadata.annotations?.["helm.sh/hook"] === "test")!.body as Obj;
 const envOf = (container: Obj, name: string) => container.env.find((e: Obj) => e.name === name)?.value;
 
 const matches = (selector: Obj, labels: Obj) => Object.entries(selector).every(([k, v]) => labels?.[k] === v);
@@ -119,7 +120,9 @@ describe("the helm test pod's pull policy under e2e's image.pullPolicy=Never (re
   });
 
   it("another test image: IfNotPresent, so it can be pulled", () => {
-    const pod = testPodOf(render("dev", { extra: ["--set-string", "tests.image.repository=docker.io/library/python", "--set-string", "tests.image.tag=3.13-slim"] }).objects);
+    const pod = testPodOf(
+      render("dev", { extra: ["--set-string", "tests.image.repository=docker.io/library/python", "--set-string", "tests.image.tag=3.13-slim"] }).objects,
+    );
     expect(pod.spec.containers[0].image).toBe("docker.io/library/python:3.13-slim");
     expect(pod.spec.containers[0].imagePullPolicy).toBe("IfNotPresent");
     // The app itself still never pulls.
@@ -128,7 +131,14 @@ describe("the helm test pod's pull policy under e2e's image.pullPolicy=Never (re
 
   it("an explicit tests.image.pullPolicy wins in both cases", () => {
     expect(testPodOf(render("dev", { extra: ["--set-string", "tests.image.pullPolicy=Always"] }).objects).spec.containers[0].imagePullPolicy).toBe("Always");
-    const custom = ["--set-string", "tests.image.repository=docker.io/library/python", "--set-string", "tests.image.tag=3.13-slim", "--set-string", "tests.image.pullPolicy=Always"];
+    const custom = [
+      "--set-string",
+      "tests.image.repository=docker.io/library/python",
+      "--set-string",
+      "tests.image.tag=3.13-slim",
+      "--set-string",
+      "tests.image.pullPolicy=Always",
+    ];
     expect(testPodOf(render("dev", { extra: custom }).objects).spec.containers[0].imagePullPolicy).toBe("Always");
   });
 

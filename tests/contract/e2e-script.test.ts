@@ -14,7 +14,14 @@ import { E2E_PATHS, WITHIN_SCRIPT, clusterSteps, deploySteps, type E2eStep } fro
 import { diagnosticsArgv } from "../../dagger/src/core/e2e/diagnostics.js";
 import { e2eSettings } from "../../dagger/src/core/e2e/settings.js";
 
-const S = e2eSettings({ layout: { release: "gitops-demo", chartPath: "chart", valuesPaths: ["environments/dev/values.yaml"] }, namespace: "e2e", environment: "dev", version: "1.2.3", timeout: 300, runId: "run1" });
+const S = e2eSettings({
+  layout: { release: "gitops-demo", chartPath: "chart", valuesPaths: ["environments/dev/values.yaml"] },
+  namespace: "e2e",
+  environment: "dev",
+  version: "1.2.3",
+  timeout: 300,
+  runId: "run1",
+});
 
 // One stub for all four tools; behaviour by $SCENARIO. Every call is logged as "tool args...".
 const STUB = `#!/bin/sh
@@ -127,7 +134,18 @@ describe("e2e diagnostics under a real shell", () => {
     expect(Date.now() - started).toBeLessThan(15_000);
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/===== events\.txt \(exit 124\)/);
-    const order = ["events.txt", "pods.txt", "describe-workloads.txt", "services.txt", "failing-pod-logs.txt", "helm.txt", "nodes.txt", "docker.txt", "node-images.txt", "kind-export.txt"];
+    const order = [
+      "events.txt",
+      "pods.txt",
+      "describe-workloads.txt",
+      "services.txt",
+      "failing-pod-logs.txt",
+      "helm.txt",
+      "nodes.txt",
+      "docker.txt",
+      "node-images.txt",
+      "kind-export.txt",
+    ];
     expect([...r.stdout.matchAll(/===== (\S+) \(exit \d+\)/g)].map((m) => m[1])).toEqual(order);
     const logs = readFileSync(join(T, "diag", "failing-pod-logs.txt"), "utf8");
     expect(logs).toContain("--- gitops-demo-abc\n");

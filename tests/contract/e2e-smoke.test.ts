@@ -38,7 +38,10 @@ describe("smoke probes against the app served by gunicorn", () => {
     await app?.stop();
   });
 
-  for (const [name, make] of [["fetch", nodeFetch], ["curl", curlFetch]] as const) {
+  for (const [name, make] of [
+    ["fetch", nodeFetch],
+    ["curl", curlFetch],
+  ] as const) {
     it(`pass with the right version (${name})`, async () => {
       const r = await smokeTest(make(app.base), { expectedVersion: "1.2.3", deadlineMs: 10_000 });
       expect(r.passed, smokeSummary(r) + app.logs()).toBe(true);
@@ -55,7 +58,7 @@ describe("smoke probes against the app served by gunicorn", () => {
       const root = r.probes.find((p) => p.path === "/")!;
       expect(root.ok).toBe(false);
       expect(root.detail).toBe('expected version "9.9.9", got "1.2.3"');
-      expect(smokeSummary(r)).toContain('FAIL GET / (');
+      expect(smokeSummary(r)).toContain("FAIL GET / (");
     });
   }
 });

@@ -62,7 +62,10 @@ describe("a redirect never carries the git token to another host", () => {
     expect(r.code).not.toBe(0);
     expect(b.requests).toEqual([]);
     expect(redirectFailure(r.stderr)).toMatch(/answered a redirect \(HTTP 302\), which is not followed/);
-    const e = gitFailure("bump", Object.assign(new Error("exit"), { name: "ExecError", cmd: gitArgv.clone(a, "main", dest), exitCode: r.code, stdout: r.stdout, stderr: r.stderr }));
+    const e = gitFailure(
+      "bump",
+      Object.assign(new Error("exit"), { name: "ExecError", cmd: gitArgv.clone(a, "main", dest), exitCode: r.code, stdout: r.stdout, stderr: r.stderr }),
+    );
     expect(e).toBeInstanceOf(StageError);
     expect((e as StageError).message).toContain("redirect (HTTP 302)");
     expect(`${r.stdout}${r.stderr}${(e as Error).message}`).not.toContain(TOKEN);

@@ -48,7 +48,9 @@ describe("redirects: the credential goes only to the host it was given for", () 
     const a = await up(redirector(b.base));
     const e = await failure(forgeGet(a.base));
     expect(e).toBeInstanceOf(InputError);
-    expect(e.message).toMatch(/^apiUrl: GET \/repos\/\{owner\}\/\{repo\} at http:\/\/127\.0\.0\.2:\d+: the API answered a redirect \(HTTP 302\) to http:\/\/127\.0\.0\.1:\d+, which is not followed/);
+    expect(e.message).toMatch(
+      /^apiUrl: GET \/repos\/\{owner\}\/\{repo\} at http:\/\/127\.0\.0\.2:\d+: the API answered a redirect \(HTTP 302\) to http:\/\/127\.0\.0\.1:\d+, which is not followed/,
+    );
     expect(a.seen).toHaveLength(1);
     expect(b.seen).toEqual([]);
   });
@@ -56,7 +58,9 @@ describe("redirects: the credential goes only to the host it was given for", () 
   it("forge: a redirect on the same host (a renamed repository) says the project moved", async () => {
     const s = await up(mover());
     const e = await failure(forgeGet(s.base));
-    expect(e.message).toMatch(/answered a redirect \(HTTP 301\) to http:\/\/127\.0\.0\.1:\d+, which is not followed.*the project moved \(renamed or transferred\)/);
+    expect(e.message).toMatch(
+      /answered a redirect \(HTTP 301\) to http:\/\/127\.0\.0\.1:\d+, which is not followed.*the project moved \(renamed or transferred\)/,
+    );
     expect(s.seen).toHaveLength(1);
   });
 
@@ -77,7 +81,12 @@ describe("redirects: the credential goes only to the host it was given for", () 
     const e = await failure(
       waitForDeployment(
         { application: "webapp", environment: "dev", revision: "", timeoutMs: 2_000, probeUrl: "", server: a.base, credential: "token", api: "argocd" },
-        { fetch: () => fetchApplication(`${a.base}/api/v1/applications/webapp`, { token: TOKEN, insecure: false }, 2_000), probe: async () => ({}), now: () => performance.now(), sleep: async () => {} },
+        {
+          fetch: () => fetchApplication(`${a.base}/api/v1/applications/webapp`, { token: TOKEN, insecure: false }, 2_000),
+          probe: async () => ({}),
+          now: () => performance.now(),
+          sleep: async () => {},
+        },
       ),
     );
     expect(e).toBeInstanceOf(InputError);

@@ -32,7 +32,9 @@ export async function localTreeCheck(gitops: string, app?: string): Promise<Tree
 }
 
 function walk(dir: string, root = dir): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name), root) : [relative(root, join(dir, e.name)).split(sep).join("/")]));
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? walk(join(dir, e.name), root) : [relative(root, join(dir, e.name)).split(sep).join("/")],
+  );
 }
 
 /** The chart templates of `gitops`'s app. */
@@ -40,7 +42,9 @@ export function localTemplates(gitops: string, app = ""): { file: string; text: 
   const cfg = join(gitops, "gitops-pipeline.yaml");
   const chart = chartOf(existsSync(cfg) ? readFileSync(cfg, "utf8") : undefined, app);
   if (!chart || !existsSync(join(gitops, chart))) return [];
-  return walk(join(gitops, chart)).filter(isTemplate).map((f) => ({ file: `${chart}/${f}`, text: readFileSync(join(gitops, chart, f), "utf8") }));
+  return walk(join(gitops, chart))
+    .filter(isTemplate)
+    .map((f) => ({ file: `${chart}/${f}`, text: readFileSync(join(gitops, chart, f), "utf8") }));
 }
 
 /** The gate over a work tree path (`root`: the gitops tree inside it), as the Dagger stage's validateTree builds it. */
@@ -54,8 +58,23 @@ export function localGate(root = "", o: { app?: string; allowShared?: boolean } 
       if (!own.ok) return own;
       const rel = changed.map((f) => ({ ...f, file: root && f.file.startsWith(`${root}/`) ? f.file.slice(root.length + 1) : f.file }));
       const after = await localTreeCheck(sub(tree), o.app);
-      const g = await gateEdit({ before: base, after, environment: edit.environment, ...(o.app ? { app: o.app } : {}), changed: rel, allowShared: o.allowShared ?? false, templates: async () => localTemplates(sub(tree), o.app) });
-      return { ok: g.ok, summary: `${own.summary}; ${after.summary}; gate: ${g.summary}`, findings: g.blocking, renderedDiff: g.renderedDiff, preExisting: g.preExisting, alsoChanged: g.alsoChanged };
+      const g = await gateEdit({
+        before: base,
+        after,
+        environment: edit.environment,
+        ...(o.app ? { app: o.app } : {}),
+        changed: rel,
+        allowShared: o.allowShared ?? false,
+        templates: async () => localTemplates(sub(tree), o.app),
+      });
+      return {
+        ok: g.ok,
+        summary: `${own.summary}; ${after.summary}; gate: ${g.summary}`,
+        findings: g.blocking,
+        renderedDiff: g.renderedDiff,
+        preExisting: g.preExisting,
+        alsoChanged: g.alsoChanged,
+      };
     };
   };
   return Object.assign(alone, { before });

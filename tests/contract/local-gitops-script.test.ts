@@ -17,7 +17,16 @@ import { GIT_ADDRESS_PLACEHOLDER, gitEndpointManifest } from "../../dagger/src/c
 import { LOCAL_PATHS, bringUpSteps, bumpedSteps, upScript } from "../../dagger/src/core/local/script.js";
 import { LOCAL_PORTS, localSettings } from "../../dagger/src/core/local/settings.js";
 
-const S = localSettings({ argocdVersion: VERSIONS.argocd, environment: "dev", branch: "main", version: DEFAULTS.localVersion, nextVersion: DEFAULTS.localNextVersion, timeout: 300, config: DEFAULT_GITOPS_CONFIG, runId: "run1" });
+const S = localSettings({
+  argocdVersion: VERSIONS.argocd,
+  environment: "dev",
+  branch: "main",
+  version: DEFAULTS.localVersion,
+  nextVersion: DEFAULTS.localNextVersion,
+  timeout: 300,
+  config: DEFAULT_GITOPS_CONFIG,
+  runId: "run1",
+});
 const OLD = "a".repeat(40);
 const NEW = "b".repeat(40);
 
@@ -48,7 +57,15 @@ let T: string;
 const local = (s: string): string => s.replaceAll(`${E2E_PATHS.dir}/`, `${T}/`).replaceAll(E2E_PATHS.within, join(T, "bin", "within"));
 
 function env(scenario: string, head = OLD): NodeJS.ProcessEnv {
-  return { ...process.env, PATH: `${join(T, "bin")}:${process.env.PATH}`, LOCAL_T: T, SCENARIO: scenario, OLD_REV: OLD, HEAD_REV: head, KUBECONFIG: join(T, "kubeconfig") };
+  return {
+    ...process.env,
+    PATH: `${join(T, "bin")}:${process.env.PATH}`,
+    LOCAL_T: T,
+    SCENARIO: scenario,
+    OLD_REV: OLD,
+    HEAD_REV: head,
+    KUBECONFIG: join(T, "kubeconfig"),
+  };
 }
 
 function runSteps(steps: readonly E2eStep[], scenario: string, head = OLD): { failed?: string; stderr: string } {
@@ -82,19 +99,44 @@ describe("the cluster service's process under a real shell", () => {
     let stderr = "";
     p.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     const deadline = Date.now() + 20_000;
-    while (calls().filter((c) => c.includes("port-forward")).length < 2 && Date.now() < deadline && p.exitCode === null) await new Promise((r) => setTimeout(r, 100));
+    while (calls().filter((c) => c.includes("port-forward")).length < 2 && Date.now() < deadline && p.exitCode === null)
+      await new Promise((r) => setTimeout(r, 100));
     const running = p.exitCode === null;
     if (running) process.kill(-p.pid!, "SIGKILL");
     expect(running, stderr).toBe(true);
     const seen = calls().filter((c) => !c.startsWith("sleep"));
     const first = (needle: string) => seen.findIndex((c) => c.includes(needle));
-    const order = ["docker info", "kind delete cluster", "kind create cluster", "kubectl config set-cluster kind-e2e --server=https://docker:6443 --tls-server-name=localhost", "get --raw /readyz", "kind load image-archive", "getent hosts git", "create namespace argocd", "--server-side --force-conflicts", "patch configmap argocd-cmd-params-cm", "rollout restart", "wait --for=condition=Available", "apply -f " + join(T, "local", "repository.yaml"), "apply -n argocd -f " + join(T, "local", "roots.yaml"), "get application.argoproj.io gitops-demo-dev", "get service -l app.kubernetes.io/instance=gitops-demo", "port-forward"].map(first);
-    expect(order.every((i) => i >= 0), JSON.stringify(order) + "\n" + seen.join("\n")).toBe(true);
+    const order = [
+      "docker info",
+      "kind delete cluster",
+      "kind create cluster",
+      "kubectl config set-cluster kind-e2e --server=https://docker:6443 --tls-server-name=localhost",
+      "get --raw /readyz",
+      "kind load image-archive",
+      "getent hosts git",
+      "create namespace argocd",
+      "--server-side --force-conflicts",
+      "patch configmap argocd-cmd-params-cm",
+      "rollout restart",
+      "wait --for=condition=Available",
+      "apply -f " + join(T, "local", "repository.yaml"),
+      "apply -n argocd -f " + join(T, "local", "roots.yaml"),
+      "get application.argoproj.io gitops-demo-dev",
+      "get service -l app.kubernetes.io/instance=gitops-demo",
+      "port-forward",
+    ].map(first);
+    expect(
+      order.every((i) => i >= 0),
+      JSON.stringify(order) + "\n" + seen.join("\n"),
+    ).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
     // Both images loaded, one call each.
     expect(seen.filter((c) => c.startsWith("kind load image-archive"))).toHaveLength(2);
     // The Service and EndpointSlice were applied with the git service's address, no placeholder left.
-    const applied = readdirSync(T).filter((f) => f.startsWith("applied-")).map((f) => readFileSync(join(T, f), "utf8")).join("\n");
+    const applied = readdirSync(T)
+      .filter((f) => f.startsWith("applied-"))
+      .map((f) => readFileSync(join(T, f), "utf8"))
+      .join("\n");
     expect(applied).toContain("- 10.87.0.130");
     expect(applied).not.toContain(GIT_ADDRESS_PLACEHOLDER);
     const forwards = seen.filter((c) => c.includes("port-forward")).sort();

@@ -20,7 +20,14 @@ import { parseGitopsConfig } from "../../dagger/src/core/gitops-config.js";
 import { gitArgv } from "../../dagger/src/core/writeback/git.js";
 import { kubeconformArgv } from "../../dagger/src/core/validate/argv.js";
 import { GIT_REPO, gitSeedScript } from "../../dagger/src/core/local/git-server.js";
-import { GIT_ADDRESS_PLACEHOLDER, LOCAL_REPO_URL, gitEndpointManifest, localArgoTree, pinPullPolicy, repositorySecret } from "../../dagger/src/core/local/argocd.js";
+import {
+  GIT_ADDRESS_PLACEHOLDER,
+  LOCAL_REPO_URL,
+  gitEndpointManifest,
+  localArgoTree,
+  pinPullPolicy,
+  repositorySecret,
+} from "../../dagger/src/core/local/argocd.js";
 import { seedValues } from "../../dagger/src/core/local/seed.js";
 import { LOCAL_IMAGE_REPOSITORY, localSettings } from "../../dagger/src/core/local/settings.js";
 import { DEFAULTS } from "../../dagger/src/core/defaults.js";
@@ -30,14 +37,29 @@ import { offlineKubeconform } from "./local-validation.js";
 
 const GITOPS = join(ROOT, "gitops");
 const CONFIG = parseGitopsConfig(readFileSync(join(GITOPS, "gitops-pipeline.yaml"), "utf8"));
-const S = localSettings({ argocdVersion: VERSIONS.argocd, environment: "dev", branch: "main", version: DEFAULTS.localVersion, nextVersion: "", timeout: DEFAULTS.localTimeout, config: CONFIG, runId: "contract" });
+const S = localSettings({
+  argocdVersion: VERSIONS.argocd,
+  environment: "dev",
+  branch: "main",
+  version: DEFAULTS.localVersion,
+  nextVersion: "",
+  timeout: DEFAULTS.localTimeout,
+  config: CONFIG,
+  runId: "contract",
+});
 const ARGO = ["argocd/root.yaml", "argocd/apps/project.yaml", "argocd/apps/dev.yaml", "argocd/apps/staging.yaml", "argocd/apps/prod.yaml"];
 
 /** The seeded tree as the Dagger shell builds it (prepare.ts seedTree), on disk. */
 function seededTree(dir: string): { roots: string } {
   cpSync(GITOPS, dir, { recursive: true });
-  const argo = localArgoTree(ARGO.map((path) => ({ path, text: readFileSync(join(GITOPS, path), "utf8") })), { repoUrl: LOCAL_REPO_URL, revision: S.branch, repoPath: CONFIG.repoPath, environmentApplications: S.environmentApplications, keep: S.application });
-  const values = seedValues(S.e2e.valuesPaths.map((path) => ({ path, text: readFileSync(join(GITOPS, path), "utf8") })), { repository: LOCAL_IMAGE_REPOSITORY, tag: S.tag, version: S.version });
+  const argo = localArgoTree(
+    ARGO.map((path) => ({ path, text: readFileSync(join(GITOPS, path), "utf8") })),
+    { repoUrl: LOCAL_REPO_URL, revision: S.branch, repoPath: CONFIG.repoPath, environmentApplications: S.environmentApplications, keep: S.application },
+  );
+  const values = seedValues(
+    S.e2e.valuesPaths.map((path) => ({ path, text: readFileSync(join(GITOPS, path), "utf8") })),
+    { repository: LOCAL_IMAGE_REPOSITORY, tag: S.tag, version: S.version },
+  );
   for (const f of [...argo.changed, values]) writeFileSync(join(dir, f.path), f.text);
   return { roots: argo.roots };
 }
@@ -105,7 +127,10 @@ describe("the in-pipeline git server (real git, git http-backend on loopback)", 
     const { T, url, bare } = await seededServer();
     const clone = join(T, "clone");
     expect((await git(["clone", "--quiet", "--branch", "main", url, clone], T)).status).toBe(0);
-    writeFileSync(join(clone, "gitops/environments/dev/values.yaml"), readFileSync(join(clone, "gitops/environments/dev/values.yaml"), "utf8").replace(`tag: "${S.tag}"`, 'tag: "0.1.0-local.2"'));
+    writeFileSync(
+      join(clone, "gitops/environments/dev/values.yaml"),
+      readFileSync(join(clone, "gitops/environments/dev/values.yaml"), "utf8").replace(`tag: "${S.tag}"`, 'tag: "0.1.0-local.2"'),
+    );
     const as = ["-c", "user.name=t", "-c", "user.email=t@example.com"];
     expect((await git([...as, "commit", "--quiet", "-am", "bump"], clone)).status).toBe(0);
     const head = (await git(["rev-parse", "HEAD"], clone)).stdout.trim();
@@ -126,8 +151,19 @@ describe("the generated manifests through the pinned kubeconform -strict (offlin
     const dir = mkdtempSync(join(tmpdir(), "local-manifests-"));
     for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
     const kc = offlineKubeconform();
-    const r = runArgv(kubeconformArgv({ kubernetesVersion: VERSIONS.kubernetes, locations: kc.locations, ...(kc.cacheDir ? { cacheDir: kc.cacheDir } : {}), files: Object.keys(files).map((n) => join(dir, n)) }), ROOT);
-    const out = JSON.parse(r.stdout) as { resources: { kind: string; status: string; msg?: string }[]; summary: { valid: number; invalid: number; errors: number; skipped: number } };
+    const r = runArgv(
+      kubeconformArgv({
+        kubernetesVersion: VERSIONS.kubernetes,
+        locations: kc.locations,
+        ...(kc.cacheDir ? { cacheDir: kc.cacheDir } : {}),
+        files: Object.keys(files).map((n) => join(dir, n)),
+      }),
+      ROOT,
+    );
+    const out = JSON.parse(r.stdout) as {
+      resources: { kind: string; status: string; msg?: string }[];
+      summary: { valid: number; invalid: number; errors: number; skipped: number };
+    };
     return { status: r.status, out, stderr: r.stderr };
   }
 

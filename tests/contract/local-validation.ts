@@ -36,7 +36,9 @@ export function crdSchemaDirWithFixtures(): string {
 /** The kubernetes-json-schema directory of the kubernetes-validate package in .tools/venv. */
 export function wheelSchemaDir(): string {
   const py = tool("python");
-  const r = spawnSync(py, ["-c", "import kubernetes_validate,os;print(os.path.join(os.path.dirname(kubernetes_validate.__file__),'kubernetes-json-schema'))"], { encoding: "utf8" });
+  const r = spawnSync(py, ["-c", "import kubernetes_validate,os;print(os.path.join(os.path.dirname(kubernetes_validate.__file__),'kubernetes-json-schema'))"], {
+    encoding: "utf8",
+  });
   const dir = r.stdout.trim();
   if (r.status !== 0 || !existsSync(dir)) throw new Error(`kubernetes-validate is not installed in .tools/venv: run npm run setup:contract (${r.stderr})`);
   return dir;
@@ -124,7 +126,11 @@ export function localPort(gitops: string): ValidationPort & { argvs: string[][];
 }
 
 /** Validate a local gitops directory with the real tools, offline. */
-export async function validateLocally(gitops: string, environments?: string[], app?: string): Promise<ValidationResult & { argvs: string[][]; renderedDir: string }> {
+export async function validateLocally(
+  gitops: string,
+  environments?: string[],
+  app?: string,
+): Promise<ValidationResult & { argvs: string[][]; renderedDir: string }> {
   const port = localPort(gitops);
   const result = await runValidation(port, {
     ...(environments ? { environments } : {}),

@@ -37,13 +37,24 @@ describe("the multi-app sample tree with the real tools", () => {
     result = await validateLocally(multiApp());
     expect(result.findings, summarize(result)).toEqual([]);
     expect(result.apps).toEqual(["gitops-demo", "payments"]);
-    expect(result.environments.map((e) => `${e.app}/${e.name}`)).toEqual(["gitops-demo/dev", "gitops-demo/staging", "gitops-demo/prod", "payments/dev", "payments/staging", "payments/prod"]);
+    expect(result.environments.map((e) => `${e.app}/${e.name}`)).toEqual([
+      "gitops-demo/dev",
+      "gitops-demo/staging",
+      "gitops-demo/prod",
+      "payments/dev",
+      "payments/staging",
+      "payments/prod",
+    ]);
     for (const e of result.environments) {
       expect(e.rendered && e.lintPassed, `${e.app}/${e.name}`).toBe(true);
       expect(e.schema, `${e.app}/${e.name}`).toEqual({ valid: e.objects, invalid: 0, errors: 0, skipped: 0 });
     }
     // The two apps' releases render into their own namespaces.
-    expect(result.environments.find((e) => e.app === "payments" && e.name === "prod")).toMatchObject({ namespace: "payments-prod", production: true, values: ["apps/payments/prod/values.yaml"] });
+    expect(result.environments.find((e) => e.app === "payments" && e.name === "prod")).toMatchObject({
+      namespace: "payments-prod",
+      production: true,
+      values: ["apps/payments/prod/values.yaml"],
+    });
     // AppProject x2 + root + three Applications + the ApplicationSet, against the Argo CD CRD schemas.
     expect(result.argocdSchema).toEqual({ valid: 7, invalid: 0, errors: 0, skipped: 0 });
   });
@@ -63,7 +74,9 @@ describe("the multi-app sample tree with the real tools", () => {
   });
 
   it("an unknown app is an input error listing the apps", async () => {
-    await expect(validateLocally(multiApp(), undefined, "refunds")).rejects.toThrow(/^app: unknown app 'refunds' \(gitops-pipeline.yaml declares gitops-demo, payments\)/);
+    await expect(validateLocally(multiApp(), undefined, "refunds")).rejects.toThrow(
+      /^app: unknown app 'refunds' \(gitops-pipeline.yaml declares gitops-demo, payments\)/,
+    );
   });
 });
 
@@ -95,7 +108,8 @@ describe("broken multi-app trees: one finding each, naming app, environment and 
 });
 
 describe("add-app's output through the real tools", () => {
-  const walk = (d: string, r = d): string[] => readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(d, e.name), r) : [relative(r, join(d, e.name)).split(sep).join("/")]));
+  const walk = (d: string, r = d): string[] =>
+    readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(d, e.name), r) : [relative(r, join(d, e.name)).split(sep).join("/")]));
   async function addApp(tree: string, from = ""): Promise<string> {
     const src = await readScaffoldSource(walk(tree), async (p) => readFileSync(join(tree, p), "utf8"));
     for (const f of planAddApp(src, { name: "refunds", image: "ghcr.io/acme/refunds", tag: "0.1.0", from }).files) {

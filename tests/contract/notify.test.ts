@@ -16,7 +16,12 @@ const failed: RunReport = {
   summary: "ci failed: 5 passed, 1 failed, 2 blocked in 3 min 02 s <!channel> & co",
   details: "lint failed: 2 issues",
   findings: [{ source: "ruff", rule: "F401", severity: "error", message: "`os` imported but unused", file: "webapp/app.py", line: 3 }],
-  data: { stages: [{ name: "lint", status: "failed", summary: "lint failed: 2 issues (ruff <b>)" }, { name: "test", status: "passed", summary: "20 passed" }] },
+  data: {
+    stages: [
+      { name: "lint", status: "failed", summary: "lint failed: 2 issues (ruff <b>)" },
+      { name: "test", status: "passed", summary: "20 passed" },
+    ],
+  },
 };
 const passed: RunReport = { stage: "lint", passed: true, summary: "lint passed: ruff, ruff-format: no findings", details: "", findings: [] };
 

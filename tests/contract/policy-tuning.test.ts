@@ -21,7 +21,13 @@ function overlay(fixture: string): string {
 }
 
 const pick = (r: Awaited<ReturnType<typeof validateLocally>>, severity: string) =>
-  [...new Set(r.findings.filter((f) => f.severity === severity && f.source === "policy").map((f) => `${f.environment ?? "-"}${f.overlay ? " kustomize" : ""} ${f.rule}`))].sort();
+  [
+    ...new Set(
+      r.findings
+        .filter((f) => f.severity === severity && f.source === "policy")
+        .map((f) => `${f.environment ?? "-"}${f.overlay ? " kustomize" : ""} ${f.rule}`),
+    ),
+  ].sort();
 
 describe("gitops-policy-tuning: levels, a profile and the waivers file with the real tools", () => {
   it("fails on exactly the broken waivers and what the expired one no longer waives; the rest is tuned as declared", async () => {
@@ -40,13 +46,17 @@ describe("gitops-policy-tuning: levels, a profile and the waivers file with the 
     expect(byRule("POL-PROD-REPLICAS").waived).toMatch(/singleton consumer/);
     // Every finding that is not waived says how to waive or lower it from the team's files.
     for (const f of r.findings.filter((x) => x.source === "policy" && !x.waived)) expect(f.hint, `${f.rule} ${f.message}`).toMatch(/^to (waive|fix): /);
-    expect(byRule("POL-PROD-PDB").hint).toBe('to waive: add {rule: POL-PROD-PDB, match: {environment: prod, kind: Deployment, name: gitops-demo}, reason: "<why>"} to policy-waivers.yaml (waivers:); or set policy.environments.prod.rules.POL-PROD-PDB: warning in gitops-pipeline.yaml');
+    expect(byRule("POL-PROD-PDB").hint).toBe(
+      'to waive: add {rule: POL-PROD-PDB, match: {environment: prod, kind: Deployment, name: gitops-demo}, reason: "<why>"} to policy-waivers.yaml (waivers:); or set policy.environments.prod.rules.POL-PROD-PDB: warning in gitops-pipeline.yaml',
+    );
     // The summary prints each error's hint under it, and counts the warnings and the unused waiver.
     const text = summarize(r);
     expect(text).toContain("    to waive: add {rule: POL-PROD-PDB");
     expect(text).toMatch(/ \d+ warnings \(not blocking/);
     expect(text).toMatch(/1 waiver of the waivers file waived nothing/);
-    expect(validationReport(r).summary).toMatch(/^validate failed: dev, staging, prod, 3 kustomize overlays, .*\(POL-PROD-PDB, POL-WAIVER-EXPIRED, POL-WAIVER\)/);
+    expect(validationReport(r).summary).toMatch(
+      /^validate failed: dev, staging, prod, 3 kustomize overlays, .*\(POL-PROD-PDB, POL-WAIVER-EXPIRED, POL-WAIVER\)/,
+    );
   });
 
   it("with the broken waivers mended from the team's files only, it passes", async () => {
@@ -57,7 +67,10 @@ describe("gitops-policy-tuning: levels, a profile and the waivers file with the 
       .replace("  - rule: POL-SECCOMP\n    match: {environment: staging}\n", "");
     writeFileSync(file, text);
     const r = await validateLocally(dir);
-    expect(r.findings.filter((f) => f.severity === "error"), summarize(r)).toEqual([]);
+    expect(
+      r.findings.filter((f) => f.severity === "error"),
+      summarize(r),
+    ).toEqual([]);
     expect(r.passed).toBe(true);
     expect(pick(r, "info")).toEqual(["prod POL-PROD-PDB", "prod POL-PROD-REPLICAS"]);
     expect(pick(r, "warning")).toEqual(["- POL-WAIVER-UNUSED", "staging POL-SECCOMP"]);
@@ -81,7 +94,10 @@ describe("gitops-policy-node-agent: a chart the team does not own, tuned from th
 
   it("passes on the baseline profile with the host access waived by a name glob, in every environment", async () => {
     const r = await validateLocally(tree());
-    expect(r.findings.filter((f) => f.severity === "error"), summarize(r)).toEqual([]);
+    expect(
+      r.findings.filter((f) => f.severity === "error"),
+      summarize(r),
+    ).toEqual([]);
     expect(r.passed).toBe(true);
     expect(r.findings.filter((f) => f.waived).map((f) => `${f.environment} ${f.rule} ${f.path}`)).toEqual([
       "dev POL-NO-HOST-NAMESPACES spec.template.spec.hostNetwork",

@@ -13,17 +13,23 @@ import { InputError } from "../../dagger/src/core/errors.js";
 import { bareRepo, CliGitPort, cliHistory, must } from "../helpers/git-port.js";
 
 const D1 = `sha256:${"d".repeat(64)}`;
-const values = (tag: string): string => `# dev: written by CI\nimage:\n  repository: ghcr.io/acme/webapp\n  tag: "${tag}"\n  digest: ""\nenv:\n  appVersion: "${tag}"\n`;
+const values = (tag: string): string =>
+  `# dev: written by CI\nimage:\n  repository: ghcr.io/acme/webapp\n  tag: "${tag}"\n  digest: ""\nenv:\n  appVersion: "${tag}"\n`;
 const FILE = "gitops/environments/dev/values.yaml";
 const SRC: LayoutSource = { root: "gitops" };
-const seed = { "gitops/gitops-pipeline.yaml": "release: webapp\nenvironments:\n  dev:\n    values: [environments/dev/values.yaml]\n    namespace: webapp-dev\n    application: webapp-dev\n", [FILE]: values("1.0.0") };
+const seed = {
+  "gitops/gitops-pipeline.yaml":
+    "release: webapp\nenvironments:\n  dev:\n    values: [environments/dev/values.yaml]\n    namespace: webapp-dev\n    application: webapp-dev\n",
+  [FILE]: values("1.0.0"),
+};
 const opts: WriteBackOptions<string> = {
   validate: (tree, changed) => checkWritten(async (p) => readFileSync(join(tree, p), "utf8"), changed),
   author: { name: "gitops-bot", email: "bot@example.com" },
   baseDelayMs: 10,
 };
 
-const bump = (bare: string, tag: string, digest = "") => writeBack(new CliGitPort({ url: bare, branch: "main" }), bumpPlan({ env: "dev", ref: { tag, ...(digest ? { digest } : {}) }, source: SRC }), opts);
+const bump = (bare: string, tag: string, digest = "") =>
+  writeBack(new CliGitPort({ url: bare, branch: "main" }), bumpPlan({ env: "dev", ref: { tag, ...(digest ? { digest } : {}) }, source: SRC }), opts);
 const show = (bare: string) => must(["git", "show", `main:${FILE}`], bare);
 
 describe("rollback against a real bare repository", () => {
@@ -38,7 +44,9 @@ describe("rollback against a real bare repository", () => {
     const r = await writeBack(new CliGitPort({ url: bare, branch: "main" }), rollbackPlan(t, SRC), opts);
     expect(r.status).toBe("pushed");
     expect(await show(bare)).toBe(values("1.0.0"));
-    expect(await must(["git", "log", "-1", "--format=%B", "main"], bare)).toBe(`revert(deploy): webapp dev → 1.0.0\n\nImage: ghcr.io/acme/webapp:1.0.0\nRolled-Back-From: ghcr.io/acme/webapp:1.1.0@${D1}\nRestores: ${first.trim()}\n\n`);
+    expect(await must(["git", "log", "-1", "--format=%B", "main"], bare)).toBe(
+      `revert(deploy): webapp dev → 1.0.0\n\nImage: ghcr.io/acme/webapp:1.0.0\nRolled-Back-From: ghcr.io/acme/webapp:1.1.0@${D1}\nRestores: ${first.trim()}\n\n`,
+    );
     // Rolling back again undoes the rollback.
     const h2 = await cliHistory(bare);
     expect((await findRollbackTarget({ env: "dev", source: SRC, read: h2.read, history: h2.history })).target).toMatchObject({ tag: "1.1.0", digest: D1 });
@@ -62,7 +70,9 @@ describe("rollback against a real bare repository", () => {
     const bare = await bareRepo(seed);
     const before = await must(["git", "rev-parse", "main"], bare);
     const h = await cliHistory(bare);
-    await expect(findRollbackTarget({ env: "dev", source: SRC, read: h.read, history: h.history })).rejects.toThrow(/^environment: dev has no earlier image .*no previous revision to roll back to/);
+    await expect(findRollbackTarget({ env: "dev", source: SRC, read: h.read, history: h.history })).rejects.toThrow(
+      /^environment: dev has no earlier image .*no previous revision to roll back to/,
+    );
     expect(await must(["git", "rev-parse", "main"], bare)).toBe(before);
   });
 });

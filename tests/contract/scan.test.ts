@@ -67,7 +67,9 @@ describe("secret scan with the pinned Trivy", () => {
     expect(s.status, s.stderr).toBe(1);
     expect(s.report.passed).toBe(false);
     expect(s.report.summary).toBe("secrets failed: 1 secret in 1 file");
-    expect(s.report.findings).toEqual([{ source: "trivy-secret", rule: "aws-access-key-id", severity: "error", message: "CRITICAL AWS Access Key ID (AWS)", file: "settings.py", line: 8 }]);
+    expect(s.report.findings).toEqual([
+      { source: "trivy-secret", rule: "aws-access-key-id", severity: "error", message: "CRITICAL AWS Access Key ID (AWS)", file: "settings.py", line: 8 },
+    ]);
     for (const out of [reportJson(s.report), redactedSecretsJson(s.hits), s.report.details]) expect(out).not.toMatch(PLANTED);
   });
 
@@ -75,7 +77,15 @@ describe("secret scan with the pinned Trivy", () => {
     const s = secretScan(join(FIXTURES, "app-secret-waived"));
     expect(s.status, s.stderr).toBe(0);
     expect(s.report.summary).toBe("secrets passed: no secrets in the source (1 waived)");
-    expect(s.report.findings).toEqual([expect.objectContaining({ rule: "aws-access-key-id", file: "settings.py", line: 8, severity: "info", waived: "planted fake key of the secret-scan fixture, not a credential" })]);
+    expect(s.report.findings).toEqual([
+      expect.objectContaining({
+        rule: "aws-access-key-id",
+        file: "settings.py",
+        line: 8,
+        severity: "info",
+        waived: "planted fake key of the secret-scan fixture, not a credential",
+      }),
+    ]);
     expect(s.report.details).toContain("  waived secrets aws-access-key-id in settings.py: planted fake key of the secret-scan fixture, not a credential");
   });
 
@@ -111,7 +121,9 @@ function debianImage(path: string): void {
     expect(r.status, `tar ${args.join(" ")}: ${r.stderr}`).toBe(0);
   };
   tar(["-C", rootfs, "-cf", join(dir, "layer.tar"), "etc", "var"]);
-  const diffId = `sha256:${createHash("sha256").update(readFileSync(join(dir, "layer.tar"))).digest("hex")}`;
+  const diffId = `sha256:${createHash("sha256")
+    .update(readFileSync(join(dir, "layer.tar")))
+    .digest("hex")}`;
   writeFileSync(join(dir, "config.json"), JSON.stringify({ architecture: "amd64", os: "linux", rootfs: { type: "layers", diff_ids: [diffId] }, config: {} }));
   writeFileSync(join(dir, "manifest.json"), JSON.stringify([{ Config: "config.json", RepoTags: ["fixture:1"], Layers: ["layer.tar"] }]));
   tar(["-C", dir, "-cf", path, "manifest.json", "config.json", "layer.tar"]);
@@ -148,7 +160,12 @@ function imageScan(o: TrivyScanOptions & { ignoreText?: string; db?: boolean } =
   const out = join(root, TRIVY_PATHS.report);
   const report = existsSync(out) ? readFileSync(out, "utf8") : undefined;
   const sbomOut = join(root, TRIVY_PATHS.sbom);
-  return { r, sbom, sbomJson: existsSync(sbomOut) ? readFileSync(sbomOut, "utf8") : undefined, result: scanResult(r.status ?? -1, report, ["HIGH", "CRITICAL"], r.stderr) };
+  return {
+    r,
+    sbom,
+    sbomJson: existsSync(sbomOut) ? readFileSync(sbomOut, "utf8") : undefined,
+    result: scanResult(r.status ?? -1, report, ["HIGH", "CRITICAL"], r.stderr),
+  };
 }
 
 describe("image scan with the pinned Trivy and a test vulnerability database", () => {
@@ -176,11 +193,21 @@ describe("image scan with the pinned Trivy and a test vulnerability database", (
     expect(r.status, r.stderr).toBe(0);
     expect(result.ok).toBe(true);
     expect(result.summary.split("\n")[0]).toBe("no HIGH/CRITICAL vulnerabilities (1 waived)");
-    expect(result.waived).toEqual([expect.objectContaining({ id: "CVE-2099-0001", pkg: "zlib1g", fixed: "1:1.3.dfsg+really1.3.1-2", waived: expect.stringMatching(/^listed in .*\.trivyignore$/) })]);
+    expect(result.waived).toEqual([
+      expect.objectContaining({
+        id: "CVE-2099-0001",
+        pkg: "zlib1g",
+        fixed: "1:1.3.dfsg+really1.3.1-2",
+        waived: expect.stringMatching(/^listed in .*\.trivyignore$/),
+      }),
+    ]);
   });
 
   it("a .trivyignore.yaml waiver's statement is what the run shows", () => {
-    const { result } = imageScan({ ignoreFile: ".trivyignore.yaml", ignoreText: "vulnerabilities:\n  - id: CVE-2099-0002\n    statement: no TLS in the app\n" });
+    const { result } = imageScan({
+      ignoreFile: ".trivyignore.yaml",
+      ignoreText: "vulnerabilities:\n  - id: CVE-2099-0002\n    statement: no TLS in the app\n",
+    });
     expect(result.vulnerabilities.map((v) => v.id)).toEqual(["CVE-2099-0001"]);
     expect(result.waived.map((v) => [v.id, v.waived])).toEqual([["CVE-2099-0002", "no TLS in the app"]]);
   });
@@ -189,6 +216,8 @@ describe("image scan with the pinned Trivy and a test vulnerability database", (
     const { r, result } = imageScan({ db: false, ignoreUnfixed: true, ignoreFile: ".trivyignore", ignoreText: "CVE-2099-0001\n" });
     expect(r.stderr).not.toMatch(/unknown (shorthand )?flag/);
     expect(result.ok).toBe(false);
-    expect(result.summary).toMatch(/without writing a report \(a tool or vulnerability-database error\): .*--skip-db-update cannot be specified on the first run/);
+    expect(result.summary).toMatch(
+      /without writing a report \(a tool or vulnerability-database error\): .*--skip-db-update cannot be specified on the first run/,
+    );
   });
 });

@@ -40,9 +40,27 @@ const oneLine = (r: ValidationResult) => r.findings.map((f) => [f.rule, f.severi
 describe("the broken secret fixtures: exactly one finding each, naming app, environment, object and file", () => {
   const cases: [string, string, string, string, string][] = [
     ["gitops-secret-plain", "POL-SECRET-PLAINTEXT", "Secret/payments-staging/payments-db", "data", "templates/extra-objects.yaml"],
-    ["gitops-sealed-secret-wrong-namespace", "POL-SEALED-SECRET-SCOPE", "SealedSecret/payments-staging/payments-credentials", "spec.template.metadata.namespace", "templates/sealedsecrets.yaml"],
-    ["gitops-secret-missing-key", "POL-SECRET-KEY", "Deployment/payments-staging/payments", "spec.template.spec.containers[0].env[6].valueFrom.secretKeyRef", "templates/deployment.yaml"],
-    ["gitops-external-secret-no-store", "POL-EXTERNAL-SECRET-STORE", "ExternalSecret/payments-staging/payments-credentials", "spec.secretStoreRef", "templates/extra-objects.yaml"],
+    [
+      "gitops-sealed-secret-wrong-namespace",
+      "POL-SEALED-SECRET-SCOPE",
+      "SealedSecret/payments-staging/payments-credentials",
+      "spec.template.metadata.namespace",
+      "templates/sealedsecrets.yaml",
+    ],
+    [
+      "gitops-secret-missing-key",
+      "POL-SECRET-KEY",
+      "Deployment/payments-staging/payments",
+      "spec.template.spec.containers[0].env[6].valueFrom.secretKeyRef",
+      "templates/deployment.yaml",
+    ],
+    [
+      "gitops-external-secret-no-store",
+      "POL-EXTERNAL-SECRET-STORE",
+      "ExternalSecret/payments-staging/payments-credentials",
+      "spec.secretStoreRef",
+      "templates/extra-objects.yaml",
+    ],
   ];
   for (const [fixture, rule, object, path, template] of cases) {
     it(`${fixture}: ${rule}`, async () => {
@@ -70,8 +88,13 @@ describe("the broken secret fixtures: exactly one finding each, naming app, envi
 function testKeyPair(dir: string): { cert: string; key: string } {
   const cert = join(dir, "cert.pem");
   const key = join(dir, "key.pem");
-  const r = spawnSync("openssl", ["req", "-x509", "-nodes", "-newkey", "rsa:4096", "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=sealed-secret/O=contract-test"], { encoding: "utf8" });
-  if (r.error || r.status !== 0) throw new Error(`openssl is needed to make the test certificate (apt-get install -y openssl): ${r.error?.message ?? r.stderr}`);
+  const r = spawnSync(
+    "openssl",
+    ["req", "-x509", "-nodes", "-newkey", "rsa:4096", "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=sealed-secret/O=contract-test"],
+    { encoding: "utf8" },
+  );
+  if (r.error || r.status !== 0)
+    throw new Error(`openssl is needed to make the test certificate (apt-get install -y openssl): ${r.error?.message ?? r.stderr}`);
   return { cert, key };
 }
 
@@ -87,7 +110,10 @@ function kubeseal(o: { name: string; namespace: string; scope: SealScope; cert: 
 function unseal(sealed: Record<string, unknown>, key: string, dir: string): { data?: Record<string, string>; error?: string } {
   const file = join(dir, `unseal-${Math.random().toString(36).slice(2)}.yaml`);
   writeFileSync(file, stringify(sealed));
-  const r = spawnSync(tool("kubeseal"), ["--recovery-unseal", "--recovery-private-key", key, "-o", "yaml", "-f", file], { encoding: "utf8", env: { HOME: dir, PATH: process.env.PATH ?? "" } });
+  const r = spawnSync(tool("kubeseal"), ["--recovery-unseal", "--recovery-private-key", key, "-o", "yaml", "-f", file], {
+    encoding: "utf8",
+    env: { HOME: dir, PATH: process.env.PATH ?? "" },
+  });
   if (r.status !== 0) return { error: r.stderr };
   return { data: (parse(r.stdout) as { data: Record<string, string> }).data };
 }
@@ -119,7 +145,18 @@ describe("seal with the real kubeseal, offline, with a test certificate", () => 
     const target = sealTarget(DEFAULT_GITOPS_CONFIG, "prod", "gitops-demo-credentials");
     const r = kubeseal({ name: "gitops-demo-credentials", namespace: target.namespace, scope: "strict", cert, valueFile, home });
     outputs.push(r.stdout, r.stderr);
-    const writes = await sealWrites(target, { name: "gitops-demo-credentials", key: "api-token", namespace: target.namespace, scope: "strict", type: "Opaque", ciphertext: parseCiphertext(r.stdout) }, async (p) => (existsSync(join(tree, p)) ? readFileSync(join(tree, p), "utf8") : undefined));
+    const writes = await sealWrites(
+      target,
+      {
+        name: "gitops-demo-credentials",
+        key: "api-token",
+        namespace: target.namespace,
+        scope: "strict",
+        type: "Opaque",
+        ciphertext: parseCiphertext(r.stdout),
+      },
+      async (p) => (existsSync(join(tree, p)) ? readFileSync(join(tree, p), "utf8") : undefined),
+    );
     expect(writes.map((w) => w.path)).toEqual(["environments/prod/values.yaml"]);
     for (const w of writes) writeFileSync(join(tree, w.path), w.text);
     outputs.push(...writes.map((w) => w.text));
@@ -131,7 +168,16 @@ describe("seal with the real kubeseal, offline, with a test certificate", () => 
     expect(prod.schema).toEqual({ valid: prod.objects, invalid: 0, errors: 0, skipped: 0 });
 
     // The SealedSecret as Argo CD applies it: helm's rendering, in the destination namespace.
-    const rendered = runArgv(helmTemplateArgv({ chart: "charts/gitops-demo", values: ["environments/prod/values.yaml"], kubeVersion: VERSIONS.kubernetes, release: "gitops-demo", namespace: "gitops-demo-prod" }), tree);
+    const rendered = runArgv(
+      helmTemplateArgv({
+        chart: "charts/gitops-demo",
+        values: ["environments/prod/values.yaml"],
+        kubeVersion: VERSIONS.kubernetes,
+        release: "gitops-demo",
+        namespace: "gitops-demo-prod",
+      }),
+      tree,
+    );
     const sealed = parseManifests(rendered.stdout, "prod", "gitops-demo-prod").objects.find((o) => o.kind === "SealedSecret")!;
     const deployed = { ...sealed.body, metadata: { ...(sealed.body.metadata as object), namespace: "gitops-demo-prod" } };
     expect(unseal(deployed, key, dir).data).toEqual({ "api-token": b64 });
@@ -147,7 +193,11 @@ describe("seal with the real kubeseal, offline, with a test certificate", () => 
     const target = sealTarget({ ...DEFAULT_GITOPS_CONFIG, writeBack: { format: "kustomize" } }, "staging", "gitops-demo-db");
     const r = kubeseal({ name: "gitops-demo-db", namespace: target.namespace, scope: "strict", cert, valueFile, home });
     outputs.push(r.stdout, r.stderr);
-    const writes = await sealWrites(target, { name: "gitops-demo-db", key: "password", namespace: target.namespace, scope: "strict", type: "Opaque", ciphertext: parseCiphertext(r.stdout) }, async (p) => (existsSync(join(tree, p)) ? readFileSync(join(tree, p), "utf8") : undefined));
+    const writes = await sealWrites(
+      target,
+      { name: "gitops-demo-db", key: "password", namespace: target.namespace, scope: "strict", type: "Opaque", ciphertext: parseCiphertext(r.stdout) },
+      async (p) => (existsSync(join(tree, p)) ? readFileSync(join(tree, p), "utf8") : undefined),
+    );
     expect(writes.map((w) => w.path)).toEqual(["kustomize/overlays/staging/sealedsecret-gitops-demo-db.yaml", "kustomize/overlays/staging/kustomization.yaml"]);
     for (const w of writes) {
       mkdirSync(dirname(join(tree, w.path)), { recursive: true });

@@ -64,19 +64,29 @@ describe("validate gitops/ with the real tools (offline schemas)", () => {
     // ServiceAccount, Service, Deployment, two NetworkPolicies; the pdb component for staging and prod.
     expect(result.overlays.map((o) => o.objects)).toEqual([5, 6, 6]);
     const builds = result.argvs.filter((a) => a[0] === "kustomize");
-    expect(builds).toEqual([["kustomize", "build", "kustomize/overlays/dev"], ["kustomize", "build", "kustomize/overlays/staging"], ["kustomize", "build", "kustomize/overlays/prod"]]);
+    expect(builds).toEqual([
+      ["kustomize", "build", "kustomize/overlays/dev"],
+      ["kustomize", "build", "kustomize/overlays/staging"],
+      ["kustomize", "build", "kustomize/overlays/prod"],
+    ]);
     // The overlay renderings went through the same single kubeconform run as helm's.
     const kc = result.argvs.filter((a) => a[0] === "kubeconform");
     expect(kc[0]!.filter((a) => /\/kustomize\/(dev|staging|prod)\.yaml$/.test(a))).toHaveLength(3);
   });
 
   it("the overlays render what they promise: namespace, pinned tag, 1/2/3 replicas, production policy holds for prod", () => {
-    for (const [env, replicas] of [["dev", 1], ["staging", 2], ["prod", 3]] as const) {
+    for (const [env, replicas] of [
+      ["dev", 1],
+      ["staging", 2],
+      ["prod", 3],
+    ] as const) {
       const r = runArgv(kustomizeBuildArgv(`kustomize/overlays/${env}`), GITOPS);
       expect(r.status, r.stderr).toBe(0);
       const { objects } = parseManifests(r.stdout, env);
       expect(new Set(objects.map((o) => o.namespace))).toEqual(new Set([`gitops-demo-${env}`]));
-      const deployment = objects.find((o) => o.kind === "Deployment")!.body as { spec: { replicas: number; template: { spec: { containers: { image: string }[] } } } };
+      const deployment = objects.find((o) => o.kind === "Deployment")!.body as {
+        spec: { replicas: number; template: { spec: { containers: { image: string }[] } } };
+      };
       expect(deployment.spec.replicas).toBe(replicas);
       expect(deployment.spec.template.spec.containers[0]!.image).toBe("ghcr.io/example/gitops-demo:0.1.0");
       expect(evaluatePolicy(objects, { production: env === "prod" })).toEqual([]);
@@ -102,10 +112,24 @@ describe("validate gitops/ with the real tools (offline schemas)", () => {
 
   it("kubeconform's offline setup really rejects a bad object (the schemas are not silently missing)", () => {
     const dir = mkdtempSync(join(tmpdir(), "kc-"));
-    writeFileSync(join(dir, "bad.yaml"), "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec:\n  replicas: two\n  selector: {matchLabels: {a: b}}\n  template: {metadata: {labels: {a: b}}, spec: {containers: [{name: c, image: 'x:1'}]}}\n");
+    writeFileSync(
+      join(dir, "bad.yaml"),
+      "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec:\n  replicas: two\n  selector: {matchLabels: {a: b}}\n  template: {metadata: {labels: {a: b}}, spec: {containers: [{name: c, image: 'x:1'}]}}\n",
+    );
     writeFileSync(join(dir, "unknown-field.yaml"), "apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {ports: [{port: 80}], colour: blue}\n");
     const kc = offlineKubeconform();
-    const argv = ["kubeconform", "-strict", "-summary", "-output", "json", "-kubernetes-version", "1.36.0", ...kc.locations.flatMap((l) => ["-schema-location", l]), ...(kc.cacheDir ? ["-cache", kc.cacheDir] : []), dir];
+    const argv = [
+      "kubeconform",
+      "-strict",
+      "-summary",
+      "-output",
+      "json",
+      "-kubernetes-version",
+      "1.36.0",
+      ...kc.locations.flatMap((l) => ["-schema-location", l]),
+      ...(kc.cacheDir ? ["-cache", kc.cacheDir] : []),
+      dir,
+    ];
     const r = runArgv(argv, dir);
     expect(r.status).toBe(1);
     expect(JSON.parse(r.stdout).summary).toEqual({ valid: 0, invalid: 2, errors: 0, skipped: 0 });
@@ -167,7 +191,9 @@ describe("validate the broken fixtures with the real tools", () => {
       ["ARGO-PROJECT-RESOURCES", "staging", "AppProject/argocd/gitops-demo", "spec.namespaceResourceWhitelist", "argocd/apps/project.yaml"],
       ["ARGO-PROJECT-RESOURCES", "prod", "AppProject/argocd/gitops-demo", "spec.namespaceResourceWhitelist", "argocd/apps/project.yaml"],
     ]);
-    expect(errorsOf(r)[1]!.message).toMatch(/renders Ingress \(group 'networking.k8s.io', e.g. Ingress\/gitops-demo-prod\/gitops-demo from templates\/ingress.yaml\)/);
+    expect(errorsOf(r)[1]!.message).toMatch(
+      /renders Ingress \(group 'networking.k8s.io', e.g. Ingress\/gitops-demo-prod\/gitops-demo from templates\/ingress.yaml\)/,
+    );
   });
 
   it("gitops-waiver: the production rules waived with a reason pass, kept as info", async () => {
@@ -199,8 +225,14 @@ describe("validate the broken fixtures with the real tools", () => {
     expect(errorsOf(r).map((f) => [f.rule, f.environment, f.overlay, f.file])).toEqual([
       ["KUSTOMIZE-BUILD", "staging", "kustomize/overlays/staging", "kustomize/overlays/staging"],
     ]);
-    expect(errorsOf(r)[0]!.message).toMatch(/^staging: kustomize build failed: no resource matches strategic merge patch "Deployment\.v1\.apps\/gitops-demo-worker/);
-    expect(r.overlays.map((o) => [o.environment, o.rendered])).toEqual([["dev", true], ["staging", false], ["prod", true]]);
+    expect(errorsOf(r)[0]!.message).toMatch(
+      /^staging: kustomize build failed: no resource matches strategic merge patch "Deployment\.v1\.apps\/gitops-demo-worker/,
+    );
+    expect(r.overlays.map((o) => [o.environment, o.rendered])).toEqual([
+      ["dev", true],
+      ["staging", false],
+      ["prod", true],
+    ]);
     // The Helm side of staging is untouched.
     expect(r.environments.find((e) => e.name === "staging")).toMatchObject({ rendered: true, errors: 0 });
     expect(summarize(r)).toContain("[staging kustomize/overlays/staging] kustomize/overlays/staging KUSTOMIZE-BUILD");
@@ -215,7 +247,9 @@ describe("validate the broken fixtures with the real tools", () => {
 
   it("gitops-no-chart: an InputError naming the missing Chart.yaml", async () => {
     expect(readdirSync(join(FIXTURES, "gitops-no-chart"))).toEqual(["FIXTURE.md"]);
-    await expect(validateLocally(join(FIXTURES, "gitops-no-chart"))).rejects.toThrow(/^charts\/gitops-demo\/Chart.yaml: no Helm chart at 'charts\/gitops-demo'/);
+    await expect(validateLocally(join(FIXTURES, "gitops-no-chart"))).rejects.toThrow(
+      /^charts\/gitops-demo\/Chart.yaml: no Helm chart at 'charts\/gitops-demo'/,
+    );
   });
 
   it("an unknown environment: an InputError listing the known ones", async () => {
@@ -226,7 +260,10 @@ describe("validate the broken fixtures with the real tools", () => {
 describe("the chart's chart-testing cases and the kustomize base, with the real tools", () => {
   const kubeconform = (files: string[]) => {
     const kc = offlineKubeconform();
-    return runArgv(kubeconformArgv({ kubernetesVersion: VERSIONS.kubernetes, locations: kc.locations, ...(kc.cacheDir ? { cacheDir: kc.cacheDir } : {}), files }), ROOT);
+    return runArgv(
+      kubeconformArgv({ kubernetesVersion: VERSIONS.kubernetes, locations: kc.locations, ...(kc.cacheDir ? { cacheDir: kc.cacheDir } : {}), files }),
+      ROOT,
+    );
   };
 
   for (const ci of readdirSync(join(GITOPS, "charts", "gitops-demo", "ci"))) {
@@ -249,7 +286,9 @@ describe("the chart's chart-testing cases and the kustomize base, with the real 
 
   it("kustomize/base: every resource is schema-valid and policy-clean", () => {
     const base = join(GITOPS, "kustomize", "base");
-    const files = readdirSync(base).filter((f) => f !== "kustomization.yaml").map((f) => join(base, f));
+    const files = readdirSync(base)
+      .filter((f) => f !== "kustomization.yaml")
+      .map((f) => join(base, f));
     expect(files.length).toBe(4);
     const kc = kubeconform(files);
     expect(JSON.parse(kc.stdout).summary, kc.stdout).toEqual({ valid: 5, invalid: 0, errors: 0, skipped: 0 });

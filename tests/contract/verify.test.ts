@@ -25,7 +25,14 @@ const secret = (v: string): Secret => ({ plaintext: async () => v }) as unknown 
 const FAST = { intervalMs: 50, probeIntervalMs: 50, degradedGraceMs: 300 };
 const SEQUENCE = ["dev-1-synced-old.json", "dev-2-outofsync-new.json", "dev-3-progressing-new.json", "dev-4-healthy-new.json"];
 
-const request = (o: Partial<VerifyRequest> = {}): VerifyRequest => ({ environment: "dev", revision: NEW_REVISION, timeout: 20, probeUrl: "", application: "", ...o });
+const request = (o: Partial<VerifyRequest> = {}): VerifyRequest => ({
+  environment: "dev",
+  revision: NEW_REVISION,
+  timeout: 20,
+  probeUrl: "",
+  application: "",
+  ...o,
+});
 const data = (r: RunReport) => r.data as Record<string, unknown>;
 async function inputError(p: Promise<unknown>): Promise<InputError> {
   try {
@@ -46,7 +53,11 @@ describe("fixtures: real-shaped Application objects", () => {
   it("every fixture validates against Argo CD's Application CRD schema (kubeconform -strict)", () => {
     const files = readdirSync(FIXTURES).filter((f) => f.endsWith(".json"));
     expect(files.length).toBeGreaterThanOrEqual(7);
-    const r = spawnSync(tool("kubeconform"), ["-strict", "-summary", "-schema-location", `${crdSchemaDir()}/{{.Group}}/{{.ResourceKind}}_{{.ResourceAPIVersion}}.json`, ...files], { cwd: FIXTURES, encoding: "utf8" });
+    const r = spawnSync(
+      tool("kubeconform"),
+      ["-strict", "-summary", "-schema-location", `${crdSchemaDir()}/{{.Group}}/{{.ResourceKind}}_{{.ResourceAPIVersion}}.json`, ...files],
+      { cwd: FIXTURES, encoding: "utf8" },
+    );
     expect(r.stdout + r.stderr).toContain(`Valid: ${files.length}, Invalid: 0, Errors: 0, Skipped: 0`);
     expect(r.status).toBe(0);
   });
@@ -56,7 +67,11 @@ describe("fixtures: real-shaped Application objects", () => {
     const app = JSON.parse(readFileSync(join(FIXTURES, "dev-4-healthy-new.json"), "utf8"));
     app.status.sync.revison = app.status.sync.revision;
     writeFileSync(join(dir, "bad.json"), JSON.stringify(app));
-    const r = spawnSync(tool("kubeconform"), ["-strict", "-summary", "-schema-location", `${crdSchemaDir()}/{{.Group}}/{{.ResourceKind}}_{{.ResourceAPIVersion}}.json`, "bad.json"], { cwd: dir, encoding: "utf8" });
+    const r = spawnSync(
+      tool("kubeconform"),
+      ["-strict", "-summary", "-schema-location", `${crdSchemaDir()}/{{.Group}}/{{.ResourceKind}}_{{.ResourceAPIVersion}}.json`, "bad.json"],
+      { cwd: dir, encoding: "utf8" },
+    );
     expect(r.status).not.toBe(0);
     expect(r.stdout).toMatch(/revison/);
   });
@@ -79,7 +94,7 @@ describe("Argo CD API (bearer token, self-signed HTTPS with --insecure)", () => 
         "short-sha": { steps: ["dev-2-outofsync-new.json", "dev-4-healthy-new.json"] },
         "any-revision": { steps: ["dev-1-synced-old.json"] },
         "in-apps-namespace": { namespace: "apps", steps: ["dev-4-healthy-new.json"] },
-        "probed": { steps: ["dev-4-healthy-new.json"] },
+        probed: { steps: ["dev-4-healthy-new.json"] },
         "probed-404": { steps: ["dev-4-healthy-new.json"] },
       },
     });
@@ -96,7 +111,17 @@ describe("Argo CD API (bearer token, self-signed HTTPS with --insecure)", () => 
     const r = await verifyReportOf(conn(), request(), DEFAULT_GITOPS_CONFIG, FAST);
     expect(r.passed, r.details).toBe(true);
     expect(r.summary).toMatch(/^verify passed: gitops-demo-dev \(dev\) is Synced and Healthy at 1a2b3c4/);
-    expect(data(r)).toMatchObject({ application: "gitops-demo-dev", environment: "dev", revisionWanted: NEW_REVISION, revisionSeen: NEW_REVISION, sync: "Synced", health: "Healthy", operationPhase: "Succeeded", polls: 4, api: "argocd" });
+    expect(data(r)).toMatchObject({
+      application: "gitops-demo-dev",
+      environment: "dev",
+      revisionWanted: NEW_REVISION,
+      revisionSeen: NEW_REVISION,
+      sync: "Synced",
+      health: "Healthy",
+      operationPhase: "Succeeded",
+      polls: 4,
+      api: "argocd",
+    });
     expect(r.details.split("\n").filter((l) => /^\+\d/.test(l))).toHaveLength(4);
     const seen = (await server.requests()).filter((q) => q.path === "/api/v1/applications/gitops-demo-dev");
     expect(seen).toHaveLength(4);
@@ -233,7 +258,12 @@ describe("Kubernetes API (kubeconfig: CA, token or client certificate)", () => {
   afterAll(async () => {
     await server?.close();
   });
-  const kube = (o: Parameters<typeof kubeconfigText>[1]): ArgoConnection => ({ server: "", kubeconfig: secret(kubeconfigText(server.url, o)), namespace: "argocd", insecure: false });
+  const kube = (o: Parameters<typeof kubeconfigText>[1]): ArgoConnection => ({
+    server: "",
+    kubeconfig: secret(kubeconfigText(server.url, o)),
+    namespace: "argocd",
+    insecure: false,
+  });
 
   it("token auth: waits for Synced and Healthy at the revision, reading the custom resource", async () => {
     const r = await verifyReportOf(kube({ ca: pki.ca, token: TOKEN }), request(), DEFAULT_GITOPS_CONFIG, FAST);
@@ -245,7 +275,12 @@ describe("Kubernetes API (kubeconfig: CA, token or client certificate)", () => {
   });
 
   it("client-certificate auth: no token is sent, the certificate authenticates", async () => {
-    const r = await verifyReportOf(kube({ ca: pki.ca, cert: pki.clientCert, key: pki.clientKey }), request({ application: "by-cert" }), DEFAULT_GITOPS_CONFIG, FAST);
+    const r = await verifyReportOf(
+      kube({ ca: pki.ca, cert: pki.clientCert, key: pki.clientKey }),
+      request({ application: "by-cert" }),
+      DEFAULT_GITOPS_CONFIG,
+      FAST,
+    );
     expect(r.passed, r.details).toBe(true);
     const seen = (await server.requests()).filter((q) => q.path.endsWith("/by-cert"));
     expect(seen.length).toBe(2);

@@ -48,10 +48,12 @@ async function repoWith(bytes: Buffer): Promise<string> {
 
 describe("bump pushes only the edited bytes", () => {
   it("a Latin-1 byte in a comment: refused naming the file, the byte and its line; nothing pushed", async () => {
-    const bytes = Buffer.concat([Buffer.from("# Gér"), Buffer.from([0xe9]), Buffer.from("e par l'équipe\nimage:\n  tag: \"1.0.0\"\n", "latin1")]);
+    const bytes = Buffer.concat([Buffer.from("# Gér"), Buffer.from([0xe9]), Buffer.from('e par l\'équipe\nimage:\n  tag: "1.0.0"\n', "latin1")]);
     const bare = await repoWith(bytes);
     const before = await head(bare);
-    const err = await writeBack(new CliGitPort({ url: bare, branch: "main" }), bumpPlan({ env: "dev", ref: { tag: "1.1.0" }, source: SRC }), opts).catch((e: unknown) => e);
+    const err = await writeBack(new CliGitPort({ url: bare, branch: "main" }), bumpPlan({ env: "dev", ref: { tag: "1.1.0" }, source: SRC }), opts).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(InputError);
     expect((err as InputError).input).toBe(FILE);
     expect((err as InputError).problem).toMatch(/^is not UTF-8 text \(byte 0x[0-9A-F]{2} at line 1, column \d+\)$/);
@@ -60,7 +62,7 @@ describe("bump pushes only the edited bytes", () => {
   });
 
   it("UTF-8 with a BOM, CRLF lines, emoji and a U+FFFD of its own: only the tag's bytes change", async () => {
-    const text = "\uFEFF# équipe 🚀 \uFFFD\r\nimage:\r\n  repository: ghcr.io/acme/webapp # 日本語\r\n  tag: \"1.0.0\" # ✓\r\nenv:\r\n  appVersion: \"1.0.0\"\r\n";
+    const text = '\uFEFF# équipe 🚀 \uFFFD\r\nimage:\r\n  repository: ghcr.io/acme/webapp # 日本語\r\n  tag: "1.0.0" # ✓\r\nenv:\r\n  appVersion: "1.0.0"\r\n';
     const bare = await repoWith(Buffer.from(text, "utf8"));
     const r = await writeBack(new CliGitPort({ url: bare, branch: "main" }), bumpPlan({ env: "dev", ref: { tag: "1.1.0" }, source: SRC }), opts);
     expect(r.status).toBe("pushed");
@@ -71,18 +73,34 @@ describe("bump pushes only the edited bytes", () => {
     expect(r.diff.split("\n").filter((l) => /^[+-][^+-]/.test(l))).toHaveLength(4);
   });
 
-  it("tag: &t \"1.0.0\" aliased by *t elsewhere: refused naming the alias; nothing pushed", async () => {
-    const text = "image:\n  repository: ghcr.io/acme/webapp\n  tag: &t \"1.0.0\"\nenv:\n  appVersion: *t\nmetrics:\n  exporterTag: *t\n";
+  it('tag: &t "1.0.0" aliased by *t elsewhere: refused naming the alias; nothing pushed', async () => {
+    const text = 'image:\n  repository: ghcr.io/acme/webapp\n  tag: &t "1.0.0"\nenv:\n  appVersion: *t\nmetrics:\n  exporterTag: *t\n';
     const bare = await repoWith(Buffer.from(text));
     const before = await head(bare);
-    const err = await writeBack(new CliGitPort({ url: bare, branch: "main" }), bumpPlan({ env: "dev", ref: { tag: "1.1.0" }, source: SRC }), opts).catch((e: unknown) => e);
+    const err = await writeBack(new CliGitPort({ url: bare, branch: "main" }), bumpPlan({ env: "dev", ref: { tag: "1.1.0" }, source: SRC }), opts).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(InputError);
-    expect(String(err)).toContain(`${FILE}: image.tag: is anchored and aliased elsewhere: editing it would also change env.appVersion (*t, line 5), metrics.exporterTag (*t, line 7)`);
+    expect(String(err)).toContain(
+      `${FILE}: image.tag: is anchored and aliased elsewhere: editing it would also change env.appVersion (*t, line 5), metrics.exporterTag (*t, line 7)`,
+    );
     expect(await head(bare)).toBe(before);
   });
 
   it("a values file shaped like a large public chart's (registry/repository/tag/digest, long ## comments, 20k keys): one line changes", async () => {
-    const lines = ["## @section Global parameters", "## @param global.imageRegistry Global Docker image registry", "global:", '  imageRegistry: ""', "image:", "  registry: docker.io", "  repository: acme/webapp", "  tag: 1.29.1-debian-12-r0", '  digest: ""', "  ## Specify a imagePullPolicy " + "x".repeat(400), "  pullPolicy: IfNotPresent"];
+    const lines = [
+      "## @section Global parameters",
+      "## @param global.imageRegistry Global Docker image registry",
+      "global:",
+      '  imageRegistry: ""',
+      "image:",
+      "  registry: docker.io",
+      "  repository: acme/webapp",
+      "  tag: 1.29.1-debian-12-r0",
+      '  digest: ""',
+      "  ## Specify a imagePullPolicy " + "x".repeat(400),
+      "  pullPolicy: IfNotPresent",
+    ];
     for (let i = 0; i < 20_000; i++) lines.push(`## @param extra.k${i} a parameter`, `extra_k${i}:`, `  enabled: ${i % 2 === 0}`, `  name: "k-${i}"`);
     const text = lines.join("\n") + "\n";
     const bare = await repoWith(Buffer.from(text));

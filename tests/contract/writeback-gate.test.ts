@@ -23,10 +23,20 @@ const TEAM = join(ROOT, "tests", "fixtures", "gitops-writeback-team");
 
 function files(dir: string, prefix = "", skip = ["FIXTURE.md"]): Record<string, string> {
   const walk = (d: string): string[] => readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(d, e.name)) : [join(d, e.name)]));
-  return Object.fromEntries(walk(dir).map((f) => relative(dir, f).split(sep).join("/")).filter((r) => !skip.includes(r)).map((r) => [`${prefix}${r}`, readFileSync(join(dir, r), "utf8")]));
+  return Object.fromEntries(
+    walk(dir)
+      .map((f) => relative(dir, f).split(sep).join("/"))
+      .filter((r) => !skip.includes(r))
+      .map((r) => [`${prefix}${r}`, readFileSync(join(dir, r), "utf8")]),
+  );
 }
 
-const opts = (validate: WriteBackOptions<string>["validate"], extra: Partial<WriteBackOptions<string>> = {}): WriteBackOptions<string> => ({ validate, author: { name: "gitops-bot", email: "bot@example.com" }, baseDelayMs: 10, ...extra });
+const opts = (validate: WriteBackOptions<string>["validate"], extra: Partial<WriteBackOptions<string>> = {}): WriteBackOptions<string> => ({
+  validate,
+  author: { name: "gitops-bot", email: "bot@example.com" },
+  baseDelayMs: 10,
+  ...extra,
+});
 const head = async (bare: string): Promise<string> => (await must(["git", "rev-parse", "main"], bare)).trim();
 const TEAM_SRC: LayoutSource = { root: "" };
 
@@ -34,7 +44,10 @@ const TEAM_SRC: LayoutSource = { root: "" };
 async function refused(bare: string, run: (port: CliGitPort) => Promise<unknown>): Promise<ValidationFailed> {
   const before = await head(bare);
   const port = new CliGitPort({ url: bare, branch: "main" });
-  const e = await run(port).then(() => undefined, (x: unknown) => x);
+  const e = await run(port).then(
+    () => undefined,
+    (x: unknown) => x,
+  );
   expect(e).toBeInstanceOf(ValidationFailed);
   expect(await head(bare)).toBe(before);
   expect(port.log.some((r) => r.argv.includes("push") || r.argv.includes("commit"))).toBe(false);
@@ -45,7 +58,11 @@ describe("the write-back gate on a team's tree (chart without a digest key, a va
   it("a dry run of staging returns the file diff and the rendered diff of staging only; nothing is pushed", async () => {
     const bare = await bareRepo(files(TEAM));
     const before = await head(bare);
-    const r = await writeBack(new CliGitPort({ url: bare, branch: "main" }), bumpPlan({ env: "staging", ref: { tag: "1.1.0" }, source: TEAM_SRC }), opts(localGate(), { dryRun: true }));
+    const r = await writeBack(
+      new CliGitPort({ url: bare, branch: "main" }),
+      bumpPlan({ env: "staging", ref: { tag: "1.1.0" }, source: TEAM_SRC }),
+      opts(localGate(), { dryRun: true }),
+    );
     expect(r.status).toBe("dry-run");
     expect(r.diff).toContain('+  tag: "1.1.0"');
     expect(Object.keys(r.gate!.renderedDiff!)).toEqual(["staging"]);
@@ -69,7 +86,11 @@ describe("the write-back gate on a team's tree (chart without a digest key, a va
 
   it("with shared values allowed, the prod bump lands and its commit names dev", async () => {
     const bare = await bareRepo(files(TEAM));
-    const r = await writeBack(new CliGitPort({ url: bare, branch: "main" }), bumpPlan({ env: "prod", ref: { tag: "1.2.0" }, source: TEAM_SRC }), opts(localGate("", { allowShared: true })));
+    const r = await writeBack(
+      new CliGitPort({ url: bare, branch: "main" }),
+      bumpPlan({ env: "prod", ref: { tag: "1.2.0" }, source: TEAM_SRC }),
+      opts(localGate("", { allowShared: true })),
+    );
     expect(r.status).toBe("pushed");
     expect(r.gate!.alsoChanged).toEqual(["dev"]);
     const msg = await must(["git", "log", "-1", "--format=%B", "main"], bare);
@@ -79,26 +100,37 @@ describe("the write-back gate on a team's tree (chart without a digest key, a va
 
   it("--digest on a chart that reads no digest is refused: the chart has no digest key; nothing pushed", async () => {
     const bare = await bareRepo(files(TEAM));
-    const e = await refused(bare, (port) => writeBack(port, bumpPlan({ env: "staging", ref: { tag: "1.1.0", digest: D1 }, source: TEAM_SRC }), opts(localGate())));
+    const e = await refused(bare, (port) =>
+      writeBack(port, bumpPlan({ env: "staging", ref: { tag: "1.1.0", digest: D1 }, source: TEAM_SRC }), opts(localGate())),
+    );
     expect(e.findings.map((f) => [f.rule, f.environment, f.object])).toEqual([["WRITEBACK-REACH", "staging", "Deployment/web"]]);
     expect(e.findings[0]!.message).toContain(`runs ghcr.io/acme/web:1.1.0 after the edit, not the written digest ${D1} (written to image.digest)`);
     expect(e.findings[0]!.message).toContain("the chart has no digest key");
     // The refused run still shows what it would have changed.
-    expect(e.validation!.renderedDiff!.staging).toContain("+          image: \"ghcr.io/acme/web:1.1.0\"");
+    expect(e.validation!.renderedDiff!.staging).toContain('+          image: "ghcr.io/acme/web:1.1.0"');
   });
 
   it("a chart that reads its digest under another key: the refusal names that key and where to configure it", async () => {
     const tree = files(TEAM);
     const dep = "charts/web/templates/deployment.yaml";
-    tree[dep] = tree[dep]!.replace('image: "{{ .Values.image.repository }}:{{ .Values.image.tag | default .Chart.AppVersion }}"', 'image: "{{ .Values.image.repository }}{{ if .Values.image.sha }}@{{ .Values.image.sha }}{{ else }}:{{ .Values.image.tag | default .Chart.AppVersion }}{{ end }}"');
+    tree[dep] = tree[dep]!.replace(
+      'image: "{{ .Values.image.repository }}:{{ .Values.image.tag | default .Chart.AppVersion }}"',
+      'image: "{{ .Values.image.repository }}{{ if .Values.image.sha }}@{{ .Values.image.sha }}{{ else }}:{{ .Values.image.tag | default .Chart.AppVersion }}{{ end }}"',
+    );
     const bare = await bareRepo(tree);
-    const e = await refused(bare, (port) => writeBack(port, bumpPlan({ env: "staging", ref: { tag: "1.1.0", digest: D1 }, source: TEAM_SRC }), opts(localGate())));
+    const e = await refused(bare, (port) =>
+      writeBack(port, bumpPlan({ env: "staging", ref: { tag: "1.1.0", digest: D1 }, source: TEAM_SRC }), opts(localGate())),
+    );
     expect(e.findings[0]!.message).toContain(`its templates read image.sha (${dep}): set writeBack.keys.digest in gitops-pipeline.yaml`);
- 
+
     // Configured as the refusal says, the same bump lands and the rendering runs the digest.
     tree["gitops-pipeline.yaml"] = tree["gitops-pipeline.yaml"]!.replace("environments:\n", "writeBack:\n  keys: { digest: image.sha }\nenvironments:\n");
     const fixed = await bareRepo(tree);
-    const r = await writeBack(new CliGitPort({ url: fixed, branch: "main" }), bumpPlan({ env: "staging", ref: { tag: "1.1.0", digest: D1 }, source: TEAM_SRC }), opts(localGate()));
+    const r = await writeBack(
+      new CliGitPort({ url: fixed, branch: "main" }),
+      bumpPlan({ env: "staging", ref: { tag: "1.1.0", digest: D1 }, source: TEAM_SRC }),
+      opts(localGate()),
+    );
     expect(r.status).toBe("pushed");
     expect(await must(["git", "show", "main:environments/staging.yaml"], fixed)).toContain(`  sha: ${D1}\n`);
     expect(r.gate!.renderedDiff!.staging).toContain(`+          image: "ghcr.io/acme/web@${D1}"`);
@@ -116,7 +148,11 @@ describe("the write-back gate on this repository's gitops/ (a chart that renders
   const SRC: LayoutSource = { root: "gitops" };
   it("bump --digest lands: the rendering runs the new digest; only dev's rendering changes", async () => {
     const bare = await bareRepo(files(join(ROOT, "gitops"), "gitops/", ["README.md"]));
-    const r = await writeBack(new CliGitPort({ url: bare, branch: "main" }), bumpPlan({ env: "dev", ref: { tag: "0.2.0", digest: D1 }, source: SRC }), opts(localGate("gitops")));
+    const r = await writeBack(
+      new CliGitPort({ url: bare, branch: "main" }),
+      bumpPlan({ env: "dev", ref: { tag: "0.2.0", digest: D1 }, source: SRC }),
+      opts(localGate("gitops")),
+    );
     expect(r.status).toBe("pushed");
     expect(r.gate!.preExisting).toEqual([]);
     expect(Object.keys(r.gate!.renderedDiff!)).toEqual(["dev"]);
@@ -125,7 +161,11 @@ describe("the write-back gate on this repository's gitops/ (a chart that renders
 
   it("promote and rollback go through the same gate; a kustomize bump's rendered diff is its overlay's", async () => {
     const bare = await bareRepo(files(join(ROOT, "gitops"), "gitops/", ["README.md"]));
-    await writeBack(new CliGitPort({ url: bare, branch: "main" }), bumpPlan({ env: "dev", ref: { tag: "0.3.0", digest: D1 }, source: SRC }), opts(localGate("gitops")));
+    await writeBack(
+      new CliGitPort({ url: bare, branch: "main" }),
+      bumpPlan({ env: "dev", ref: { tag: "0.3.0", digest: D1 }, source: SRC }),
+      opts(localGate("gitops")),
+    );
     const promoted = await writeBack(new CliGitPort({ url: bare, branch: "main" }), promotePlan({ from: "dev", source: SRC }), opts(localGate("gitops")));
     expect(promoted.status).toBe("pushed");
     expect(Object.keys(promoted.gate!.renderedDiff!)).toEqual(["staging"]);
@@ -143,14 +183,22 @@ describe("the write-back gate on this repository's gitops/ (a chart that renders
     const rolled = await writeBack(new CliGitPort({ url: bare, branch: "main" }), rollbackPlan(target, SRC), opts(localGate("gitops")));
     expect(rolled.status).toBe("pushed");
     expect(rolled.gate!.renderedDiff!.dev).toContain(`-          image: "ghcr.io/example/gitops-demo@${D1}"`);
-    const k = await writeBack(new CliGitPort({ url: bare, branch: "main" }), bumpPlan({ env: "prod", ref: { tag: "0.4.0" }, source: { ...SRC, format: "kustomize" } }), opts(localGate("gitops"), { dryRun: true }));
+    const k = await writeBack(
+      new CliGitPort({ url: bare, branch: "main" }),
+      bumpPlan({ env: "prod", ref: { tag: "0.4.0" }, source: { ...SRC, format: "kustomize" } }),
+      opts(localGate("gitops"), { dryRun: true }),
+    );
     expect(Object.keys(k.gate!.renderedDiff!)).toEqual(["kustomize/prod"]);
   });
 
   it("multi-app: the gate validates the bumped app; a payments bump's rendered diff is payments/dev alone", async () => {
     const tree = { ...files(join(ROOT, "gitops"), "gitops/", ["README.md"]), ...files(join(ROOT, "tests", "fixtures", "gitops-multi-app"), "gitops/") };
     const bare = await bareRepo(tree);
-    const r = await writeBack(new CliGitPort({ url: bare, branch: "main" }), bumpPlan({ env: "dev", ref: { tag: "2.0.0" }, source: { ...SRC, app: "payments" } }), opts(localGate("gitops", { app: "payments" }), { dryRun: true }));
+    const r = await writeBack(
+      new CliGitPort({ url: bare, branch: "main" }),
+      bumpPlan({ env: "dev", ref: { tag: "2.0.0" }, source: { ...SRC, app: "payments" } }),
+      opts(localGate("gitops", { app: "payments" }), { dryRun: true }),
+    );
     expect(r.status).toBe("dry-run");
     expect(Object.keys(r.gate!.renderedDiff!)).toEqual(["payments/dev"]);
     expect(r.gate!.renderedDiff!["payments/dev"]).toMatch(/\+\s+image: "?[^"\n]+:2\.0\.0"?/);

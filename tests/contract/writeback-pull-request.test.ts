@@ -21,10 +21,14 @@ import { serveGit, type GitHttp } from "../helpers/git-http.js";
 
 const TOKEN = "ghp_FORGEtoken_recognisable_0123456789";
 const BRANCH = "gitops-pipeline/dev";
-const values = (env: string, tag = "1.0.0"): string => `# ${env}\nimage:\n  repository: ghcr.io/acme/webapp\n  tag: "${tag}"\n  digest: ""\nenv:\n  appVersion: "${tag}"\n`;
+const values = (env: string, tag = "1.0.0"): string =>
+  `# ${env}\nimage:\n  repository: ghcr.io/acme/webapp\n  tag: "${tag}"\n  digest: ""\nenv:\n  appVersion: "${tag}"\n`;
 const ENVS = ["dev", "staging", "prod"];
 const config = `release: webapp\nenvironments:\n${ENVS.map((e) => `  ${e}:\n    values: [environments/${e}/values.yaml]\n    namespace: webapp-${e}\n    application: webapp-${e}\n`).join("")}`;
-const seed = (): Record<string, string> => ({ "gitops/gitops-pipeline.yaml": config, ...Object.fromEntries(ENVS.map((e) => [`gitops/environments/${e}/values.yaml`, values(e)])) });
+const seed = (): Record<string, string> => ({
+  "gitops/gitops-pipeline.yaml": config,
+  ...Object.fromEntries(ENVS.map((e) => [`gitops/environments/${e}/values.yaml`, values(e)])),
+});
 const SRC: LayoutSource = { root: "gitops" };
 const author = { name: "gitops-bot", email: "bot@example.com" };
 const opts = (extra: Partial<WriteBackOptions<string>> = {}): WriteBackOptions<string> => ({
@@ -151,7 +155,11 @@ describe("pull-request write-back against a real git repository and a forge on l
     const bare = await bareRepo(seed());
     const forge = await startForge({ provider: "github", token: TOKEN, project: "acme/gitops", repo: bare, readOnly: true });
     forges.push(forge);
-    const target: ProposalTarget = { config: { provider: "github", apiUrl: forge.url, project: "acme/gitops", branchPrefix: "gitops-pipeline/" }, base: "main", http: httpClient("github", async () => TOKEN) };
+    const target: ProposalTarget = {
+      config: { provider: "github", apiUrl: forge.url, project: "acme/gitops", branchPrefix: "gitops-pipeline/" },
+      base: "main",
+      http: httpClient("github", async () => TOKEN),
+    };
     const err = await proposeWriteBack(new CliGitPort({ url: bare, branch: "main" }), bump("1.1.0"), opts(), target).catch((e: unknown) => e);
     expect((err as InputError).input).toBe("token");
     expect(String(err)).toMatch(/may read acme\/gitops but not push/);
@@ -172,7 +180,9 @@ describe("pull-request write-back against a real git repository and a forge on l
     const err = await proposeWriteBack(port(), bump("1.2.0"), opts(), target).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InputError);
     expect((err as InputError).input).toBe(BRANCH);
-    expect(String(err)).toMatch(/1 commit\(s\) the write-back did not make \([0-9a-f]{12} by Jane Reviewer <jane@example.com>: reviewer: use 1.1.1\); nothing was pushed/);
+    expect(String(err)).toMatch(
+      /1 commit\(s\) the write-back did not make \([0-9a-f]{12} by Jane Reviewer <jane@example.com>: reviewer: use 1.1.1\); nothing was pushed/,
+    );
     expect(await rev(bare, BRANCH)).toBe(theirs);
     expect(writes((await forge.log()).slice(before))).toEqual([]);
   });
@@ -208,7 +218,13 @@ describe("pull-request write-back against a real git repository and a forge on l
       const res = await target.http(req);
       if (!raced && req.method === "GET" && req.endpoint.endsWith("/pulls")) {
         raced = true;
-        const other = await target.http({ ...req, method: "POST", url: req.url.split("?")[0]!, endpoint: "POST /repos/{owner}/{repo}/pulls", body: { title: "other run", head: BRANCH, base: "main", body: "" } });
+        const other = await target.http({
+          ...req,
+          method: "POST",
+          url: req.url.split("?")[0]!,
+          endpoint: "POST /repos/{owner}/{repo}/pulls",
+          body: { title: "other run", head: BRANCH, base: "main", body: "" },
+        });
         expect(other.status).toBe(201);
       }
       return res;
@@ -225,7 +241,9 @@ describe("pull-request write-back against a real git repository and a forge on l
     const broken: typeof target.http = async (req) => target.http(req.method === "POST" ? { ...req, body: { ...req.body, title: "" } } : req);
     const err = await proposeWriteBack(port(), bump("1.1.0"), opts(), { ...target, http: broken }).catch((e: unknown) => e);
     const pushed = await rev(bare, BRANCH);
-    expect(String(err)).toBe(`StageError: bump failed: POST /repos/{owner}/{repo}/pulls answered 422 (Validation Failed: title missing_field); ${BRANCH} holds the change (${pushed!.slice(0, 12)}): run again to open or update the pull request`);
+    expect(String(err)).toBe(
+      `StageError: bump failed: POST /repos/{owner}/{repo}/pulls answered 422 (Validation Failed: title missing_field); ${BRANCH} holds the change (${pushed!.slice(0, 12)}): run again to open or update the pull request`,
+    );
     expect(pushed).toBeDefined();
     const again = await proposeWriteBack(port(), bump("1.1.0"), opts(), target);
     expect(again.pullRequest?.action).toBe("created");
@@ -271,7 +289,11 @@ describe("two credentials: the repository's token pushes, the API token talks to
     expect(r.pullRequest?.action).toBe("created");
     expect(http.requests.filter((q) => q.authed).map((q) => q.path)).toContain("/gitops.git/git-receive-pack");
     expect(await rev(bare, BRANCH)).toBe(r.commit);
-    const seen = JSON.stringify([port.log.map((x) => [x.argv, x.stdout, x.stderr, Object.entries(x.env).filter(([k]) => k !== "GITOPS_GIT_TOKEN")]), r, await forge.log()]);
+    const seen = JSON.stringify([
+      port.log.map((x) => [x.argv, x.stdout, x.stderr, Object.entries(x.env).filter(([k]) => k !== "GITOPS_GIT_TOKEN")]),
+      r,
+      await forge.log(),
+    ]);
     expect(seen).not.toContain(GIT_TOKEN);
     expect(seen).not.toContain(TOKEN);
     // Each token went only where it belongs: the git token never reached the forge, the API token never reached git.
@@ -283,7 +305,13 @@ describe("merge request write-back (GitLab)", () => {
   it("opens a merge request with PRIVATE-TOKEN, then is idempotent, then updates it with PUT", async () => {
     const { bare, forge, target, port } = await setup("gitlab");
     const r = await proposeWriteBack(port(), bump("1.1.0"), opts(), target);
-    expect(r.pullRequest).toEqual({ provider: "gitlab", branch: BRANCH, number: 1, action: "created", url: `${forge.url}/acme/platform/gitops/-/merge_requests/1` });
+    expect(r.pullRequest).toEqual({
+      provider: "gitlab",
+      branch: BRANCH,
+      number: 1,
+      action: "created",
+      url: `${forge.url}/acme/platform/gitops/-/merge_requests/1`,
+    });
     expect(r.summary).toContain("merge request !1 created");
     const again = await proposeWriteBack(port(), bump("1.1.0"), opts(), target);
     expect(again.pullRequest?.action).toBe("unchanged");
@@ -293,7 +321,12 @@ describe("merge request write-back (GitLab)", () => {
     // The project id is the URL-encoded path (one segment).
     expect(log[0]!.path).toBe("/api/v4/projects/acme%2Fplatform%2Fgitops");
     expect(log.filter((l) => l.method !== "GET").map((l) => `${l.method} ${l.status}`)).toEqual(["POST 201", "PUT 200"]);
-    expect(log.find((l) => l.method === "POST")!.body).toMatchObject({ source_branch: BRANCH, target_branch: "main", title: "chore(deploy): webapp dev → 1.1.0", remove_source_branch: true });
+    expect(log.find((l) => l.method === "POST")!.body).toMatchObject({
+      source_branch: BRANCH,
+      target_branch: "main",
+      title: "chore(deploy): webapp dev → 1.1.0",
+      remove_source_branch: true,
+    });
     expect(log.find((l) => l.method === "GET" && l.path.endsWith("/merge_requests"))!.query).toEqual({ source_branch: BRANCH, state: "opened" });
     const [mr] = (await forge.requests()) as { description: string }[];
     expect(mr!.description).toContain('+  tag: "1.2.0"');
@@ -307,7 +340,12 @@ describe("merge request write-back (GitLab)", () => {
       const res = await target.http(req);
       if (!raced && req.method === "GET" && req.endpoint.endsWith("/merge_requests")) {
         raced = true;
-        const other = await target.http({ ...req, method: "POST", url: req.url.split("?")[0]!, body: { source_branch: BRANCH, target_branch: "main", title: "other run" } });
+        const other = await target.http({
+          ...req,
+          method: "POST",
+          url: req.url.split("?")[0]!,
+          body: { source_branch: BRANCH, target_branch: "main", title: "other run" },
+        });
         expect(other.status).toBe(201);
       }
       return res;

@@ -10,7 +10,14 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { bumpPlan, type LayoutSource } from "../../dagger/src/core/writeback/layout.js";
 import { promotePlan } from "../../dagger/src/core/writeback/promote.js";
-import { checkWritten, writeBack, type GitPort, type WriteBackOptions, type WriteBackPlan, type WriteBackResult } from "../../dagger/src/core/writeback/loop.js";
+import {
+  checkWritten,
+  writeBack,
+  type GitPort,
+  type WriteBackOptions,
+  type WriteBackPlan,
+  type WriteBackResult,
+} from "../../dagger/src/core/writeback/loop.js";
 import { findRollbackTarget, rollbackPlan, type RollbackTarget } from "../../dagger/src/core/writeback/rollback.js";
 import { compareTags, WriteRefused } from "../../dagger/src/core/writeback/cas.js";
 import { bareRepo, CliGitPort, cliHistory, must } from "../helpers/git-port.js";
@@ -18,7 +25,8 @@ import { serveGit } from "../helpers/git-http.js";
 
 const ENVS = ["dev", "staging", "prod"];
 const file = (env: string): string => `gitops/environments/${env}/values.yaml`;
-const values = (env: string, tag: string): string => `# ${env}: written by CI\nimage:\n  repository: ghcr.io/acme/webapp # app\n  tag: "${tag}"\n  digest: ""\nenv:\n  appVersion: "${tag}"\n`;
+const values = (env: string, tag: string): string =>
+  `# ${env}: written by CI\nimage:\n  repository: ghcr.io/acme/webapp # app\n  tag: "${tag}"\n  digest: ""\nenv:\n  appVersion: "${tag}"\n`;
 const PIPELINE = `release: webapp\nenvironments:\n${ENVS.map((e) => `  ${e}:\n    values: [environments/${e}/values.yaml]\n    namespace: webapp-${e}\n    application: webapp-${e}\n`).join("")}`;
 const SRC: LayoutSource = { root: "gitops" };
 const opts = (extra: Partial<WriteBackOptions<string>> = {}): WriteBackOptions<string> => ({
@@ -28,8 +36,12 @@ const opts = (extra: Partial<WriteBackOptions<string>> = {}): WriteBackOptions<s
   maxDelayMs: 400,
   ...extra,
 });
-const seed = (tags: Record<string, string>) => ({ "gitops/gitops-pipeline.yaml": PIPELINE, ...Object.fromEntries(ENVS.map((e) => [file(e), values(e, tags[e] ?? "1.0.0")])) });
-const tagAt = async (repo: string, env: string, ref = "main"): Promise<string | undefined> => /tag: "([^"]*)"/.exec(await must(["git", "show", `${ref}:${file(env)}`], repo))?.[1];
+const seed = (tags: Record<string, string>) => ({
+  "gitops/gitops-pipeline.yaml": PIPELINE,
+  ...Object.fromEntries(ENVS.map((e) => [file(e), values(e, tags[e] ?? "1.0.0")])),
+});
+const tagAt = async (repo: string, env: string, ref = "main"): Promise<string | undefined> =>
+  /tag: "([^"]*)"/.exec(await must(["git", "show", `${ref}:${file(env)}`], repo))?.[1];
 const head = async (repo: string): Promise<string> => (await must(["git", "rev-parse", "main"], repo)).trim();
 const bump = (url: string, env: string, tag: string, extra: { allowDowngrade?: boolean } = {}, o = opts()) =>
   writeBack(new CliGitPort({ url, branch: "main" }), bumpPlan({ env, ref: { tag }, source: SRC, ...extra }), o);
@@ -63,7 +75,9 @@ describe("the review's reproductions, on real git", () => {
     const port = interleaved(new CliGitPort({ url: bare, branch: "main" }), async () => expect((await bump(bare, "dev", "1.2.0")).status).toBe("pushed"));
     const err = await writeBack(port, rollbackPlan(t, SRC), opts()).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WriteRefused);
-    expect((err as Error).message).toMatch(/^rollback refused: dev deploys ghcr\.io\/acme\/webapp:1\.2\.0 now, not ghcr\.io\/acme\/webapp:1\.1\.0 that the rollback to ghcr\.io\/acme\/webapp:1\.0\.0 was chosen against/);
+    expect((err as Error).message).toMatch(
+      /^rollback refused: dev deploys ghcr\.io\/acme\/webapp:1\.2\.0 now, not ghcr\.io\/acme\/webapp:1\.1\.0 that the rollback to ghcr\.io\/acme\/webapp:1\.0\.0 was chosen against/,
+    );
     expect(await tagAt(bare, "dev")).toBe("1.2.0");
     expect((await must(["git", "log", "--format=%s", "main"], bare)).split("\n")[0]).toBe("chore(deploy): webapp dev → 1.2.0");
   });
@@ -73,7 +87,9 @@ describe("the review's reproductions, on real git", () => {
     const before = await head(bare);
     const err = await bump(bare, "dev", "1.9.0").catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WriteRefused);
-    expect((err as Error).message).toBe("bump refused: dev deploys ghcr.io/acme/webapp:2.0.0 and 1.9.0 is older; nothing was pushed. Pass --allow-downgrade to move it back, or use rollback");
+    expect((err as Error).message).toBe(
+      "bump refused: dev deploys ghcr.io/acme/webapp:2.0.0 and 1.9.0 is older; nothing was pushed. Pass --allow-downgrade to move it back, or use rollback",
+    );
     expect(await head(bare)).toBe(before);
     expect((await bump(bare, "dev", "1.9.0", { allowDowngrade: true })).status).toBe("pushed");
     expect(await tagAt(bare, "dev")).toBe("1.9.0");
@@ -82,7 +98,14 @@ describe("the review's reproductions, on real git", () => {
   it("20 writers bump one environment (4.0.0 … 4.0.19, shuffled): 4.0.19 stays; none gives up", async () => {
     const bare = await bareRepo(seed({ dev: "3.9.0" }));
     const tags = Array.from({ length: 20 }, (_, i) => `4.0.${i}`).sort(() => Math.random() - 0.5);
-    const results = await Promise.all(tags.map((t) => bump(bare, "dev", t).then((r) => r.status, (e: Error) => (e instanceof WriteRefused ? "refused" : e.message))));
+    const results = await Promise.all(
+      tags.map((t) =>
+        bump(bare, "dev", t).then(
+          (r) => r.status,
+          (e: Error) => (e instanceof WriteRefused ? "refused" : e.message),
+        ),
+      ),
+    );
     expect(results.filter((r) => !["pushed", "refused", "no-op"].includes(r))).toEqual([]);
     expect(await tagAt(bare, "dev")).toBe("4.0.19");
   });
@@ -91,7 +114,9 @@ describe("the review's reproductions, on real git", () => {
     const envs = Array.from({ length: 20 }, (_, i) => `e${i}`);
     const pipeline = `release: webapp\nenvironments:\n${envs.map((e) => `  ${e}:\n    values: [environments/${e}/values.yaml]\n    namespace: webapp-${e}\n    application: webapp-${e}\n`).join("")}`;
     const bare = await bareRepo({ "gitops/gitops-pipeline.yaml": pipeline, ...Object.fromEntries(envs.map((e) => [file(e), values(e, "1.0.0")])) });
-    const results = await Promise.all(envs.map((e, i) => bump(bare, e, `2.0.${i}`, {}, opts({ baseDelayMs: 100, maxDelayMs: 2000 })).catch((x: Error) => x.message)));
+    const results = await Promise.all(
+      envs.map((e, i) => bump(bare, e, `2.0.${i}`, {}, opts({ baseDelayMs: 100, maxDelayMs: 2000 })).catch((x: Error) => x.message)),
+    );
     expect(results.map((r) => (typeof r === "string" ? r : r.status))).toEqual(envs.map(() => "pushed"));
     expect(Math.max(...results.map((r) => (r as WriteBackResult).attempts))).toBeGreaterThan(6); // more than the old fixed budget
     expect((await must(["git", "rev-list", "--count", "--merges", "main"], bare)).trim()).toBe("0");
@@ -113,8 +138,16 @@ describe("race: 22 concurrent writers over smart HTTP (bumps of dev, a promotion
 
       type Writer = { name: string; plan: WriteBackPlan; kind: "bump" | "promote" | "rollback" };
       const writers: Writer[] = [
-        ...Array.from({ length: 16 }, (_, i): Writer => ({ name: `bump dev 5.1.${i}`, kind: "bump", plan: bumpPlan({ env: "dev", ref: { tag: `5.1.${i}` }, source: SRC }) })),
-        ...Array.from({ length: 4 }, (_, i): Writer => ({ name: `bump prod 6.0.${i}`, kind: "bump", plan: bumpPlan({ env: "prod", ref: { tag: `6.0.${i}` }, source: SRC }) })),
+        ...Array.from({ length: 16 }, (_, i): Writer => ({
+          name: `bump dev 5.1.${i}`,
+          kind: "bump",
+          plan: bumpPlan({ env: "dev", ref: { tag: `5.1.${i}` }, source: SRC }),
+        })),
+        ...Array.from({ length: 4 }, (_, i): Writer => ({
+          name: `bump prod 6.0.${i}`,
+          kind: "bump",
+          plan: bumpPlan({ env: "prod", ref: { tag: `6.0.${i}` }, source: SRC }),
+        })),
         { name: "promote dev → staging", kind: "promote" as const, plan: promotePlan({ from: "dev", source: SRC }) },
         { name: "rollback dev", kind: "rollback" as const, plan: rollbackPlan(rb, SRC) },
       ].sort(() => Math.random() - 0.5);

@@ -42,7 +42,9 @@ describe("credentials over HTTP", () => {
     expect(r.status).toBe("pushed");
     // The remote really demanded the token, and got it, for fetch and push.
     expect(http.requests.some((q) => !q.authed)).toBe(true);
-    expect(http.requests.filter((q) => q.authed).map((q) => q.path)).toEqual(expect.arrayContaining(["/gitops.git/info/refs", "/gitops.git/git-upload-pack", "/gitops.git/git-receive-pack"]));
+    expect(http.requests.filter((q) => q.authed).map((q) => q.path)).toEqual(
+      expect.arrayContaining(["/gitops.git/info/refs", "/gitops.git/git-upload-pack", "/gitops.git/git-receive-pack"]),
+    );
     expect(await must(["git", "show", "main:gitops/environments/dev/values.yaml"], bare)).toContain('tag: "1.1.0"');
 
     const haystacks: [string, string][] = [];

@@ -72,7 +72,11 @@ describe("write-back against a real bare repository", () => {
   it("a no-op bump makes no commit", async () => {
     const bare = await bareRepo(seed());
     const before = await head(bare);
-    const r = await writeBack(new CliGitPort({ url: bare, branch: "main" }), bumpPlan({ app: "webapp", env: "dev", ref: { tag: "1.0.0" }, source: SRC }), opts());
+    const r = await writeBack(
+      new CliGitPort({ url: bare, branch: "main" }),
+      bumpPlan({ app: "webapp", env: "dev", ref: { tag: "1.0.0" }, source: SRC }),
+      opts(),
+    );
     expect(r.status).toBe("no-op");
     expect(r.diff).toBe("");
     expect(await head(bare)).toBe(before);
@@ -81,7 +85,11 @@ describe("write-back against a real bare repository", () => {
   it("a dry run returns the diff and pushes nothing", async () => {
     const bare = await bareRepo(seed());
     const before = await head(bare);
-    const r = await writeBack(new CliGitPort({ url: bare, branch: "main" }), bumpPlan({ app: "webapp", env: "prod", ref: { tag: "2.0.0" }, source: SRC }), opts({ dryRun: true }));
+    const r = await writeBack(
+      new CliGitPort({ url: bare, branch: "main" }),
+      bumpPlan({ app: "webapp", env: "prod", ref: { tag: "2.0.0" }, source: SRC }),
+      opts({ dryRun: true }),
+    );
     expect(r.status).toBe("dry-run");
     expect(r.diff).toContain('+  tag: "2.0.0"');
     expect(await head(bare)).toBe(before);
@@ -96,14 +104,22 @@ describe("write-back against a real bare repository", () => {
       push: async () => {
         if (!raced) {
           raced = true;
-          const other = await writeBack(new CliGitPort({ url: bare, branch: "main" }), bumpPlan({ app: "webapp", env: "staging", ref: { tag: "1.9.9" }, source: SRC }), opts());
+          const other = await writeBack(
+            new CliGitPort({ url: bare, branch: "main" }),
+            bumpPlan({ app: "webapp", env: "staging", ref: { tag: "1.9.9" }, source: SRC }),
+            opts(),
+          );
           expect(other.status).toBe("pushed");
         }
         return port.push();
       },
     });
     const outcomes: string[] = [];
-    const r = await writeBack(racing, bumpPlan({ app: "webapp", env: "dev", ref: { tag: "1.2.0" }, source: SRC }), opts({ onAttempt: (_, o) => outcomes.push(o) }));
+    const r = await writeBack(
+      racing,
+      bumpPlan({ app: "webapp", env: "dev", ref: { tag: "1.2.0" }, source: SRC }),
+      opts({ onAttempt: (_, o) => outcomes.push(o) }),
+    );
     expect(outcomes).toEqual(["rejected", "pushed"]);
     expect(r.attempts).toBe(2);
     expect(await log(bare)).toEqual(["chore(deploy): webapp dev → 1.2.0", "chore(deploy): webapp staging → 1.9.9", "seed"]);
@@ -115,7 +131,13 @@ describe("write-back against a real bare repository", () => {
     const envs = Array.from({ length: 12 }, (_, i) => `e${i}`);
     const bare = await bareRepo(seed(envs));
     const results = await Promise.all(
-      envs.map((env, i) => writeBack(new CliGitPort({ url: bare, branch: "main" }), bumpPlan({ app: "webapp", env, ref: { tag: `3.0.${i}` }, source: SRC }), opts({ maxAttempts: 30 }))),
+      envs.map((env, i) =>
+        writeBack(
+          new CliGitPort({ url: bare, branch: "main" }),
+          bumpPlan({ app: "webapp", env, ref: { tag: `3.0.${i}` }, source: SRC }),
+          opts({ maxAttempts: 30 }),
+        ),
+      ),
     );
     expect(results.every((r) => r.status === "pushed")).toBe(true);
     expect(results.some((r) => r.attempts > 1)).toBe(true); // they really raced
@@ -123,7 +145,9 @@ describe("write-back against a real bare repository", () => {
     expect((await must(["git", "rev-list", "--merges", "main"], bare)).trim()).toBe("");
     expect(new Set(await log(bare)).size).toBe(envs.length + 1);
     for (const [i, env] of envs.entries()) {
-      expect(await show(bare, `gitops/environments/${env}/values.yaml`)).toBe(values(env).replace('tag: "1.0.0"', `tag: "3.0.${i}"`).replace('appVersion: "1.0.0"', `appVersion: "3.0.${i}"`));
+      expect(await show(bare, `gitops/environments/${env}/values.yaml`)).toBe(
+        values(env).replace('tag: "1.0.0"', `tag: "3.0.${i}"`).replace('appVersion: "1.0.0"', `appVersion: "3.0.${i}"`),
+      );
     }
   });
 
@@ -145,13 +169,21 @@ describe("write-back against a real bare repository", () => {
     let n = 0;
     const alwaysRaced: GitPort<string> = Object.assign(Object.create(port) as CliGitPort, {
       push: async () => {
-        await writeBack(new CliGitPort({ url: bare, branch: "main" }), bumpPlan({ app: "webapp", env: "prod", ref: { tag: `9.0.${n++}` }, source: SRC }), opts());
+        await writeBack(
+          new CliGitPort({ url: bare, branch: "main" }),
+          bumpPlan({ app: "webapp", env: "prod", ref: { tag: `9.0.${n++}` }, source: SRC }),
+          opts(),
+        );
         return port.push();
       },
     });
     // Every loss is to a commit another writer landed (contention): the budget grows, up to 10 × maxAttempts pushes.
-    const err = (await writeBack(alwaysRaced, bumpPlan({ app: "webapp", env: "dev", ref: { tag: "1.4.0" }, source: SRC }), opts({ maxAttempts: 1 })).catch((e: unknown) => e)) as Error;
-    expect(err.message).toMatch(/^bump failed: push rejected 10 times \(10 of them to commits other writers landed meanwhile\).* Last: \[rejected\] \(fetch first\)$/);
+    const err = (await writeBack(alwaysRaced, bumpPlan({ app: "webapp", env: "dev", ref: { tag: "1.4.0" }, source: SRC }), opts({ maxAttempts: 1 })).catch(
+      (e: unknown) => e,
+    )) as Error;
+    expect(err.message).toMatch(
+      /^bump failed: push rejected 10 times \(10 of them to commits other writers landed meanwhile\).* Last: \[rejected\] \(fetch first\)$/,
+    );
     expect(err.message).not.toContain("hint");
     expect(await show(bare, "gitops/environments/dev/values.yaml")).toBe(values("dev"));
   });
@@ -160,7 +192,11 @@ describe("write-back against a real bare repository", () => {
     const bare = await bareRepo(seed());
     writeFileSync(join(bare, "hooks", "pre-receive"), "#!/bin/sh\necho 'protected branch' >&2\nexit 1\n", { mode: 0o755 });
     const attempts: string[] = [];
-    const err = await writeBack(new CliGitPort({ url: bare, branch: "main" }), bumpPlan({ app: "webapp", env: "dev", ref: { tag: "1.5.0" }, source: SRC }), opts({ onAttempt: (_, o) => attempts.push(o) })).catch((e) => e);
+    const err = await writeBack(
+      new CliGitPort({ url: bare, branch: "main" }),
+      bumpPlan({ app: "webapp", env: "dev", ref: { tag: "1.5.0" }, source: SRC }),
+      opts({ onAttempt: (_, o) => attempts.push(o) }),
+    ).catch((e) => e);
     expect(err).toBeInstanceOf(StageError);
     expect(String(err)).toMatch(/push failed \(not a race; not retried\).*protected branch/s);
     expect(attempts).toEqual(["failed"]);
@@ -169,7 +205,7 @@ describe("write-back against a real bare repository", () => {
   it("promote copies dev's image reference to staging; refuses a source without one", async () => {
     const files = seed();
     files["gitops/environments/dev/values.yaml"] = values("dev", "2.1.0").replace('digest: ""', `digest: "${D1}"`);
-    files["gitops/environments/staging/values.yaml"] = values("staging").replace('  tag: "1.0.0"\n', "  tag: \"\"\n");
+    files["gitops/environments/staging/values.yaml"] = values("staging").replace('  tag: "1.0.0"\n', '  tag: ""\n');
     const bare = await bareRepo(files);
     const r = await writeBack(new CliGitPort({ url: bare, branch: "main" }), promotePlan({ app: "webapp", from: "dev", source: SRC }), opts());
     expect(r.status).toBe("pushed");
@@ -183,7 +219,9 @@ describe("write-back against a real bare repository", () => {
     // staging → prod, where staging's source has no tag in a fresh repo: refused, nothing pushed.
     const bare2 = await bareRepo(files);
     const before = await head(bare2);
-    const err = await writeBack(new CliGitPort({ url: bare2, branch: "main" }), promotePlan({ app: "webapp", from: "staging", source: SRC }), opts()).catch((e) => e);
+    const err = await writeBack(new CliGitPort({ url: bare2, branch: "main" }), promotePlan({ app: "webapp", from: "staging", source: SRC }), opts()).catch(
+      (e) => e,
+    );
     expect(err).toBeInstanceOf(InputError);
     expect(String(err)).toMatch(/gitops\/environments\/staging\/values.yaml: environment staging has no image tag to promote/);
     expect(await head(bare2)).toBe(before);
@@ -209,13 +247,20 @@ images:
     newTag: "${tag}" # written by CI
 `;
     // The tree's gitops-pipeline.yaml says the image lives in the kustomize overlays.
-    const files = { "gitops/gitops-pipeline.yaml": config(ENVS, "writeBack:\n  format: kustomize\n"), ...Object.fromEntries(ENVS.map((e) => [`gitops/kustomize/overlays/${e}/kustomization.yaml`, k("1.0.0")])) };
+    const files = {
+      "gitops/gitops-pipeline.yaml": config(ENVS, "writeBack:\n  format: kustomize\n"),
+      ...Object.fromEntries(ENVS.map((e) => [`gitops/kustomize/overlays/${e}/kustomization.yaml`, k("1.0.0")])),
+    };
     const bare = await bareRepo(files);
-    const b = await writeBack(new CliGitPort({ url: bare, branch: "main" }), bumpPlan({ app: "webapp", env: "dev", ref: { tag: "1.1.0", digest: D1 }, source: SRC }), opts());
+    const b = await writeBack(
+      new CliGitPort({ url: bare, branch: "main" }),
+      bumpPlan({ app: "webapp", env: "dev", ref: { tag: "1.1.0", digest: D1 }, source: SRC }),
+      opts(),
+    );
     expect(b.status).toBe("pushed");
     const p = await writeBack(new CliGitPort({ url: bare, branch: "main" }), promotePlan({ app: "webapp", from: "dev", source: SRC }), opts());
     expect(p.status).toBe("pushed");
-    const want = k("1.1.0").replace('# written by CI\n', `# written by CI\n    digest: ${D1}\n`);
+    const want = k("1.1.0").replace("# written by CI\n", `# written by CI\n    digest: ${D1}\n`);
     expect(await show(bare, "gitops/kustomize/overlays/dev/kustomization.yaml")).toBe(want);
     expect(await show(bare, "gitops/kustomize/overlays/staging/kustomization.yaml")).toBe(want);
     expect(await show(bare, "gitops/kustomize/overlays/prod/kustomization.yaml")).toBe(k("1.0.0"));
@@ -253,7 +298,11 @@ describe("write-back of one app of a multi-app tree against a real bare reposito
   it("without the app, a multi-app tree is an input error naming app; nothing is pushed", async () => {
     const bare = await bareRepo(multiSeed());
     const before = await head(bare);
-    const err = await writeBack(new CliGitPort({ url: bare, branch: "main" }), bumpPlan({ env: "dev", ref: { tag: "2.0.0" }, source: { root: "gitops" } }), opts()).catch((e: unknown) => e);
+    const err = await writeBack(
+      new CliGitPort({ url: bare, branch: "main" }),
+      bumpPlan({ env: "dev", ref: { tag: "2.0.0" }, source: { root: "gitops" } }),
+      opts(),
+    ).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InputError);
     expect((err as InputError).input).toBe("app");
     expect(await head(bare)).toBe(before);

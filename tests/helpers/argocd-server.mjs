@@ -30,7 +30,10 @@ const scenario = JSON.parse(readFileSync(file, "utf8"));
 const base = dirname(file);
 const read = (p) => readFileSync(isAbsolute(p) ? p : join(base, p), "utf8");
 const apps = Object.fromEntries(
-  Object.entries(scenario.apps ?? {}).map(([name, a]) => [name, { namespace: a.namespace ?? "argocd", steps: a.steps.map((s) => JSON.parse(read(s))), served: 0 }]),
+  Object.entries(scenario.apps ?? {}).map(([name, a]) => [
+    name,
+    { namespace: a.namespace ?? "argocd", steps: a.steps.map((s) => JSON.parse(read(s))), served: 0 },
+  ]),
 );
 const requests = [];
 
@@ -38,7 +41,15 @@ const requests = [];
 function error(res, status, message) {
   const body =
     scenario.api === "kubernetes"
-      ? { kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message, reason: { 401: "Unauthorized", 403: "Forbidden", 404: "NotFound" }[status] ?? "InternalError", code: status }
+      ? {
+          kind: "Status",
+          apiVersion: "v1",
+          metadata: {},
+          status: "Failure",
+          message,
+          reason: { 401: "Unauthorized", 403: "Forbidden", 404: "NotFound" }[status] ?? "InternalError",
+          code: status,
+        }
       : { error: message, code: { 401: 16, 403: 7, 404: 5 }[status] ?? 2, message };
   res.writeHead(status, { "Content-Type": "application/json" });
   res.end(JSON.stringify(body));
@@ -74,7 +85,13 @@ function handle(req, res) {
     return error(res, 401, scenario.api === "kubernetes" ? "Unauthorized" : "invalid session: token signature is invalid");
   }
   if (grant === "forbid") {
-    return error(res, 403, scenario.api === "kubernetes" ? `applications.argoproj.io "${name}" is forbidden: User "system:serviceaccount:ci:verify" cannot get resource "applications" in API group "argoproj.io" in the namespace "${namespace}"` : "permission denied");
+    return error(
+      res,
+      403,
+      scenario.api === "kubernetes"
+        ? `applications.argoproj.io "${name}" is forbidden: User "system:serviceaccount:ci:verify" cannot get resource "applications" in API group "argoproj.io" in the namespace "${namespace}"`
+        : "permission denied",
+    );
   }
   const app = apps[name];
   if (!app || app.namespace !== namespace) {
@@ -90,7 +107,14 @@ function handle(req, res) {
 }
 
 const server = scenario.tls
-  ? createHttps({ key: read(scenario.tls.key), cert: read(scenario.tls.cert), ...(scenario.tls.ca ? { ca: read(scenario.tls.ca), requestCert: true, rejectUnauthorized: false } : {}) }, handle)
+  ? createHttps(
+      {
+        key: read(scenario.tls.key),
+        cert: read(scenario.tls.cert),
+        ...(scenario.tls.ca ? { ca: read(scenario.tls.ca), requestCert: true, rejectUnauthorized: false } : {}),
+      },
+      handle,
+    )
   : createHttp(handle);
 server.listen(scenario.port ?? 0, scenario.host ?? "127.0.0.1", () => {
   console.log(`listening ${server.address().port}`);

@@ -38,18 +38,33 @@ function openssl(args: string[], cwd: string): void {
 /** A CA, a server certificate for `ips` (and localhost) and a client certificate, in a new temp dir. */
 export function makePki(ips: string[] = ["127.0.0.1"]): Pki {
   const dir = mkdtempSync(join(tmpdir(), "verify-pki-"));
-  const ca = (name: string) => openssl(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", `${name}.key`, "-out", `${name}.crt`, "-days", "2", "-subj", `/CN=${name}`], dir);
+  const ca = (name: string) =>
+    openssl(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", `${name}.key`, "-out", `${name}.crt`, "-days", "2", "-subj", `/CN=${name}`], dir);
   ca("ca");
   ca("other-ca");
   const san = ["DNS:localhost", ...ips.map((ip) => `IP:${ip}`)].join(",");
   writeFileSync(join(dir, "server.ext"), `subjectAltName=${san}\nextendedKeyUsage=serverAuth\n`);
   writeFileSync(join(dir, "client.ext"), "extendedKeyUsage=clientAuth\n");
-  for (const [name, subj, ext] of [["server", "/CN=argocd-stand-in", "server.ext"], ["client", "/CN=verify/O=ci", "client.ext"]] as const) {
+  for (const [name, subj, ext] of [
+    ["server", "/CN=argocd-stand-in", "server.ext"],
+    ["client", "/CN=verify/O=ci", "client.ext"],
+  ] as const) {
     openssl(["req", "-newkey", "rsa:2048", "-nodes", "-keyout", `${name}.key`, "-out", `${name}.csr`, "-subj", subj], dir);
-    openssl(["x509", "-req", "-in", `${name}.csr`, "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-out", `${name}.crt`, "-days", "2", "-extfile", ext], dir);
+    openssl(
+      ["x509", "-req", "-in", `${name}.csr`, "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-out", `${name}.crt`, "-days", "2", "-extfile", ext],
+      dir,
+    );
   }
   const p = (f: string) => join(dir, f);
-  return { dir, ca: p("ca.crt"), serverCert: p("server.crt"), serverKey: p("server.key"), clientCert: p("client.crt"), clientKey: p("client.key"), otherCa: p("other-ca.crt") };
+  return {
+    dir,
+    ca: p("ca.crt"),
+    serverCert: p("server.crt"),
+    serverKey: p("server.key"),
+    clientCert: p("client.crt"),
+    clientKey: p("client.key"),
+    otherCa: p("other-ca.crt"),
+  };
 }
 
 export interface Scenario {
@@ -73,7 +88,9 @@ export interface ArgoServer {
 export async function startArgoServer(scenario: Scenario): Promise<ArgoServer> {
   const dir = mkdtempSync(join(tmpdir(), "verify-scenario-"));
   const file = join(dir, "scenario.json");
-  const apps = Object.fromEntries(Object.entries(scenario.apps).map(([k, v]) => [k, { ...v, steps: v.steps.map((s) => (s.startsWith("/") ? s : join(FIXTURES, s))) }]));
+  const apps = Object.fromEntries(
+    Object.entries(scenario.apps).map(([k, v]) => [k, { ...v, steps: v.steps.map((s) => (s.startsWith("/") ? s : join(FIXTURES, s))) }]),
+  );
   writeFileSync(file, JSON.stringify({ ...scenario, apps, host: scenario.host ?? "127.0.0.1", port: 0 }));
   const child = spawn(process.execPath, [SERVER, file], { stdio: ["ignore", "pipe", "inherit"] });
   const port = await new Promise<number>((resolve, reject) => {
@@ -102,17 +119,44 @@ export async function startArgoServer(scenario: Scenario): Promise<ArgoServer> {
         req.end();
       });
     },
-    close: () => new Promise((resolve) => {
-      child.once("exit", () => resolve());
-      child.kill("SIGTERM");
-    }),
+    close: () =>
+      new Promise((resolve) => {
+        child.once("exit", () => resolve());
+        child.kill("SIGTERM");
+      }),
   };
 }
 
 /** A kubeconfig for `server` with the given cluster and user entries (the -data fields base64). */
 export function kubeconfigText(server: string, o: { ca?: string; insecure?: boolean; token?: string; cert?: string; key?: string }): string {
   const b64 = (f: string) => readFileSync(f).toString("base64");
-  const cluster = [`    server: ${server}`, ...(o.ca ? [`    certificate-authority-data: ${b64(o.ca)}`] : []), ...(o.insecure ? ["    insecure-skip-tls-verify: true"] : [])];
-  const user = [...(o.token ? [`    token: ${o.token}`] : []), ...(o.cert ? [`    client-certificate-data: ${b64(o.cert)}`] : []), ...(o.key ? [`    client-key-data: ${b64(o.key)}`] : [])];
-  return ["apiVersion: v1", "kind: Config", "clusters:", "- name: stand-in", "  cluster:", ...cluster, "users:", "- name: verify", "  user:", ...(user.length ? user : ["    {}"]), "contexts:", "- name: ci", "  context:", "    cluster: stand-in", "    user: verify", "current-context: ci", ""].join("\n");
+  const cluster = [
+    `    server: ${server}`,
+    ...(o.ca ? [`    certificate-authority-data: ${b64(o.ca)}`] : []),
+    ...(o.insecure ? ["    insecure-skip-tls-verify: true"] : []),
+  ];
+  const user = [
+    ...(o.token ? [`    token: ${o.token}`] : []),
+    ...(o.cert ? [`    client-certificate-data: ${b64(o.cert)}`] : []),
+    ...(o.key ? [`    client-key-data: ${b64(o.key)}`] : []),
+  ];
+  return [
+    "apiVersion: v1",
+    "kind: Config",
+    "clusters:",
+    "- name: stand-in",
+    "  cluster:",
+    ...cluster,
+    "users:",
+    "- name: verify",
+    "  user:",
+    ...(user.length ? user : ["    {}"]),
+    "contexts:",
+    "- name: ci",
+    "  context:",
+    "    cluster: stand-in",
+    "    user: verify",
+    "current-context: ci",
+    "",
+  ].join("\n");
 }

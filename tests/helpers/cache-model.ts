@@ -56,7 +56,11 @@ export function execKeys(steps: Step[]): { label: string; key: string }[] {
 
 /** BuildKit-like keys of each RUN in the Dockerfile's stages, given the build context's files. */
 export function dockerfileRunKeys(dockerfile: string, files: Record<string, string>): { label: string; key: string }[] {
-  const lines = dockerfile.replace(/\\\n/g, " ").split("\n").map((l) => l.trim()).filter((l) => l && !l.startsWith("#"));
+  const lines = dockerfile
+    .replace(/\\\n/g, " ")
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith("#"));
   const stages = new Map<string, string>();
   let key = "";
   let stage = "";
@@ -73,7 +77,13 @@ export function dockerfileRunKeys(dockerfile: string, files: Record<string, stri
       const srcs = rest.filter((r) => !r.startsWith("--")).slice(0, -1);
       const content = from
         ? stages.get(from)
-        : h(srcs.map((src) => Object.entries(files).filter(([p]) => p === src || p.startsWith(`${src}/`)).sort()));
+        : h(
+            srcs.map((src) =>
+              Object.entries(files)
+                .filter(([p]) => p === src || p.startsWith(`${src}/`))
+                .sort(),
+            ),
+          );
       key = h([key, line, content]);
     } else {
       key = h([key, line]);
@@ -89,4 +99,3 @@ export function compare(name: string, before: { label: string; key: string }[], 
   for (const n of after) console.log(`    ${n.key === before[after.indexOf(n)]?.key ? "same   " : "CHANGED"} ${n.label}`);
   return { changed, total: after.length };
 }
-

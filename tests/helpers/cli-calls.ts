@@ -16,7 +16,23 @@ export interface CliCall {
 }
 
 /** `dagger call` flags that belong to the CLI, not to a function (with whether they take a value). */
-const CLI_FLAGS: Record<string, boolean> = { "-o": true, "--output": true, "--json": false, "-q": false, "--quiet": false, "-s": false, "--silent": false, "-i": false, "--interactive": false, "--progress": true, "-v": false, "-vv": false, "-vvv": false, "-d": false, "--debug": false };
+const CLI_FLAGS: Record<string, boolean> = {
+  "-o": true,
+  "--output": true,
+  "--json": false,
+  "-q": false,
+  "--quiet": false,
+  "-s": false,
+  "--silent": false,
+  "-i": false,
+  "--interactive": false,
+  "--progress": true,
+  "-v": false,
+  "-vv": false,
+  "-vvv": false,
+  "-d": false,
+  "--debug": false,
+};
 
 /** Split a shell command into words: CI expressions and variables become one placeholder word, quotes are removed. */
 export function shellWords(text: string): string[] {
@@ -91,11 +107,17 @@ export function checkCall(api: ModuleDef, call: CliCall): string[] {
       }
       const arg = Object.values(args).find((a) => `--${kebab(a.name)}` === flag);
       if (!arg) {
-        problems.push(`${flag}: no such flag on ${context} (flags: ${Object.values(args).map((a) => `--${kebab(a.name)}`).join(" ") || "none"})`);
+        problems.push(
+          `${flag}: no such flag on ${context} (flags: ${
+            Object.values(args)
+              .map((a) => `--${kebab(a.name)}`)
+              .join(" ") || "none"
+          })`,
+        );
         if (inline === undefined) words.shift();
         continue;
       }
-      const value = inline ?? (arg.type.kind === "BOOLEAN_KIND" ? "true" : words.shift() ?? "");
+      const value = inline ?? (arg.type.kind === "BOOLEAN_KIND" ? "true" : (words.shift() ?? ""));
       const enumType = arg.type.kind === "LIST_KIND" ? arg.type.typeDef! : arg.type;
       if (enumType.kind === "ENUM_KIND") {
         const bad = enumOk(api, enumType, value);
@@ -107,7 +129,14 @@ export function checkCall(api: ModuleDef, call: CliCall): string[] {
     const fn: FnDef | undefined = Object.values(obj.methods).find((f) => kebab(f.name) === w);
     const field = Object.values(obj.properties).find((p) => p.isExposed && kebab(p.name) === w) as { name: string; type?: TypeDef } | undefined;
     if (!fn && !field) {
-      problems.push(`${w}: no function of that name on ${obj.name} (functions: ${[...Object.values(obj.methods).map((f) => kebab(f.name)), ...Object.values(obj.properties).filter((p) => p.isExposed).map((p) => kebab(p.name))].join(" ")})`);
+      problems.push(
+        `${w}: no function of that name on ${obj.name} (functions: ${[
+          ...Object.values(obj.methods).map((f) => kebab(f.name)),
+          ...Object.values(obj.properties)
+            .filter((p) => p.isExposed)
+            .map((p) => kebab(p.name)),
+        ].join(" ")})`,
+      );
       break;
     }
     const ret: TypeDef = fn ? fn.returnType : field!.type!;

@@ -11,7 +11,10 @@
 /** Split a name into words: at separators, at digit runs, at lower→Upper and at acronym ends (JSONData → JSON, Data). */
 export function words(name: string): string[] {
   const out: string[] = [];
-  for (const part of name.trim().split(/[\s_\-.]+/).filter(Boolean)) {
+  for (const part of name
+    .trim()
+    .split(/[\s_\-.]+/)
+    .filter(Boolean)) {
     for (const chunk of part.match(/[0-9]+|[A-Za-z]+/g) ?? []) {
       if (/^[0-9]/.test(chunk)) {
         out.push(chunk);
@@ -24,10 +27,16 @@ export function words(name: string): string[] {
 }
 
 /** CLI name of a function or argument: `ciReport` → `ci-report`, `e2e` → `e-2-e`. */
-export const kebab = (name: string): string => words(name).map((w) => w.toLowerCase()).join("-");
+export const kebab = (name: string): string =>
+  words(name)
+    .map((w) => w.toLowerCase())
+    .join("-");
 
 /** SCREAMING_SNAKE: `flake8` → `FLAKE_8`. */
-export const screamingSnake = (name: string): string => words(name).map((w) => w.toUpperCase()).join("_");
+export const screamingSnake = (name: string): string =>
+  words(name)
+    .map((w) => w.toUpperCase())
+    .join("_");
 
 /**
  * Camel case as the engine writes schema names: the first letter is forced (upper or lower), a

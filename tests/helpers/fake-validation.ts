@@ -56,4 +56,3 @@ export function fakeValidationPort(files: Record<string, string>, tools: FakeToo
 /** An Application of `name` deploying `path` of the repository to `namespace`, synced as gitops-pipeline.yaml's defaults expect. */
 export const application = (name: string, path: string, namespace: string, extra = "") =>
   `---\napiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: ${name}, namespace: argocd}\nspec:\n  project: default\n  source:\n    repoURL: https://git.example.com/team/gitops.git\n    targetRevision: main\n    path: ${path}\n${extra}  destination: {server: https://kubernetes.default.svc, namespace: ${namespace}}\n  syncPolicy:\n    automated: {prune: true, selfHeal: true}\n    syncOptions: [CreateNamespace=true]\n`;
-

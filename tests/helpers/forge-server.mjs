@@ -39,14 +39,26 @@ let origin = "";
 /** The commit of a branch in the bare repository, or undefined. */
 function branchSha(branch) {
   try {
-    return execFileSync("git", ["rev-parse", "--verify", "--quiet", `refs/heads/${branch}^{commit}`], { cwd: repo, env: { PATH: process.env.PATH, GIT_CONFIG_GLOBAL: "/dev/null" } }).toString().trim();
+    return execFileSync("git", ["rev-parse", "--verify", "--quiet", `refs/heads/${branch}^{commit}`], {
+      cwd: repo,
+      env: { PATH: process.env.PATH, GIT_CONFIG_GLOBAL: "/dev/null" },
+    })
+      .toString()
+      .trim();
   } catch {
     return undefined;
   }
 }
 /** Commits on head that base lacks. */
 function ahead(base, head) {
-  return Number(execFileSync("git", ["rev-list", "--count", `refs/heads/${base}..refs/heads/${head}`], { cwd: repo, env: { PATH: process.env.PATH, GIT_CONFIG_GLOBAL: "/dev/null" } }).toString().trim());
+  return Number(
+    execFileSync("git", ["rev-list", "--count", `refs/heads/${base}..refs/heads/${head}`], {
+      cwd: repo,
+      env: { PATH: process.env.PATH, GIT_CONFIG_GLOBAL: "/dev/null" },
+    })
+      .toString()
+      .trim(),
+  );
 }
 
 const send = (res, status, body) => {
@@ -58,13 +70,23 @@ const isStr = (v) => typeof v === "string";
 
 // ---- GitHub -------------------------------------------------------------------------------
 function github(req, res, url, body) {
-  if (req.headers.authorization !== `Bearer ${token}`) return send(res, 401, { message: "Bad credentials", documentation_url: "https://docs.github.com/rest", status: "401" });
+  if (req.headers.authorization !== `Bearer ${token}`)
+    return send(res, 401, { message: "Bad credentials", documentation_url: "https://docs.github.com/rest", status: "401" });
   if (req.headers.accept !== "application/vnd.github+json") return send(res, 415, { message: `Unsupported Accept header: ${req.headers.accept}` });
   if (req.headers["x-github-api-version"] !== "2022-11-28") return send(res, 400, { message: `Invalid API version: ${req.headers["x-github-api-version"]}` });
   const [owner, name] = project.split("/");
   const m = /^\/repos\/([^/]+)\/([^/]+)(\/pulls(?:\/(\d+))?)?$/.exec(url.pathname);
-  if (!m || decodeURIComponent(m[1]) !== owner || decodeURIComponent(m[2]) !== name) return send(res, 404, { message: "Not Found", documentation_url: "https://docs.github.com/rest" });
-  const view = (p) => ({ number: p.number, html_url: `${origin}/${project}/pull/${p.number}`, state: p.state, title: p.title, body: p.body, head: { ref: p.head, sha: branchSha(p.head), label: `${owner}:${p.head}` }, base: { ref: p.base } });
+  if (!m || decodeURIComponent(m[1]) !== owner || decodeURIComponent(m[2]) !== name)
+    return send(res, 404, { message: "Not Found", documentation_url: "https://docs.github.com/rest" });
+  const view = (p) => ({
+    number: p.number,
+    html_url: `${origin}/${project}/pull/${p.number}`,
+    state: p.state,
+    title: p.title,
+    body: p.body,
+    head: { ref: p.head, sha: branchSha(p.head), label: `${owner}:${p.head}` },
+    base: { ref: p.base },
+  });
   const invalid = (errors) => send(res, 422, { message: "Validation Failed", errors, documentation_url: "https://docs.github.com/rest/pulls/pulls" });
   if (!m[3]) {
     if (req.method !== "GET") return send(res, 404, { message: "Not Found" });
@@ -81,11 +103,14 @@ function github(req, res, url, body) {
     const missing = ["title", "head", "base"].filter((f) => !isStr(body[f]) || body[f] === "");
     if (missing.length) return invalid(missing.map((field) => ({ resource: "PullRequest", field, code: "missing_field" })));
     if (body.body !== undefined && !isStr(body.body)) return invalid([{ resource: "PullRequest", field: "body", code: "invalid" }]);
-    if ((body.body ?? "").length > 65536) return invalid([{ resource: "Issue", field: "body", code: "custom", message: "body is too long (maximum is 65536 characters)" }]);
+    if ((body.body ?? "").length > 65536)
+      return invalid([{ resource: "Issue", field: "body", code: "custom", message: "body is too long (maximum is 65536 characters)" }]);
     if (!branchSha(body.head)) return invalid([{ resource: "PullRequest", field: "head", code: "invalid" }]);
     if (!branchSha(body.base)) return invalid([{ resource: "PullRequest", field: "base", code: "invalid" }]);
-    if (requests.some((p) => p.state === "open" && p.head === body.head)) return invalid([{ resource: "PullRequest", code: "custom", message: `A pull request already exists for ${owner}:${body.head}.` }]);
-    if (ahead(body.base, body.head) === 0) return invalid([{ resource: "PullRequest", code: "custom", message: `No commits between ${body.base} and ${body.head}` }]);
+    if (requests.some((p) => p.state === "open" && p.head === body.head))
+      return invalid([{ resource: "PullRequest", code: "custom", message: `A pull request already exists for ${owner}:${body.head}.` }]);
+    if (ahead(body.base, body.head) === 0)
+      return invalid([{ resource: "PullRequest", code: "custom", message: `No commits between ${body.base} and ${body.head}` }]);
     const p = { number: requests.length + 1, state: "open", title: body.title, body: body.body ?? "", head: body.head, base: body.base };
     requests.push(p);
     return send(res, 201, view(p));
@@ -95,7 +120,8 @@ function github(req, res, url, body) {
     if (!p) return send(res, 404, { message: "Not Found" });
     if (readOnly) return send(res, 403, { message: "Resource not accessible by personal access token" });
     if (!body || typeof body !== "object") return send(res, 400, { message: "Problems parsing JSON" });
-    for (const f of ["title", "body", "base"]) if (body[f] !== undefined && !isStr(body[f])) return invalid([{ resource: "PullRequest", field: f, code: "invalid" }]);
+    for (const f of ["title", "body", "base"])
+      if (body[f] !== undefined && !isStr(body[f])) return invalid([{ resource: "PullRequest", field: f, code: "invalid" }]);
     if (body.title === "") return invalid([{ resource: "PullRequest", field: "title", code: "missing_field" }]);
     if (body.base !== undefined && !branchSha(body.base)) return invalid([{ resource: "PullRequest", field: "base", code: "invalid" }]);
     Object.assign(p, Object.fromEntries(["title", "body", "base"].filter((f) => body[f] !== undefined).map((f) => [f, body[f]])));
@@ -110,10 +136,27 @@ function gitlab(req, res, url, body) {
   const m = /^\/api\/v4\/projects\/([^/]+)(\/merge_requests(?:\/(\d+))?)?$/.exec(url.pathname);
   // The id is the URL-encoded path: a raw slash would have split it into more segments.
   if (!m || (decodeURIComponent(m[1]) !== project && m[1] !== "42")) return send(res, 404, { message: "404 Project Not Found" });
-  const view = (p) => ({ id: 1000 + p.iid, iid: p.iid, project_id: 42, title: p.title, description: p.description, state: p.state, source_branch: p.source_branch, target_branch: p.target_branch, sha: branchSha(p.source_branch), web_url: `${origin}/${project}/-/merge_requests/${p.iid}` });
+  const view = (p) => ({
+    id: 1000 + p.iid,
+    iid: p.iid,
+    project_id: 42,
+    title: p.title,
+    description: p.description,
+    state: p.state,
+    source_branch: p.source_branch,
+    target_branch: p.target_branch,
+    sha: branchSha(p.source_branch),
+    web_url: `${origin}/${project}/-/merge_requests/${p.iid}`,
+  });
   if (!m[2]) {
     if (req.method !== "GET") return send(res, 404, { message: "404 Not Found" });
-    return send(res, 200, { id: 42, path_with_namespace: project, default_branch: "main", web_url: `${origin}/${project}`, permissions: { project_access: { access_level: readOnly ? 20 : 30 }, group_access: null } });
+    return send(res, 200, {
+      id: 42,
+      path_with_namespace: project,
+      default_branch: "main",
+      web_url: `${origin}/${project}`,
+      permissions: { project_access: { access_level: readOnly ? 20 : 30 }, group_access: null },
+    });
   }
   if (!m[3] && req.method === "GET") {
     const source = url.searchParams.get("source_branch");
@@ -130,7 +173,14 @@ function gitlab(req, res, url, body) {
     if (!branchSha(body.target_branch)) return send(res, 422, { message: ["Target branch does not exist"] });
     const open = requests.find((p) => p.state === "opened" && p.source_branch === body.source_branch);
     if (open) return send(res, 409, { message: [`Another open merge request already exists for this source branch: !${open.iid}`] });
-    const p = { iid: requests.length + 1, state: "opened", title: body.title, description: body.description ?? "", source_branch: body.source_branch, target_branch: body.target_branch };
+    const p = {
+      iid: requests.length + 1,
+      state: "opened",
+      title: body.title,
+      description: body.description ?? "",
+      source_branch: body.source_branch,
+      target_branch: body.target_branch,
+    };
     requests.push(p);
     return send(res, 201, view(p));
   }
@@ -139,8 +189,10 @@ function gitlab(req, res, url, body) {
     if (!p) return send(res, 404, { message: "404 Not found" });
     if (readOnly) return send(res, 403, { message: "403 Forbidden" });
     if (!body || typeof body !== "object") return send(res, 400, { error: "The provided content-type '' is not supported." });
-    for (const f of ["title", "description", "target_branch"]) if (body[f] !== undefined && !isStr(body[f])) return send(res, 400, { error: `${f} is invalid` });
-    if (!["title", "description", "target_branch", "state_event"].some((f) => body[f] !== undefined)) return send(res, 400, { error: "title, description, target_branch, state_event are missing, at least one parameter must be provided" });
+    for (const f of ["title", "description", "target_branch"])
+      if (body[f] !== undefined && !isStr(body[f])) return send(res, 400, { error: `${f} is invalid` });
+    if (!["title", "description", "target_branch", "state_event"].some((f) => body[f] !== undefined))
+      return send(res, 400, { error: "title, description, target_branch, state_event are missing, at least one parameter must be provided" });
     if (body.title === "") return send(res, 400, { message: { title: ["can't be blank"] } });
     Object.assign(p, Object.fromEntries(["title", "description", "target_branch"].filter((f) => body[f] !== undefined).map((f) => [f, body[f]])));
     return send(res, 200, view(p));

@@ -36,7 +36,19 @@ export interface ForgeOptions {
 
 /** Start the forge process and wait for its address. */
 export function startForge(o: ForgeOptions): Promise<Forge> {
-  const argv = [join(ROOT, "tests/helpers/forge-server.mjs"), "--provider", o.provider, "--token", o.token, "--project", o.project, "--repo", o.repo, "--host", o.host ?? "127.0.0.1"];
+  const argv = [
+    join(ROOT, "tests/helpers/forge-server.mjs"),
+    "--provider",
+    o.provider,
+    "--token",
+    o.token,
+    "--project",
+    o.project,
+    "--repo",
+    o.repo,
+    "--host",
+    o.host ?? "127.0.0.1",
+  ];
   if (o.readOnly) argv.push("--read-only");
   const child: ChildProcess = spawn(process.execPath, argv, { stdio: ["ignore", "pipe", "pipe"] });
   return new Promise((resolve, reject) => {

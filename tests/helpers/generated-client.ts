@@ -20,7 +20,9 @@ import type { ArgDef, FnDef, ModuleDef, TypeDef } from "./module-api.js";
 
 /** Words the codegen suffixes with `_` (case-insensitive). */
 const KEYWORDS = new Set(
-  "await break case catch class const continue debugger default delete do else enum extends false finally for function if implements import in instanceof interface new null package private protected public return super switch this throw true try typeof var void while yield as let static any boolean constructor declare module require number set string symbol type async namespace".split(" "),
+  "await break case catch class const continue debugger default delete do else enum extends false finally for function if implements import in instanceof interface new null package private protected public return super switch this throw true try typeof var void while yield as let static any boolean constructor declare module require number set string symbol type async namespace".split(
+    " ",
+  ),
 );
 
 /** A function or argument name as the generated client spells it. */
@@ -73,14 +75,15 @@ function params(args: ArgDef[], mod: string): string {
 
 /** The generated client's declarations for `api` (module `mod`), importing core types from `sdk`. */
 export function generatedClient(api: ModuleDef, mod: string, sdk: string): string {
-  const lines = [
-    `import type { Client, ${[...CORE_OBJECTS].join(", ")} } from ${JSON.stringify(sdk)};`,
-    `export * from ${JSON.stringify(sdk)};`,
-  ];
+  const lines = [`import type { Client, ${[...CORE_OBJECTS].join(", ")} } from ${JSON.stringify(sdk)};`, `export * from ${JSON.stringify(sdk)};`];
   for (const e of Object.values(api.enums)) {
     // Members PascalCased, holding the enum's values; a scalar enum argument is converted to the
     // member name when sent, a list of enums is not (see runtime-load.test.ts).
-    lines.push(`export declare enum ${namespacedTypeName(e.name, mod)} { ${Object.values(e.values).map((v) => `${upperCamel(v.name)} = ${JSON.stringify(v.value)}`).join(", ")} }`);
+    lines.push(
+      `export declare enum ${namespacedTypeName(e.name, mod)} { ${Object.values(e.values)
+        .map((v) => `${upperCamel(v.name)} = ${JSON.stringify(v.value)}`)
+        .join(", ")} }`,
+    );
   }
   for (const o of Object.values(api.objects)) {
     const members = ["id(): Promise<string>;"];
@@ -88,7 +91,8 @@ export function generatedClient(api: ModuleDef, mod: string, sdk: string): strin
       const t = (p as { type?: TypeDef }).type;
       if (t) members.push(`${clientName(p.name)}(): ${returnType(t, mod)};`);
     }
-    for (const fn of Object.values(o.methods) as FnDef[]) members.push(`${clientName(fn.name)}(${params(Object.values(fn.arguments), mod)}): ${returnType(fn.returnType, mod)};`);
+    for (const fn of Object.values(o.methods) as FnDef[])
+      members.push(`${clientName(fn.name)}(${params(Object.values(fn.arguments), mod)}): ${returnType(fn.returnType, mod)};`);
     lines.push(`export declare class ${namespacedTypeName(o.name, mod)} { private constructor(); ${members.join(" ")} }`);
   }
   const main = api.objects[api.name]!;

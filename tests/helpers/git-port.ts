@@ -8,7 +8,21 @@ import { spawn } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { ASKPASS_SCRIPT, credentialHost, HOST_ENV, GIT_ENV, TOKEN_ENV, USER_ENV, classifyPush, gitArgv, parseLog, parseLsRemote, type Author, type CommitInfo, type PushStatus } from "../../dagger/src/core/writeback/git.js";
+import {
+  ASKPASS_SCRIPT,
+  credentialHost,
+  HOST_ENV,
+  GIT_ENV,
+  TOKEN_ENV,
+  USER_ENV,
+  classifyPush,
+  gitArgv,
+  parseLog,
+  parseLsRemote,
+  type Author,
+  type CommitInfo,
+  type PushStatus,
+} from "../../dagger/src/core/writeback/git.js";
 import type { GitPort } from "../../dagger/src/core/writeback/loop.js";
 import { decodeUtf8 } from "../../dagger/src/core/writeback/text.js";
 import type { ProposalPort } from "../../dagger/src/core/writeback/pull-request/propose.js";

@@ -96,7 +96,11 @@ export const flooder = (bytes = 300 * 1024 * 1024, declare = false, status = 200
 export const echoer = (status = 500, host = "127.0.0.1"): Promise<Hostile> =>
   listen(host, (req, res) => {
     res.writeHead(status, { "content-type": "application/json" });
-    res.end(JSON.stringify({ message: `rejected request with Authorization: ${req.headers.authorization ?? ""} PRIVATE-TOKEN: ${req.headers["private-token"] ?? ""}` }));
+    res.end(
+      JSON.stringify({
+        message: `rejected request with Authorization: ${req.headers.authorization ?? ""} PRIVATE-TOKEN: ${req.headers["private-token"] ?? ""}`,
+      }),
+    );
   });
 
 /** Answers 301 to the same path with `-moved` appended, on its own host (GitHub's answer for a renamed repository). */

@@ -65,7 +65,10 @@ const CACHE_DIR = join(root, "node_modules", ".cache", "gitops-pipeline-module-a
 
 function contentKey(files: string[], name: string, sdkVersion: string): string {
   const h = createHash("sha256").update(`${name}\0${sdkVersion}\0`);
-  for (const f of [...files].sort()) h.update(`${relative(root, f)}\0`).update(readFileSync(f)).update("\0");
+  for (const f of [...files].sort())
+    h.update(`${relative(root, f)}\0`)
+      .update(readFileSync(f))
+      .update("\0");
   return h.digest("hex").slice(0, 32);
 }
 

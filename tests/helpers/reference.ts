@@ -29,7 +29,10 @@ function typeName(t: TypeDef): string {
 }
 
 function cell(s: string): string {
-  return s.replace(/\|/g, "\\|").replace(/\s*\n\s*/g, " ").trim();
+  return s
+    .replace(/\|/g, "\\|")
+    .replace(/\s*\n\s*/g, " ")
+    .trim();
 }
 
 function defaultOf(a: ArgDef): string {
@@ -41,7 +44,11 @@ function defaultOf(a: ArgDef): string {
 function argsTable(args: Record<string, ArgDef>): string[] {
   const list = Object.values(args);
   if (!list.length) return [];
-  return ["| argument | type | default | description |", "| --- | --- | --- | --- |", ...list.map((a) => `| \`--${kebab(a.name)}\` | ${typeName(a.type)} | ${defaultOf(a)} | ${cell(a.description)} |`)];
+  return [
+    "| argument | type | default | description |",
+    "| --- | --- | --- | --- |",
+    ...list.map((a) => `| \`--${kebab(a.name)}\` | ${typeName(a.type)} | ${defaultOf(a)} | ${cell(a.description)} |`),
+  ];
 }
 
 function fnLine(fn: FnDef): string {
@@ -65,11 +72,25 @@ function objectSection(obj: ObjectDef, heading: string): string[] {
 /** Markdown of the whole API: the main object and its constructor first, then every other object, then the enums. */
 export function renderReference(api: ModuleDef): string {
   const main = api.objects[api.name]!;
-  const out: string[] = [START, "", `### \`${api.name}\` (constructor flags: \`dagger call [flags] <function>\`)`, "", ...argsTable(main.constructor?.arguments ?? {}), ""];
+  const out: string[] = [
+    START,
+    "",
+    `### \`${api.name}\` (constructor flags: \`dagger call [flags] <function>\`)`,
+    "",
+    ...argsTable(main.constructor?.arguments ?? {}),
+    "",
+  ];
   out.push(...objectSection(main, "#### functions").slice(1));
   for (const obj of Object.values(api.objects).filter((o) => o.name !== api.name)) out.push(...objectSection(obj, `### \`${obj.name}\``));
   for (const e of Object.values(api.enums ?? {})) {
-    out.push(`### enum \`${e.name}\``, "", `${cell(e.description)} Values (any case on the command line): ${Object.values(e.values).map((v) => `\`${enumMemberName(v.name)}\` (${cell(v.description)})`).join(", ")}.`, "");
+    out.push(
+      `### enum \`${e.name}\``,
+      "",
+      `${cell(e.description)} Values (any case on the command line): ${Object.values(e.values)
+        .map((v) => `\`${enumMemberName(v.name)}\` (${cell(v.description)})`)
+        .join(", ")}.`,
+      "",
+    );
   }
   out.push(END);
   return out.join("\n");

@@ -50,7 +50,8 @@ function problemsOf(contentType, raw) {
         } else if (b?.type === "section") {
           if (!textOk(b.text, 3000)) problems.push(`blocks[${i}]: section needs a text of 1-3000 characters`);
         } else if (b?.type === "context") {
-          if (!Array.isArray(b.elements) || b.elements.length === 0 || b.elements.length > 10 || !b.elements.every((e) => textOk(e, 3000))) problems.push(`blocks[${i}]: context needs 1-10 text elements`);
+          if (!Array.isArray(b.elements) || b.elements.length === 0 || b.elements.length > 10 || !b.elements.every((e) => textOk(e, 3000)))
+            problems.push(`blocks[${i}]: context needs 1-10 text elements`);
         } else problems.push(`blocks[${i}]: unknown block type ${b?.type}`);
       });
     }

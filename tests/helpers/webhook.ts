@@ -23,7 +23,9 @@ export interface WebhookServer {
 
 /** Start the server on `host` (a free port) and wait until it listens. */
 export async function startWebhookServer(host = "127.0.0.1", readyMs = 10_000): Promise<WebhookServer> {
-  const proc = spawn(process.execPath, [join(ROOT, "tests", "helpers", "webhook-server.mjs"), "--host", host, "--port", "0"], { stdio: ["ignore", "pipe", "pipe"] });
+  const proc = spawn(process.execPath, [join(ROOT, "tests", "helpers", "webhook-server.mjs"), "--host", host, "--port", "0"], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let err = "";
   proc.stderr.on("data", (d) => (err += d));
   const exited = new Promise<void>((r) => proc.once("exit", () => r()));

@@ -27,7 +27,22 @@ interface Node {
   children?: Node[];
 }
 
-const keyArb = fc.constantFrom("image", "tag", "digest", "repository", "env", "appVersion", "replicas", "name", "service", "port", "config", "labels", "x_y", "a-b");
+const keyArb = fc.constantFrom(
+  "image",
+  "tag",
+  "digest",
+  "repository",
+  "env",
+  "appVersion",
+  "replicas",
+  "name",
+  "service",
+  "port",
+  "config",
+  "labels",
+  "x_y",
+  "a-b",
+);
 const commentArb = fc.stringMatching(/^[ A-Za-z0-9.,:#'"-]{0,24}$/);
 /** Values that read back as strings in their style. */
 const valueArb = fc.stringMatching(/^[A-Za-z_][A-Za-z0-9_.-]{0,15}$/);
@@ -39,7 +54,8 @@ const nodeArb: fc.Memo<Node> = fc.memo((depth: number) =>
     comment: fc.option(commentArb, { nil: undefined }),
     trailing: fc.option(commentArb, { nil: undefined }),
     blankBefore: fc.boolean(),
-    leaf: depth <= 1 ? fc.record({ value: valueArb, style: styleArb }) : fc.option(fc.record({ value: valueArb, style: styleArb }), { nil: undefined, freq: 2 }),
+    leaf:
+      depth <= 1 ? fc.record({ value: valueArb, style: styleArb }) : fc.option(fc.record({ value: valueArb, style: styleArb }), { nil: undefined, freq: 2 }),
     children: depth <= 1 ? fc.constant(undefined) : fc.array(nodeArb(depth - 1), { minLength: 1, maxLength: 4 }),
   }),
 );

@@ -7,7 +7,8 @@ import { readScaffoldSource } from "../../dagger/src/core/scaffold/source.js";
 import { withFiles } from "../../dagger/src/scaffold/add-app.js";
 import { plan } from "../helpers/plan.js";
 
-const walk = (d: string, r = d): string[] => readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(d, e.name), r) : [relative(r, join(d, e.name)).split(sep).join("/")]));
+const walk = (d: string, r = d): string[] =>
+  readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(d, e.name), r) : [relative(r, join(d, e.name)).split(sep).join("/")]));
 
 describe("add-app stage plan", () => {
   it("writes every planned file onto the given tree, in order, and nothing else", async () => {

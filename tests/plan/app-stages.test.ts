@@ -100,9 +100,16 @@ describe("lint plan", () => {
   });
 
   it("each linter runs its core argv at its pinned version", () => {
-    for (const [linter, pin] of [["flake8", "flake8==0.0.2"], ["pylint", "pylint==0.0.3"], ["ruff-format", "ruff==0.0.1"]] as const) {
+    for (const [linter, pin] of [
+      ["flake8", "flake8==0.0.2"],
+      ["pylint", "pylint==0.0.3"],
+      ["ruff-format", "ruff==0.0.1"],
+    ] as const) {
       const argv = execs(lintContainer(P, app(), linter, PROJECT));
-      expect(argv.find((a) => a.includes(pin)), linter).toBeDefined();
+      expect(
+        argv.find((a) => a.includes(pin)),
+        linter,
+      ).toBeDefined();
       expect(argv[argv.length - 1]).toEqual(lintArgv(linter));
     }
   });
@@ -191,10 +198,21 @@ describe("test plan", () => {
   it("an exec error of an install step becomes a failed run quoting pip; any other error is not swallowed", () => {
     const execError = (cmd: string[], stderr: string) => Object.assign(new Error("exit code: 1"), { name: "ExecError", cmd, exitCode: 1, stdout: "", stderr });
     const tools = toolsInstallArgv({ pytest: "0.0.4", "pytest-cov": "0.0.5" });
-    const failed = installFailure("test", execError(tools, "ERROR: Cannot install packaging==23.2 and pytest==0.0.4\nERROR: ResolutionImpossible"), PROJECT.deps, tools);
-    expect(failed).toMatchObject({ stage: "test", passed: false, summary: "test failed: installing the project's dependencies failed: ERROR: Cannot install packaging==23.2 and pytest==0.0.4" });
+    const failed = installFailure(
+      "test",
+      execError(tools, "ERROR: Cannot install packaging==23.2 and pytest==0.0.4\nERROR: ResolutionImpossible"),
+      PROJECT.deps,
+      tools,
+    );
+    expect(failed).toMatchObject({
+      stage: "test",
+      passed: false,
+      summary: "test failed: installing the project's dependencies failed: ERROR: Cannot install packaging==23.2 and pytest==0.0.4",
+    });
     expect(failed!.details).toContain("dependencies: requirements (requirements.txt, requirements-dev.txt found)");
-    expect(installFailure("test", execError(PROJECT.deps.steps[0]!, "ERROR: No matching distribution found for flask==9"), PROJECT.deps, tools)?.summary).toMatch(/flask==9$/);
+    expect(
+      installFailure("test", execError(PROJECT.deps.steps[0]!, "ERROR: No matching distribution found for flask==9"), PROJECT.deps, tools)?.summary,
+    ).toMatch(/flask==9$/);
     expect(installFailure("test", execError(["python", "-m", "pytest"], "boom"), PROJECT.deps, tools)).toBeUndefined();
     expect(installFailure("test", new Error("connection refused"), PROJECT.deps, tools)).toBeUndefined();
   });
@@ -298,7 +316,9 @@ describe("publish plan", () => {
     expect(auth[0]!.args).toMatchObject({ address: "ghcr.io", username: "ci-bot" });
     expect((auth[0]!.args.secret as { ref: Step[] }).ref[0]).toEqual({ op: "setSecret", args: { name: "registry-token", plaintext: "s3cr3t" } });
     // The secret's value appears only inside the setSecret node, never as a plain argument elsewhere.
-    const elsewhere = allChains(plan(p.publisher)).flat().filter((s) => s.op !== "setSecret" && JSON.stringify(s.args).includes("s3cr3t") && s.op !== "withRegistryAuth");
+    const elsewhere = allChains(plan(p.publisher))
+      .flat()
+      .filter((s) => s.op !== "setSecret" && JSON.stringify(s.args).includes("s3cr3t") && s.op !== "withRegistryAuth");
     expect(elsewhere).toEqual([]);
     expect(p.variants.map((v) => plan(v).at(-1)!.args.platform)).toEqual(["linux/amd64", "linux/arm64"]);
   });
@@ -335,7 +355,15 @@ describe("publish plan", () => {
       [{}, "source", { dir: listing(treeOf(noDockerfile), noDockerfile) }],
     ];
     for (const [patch, input, ctx] of cases) {
-      const c = { image: "ghcr.io/acme/gitops-demo", run: "29", username: "ci-bot", platforms: ["linux/amd64"], tagTemplates: [] as string[], password, ...patch };
+      const c = {
+        image: "ghcr.io/acme/gitops-demo",
+        run: "29",
+        username: "ci-bot",
+        platforms: ["linux/amd64"],
+        tagTemplates: [] as string[],
+        password,
+        ...patch,
+      };
       const a = appOf(ctx?.dir ?? listing(app(), APP_FILES), ctx?.version ?? "1.4.0", ctx?.revision ?? SHA);
       const err = await a.publish(c.image, c.run, "dev", "", false, c.tagTemplates, c.username, c.password, c.platforms).catch((e: unknown) => e);
       expect(err, input).toBeInstanceOf(InputError);
@@ -347,7 +375,17 @@ describe("publish plan", () => {
 
   it("app publish: a leading v on the version is dropped; tags come from the app's revision", async () => {
     const { pushed } = stubPublish();
-    const img = await appOf(listing(app(), APP_FILES), "v1.4.0", SHA).publish("ghcr.io/acme/gitops-demo", "29", "", "", true, [], "ci-bot", dag.setSecret("t", "x"), ["linux/amd64"]);
+    const img = await appOf(listing(app(), APP_FILES), "v1.4.0", SHA).publish(
+      "ghcr.io/acme/gitops-demo",
+      "29",
+      "",
+      "",
+      true,
+      [],
+      "ci-bot",
+      dag.setSecret("t", "x"),
+      ["linux/amd64"],
+    );
     expect(img.tags).toEqual(["8855235-29", "v1.4.0-8855235-29", "1.4.0", "1.4", "1"]);
     expect(pushed).toHaveLength(5);
   });
@@ -356,9 +394,18 @@ describe("publish plan", () => {
 describe("scan plan", () => {
   it("pinned Trivy image, DB cache volume, image tarball in, SBOM then the severity scan with any exit code", () => {
     const [amd64] = buildVariants(P.pythonImage, app(), { platforms: "linux/amd64", version: "0.0.0-dev", revision: "unknown", dockerfile: "Dockerfile" });
-    const steps = plan(scanContainer(P.trivyImage, imageTarball(amd64!, "scanned:1"), { failOn: ["HIGH", "CRITICAL"], day: "2026-11-22", dbRepository: "mirror.local/trivy-db:2" }));
+    const steps = plan(
+      scanContainer(P.trivyImage, imageTarball(amd64!, "scanned:1"), {
+        failOn: ["HIGH", "CRITICAL"],
+        day: "2026-11-22",
+        dbRepository: "mirror.local/trivy-db:2",
+      }),
+    );
     expect(steps[1]).toEqual({ op: "from", args: { address: "mirror.local/trivy:0.75.0" } });
-    expect(stepsOf(steps, "withMountedCache")[0]!.args).toMatchObject({ path: "/root/.cache/trivy", cache: { ref: [{ op: "cacheVolume", args: { key: "gitops-pipeline-trivy" } }] } });
+    expect(stepsOf(steps, "withMountedCache")[0]!.args).toMatchObject({
+      path: "/root/.cache/trivy",
+      cache: { ref: [{ op: "cacheVolume", args: { key: "gitops-pipeline-trivy" } }] },
+    });
     const image = stepsOf(steps, "withFile")[0]!.args;
     expect(image.path).toBe("/scan/image.tar");
     expect(ops((image.source as { ref: Step[] }).ref).slice(-2)).toEqual(["withAnnotation", "asTarball"]);

@@ -6,7 +6,16 @@
 import { describe, expect, it } from "vitest";
 import { dag } from "@dagger.io/dagger";
 import { execs, plan, stepsOf } from "../helpers/plan.js";
-import { branchFetchContainer, CACHE_BUST_ENV, checkRemote, cloneContainer, commitContainer, gitContainer, leasePushContainer, type GitRemote } from "../../dagger/src/writeback/writeback.js";
+import {
+  branchFetchContainer,
+  CACHE_BUST_ENV,
+  checkRemote,
+  cloneContainer,
+  commitContainer,
+  gitContainer,
+  leasePushContainer,
+  type GitRemote,
+} from "../../dagger/src/writeback/writeback.js";
 import { gitArgv } from "../../dagger/src/core/writeback/git.js";
 import { VERSIONS } from "../../dagger/src/core/versions.js";
 import { GitopsPipeline } from "../../dagger/src/index.js";
@@ -33,13 +42,22 @@ describe("pull-request write-back containers (plan)", () => {
     ]);
     // A lost lease must be readable (exit code), not an engine error.
     expect(stepsOf(pushed, "withExec").at(-1)!.args.expect).toBe("ANY");
-    const busts = stepsOf(pushed, "withEnvVariable").filter((s) => s.args.name === CACHE_BUST_ENV).map((s) => s.args.value);
+    const busts = stepsOf(pushed, "withEnvVariable")
+      .filter((s) => s.args.name === CACHE_BUST_ENV)
+      .map((s) => s.args.value);
     expect(busts).toEqual(["n1", "n2", "n3"]);
   });
 
   it("a new proposal branch is pushed with an empty lease: it must not exist yet", () => {
     const pushed = leasePushContainer(cloneContainer(gitContainer(VERSIONS.gitImage, remote), remote, "n1"), "gitops-pipeline/prod", "", "n2");
-    expect(execs(pushed).at(-1)).toEqual(["git", "push", "--porcelain", "--force-with-lease=refs/heads/gitops-pipeline/prod:", "origin", "HEAD:refs/heads/gitops-pipeline/prod"]);
+    expect(execs(pushed).at(-1)).toEqual([
+      "git",
+      "push",
+      "--porcelain",
+      "--force-with-lease=refs/heads/gitops-pipeline/prod:",
+      "origin",
+      "HEAD:refs/heads/gitops-pipeline/prod",
+    ]);
   });
 
   it("the lease takes only a full commit id; the branch only a valid name", () => {
@@ -50,7 +68,9 @@ describe("pull-request write-back containers (plan)", () => {
 
   it("with-pull-request keeps the API token out of the git containers: they carry only the push credentials", async () => {
     const p = new GitopsPipeline(dag.directory(), dag.directory());
-    const repo = (await p.gitopsRepo(remote.url, "main", "gitops")).withToken(remote.token!).withPullRequest(dag.setSecret("api-token", API_TOKEN), PullRequestProvider.GITHUB);
+    const repo = (await p.gitopsRepo(remote.url, "main", "gitops"))
+      .withToken(remote.token!)
+      .withPullRequest(dag.setSecret("api-token", API_TOKEN), PullRequestProvider.GITHUB);
     const t = repo.target();
     expect(t.pullRequest?.config).toEqual({ provider: "github", apiUrl: "https://api.github.com", project: "acme/gitops", branchPrefix: "gitops-pipeline/" });
     const steps = plan(leasePushContainer(cloneContainer(gitContainer(t.gitImage, t.remote!), t.remote!, "n"), "gitops-pipeline/dev", "", "m"));
@@ -62,6 +82,7 @@ describe("pull-request write-back containers (plan)", () => {
   it("a git token over plain http: refused for a host name, accepted for a loopback or private-network address only", () => {
     expect(() => checkRemote({ ...remote, url: "http://git.example.com/acme/gitops.git" })).toThrow(/plain http/);
     expect(() => checkRemote({ ...remote, url: "http://8.8.8.8/acme/gitops.git" })).toThrow(/plain http/);
-    for (const url of ["http://127.0.0.1:8080/gitops.git", "http://10.87.0.1:28180/gitops.git", "http://[::1]:9000/gitops.git"]) expect(checkRemote({ ...remote, url }).url).toBe(url);
+    for (const url of ["http://127.0.0.1:8080/gitops.git", "http://10.87.0.1:28180/gitops.git", "http://[::1]:9000/gitops.git"])
+      expect(checkRemote({ ...remote, url }).url).toBe(url);
   });
 });

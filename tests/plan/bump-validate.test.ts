@@ -27,7 +27,13 @@ describe("bump validates the edited tree with the validate stage before pushing"
     let seen: ValidateStageOptions | undefined;
     const validate = validateTree(images, "gitops", async (o) => {
       seen = o;
-      return Run.of({ stage: "validate", passed: false, summary: "validate failed: dev: 1 error (POL-IMAGE-TAG)", details: "", findings: [{ source: "policy", rule: "POL-IMAGE-TAG", severity: "error", message: "m" }] });
+      return Run.of({
+        stage: "validate",
+        passed: false,
+        summary: "validate failed: dev: 1 error (POL-IMAGE-TAG)",
+        details: "",
+        findings: [{ source: "policy", rule: "POL-IMAGE-TAG", severity: "error", message: "m" }],
+      });
     });
     const v = await validate(tree({ [FILE]: edit.after }), [edit]);
     expect(v.ok).toBe(false);
@@ -52,7 +58,9 @@ describe("bump validates the edited tree with the validate stage before pushing"
     })(tree({ [FILE]: edit.after }), [edit]);
     expect(seen?.app).toBe("payments");
     // A single-app tree's repository validates every app (there is one), as before.
-    const single = (await new GitopsPipeline(dag.directory(), dag.directory()).gitopsRepo("https://git.example.com/acme/gitops.git", "main", "gitops")).target();
+    const single = (
+      await new GitopsPipeline(dag.directory(), dag.directory()).gitopsRepo("https://git.example.com/acme/gitops.git", "main", "gitops")
+    ).target();
     expect(single.validate.app).toBeUndefined();
   });
 
@@ -71,19 +79,29 @@ describe("bump validates the edited tree with the validate stage before pushing"
 describe("the write-back gate in the Dagger shell: the validate stage before and after the edit", () => {
   /** A stand-in validate run whose artifacts hold `rendered/<key>.yaml`. */
   const stageRun = (renderings: Record<string, string>, findings: { rule: string; environment: string }[] = []) => ({
-    result: { stage: "validate", passed: findings.length === 0, summary: `validate ${findings.length ? "failed" : "passed"}`, details: "", findings: findings.map((f) => ({ source: "policy", severity: "error" as const, message: "m", ...f })) },
+    result: {
+      stage: "validate",
+      passed: findings.length === 0,
+      summary: `validate ${findings.length ? "failed" : "passed"}`,
+      details: "",
+      findings: findings.map((f) => ({ source: "policy", severity: "error" as const, message: "m", ...f })),
+    },
     artifacts: {
       glob: async () => Object.keys(renderings).map((k) => `rendered/${k}.yaml`),
       file: (p: string) => ({ contents: async () => renderings[p.slice("rendered/".length, -".yaml".length)]! }),
     } as unknown as Directory,
   });
-  const dep = (tag: string) => `apiVersion: apps/v1\nkind: Deployment\nmetadata: { name: web }\nspec:\n  template:\n    spec:\n      containers: [{ name: web, image: "ghcr.io/acme/web:${tag}" }]\n`;
+  const dep = (tag: string) =>
+    `apiVersion: apps/v1\nkind: Deployment\nmetadata: { name: web }\nspec:\n  template:\n    spec:\n      containers: [{ name: web, image: "ghcr.io/acme/web:${tag}" }]\n`;
   const bumped = editYaml(FILE, 'image:\n  tag: "1.0.0"\n', [{ path: "image.tag", value: "1.1.0", kind: "tag" }]);
   const treeWith = (files: Record<string, string>) => ({ ...tree(files), glob: async () => [] }) as unknown as Directory;
 
   it("validates the head, then the edited tree; pre-existing errors pass, the rendered diff comes back", async () => {
     const seen: string[] = [];
-    const runs = [stageRun({ dev: dep("1.0.0"), prod: dep("1.0.0") }, [{ rule: "POL-PROD-PDB", environment: "prod" }]), stageRun({ dev: dep("1.1.0"), prod: dep("1.0.0") }, [{ rule: "POL-PROD-PDB", environment: "prod" }])];
+    const runs = [
+      stageRun({ dev: dep("1.0.0"), prod: dep("1.0.0") }, [{ rule: "POL-PROD-PDB", environment: "prod" }]),
+      stageRun({ dev: dep("1.1.0"), prod: dep("1.0.0") }, [{ rule: "POL-PROD-PDB", environment: "prod" }]),
+    ];
     const v = validateTree(images, "", async (o) => {
       seen.push(o.helmImage);
       return runs.shift()!;
@@ -101,10 +119,14 @@ describe("the write-back gate in the Dagger shell: the validate stage before and
   it("refuses an edit that changes another environment unless shared values are allowed", async () => {
     const stage = (runs: ReturnType<typeof stageRun>[]) => async () => runs.shift()!;
     const both = () => [stageRun({ dev: dep("1.0.0"), prod: dep("1.0.0") }), stageRun({ dev: dep("1.1.0"), prod: dep("1.1.0") })];
-    const refused = await (await validateTree(images, "", stage(both())).before!(treeWith({}), { environment: "prod", changed: [bumped] }))(treeWith({ [FILE]: bumped.after }), [bumped]);
+    const refused = await (
+      await validateTree(images, "", stage(both())).before!(treeWith({}), { environment: "prod", changed: [bumped] })
+    )(treeWith({ [FILE]: bumped.after }), [bumped]);
     expect(refused.ok).toBe(false);
     expect(refused.findings?.map((f) => f.rule)).toEqual(["WRITEBACK-SHARED"]);
-    const allowed = await (await validateTree(images, "", stage(both()), true).before!(treeWith({}), { environment: "prod", changed: [bumped] }))(treeWith({ [FILE]: bumped.after }), [bumped]);
+    const allowed = await (
+      await validateTree(images, "", stage(both()), true).before!(treeWith({}), { environment: "prod", changed: [bumped] })
+    )(treeWith({ [FILE]: bumped.after }), [bumped]);
     expect(allowed.ok).toBe(true);
     expect(allowed.alsoChanged).toEqual(["dev"]);
   });

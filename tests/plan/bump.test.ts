@@ -75,7 +75,11 @@ describe("write-back containers (plan)", () => {
     const busts = steps.flatMap((s, i) => (s.op === "withEnvVariable" && s.args.name === CACHE_BUST_ENV ? [{ i, value: s.args.value }] : []));
     expect(busts.map((b) => b.value)).toEqual(["n1", "n2", "n3"]);
     const execIdx = steps.flatMap((s, i) => (s.op === "withExec" ? [{ i, argv: (s.args.args as string[]).slice(0, 2).join(" ") }] : []));
-    for (const [n, cmd] of [[0, "git clone"], [1, "git fetch"], [2, "git push"]] as const) {
+    for (const [n, cmd] of [
+      [0, "git clone"],
+      [1, "git fetch"],
+      [2, "git push"],
+    ] as const) {
       const firstAfter = execIdx.find((e) => e.i > busts[n]!.i)!;
       expect(firstAfter.argv).toBe(cmd);
     }
@@ -109,7 +113,13 @@ describe("write-back containers (plan)", () => {
   });
 
   it("an SSH key is a mounted secret (0400), checked against the given known hosts", () => {
-    const ssh: GitRemote = { url: "git@github.com:acme/gitops.git", branch: "main", sshKey: dag.secret("file:///home/me/.ssh/id_ed25519"), sshKnownHosts: "github.com ssh-ed25519 AAAAC3Nza", user: "git" };
+    const ssh: GitRemote = {
+      url: "git@github.com:acme/gitops.git",
+      branch: "main",
+      sshKey: dag.secret("file:///home/me/.ssh/id_ed25519"),
+      sshKnownHosts: "github.com ssh-ed25519 AAAAC3Nza",
+      user: "git",
+    };
     const c = cloneContainer(gitContainer(VERSIONS.gitImage, checkRemote(ssh)), ssh, "n");
     const steps = plan(c);
     const mount = stepsOf(steps, "withMountedSecret")[0]!;

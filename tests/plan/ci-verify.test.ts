@@ -15,9 +15,26 @@ const commit = "8855235a1b2c3d4e5f60718293a4b5c6d7e8f901";
 const pushed = "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c";
 const secret = (value: string) => ({ plaintext: async () => value }) as never;
 const call = {
-  commit, runNumber: "29", branch: "main", version: "", imageRepository: "ghcr.io/acme/app", registryUsername: "bot", registryPassword: secret("pw"),
-  releaseBranches: "main", gitopsRepo: "https://git.example.com/acme/deploy.git", gitopsBranch: "main", gitopsToken: secret("t0ken"), environment: "prod", platforms: ["linux/amd64"],
-  endToEnd: true, scan: true, scanSecrets: true, ignoreUnfixed: false, severity: "CRITICAL", linters: ["ruff" as const], minCoverage: 90,
+  commit,
+  runNumber: "29",
+  branch: "main",
+  version: "",
+  imageRepository: "ghcr.io/acme/app",
+  registryUsername: "bot",
+  registryPassword: secret("pw"),
+  releaseBranches: "main",
+  gitopsRepo: "https://git.example.com/acme/deploy.git",
+  gitopsBranch: "main",
+  gitopsToken: secret("t0ken"),
+  environment: "prod",
+  platforms: ["linux/amd64"],
+  endToEnd: true,
+  scan: true,
+  scanSecrets: true,
+  ignoreUnfixed: false,
+  severity: "CRITICAL",
+  linters: ["ruff" as const],
+  minCoverage: 90,
 };
 /** The pipeline's parts, stopping at the repository (asked for before any stage when the bump runs). */
 const parts = (made: { argo?: unknown[] } = {}) => ({
@@ -26,12 +43,22 @@ const parts = (made: { argo?: unknown[] } = {}) => ({
   repo: async () => ({}) as never,
   argoCd: (use: { token: boolean; kubeconfig: boolean }) => {
     made.argo?.push(use);
-    return new ArgoCd(call2.argocdServer ?? "", "argocd", false, dag.directory(), use.token ? secret("argo") : undefined, use.kubeconfig ? secret("kc") : undefined);
+    return new ArgoCd(
+      call2.argocdServer ?? "",
+      "argocd",
+      false,
+      dag.directory(),
+      use.token ? secret("argo") : undefined,
+      use.kubeconfig ? secret("kc") : undefined,
+    );
   },
 });
 let call2: { argocdServer?: string } = {};
 const errorOf = async (p: Promise<unknown>): Promise<InputError> => {
-  const e = await p.then(() => undefined, (x: unknown) => x);
+  const e = await p.then(
+    () => undefined,
+    (x: unknown) => x,
+  );
   expect(e).toBeInstanceOf(InputError);
   return e as InputError;
 };
@@ -40,7 +67,9 @@ describe("ci: the Argo CD connection and verify's inputs are checked before any 
   it("a server without a token names argocdToken; a server and a kubeconfig name argocdKubeconfig; plain http names argocdServer", async () => {
     call2 = { argocdServer: "https://argocd.example.com" };
     expect((await errorOf(runCi(parts(), { ...call, argocdServer: call2.argocdServer! }))).input).toBe("argocdToken");
-    expect((await errorOf(runCi(parts(), { ...call, argocdServer: call2.argocdServer!, argocdToken: secret("a"), argocdKubeconfig: secret("k") }))).input).toBe("argocdKubeconfig");
+    expect((await errorOf(runCi(parts(), { ...call, argocdServer: call2.argocdServer!, argocdToken: secret("a"), argocdKubeconfig: secret("k") }))).input).toBe(
+      "argocdKubeconfig",
+    );
     call2 = { argocdServer: "http://argocd.example.com" };
     expect((await errorOf(runCi(parts(), { ...call, argocdServer: call2.argocdServer!, argocdToken: secret("a") }))).input).toBe("argocdServer");
   });
@@ -55,8 +84,12 @@ describe("ci: the Argo CD connection and verify's inputs are checked before any 
 
   it("verify's timeout and probe URL are refused naming verifyTimeout and probeUrl", async () => {
     call2 = { argocdServer: "https://argocd.example.com" };
-    expect((await errorOf(runCi(parts(), { ...call, argocdServer: call2.argocdServer!, argocdToken: secret("a"), verifyTimeout: 0 }))).input).toBe("verifyTimeout");
-    expect((await errorOf(runCi(parts(), { ...call, argocdServer: call2.argocdServer!, argocdToken: secret("a"), probeUrl: "ftp://x" }))).input).toBe("probeUrl");
+    expect((await errorOf(runCi(parts(), { ...call, argocdServer: call2.argocdServer!, argocdToken: secret("a"), verifyTimeout: 0 }))).input).toBe(
+      "verifyTimeout",
+    );
+    expect((await errorOf(runCi(parts(), { ...call, argocdServer: call2.argocdServer!, argocdToken: secret("a"), probeUrl: "ftp://x" }))).input).toBe(
+      "probeUrl",
+    );
   });
 
   it("the connection is made with only the credentials that hold a value", async () => {
@@ -66,7 +99,9 @@ describe("ci: the Argo CD connection and verify's inputs are checked before any 
     p.repo = async () => {
       throw new Error("stop before any stage");
     };
-    await expect(runCi(p, { ...call, argocdServer: "", argocdToken: secret(""), argocdKubeconfig: secret("apiVersion: v1") })).rejects.toThrow("stop before any stage");
+    await expect(runCi(p, { ...call, argocdServer: "", argocdToken: secret(""), argocdKubeconfig: secret("apiVersion: v1") })).rejects.toThrow(
+      "stop before any stage",
+    );
     expect(seen).toEqual([{ token: false, kubeconfig: true }]);
   });
 });
@@ -77,7 +112,12 @@ describe("ci: the verify and rollback stages", () => {
 
   it("verify waits for the commit the bump pushed, in the run's environment, with ci's timeout and probe", async () => {
     const verify = vi.fn(async () => report("verify", false));
-    const runs = ciStageRuns({ app: {} as never, manifests: {} as never, repo: async () => ({}) as never, argoCd: { verify } as never }, { ...call, verifyTimeout: 120, probeUrl: "https://prod.example.com/healthz" }, d, Date.now());
+    const runs = ciStageRuns(
+      { app: {} as never, manifests: {} as never, repo: async () => ({}) as never, argoCd: { verify } as never },
+      { ...call, verifyTimeout: 120, probeUrl: "https://prod.example.com/healthz" },
+      d,
+      Date.now(),
+    );
     const out = await runs.verify({ bump: { gitopsCommit: pushed } });
     expect(verify).toHaveBeenCalledWith("prod", pushed, 120, "https://prod.example.com/healthz");
     expect(out).toMatchObject({ ok: false, summary: "verify failed", cached: false });
@@ -95,9 +135,13 @@ describe("ci: the verify and rollback stages", () => {
 describe("ci: pull-request mode", () => {
   it("is handed to decideCi: verify waits for nothing, and rollback-on-failure is refused naming rollbackOnFailure", async () => {
     call2 = { argocdServer: "https://argocd.example.com" };
-    const e = await errorOf(runCi(parts(), { ...call, pullRequest: true, argocdServer: call2.argocdServer!, argocdToken: secret("a"), rollbackOnFailure: true }));
+    const e = await errorOf(
+      runCi(parts(), { ...call, pullRequest: true, argocdServer: call2.argocdServer!, argocdToken: secret("a"), rollbackOnFailure: true }),
+    );
     expect(e.input).toBe("rollbackOnFailure");
-    expect(decideCi({ ...call, hasRegistryPassword: true, hasGitopsCredentials: true, pullRequest: true, hasDeployCheck: true }).skip.verify).toMatch(/pull request/);
+    expect(decideCi({ ...call, hasRegistryPassword: true, hasGitopsCredentials: true, pullRequest: true, hasDeployCheck: true }).skip.verify).toMatch(
+      /pull request/,
+    );
   });
 
   it("the repository is asked for with whether an API token holds a value (an empty env:// one does not)", async () => {
@@ -105,6 +149,9 @@ describe("ci: pull-request mode", () => {
     const p = { ...parts(), repo: async (use: unknown) => (seen.push(use), Promise.reject(new Error("stop before any stage"))) };
     await expect(runCi(p, { ...call, pullRequest: true, gitopsApiToken: secret("") })).rejects.toThrow("stop before any stage");
     await expect(runCi(p, { ...call, pullRequest: true, gitopsApiToken: secret("api") })).rejects.toThrow("stop before any stage");
-    expect(seen).toEqual([{ token: true, sshKey: false, apiToken: false }, { token: true, sshKey: false, apiToken: true }]);
+    expect(seen).toEqual([
+      { token: true, sshKey: false, apiToken: false },
+      { token: true, sshKey: false, apiToken: true },
+    ]);
   });
 });

@@ -24,8 +24,21 @@ afterEach(() => vi.restoreAllMocks());
 describe("ci wiring", () => {
   it("publishes exactly the image it built, e2e-tested and scanned (same build, per platform)", async () => {
     const d = decideCi({
-      commit, runNumber: "29", branch: "main", version: "", imageRepository: "ghcr.io/acme/app", hasRegistryPassword: true,
-      releaseBranches: "main", gitopsRepo: "", gitopsBranch: "main", hasGitopsCredentials: false, environment: "dev", platforms: ["linux/amd64", "linux/arm64"], endToEnd: true, scan: true, scanSecrets: true,
+      commit,
+      runNumber: "29",
+      branch: "main",
+      version: "",
+      imageRepository: "ghcr.io/acme/app",
+      hasRegistryPassword: true,
+      releaseBranches: "main",
+      gitopsRepo: "",
+      gitopsBranch: "main",
+      hasGitopsCredentials: false,
+      environment: "dev",
+      platforms: ["linux/amd64", "linux/arm64"],
+      endToEnd: true,
+      scan: true,
+      scanSecrets: true,
     });
     // ci's app: the run's version and commit, as ci creates it.
     const app = new App(source(), JSON.stringify(PINNED_TOOLCHAIN), "", commit, "Dockerfile", "");
@@ -46,7 +59,12 @@ describe("ci wiring", () => {
     for (const variants of pushedVariants) expect(variants.map(plan)).toEqual(built.map(plan));
     const args = stepsOf(built[0]!, "dockerBuild")[0]!.args as { buildArgs: { name: string; value: string }[]; platform: string };
     expect(args.platform).toBe("linux/amd64");
-    expect(args.buildArgs).toEqual(expect.arrayContaining([{ name: "VERSION", value: d.appVersion }, { name: "REVISION", value: commit }]));
+    expect(args.buildArgs).toEqual(
+      expect.arrayContaining([
+        { name: "VERSION", value: d.appVersion },
+        { name: "REVISION", value: commit },
+      ]),
+    );
     expect(d.appVersion).toBe("0.0.0-8855235");
     // No version given: only the immutable tag and the environment's tag, no v0.0.0-... tag.
     expect(image.tags).toEqual(["8855235-29", "dev-latest"]);
@@ -56,12 +74,29 @@ describe("ci wiring", () => {
     const dirWith = (name: string) => dag.directory().withNewFile(name, "x");
     const result = await runStages([
       { name: "lint", run: async () => ({ ok: true, summary: "lint passed", cached: true, artifacts: { dir: dirWith("lint-report.json") } }) },
-      { name: "test", run: async () => ({ ok: false, summary: "test failed: 1 failed", details: "tests/test_a.py:3 test_a failure: boom", cached: false, artifacts: { dir: dirWith("junit.xml") } }) },
-      { name: "publish", needs: ["test"], run: async () => ({ ok: true, summary: "", artifacts: { published: { repository: "r", digest: "sha256:1", tags: [], ref: "r@sha256:1" } } }) },
+      {
+        name: "test",
+        run: async () => ({
+          ok: false,
+          summary: "test failed: 1 failed",
+          details: "tests/test_a.py:3 test_a failure: boom",
+          cached: false,
+          artifacts: { dir: dirWith("junit.xml") },
+        }),
+      },
+      {
+        name: "publish",
+        needs: ["test"],
+        run: async () => ({ ok: true, summary: "", artifacts: { published: { repository: "r", digest: "sha256:1", tags: [], ref: "r@sha256:1" } } }),
+      },
     ]);
     const run = ciRun(result, collectArtifacts(result.stages));
     expect(run.passed()).toBe(false);
-    expect(run.stages.map((s) => [s.stage(), s.status(), s.cached()])).toEqual([["lint", "passed", true], ["test", "failed", false], ["publish", "blocked", false]]);
+    expect(run.stages.map((s) => [s.stage(), s.status(), s.cached()])).toEqual([
+      ["lint", "passed", true],
+      ["test", "failed", false],
+      ["publish", "blocked", false],
+    ]);
     expect(run.stages[1]!.details()).toBe("tests/test_a.py:3 test_a failure: boom");
     expect(() => run.assert()).toThrow(/^ci failed: 1 passed, 1 failed, 1 blocked in .* \(1 of 2 checked stages from the engine's cache\)\n/);
     expect(run.summary().split("\n")).toHaveLength(1);
@@ -98,20 +133,46 @@ describe("ci wiring", () => {
 describe("ci credentials", () => {
   it("an empty secret (an unset CI variable passed as env://VAR) counts as not given; an unreadable one is an input error", async () => {
     const { given } = await import("../../dagger/src/ci/ci.js");
-    const secret = (value: string | Error) => ({ plaintext: async () => { if (value instanceof Error) throw value; return value; } }) as never;
+    const secret = (value: string | Error) =>
+      ({
+        plaintext: async () => {
+          if (value instanceof Error) throw value;
+          return value;
+        },
+      }) as never;
     expect(await given(undefined, "registryPassword")).toBe(false);
     expect(await given(secret(""), "registryPassword")).toBe(false);
     expect(await given(secret("t0ken"), "registryPassword")).toBe(true);
-    await expect(given(secret(new Error("secret env var not found: \"X\"")), "gitopsToken")).rejects.toThrow(/^gitopsToken: could not be read \(secret env var not found/);
+    await expect(given(secret(new Error('secret env var not found: "X"')), "gitopsToken")).rejects.toThrow(
+      /^gitopsToken: could not be read \(secret env var not found/,
+    );
   });
 });
 
 describe("ci tag builds and credentials, as runCi hands them to the pipeline's objects", () => {
   const secret = (value: string) => ({ plaintext: async () => value }) as never;
   const call = {
-    commit, runNumber: "29", branch: "v1.2.3", version: "", tag: "v1.2.3", releasedTags: "v1.2.2", imageRepository: "ghcr.io/acme/app", registryUsername: "bot",
-    releaseBranches: "main", gitopsRepo: "https://git.example.com/acme/deploy.git", gitopsBranch: "main", environment: "dev", platforms: ["linux/amd64"],
-    endToEnd: true, scan: true, scanSecrets: true, ignoreUnfixed: false, severity: "CRITICAL", linters: ["ruff" as const], minCoverage: 90, registryPassword: secret("pw"),
+    commit,
+    runNumber: "29",
+    branch: "v1.2.3",
+    version: "",
+    tag: "v1.2.3",
+    releasedTags: "v1.2.2",
+    imageRepository: "ghcr.io/acme/app",
+    registryUsername: "bot",
+    releaseBranches: "main",
+    gitopsRepo: "https://git.example.com/acme/deploy.git",
+    gitopsBranch: "main",
+    environment: "dev",
+    platforms: ["linux/amd64"],
+    endToEnd: true,
+    scan: true,
+    scanSecrets: true,
+    ignoreUnfixed: false,
+    severity: "CRITICAL",
+    linters: ["ruff" as const],
+    minCoverage: 90,
+    registryPassword: secret("pw"),
   };
 
   it("the app is made with the tag's version, and the repository with only the credentials that hold a value", async () => {
@@ -142,6 +203,8 @@ describe("ci tag builds and credentials, as runCi hands them to the pipeline's o
     const image = await app.publish("ghcr.io/acme/app", "29", "dev", call.branch, d.release, d.tagTemplates, "", undefined, d.platforms);
     expect(image.tags).toEqual(["8855235-29", "v1.2.3-8855235-29", "dev-latest", "1.2.3", "1.2", "1"]);
     expect(pushed).toEqual(image.tags.map((t) => `ghcr.io/acme/app:${t}`));
-    expect(stepsOf((await app.build(["linux/amd64"]))[0]!, "dockerBuild")[0]!.args).toMatchObject({ buildArgs: expect.arrayContaining([{ name: "VERSION", value: "1.2.3" }]) });
+    expect(stepsOf((await app.build(["linux/amd64"]))[0]!, "dockerBuild")[0]!.args).toMatchObject({
+      buildArgs: expect.arrayContaining([{ name: "VERSION", value: "1.2.3" }]),
+    });
   });
 });

@@ -109,7 +109,11 @@ describe("e2e plan: client container", () => {
     expect(chain.at(-1)).toEqual({ op: "asTarball", args: { forcedCompression: "Gzip" } });
     expect(stepsOf(steps, "withMountedDirectory")[0]!.args.path).toBe("/e2e/gitops");
     // Nothing is pushed anywhere.
-    expect(allChains(steps).flat().some((s) => s.op === "publish" || s.op === "withRegistryAuth")).toBe(false);
+    expect(
+      allChains(steps)
+        .flat()
+        .some((s) => s.op === "publish" || s.op === "withRegistryAuth"),
+    ).toBe(false);
   });
 });
 
@@ -168,7 +172,10 @@ describe("e2e plan: order of the run", () => {
   });
 
   it("a layered environment: one --values per file, in the environment's order", () => {
-    const layered = e2eSettings({ ...INPUT_OF_S, layout: { ...LAYOUT, valuesPaths: ["common.yaml", "environments/dev/values.yaml", "environments/dev/local.yaml"] } });
+    const layered = e2eSettings({
+      ...INPUT_OF_S,
+      layout: { ...LAYOUT, valuesPaths: ["common.yaml", "environments/dev/values.yaml", "environments/dev/local.yaml"] },
+    });
     const helm = deploySteps(layered).find((st) => st.name === "helm-install")!.argv;
     const values = helm.flatMap((a, i) => (helm[i - 1] === "--values" ? [a] : []));
     expect(values).toEqual(["/e2e/gitops/common.yaml", "/e2e/gitops/environments/dev/values.yaml", "/e2e/gitops/environments/dev/local.yaml"]);
@@ -179,10 +186,22 @@ describe("e2e plan: order of the run", () => {
     const { deployed, probe } = build();
     const argv = execs(probe(deployed, "gitops-demo:80", "/", { Accept: "application/json" }, 2)).at(-1)!;
     expect(argv).toEqual([
-      "curl", "-sS", "--max-time", "5", "-D", "-",
-      "--cacert", "/e2e/pki/ca.crt", "--cert", "/e2e/pki/client.crt", "--key", "/e2e/pki/client.key",
-      "--connect-to", "localhost:6443:docker:6443",
-      "-H", "Accept: application/json",
+      "curl",
+      "-sS",
+      "--max-time",
+      "5",
+      "-D",
+      "-",
+      "--cacert",
+      "/e2e/pki/ca.crt",
+      "--cert",
+      "/e2e/pki/client.crt",
+      "--key",
+      "/e2e/pki/client.key",
+      "--connect-to",
+      "localhost:6443:docker:6443",
+      "-H",
+      "Accept: application/json",
       "https://localhost:6443/api/v1/namespaces/e2e/services/http:gitops-demo:80/proxy/",
     ]);
   });
@@ -217,7 +236,10 @@ describe("e2e: bad input stops before anything runs", () => {
   it("chart or values missing: InputError from runE2e, before the service is started", async () => {
     const { runE2e } = await import("../../dagger/src/e2e/e2e.js");
     const { InputError } = await import("../../dagger/src/core/errors.js");
-    for (const [missing, input] of [["chart/Chart.yaml", "gitops-pipeline.yaml: chart"], ["environments/dev/values.yaml", "gitops-pipeline.yaml: environments.dev.values"]] as const) {
+    for (const [missing, input] of [
+      ["chart/Chart.yaml", "gitops-pipeline.yaml: chart"],
+      ["environments/dev/values.yaml", "gitops-pipeline.yaml: environments.dev.values"],
+    ] as const) {
       const asked: string[] = [];
       // Only `exists` is answered: any other engine call (building, starting the service) would fail differently.
       const gitops = { exists: async (p: string) => (asked.push(p), p !== missing) } as unknown as import("@dagger.io/dagger").Directory;

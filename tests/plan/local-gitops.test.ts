@@ -19,8 +19,22 @@ import { LocalGitops } from "../../dagger/src/local/local-gitops.js";
 import { GitopsPipeline } from "../../dagger/src/index.js";
 import { execs, plan, stepsOf, type Ref, type Step } from "../helpers/plan.js";
 
-const S = localSettings({ argocdVersion: VERSIONS.argocd, environment: "dev", branch: "main", version: DEFAULTS.localVersion, nextVersion: DEFAULTS.localNextVersion, timeout: 600, config: DEFAULT_GITOPS_CONFIG, runId: "run1" });
-const mirrored: Toolchain = { ...PINNED_TOOLCHAIN, pythonImage: "mirror.example/python:3", dindImage: "mirror.example/docker:dind", helmImage: "mirror.example/helm:3" };
+const S = localSettings({
+  argocdVersion: VERSIONS.argocd,
+  environment: "dev",
+  branch: "main",
+  version: DEFAULTS.localVersion,
+  nextVersion: DEFAULTS.localNextVersion,
+  timeout: 600,
+  config: DEFAULT_GITOPS_CONFIG,
+  runId: "run1",
+});
+const mirrored: Toolchain = {
+  ...PINNED_TOOLCHAIN,
+  pythonImage: "mirror.example/python:3",
+  dindImage: "mirror.example/docker:dind",
+  helmImage: "mirror.example/helm:3",
+};
 const refOf = (s: Step | undefined, k: string) => (s?.args[k] as Ref).ref;
 
 function build() {
@@ -34,7 +48,10 @@ function build() {
     roots: "roots",
     tarballs: [
       { name: "quay.io/argoproj/argocd:v9.9.9", file: namedTarball(dag.container().from("quay.io/argoproj/argocd:v9.9.9"), "quay.io/argoproj/argocd:v9.9.9") },
-      { name: "docker.io/library/gitops-demo-local:0.1.0-local.1", file: namedTarball(dag.container().from("app-under-test"), "docker.io/library/gitops-demo-local:0.1.0-local.1") },
+      {
+        name: "docker.io/library/gitops-demo-local:0.1.0-local.1",
+        file: namedTarball(dag.container().from("app-under-test"), "docker.io/library/gitops-demo-local:0.1.0-local.1"),
+      },
     ],
   };
   const client = localClient(mirrored, docker, git, S, files);
@@ -53,7 +70,9 @@ describe("local gitops plan: the git server", () => {
     expect(stepsOf(steps, "withExposedPort")[0]!.args.port).toBe(80);
     expect(steps.at(-1)).toEqual({ op: "asService", args: { args: ["sh", "-c", gitServeScript({ socket: FCGI_SOCKET, conf: NGINX_CONF })] } });
     // Another run is another repository.
-    expect(JSON.stringify(plan(gitServerContainer(mirrored.pythonImage, dag.directory(), { repoPath: "gitops", branch: "main", instance: "run2" })))).not.toBe(JSON.stringify(steps.slice(0, -1)));
+    expect(JSON.stringify(plan(gitServerContainer(mirrored.pythonImage, dag.directory(), { repoPath: "gitops", branch: "main", instance: "run2" })))).not.toBe(
+      JSON.stringify(steps.slice(0, -1)),
+    );
   });
 });
 
@@ -100,8 +119,26 @@ describe("local gitops plan: cluster (the up service)", () => {
     const chain = withSteps(withSteps(withSteps(build().client, clusterSteps(S.e2e)), bringUpSteps(S)), bumpedSteps(S, rev));
     const all = execs(plan(chain)).map((a) => a.join(" "));
     const at = (needle: string) => all.findIndex((a) => a.includes(needle));
-    const order = ["kind create cluster", "set-cluster", "image-archive", "getent hosts git", "--server-side", "patch configmap", "argocd-application-controller --timeout", "repository.yaml", "roots.yaml", `wait-synced ${S.application}  `, "find-service", "refresh=normal", `wait-synced ${S.application} ${rev} `, "rollout-status"].map(at);
-    expect(order.every((i) => i >= 0), JSON.stringify(order)).toBe(true);
+    const order = [
+      "kind create cluster",
+      "set-cluster",
+      "image-archive",
+      "getent hosts git",
+      "--server-side",
+      "patch configmap",
+      "argocd-application-controller --timeout",
+      "repository.yaml",
+      "roots.yaml",
+      `wait-synced ${S.application}  `,
+      "find-service",
+      "refresh=normal",
+      `wait-synced ${S.application} ${rev} `,
+      "rollout-status",
+    ].map(at);
+    expect(
+      order.every((i) => i >= 0),
+      JSON.stringify(order),
+    ).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
   });
 });

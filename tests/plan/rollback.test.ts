@@ -20,7 +20,10 @@ describe("rollback history (plan)", () => {
     const b = new DaggerHistory(VERSIONS.gitImage, remote).container;
     expect(plan(a)[1]).toEqual({ op: "from", args: { address: VERSIONS.gitImage } });
     expect(execs(a)).toEqual([gitArgv.clone(remote.url, "main", WORKTREE)]);
-    const nonce = (c: typeof a) => plan(c).filter((s) => s.op === "withEnvVariable" && s.args.name === CACHE_BUST_ENV).map((s) => s.args.value);
+    const nonce = (c: typeof a) =>
+      plan(c)
+        .filter((s) => s.op === "withEnvVariable" && s.args.name === CACHE_BUST_ENV)
+        .map((s) => s.args.value);
     expect(nonce(a)).toHaveLength(1);
     expect(nonce(a)).not.toEqual(nonce(b));
     expect(plan(a).some((s) => s.op === "withSecretVariable")).toBe(true);

@@ -34,8 +34,18 @@ describe("scan containers", () => {
   it("the app's .trivyignore is mounted under its own name and passed with --ignorefile; its waivers are read for the run", async () => {
     const ignore = await ignoreFileOf(source({ Dockerfile: "FROM scratch\n", ".trivyignore": "CVE-2026-0001 exp:2027-01-31\n" }), "2026-12-03");
     expect(ignore).toMatchObject({ name: ".trivyignore", waivers: [".trivyignore: 1 waiver", "  waived CVE-2026-0001 until 2027-01-31"] });
-    const [amd64] = buildVariants(P.pythonImage, dag.directory(), { platforms: "linux/amd64", version: "0.0.0-dev", revision: "unknown", dockerfile: "Dockerfile" });
-    const c = scanContainer(P.trivyImage, imageTarball(amd64!, "scanned:1"), { failOn: ["HIGH", "CRITICAL"], day: "2026-12-03", ignoreUnfixed: true, ignore: ignore! });
+    const [amd64] = buildVariants(P.pythonImage, dag.directory(), {
+      platforms: "linux/amd64",
+      version: "0.0.0-dev",
+      revision: "unknown",
+      dockerfile: "Dockerfile",
+    });
+    const c = scanContainer(P.trivyImage, imageTarball(amd64!, "scanned:1"), {
+      failOn: ["HIGH", "CRITICAL"],
+      day: "2026-12-03",
+      ignoreUnfixed: true,
+      ignore: ignore!,
+    });
     const files = stepsOf(c, "withFile");
     expect(files.map((s) => s.args.path)).toEqual([`${TRIVY_PATHS.ignoreDir}/.trivyignore`, TRIVY_PATHS.image]);
     expect(ref(files[0]!).at(-1)).toEqual({ op: "file", args: { path: ".trivyignore" } });
@@ -64,7 +74,10 @@ describe("scan containers", () => {
     const image = dag.directory().file("x");
     const fresh = plan(scanContainer(P.trivyImage, image, { failOn: ["CRITICAL"], day: "2026-12-03", attempt: String(start) }));
     const env = stepsOf(fresh, "withEnvVariable").map((s) => s.args);
-    expect(env).toEqual([{ name: "SCAN_DAY", value: "2026-12-03" }, { name: "SCAN_ATTEMPT", value: String(start) }]);
+    expect(env).toEqual([
+      { name: "SCAN_DAY", value: "2026-12-03" },
+      { name: "SCAN_ATTEMPT", value: String(start) },
+    ]);
     expect(fresh.findIndex((s) => s.op === "withEnvVariable" && s.args.name === "SCAN_ATTEMPT")).toBeLessThan(fresh.findIndex((s) => s.op === "withExec"));
     expect(stepsOf(scanContainer(P.trivyImage, image, { failOn: ["CRITICAL"], day: "2026-12-03" }), "withEnvVariable")).toHaveLength(1);
   });
@@ -84,8 +97,21 @@ describe("scan containers", () => {
 
 const commit = "8855235a1b2c3d4e5f60718293a4b5c6d7e8f901";
 const base: CiInputs = {
-  commit, runNumber: "29", branch: "main", version: "", imageRepository: "", hasRegistryPassword: false, releaseBranches: "main",
-  gitopsRepo: "", gitopsBranch: "main", hasGitopsCredentials: false, environment: "dev", platforms: ["linux/arm64", "linux/s390x"], endToEnd: true, scan: true, scanSecrets: true,
+  commit,
+  runNumber: "29",
+  branch: "main",
+  version: "",
+  imageRepository: "",
+  hasRegistryPassword: false,
+  releaseBranches: "main",
+  gitopsRepo: "",
+  gitopsBranch: "main",
+  hasGitopsCredentials: false,
+  environment: "dev",
+  platforms: ["linux/arm64", "linux/s390x"],
+  endToEnd: true,
+  scan: true,
+  scanSecrets: true,
 };
 
 describe("ci's scan stages", () => {
@@ -108,7 +134,12 @@ describe("ci's scan stages", () => {
       scanned.push({ image, o });
       return Run.of({ stage: "scan", passed: true, summary: "scan passed: no HIGH/CRITICAL vulnerabilities", details: "", findings: [] });
     });
-    const runs = ciStageRuns({ app, manifests: {} as never, repo: async () => ({}) as never }, { ...base, registryUsername: "", linters: ["ruff"], minCoverage: 90, severity: "HIGH,CRITICAL", ignoreUnfixed: true }, d, Date.now());
+    const runs = ciStageRuns(
+      { app, manifests: {} as never, repo: async () => ({}) as never },
+      { ...base, registryUsername: "", linters: ["ruff"], minCoverage: 90, severity: "HIGH,CRITICAL", ignoreUnfixed: true },
+      d,
+      Date.now(),
+    );
     const b = await runs.build({});
     expect(built.map((c) => stepsOf(c, "withLabel")[0]!.args.value)).toEqual(["linux/arm64", "linux/s390x", "linux/amd64"]);
     expect(b.artifacts!.variants!.map((v) => v.platform)).toEqual(["linux/arm64", "linux/s390x"]);
@@ -131,7 +162,12 @@ describe("ci's scan stages", () => {
         : Run.of({ stage: "scan", passed: true, summary: "scan passed: no HIGH/CRITICAL vulnerabilities", details: "", findings: [] }),
     );
     const variant = (p: string) => ({ platform: p, image: Object.assign(dag.container(), { platform: async () => p }) as unknown as Container });
-    const runs = ciStageRuns({ app, manifests: {} as never, repo: async () => ({}) as never }, { ...base, registryUsername: "", linters: ["ruff"], minCoverage: 90, severity: "HIGH,CRITICAL", ignoreUnfixed: false }, decideCi(base), Date.now());
+    const runs = ciStageRuns(
+      { app, manifests: {} as never, repo: async () => ({}) as never },
+      { ...base, registryUsername: "", linters: ["ruff"], minCoverage: 90, severity: "HIGH,CRITICAL", ignoreUnfixed: false },
+      decideCi(base),
+      Date.now(),
+    );
     const s = await runs.scan({ build: { variants: [variant("linux/arm64"), variant("linux/s390x")] } });
     expect(s.ok).toBe(false);
     expect(s.summary).toBe("scan failed: scanned 2 platforms (linux/arm64, linux/s390x); gated by linux/s390x: 1 HIGH, 0 CRITICAL vulnerabilities");
@@ -139,8 +175,15 @@ describe("ci's scan stages", () => {
 
   it("secrets: the app's secret scan, a stage of its own that publish needs; --scan-secrets=false skips it", async () => {
     const app = new App(source({}), JSON.stringify(P), "", commit, "Dockerfile", "");
-    const spy = vi.spyOn(app, "scanSecrets").mockResolvedValue(Run.of({ stage: "secrets", passed: false, summary: "secrets failed: 1 secret in 1 file", details: "", findings: [] }));
-    const runs = ciStageRuns({ app, manifests: {} as never, repo: async () => ({}) as never }, { ...base, registryUsername: "", linters: ["ruff"], minCoverage: 90, severity: "HIGH", ignoreUnfixed: false }, decideCi(base), Date.now());
+    const spy = vi
+      .spyOn(app, "scanSecrets")
+      .mockResolvedValue(Run.of({ stage: "secrets", passed: false, summary: "secrets failed: 1 secret in 1 file", details: "", findings: [] }));
+    const runs = ciStageRuns(
+      { app, manifests: {} as never, repo: async () => ({}) as never },
+      { ...base, registryUsername: "", linters: ["ruff"], minCoverage: 90, severity: "HIGH", ignoreUnfixed: false },
+      decideCi(base),
+      Date.now(),
+    );
     const s = await runs.secrets({});
     expect(spy).toHaveBeenCalledOnce();
     expect(s).toMatchObject({ ok: false, summary: "secrets failed: 1 secret in 1 file" });

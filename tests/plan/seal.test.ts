@@ -18,7 +18,9 @@ describe("seal: the kubeseal container", () => {
   it("runs the core's argv in the given image, with the certificate and the value where the argv reads them", () => {
     const c = kubesealContainer(VERSIONS.kubesealImage, cert, value, o);
     expect(stepsOf(c, "from").map((s) => s.args.address)).toEqual([VERSIONS.kubesealImage]);
-    expect(stepsOf(kubesealContainer("mirror.local/kubeseal:0.36.1", cert, value, o), "from").map((s) => s.args.address)).toEqual(["mirror.local/kubeseal:0.36.1"]);
+    expect(stepsOf(kubesealContainer("mirror.local/kubeseal:0.36.1", cert, value, o), "from").map((s) => s.args.address)).toEqual([
+      "mirror.local/kubeseal:0.36.1",
+    ]);
     expect(stepsOf(c, "withMountedFile").map((s) => s.args.path)).toEqual([SEAL_PATHS.cert]);
     const secret = stepsOf(c, "withMountedSecret");
     expect(secret.map((s) => [s.args.path, s.args.owner, s.args.mode])).toEqual([[SEAL_PATHS.value, "1001", 0o400]]);
@@ -29,7 +31,9 @@ describe("seal: the kubeseal container", () => {
     const c = kubesealContainer(VERSIONS.kubesealImage, cert, value, o);
     const [mount] = stepsOf(c, "withMountedSecret");
     expect((mount!.args.source as { ref: unknown[] }).ref).toEqual([{ op: "setSecret", args: { name: "api-token", plaintext: "plaintext-value-123" } }]);
-    const elsewhere = allChains(plan(c)).flat().filter((s) => s.op !== "setSecret" && s.op !== "withMountedSecret" && JSON.stringify(s.args).includes("plaintext-value-123"));
+    const elsewhere = allChains(plan(c))
+      .flat()
+      .filter((s) => s.op !== "setSecret" && s.op !== "withMountedSecret" && JSON.stringify(s.args).includes("plaintext-value-123"));
     expect(elsewhere).toEqual([]);
     expect(stepsOf(c, "withEnvVariable").map((s) => s.args.name)).toEqual(["SEAL_RUN"]);
   });

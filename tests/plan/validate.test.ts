@@ -71,7 +71,12 @@ describe("validate stage plan", () => {
     const setup = kubeconformSetup({});
     expect(setup).toEqual({ locations: ["default", expect.stringContaining("https://raw.githubusercontent.com/datreeio/CRDs-catalog/")] });
     const rendered = dag.directory().withNewFile("prod.yaml", "kind: x");
-    const argv = kubeconformArgv({ binary: KUBECONFORM_BIN, kubernetesVersion: VERSIONS.kubernetes, locations: setup.locations, files: [renderedFile("prod"), `${MOUNTS.gitops}/argocd/root.yaml`] });
+    const argv = kubeconformArgv({
+      binary: KUBECONFORM_BIN,
+      kubernetesVersion: VERSIONS.kubernetes,
+      locations: setup.locations,
+      files: [renderedFile("prod"), `${MOUNTS.gitops}/argocd/root.yaml`],
+    });
     const c = kubeconformExec(kubeconformContainer({ image: VERSIONS.kubeconformImage, gitops: gitops(), rendered }), argv);
     const steps = plan(c);
     expect(steps[1]!.args).toEqual({ address: "ghcr.io/yannh/kubeconform:v0.7.0-alpine" });
@@ -93,7 +98,12 @@ describe("validate stage plan", () => {
     expect(steps[3]!.args).toEqual({ path: MOUNTS.gitops });
     // The image's entrypoint is /app/kustomize: the argv names it, so the entrypoint is not prepended;
     // a failed build is data (KUSTOMIZE-BUILD), not a failed step.
-    expect(steps[4]!.args).toEqual({ args: ["/app/kustomize", "build", "kustomize/overlays/prod"], useEntrypoint: false, expect: "ANY", redirectStdout: "/tmp/kustomize-prod.yaml" });
+    expect(steps[4]!.args).toEqual({
+      args: ["/app/kustomize", "build", "kustomize/overlays/prod"],
+      useEntrypoint: false,
+      expect: "ANY",
+      redirectStdout: "/tmp/kustomize-prod.yaml",
+    });
     expect(overlayRenderOutput("prod")).toBe("/tmp/kustomize-prod.yaml");
     // kubeconform reads the overlay's rendering beside the helm ones, under kustomize/.
     expect(renderedFile(overlayRenderKey("prod"))).toBe("/rendered/kustomize/prod.yaml");
@@ -118,12 +128,25 @@ describe("validate stage plan", () => {
     expect(source.at(-1)).toEqual({ op: "file", args: { path: "v1.36.0-local-strict/_definitions.json" } });
 
     const rendered = dag.directory();
-    const c = kubeconformContainer({ image: VERSIONS.kubeconformImage, gitops: gitops(), rendered, schemas, crdSchemas, ...(setup.cache ? { cache: setup.cache } : {}) });
+    const c = kubeconformContainer({
+      image: VERSIONS.kubeconformImage,
+      gitops: gitops(),
+      rendered,
+      schemas,
+      crdSchemas,
+      ...(setup.cache ? { cache: setup.cache } : {}),
+    });
     const mounts = stepsOf(c, "withMountedDirectory");
     expect(mounts.map((s) => s.args.path)).toEqual([MOUNTS.gitops, MOUNTS.rendered, MOUNTS.schemas, MOUNTS.crdSchemas, MOUNTS.cache]);
     const schemaMount = mounts.find((s) => s.args.path === MOUNTS.schemas)!;
     expect(JSON.stringify(schemaMount.args.source)).toContain("v1.36.0-local-strict/_definitions.json");
-    const argv = kubeconformArgv({ binary: KUBECONFORM_BIN, kubernetesVersion: VERSIONS.kubernetes, locations: setup.locations, cacheDir: setup.cacheDir!, files: [renderedFile("dev")] });
+    const argv = kubeconformArgv({
+      binary: KUBECONFORM_BIN,
+      kubernetesVersion: VERSIONS.kubernetes,
+      locations: setup.locations,
+      cacheDir: setup.cacheDir!,
+      files: [renderedFile("dev")],
+    });
     expect(argv).toContain("-cache");
     expect(argv).not.toContain("default");
     expect(allChains(plan(c)).length).toBeGreaterThan(3);
@@ -155,8 +178,34 @@ describe("the validate run", () => {
         kubernetesVersion: "1.36.0",
         chart: "charts/gitops-demo",
         apps: ["gitops-demo"],
-        environments: [{ name: "prod", namespace: "gitops-demo-prod", production: true, values: [], lintPassed: true, rendered: true, hooks: 0, testHooksLeftOut: 0, objects: 7, schema: { valid: 7, invalid: 0, errors: 0, skipped: 0 }, errors: findings.length }],
-        overlays: [{ environment: "prod", overlay: "kustomize/overlays/prod", production: true, rendered: true, hooks: 0, testHooksLeftOut: 0, objects: 6, schema: { valid: 6, invalid: 0, errors: 0, skipped: 0 }, errors: 0 }],
+        environments: [
+          {
+            name: "prod",
+            namespace: "gitops-demo-prod",
+            production: true,
+            values: [],
+            lintPassed: true,
+            rendered: true,
+            hooks: 0,
+            testHooksLeftOut: 0,
+            objects: 7,
+            schema: { valid: 7, invalid: 0, errors: 0, skipped: 0 },
+            errors: findings.length,
+          },
+        ],
+        overlays: [
+          {
+            environment: "prod",
+            overlay: "kustomize/overlays/prod",
+            production: true,
+            rendered: true,
+            hooks: 0,
+            testHooksLeftOut: 0,
+            objects: 6,
+            schema: { valid: 6, invalid: 0, errors: 0, skipped: 0 },
+            errors: 0,
+          },
+        ],
         argocdSchema: { valid: 5, invalid: 0, errors: 0, skipped: 0 },
         findings,
         passed: findings.length === 0,
@@ -169,7 +218,9 @@ describe("the validate run", () => {
     expect(run.passed()).toBe(true);
     expect(run.summary()).toBe("validate passed: prod, 1 kustomize overlay, chart charts/gitops-demo, Kubernetes 1.36.0: no findings");
     expect(run.details()).toMatch(/^prod \(gitops-demo-prod, production\): lint ok, 7 objects rendered, schema 7 valid/);
-    expect(run.details()).toContain("prod kustomize (kustomize/overlays/prod): 6 objects rendered, schema 6 valid / 0 invalid / 0 errors / 0 skipped, 0 error findings");
+    expect(run.details()).toContain(
+      "prod kustomize (kustomize/overlays/prod): 6 objects rendered, schema 6 valid / 0 invalid / 0 errors / 0 skipped, 0 error findings",
+    );
     expect(run.findings()).toEqual([]);
     const report = plan(run.report());
     expect(report.map((s) => s.op)).toEqual(["directory", "withNewFile", "file"]);
@@ -177,18 +228,40 @@ describe("the validate run", () => {
   });
 
   it("assert fails with a StageError: the one-line summary names the rules, the details each finding", () => {
-    const f: ValidationFinding = { source: "policy", rule: "POL-PROD-PDB", severity: "error", object: "Deployment/gitops-demo-prod/gitops-demo", path: "spec.template.metadata.labels", message: "no PodDisruptionBudget selects this workload's pods", environment: "prod" };
+    const f: ValidationFinding = {
+      source: "policy",
+      rule: "POL-PROD-PDB",
+      severity: "error",
+      object: "Deployment/gitops-demo-prod/gitops-demo",
+      path: "spec.template.metadata.labels",
+      message: "no PodDisruptionBudget selects this workload's pods",
+      environment: "prod",
+    };
     const run = result([f]);
     expect(run.passed()).toBe(false);
     expect(() => run.assert()).toThrow(StageError);
     expect(() => run.assert()).toThrow(/^validate failed: prod, 1 kustomize overlay, chart charts\/gitops-demo, Kubernetes 1.36.0: 1 error \(POL-PROD-PDB\)\n/);
-    expect(() => run.assert()).toThrow("[prod] Deployment/gitops-demo-prod/gitops-demo spec.template.metadata.labels POL-PROD-PDB no PodDisruptionBudget selects this workload's pods (policy, error)");
-    expect(run.findings().map((x) => [x.rule, x.environment, x.object, x.path])).toEqual([["POL-PROD-PDB", "prod", "Deployment/gitops-demo-prod/gitops-demo", "spec.template.metadata.labels"]]);
+    expect(() => run.assert()).toThrow(
+      "[prod] Deployment/gitops-demo-prod/gitops-demo spec.template.metadata.labels POL-PROD-PDB no PodDisruptionBudget selects this workload's pods (policy, error)",
+    );
+    expect(run.findings().map((x) => [x.rule, x.environment, x.object, x.path])).toEqual([
+      ["POL-PROD-PDB", "prod", "Deployment/gitops-demo-prod/gitops-demo", "spec.template.metadata.labels"],
+    ]);
   });
 
   it("assert names the overlay of a kustomize finding", () => {
-    const f: ValidationFinding = { source: "kustomize", rule: "KUSTOMIZE-BUILD", severity: "error", file: "kustomize/overlays/prod", message: "prod: kustomize build failed: boom", environment: "prod", overlay: "kustomize/overlays/prod" };
+    const f: ValidationFinding = {
+      source: "kustomize",
+      rule: "KUSTOMIZE-BUILD",
+      severity: "error",
+      file: "kustomize/overlays/prod",
+      message: "prod: kustomize build failed: boom",
+      environment: "prod",
+      overlay: "kustomize/overlays/prod",
+    };
     const run = result([f]);
-    expect(() => run.assert()).toThrow("[prod kustomize/overlays/prod] kustomize/overlays/prod KUSTOMIZE-BUILD prod: kustomize build failed: boom (kustomize, error)");
+    expect(() => run.assert()).toThrow(
+      "[prod kustomize/overlays/prod] kustomize/overlays/prod KUSTOMIZE-BUILD prod: kustomize build failed: boom (kustomize, error)",
+    );
   });
 });

@@ -12,7 +12,24 @@ import { VERSIONS } from "../../dagger/src/core/versions.js";
 import { plan } from "../helpers/plan.js";
 
 const pipeline = (gitops: Directory) =>
-  new GitopsPipeline(dag.directory(), gitops, undefined, undefined, VERSIONS.pythonImage, [], VERSIONS.helmImage, VERSIONS.kubeconformImage, VERSIONS.kustomizeImage, VERSIONS.kubernetes, VERSIONS.kind, VERSIONS.kindNodeImage, VERSIONS.kubectl, VERSIONS.dindImage, VERSIONS.trivyImage, VERSIONS.gitImage);
+  new GitopsPipeline(
+    dag.directory(),
+    gitops,
+    undefined,
+    undefined,
+    VERSIONS.pythonImage,
+    [],
+    VERSIONS.helmImage,
+    VERSIONS.kubeconformImage,
+    VERSIONS.kustomizeImage,
+    VERSIONS.kubernetes,
+    VERSIONS.kind,
+    VERSIONS.kindNodeImage,
+    VERSIONS.kubectl,
+    VERSIONS.dindImage,
+    VERSIONS.trivyImage,
+    VERSIONS.gitImage,
+  );
 
 /** A gitops Directory stand-in that answers the two reads verify makes, and records them. */
 function fakeGitops(yaml: string): Directory & { reads: string[] } {
@@ -57,7 +74,10 @@ describe("argo-cd wiring", () => {
     const gitops = fakeGitops("environments:\n  qa:\n    values: [qa.yaml]\n    namespace: shop-qa\n    application: shop-qa-eu\n");
     let plaintextRead = false;
     const token = { plaintext: async () => ((plaintextRead = true), "t") } as unknown as Secret;
-    const err = await pipeline(gitops).argoCd("https://argocd.example.com", token).verify("dev").catch((e: unknown) => e);
+    const err = await pipeline(gitops)
+      .argoCd("https://argocd.example.com", token)
+      .verify("dev")
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InputError);
     expect((err as InputError).problem).toMatch(/unknown environment 'dev' \(gitops-pipeline\.yaml declares qa\)/);
     expect(gitops.reads).toEqual(["entries", "file gitops-pipeline.yaml"]);

@@ -11,7 +11,8 @@ import { expandApplicationSets } from "../../dagger/src/core/validate/applicatio
 import { parseManifests } from "../../dagger/src/core/validate/manifests.js";
 import { GitopsTree } from "../../dagger/src/core/validate/argocd.js";
 
-const walk = (d: string, r = d): string[] => readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(d, e.name), r) : [relative(r, join(d, e.name)).split(sep).join("/")]));
+const walk = (d: string, r = d): string[] =>
+  readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(d, e.name), r) : [relative(r, join(d, e.name)).split(sep).join("/")]));
 const sourceOf = (root: string) => readScaffoldSource(walk(root), async (p) => readFileSync(join(root, p), "utf8"));
 const ARGS: AddAppInputs = { name: "refunds", image: "ghcr.io/acme/refunds", tag: "0.3.0", from: "" };
 
@@ -38,14 +39,26 @@ describe("add-app: a new app from a template app of the tree", () => {
     ]);
     const file = (p: string) => plan.files.find((f) => f.path === p)!.text;
     const prod = parse(file("apps/refunds/prod/values.yaml"));
-    expect(prod).toMatchObject({ nameOverride: "refunds", replicaCount: 3, image: { repository: "ghcr.io/acme/refunds", tag: "0.3.0", digest: "" }, env: { appVersion: "0.3.0" } });
+    expect(prod).toMatchObject({
+      nameOverride: "refunds",
+      replicaCount: 3,
+      image: { repository: "ghcr.io/acme/refunds", tag: "0.3.0", digest: "" },
+      env: { appVersion: "0.3.0" },
+    });
     // The template's own Ingress is not copied; its name in label selectors becomes the new app's.
     expect(prod.ingress).toBeUndefined();
     expect(JSON.stringify(prod.topologySpreadConstraints)).not.toContain("gitops-demo");
-    expect(prod.topologySpreadConstraints[0].labelSelector.matchLabels).toEqual({ "app.kubernetes.io/name": "refunds", "app.kubernetes.io/instance": "refunds" });
+    expect(prod.topologySpreadConstraints[0].labelSelector.matchLabels).toEqual({
+      "app.kubernetes.io/name": "refunds",
+      "app.kubernetes.io/instance": "refunds",
+    });
     const app = parse(file("argocd/apps/refunds-prod.yaml"));
     expect(app.metadata.name).toBe("refunds-prod");
-    expect(app.spec).toMatchObject({ project: "refunds", destination: { namespace: "refunds-prod" }, source: { path: "gitops/charts/gitops-demo", helm: { releaseName: "refunds", valueFiles: ["../../apps/refunds/prod/values.yaml"] } } });
+    expect(app.spec).toMatchObject({
+      project: "refunds",
+      destination: { namespace: "refunds-prod" },
+      source: { path: "gitops/charts/gitops-demo", helm: { releaseName: "refunds", valueFiles: ["../../apps/refunds/prod/values.yaml"] } },
+    });
     const project = parse(file("argocd/apps/refunds-project.yaml"));
     expect(project.metadata.name).toBe("refunds");
     expect(project.spec.destinations).toEqual([{ server: "https://kubernetes.default.svc", namespace: "refunds-*" }]);
@@ -53,7 +66,12 @@ describe("add-app: a new app from a template app of the tree", () => {
     expect(p.multiApp).toBe(true);
     expect(p.apps.map((a) => a.name)).toEqual(["gitops-demo", "refunds"]);
     expect(p.apps[0]!.environments).toEqual(parsePipelineConfig(readFileSync("gitops/gitops-pipeline.yaml", "utf8")).apps[0]!.environments);
-    expect(p.apps[1]!.environments.prod).toMatchObject({ values: ["apps/refunds/prod/values.yaml"], namespace: "refunds-prod", application: "refunds-prod", production: true });
+    expect(p.apps[1]!.environments.prod).toMatchObject({
+      values: ["apps/refunds/prod/values.yaml"],
+      namespace: "refunds-prod",
+      application: "refunds-prod",
+      production: true,
+    });
     // The comments of the converted file are kept.
     expect(file("gitops-pipeline.yaml")).toContain("# Production rules apply");
   });
@@ -84,13 +102,20 @@ describe("add-app: a new app from a template app of the tree", () => {
 
   it("a name whose files exist already is refused (nothing overwritten)", async () => {
     const src = await sourceOf(multiAppTree());
-    expect(() => planAddApp({ ...src, tree: new GitopsTree([...walk(multiAppTree()), "apps/refunds/x.yaml"]) }, ARGS)).toThrow(/^name: apps\/refunds already exists in the gitops tree/);
+    expect(() => planAddApp({ ...src, tree: new GitopsTree([...walk(multiAppTree()), "apps/refunds/x.yaml"]) }, ARGS)).toThrow(
+      /^name: apps\/refunds already exists in the gitops tree/,
+    );
   });
 
   it("the generated Applications are what the ApplicationSet-free checks expect: one per environment, valid YAML", async () => {
     const plan = planAddApp(await sourceOf("gitops"), ARGS);
     const objects = plan.files.filter((f) => f.path.startsWith("argocd/")).flatMap((f) => parseManifests(f.text, f.path).objects);
-    expect(objects.map((o) => `${o.kind}/${o.name}`)).toEqual(["Application/refunds-dev", "Application/refunds-staging", "Application/refunds-prod", "AppProject/refunds"]);
+    expect(objects.map((o) => `${o.kind}/${o.name}`)).toEqual([
+      "Application/refunds-dev",
+      "Application/refunds-staging",
+      "Application/refunds-prod",
+      "AppProject/refunds",
+    ]);
     expect(expandApplicationSets(objects).applications).toEqual([]);
   });
 

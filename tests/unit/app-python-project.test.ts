@@ -43,19 +43,36 @@ describe("dependency source detection, on the fixtures", () => {
     const plan = dependencyPlan(FIXTURE("app-uv"), "auto", VERSIONS.uv);
     expect(plan.files.map((f) => f.path)).toEqual(["pyproject.toml", "uv.lock"]);
     expect(plan.steps[0]).toEqual(["python", "-m", "pip", "install", `uv==${VERSIONS.uv}`]);
-    expect(plan.steps[1]).toEqual(["uv", "export", "--frozen", "--no-emit-project", "--no-hashes", "--format", "requirements.txt", "--group", "dev", "--output-file", `${DEPS_DIR}/uv-requirements.txt`]);
+    expect(plan.steps[1]).toEqual([
+      "uv",
+      "export",
+      "--frozen",
+      "--no-emit-project",
+      "--no-hashes",
+      "--format",
+      "requirements.txt",
+      "--group",
+      "dev",
+      "--output-file",
+      `${DEPS_DIR}/uv-requirements.txt`,
+    ]);
   });
 
   it("poetry: every group's pins read from the lock, a marker kept only where every group has one", () => {
     const plan = dependencyPlan(FIXTURE("app-poetry"));
     expect(plan.files[0]!.contents.split("\n").slice(1, -1)).toEqual(["iniconfig==2.0.0", "markupsafe==3.0.2"]);
-    const pins = poetryPins('[[package]]\nname = "a"\nversion = "1"\ngroups = ["main"]\nmarkers = {main = "os_name == \\"nt\\""}\n[[package]]\nname = "b"\nversion = "2"\nmarkers = "python_version < \\"3.12\\""\n[[package]]\nname = "c"\nversion = "3"\n[package.source]\ntype = "git"\nurl = "https://git.example/c.git"\nreference = "main"\nresolved_reference = "abc123"\n[[package]]\nname = "d"\nversion = "0"\n[package.source]\ntype = "directory"\nurl = "libs/d"\n[metadata]\nlock-version = "2.1"\n');
+    const pins = poetryPins(
+      '[[package]]\nname = "a"\nversion = "1"\ngroups = ["main"]\nmarkers = {main = "os_name == \\"nt\\""}\n[[package]]\nname = "b"\nversion = "2"\nmarkers = "python_version < \\"3.12\\""\n[[package]]\nname = "c"\nversion = "3"\n[package.source]\ntype = "git"\nurl = "https://git.example/c.git"\nreference = "main"\nresolved_reference = "abc123"\n[[package]]\nname = "d"\nversion = "0"\n[package.source]\ntype = "directory"\nurl = "libs/d"\n[metadata]\nlock-version = "2.1"\n',
+    );
     expect(pins.requirements).toEqual(['a==1 ; os_name == "nt"', 'b==2 ; python_version < "3.12"', "c @ git+https://git.example/c.git@abc123"]);
     expect(pins.skipped).toEqual(["d (directory libs/d)"]);
   });
 
   it("requirements: a line installing the project itself is left out and said", () => {
-    const plan = dependencyPlan({ entries: ["requirements.txt", "requirements-dev.txt"], contents: { "requirements.txt": "flask==3.1.0\n", "requirements-dev.txt": "-r requirements.txt\n-e .\npytest\n" } });
+    const plan = dependencyPlan({
+      entries: ["requirements.txt", "requirements-dev.txt"],
+      contents: { "requirements.txt": "flask==3.1.0\n", "requirements-dev.txt": "-r requirements.txt\n-e .\npytest\n" },
+    });
     expect(plan.files.find((f) => f.path === "requirements-dev.txt")!.contents).toBe("-r requirements.txt\npytest\n");
     expect(plan.notes[0]).toMatch(/requirements-dev\.txt: "-e \." installs the project itself/);
   });
@@ -97,7 +114,10 @@ describe("the project's Python", () => {
     expect(poetryConstraint("3.13.*")).toBe("==3.13.*");
     const info = readPyproject(FIXTURE("app-poetry").contents["pyproject.toml"]!);
     expect(info).toMatchObject({ requiresPython: ">=3.11,<3.14", requiresPythonFrom: "tool.poetry.dependencies.python" });
-    expect(choosePython({ requiresPython: poetryConstraint("~3.11"), requiresPythonFrom: "tool.poetry.dependencies.python" })).toMatchObject({ minor: "3.11", why: 'tool.poetry.dependencies.python ">=3.11,<3.12"' });
+    expect(choosePython({ requiresPython: poetryConstraint("~3.11"), requiresPythonFrom: "tool.poetry.dependencies.python" })).toMatchObject({
+      minor: "3.11",
+      why: 'tool.poetry.dependencies.python ">=3.11,<3.12"',
+    });
   });
 
   it("an unsupported request names the file and the way out", () => {
@@ -125,26 +145,50 @@ describe("the project's Python", () => {
 
 describe("reports that explain themselves", () => {
   it("a failed install is a failed run quoting pip's conflict", () => {
-    const stderr = "ERROR: Cannot install packaging==23.2 and pytest==9.2.0 because these package versions have conflicting dependencies.\n\nThe conflict is caused by:\n    The user requested packaging==23.2\n    pytest 9.2.0 depends on packaging>=24\nERROR: ResolutionImpossible: for help visit https://pip.pypa.io/";
-    const r = installFailedReport("test", { cmd: toolsInstallArgv({ pytest: "9.2.0" }), exitCode: 1, stdout: "", stderr }, { source: "requirements", why: "requirements.txt found", notes: [] });
+    const stderr =
+      "ERROR: Cannot install packaging==23.2 and pytest==9.2.0 because these package versions have conflicting dependencies.\n\nThe conflict is caused by:\n    The user requested packaging==23.2\n    pytest 9.2.0 depends on packaging>=24\nERROR: ResolutionImpossible: for help visit https://pip.pypa.io/";
+    const r = installFailedReport(
+      "test",
+      { cmd: toolsInstallArgv({ pytest: "9.2.0" }), exitCode: 1, stdout: "", stderr },
+      { source: "requirements", why: "requirements.txt found", notes: [] },
+    );
     expect(r.passed).toBe(false);
-    expect(r.summary).toBe("test failed: installing the project's dependencies failed: ERROR: Cannot install packaging==23.2 and pytest==9.2.0 because these package versions have conflicting dependencies.");
+    expect(r.summary).toBe(
+      "test failed: installing the project's dependencies failed: ERROR: Cannot install packaging==23.2 and pytest==9.2.0 because these package versions have conflicting dependencies.",
+    );
     expect(r.details).toContain("pytest 9.2.0 depends on packaging>=24");
     expect(r.details).toContain("the pipeline's tools (pytest==9.2.0)");
     expect(r.details).not.toContain("importlib.metadata");
   });
 
   it("without an ERROR line, the summary quotes stderr's last line, not stdout's progress (pip's 'Looking in links')", () => {
-    const r = installFailedReport("test", { cmd: ["python", "-m", "pip", "install", "-r", "requirements.txt"], exitCode: 2, stdout: "Looking in links: /opt/wheels\nCollecting flask==3.1.0\n", stderr: "Traceback (most recent call last):\n  File \"pip\", line 1\nOSError: [Errno 28] No space left on device\n" }, { source: "requirements", why: "requirements.txt found", notes: [] });
+    const r = installFailedReport(
+      "test",
+      {
+        cmd: ["python", "-m", "pip", "install", "-r", "requirements.txt"],
+        exitCode: 2,
+        stdout: "Looking in links: /opt/wheels\nCollecting flask==3.1.0\n",
+        stderr: 'Traceback (most recent call last):\n  File "pip", line 1\nOSError: [Errno 28] No space left on device\n',
+      },
+      { source: "requirements", why: "requirements.txt found", notes: [] },
+    );
     expect(r.summary).toBe("test failed: installing the project's dependencies failed: OSError: [Errno 28] No space left on device");
     expect(r.details).toContain("stdout:\nLooking in links: /opt/wheels");
   });
 
   it("pip's colours (FORCE_COLOR set, even to 0) are taken out before its ERROR line is quoted", () => {
     const red = (t: string) => `\x1b[31m${t}\x1b[0m\x1b[31m\n\x1b[0m`;
-    const stderr = red("ERROR: Could not find a version that satisfies the requirement packaging==0.0.0.999 (from versions: none)") + red("ERROR: No matching distribution found for packaging==0.0.0.999");
-    const r = installFailedReport("test", { cmd: ["python", "-m", "pip", "install", "-r", "requirements.txt"], exitCode: 1, stdout: "Looking in links: /opt/wheels\n", stderr }, { source: "requirements", why: "requirements.txt found", notes: [] });
-    expect(r.summary).toBe("test failed: installing the project's dependencies failed: ERROR: Could not find a version that satisfies the requirement packaging==0.0.0.999 (from versions: none)");
+    const stderr =
+      red("ERROR: Could not find a version that satisfies the requirement packaging==0.0.0.999 (from versions: none)") +
+      red("ERROR: No matching distribution found for packaging==0.0.0.999");
+    const r = installFailedReport(
+      "test",
+      { cmd: ["python", "-m", "pip", "install", "-r", "requirements.txt"], exitCode: 1, stdout: "Looking in links: /opt/wheels\n", stderr },
+      { source: "requirements", why: "requirements.txt found", notes: [] },
+    );
+    expect(r.summary).toBe(
+      "test failed: installing the project's dependencies failed: ERROR: Could not find a version that satisfies the requirement packaging==0.0.0.999 (from versions: none)",
+    );
     expect(r.details).not.toContain("\x1b");
   });
 
@@ -165,7 +209,8 @@ E   ModuleNotFoundError: No module named 'flask'</error></testcase></testsuite><
   });
 
   it("pytest that cannot start (exit 4): the details quote stderr's cause, never empty", () => {
-    const stderr = "ImportError while loading conftest '/src/tests/conftest.py'.\ntests/conftest.py:1: in <module>\n    import flask\nE   ModuleNotFoundError: No module named 'flask'\n";
+    const stderr =
+      "ImportError while loading conftest '/src/tests/conftest.py'.\ntests/conftest.py:1: in <module>\n    import flask\nE   ModuleNotFoundError: No module named 'flask'\n";
     const r = testResult({ exitCode: 4, minCoverage: 90, stdout: "", stderr });
     expect(r.ok).toBe(false);
     expect(r.summary).toMatch(/pytest could not start/);

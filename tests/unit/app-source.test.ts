@@ -43,7 +43,14 @@ describe("the install step", () => {
     const contents = files.map((f) => readFileSync(join(APP, f), "utf8"));
     // app/requirements-dev.txt pins pytest and pytest-cov itself.
     expect(pipInstallArgv({ pinFiles: files, pinContents: contents, tools: { pytest: "9.2.0", "pytest-cov": "7.1.0" } })).toEqual([
-      "python", "-m", "pip", "install", "-r", "requirements.txt", "-r", "requirements-dev.txt",
+      "python",
+      "-m",
+      "pip",
+      "install",
+      "-r",
+      "requirements.txt",
+      "-r",
+      "requirements-dev.txt",
     ]);
     expect(pipInstallArgv({ pinFiles: [], tools: { ruff: "0.17.6" } })).toEqual(["python", "-m", "pip", "install", "ruff==0.17.6"]);
   });

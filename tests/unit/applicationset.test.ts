@@ -74,7 +74,11 @@ describe("ApplicationSet expansion (validate checks what it would generate)", ()
   });
 
   it("generators that read the cluster or a forge are reported as not checked (info); a bad matrix is an error", () => {
-    const r = expand(set("    - git: { repoURL: https://example.com/r.git, revision: main, directories: [{ path: apps/* }] }\n    - matrix: { generators: [{ list: { elements: [] } }] }"));
+    const r = expand(
+      set(
+        "    - git: { repoURL: https://example.com/r.git, revision: main, directories: [{ path: apps/* }] }\n    - matrix: { generators: [{ list: { elements: [] } }] }",
+      ),
+    );
     expect(r.findings.map((f) => [f.severity, f.path])).toEqual([
       ["info", "spec.generators[0]"],
       ["error", "spec.generators[1]"],
@@ -90,7 +94,10 @@ describe("ApplicationSet expansion (validate checks what it would generate)", ()
   });
 
   it("a generated Application that a file of the tree also defines is an error (two owners), the file's kept", () => {
-    const file = parseManifests("apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: { name: web-dev, namespace: argocd }\nspec: {}\n", "argocd/apps/web-dev.yaml").objects;
+    const file = parseManifests(
+      "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: { name: web-dev, namespace: argocd }\nspec: {}\n",
+      "argocd/apps/web-dev.yaml",
+    ).objects;
     const r = expandApplicationSets([...parseManifests(set("    - list: { elements: [{ env: dev }, { env: prod }] }"), FILE).objects, ...file]);
     expect(r.applications.map((a) => a.name)).toEqual(["web-prod"]);
     expect(r.findings.map((f) => [f.rule, f.object, f.file])).toEqual([["ARGO-APPLICATIONSET", "Application/web-dev", FILE]]);
@@ -103,7 +110,9 @@ describe("ApplicationSet expansion (validate checks what it would generate)", ()
         const r = expand(set(`    - list: { elements: [${envs.map((e) => `{ env: ${e} }`).join(", ")}] }`));
         expect(r.findings).toEqual([]);
         expect(r.applications.map((a) => a.name)).toEqual(envs.map((e) => `web-${e}`));
-        expect(r.applications.map((a) => (a.body as { spec: { destination: { namespace: string } } }).spec.destination.namespace)).toEqual(envs.map((e) => `web-${e}`));
+        expect(r.applications.map((a) => (a.body as { spec: { destination: { namespace: string } } }).spec.destination.namespace)).toEqual(
+          envs.map((e) => `web-${e}`),
+        );
       }),
       { numRuns: 50 },
     );

@@ -12,13 +12,24 @@ describe("kustomize settings of an Application", () => {
   });
 
   it("prefix, suffix, namespace, labels merged, an image entry replaced (its old digest dropped), replicas merged; comments kept", () => {
-    const text = "# the dev overlay\nresources: [../../base]\ncommonLabels: {tier: web}\nimages:\n  - name: web\n    newTag: '1.0'\n    digest: sha256:old\nreplicas: [{name: web, count: 1}]\n";
-    const out = applyKustomizeSettings(text, { namePrefix: "p-", nameSuffix: "-s", namespace: "ns", commonLabels: { team: "a" }, images: ["web:2.0", "db:5"], replicas: [{ name: "web", count: 3 }] });
+    const text =
+      "# the dev overlay\nresources: [../../base]\ncommonLabels: {tier: web}\nimages:\n  - name: web\n    newTag: '1.0'\n    digest: sha256:old\nreplicas: [{name: web, count: 1}]\n";
+    const out = applyKustomizeSettings(text, {
+      namePrefix: "p-",
+      nameSuffix: "-s",
+      namespace: "ns",
+      commonLabels: { team: "a" },
+      images: ["web:2.0", "db:5"],
+      replicas: [{ name: "web", count: 3 }],
+    });
     expect(out.startsWith("# the dev overlay\n")).toBe(true);
     expect(parseDocument(out).toJS()).toEqual({
       resources: ["../../base"],
       commonLabels: { tier: "web", team: "a" },
-      images: [{ name: "web", newTag: "2.0" }, { name: "db", newTag: "5" }],
+      images: [
+        { name: "web", newTag: "2.0" },
+        { name: "db", newTag: "5" },
+      ],
       replicas: [{ name: "web", count: 3 }],
       namePrefix: "p-",
       nameSuffix: "-s",

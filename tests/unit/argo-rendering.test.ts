@@ -14,12 +14,16 @@ const OPTS = { kubernetesVersion: "1.36.0", kubeconform: { binary: "/kubeconform
 
 const pod = (name: string, hook?: string) =>
   `apiVersion: v1\nkind: Pod\nmetadata:\n  name: ${name}\n${hook ? `  annotations:\n    "helm.sh/hook": ${hook}\n` : ""}spec:\n  containers: [{name: c, image: "busybox:1.36"}]\n`;
-const job = (name: string, hook: string, key = "helm.sh/hook") => `apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: ${name}\n  annotations:\n    "${key}": ${hook}\nspec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers: [{name: c, image: "busybox:1.36"}]\n`;
+const job = (name: string, hook: string, key = "helm.sh/hook") =>
+  `apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: ${name}\n  annotations:\n    "${key}": ${hook}\nspec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers: [{name: c, image: "busybox:1.36"}]\n`;
 const stream = (...docs: string[]) => docs.map((d, i) => `---\n# Source: chart/templates/t${i}.yaml\n${d}`).join("");
 
 describe("hooks, as Argo CD treats them", () => {
   it("test, test-success and test-failure hooks are left out; a hook that is also something else stays", () => {
-    const { objects } = parseManifests(stream(pod("t1", "test"), pod("t2", "test-success"), pod("t3", "test-failure"), pod("t4", "\"test,pre-install\""), ONE_OBJECT), "r.yaml");
+    const { objects } = parseManifests(
+      stream(pod("t1", "test"), pod("t2", "test-success"), pod("t3", "test-failure"), pod("t4", '"test,pre-install"'), ONE_OBJECT),
+      "r.yaml",
+    );
     expect(objects.map((o) => isHelmTestHook(o))).toEqual([true, true, true, false, false]);
     const r = argoRendering(objects);
     expect(r.leftOut.map((o) => o.name)).toEqual(["t1", "t2", "t3"]);
@@ -28,7 +32,10 @@ describe("hooks, as Argo CD treats them", () => {
   });
 
   it("other hooks (Helm's and Argo CD's) are kept and marked with their types; ordinary objects are not", () => {
-    const { objects } = parseManifests(stream(job("migrate", "\"pre-install,pre-upgrade\""), job("smoke", "PostSync", "argocd.argoproj.io/hook"), ONE_OBJECT), "r.yaml");
+    const { objects } = parseManifests(
+      stream(job("migrate", '"pre-install,pre-upgrade"'), job("smoke", "PostSync", "argocd.argoproj.io/hook"), ONE_OBJECT),
+      "r.yaml",
+    );
     expect(objects.map((o) => o.hook)).toEqual([["pre-install", "pre-upgrade"], ["postsync"], undefined]);
   });
 
@@ -45,11 +52,14 @@ const CHART = {
   "envs/dev.yaml": "{}\n",
   "argocd/dev.yaml": application("web-dev", "charts/web", "web-dev", "    helm:\n      releaseName: web\n      valueFiles: [../../envs/dev.yaml]\n"),
 };
-const SINGLE = "repoPath: \"\"\nchart: charts/web\nrelease: web\nenvironments:\n  dev: {values: [envs/dev.yaml], namespace: web-dev}\n";
+const SINGLE = 'repoPath: ""\nchart: charts/web\nrelease: web\nenvironments:\n  dev: {values: [envs/dev.yaml], namespace: web-dev}\n';
 
 describe("the validation flow judges what Argo CD applies", () => {
   it("a chart's test hooks are left out of kubeconform's and the policy's input, and the summary says so", async () => {
-    const port = fakeValidationPort({ ...CHART, "gitops-pipeline.yaml": SINGLE }, { render: () => stream(pod("web-test", "test-success"), pod("web-test2", "test"), ONE_OBJECT) });
+    const port = fakeValidationPort(
+      { ...CHART, "gitops-pipeline.yaml": SINGLE },
+      { render: () => stream(pod("web-test", "test-success"), pod("web-test2", "test"), ONE_OBJECT) },
+    );
     const r = await runValidation(port, OPTS);
     expect(r.environments[0]).toMatchObject({ name: "dev", objects: 1, hooks: 0, testHooksLeftOut: 2 });
     // kubeconform reads the kept rendering: the test Pods are not in it.
@@ -95,7 +105,7 @@ describe("kustomize-only apps", () => {
   });
 
   it("renders every overlay; the summary lists the environments (never an empty set)", async () => {
-    const port = fakeValidationPort({ ...BASE, "gitops-pipeline.yaml": "repoPath: \"\"\nkustomize: k\nrelease: web\nenvironments:\n  dev: {}\n  prod: {}\n" });
+    const port = fakeValidationPort({ ...BASE, "gitops-pipeline.yaml": 'repoPath: ""\nkustomize: k\nrelease: web\nenvironments:\n  dev: {}\n  prod: {}\n' });
     const r = await runValidation(port, OPTS);
     expect(r.findings).toEqual([]);
     expect(r.environments).toEqual([]);
@@ -104,17 +114,32 @@ describe("kustomize-only apps", () => {
   });
 
   it("an environment without an overlay is KUSTOMIZE-OVERLAY naming the missing directory; with no overlay at all, validate fails", async () => {
-    const files = { ...BASE, "argocd/qa.yaml": application("web-qa", "k/overlays/qa", "web-qa"), "gitops-pipeline.yaml": "repoPath: \"\"\nkustomize: k\nrelease: web\nenvironments:\n  dev: {}\n  qa: {}\n" };
+    const files = {
+      ...BASE,
+      "argocd/qa.yaml": application("web-qa", "k/overlays/qa", "web-qa"),
+      "gitops-pipeline.yaml": 'repoPath: ""\nkustomize: k\nrelease: web\nenvironments:\n  dev: {}\n  qa: {}\n',
+    };
     // One cause, one finding: the Application's path to the missing overlay is not reported again.
     const r = await runValidation(fakeValidationPort(files), OPTS);
     expect(r.findings.map((f) => [f.rule, f.environment, f.file])).toEqual([["KUSTOMIZE-OVERLAY", "qa", "k/overlays/qa"]]);
-    const none = await runValidation(fakeValidationPort({ "k/base/kustomization.yaml": "resources: []\n", "argocd/apps.yaml": BASE["argocd/apps.yaml"], "gitops-pipeline.yaml": "repoPath: \"\"\nkustomize: k\nrelease: web\nenvironments:\n  dev: {}\n" }), OPTS);
+    const none = await runValidation(
+      fakeValidationPort({
+        "k/base/kustomization.yaml": "resources: []\n",
+        "argocd/apps.yaml": BASE["argocd/apps.yaml"],
+        "gitops-pipeline.yaml": 'repoPath: ""\nkustomize: k\nrelease: web\nenvironments:\n  dev: {}\n',
+      }),
+      OPTS,
+    );
     expect(none.passed).toBe(false);
     expect(validationReport(none).summary).toMatch(/^validate failed: no environment rendered, chart k \(kustomize\)/);
   });
 
   it("in the apps: form, the finding names the app", async () => {
-    const files = { ...BASE, "argocd/qa.yaml": application("web-qa", "k/overlays/qa", "web-qa"), "gitops-pipeline.yaml": "repoPath: \"\"\napps:\n  - name: web\n    kustomize: k\n    environments:\n      qa: {}\n      dev: {}\n" };
+    const files = {
+      ...BASE,
+      "argocd/qa.yaml": application("web-qa", "k/overlays/qa", "web-qa"),
+      "gitops-pipeline.yaml": 'repoPath: ""\napps:\n  - name: web\n    kustomize: k\n    environments:\n      qa: {}\n      dev: {}\n',
+    };
     const r = await runValidation(fakeValidationPort(files), OPTS);
     expect(r.findings.map((f) => [f.rule, f.app, f.environment])).toEqual([["KUSTOMIZE-OVERLAY", "web", "qa"]]);
     expect(r.findings[0]!.message).toMatch(/^app web: qa: the app has no chart and k\/overlays\/qa\/ holds no kustomization.yaml/);

@@ -10,9 +10,12 @@ const TREE = {
   "charts/web/Chart.yaml": "apiVersion: v2\nname: web\nversion: 1.0.0\n",
   "charts/web/values.yaml": "{}\n",
   "envs/dev.yaml": "{}\n",
-  "gitops-pipeline.yaml": "repoPath: \"\"\nchart: charts/web\nrelease: web\nenvironments:\n  dev: {values: [envs/dev.yaml], namespace: web-dev}\n",
+  "gitops-pipeline.yaml": 'repoPath: ""\nchart: charts/web\nrelease: web\nenvironments:\n  dev: {values: [envs/dev.yaml], namespace: web-dev}\n',
 };
-const withHelm = (helm: string) => ({ ...TREE, "argocd/dev.yaml": application("web-dev", "charts/web", "web-dev", `    helm:\n      valueFiles: [../../envs/dev.yaml]\n${helm}`) });
+const withHelm = (helm: string) => ({
+  ...TREE,
+  "argocd/dev.yaml": application("web-dev", "charts/web", "web-dev", `    helm:\n      valueFiles: [../../envs/dev.yaml]\n${helm}`),
+});
 const templateOf = (calls: string[][]) => calls.find((c) => c[1] === "template")!;
 
 describe("an Application's Helm source, as helm's argv", () => {
@@ -22,7 +25,12 @@ describe("an Application's Helm source, as helm's argv", () => {
     expect(escapeSetValue(",")).toBe("\\,");
     expect(escapeSetValue("a,,b")).toBe("a\\,\\,b");
     expect(escapeSetValue("{a,b}")).toBe("{a,b}");
-    fc.assert(fc.property(fc.string().filter((s) => !(s.startsWith("{") && s.endsWith("}"))), (s) => escapeSetValue(s).replace(/\\,/g, "").includes(",") === false));
+    fc.assert(
+      fc.property(
+        fc.string().filter((s) => !(s.startsWith("{") && s.endsWith("}"))),
+        (s) => escapeSetValue(s).replace(/\\,/g, "").includes(",") === false,
+      ),
+    );
   });
 
   it("inline values become a file laid over the tree, after the value files; the release defaults to the Application's name", async () => {
@@ -43,7 +51,9 @@ describe("an Application's Helm source, as helm's argv", () => {
   });
 
   it("values that are not a map, a parameter without name, a file parameter outside the tree: one finding each, on the Application", async () => {
-    const port = fakeValidationPort(withHelm("      values: '- a\\n- b'\n      parameters: [{value: '1'}]\n      fileParameters: [{name: banner, path: nope.txt}]\n"));
+    const port = fakeValidationPort(
+      withHelm("      values: '- a\\n- b'\n      parameters: [{value: '1'}]\n      fileParameters: [{name: banner, path: nope.txt}]\n"),
+    );
     const r = await runValidation(port, OPTS);
     expect(r.findings.map((f) => [f.rule, f.file, f.path, f.environment])).toEqual([
       ["ARGO-HELM-VALUES", "argocd/dev.yaml", "spec.source.helm.values", "dev"],

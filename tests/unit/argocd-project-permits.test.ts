@@ -11,31 +11,61 @@ const objects = (...files: string[]) => files.flatMap((f) => parseManifests(read
 
 describe("the AppProject admits the Application (destination and source repository)", () => {
   it("this repository's Applications and the multi-app sample's (generated ones included) are admitted", () => {
-    const own = objects("gitops/argocd/root.yaml", "gitops/argocd/apps/dev.yaml", "gitops/argocd/apps/staging.yaml", "gitops/argocd/apps/prod.yaml", "gitops/argocd/apps/project.yaml");
+    const own = objects(
+      "gitops/argocd/root.yaml",
+      "gitops/argocd/apps/dev.yaml",
+      "gitops/argocd/apps/staging.yaml",
+      "gitops/argocd/apps/prod.yaml",
+      "gitops/argocd/apps/project.yaml",
+    );
     expect(checkProjectPermits(own)).toEqual([]);
-    const sample = objects("tests/fixtures/gitops-multi-app/argocd/apps/payments-applicationset.yaml", "tests/fixtures/gitops-multi-app/argocd/apps/payments-project.yaml");
+    const sample = objects(
+      "tests/fixtures/gitops-multi-app/argocd/apps/payments-applicationset.yaml",
+      "tests/fixtures/gitops-multi-app/argocd/apps/payments-project.yaml",
+    );
     expect(checkProjectPermits([...sample, ...expandApplicationSets(sample).applications])).toEqual([]);
   });
 
   it("an app put into another app's project: its namespace is refused, naming the project, its destinations and the file", () => {
     const own = objects("gitops/argocd/apps/project.yaml");
     const sample = objects("tests/fixtures/gitops-multi-app/argocd/apps/payments-applicationset.yaml").map((m) => m);
-    const generated = expandApplicationSets(sample).applications.map((a) => ({ ...a, body: { ...a.body, spec: { ...(a.body.spec as object), project: "gitops-demo" } } }));
+    const generated = expandApplicationSets(sample).applications.map((a) => ({
+      ...a,
+      body: { ...a.body, spec: { ...(a.body.spec as object), project: "gitops-demo" } },
+    }));
     const f = checkProjectPermits([...own, ...generated]);
     expect(f.map((x) => [x.rule, x.object, x.path])).toEqual([
       ["ARGO-PROJECT-DESTINATION", "Application/argocd/payments-dev", "spec.destination"],
       ["ARGO-PROJECT-DESTINATION", "Application/argocd/payments-staging", "spec.destination"],
       ["ARGO-PROJECT-DESTINATION", "Application/argocd/payments-prod", "spec.destination"],
     ]);
-    expect(f[0]!.message).toMatch(/^AppProject gitops-demo does not allow destination https:\/\/kubernetes.default.svc namespace 'payments-dev' \(its destinations: https:\/\/kubernetes.default.svc gitops-demo-\*\): Argo CD refuses to sync payments-dev; fix the Application or gitops\/argocd\/apps\/project.yaml$/);
+    expect(f[0]!.message).toMatch(
+      /^AppProject gitops-demo does not allow destination https:\/\/kubernetes.default.svc namespace 'payments-dev' \(its destinations: https:\/\/kubernetes.default.svc gitops-demo-\*\): Argo CD refuses to sync payments-dev; fix the Application or gitops\/argocd\/apps\/project.yaml$/,
+    );
   });
 
   it("destinations: globs on namespace and server or cluster name; a ! entry denies even where another allows", () => {
     expect(destinationAllowed([{ server: IN, namespace: "team-*" }], { server: IN, name: "", namespace: "team-a" })).toBe(true);
     expect(destinationAllowed([{ server: IN, namespace: "team-*" }], { server: IN, name: "", namespace: "other" })).toBe(false);
     expect(destinationAllowed([{ name: "in-cluster", namespace: "*" }], { server: "", name: "in-cluster", namespace: "x" })).toBe(true);
-    expect(destinationAllowed([{ server: "*", namespace: "*" }, { server: "*", namespace: "!kube-system" }], { server: IN, name: "", namespace: "kube-system" })).toBe(false);
-    expect(destinationAllowed([{ server: "*", namespace: "*" }, { server: "*", namespace: "!kube-system" }], { server: IN, name: "", namespace: "apps" })).toBe(true);
+    expect(
+      destinationAllowed(
+        [
+          { server: "*", namespace: "*" },
+          { server: "*", namespace: "!kube-system" },
+        ],
+        { server: IN, name: "", namespace: "kube-system" },
+      ),
+    ).toBe(false);
+    expect(
+      destinationAllowed(
+        [
+          { server: "*", namespace: "*" },
+          { server: "*", namespace: "!kube-system" },
+        ],
+        { server: IN, name: "", namespace: "apps" },
+      ),
+    ).toBe(true);
     expect(destinationAllowed([], { server: IN, name: "", namespace: "apps" })).toBe(false);
   });
 

@@ -14,15 +14,27 @@ spec: {project: gitops-demo, destination: {namespace: gitops-demo-prod}}
 
 /** An AppProject with `spec` (YAML flow text), as the tree's project.yaml. */
 function project(spec: string): Manifest {
-  return parseManifests(`apiVersion: argoproj.io/v1alpha1\nkind: AppProject\nmetadata: {name: gitops-demo, namespace: argocd}\nspec: ${spec}\n`, "argocd/apps/project.yaml").objects[0]!;
+  return parseManifests(
+    `apiVersion: argoproj.io/v1alpha1\nkind: AppProject\nmetadata: {name: gitops-demo, namespace: argocd}\nspec: ${spec}\n`,
+    "argocd/apps/project.yaml",
+  ).objects[0]!;
 }
 
 function obj(apiVersion: string, kind: string, source = `templates/${kind.toLowerCase()}.yaml`): Manifest {
-  return { apiVersion, kind, name: "gitops-demo", namespace: "gitops-demo-prod", source, doc: 0, body: { apiVersion, kind, metadata: { name: "gitops-demo" } } };
+  return {
+    apiVersion,
+    kind,
+    name: "gitops-demo",
+    namespace: "gitops-demo-prod",
+    source,
+    doc: 0,
+    body: { apiVersion, kind, metadata: { name: "gitops-demo" } },
+  };
 }
 
 const CHART = [obj("v1", "Service"), obj("apps/v1", "Deployment"), obj("networking.k8s.io/v1", "NetworkPolicy")];
-const WHITELIST = "{namespaceResourceWhitelist: [{group: '', kind: Service}, {group: apps, kind: Deployment}, {group: networking.k8s.io, kind: NetworkPolicy}]}";
+const WHITELIST =
+  "{namespaceResourceWhitelist: [{group: '', kind: Service}, {group: apps, kind: Deployment}, {group: networking.k8s.io, kind: NetworkPolicy}]}";
 
 function check(spec: string, rendered: Manifest[]) {
   const argo = [project(spec), ...parseManifests(APP, "argocd/apps/prod.yaml").objects];
@@ -37,8 +49,17 @@ describe("ARGO-PROJECT-RESOURCES: the AppProject admits every kind the environme
   it("an Ingress the whitelist lacks: one finding naming the AppProject, the list, the environment, the kind and its template", () => {
     const f = check(WHITELIST, [...CHART, obj("networking.k8s.io/v1", "Ingress"), obj("networking.k8s.io/v1", "Ingress")]);
     expect(f).toHaveLength(1);
-    expect(f[0]).toMatchObject({ rule: "ARGO-PROJECT-RESOURCES", severity: "error", object: "AppProject/argocd/gitops-demo", path: "spec.namespaceResourceWhitelist", file: "argocd/apps/project.yaml", environment: "prod" });
-    expect(f[0]!.message).toMatch(/environment prod renders Ingress \(group 'networking.k8s.io', e.g. Ingress\/gitops-demo-prod\/gitops-demo from templates\/ingress.yaml\).*refuse to sync gitops-demo-prod/);
+    expect(f[0]).toMatchObject({
+      rule: "ARGO-PROJECT-RESOURCES",
+      severity: "error",
+      object: "AppProject/argocd/gitops-demo",
+      path: "spec.namespaceResourceWhitelist",
+      file: "argocd/apps/project.yaml",
+      environment: "prod",
+    });
+    expect(f[0]!.message).toMatch(
+      /environment prod renders Ingress \(group 'networking.k8s.io', e.g. Ingress\/gitops-demo-prod\/gitops-demo from templates\/ingress.yaml\).*refuse to sync gitops-demo-prod/,
+    );
   });
 
   it("no namespaced whitelist allows every namespaced kind; a blacklist still refuses", () => {
@@ -49,7 +70,12 @@ describe("ARGO-PROJECT-RESOURCES: the AppProject admits every kind the environme
 
   it("cluster-scoped kinds need the cluster whitelist, which is empty unless set", () => {
     expect(check(WHITELIST, [...CHART, obj("rbac.authorization.k8s.io/v1", "ClusterRole")]).map((x) => x.path)).toEqual(["spec.clusterResourceWhitelist"]);
-    expect(check(`{clusterResourceWhitelist: [{group: '*', kind: '*'}], namespaceResourceWhitelist: [{group: '*', kind: '*'}]}`, [...CHART, obj("rbac.authorization.k8s.io/v1", "ClusterRole")])).toEqual([]);
+    expect(
+      check(`{clusterResourceWhitelist: [{group: '*', kind: '*'}], namespaceResourceWhitelist: [{group: '*', kind: '*'}]}`, [
+        ...CHART,
+        obj("rbac.authorization.k8s.io/v1", "ClusterRole"),
+      ]),
+    ).toEqual([]);
   });
 
   it("the default project (not in the tree) and a missing Application are left to the other checks", () => {

@@ -1,7 +1,15 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { posix } from "node:path";
-import { checkApplications, checkEnvironments, GitopsTree, readArgoObjects, treePath, ARGOCD_RULES, PSA_ENFORCE_LABEL } from "../../dagger/src/core/validate/argocd.js";
+import {
+  checkApplications,
+  checkEnvironments,
+  GitopsTree,
+  readArgoObjects,
+  treePath,
+  ARGOCD_RULES,
+  PSA_ENFORCE_LABEL,
+} from "../../dagger/src/core/validate/argocd.js";
 import { DEFAULT_GITOPS_CONFIG, type GitopsConfig } from "../../dagger/src/core/gitops-config.js";
 import { parseManifests } from "../../dagger/src/core/validate/manifests.js";
 
@@ -46,7 +54,10 @@ spec:
 function check(appYaml: string, opts: { tree?: GitopsTree; config?: GitopsConfig; project?: string } = {}) {
   const objects = [...parseManifests(opts.project ?? PROJECT, "argocd/apps/project.yaml").objects, ...parseManifests(appYaml, "argocd/apps/dev.yaml").objects];
   const config = opts.config ?? CONFIG;
-  return [...checkApplications({ objects, tree: opts.tree ?? TREE, repoPath: config.repoPath }), ...checkEnvironments({ objects, config, environments: ["dev"] })];
+  return [
+    ...checkApplications({ objects, tree: opts.tree ?? TREE, repoPath: config.repoPath }),
+    ...checkEnvironments({ objects, config, environments: ["dev"] }),
+  ];
 }
 
 const rules = (fs: ReturnType<typeof check>) => fs.map((f) => `${f.rule} ${f.path ?? ""}`.trim());
@@ -59,12 +70,19 @@ describe("Argo CD checks", () => {
   it("ARGO-PATH: a path that does not exist in the tree", () => {
     const f = check(app((y) => y.replace("path: gitops/charts/gitops-demo", "path: gitops/charts/old-name")));
     expect(rules(f)).toContain("ARGO-PATH spec.source.path");
-    expect(f.find((x) => x.rule === "ARGO-PATH")).toMatchObject({ source: "argocd", severity: "error", object: "Application/argocd/gitops-demo-dev", file: "argocd/apps/dev.yaml" });
+    expect(f.find((x) => x.rule === "ARGO-PATH")).toMatchObject({
+      source: "argocd",
+      severity: "error",
+      object: "Application/argocd/gitops-demo-dev",
+      file: "argocd/apps/dev.yaml",
+    });
     expect(f.find((x) => x.rule === "ARGO-PATH")!.message).toMatch(/'gitops\/charts\/old-name' does not exist/);
   });
 
   it("ARGO-PATH: outside the gitops tree, or a Helm source without Chart.yaml", () => {
-    expect(check(app((y) => y.replace("path: gitops/charts/gitops-demo", "path: app"))).find((x) => x.rule === "ARGO-PATH")!.message).toMatch(/outside the gitops tree/);
+    expect(check(app((y) => y.replace("path: gitops/charts/gitops-demo", "path: app"))).find((x) => x.rule === "ARGO-PATH")!.message).toMatch(
+      /outside the gitops tree/,
+    );
     const noChart = check(app((y) => y.replace("path: gitops/charts/gitops-demo", "path: gitops/environments/dev")));
     expect(noChart.find((x) => x.rule === "ARGO-PATH")!.message).toMatch(/no Chart.yaml/);
   });
@@ -97,38 +115,61 @@ describe("Argo CD checks", () => {
   });
 
   it("ARGO-REPO-URL and ARGO-TARGET-REVISION must be set", () => {
-    const f = check(app((y) => y.replace("repoURL: https://github.com/example/gitops-pipeline.git", "repoURL: \"  \"").replace("targetRevision: main", 'targetRevision: ""')));
+    const f = check(
+      app((y) => y.replace("repoURL: https://github.com/example/gitops-pipeline.git", 'repoURL: "  "').replace("targetRevision: main", 'targetRevision: ""')),
+    );
     expect(rules(f)).toEqual(["ARGO-REPO-URL spec.source.repoURL", "ARGO-TARGET-REVISION spec.source.targetRevision"]);
   });
 
   it("ARGO-SYNC-POLICY: automated, prune, selfHeal and CreateNamespace as declared", () => {
-    expect(rules(check(app((y) => y.replace("automated: {prune: true, selfHeal: true}", "automated: {prune: true}"))))).toEqual(["ARGO-SYNC-POLICY spec.syncPolicy.automated.selfHeal"]);
+    expect(rules(check(app((y) => y.replace("automated: {prune: true, selfHeal: true}", "automated: {prune: true}"))))).toEqual([
+      "ARGO-SYNC-POLICY spec.syncPolicy.automated.selfHeal",
+    ]);
     expect(rules(check(app((y) => y.replace("    automated: {prune: true, selfHeal: true}\n", ""))))).toEqual(["ARGO-SYNC-POLICY spec.syncPolicy.automated"]);
-    expect(rules(check(app((y) => y.replace("syncOptions: [CreateNamespace=true]", "syncOptions: []"))))).toEqual(["ARGO-SYNC-POLICY spec.syncPolicy.syncOptions"]);
+    expect(rules(check(app((y) => y.replace("syncOptions: [CreateNamespace=true]", "syncOptions: []"))))).toEqual([
+      "ARGO-SYNC-POLICY spec.syncPolicy.syncOptions",
+    ]);
     // An environment declared manual must not be automated.
-    const manual: GitopsConfig = { ...CONFIG, environments: { dev: { ...CONFIG.environments.dev!, sync: { automated: false, prune: false, selfHeal: false, createNamespace: true } } } };
+    const manual: GitopsConfig = {
+      ...CONFIG,
+      environments: { dev: { ...CONFIG.environments.dev!, sync: { automated: false, prune: false, selfHeal: false, createNamespace: true } } },
+    };
     expect(rules(check(app(), { config: manual }))).toEqual(["ARGO-SYNC-POLICY spec.syncPolicy.automated"]);
   });
 
   it("ARGO-ENVIRONMENT: the environment's Application must exist and deploy to its namespace", () => {
     const f = check(app((y) => y.replace("name: gitops-demo-dev,", "name: something-else,")));
-    expect(f).toEqual([expect.objectContaining({ rule: "ARGO-ENVIRONMENT", object: "Application/gitops-demo-dev", message: expect.stringMatching(/no Application named 'gitops-demo-dev'/) })]);
+    expect(f).toEqual([
+      expect.objectContaining({
+        rule: "ARGO-ENVIRONMENT",
+        object: "Application/gitops-demo-dev",
+        message: expect.stringMatching(/no Application named 'gitops-demo-dev'/),
+      }),
+    ]);
     expect(rules(check(app((y) => y.replace("namespace: gitops-demo-dev}", "namespace: default}"))))).toEqual(["ARGO-ENVIRONMENT spec.destination.namespace"]);
   });
 
   it("ARGO-ENVIRONMENT: the chart's own values.yaml, listed by the Application or not, is no mismatch (helm applies it first anyway)", () => {
     const listed = app((y) => y.replace("valueFiles: [../../environments/dev/values.yaml]", "valueFiles: [values.yaml, ../../environments/dev/values.yaml]"));
     expect(check(listed)).toEqual([]);
-    const declared: GitopsConfig = { ...CONFIG, environments: { dev: { ...CONFIG.environments.dev!, values: ["charts/gitops-demo/values.yaml", "environments/dev/values.yaml"] } } };
+    const declared: GitopsConfig = {
+      ...CONFIG,
+      environments: { dev: { ...CONFIG.environments.dev!, values: ["charts/gitops-demo/values.yaml", "environments/dev/values.yaml"] } },
+    };
     expect(check(app(), { config: declared })).toEqual([]);
     // A real difference is one finding on the Application's file, naming both lists and gitops-pipeline.yaml.
     const other = check(app((y) => y.replace("valueFiles: [../../environments/dev/values.yaml]", "valueFiles: [values.yaml]")));
     expect(other).toEqual([expect.objectContaining({ rule: "ARGO-ENVIRONMENT", file: "argocd/apps/dev.yaml", path: "spec.source.helm.valueFiles" })]);
-    expect(other[0]!.message).toBe("Argo CD renders with [] but environment dev declares [environments/dev/values.yaml] in gitops-pipeline.yaml; make the two lists the same (the chart's own values.yaml is applied first either way)");
+    expect(other[0]!.message).toBe(
+      "Argo CD renders with [] but environment dev declares [environments/dev/values.yaml] in gitops-pipeline.yaml; make the two lists the same (the chart's own values.yaml is applied first either way)",
+    );
   });
 
   it("ARGO-ENVIRONMENT: a finding on an Application names its file, not a `# Source:` header it carries", async () => {
-    const files: Record<string, string> = { "argocd/apps/dev.yaml": `---\n# Source: apps/templates/dev.yaml\n${app((y) => y.replace("namespace: gitops-demo-dev}", "namespace: default}"))}`, "argocd/apps/project.yaml": PROJECT };
+    const files: Record<string, string> = {
+      "argocd/apps/dev.yaml": `---\n# Source: apps/templates/dev.yaml\n${app((y) => y.replace("namespace: gitops-demo-dev}", "namespace: default}"))}`,
+      "argocd/apps/project.yaml": PROJECT,
+    };
     const { objects } = await readArgoObjects(async (p) => files[p]!, new GitopsTree(Object.keys(files)), "argocd");
     const f = checkEnvironments({ objects, config: CONFIG, environments: ["dev"] });
     expect(f.map((x) => [x.rule, x.file])).toEqual([["ARGO-ENVIRONMENT", "argocd/apps/dev.yaml"]]);
@@ -140,14 +181,19 @@ describe("Argo CD checks", () => {
   });
 
   it("a Helm-repository chart source has no path to check", () => {
-    const remote = app((y) => y.replace("path: gitops/charts/gitops-demo", "chart: podinfo").replace("    helm:\n      valueFiles: [../../environments/dev/values.yaml]\n", ""));
+    const remote = app((y) =>
+      y.replace("path: gitops/charts/gitops-demo", "chart: podinfo").replace("    helm:\n      valueFiles: [../../environments/dev/values.yaml]\n", ""),
+    );
     expect(rules(check(remote))).toEqual(["ARGO-ENVIRONMENT spec.source.helm.valueFiles"]);
   });
 
   describe("ARGO-POD-SECURITY: the namespace's Pod Security Admission labels, set through the Application", () => {
     const PROD: GitopsConfig = { ...CONFIG, environments: { dev: { ...CONFIG.environments.dev!, production: true } } };
     const withLabels = (labels: Record<string, string>) => (y: string) =>
-      y.replace("    syncOptions: [CreateNamespace=true]\n", `    syncOptions: [CreateNamespace=true]\n    managedNamespaceMetadata:\n      labels: ${JSON.stringify(labels)}\n`);
+      y.replace(
+        "    syncOptions: [CreateNamespace=true]\n",
+        `    syncOptions: [CreateNamespace=true]\n    managedNamespaceMetadata:\n      labels: ${JSON.stringify(labels)}\n`,
+      );
     const restricted = { [PSA_ENFORCE_LABEL]: "restricted", "pod-security.kubernetes.io/warn": "restricted" };
 
     it("production: enforce restricted passes; missing or weaker is one finding naming the label, the environment and the file", () => {
@@ -155,7 +201,9 @@ describe("Argo CD checks", () => {
       const missing = check(app(), { config: PROD });
       expect(rules(missing)).toEqual([`ARGO-POD-SECURITY spec.syncPolicy.managedNamespaceMetadata.labels.${PSA_ENFORCE_LABEL}`]);
       expect(missing[0]).toMatchObject({ severity: "error", object: "Application/argocd/gitops-demo-dev", file: "argocd/apps/dev.yaml" });
-      expect(missing[0]!.message).toMatch(/production environment dev: its namespace has no Pod Security enforce label; set pod-security.kubernetes.io\/enforce: restricted/);
+      expect(missing[0]!.message).toMatch(
+        /production environment dev: its namespace has no Pod Security enforce label; set pod-security.kubernetes.io\/enforce: restricted/,
+      );
       const baseline = check(app(withLabels({ [PSA_ENFORCE_LABEL]: "baseline" })), { config: PROD });
       expect(rules(baseline)).toEqual([`ARGO-POD-SECURITY spec.syncPolicy.managedNamespaceMetadata.labels.${PSA_ENFORCE_LABEL}`]);
       expect(baseline[0]!.message).toMatch(/enforces 'baseline'/);
@@ -169,31 +217,56 @@ describe("Argo CD checks", () => {
     });
 
     it("labels without CreateNamespace=true are never applied by Argo CD: a warning, an error in production", () => {
-      const noCreate: GitopsConfig = { ...CONFIG, environments: { dev: { ...CONFIG.environments.dev!, sync: { ...CONFIG.environments.dev!.sync, createNamespace: false } } } };
+      const noCreate: GitopsConfig = {
+        ...CONFIG,
+        environments: { dev: { ...CONFIG.environments.dev!, sync: { ...CONFIG.environments.dev!.sync, createNamespace: false } } },
+      };
       const yaml = app((y) => withLabels(restricted)(y).replace("syncOptions: [CreateNamespace=true]", "syncOptions: []"));
       const dev = check(yaml, { config: noCreate });
       expect(dev.map((f) => [f.rule, f.severity, f.path])).toEqual([["ARGO-POD-SECURITY", "warning", "spec.syncPolicy.managedNamespaceMetadata"]]);
       const prodNoCreate: GitopsConfig = { ...noCreate, environments: { dev: { ...noCreate.environments.dev!, production: true } } };
       expect(check(yaml, { config: prodNoCreate }).map((f) => [f.rule, f.severity])).toEqual([["ARGO-POD-SECURITY", "error"]]);
       // A production namespace made elsewhere (no CreateNamespace, no labels here): nothing to check in this tree.
-      expect(check(app((y) => y.replace("syncOptions: [CreateNamespace=true]", "syncOptions: []")), { config: prodNoCreate })).toEqual([]);
+      expect(
+        check(
+          app((y) => y.replace("syncOptions: [CreateNamespace=true]", "syncOptions: []")),
+          { config: prodNoCreate },
+        ),
+      ).toEqual([]);
     });
 
     it("only enforce=restricted satisfies production, whatever else the labels say", () => {
       const level = fc.constantFrom("restricted", "baseline", "privileged", "", "Restricted");
       fc.assert(
-        fc.property(fc.option(level, { nil: undefined }), fc.dictionary(fc.constantFrom("pod-security.kubernetes.io/warn", "pod-security.kubernetes.io/audit", "team"), level), (enforce, others) => {
-          const labels = { ...others, ...(enforce === undefined ? {} : { [PSA_ENFORCE_LABEL]: enforce }) };
-          const f = check(app(Object.keys(labels).length ? withLabels(labels) : (y) => y), { config: PROD });
-          expect(f.length).toBe(enforce === "restricted" ? 0 : 1);
-        }),
+        fc.property(
+          fc.option(level, { nil: undefined }),
+          fc.dictionary(fc.constantFrom("pod-security.kubernetes.io/warn", "pod-security.kubernetes.io/audit", "team"), level),
+          (enforce, others) => {
+            const labels = { ...others, ...(enforce === undefined ? {} : { [PSA_ENFORCE_LABEL]: enforce }) };
+            const f = check(app(Object.keys(labels).length ? withLabels(labels) : (y) => y), { config: PROD });
+            expect(f.length).toBe(enforce === "restricted" ? 0 : 1);
+          },
+        ),
         { numRuns: 100 },
       );
     });
   });
 
   it("every rule id is documented", () => {
-    expect(Object.keys(ARGOCD_RULES).sort()).toEqual(["ARGO-APPLICATIONSET", "ARGO-ENVIRONMENT", "ARGO-PATH", "ARGO-POD-SECURITY", "ARGO-PROJECT", "ARGO-PROJECT-DESTINATION", "ARGO-PROJECT-RESOURCES", "ARGO-PROJECT-SOURCE", "ARGO-REPO-URL", "ARGO-SYNC-POLICY", "ARGO-TARGET-REVISION", "ARGO-VALUES-FILES"]);
+    expect(Object.keys(ARGOCD_RULES).sort()).toEqual([
+      "ARGO-APPLICATIONSET",
+      "ARGO-ENVIRONMENT",
+      "ARGO-PATH",
+      "ARGO-POD-SECURITY",
+      "ARGO-PROJECT",
+      "ARGO-PROJECT-DESTINATION",
+      "ARGO-PROJECT-RESOURCES",
+      "ARGO-PROJECT-SOURCE",
+      "ARGO-REPO-URL",
+      "ARGO-SYNC-POLICY",
+      "ARGO-TARGET-REVISION",
+      "ARGO-VALUES-FILES",
+    ]);
   });
 });
 

@@ -28,13 +28,38 @@ import { VERSIONS } from "../../dagger/src/core/versions.js";
 const bump = { tag: "1.2.3", environment: "dev", digest: "", repository: "", appVersion: "", sourceCommit: "" };
 const verify = { environment: "dev", revision: "", timeout: 300, probeUrl: "", application: "" };
 const repo = { url: "https://git.example.com/acme/gitops.git", branch: "main", path: "gitops", app: "" };
-const publish = { image: "ghcr.io/acme/app", revision: "abcdef1", run: "1", environment: "", branch: "", release: false, tagTemplates: [], username: "", hasPassword: false, platforms: ["linux/amd64"] };
+const publish = {
+  image: "ghcr.io/acme/app",
+  revision: "abcdef1",
+  run: "1",
+  environment: "",
+  branch: "",
+  release: false,
+  tagTemplates: [],
+  username: "",
+  hasPassword: false,
+  platforms: ["linux/amd64"],
+};
 const local = { argocdVersion: VERSIONS.argocd, environment: "dev", branch: "main", version: "0.1.0", nextVersion: "", timeout: 600 };
 const ci: CiInputs = {
-  commit: "abcdef1", runNumber: "1", branch: "main", version: "", imageRepository: "", hasRegistryPassword: false, releaseBranches: "main",
-  gitopsRepo: "", gitopsBranch: "main", hasGitopsCredentials: false, environment: "dev", platforms: ["linux/amd64"], endToEnd: false, scan: false, scanSecrets: false,
+  commit: "abcdef1",
+  runNumber: "1",
+  branch: "main",
+  version: "",
+  imageRepository: "",
+  hasRegistryPassword: false,
+  releaseBranches: "main",
+  gitopsRepo: "",
+  gitopsBranch: "main",
+  hasGitopsCredentials: false,
+  environment: "dev",
+  platforms: ["linux/amd64"],
+  endToEnd: false,
+  scan: false,
+  scanSecrets: false,
 };
-const kubeconfig = (server: string, user = "token: abcdefgh") => `apiVersion: v1\nkind: Config\ncurrent-context: c\ncontexts: [{name: c, context: {cluster: k, user: u}}]\nclusters: [{name: k, cluster: {server: "${server}"}}]\nusers: [{name: u, user: {${user}}}]\n`;
+const kubeconfig = (server: string, user = "token: abcdefgh") =>
+  `apiVersion: v1\nkind: Config\ncurrent-context: c\ncontexts: [{name: c, context: {cluster: k, user: u}}]\nclusters: [{name: k, cluster: {server: "${server}"}}]\nusers: [{name: u, user: {${user}}}]\n`;
 const layout = (body: string) => () => parsePipelineConfig(body);
 const single = (env: string, extra = "") => `chart: charts/app\nrelease: app\nenvironments:\n  ${env}:\n    values: [v.yaml]\n${extra}`;
 const BOMB = `a: &a ["x","x","x","x","x","x","x","x","x","x"]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]\nf: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e,*e]\nenvironments: *f\n`;
@@ -54,15 +79,39 @@ const CASES: [string, () => unknown, string][] = [
   ["review: layout environment ending in -", layout(single("dev-")), "gitops-pipeline.yaml: environments.dev-"],
   ["review: layout environment of 300 characters", layout(single("e".repeat(300))), `gitops-pipeline.yaml: environments.${"e".repeat(300)}`],
   ["review: app name of 200 characters (argument)", () => parseInputs(manifestsAppInputs, { app: "a".repeat(200) }), "app"],
-  ["review: app name of 200 characters (layout)", layout(`apps:\n  - name: ${"a".repeat(200)}\n    chart: c\n    environments:\n      dev:\n        values: [v.yaml]\n`), "gitops-pipeline.yaml: apps.0.name"],
-  ["review: registry port 99999 in bump's repository", () => parseInputs(bumpInputs, { ...bump, repository: "registry.example.com:99999/acme/app" }), "repository"],
-  ["review: probeUrl at the cloud metadata address", () => parseInputs(verifyInputs, { ...verify, probeUrl: "http://169.254.169.254/latest/meta-data/" }), "probeUrl"],
+  [
+    "review: app name of 200 characters (layout)",
+    layout(`apps:\n  - name: ${"a".repeat(200)}\n    chart: c\n    environments:\n      dev:\n        values: [v.yaml]\n`),
+    "gitops-pipeline.yaml: apps.0.name",
+  ],
+  [
+    "review: registry port 99999 in bump's repository",
+    () => parseInputs(bumpInputs, { ...bump, repository: "registry.example.com:99999/acme/app" }),
+    "repository",
+  ],
+  [
+    "review: probeUrl at the cloud metadata address",
+    () => parseInputs(verifyInputs, { ...verify, probeUrl: "http://169.254.169.254/latest/meta-data/" }),
+    "probeUrl",
+  ],
   ["review: windows/amd64 as a platform of a Linux image", () => parseInputs(buildInputs, { platforms: ["linux/amd64,windows/amd64"] }), "platforms"],
   ["review: repoPath with a newline", layout(`repoPath: "gitops\\nx"\n${single("dev")}`), "gitops-pipeline.yaml: repoPath"],
-  ["review: 104-character namespace (layout)", layout(single("dev", `    namespace: ${"n".repeat(104)}\n`)), "gitops-pipeline.yaml: environments.dev.namespace"],
-  ["review: 104-character namespace (argo-cd)", () => parseInputs(connectionInputs, { server: "https://argocd.example.com", namespace: "n".repeat(104) }), "namespace"],
+  [
+    "review: 104-character namespace (layout)",
+    layout(single("dev", `    namespace: ${"n".repeat(104)}\n`)),
+    "gitops-pipeline.yaml: environments.dev.namespace",
+  ],
+  [
+    "review: 104-character namespace (argo-cd)",
+    () => parseInputs(connectionInputs, { server: "https://argocd.example.com", namespace: "n".repeat(104) }),
+    "namespace",
+  ],
   ["review: alias bomb in gitops-pipeline.yaml", layout(BOMB), "gitops-pipeline.yaml"],
-  ["review: application with shell syntax", layout(single("dev", `    application: "demo-dev;touch /tmp/pwned;true"\n`)), "gitops-pipeline.yaml: environments.dev.application"],
+  [
+    "review: application with shell syntax",
+    layout(single("dev", `    application: "demo-dev;touch /tmp/pwned;true"\n`)),
+    "gitops-pipeline.yaml: environments.dev.application",
+  ],
   ["review: repository URL with ?access_token=", () => checkRepoUrl("https://git.example.com/a/b.git?access_token=abc123"), "url"],
   ["review: ssh://user:password@host", () => parseInputs(repoInputs, { ...repo, url: "ssh://u:pw@git.example.com/a/b.git" }), "url"],
   ["review: kubeconfig server with user:password@", () => parseKubeconfig(kubeconfig("https://admin:pw@k8s.example.com")), "kubeconfig"],
@@ -95,7 +144,11 @@ const CASES: [string, () => unknown, string][] = [
   ["server with user:password@", () => parseInputs(connectionInputs, { server: "https://a:b@argocd.example.com", namespace: "argocd" }), "server"],
   ["server at the cloud metadata address", () => parseInputs(connectionInputs, { server: "https://169.254.169.254", namespace: "argocd" }), "server"],
   ["probeUrl with ?token=", () => parseInputs(verifyInputs, { ...verify, probeUrl: "https://app.example.com/?token=abc" }), "probeUrl"],
-  ["probeUrl at metadata.google.internal", () => parseInputs(verifyInputs, { ...verify, probeUrl: "http://metadata.google.internal/computeMetadata/v1/" }), "probeUrl"],
+  [
+    "probeUrl at metadata.google.internal",
+    () => parseInputs(verifyInputs, { ...verify, probeUrl: "http://metadata.google.internal/computeMetadata/v1/" }),
+    "probeUrl",
+  ],
   ["probeUrl at fd00:ec2::254", () => parseInputs(verifyInputs, { ...verify, probeUrl: "http://[fd00:ec2::254]/latest" }), "probeUrl"],
   ["probeUrl file://", () => parseInputs(verifyInputs, { ...verify, probeUrl: "file:///etc/passwd" }), "probeUrl"],
   ["revision not hex", () => parseInputs(verifyInputs, { ...verify, revision: "zzzzzzz" }), "revision"],
@@ -113,10 +166,22 @@ const CASES: [string, () => unknown, string][] = [
   ["kind runId with upper case", () => parseInputs(kindInputs, { runId: "Debug" }), "runId"],
   ["kind server http", () => parseInputs(kindInputs, { runId: "debug", server: "http://localhost:6443" }), "server"],
   ["layout application of 64 characters", layout(single("dev", `    application: ${"a".repeat(64)}\n`)), "gitops-pipeline.yaml: environments.dev.application"],
-  ["layout derived name longer than 63", layout(`chart: c\nrelease: ${"r".repeat(50)}\nenvironments:\n  ${"e".repeat(20)}:\n    values: [v.yaml]\n`), `gitops-pipeline.yaml: environments.${"e".repeat(20)}`],
-  ["layout values path with a newline", layout(`chart: c\nrelease: app\nenvironments:\n  dev:\n    values: ["v\\n.yaml"]\n`), "gitops-pipeline.yaml: environments.dev.values.0"],
+  [
+    "layout derived name longer than 63",
+    layout(`chart: c\nrelease: ${"r".repeat(50)}\nenvironments:\n  ${"e".repeat(20)}:\n    values: [v.yaml]\n`),
+    `gitops-pipeline.yaml: environments.${"e".repeat(20)}`,
+  ],
+  [
+    "layout values path with a newline",
+    layout(`chart: c\nrelease: app\nenvironments:\n  dev:\n    values: ["v\\n.yaml"]\n`),
+    "gitops-pipeline.yaml: environments.dev.values.0",
+  ],
   ["layout chart outside the tree", layout(`chart: ../c\nrelease: app\nenvironments:\n  dev:\n    values: [v.yaml]\n`), "gitops-pipeline.yaml: chart"],
-  ["layout release of 60 characters", layout(`chart: c\nrelease: ${"r".repeat(60)}\nenvironments:\n  dev:\n    values: [v.yaml]\n`), "gitops-pipeline.yaml: release"],
+  [
+    "layout release of 60 characters",
+    layout(`chart: c\nrelease: ${"r".repeat(60)}\nenvironments:\n  dev:\n    values: [v.yaml]\n`),
+    "gitops-pipeline.yaml: release",
+  ],
   ["layout repoPath absolute", layout(`repoPath: /etc\n${single("dev")}`), "gitops-pipeline.yaml: repoPath"],
   ["layout not YAML", layout("a: [\n"), "gitops-pipeline.yaml"],
   // ---- app stages ------------------------------------------------------------------------------
@@ -124,12 +189,24 @@ const CASES: [string, () => unknown, string][] = [
   ["platform linux/sparc", () => parseInputs(buildInputs, { platforms: ["linux/sparc"] }), "platforms"],
   ["min coverage 101", () => parseInputs(testInputs, { minCoverage: 101 }), "minCoverage"],
   ["linter unknown", () => parseInputs(lintInputs, { linters: ["ruff,eslint"] }), "linters"],
-  ["revision not a commit", () => parseInputs(appInputs, { version: "", revision: "not a sha", dockerfile: "Dockerfile", sourceUrl: "", python: "", dependencies: "" }), "revision"],
-  ["dockerfile outside the source", () => parseInputs(appInputs, { version: "", revision: "abc", dockerfile: "../Dockerfile", sourceUrl: "", python: "", dependencies: "" }), "dockerfile"],
+  [
+    "revision not a commit",
+    () => parseInputs(appInputs, { version: "", revision: "not a sha", dockerfile: "Dockerfile", sourceUrl: "", python: "", dependencies: "" }),
+    "revision",
+  ],
+  [
+    "dockerfile outside the source",
+    () => parseInputs(appInputs, { version: "", revision: "abc", dockerfile: "../Dockerfile", sourceUrl: "", python: "", dependencies: "" }),
+    "dockerfile",
+  ],
   ["publish image with a tag", () => parseInputs(publishInputs, { ...publish, image: "ghcr.io/acme/app:1.0" }), "image"],
   ["publish image port 99999", () => parseInputs(publishInputs, { ...publish, image: "registry.example.com:99999/acme/app" }), "image"],
   ["publish windows platform", () => parseInputs(publishInputs, { ...publish, platforms: ["windows/amd64"] }), "platforms"],
-  ["scan severity unknown", () => parseInputs(scanInputs, { severity: "SEVERE", dbRepository: "", skipDbUpdate: false, platform: "linux/amd64", ignoreUnfixed: false, secrets: false }), "severity"],
+  [
+    "scan severity unknown",
+    () => parseInputs(scanInputs, { severity: "SEVERE", dbRepository: "", skipDbUpdate: false, platform: "linux/amd64", ignoreUnfixed: false, secrets: false }),
+    "severity",
+  ],
   // ---- ci ---------------------------------------------------------------------------------------
   ["ci commit with a space", () => decideCi({ ...ci, commit: "a b" }), "commit"],
   ["ci branch with ~", () => decideCi({ ...ci, branch: "a~1" }), "branch"],
@@ -145,12 +222,24 @@ const CASES: [string, () => unknown, string][] = [
   ["webhook plain http to a public host", () => checkWebhookUrl("http://hooks.example.com/x"), "webhook"],
   ["webhook with user:password@", () => checkWebhookUrl("https://u:p@hooks.example.com/x"), "webhook"],
   ["apiUrl with a query", () => checkApiUrl("https://api.github.com/?x=1"), "apiUrl"],
-  ["pull request branchPrefix with a space", () => resolvePullRequest(repo.url, { provider: "gitlab", apiUrl: "", project: "", branchPrefix: "my prefix/" }), "branchPrefix"],
+  [
+    "pull request branchPrefix with a space",
+    () => resolvePullRequest(repo.url, { provider: "gitlab", apiUrl: "", project: "", branchPrefix: "my prefix/" }),
+    "branchPrefix",
+  ],
   ["local branch HEAD", () => parseInputs(localInputs, { ...local, branch: "HEAD" }), "branch"],
   ["local version 1.2", () => parseInputs(localInputs, { ...local, version: "1.2" }), "version"],
   ["local timeout 5", () => parseInputs(localInputs, { ...local, timeout: 5 }), "timeout"],
-  ["e2e namespace of 64 characters", () => parseInputs(e2eInputs, { environment: "dev", version: "1.0.0", namespace: "n".repeat(64), timeout: DEFAULTS.e2eTimeout }), "namespace"],
-  ["e2e namespace ending in -", () => parseInputs(e2eInputs, { environment: "dev", version: "1.0.0", namespace: "ns-", timeout: DEFAULTS.e2eTimeout }), "namespace"],
+  [
+    "e2e namespace of 64 characters",
+    () => parseInputs(e2eInputs, { environment: "dev", version: "1.0.0", namespace: "n".repeat(64), timeout: DEFAULTS.e2eTimeout }),
+    "namespace",
+  ],
+  [
+    "e2e namespace ending in -",
+    () => parseInputs(e2eInputs, { environment: "dev", version: "1.0.0", namespace: "ns-", timeout: DEFAULTS.e2eTimeout }),
+    "namespace",
+  ],
 ];
 
 describe("bad inputs: one InputError naming the argument", () => {

@@ -92,16 +92,24 @@ describe("CI integrations", () => {
   });
 
   it("every dagger-for-github call step chains the ci run's artifacts export, so the job summary and status exist", () => {
-    const calls = docs.flatMap(({ file, doc }) => steps(doc).filter((s) => s.uses!.startsWith(DAGGER_ACTION) && s.with?.verb === "call" && s.with?.module !== "dagger/tests").map((s) => ({ file, args: String(s.with?.args ?? "") })));
+    const calls = docs.flatMap(({ file, doc }) =>
+      steps(doc)
+        .filter((s) => s.uses!.startsWith(DAGGER_ACTION) && s.with?.verb === "call" && s.with?.module !== "dagger/tests")
+        .map((s) => ({ file, args: String(s.with?.args ?? "") })),
+    );
     const ci = calls.filter((c) => /(^|\s)ci(\s|$)/.test(c.args));
     expect(ci.length).toBeGreaterThanOrEqual(2);
     for (const { file, args } of ci) expect(args, file).toMatch(/\bci\b[\s\S]*\bartifacts\s+export --path=/);
   });
 
   it("the validate-only template for a separate gitops repository validates its tree and fails the job on an error, with no secret", () => {
-    const [call, ...more] = docs.filter((d) => d.file === "ci/github/gitops-validate.yml").flatMap(({ doc }) => steps(doc).filter((s) => s.uses!.startsWith(DAGGER_ACTION)));
+    const [call, ...more] = docs
+      .filter((d) => d.file === "ci/github/gitops-validate.yml")
+      .flatMap(({ doc }) => steps(doc).filter((s) => s.uses!.startsWith(DAGGER_ACTION)));
     expect(more).toEqual([]);
-    const args = String(call!.with?.args ?? "").split(/\s+/).filter(Boolean);
+    const args = String(call!.with?.args ?? "")
+      .split(/\s+/)
+      .filter(Boolean);
     expect(args.slice(-3)).toEqual(["manifests", "validate", "assert"]);
     expect(args).toContain("--source=.");
     expect(JSON.stringify(call)).not.toMatch(/secrets\.|env:\/\//);
@@ -110,7 +118,10 @@ describe("CI integrations", () => {
 
 describe("the shipped workflow (.github/workflows/ci.yml)", () => {
   const text = readFileSync(join(ROOT, ".github", "workflows", "ci.yml"), "utf8");
-  const wf = parse(text) as { on: { push: { branches: string[]; tags: string[] } }; jobs: Record<string, { steps: (Step & { name?: string; if?: string; env?: Record<string, string> })[] }> };
+  const wf = parse(text) as {
+    on: { push: { branches: string[]; tags: string[] } };
+    jobs: Record<string, { steps: (Step & { name?: string; if?: string; env?: Record<string, string> })[] }>;
+  };
   const pipeline = wf.jobs.pipeline!.steps;
   const call = pipeline.find((s) => s.uses?.startsWith(DAGGER_ACTION))!;
   const args = String(call.with?.args ?? "");
@@ -120,7 +131,7 @@ describe("the shipped workflow (.github/workflows/ci.yml)", () => {
     expect(wf.on.push.branches).toEqual(["main"]);
     const tags = pipeline.find((s) => s.name === "Release tags")!;
     expect(tags.if).toBe("github.ref_type == 'tag'");
-    expect(tags.run).toContain('RELEASE_TAG=$GITHUB_REF_NAME');
+    expect(tags.run).toContain("RELEASE_TAG=$GITHUB_REF_NAME");
     expect(tags.run).toMatch(/RELEASED_TAGS=\$\(git ls-remote --tags --refs origin 'v\*'/);
     expect(args).toContain("--tag=${{ env.RELEASE_TAG }}");
     expect(args).toContain("--released-tags=${{ env.RELEASED_TAGS }}");

@@ -35,7 +35,17 @@ describe("decideCi", () => {
   });
 
   it("a laptop run (defaults) checks and builds but neither publishes nor bumps", () => {
-    const d = decideCi({ ...base, commit: "local", branch: "local", imageRepository: "", hasRegistryPassword: false, gitopsRepo: "", hasGitopsCredentials: false, hasDeployCheck: false, rollbackOnFailure: false });
+    const d = decideCi({
+      ...base,
+      commit: "local",
+      branch: "local",
+      imageRepository: "",
+      hasRegistryPassword: false,
+      gitopsRepo: "",
+      hasGitopsCredentials: false,
+      hasDeployCheck: false,
+      rollbackOnFailure: false,
+    });
     expect(d.skip).toEqual({
       publish: "publishing not requested (no --image-repository)",
       bump: "no --gitops-repo: the deployment is not bumped",
@@ -56,7 +66,9 @@ describe("decideCi", () => {
 
   it("verify runs after a pushed bump when a connection is given; rollback only when asked for, and only with verify", () => {
     expect(decideCi({ ...base, rollbackOnFailure: false }).skip).toEqual({ rollback: "not requested (--rollback-on-failure)" });
-    expect(decideCi({ ...base, pullRequest: true, rollbackOnFailure: false }).skip.verify).toBe("the bump opened a pull request: Argo CD deploys it once it is merged");
+    expect(decideCi({ ...base, pullRequest: true, rollbackOnFailure: false }).skip.verify).toBe(
+      "the bump opened a pull request: Argo CD deploys it once it is merged",
+    );
     expect(() => decideCi({ ...base, hasDeployCheck: false })).toThrow(/^rollbackOnFailure: needs verify to know the deploy failed/);
     expect(() => decideCi({ ...base, pullRequest: true })).toThrow(/^rollbackOnFailure: cannot follow a pull request/);
   });
@@ -75,7 +87,13 @@ describe("decideCi", () => {
     // The same version given twice is fine; the v is accepted on either.
     expect(decideCi({ ...base, tag: "1.2.3", version: "v1.2.3" }).version).toBe("1.2.3");
     // A hotfix of an older line: 1.1 moves, 1 stays on 1.2.0.
-    expect(decideCi({ ...base, tag: "v1.1.9", releasedTags: "v1.1.8,v1.2.0" }).tagTemplates).toEqual(["{shortSha}-{run}", "v{version}-{shortSha}-{run}", "{env}-latest", "{version}", "{major}.{minor}"]);
+    expect(decideCi({ ...base, tag: "v1.1.9", releasedTags: "v1.1.8,v1.2.0" }).tagTemplates).toEqual([
+      "{shortSha}-{run}",
+      "v{version}-{shortSha}-{run}",
+      "{env}-latest",
+      "{version}",
+      "{major}.{minor}",
+    ]);
     // A pre-release: its full version only.
     expect(decideCi({ ...base, tag: "v2.0.0-rc.1" }).tagTemplates.slice(3)).toEqual(["{version}"]);
   });
@@ -95,11 +113,15 @@ describe("decideCi", () => {
   it("refuses a tag that is not a semantic version, or one that contradicts --version, naming tag", () => {
     expect(() => decideCi({ ...base, tag: "release-7" })).toThrow(/^tag: "release-7" is not a release tag/);
     expect(() => decideCi({ ...base, tag: "v1.2" })).toThrow(/^tag: /);
-    expect(() => decideCi({ ...base, tag: "v1.2.3", version: "1.2.4" })).toThrow(/^tag: "v1.2.3" is version 1.2.3 but --version is 1.2.4\. leave --version out/);
+    expect(() => decideCi({ ...base, tag: "v1.2.3", version: "1.2.4" })).toThrow(
+      /^tag: "v1.2.3" is version 1.2.3 but --version is 1.2.4\. leave --version out/,
+    );
   });
 
   it("property: any semver tag, with or without v, is that version and a release", () => {
-    const ver = fc.tuple(fc.nat(99), fc.nat(99), fc.nat(99), fc.option(fc.stringMatching(/^(alpha|beta|rc)\.[1-9]$/), { nil: undefined })).map(([a, b, c, p]) => `${a}.${b}.${c}${p ? `-${p}` : ""}`);
+    const ver = fc
+      .tuple(fc.nat(99), fc.nat(99), fc.nat(99), fc.option(fc.stringMatching(/^(alpha|beta|rc)\.[1-9]$/), { nil: undefined }))
+      .map(([a, b, c, p]) => `${a}.${b}.${c}${p ? `-${p}` : ""}`);
     fc.assert(
       fc.property(ver, fc.boolean(), fc.boolean(), (v, withV, alsoVersion) => {
         const d = decideCi({ ...base, branch: "anything", tag: `${withV ? "v" : ""}${v}`, ...(alsoVersion ? { version: v } : {}) });
@@ -138,9 +160,12 @@ describe("decideCi", () => {
     expect(buildVersionOf("", "abcdef0123")).toBe("0.0.0-abcdef0");
     expect(buildVersionOf("", "local")).toBe("0.0.0-local");
     const hex = fc.string({ unit: fc.constantFrom(..."0123456789abcdef"), minLength: 7, maxLength: 40 });
-    fc.assert(fc.property(fc.oneof(hex, fc.string()), (c) => {
-      expect(() => parseVersion(buildVersionOf("", c))).not.toThrow();
-    }), { numRuns: 2000 });
+    fc.assert(
+      fc.property(fc.oneof(hex, fc.string()), (c) => {
+        expect(() => parseVersion(buildVersionOf("", c))).not.toThrow();
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
 

@@ -64,7 +64,15 @@ describe("dagger call lines use the engine's CLI names", () => {
     const firsts = new Set(calls.map((c) => c.words.find((w) => !w.startsWith("-"))));
     for (const fn of ["ci", "app", "manifests", "gitops-repo", "all", "versions"]) expect(firsts, fn).toContain(fn);
     const where = new Set(calls.map((c) => c.where));
-    for (const f of [".github/workflows/ci.yml", "ci/github/action.yml", "ci/gitlab/gitops-pipeline.gitlab-ci.yml", "ci/circleci/config.yml", "README.md", "gitops/README.md"]) expect(where, f).toContain(f);
+    for (const f of [
+      ".github/workflows/ci.yml",
+      "ci/github/action.yml",
+      "ci/gitlab/gitops-pipeline.gitlab-ci.yml",
+      "ci/circleci/config.yml",
+      "README.md",
+      "gitops/README.md",
+    ])
+      expect(where, f).toContain(f);
   });
 
   it("every CI template's ci call builds release tags, can verify the deploy and name the app of a multi-app tree (--tag, --argocd-server, --argocd-token, --gitops-app)", () => {
@@ -73,9 +81,17 @@ describe("dagger call lines use the engine's CLI names", () => {
     const ciCalls = allCalls().filter((c) => templates.includes(c.where) && c.words.includes("ci") && c.module === "main" && c.words.length > 2);
     expect(new Set(ciCalls.map((c) => c.where))).toEqual(new Set(templates));
     for (const c of ciCalls.filter((x) => x.where !== ".github/workflows/ci.yml")) {
-      for (const flag of ["--tag", "--argocd-server", "--argocd-token", "--gitops-app"]) expect(c.words.some((w) => w === flag || w.startsWith(`${flag}=`)), `${c.where} ${flag}`).toBe(true);
+      for (const flag of ["--tag", "--argocd-server", "--argocd-token", "--gitops-app"])
+        expect(
+          c.words.some((w) => w === flag || w.startsWith(`${flag}=`)),
+          `${c.where} ${flag}`,
+        ).toBe(true);
     }
-    for (const c of ciCalls) expect(c.words.some((w) => w.startsWith("--tag")), `${c.where} --tag`).toBe(true);
+    for (const c of ciCalls)
+      expect(
+        c.words.some((w) => w.startsWith("--tag")),
+        `${c.where} --tag`,
+      ).toBe(true);
   });
 
   it("every function, flag and enum value exists under the engine's naming", async () => {

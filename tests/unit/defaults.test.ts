@@ -16,7 +16,9 @@ import { ROOT } from "../helpers/tools.js";
 
 const SRC = join(ROOT, "dagger", "src");
 const files = (dir: string): string[] =>
-  readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? (e.name === "core" ? [] : files(join(dir, e.name))) : e.name.endsWith(".ts") ? [join(dir, e.name)] : []));
+  readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? (e.name === "core" ? [] : files(join(dir, e.name))) : e.name.endsWith(".ts") ? [join(dir, e.name)] : [],
+  );
 
 /** Values a default may be without the table: "not given". */
 const NEUTRAL = new Set(['""', "false", "true", "[]"]);
@@ -35,7 +37,8 @@ function declaredDefaults(): { where: string; cls: string; fn: string; arg: stri
           if (!decorated || !(ts.isConstructorDeclaration(m) || ts.isMethodDeclaration(m))) continue;
           const fn = ts.isConstructorDeclaration(m) ? "" : m.name.getText();
           for (const p of m.parameters) {
-            if (p.initializer) out.push({ where: `${file.slice(ROOT.length + 1)}`, cls: node.name.text, fn, arg: p.name.getText(), expr: p.initializer.getText() });
+            if (p.initializer)
+              out.push({ where: `${file.slice(ROOT.length + 1)}`, cls: node.name.text, fn, arg: p.name.getText(), expr: p.initializer.getText() });
           }
         }
       }

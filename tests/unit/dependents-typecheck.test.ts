@@ -45,7 +45,11 @@ async function client(): Promise<string> {
 describe("modules that depend on gitops-pipeline use only the client the engine generates", () => {
   it("the tests module and the worked example type-check against it", async () => {
     const file = await client();
-    const sources = MODULES.flatMap((d) => readdirSync(join(ROOT, d)).filter((f) => f.endsWith(".ts")).map((f) => join(ROOT, d, f)));
+    const sources = MODULES.flatMap((d) =>
+      readdirSync(join(ROOT, d))
+        .filter((f) => f.endsWith(".ts"))
+        .map((f) => join(ROOT, d, f)),
+    );
     expect(sources.length).toBeGreaterThanOrEqual(3);
     expect(typecheck(sources, file)).toEqual([]);
   }, 60_000);

@@ -102,6 +102,6 @@ describe("kubeconfig rewrite (kind's kubeconfig → reachable through the servic
     expect(creds.cert).toMatch(/^-----BEGIN CERTIFICATE-----/);
     expect(creds.key).toMatch(/^-----BEGIN PRIVATE KEY-----/);
     expect(creds.ca).not.toBe(creds.cert);
-    expect(() => kubeconfigCredentials(FIXTURE.replace(/client-key-data: .*/, "client-key-data: \"\""))).toThrow(/no client-key-data for user 'kind-e2e'/);
+    expect(() => kubeconfigCredentials(FIXTURE.replace(/client-key-data: .*/, 'client-key-data: ""'))).toThrow(/no client-key-data for user 'kind-e2e'/);
   });
 });

@@ -3,7 +3,8 @@ import { e2eReport } from "../../dagger/src/core/e2e/report.js";
 import { Run } from "../../dagger/src/run.js";
 import { StageError } from "../../dagger/src/core/errors.js";
 
-const DIAG = "===== events.txt (exit 0)\nWarning BackOff pod/gitops-demo-abc Back-off restarting failed container\n===== failing-pod-logs.txt (exit 0)\nTraceback: boom";
+const DIAG =
+  "===== events.txt (exit 0)\nWarning BackOff pod/gitops-demo-abc Back-off restarting failed container\n===== failing-pod-logs.txt (exit 0)\nTraceback: boom";
 
 const run = (passed: boolean, diagnostics = "") =>
   Run.of(

@@ -1,11 +1,6 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import {
-  E2E_MIN_TIMEOUT,
-  checkGitopsInputs,
-  e2eBudget,
-  e2eSettings,
-} from "../../dagger/src/core/e2e/settings.js";
+import { E2E_MIN_TIMEOUT, checkGitopsInputs, e2eBudget, e2eSettings } from "../../dagger/src/core/e2e/settings.js";
 import { DEFAULTS } from "../../dagger/src/core/defaults.js";
 import { inputError } from "../helpers/errors.js";
 

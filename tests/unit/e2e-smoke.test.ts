@@ -17,12 +17,14 @@ function fakeClock(): Clock & { t: number } {
   return c;
 }
 
-const METRICS = '# HELP http_requests_total Requests\n# TYPE http_requests_total counter\nhttp_requests_total{method="GET",route="/healthz",status="200"} 3.0\n';
+const METRICS =
+  '# HELP http_requests_total Requests\n# TYPE http_requests_total counter\nhttp_requests_total{method="GET",route="/healthz",status="200"} 3.0\n';
 
 function app(version: string): FetchLike {
   return async (path, headers): Promise<ProbeResponse> => {
     if (path === "/healthz") return { status: 200, headers: { "content-type": "application/json" }, body: '{"status":"ok"}' };
-    if (path === "/" && headers.Accept === "application/json") return { status: 200, headers: { "content-type": "application/json" }, body: JSON.stringify({ name: "x", version, commit: "c" }) };
+    if (path === "/" && headers.Accept === "application/json")
+      return { status: 200, headers: { "content-type": "application/json" }, body: JSON.stringify({ name: "x", version, commit: "c" }) };
     if (path === "/metrics") return { status: 200, headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" }, body: METRICS };
     return { status: 404, headers: {}, body: "{}" };
   };
@@ -47,7 +49,8 @@ describe("smoke probes (pure, fake clock)", () => {
 
   it("retries while the service has no endpoints (503), then passes", async () => {
     let calls = 0;
-    const fetch: FetchLike = (p, h) => (p === "/healthz" && ++calls < 4 ? Promise.resolve({ status: 503, headers: {}, body: '{"kind":"Status","reason":"ServiceUnavailable"}' }) : app("1")(p, h));
+    const fetch: FetchLike = (p, h) =>
+      p === "/healthz" && ++calls < 4 ? Promise.resolve({ status: 503, headers: {}, body: '{"kind":"Status","reason":"ServiceUnavailable"}' }) : app("1")(p, h);
     const r = await smokeTest(fetch, { expectedVersion: "1", deadlineMs: 60_000, clock: fakeClock() });
     expect(r.passed).toBe(true);
     expect(r.probes[0]!.attempts).toBe(4);
@@ -88,13 +91,15 @@ describe("smoke probes (pure, fake clock)", () => {
     expect(healthz!.check({ status: 200, headers: {}, body: '{"status":"down"}' })).toBe(`expected {"status": "ok"}, got '{"status":"down"}'`);
     expect(healthz!.check({ status: 500, headers: {}, body: "boom" })).toBe("expected HTTP 200, got 500: boom");
     expect(version!.check({ status: 200, headers: {}, body: "<html>1.2.3</html>" })).toBe("expected JSON with a version, got '<html>1.2.3</html>'");
-    expect(metrics!.check({ status: 200, headers: { "content-type": "application/json" }, body: METRICS })).toBe("expected Content-Type text/plain, got 'application/json'");
+    expect(metrics!.check({ status: 200, headers: { "content-type": "application/json" }, body: METRICS })).toBe(
+      "expected Content-Type text/plain, got 'application/json'",
+    );
     expect(metrics!.check({ status: 200, headers: { "content-type": "text/plain" }, body: METRICS })).toBeNull();
   });
 
   it("recognises Prometheus text and rejects other text", () => {
     expect(prometheusTextProblem(METRICS)).toBeNull();
-    expect(prometheusTextProblem("x_total 1 1700000000000\n# TYPE x_total counter\nx_bucket{le=\"+Inf\"} +Inf\n")).toBeNull();
+    expect(prometheusTextProblem('x_total 1 1700000000000\n# TYPE x_total counter\nx_bucket{le="+Inf"} +Inf\n')).toBeNull();
     expect(prometheusTextProblem("<html>metrics</html>")).toMatch(/expected Prometheus text, got the line '<html>metrics<\/html>'/);
     expect(prometheusTextProblem("x 1\n")).toMatch(/'# TYPE' lines/);
   });
@@ -102,7 +107,7 @@ describe("smoke probes (pure, fake clock)", () => {
 
 describe("parseCurlOutput (curl -sS -D - output)", () => {
   it("parses status, lower-cased headers and body, skipping 100 Continue", () => {
-    const out = "HTTP/1.1 100 Continue\r\n\r\nHTTP/2 200 \r\nContent-Type: application/json\r\nX-A: b: c\r\n\r\n{\"status\":\"ok\"}\n";
+    const out = 'HTTP/1.1 100 Continue\r\n\r\nHTTP/2 200 \r\nContent-Type: application/json\r\nX-A: b: c\r\n\r\n{"status":"ok"}\n';
     expect(parseCurlOutput(out)).toEqual({ status: 200, headers: { "content-type": "application/json", "x-a": "b: c" }, body: '{"status":"ok"}\n' });
   });
 
@@ -113,7 +118,9 @@ describe("parseCurlOutput (curl -sS -D - output)", () => {
       fc.property(fc.integer({ min: 200, max: 599 }), fc.dictionary(name, value, { maxKeys: 5 }), fc.string(), (status, headers, body) => {
         const lower = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
         if (Object.keys(lower).length !== Object.keys(headers).length) return; // case-colliding names
-        const text = `HTTP/1.1 ${status} X\r\n${Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join("")}\r\n${body}`;
+        const text = `HTTP/1.1 ${status} X\r\n${Object.entries(headers)
+          .map(([k, v]) => `${k}: ${v}\r\n`)
+          .join("")}\r\n${body}`;
         expect(parseCurlOutput(text)).toEqual({ status, headers: lower, body });
       }),
     );

@@ -41,7 +41,9 @@ describe("gitops-pipeline.yaml with apps: (several apps in one tree)", () => {
 
   it("a stage working on one app needs the name in a multi-app tree, and names the argument it was given as", () => {
     const p = parsePipelineConfig(SAMPLE);
-    expect(() => selectApp(p)).toThrow(/^app: is missing: gitops-pipeline.yaml declares 2 apps \(gitops-demo, payments\)\. pass the app to work on, one of: gitops-demo, payments$/);
+    expect(() => selectApp(p)).toThrow(
+      /^app: is missing: gitops-pipeline.yaml declares 2 apps \(gitops-demo, payments\)\. pass the app to work on, one of: gitops-demo, payments$/,
+    );
     expect(() => selectApp(p, "", "gitopsApp")).toThrow(/^gitopsApp: is missing/);
     expect(() => selectApp(p, "refunds")).toThrow(/^app: unknown app 'refunds' \(gitops-pipeline.yaml declares gitops-demo, payments\)/);
     expect(selectApp(p, "payments").release).toBe("payments");
@@ -60,11 +62,19 @@ describe("gitops-pipeline.yaml with apps: (several apps in one tree)", () => {
   it("bad apps: entries are input errors naming the field", () => {
     expect(() => parsePipelineConfig("apps: []\n")).toThrow(/^gitops-pipeline.yaml: apps: lists no app/);
     expect(() => parsePipelineConfig(apps("Orders"))).toThrow(/^gitops-pipeline.yaml: apps\.0\.name: app names are DNS-1123 labels/);
-    expect(() => parsePipelineConfig("apps:\n  - name: x\n    environments:\n      dev: {}\n")).toThrow(/^gitops-pipeline.yaml: apps\.0: app x has neither a chart nor a kustomize base/);
-    expect(() => parsePipelineConfig("apps:\n  - name: x\n    chart: c\n    environments:\n      dev: {}\n")).toThrow(/^gitops-pipeline.yaml: apps\.0\.environments\.dev\.values: is empty/);
-    expect(() => parsePipelineConfig("apps:\n  - name: x\n    chart: c\n    environments: {}\n")).toThrow(/^gitops-pipeline.yaml: apps\.0\.environments: declares no environment/);
+    expect(() => parsePipelineConfig("apps:\n  - name: x\n    environments:\n      dev: {}\n")).toThrow(
+      /^gitops-pipeline.yaml: apps\.0: app x has neither a chart nor a kustomize base/,
+    );
+    expect(() => parsePipelineConfig("apps:\n  - name: x\n    chart: c\n    environments:\n      dev: {}\n")).toThrow(
+      /^gitops-pipeline.yaml: apps\.0\.environments\.dev\.values: is empty/,
+    );
+    expect(() => parsePipelineConfig("apps:\n  - name: x\n    chart: c\n    environments: {}\n")).toThrow(
+      /^gitops-pipeline.yaml: apps\.0\.environments: declares no environment/,
+    );
     expect(() => parsePipelineConfig(`${apps("a")}chart: charts/x\n`)).toThrow(/^gitops-pipeline.yaml: Unrecognized key/);
-    expect(() => parsePipelineConfig("apps:\n  - name: x\n    chart: ../c\n    environments:\n      dev: { values: [a.yaml] }\n")).toThrow(/apps\.0\.chart: must be a relative path inside the gitops tree/);
+    expect(() => parsePipelineConfig("apps:\n  - name: x\n    chart: ../c\n    environments:\n      dev: { values: [a.yaml] }\n")).toThrow(
+      /apps\.0\.chart: must be a relative path inside the gitops tree/,
+    );
   });
 
   it("the app argument: a DNS label or empty, trimmed; anything else names the argument", () => {

@@ -26,7 +26,13 @@ describe("gitops-pipeline.yaml", () => {
   it("fills defaults for optional fields", () => {
     const c = parseGitopsConfig("environments:\n  qa:\n    values: [qa.yaml]\n    namespace: demo-qa\n    application: demo-qa\n");
     expect(c.chart).toBe("charts/gitops-demo");
-    expect(c.environments.qa).toEqual({ values: ["qa.yaml"], namespace: "demo-qa", application: "demo-qa", production: false, sync: { automated: true, prune: true, selfHeal: true, createNamespace: true } });
+    expect(c.environments.qa).toEqual({
+      values: ["qa.yaml"],
+      namespace: "demo-qa",
+      application: "demo-qa",
+      production: false,
+      sync: { automated: true, prune: true, selfHeal: true, createNamespace: true },
+    });
   });
 
   it.each([
@@ -109,16 +115,34 @@ metadata:
 });
 
 describe("kustomize checks", () => {
-  const tree = new GitopsTree(["kustomize/base/kustomization.yaml", "kustomize/base/deployment.yaml", "kustomize/overlays/dev/kustomization.yaml", "kustomize/overlays/dev/app-env.yaml", "kustomize/components/pdb/kustomization.yaml", "kustomize/empty/readme.md"]);
+  const tree = new GitopsTree([
+    "kustomize/base/kustomization.yaml",
+    "kustomize/base/deployment.yaml",
+    "kustomize/overlays/dev/kustomization.yaml",
+    "kustomize/overlays/dev/app-env.yaml",
+    "kustomize/components/pdb/kustomization.yaml",
+    "kustomize/empty/readme.md",
+  ]);
   const check = (body: unknown) => checkKustomization(body, "kustomize/overlays/dev/kustomization.yaml", tree).map((f) => `${f.rule} ${f.path}`);
 
   it("passes a correct overlay", () => {
-    expect(check({ resources: ["../../base"], components: ["../../components/pdb"], patches: [{ path: "app-env.yaml" }], images: [{ name: "app", newTag: "1.2.3" }] })).toEqual([]);
+    expect(
+      check({
+        resources: ["../../base"],
+        components: ["../../components/pdb"],
+        patches: [{ path: "app-env.yaml" }],
+        images: [{ name: "app", newTag: "1.2.3" }],
+      }),
+    ).toEqual([]);
     expect(check({ resources: ["https://github.com/x/y//base?ref=v1"], images: [{ name: "app", digest: `sha256:${"a".repeat(64)}` }] })).toEqual([]);
   });
 
   it("finds missing references and unpinned images", () => {
-    expect(check({ resources: ["../../nope", "../../empty"], patches: [{ path: "gone.yaml" }] })).toEqual(["KUSTOMIZE-REFERENCE resources[0]", "KUSTOMIZE-REFERENCE resources[1]", "KUSTOMIZE-REFERENCE patches[0].path"]);
+    expect(check({ resources: ["../../nope", "../../empty"], patches: [{ path: "gone.yaml" }] })).toEqual([
+      "KUSTOMIZE-REFERENCE resources[0]",
+      "KUSTOMIZE-REFERENCE resources[1]",
+      "KUSTOMIZE-REFERENCE patches[0].path",
+    ]);
     expect(check({ images: [{ name: "app", newTag: "latest" }, { name: "b" }, { newTag: "1" }, { name: "c", digest: "sha256:xyz" }] })).toEqual([
       "KUSTOMIZE-IMAGE images[0].newTag",
       "KUSTOMIZE-IMAGE images[1]",
@@ -136,7 +160,15 @@ describe("documentation matches the code", () => {
     const { APP_RULES, RENDER_RULES, ARGO_SOURCE_RULES } = await import("../../dagger/src/core/validate/validation.js");
     const readme = readFileSync(join(ROOT, "README.md"), "utf8");
     const section = readme.slice(readme.indexOf("## GitOps layout and validate"), readme.indexOf("## Contributing"));
-    const ids = [...POLICY_RULES.map((r) => r.id), WAIVER_RULE, ...Object.keys(ARGOCD_RULES), ...Object.keys(KUSTOMIZE_RULES), ...Object.keys(APP_RULES), ...Object.keys(RENDER_RULES), ...Object.keys(ARGO_SOURCE_RULES)];
+    const ids = [
+      ...POLICY_RULES.map((r) => r.id),
+      WAIVER_RULE,
+      ...Object.keys(ARGOCD_RULES),
+      ...Object.keys(KUSTOMIZE_RULES),
+      ...Object.keys(APP_RULES),
+      ...Object.keys(RENDER_RULES),
+      ...Object.keys(ARGO_SOURCE_RULES),
+    ];
     expect(ids.filter((id) => !section.includes(`\`${id}\``))).toEqual([]);
     expect(section).toContain(WAIVER_ANNOTATION);
     for (const key of ["image.tag", "image.digest", "env.appVersion"]) expect(section).toContain(`\`${key}\``);

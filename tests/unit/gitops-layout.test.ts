@@ -6,7 +6,11 @@ describe("environmentLayout (e2e and bump read the chart and values from gitops-
   const repo = parseGitopsConfig(readFileSync("gitops/gitops-pipeline.yaml", "utf8"));
 
   it("takes chart, values and release from this repo's layout", () => {
-    expect(environmentLayout(repo, "staging")).toEqual({ chartPath: "charts/gitops-demo", valuesPaths: ["environments/staging/values.yaml"], release: "gitops-demo" });
+    expect(environmentLayout(repo, "staging")).toEqual({
+      chartPath: "charts/gitops-demo",
+      valuesPaths: ["environments/staging/values.yaml"],
+      release: "gitops-demo",
+    });
   });
 
   it("a layered environment yields all its values files, in order, as a copy", () => {

@@ -16,11 +16,26 @@ const dir = () => dag.directory();
 const secret = (): Secret => dag.setSecret("s", "x");
 
 /** The constructor's arguments, positionally, with overrides by name. */
-function pipeline(o: Partial<Record<"pythonImage" | "helmImage" | "kubernetes" | "kind" | "kubectl" | "gitImage", string>> & { pythonTools?: string[] } = {}): GitopsPipeline {
+function pipeline(
+  o: Partial<Record<"pythonImage" | "helmImage" | "kubernetes" | "kind" | "kubectl" | "gitImage", string>> & { pythonTools?: string[] } = {},
+): GitopsPipeline {
   return new GitopsPipeline(
-    dir(), dir(), undefined, undefined,
-    o.pythonImage ?? VERSIONS.pythonImage, o.pythonTools ?? [], o.helmImage ?? VERSIONS.helmImage, VERSIONS.kubeconformImage, VERSIONS.kustomizeImage,
-    o.kubernetes ?? VERSIONS.kubernetes, o.kind ?? VERSIONS.kind, VERSIONS.kindNodeImage, o.kubectl ?? VERSIONS.kubectl, VERSIONS.dindImage, VERSIONS.trivyImage, o.gitImage ?? VERSIONS.gitImage,
+    dir(),
+    dir(),
+    undefined,
+    undefined,
+    o.pythonImage ?? VERSIONS.pythonImage,
+    o.pythonTools ?? [],
+    o.helmImage ?? VERSIONS.helmImage,
+    VERSIONS.kubeconformImage,
+    VERSIONS.kustomizeImage,
+    o.kubernetes ?? VERSIONS.kubernetes,
+    o.kind ?? VERSIONS.kind,
+    VERSIONS.kindNodeImage,
+    o.kubectl ?? VERSIONS.kubectl,
+    VERSIONS.dindImage,
+    VERSIONS.trivyImage,
+    o.gitImage ?? VERSIONS.gitImage,
   );
 }
 const p = () => pipeline();
@@ -84,21 +99,50 @@ const CASES: [string, string, () => unknown][] = [
   ["a repository with capitals", "repository", () => repo().then((r) => r.bump("1.2.3", "dev", "", "GHCR.io/Acme"))],
   ["an app version with a space", "appVersion", () => repo().then((r) => r.bump("1.2.3", "dev", "", "", "1 2"))],
   ["a source commit with a space", "sourceCommit", () => repo().then((r) => r.bump("1.2.3", "dev", "", "", "", "a b"))],
-  ["a token over plain http", "url", () => p().gitopsRepo("http://git.example.com/g.git", "main", "gitops").then((r) => r.withToken(secret()).bump("1.2.3"))],
+  [
+    "a token over plain http",
+    "url",
+    () =>
+      p()
+        .gitopsRepo("http://git.example.com/g.git", "main", "gitops")
+        .then((r) => r.withToken(secret()).bump("1.2.3")),
+  ],
   ["an SSH key for an https URL", "key", () => repo().then((r) => r.withSshKey(secret(), "github.com ssh-ed25519 AAAA").bump("1.2.3"))],
   ["a promotion source with a bang", "from", () => repo().then((r) => r.promote("prod!"))],
   // with-pull-request
-  ["a pull request without a repository URL", "url", () => p().gitopsRepo("").then((r) => r.withPullRequest(secret()))],
+  [
+    "a pull request without a repository URL",
+    "url",
+    () =>
+      p()
+        .gitopsRepo("")
+        .then((r) => r.withPullRequest(secret())),
+  ],
   ["a pull-request API over plain http", "apiUrl", () => repo().then((r) => r.withPullRequest(secret(), PullRequestProvider.GITHUB, "http://api.example.com"))],
   ["a GitHub Enterprise repository without an API URL", "apiUrl", () => repo().then((r) => r.withPullRequest(secret()))],
-  ["a GitHub project with three segments", "project", () => repo().then((r) => r.withPullRequest(secret(), PullRequestProvider.GITHUB, "https://git.example.com/api/v3", "a/b/c"))],
+  [
+    "a GitHub project with three segments",
+    "project",
+    () => repo().then((r) => r.withPullRequest(secret(), PullRequestProvider.GITHUB, "https://git.example.com/api/v3", "a/b/c")),
+  ],
   ["a GitLab project without a group", "project", () => repo().then((r) => r.withPullRequest(secret(), PullRequestProvider.GITLAB, "", "gitops"))],
-  ["a proposal branch prefix with a space", "branchPrefix", () => repo().then((r) => r.withPullRequest(secret(), PullRequestProvider.GITLAB, "", "", "my prefix/"))],
+  [
+    "a proposal branch prefix with a space",
+    "branchPrefix",
+    () => repo().then((r) => r.withPullRequest(secret(), PullRequestProvider.GITLAB, "", "", "my prefix/")),
+  ],
   ["a promotion target with capitals", "to", () => repo().then((r) => r.promote("dev", "Staging"))],
   ["a rollback environment with a bang", "environment", () => repo().then((r) => r.rollback("prod!"))],
   ["a rollback revision that is an option", "to", () => repo().then((r) => r.rollback("dev", "--upload-pack=x"))],
   ["a rollback revision that is a range", "to", () => repo().then((r) => r.rollback("dev", "HEAD~3..HEAD"))],
-  ["a rollback without a repository (no history)", "url", () => p().gitopsRepo("").then((r) => r.rollback("dev"))],
+  [
+    "a rollback without a repository (no history)",
+    "url",
+    () =>
+      p()
+        .gitopsRepo("")
+        .then((r) => r.rollback("dev")),
+  ],
   // argo-cd and verify
   ["no Argo CD connection at all", "server", () => p().argoCd()],
   ["an Argo CD server without a token", "token", () => p().argoCd("https://argocd.example.com")],
@@ -124,11 +168,31 @@ const CASES: [string, string, () => unknown][] = [
   ["no release branch", "releaseBranches", () => p().ci("local", "0", "local", "", "", "", undefined, " , ")],
   ["a gitops repository over ftp", "gitopsRepo", () => p().ci("local", "0", "local", "", "", "", undefined, "main", "ftp://x/y.git")],
   ["a gitops branch with ..", "gitopsBranch", () => p().ci("local", "0", "local", "", "", "", undefined, "main", "", "a..b")],
-  ["a ci environment with a bang", "environment", () => p().ci("local", "0", "local", "", "", "", undefined, "main", "", "main", undefined, undefined, "", "dev!")],
-  ["a ci platform that does not exist", "platforms", () => p().ci("local", "0", "local", "", "", "", undefined, "main", "", "main", undefined, undefined, "", "dev", ["plan9/amd64"])],
-  ["a ci linter that does not exist", "linters", () => p().ci("local", "0", "local", "", "", "", undefined, "main", "", "main", undefined, undefined, "", "dev", ["linux/amd64"], ["mypy"])],
-  ["a ci coverage gate below 0", "minCoverage", () => p().ci("local", "0", "local", "", "", "", undefined, "main", "", "main", undefined, undefined, "", "dev", ["linux/amd64"], ["ruff"], -1)],
-  ["a publish from a commit that is not one", "commit", () => p().ci("local", "29", "main", "", "ghcr.io/acme/app", "bot", { plaintext: async () => "t" } as unknown as Secret)],
+  [
+    "a ci environment with a bang",
+    "environment",
+    () => p().ci("local", "0", "local", "", "", "", undefined, "main", "", "main", undefined, undefined, "", "dev!"),
+  ],
+  [
+    "a ci platform that does not exist",
+    "platforms",
+    () => p().ci("local", "0", "local", "", "", "", undefined, "main", "", "main", undefined, undefined, "", "dev", ["plan9/amd64"]),
+  ],
+  [
+    "a ci linter that does not exist",
+    "linters",
+    () => p().ci("local", "0", "local", "", "", "", undefined, "main", "", "main", undefined, undefined, "", "dev", ["linux/amd64"], ["mypy"]),
+  ],
+  [
+    "a ci coverage gate below 0",
+    "minCoverage",
+    () => p().ci("local", "0", "local", "", "", "", undefined, "main", "", "main", undefined, undefined, "", "dev", ["linux/amd64"], ["ruff"], -1),
+  ],
+  [
+    "a publish from a commit that is not one",
+    "commit",
+    () => p().ci("local", "29", "main", "", "ghcr.io/acme/app", "bot", { plaintext: async () => "t" } as unknown as Secret),
+  ],
 ];
 
 async function errorOf(call: () => unknown): Promise<unknown> {

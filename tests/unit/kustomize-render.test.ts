@@ -55,7 +55,8 @@ describe("kustomize build argv and its failure", () => {
 
   it("a failed build is a KUSTOMIZE-BUILD finding naming the overlay, with kustomize's error", () => {
     const overlay = { environment: "staging", dir: "kustomize/overlays/staging" };
-    const stderr = "Error: no resource matches strategic merge patch \"Deployment.v1.apps/missing.[noNs]\": no matches for Id Deployment.v1.apps/missing.[noNs]; failed to find unique target for patch Deployment.v1.apps/missing.[noNs]\n";
+    const stderr =
+      'Error: no resource matches strategic merge patch "Deployment.v1.apps/missing.[noNs]": no matches for Id Deployment.v1.apps/missing.[noNs]; failed to find unique target for patch Deployment.v1.apps/missing.[noNs]\n';
     expect(kustomizeBuildFinding({ exitCode: 1, stdout: "", stderr }, overlay)).toEqual({
       source: "kustomize",
       rule: "KUSTOMIZE-BUILD",
@@ -64,7 +65,9 @@ describe("kustomize build argv and its failure", () => {
       message: `staging: kustomize build failed: ${stderr.trim().replace(/^Error: /, "")}`,
     });
     expect(kustomizeBuildFinding({ exitCode: 2, stdout: "", stderr: "" }, overlay).message).toBe("staging: kustomize build failed: exit code 2");
-    expect(kustomizeBuildFinding({ exitCode: 1, stdout: "", stderr: "warning: x\nError: boom\n" }, overlay).message).toBe("staging: kustomize build failed: boom");
+    expect(kustomizeBuildFinding({ exitCode: 1, stdout: "", stderr: "warning: x\nError: boom\n" }, overlay).message).toBe(
+      "staging: kustomize build failed: boom",
+    );
   });
 
   it("findings say where they came from: the environment, and the overlay for kustomize renderings", () => {

@@ -32,11 +32,22 @@ import { ROOT } from "../helpers/tools.js";
 
 const GITOPS = join(ROOT, "gitops");
 const CONFIG = parseGitopsConfig(readFileSync(join(GITOPS, "gitops-pipeline.yaml"), "utf8"));
-const ARGO_FILES = ["argocd/root.yaml", "argocd/apps/project.yaml", "argocd/apps/dev.yaml", "argocd/apps/staging.yaml", "argocd/apps/prod.yaml"].map((path) => ({
-  path,
-  text: readFileSync(join(GITOPS, path), "utf8"),
-}));
-const INPUT = { argocdVersion: VERSIONS.argocd, environment: "dev", branch: "main", version: DEFAULTS.localVersion, nextVersion: DEFAULTS.localNextVersion, timeout: DEFAULTS.localTimeout, config: CONFIG, runId: "run1" };
+const ARGO_FILES = ["argocd/root.yaml", "argocd/apps/project.yaml", "argocd/apps/dev.yaml", "argocd/apps/staging.yaml", "argocd/apps/prod.yaml"].map(
+  (path) => ({
+    path,
+    text: readFileSync(join(GITOPS, path), "utf8"),
+  }),
+);
+const INPUT = {
+  argocdVersion: VERSIONS.argocd,
+  environment: "dev",
+  branch: "main",
+  version: DEFAULTS.localVersion,
+  nextVersion: DEFAULTS.localNextVersion,
+  timeout: DEFAULTS.localTimeout,
+  config: CONFIG,
+  runId: "run1",
+};
 const APPS = ["gitops-demo-dev", "gitops-demo-staging", "gitops-demo-prod"];
 
 /** An install-manifest-like fixture written for these tests: two workloads and a ConfigMap. */
@@ -79,9 +90,23 @@ spec:
 describe("local settings", () => {
   it("join the inputs with the environment's layout: namespace, Application, repoPath, tags", () => {
     const s = localSettings(INPUT);
-    expect(s).toMatchObject({ environment: "dev", application: "gitops-demo-dev", repoPath: "gitops", branch: "main", version: "0.1.0-local.1", nextVersion: "0.1.0-local.2" });
+    expect(s).toMatchObject({
+      environment: "dev",
+      application: "gitops-demo-dev",
+      repoPath: "gitops",
+      branch: "main",
+      version: "0.1.0-local.1",
+      nextVersion: "0.1.0-local.2",
+    });
     expect(s.environmentApplications).toEqual(APPS);
-    expect(s.e2e).toMatchObject({ namespace: "gitops-demo-dev", release: "gitops-demo", chartPath: "charts/gitops-demo", imageRepository: LOCAL_IMAGE_REPOSITORY, imageTag: "0.1.0-local.1", timeoutSeconds: 900 });
+    expect(s.e2e).toMatchObject({
+      namespace: "gitops-demo-dev",
+      release: "gitops-demo",
+      chartPath: "charts/gitops-demo",
+      imageRepository: LOCAL_IMAGE_REPOSITORY,
+      imageTag: "0.1.0-local.1",
+      timeoutSeconds: 900,
+    });
   });
 
   it("name the argument at fault, before anything is read", () => {
@@ -122,7 +147,9 @@ describe("Argo CD install manifest", () => {
     const out = pinPullPolicy(INSTALL);
     const docs = parseAllDocuments(out).map((d) => d.toJS() as Record<string, any>);
     expect(docs.map((d) => d.kind)).toEqual(["ConfigMap", "Deployment", "StatefulSet"]);
-    const policies = docs.slice(1).flatMap((d) => [...(d.spec.template.spec.initContainers ?? []), ...d.spec.template.spec.containers].map((c: any) => c.imagePullPolicy));
+    const policies = docs
+      .slice(1)
+      .flatMap((d) => [...(d.spec.template.spec.initContainers ?? []), ...d.spec.template.spec.containers].map((c: any) => c.imagePullPolicy));
     expect(policies).toEqual(["IfNotPresent", "IfNotPresent", "IfNotPresent", "IfNotPresent"]);
     expect(out).toContain("# the server");
     expect(manifestImages(out)).toEqual(manifestImages(INSTALL));
@@ -136,7 +163,9 @@ describe("Argo CD install manifest", () => {
     expect(normalizedImageRef("localhost:5000/x")).toBe("localhost:5000/x:latest");
     const digest = `ghcr.io/o/x@sha256:${"a".repeat(64)}`;
     expect(normalizedImageRef(digest)).toBe(digest);
-    fc.assert(fc.property(fc.stringMatching(/^[a-z0-9]+(\/[a-z0-9]+)?(:[a-z0-9.]+)?$/), (r) => normalizedImageRef(normalizedImageRef(r)) === normalizedImageRef(r)));
+    fc.assert(
+      fc.property(fc.stringMatching(/^[a-z0-9]+(\/[a-z0-9]+)?(:[a-z0-9.]+)?$/), (r) => normalizedImageRef(normalizedImageRef(r)) === normalizedImageRef(r)),
+    );
   });
 
   it("refuses a manifest that is not YAML, naming it", () => {
@@ -145,12 +174,19 @@ describe("Argo CD install manifest", () => {
 });
 
 describe("the tree's Argo CD manifests for the local cluster", () => {
-  const local = () => localArgoTree(ARGO_FILES, { repoUrl: LOCAL_REPO_URL, revision: "main", repoPath: "gitops", environmentApplications: APPS, keep: "gitops-demo-dev" });
+  const local = () =>
+    localArgoTree(ARGO_FILES, { repoUrl: LOCAL_REPO_URL, revision: "main", repoPath: "gitops", environmentApplications: APPS, keep: "gitops-demo-dev" });
 
   it("every git source reads the in-pipeline repository at the branch; the project allows it", () => {
     const r = local();
     const byPath = Object.fromEntries(r.changed.map((f) => [f.path, parse(f.text) as Record<string, any>]));
-    expect(Object.keys(byPath).sort()).toEqual(["argocd/apps/dev.yaml", "argocd/apps/prod.yaml", "argocd/apps/project.yaml", "argocd/apps/staging.yaml", "argocd/root.yaml"]);
+    expect(Object.keys(byPath).sort()).toEqual([
+      "argocd/apps/dev.yaml",
+      "argocd/apps/prod.yaml",
+      "argocd/apps/project.yaml",
+      "argocd/apps/staging.yaml",
+      "argocd/root.yaml",
+    ]);
     for (const p of ["argocd/apps/dev.yaml", "argocd/apps/prod.yaml", "argocd/root.yaml"]) {
       expect(byPath[p]!.spec.source.repoURL).toBe(LOCAL_REPO_URL);
       expect(byPath[p]!.spec.source.targetRevision).toBe("main");
@@ -173,21 +209,49 @@ describe("the tree's Argo CD manifests for the local cluster", () => {
     expect((parse(r.changed.find((f) => f.path === "argocd/root.yaml")!.text) as any).spec.source.directory.exclude).toBe("{staging.yaml,prod.yaml}");
     expect(r.changed.find((f) => f.path === "argocd/apps/dev.yaml")!.text).toContain("# dev: the chart with environments/dev/values.yaml");
     // Nothing to exclude when the one environment is all there is; an existing exclude is kept.
-    const one = localArgoTree(ARGO_FILES.filter((f) => !/staging|prod/.test(f.path)), { repoUrl: LOCAL_REPO_URL, revision: "main", repoPath: "gitops", environmentApplications: ["gitops-demo-dev"], keep: "gitops-demo-dev" });
+    const one = localArgoTree(
+      ARGO_FILES.filter((f) => !/staging|prod/.test(f.path)),
+      { repoUrl: LOCAL_REPO_URL, revision: "main", repoPath: "gitops", environmentApplications: ["gitops-demo-dev"], keep: "gitops-demo-dev" },
+    );
     expect(one.excluded).toEqual([]);
     expect((parse(one.roots) as any).spec.source.directory).toEqual({ recurse: false });
-    const withExclude = ARGO_FILES.map((f) => (f.path === "argocd/root.yaml" ? { ...f, text: f.text.replace("recurse: false", "recurse: false\n      exclude: old.yaml") } : f));
-    expect((parse(localArgoTree(withExclude, { repoUrl: LOCAL_REPO_URL, revision: "main", repoPath: "gitops", environmentApplications: APPS, keep: "gitops-demo-prod" }).roots) as any).spec.source.directory.exclude).toBe("{old.yaml,dev.yaml,staging.yaml}");
+    const withExclude = ARGO_FILES.map((f) =>
+      f.path === "argocd/root.yaml" ? { ...f, text: f.text.replace("recurse: false", "recurse: false\n      exclude: old.yaml") } : f,
+    );
+    expect(
+      (
+        parse(
+          localArgoTree(withExclude, { repoUrl: LOCAL_REPO_URL, revision: "main", repoPath: "gitops", environmentApplications: APPS, keep: "gitops-demo-prod" })
+            .roots,
+        ) as any
+      ).spec.source.directory.exclude,
+    ).toBe("{old.yaml,dev.yaml,staging.yaml}");
   });
 
   it("in the multi-app sample: the other app's ApplicationSet and its other Applications are left out of the local sync", () => {
     const sample = join(ROOT, "tests", "fixtures", "gitops-multi-app");
-    const files = [...ARGO_FILES, ...["argocd/apps/payments-applicationset.yaml", "argocd/apps/payments-project.yaml"].map((path) => ({ path, text: readFileSync(join(sample, path), "utf8") }))];
+    const files = [
+      ...ARGO_FILES,
+      ...["argocd/apps/payments-applicationset.yaml", "argocd/apps/payments-project.yaml"].map((path) => ({
+        path,
+        text: readFileSync(join(sample, path), "utf8"),
+      })),
+    ];
     const multi = parsePipelineConfig(readFileSync(join(sample, "gitops-pipeline.yaml"), "utf8"));
     const demo = selectApp(multi, "gitops-demo");
-    const s = localSettings({ ...INPUT, config: demo, otherApplications: multi.apps.filter((x) => x !== demo).flatMap((x) => Object.values(x.environments).map((e) => e.application)) });
+    const s = localSettings({
+      ...INPUT,
+      config: demo,
+      otherApplications: multi.apps.filter((x) => x !== demo).flatMap((x) => Object.values(x.environments).map((e) => e.application)),
+    });
     expect(s.environmentApplications).toEqual([...APPS, "payments-dev", "payments-staging", "payments-prod"]);
-    const r = localArgoTree(files, { repoUrl: LOCAL_REPO_URL, revision: "main", repoPath: "gitops", environmentApplications: s.environmentApplications, keep: "gitops-demo-dev" });
+    const r = localArgoTree(files, {
+      repoUrl: LOCAL_REPO_URL,
+      revision: "main",
+      repoPath: "gitops",
+      environmentApplications: s.environmentApplications,
+      keep: "gitops-demo-dev",
+    });
     expect(r.excluded).toEqual(["argocd/apps/staging.yaml", "argocd/apps/prod.yaml", "argocd/apps/payments-applicationset.yaml"]);
     expect((parse(r.roots) as any).spec.source.directory.exclude).toBe("{staging.yaml,prod.yaml,payments-applicationset.yaml}");
   });
@@ -207,7 +271,13 @@ spec:
       ref: values
   destination: {server: https://kubernetes.default.svc, namespace: web}
 `;
-    const r = localArgoTree([{ path: "argocd/web.yaml", text: app }], { repoUrl: LOCAL_REPO_URL, revision: "main", repoPath: "gitops", environmentApplications: ["web-dev"], keep: "web-dev" });
+    const r = localArgoTree([{ path: "argocd/web.yaml", text: app }], {
+      repoUrl: LOCAL_REPO_URL,
+      revision: "main",
+      repoPath: "gitops",
+      environmentApplications: ["web-dev"],
+      keep: "web-dev",
+    });
     const sources = (parse(r.changed[0]!.text) as any).spec.sources;
     expect(sources[0]).toEqual({ repoURL: "https://charts.example.com", chart: "web", targetRevision: "1.2.3" });
     expect(sources[1]).toEqual({ repoURL: LOCAL_REPO_URL, targetRevision: "main", ref: "values" });
@@ -231,7 +301,13 @@ kind: Application
 metadata: {name: a-dev, namespace: argocd}
 spec: {project: p, source: {repoURL: https://x.example/r.git, path: ., targetRevision: main}, destination: {server: https://kubernetes.default.svc, namespace: a}}
 `;
-    const r = localArgoTree([{ path: "argocd/all.yaml", text }], { repoUrl: LOCAL_REPO_URL, revision: "main", repoPath: "gitops", environmentApplications: ["a-dev", "a-prod"], keep: "a-dev" });
+    const r = localArgoTree([{ path: "argocd/all.yaml", text }], {
+      repoUrl: LOCAL_REPO_URL,
+      revision: "main",
+      repoPath: "gitops",
+      environmentApplications: ["a-dev", "a-prod"],
+      keep: "a-dev",
+    });
     const docs = parseAllDocuments(r.changed[0]!.text).map((d) => d.toJS() as Record<string, any>);
     // A file that also holds the kept Application cannot be excluded: it stays whole.
     expect(docs.map((d) => d.metadata.name)).toEqual(["p", "a-prod", "a-dev"]);
@@ -241,8 +317,22 @@ spec: {project: p, source: {repoURL: https://x.example/r.git, path: ., targetRev
   });
 
   it("refuses an environment whose Application is not in the tree, naming the argument", () => {
-    expect(inputError(() => localArgoTree(ARGO_FILES.slice(0, 2), { repoUrl: LOCAL_REPO_URL, revision: "main", repoPath: "gitops", environmentApplications: APPS, keep: "gitops-demo-dev" })).input).toBe("environment");
-    expect(inputError(() => localArgoTree(ARGO_FILES, { repoUrl: LOCAL_REPO_URL, revision: "main", repoPath: "gitops", environmentApplications: APPS, keep: "other" })).input).toBe("environment");
+    expect(
+      inputError(() =>
+        localArgoTree(ARGO_FILES.slice(0, 2), {
+          repoUrl: LOCAL_REPO_URL,
+          revision: "main",
+          repoPath: "gitops",
+          environmentApplications: APPS,
+          keep: "gitops-demo-dev",
+        }),
+      ).input,
+    ).toBe("environment");
+    expect(
+      inputError(() =>
+        localArgoTree(ARGO_FILES, { repoUrl: LOCAL_REPO_URL, revision: "main", repoPath: "gitops", environmentApplications: APPS, keep: "other" }),
+      ).input,
+    ).toBe("environment");
   });
 
   it("the git server's in-cluster name: a selector-less Service and its EndpointSlice with the address placeholder", () => {
@@ -269,7 +359,11 @@ describe("seeded values", () => {
   const values = readFileSync(join(GITOPS, "environments/dev/values.yaml"), "utf8");
 
   it("set the loaded image in the values file that decides the tag, comments kept, digest cleared", () => {
-    const out = seedValues([{ path: "environments/dev/values.yaml", text: values }], { repository: LOCAL_IMAGE_REPOSITORY, tag: "0.1.0-local.1", version: "0.1.0-local.1" });
+    const out = seedValues([{ path: "environments/dev/values.yaml", text: values }], {
+      repository: LOCAL_IMAGE_REPOSITORY,
+      tag: "0.1.0-local.1",
+      version: "0.1.0-local.1",
+    });
     const v = parse(out.text) as Record<string, any>;
     expect(v.image).toMatchObject({ repository: LOCAL_IMAGE_REPOSITORY, tag: "0.1.0-local.1", digest: "" });
     expect(v.env.appVersion).toBe("0.1.0-local.1");

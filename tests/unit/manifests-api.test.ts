@@ -27,7 +27,12 @@ describe("the manifests object as the engine introspects it", () => {
     const args = Object.fromEntries(Object.values(fn.arguments).map((a) => [a.name, a]));
     expect(args.image!.isOptional).toBe(true);
     const defaults = Object.fromEntries(["environment", "version", "namespace", "timeout"].map((n) => [n, args[n]!.defaultValue]));
-    expect(defaults).toEqual({ environment: DEFAULTS.environment, version: DEFAULTS.e2eVersion, namespace: DEFAULTS.e2eNamespace, timeout: DEFAULTS.e2eTimeout });
+    expect(defaults).toEqual({
+      environment: DEFAULTS.environment,
+      version: DEFAULTS.e2eVersion,
+      namespace: DEFAULTS.e2eNamespace,
+      timeout: DEFAULTS.e2eTimeout,
+    });
   });
 
   it("the kind debugging helpers return the dind Service and the kubeconfig File", async () => {

@@ -11,7 +11,14 @@ import type { Finding } from "../../dagger/src/core/findings.js";
 import type { RunReport } from "../../dagger/src/core/run.js";
 
 const report = (o: Partial<RunReport> = {}): RunReport => ({ stage: "lint", passed: false, summary: "lint failed: 3 issues", details: "", findings: [], ...o });
-const finding = (i: number, severity: Finding["severity"] = "error"): Finding => ({ source: "ruff", rule: `F${i}`, severity, message: `problem ${i}`, file: "app.py", line: i });
+const finding = (i: number, severity: Finding["severity"] = "error"): Finding => ({
+  source: "ruff",
+  rule: `F${i}`,
+  severity,
+  message: `problem ${i}`,
+  file: "app.py",
+  line: i,
+});
 
 /** Every mrkdwn text of a payload. */
 const mrkdwn = (blocks: Block[]) => blocks.flatMap((b) => (b.type === "context" ? b.elements.map((e) => e.text) : b.type === "section" ? [b.text.text] : []));
@@ -28,7 +35,9 @@ describe("when to notify", () => {
 
   it("on is one of failure, success, always (any case); anything else names on", () => {
     for (const on of NOTIFY_ON) expect(parseInputs(notifyInputs, { on: ` ${on.toUpperCase()} `, runUrl: "" }).on).toBe(on);
-    expect(() => parseInputs(notifyInputs, { on: "fail", runUrl: "" })).toThrow(/^on: is not one of failure, success, always\. pass failure \(the default\), success or always$/);
+    expect(() => parseInputs(notifyInputs, { on: "fail", runUrl: "" })).toThrow(
+      /^on: is not one of failure, success, always\. pass failure \(the default\), success or always$/,
+    );
   });
 
   it("runUrl is empty or an http(s) link that cannot break Slack's link syntax", () => {
@@ -43,14 +52,31 @@ describe("webhook URL", () => {
   it("accepts https anywhere and plain http on loopback only (test servers, local relays)", () => {
     expect(checkWebhookUrl("https://hooks.slack.com/services/T/B/x").hostname).toBe("hooks.slack.com");
     // The module's one rule for credentials over plain http (core/address.ts): loopback and private IP literals.
-    for (const ok of ["http://127.0.0.1:8080/hook", "http://localhost/x", "http://[::1]:9/x", "http://127.1.2.3/x", "http://10.87.0.1:8080/hook", "http://192.168.1.5/x"]) expect(() => checkWebhookUrl(ok), ok).not.toThrow();
+    for (const ok of [
+      "http://127.0.0.1:8080/hook",
+      "http://localhost/x",
+      "http://[::1]:9/x",
+      "http://127.1.2.3/x",
+      "http://10.87.0.1:8080/hook",
+      "http://192.168.1.5/x",
+    ])
+      expect(() => checkWebhookUrl(ok), ok).not.toThrow();
     expect(() => checkWebhookUrl("http://8.8.8.8/hook")).toThrow(/^webhook: uses plain http to a host that is not a loopback or private IP address/);
     expect(() => checkWebhookUrl("http://localhost.evil.com/x")).toThrow(/plain http/);
   });
 
   it("every refusal names webhook and never quotes the URL or a piece of it", () => {
     const secret = "T0SECRET/B0SECRET/zzSECRETzz";
-    const bad = ["", "  ", `relay.chat.example.org/services/${secret}`, `https://relay.chat.example.org/ ${secret}`, `ftp://relay.chat.example.org/${secret}`, `https://user:${secret}@relay.chat.example.org/x`, `http://relay.chat.example.org/services/${secret}`, `javascript:${secret}`];
+    const bad = [
+      "",
+      "  ",
+      `relay.chat.example.org/services/${secret}`,
+      `https://relay.chat.example.org/ ${secret}`,
+      `ftp://relay.chat.example.org/${secret}`,
+      `https://user:${secret}@relay.chat.example.org/x`,
+      `http://relay.chat.example.org/services/${secret}`,
+      `javascript:${secret}`,
+    ];
     for (const raw of bad) {
       let err: unknown;
       try {
@@ -90,7 +116,13 @@ describe("Slack payload", () => {
     const r = report({
       stage: "ci",
       summary: "ci failed: 5 passed, 1 failed",
-      data: { stages: [{ name: "lint", status: "failed", summary: "lint failed: 2 issues" }, { name: "test", status: "passed", summary: "ok" }, { name: "publish", status: "blocked", summary: "" }] },
+      data: {
+        stages: [
+          { name: "lint", status: "failed", summary: "lint failed: 2 issues" },
+          { name: "test", status: "passed", summary: "ok" },
+          { name: "publish", status: "blocked", summary: "" },
+        ],
+      },
     });
     const p = slackPayload(r, "https://ci.example.com/runs/7");
     expect(p.text).toBe("❌ ci failed: 5 passed, 1 failed");
@@ -140,24 +172,38 @@ describe("Slack payload", () => {
 
   it("property: any report gives a bounded, valid, escaped message (summaries, findings and stages arbitrary)", () => {
     const text = fc.string({ unit: fc.constantFrom("a", " ", "&", "<", ">", '"', "\\", "\n", "\u0001", "\uD800", "😀", "é", "|", "*"), maxLength: 5000 });
-    const anyFinding = fc.record({ source: text, rule: text, severity: fc.constantFrom("error", "warning", "info") as fc.Arbitrary<Finding["severity"]>, message: text, file: text });
+    const anyFinding = fc.record({
+      source: text,
+      rule: text,
+      severity: fc.constantFrom("error", "warning", "info") as fc.Arbitrary<Finding["severity"]>,
+      message: text,
+      file: text,
+    });
     const stage = fc.record({ name: text, status: fc.constantFrom("failed", "passed", "blocked"), summary: text });
     fc.assert(
-      fc.property(text, text, fc.boolean(), fc.array(anyFinding, { maxLength: 30 }), fc.array(stage, { maxLength: 12 }), fc.option(fc.constant(`https://ci.example.com/${"r".repeat(RUN_URL_MAX - 30)}`)), (st, summary, passed, findings, stages, url) => {
-        const p = slackPayload({ stage: st, passed, summary, details: "", findings, data: { stages } }, url ?? "");
-        expect(JSON.stringify(p).length).toBeLessThanOrEqual(PAYLOAD_MAX);
-        expect(p.text.length).toBeGreaterThan(0);
-        expect(p.text.length).toBeLessThanOrEqual(LINE_MAX + 60);
-        expect(p.blocks.length).toBeLessThanOrEqual(4);
-        const header = p.blocks[0]!;
-        expect(header.type === "header" && header.text.text.length <= 150).toBe(true);
-        for (const t of [p.text, ...mrkdwn(p.blocks)]) {
-          expect(t.length).toBeLessThanOrEqual(3000);
-          // Every < or > left is the run link's own syntax; every & starts an entity.
-          expect(t.replace(/<https:\/\/ci\.example\.com\/r+\|View the run>/, "").replace(/&(amp|lt|gt);/g, "")).not.toMatch(/[<>&]/);
-          expect(t).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/);
-        }
-      }),
+      fc.property(
+        text,
+        text,
+        fc.boolean(),
+        fc.array(anyFinding, { maxLength: 30 }),
+        fc.array(stage, { maxLength: 12 }),
+        fc.option(fc.constant(`https://ci.example.com/${"r".repeat(RUN_URL_MAX - 30)}`)),
+        (st, summary, passed, findings, stages, url) => {
+          const p = slackPayload({ stage: st, passed, summary, details: "", findings, data: { stages } }, url ?? "");
+          expect(JSON.stringify(p).length).toBeLessThanOrEqual(PAYLOAD_MAX);
+          expect(p.text.length).toBeGreaterThan(0);
+          expect(p.text.length).toBeLessThanOrEqual(LINE_MAX + 60);
+          expect(p.blocks.length).toBeLessThanOrEqual(4);
+          const header = p.blocks[0]!;
+          expect(header.type === "header" && header.text.text.length <= 150).toBe(true);
+          for (const t of [p.text, ...mrkdwn(p.blocks)]) {
+            expect(t.length).toBeLessThanOrEqual(3000);
+            // Every < or > left is the run link's own syntax; every & starts an entity.
+            expect(t.replace(/<https:\/\/ci\.example\.com\/r+\|View the run>/, "").replace(/&(amp|lt|gt);/g, "")).not.toMatch(/[<>&]/);
+            expect(t).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/);
+          }
+        },
+      ),
       { numRuns: 200 },
     );
   });
@@ -177,6 +223,9 @@ describe("notifyReport (no network: the decision and the validation before any p
     expect(reads).toBe(1);
     await expect(notifyReport(report({ passed: true }), async () => "http://hooks.example.com/x", "failure", "")).rejects.toThrow(/^webhook: uses plain http/);
     // An empty secret (an unset CI variable): not configured, nothing posted, whatever on says.
-    expect(await notifyReport(report(), async () => "  ", "always", "")).toEqual({ posted: false, reason: "the webhook secret is empty (notifications not configured)" });
+    expect(await notifyReport(report(), async () => "  ", "always", "")).toEqual({
+      posted: false,
+      reason: "the webhook secret is empty (notifications not configured)",
+    });
   });
 });

@@ -35,7 +35,11 @@ describe("runStages: a remedy stage (when: failed)", () => {
 
   it("runs only when a need failed, with the needs' artifacts; the run still fails", async () => {
     const r = await runStages([stage("bump", true), stage("verify", false, ["bump"]), stage("rollback", true, ["verify"], { when: "failed" })]);
-    expect(r.stages.map((s) => [s.name, s.status])).toEqual([["bump", "passed"], ["verify", "failed"], ["rollback", "passed"]]);
+    expect(r.stages.map((s) => [s.name, s.status])).toEqual([
+      ["bump", "passed"],
+      ["verify", "failed"],
+      ["rollback", "passed"],
+    ]);
     expect(r.stages[2]!.summary).toBe("rollback ok after verify");
     expect(r.ok).toBe(false);
   });
@@ -170,10 +174,7 @@ describe("runStages", () => {
     const graph = fc
       .integer({ min: 1, max: 9 })
       .chain((n) =>
-        fc.tuple(
-          fc.array(fc.boolean(), { minLength: n, maxLength: n }),
-          fc.array(fc.subarray([...Array(n).keys()]), { minLength: n, maxLength: n }),
-        ),
+        fc.tuple(fc.array(fc.boolean(), { minLength: n, maxLength: n }), fc.array(fc.subarray([...Array(n).keys()]), { minLength: n, maxLength: n })),
       );
     await fc.assert(
       fc.asyncProperty(graph, async ([oks, rawNeeds]) => {
@@ -203,8 +204,18 @@ describe("graph checks and groups", () => {
   it("rejects unknown needs, duplicates and cycles", () => {
     expect(() => checkGraph([{ name: "a", needs: ["x"], run: async () => ({ ok: true, summary: "" }) }])).toThrow(/unknown stage 'x'/);
     const r = async () => ({ ok: true, summary: "" });
-    expect(() => checkGraph([{ name: "a", run: r }, { name: "a", run: r }])).toThrow(/duplicate/);
-    expect(() => checkGraph([{ name: "a", needs: ["b"], run: r }, { name: "b", needs: ["a"], run: r }])).toThrow(/cycle/);
+    expect(() =>
+      checkGraph([
+        { name: "a", run: r },
+        { name: "a", run: r },
+      ]),
+    ).toThrow(/duplicate/);
+    expect(() =>
+      checkGraph([
+        { name: "a", needs: ["b"], run: r },
+        { name: "b", needs: ["a"], run: r },
+      ]),
+    ).toThrow(/cycle/);
   });
 
   it("groups stages by the longest chain of needs", () => {

@@ -8,7 +8,9 @@ import { inputError } from "../helpers/errors.js";
 const validPlatform = fc
   .tuple(fc.constantFrom(...KNOWN_OS), fc.constantFrom(...Object.keys(KNOWN_ARCH)))
   .chain(([os, arch]) =>
-    fc.option(fc.constantFrom(...(KNOWN_ARCH[arch]!.length ? KNOWN_ARCH[arch]! : ["-"])), { nil: undefined }).map((v) => (v && v !== "-" ? `${os}/${arch}/${v}` : `${os}/${arch}`)),
+    fc
+      .option(fc.constantFrom(...(KNOWN_ARCH[arch]!.length ? KNOWN_ARCH[arch]! : ["-"])), { nil: undefined })
+      .map((v) => (v && v !== "-" ? `${os}/${arch}/${v}` : `${os}/${arch}`)),
   );
 
 describe("platforms", () => {

@@ -53,40 +53,66 @@ export function deployment(edit: (d: { spec: Obj; pod: Obj; container: Obj; meta
 
 /** A PodDisruptionBudget selecting the Deployment's pods. */
 export function pdb(matchLabels: Obj = LABELS, namespace = "demo-prod"): Manifest {
-  return manifest({ apiVersion: "policy/v1", kind: "PodDisruptionBudget", metadata: { name: "demo", namespace }, spec: { maxUnavailable: 1, selector: { matchLabels } } }, "templates/pdb.yaml");
+  return manifest(
+    { apiVersion: "policy/v1", kind: "PodDisruptionBudget", metadata: { name: "demo", namespace }, spec: { maxUnavailable: 1, selector: { matchLabels } } },
+    "templates/pdb.yaml",
+  );
 }
 
 /** An HPA targeting the Deployment. */
 export function hpa(minReplicas: number): Manifest {
   return manifest(
-    { apiVersion: "autoscaling/v2", kind: "HorizontalPodAutoscaler", metadata: { name: "demo", namespace: "demo-prod" }, spec: { scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: "demo" }, minReplicas, maxReplicas: 5 } },
+    {
+      apiVersion: "autoscaling/v2",
+      kind: "HorizontalPodAutoscaler",
+      metadata: { name: "demo", namespace: "demo-prod" },
+      spec: { scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: "demo" }, minReplicas, maxReplicas: 5 },
+    },
     "templates/hpa.yaml",
   );
 }
 
 /** The chart's Service: labels include the pod selector labels, one named port `http`. */
 export function service(ports: Obj[] = [{ name: "http", port: 80, targetPort: "http" }], namespace = "demo-prod"): Manifest {
-  return manifest({ apiVersion: "v1", kind: "Service", metadata: { name: "demo", namespace, labels: { ...LABELS } }, spec: { selector: LABELS, ports } }, "templates/service.yaml");
+  return manifest(
+    { apiVersion: "v1", kind: "Service", metadata: { name: "demo", namespace, labels: { ...LABELS } }, spec: { selector: LABELS, ports } },
+    "templates/service.yaml",
+  );
 }
 
 /** A ServiceMonitor scraping the Service's `http` port; `edit` changes its spec in place. */
 export function serviceMonitor(edit: (spec: Obj) => void = () => {}, namespace = "demo-prod"): Manifest {
   const spec: Obj = { selector: { matchLabels: { ...LABELS } }, endpoints: [{ port: "http", path: "/metrics", interval: "30s" }] };
   edit(spec);
-  return manifest({ apiVersion: "monitoring.coreos.com/v1", kind: "ServiceMonitor", metadata: { name: "demo", namespace }, spec }, "templates/servicemonitor.yaml");
+  return manifest(
+    { apiVersion: "monitoring.coreos.com/v1", kind: "ServiceMonitor", metadata: { name: "demo", namespace }, spec },
+    "templates/servicemonitor.yaml",
+  );
 }
 
 /** An Ingress for `hosts`, with `tls` entries as given (none by default). */
 export function ingress(hosts: string[], tls: Obj[] = [], annotations: Obj = {}): Manifest {
-  const rules = hosts.map((host) => ({ ...(host ? { host } : {}), http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: "demo", port: { name: "http" } } } }] } }));
+  const rules = hosts.map((host) => ({
+    ...(host ? { host } : {}),
+    http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: "demo", port: { name: "http" } } } }] },
+  }));
   return manifest(
-    { apiVersion: "networking.k8s.io/v1", kind: "Ingress", metadata: { name: "demo", namespace: "demo-prod", annotations }, spec: { ingressClassName: "nginx", ...(tls.length ? { tls } : {}), rules } },
+    {
+      apiVersion: "networking.k8s.io/v1",
+      kind: "Ingress",
+      metadata: { name: "demo", namespace: "demo-prod", annotations },
+      spec: { ingressClassName: "nginx", ...(tls.length ? { tls } : {}), rules },
+    },
     "templates/ingress.yaml",
   );
 }
 
 /** A SealedSecret as kubeseal writes it (strict scope), sealed for `namespace`; `edit` changes it in place. */
-export function sealedSecret(edit: (s: { meta: Obj; spec: Obj; template: Obj }) => void = () => {}, name = "demo-credentials", namespace = "demo-prod"): Manifest {
+export function sealedSecret(
+  edit: (s: { meta: Obj; spec: Obj; template: Obj }) => void = () => {},
+  name = "demo-credentials",
+  namespace = "demo-prod",
+): Manifest {
   const template: Obj = { metadata: { name, namespace }, type: "Opaque" };
   const spec: Obj = { encryptedData: { "api-token": "AgBy3i4OJSWK+PiTySYZZA==" }, template };
   const meta: Obj = { name, namespace };
@@ -96,14 +122,27 @@ export function sealedSecret(edit: (s: { meta: Obj; spec: Obj; template: Obj }) 
 
 /** An ExternalSecret reading `api-token` through SecretStore `vault`; `edit` changes its spec in place. */
 export function externalSecret(edit: (spec: Obj) => void = () => {}, name = "demo-credentials", namespace = "demo-prod"): Manifest {
-  const spec: Obj = { refreshInterval: "1h", secretStoreRef: { name: "vault", kind: "SecretStore" }, target: { name }, data: [{ secretKey: "api-token", remoteRef: { key: "demo/api", property: "token" } }] };
+  const spec: Obj = {
+    refreshInterval: "1h",
+    secretStoreRef: { name: "vault", kind: "SecretStore" },
+    target: { name },
+    data: [{ secretKey: "api-token", remoteRef: { key: "demo/api", property: "token" } }],
+  };
   edit(spec);
   return manifest({ apiVersion: "external-secrets.io/v1", kind: "ExternalSecret", metadata: { name, namespace }, spec }, "templates/externalsecret.yaml");
 }
 
 /** A SecretStore of `namespace`. */
 export function secretStore(name = "vault", namespace = "demo-prod"): Manifest {
-  return manifest({ apiVersion: "external-secrets.io/v1", kind: "SecretStore", metadata: { name, namespace }, spec: { provider: { vault: { server: "https://vault.example.com", path: "secret" } } } }, "templates/secretstore.yaml");
+  return manifest(
+    {
+      apiVersion: "external-secrets.io/v1",
+      kind: "SecretStore",
+      metadata: { name, namespace },
+      spec: { provider: { vault: { server: "https://vault.example.com", path: "secret" } } },
+    },
+    "templates/secretstore.yaml",
+  );
 }
 
 /** A plain Secret with `data`. */
@@ -123,14 +162,31 @@ export function deploymentReading(secret = "demo-credentials", key = "api-token"
  * production rendering (the compliant Deployment and PDB included) and where the one finding must point.
  */
 export const OTHER_OBJECT_BREAKS: Record<string, { objects: () => Manifest[]; object: string; path: string; template: string }> = {
-  "POL-INGRESS-TLS": { objects: () => [deployment(), pdb(), service(), ingress(["demo.example.com"])], object: "Ingress/demo-prod/demo", path: "spec.tls", template: "templates/ingress.yaml" },
+  "POL-INGRESS-TLS": {
+    objects: () => [deployment(), pdb(), service(), ingress(["demo.example.com"])],
+    object: "Ingress/demo-prod/demo",
+    path: "spec.tls",
+    template: "templates/ingress.yaml",
+  },
   "POL-SERVICEMONITOR-PORT": {
-    objects: () => [deployment(), pdb(), service(), serviceMonitor((s) => { s.endpoints = [{ port: "metrics" }]; })],
+    objects: () => [
+      deployment(),
+      pdb(),
+      service(),
+      serviceMonitor((s) => {
+        s.endpoints = [{ port: "metrics" }];
+      }),
+    ],
     object: "ServiceMonitor/demo-prod/demo",
     path: "spec.endpoints[0].port",
     template: "templates/servicemonitor.yaml",
   },
-  "POL-SECRET-PLAINTEXT": { objects: () => [deployment(), pdb(), plainSecret()], object: "Secret/demo-prod/demo-db", path: "data", template: "templates/secret.yaml" },
+  "POL-SECRET-PLAINTEXT": {
+    objects: () => [deployment(), pdb(), plainSecret()],
+    object: "Secret/demo-prod/demo-db",
+    path: "data",
+    template: "templates/secret.yaml",
+  },
   "POL-SECRET-KEY": {
     objects: () => [deploymentReading("demo-credentials", "password"), pdb(), sealedSecret()],
     object: "Deployment/demo-prod/demo",
@@ -138,21 +194,42 @@ export const OTHER_OBJECT_BREAKS: Record<string, { objects: () => Manifest[]; ob
     template: "templates/deployment.yaml",
   },
   "POL-SECRET-TYPE": {
-    objects: () => [deployment(({ pod }) => { pod.imagePullSecrets = [{ name: "demo-credentials" }]; }), pdb(), sealedSecret()],
+    objects: () => [
+      deployment(({ pod }) => {
+        pod.imagePullSecrets = [{ name: "demo-credentials" }];
+      }),
+      pdb(),
+      sealedSecret(),
+    ],
     object: "Deployment/demo-prod/demo",
     path: "spec.template.spec.imagePullSecrets[0]",
     template: "templates/deployment.yaml",
   },
   "POL-SEALED-SECRET-SCOPE": {
-    objects: () => [deploymentReading(), pdb(), sealedSecret(({ template }) => { (template.metadata as Obj).namespace = "demo-staging"; })],
+    objects: () => [
+      deploymentReading(),
+      pdb(),
+      sealedSecret(({ template }) => {
+        (template.metadata as Obj).namespace = "demo-staging";
+      }),
+    ],
     object: "SealedSecret/demo-prod/demo-credentials",
     path: "spec.template.metadata.namespace",
     template: "templates/sealedsecret.yaml",
   },
-  "POL-EXTERNAL-SECRET-STORE": { objects: () => [deploymentReading(), pdb(), externalSecret()], object: "ExternalSecret/demo-prod/demo-credentials", path: "spec.secretStoreRef", template: "templates/externalsecret.yaml" },
+  "POL-EXTERNAL-SECRET-STORE": {
+    objects: () => [deploymentReading(), pdb(), externalSecret()],
+    object: "ExternalSecret/demo-prod/demo-credentials",
+    path: "spec.secretStoreRef",
+    template: "templates/externalsecret.yaml",
+  },
 };
 
 /** Rules whose default level is a warning: their break, checked in policy-secrets.test.ts. */
 export const WARNING_BREAKS: Record<string, { objects: () => Manifest[]; object: string; path: string }> = {
-  "POL-SECRET-REF": { objects: () => [deploymentReading("demo-creds"), pdb(), sealedSecret()], object: "Deployment/demo-prod/demo", path: "spec.template.spec.containers[0].env[0].valueFrom.secretKeyRef" },
+  "POL-SECRET-REF": {
+    objects: () => [deploymentReading("demo-creds"), pdb(), sealedSecret()],
+    object: "Deployment/demo-prod/demo",
+    path: "spec.template.spec.containers[0].env[0].valueFrom.secretKeyRef",
+  },
 };

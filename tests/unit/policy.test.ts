@@ -4,28 +4,112 @@ import { evaluatePolicy, POLICY_RULES, WAIVER_ANNOTATION } from "../../dagger/sr
 import { imageParts } from "../../dagger/src/core/validate/policy/workload.js";
 import { deployment, goodContainer, hpa, manifest, OTHER_OBJECT_BREAKS, pdb, WARNING_BREAKS, type Obj } from "./policy-fixtures.js";
 
-
 type Edit = Parameters<typeof deployment>[0] & {};
 const sc = (c: Obj) => c.securityContext as Obj;
 
 /** One way to break each rule, and the field path the finding must name. */
 const BREAKS: Record<string, { edit: Edit; path: string }> = {
-  "POL-RUN-AS-NON-ROOT": { edit: ({ container, pod }) => { delete sc(container).runAsNonRoot; delete (pod.securityContext as Obj).runAsNonRoot; }, path: "spec.template.spec.containers[0].securityContext.runAsNonRoot" },
-  "POL-READ-ONLY-ROOT-FS": { edit: ({ container }) => { sc(container).readOnlyRootFilesystem = false; }, path: "spec.template.spec.containers[0].securityContext.readOnlyRootFilesystem" },
-  "POL-NO-PRIVILEGE-ESCALATION": { edit: ({ container }) => { delete sc(container).allowPrivilegeEscalation; }, path: "spec.template.spec.containers[0].securityContext.allowPrivilegeEscalation" },
-  "POL-DROP-ALL-CAPABILITIES": { edit: ({ container }) => { (sc(container).capabilities as Obj).drop = ["NET_RAW"]; }, path: "spec.template.spec.containers[0].securityContext.capabilities.drop" },
-  "POL-NO-ADDED-CAPABILITIES": { edit: ({ container }) => { (sc(container).capabilities as Obj).add = ["NET_ADMIN"]; }, path: "spec.template.spec.containers[0].securityContext.capabilities.add" },
-  "POL-SECCOMP": { edit: ({ container, pod }) => { delete sc(container).seccompProfile; delete (pod.securityContext as Obj).seccompProfile; }, path: "spec.template.spec.containers[0].securityContext.seccompProfile.type" },
-  "POL-LIVENESS-PROBE": { edit: ({ container }) => { delete container.livenessProbe; }, path: "spec.template.spec.containers[0].livenessProbe" },
-  "POL-READINESS-PROBE": { edit: ({ container }) => { delete container.readinessProbe; }, path: "spec.template.spec.containers[0].readinessProbe" },
-  "POL-RESOURCES": { edit: ({ container }) => { delete ((container.resources as Obj).limits as Obj).memory; }, path: "spec.template.spec.containers[0].resources" },
-  "POL-IMAGE-TAG": { edit: ({ container }) => { container.image = "ghcr.io/example/gitops-demo:latest"; }, path: "spec.template.spec.containers[0].image" },
-  "POL-NO-HOST-NAMESPACES": { edit: ({ pod }) => { pod.hostNetwork = true; }, path: "spec.template.spec.hostNetwork" },
-  "POL-NO-HOST-PATH": { edit: ({ pod }) => { pod.volumes = [{ name: "docker", hostPath: { path: "/var/run/docker.sock" } }]; }, path: "spec.template.spec.volumes[0].hostPath" },
-  "POL-ENV-SECRET-LITERAL": { edit: ({ container }) => { container.env = [{ name: "LOG_LEVEL", value: "info" }, { name: "DB_PASSWORD", value: "hunter2" }]; }, path: "spec.template.spec.containers[0].env[1].value" },
-  "POL-SCRAPE-PORT": { edit: ({ spec }) => { ((spec.template as Obj).metadata as Obj).annotations = { "prometheus.io/scrape": "true", "prometheus.io/port": "9102" }; }, path: "spec.template.metadata.annotations.prometheus.io/port" },
-  "POL-PROD-REPLICAS": { edit: ({ spec }) => { spec.replicas = 1; }, path: "spec.replicas" },
-  "POL-PROD-PDB": { edit: ({ spec }) => { ((spec.template as Obj).metadata as Obj).labels = { app: "other" }; }, path: "spec.template.metadata.labels" },
+  "POL-RUN-AS-NON-ROOT": {
+    edit: ({ container, pod }) => {
+      delete sc(container).runAsNonRoot;
+      delete (pod.securityContext as Obj).runAsNonRoot;
+    },
+    path: "spec.template.spec.containers[0].securityContext.runAsNonRoot",
+  },
+  "POL-READ-ONLY-ROOT-FS": {
+    edit: ({ container }) => {
+      sc(container).readOnlyRootFilesystem = false;
+    },
+    path: "spec.template.spec.containers[0].securityContext.readOnlyRootFilesystem",
+  },
+  "POL-NO-PRIVILEGE-ESCALATION": {
+    edit: ({ container }) => {
+      delete sc(container).allowPrivilegeEscalation;
+    },
+    path: "spec.template.spec.containers[0].securityContext.allowPrivilegeEscalation",
+  },
+  "POL-DROP-ALL-CAPABILITIES": {
+    edit: ({ container }) => {
+      (sc(container).capabilities as Obj).drop = ["NET_RAW"];
+    },
+    path: "spec.template.spec.containers[0].securityContext.capabilities.drop",
+  },
+  "POL-NO-ADDED-CAPABILITIES": {
+    edit: ({ container }) => {
+      (sc(container).capabilities as Obj).add = ["NET_ADMIN"];
+    },
+    path: "spec.template.spec.containers[0].securityContext.capabilities.add",
+  },
+  "POL-SECCOMP": {
+    edit: ({ container, pod }) => {
+      delete sc(container).seccompProfile;
+      delete (pod.securityContext as Obj).seccompProfile;
+    },
+    path: "spec.template.spec.containers[0].securityContext.seccompProfile.type",
+  },
+  "POL-LIVENESS-PROBE": {
+    edit: ({ container }) => {
+      delete container.livenessProbe;
+    },
+    path: "spec.template.spec.containers[0].livenessProbe",
+  },
+  "POL-READINESS-PROBE": {
+    edit: ({ container }) => {
+      delete container.readinessProbe;
+    },
+    path: "spec.template.spec.containers[0].readinessProbe",
+  },
+  "POL-RESOURCES": {
+    edit: ({ container }) => {
+      delete ((container.resources as Obj).limits as Obj).memory;
+    },
+    path: "spec.template.spec.containers[0].resources",
+  },
+  "POL-IMAGE-TAG": {
+    edit: ({ container }) => {
+      container.image = "ghcr.io/example/gitops-demo:latest";
+    },
+    path: "spec.template.spec.containers[0].image",
+  },
+  "POL-NO-HOST-NAMESPACES": {
+    edit: ({ pod }) => {
+      pod.hostNetwork = true;
+    },
+    path: "spec.template.spec.hostNetwork",
+  },
+  "POL-NO-HOST-PATH": {
+    edit: ({ pod }) => {
+      pod.volumes = [{ name: "docker", hostPath: { path: "/var/run/docker.sock" } }];
+    },
+    path: "spec.template.spec.volumes[0].hostPath",
+  },
+  "POL-ENV-SECRET-LITERAL": {
+    edit: ({ container }) => {
+      container.env = [
+        { name: "LOG_LEVEL", value: "info" },
+        { name: "DB_PASSWORD", value: "hunter2" },
+      ];
+    },
+    path: "spec.template.spec.containers[0].env[1].value",
+  },
+  "POL-SCRAPE-PORT": {
+    edit: ({ spec }) => {
+      ((spec.template as Obj).metadata as Obj).annotations = { "prometheus.io/scrape": "true", "prometheus.io/port": "9102" };
+    },
+    path: "spec.template.metadata.annotations.prometheus.io/port",
+  },
+  "POL-PROD-REPLICAS": {
+    edit: ({ spec }) => {
+      spec.replicas = 1;
+    },
+    path: "spec.replicas",
+  },
+  "POL-PROD-PDB": {
+    edit: ({ spec }) => {
+      ((spec.template as Obj).metadata as Obj).labels = { app: "other" };
+    },
+    path: "spec.template.metadata.labels",
+  },
 };
 
 const errors = (fs: ReturnType<typeof evaluatePolicy>) => fs.filter((f) => f.severity === "error");
@@ -64,13 +148,21 @@ describe("policy rules", () => {
   });
 
   it("production rules do not apply outside production", () => {
-    const m = deployment(({ spec }) => { spec.replicas = 1; });
+    const m = deployment(({ spec }) => {
+      spec.replicas = 1;
+    });
     expect(evaluatePolicy([m], { production: false })).toEqual([]);
-    expect(errors(evaluatePolicy([m], { production: true })).map((f) => f.rule).sort()).toEqual(["POL-PROD-PDB", "POL-PROD-REPLICAS"]);
+    expect(
+      errors(evaluatePolicy([m], { production: true }))
+        .map((f) => f.rule)
+        .sort(),
+    ).toEqual(["POL-PROD-PDB", "POL-PROD-REPLICAS"]);
   });
 
   it("replicas: an HPA's minReplicas counts instead of spec.replicas", () => {
-    const noReplicas = deployment(({ spec }) => { delete spec.replicas; });
+    const noReplicas = deployment(({ spec }) => {
+      delete spec.replicas;
+    });
     expect(errors(evaluatePolicy([noReplicas, pdb(), hpa(2)], { production: true }))).toEqual([]);
     const low = errors(evaluatePolicy([noReplicas, pdb(), hpa(1)], { production: true }));
     expect(low.map((f) => f.rule)).toEqual(["POL-PROD-REPLICAS"]);
@@ -91,19 +183,29 @@ describe("policy rules", () => {
     const f = errors(evaluatePolicy([m, pdb()], { production: true }));
     expect(f.map((x) => [x.rule, x.path])).toEqual([["POL-RUN-AS-NON-ROOT", "spec.template.spec.containers[0].securityContext.runAsUser"]]);
     // Pod-level non-root and seccomp are enough when the container does not say otherwise.
-    const podLevel = deployment(({ container }) => { delete sc(container).runAsNonRoot; delete sc(container).seccompProfile; });
+    const podLevel = deployment(({ container }) => {
+      delete sc(container).runAsNonRoot;
+      delete sc(container).seccompProfile;
+    });
     expect(evaluatePolicy([podLevel, pdb()], { production: true })).toEqual([]);
   });
 
   it("checks init containers and every workload kind, probes only on long-running ones", () => {
-    const init = deployment(({ pod }) => { pod.initContainers = [{ ...goodContainer("init"), image: "busybox" }]; });
+    const init = deployment(({ pod }) => {
+      pod.initContainers = [{ ...goodContainer("init"), image: "busybox" }];
+    });
     const f = errors(evaluatePolicy([init, pdb()], { production: true }));
     expect(f.map((x) => [x.rule, x.path])).toEqual([["POL-IMAGE-TAG", "spec.template.spec.initContainers[0].image"]]);
     const c = goodContainer();
     delete c.livenessProbe;
     delete c.readinessProbe;
     (c.securityContext as Obj).privileged = true;
-    const cron = manifest({ apiVersion: "batch/v1", kind: "CronJob", metadata: { name: "nightly" }, spec: { jobTemplate: { spec: { template: { spec: { containers: [c] } } } } } });
+    const cron = manifest({
+      apiVersion: "batch/v1",
+      kind: "CronJob",
+      metadata: { name: "nightly" },
+      spec: { jobTemplate: { spec: { template: { spec: { containers: [c] } } } } },
+    });
     expect(errors(evaluatePolicy([cron], { production: true })).map((x) => [x.rule, x.path])).toEqual([
       ["POL-NO-PRIVILEGE-ESCALATION", "spec.jobTemplate.spec.template.spec.containers[0].securityContext.privileged"],
     ]);
@@ -134,11 +236,17 @@ describe("image references", () => {
   });
 
   it("a digest pins the image even without a tag; no tag means latest", () => {
-    const digest = deployment(({ container }) => { container.image = `ghcr.io/x/app@sha256:${"c".repeat(64)}`; });
+    const digest = deployment(({ container }) => {
+      container.image = `ghcr.io/x/app@sha256:${"c".repeat(64)}`;
+    });
     expect(evaluatePolicy([digest, pdb()], { production: true })).toEqual([]);
-    const untagged = deployment(({ container }) => { container.image = "registry:5000/x/app"; });
+    const untagged = deployment(({ container }) => {
+      container.image = "registry:5000/x/app";
+    });
     expect(errors(evaluatePolicy([untagged, pdb()], { production: true }))[0]!.message).toMatch(/no tag/);
-    const empty = deployment(({ container }) => { container.image = ""; });
+    const empty = deployment(({ container }) => {
+      container.image = "";
+    });
     expect(errors(evaluatePolicy([empty, pdb()], { production: true }))[0]!.message).toMatch(/no image/);
   });
 });
@@ -146,10 +254,13 @@ describe("image references", () => {
 describe("waivers", () => {
   const waived = (value: unknown) =>
     evaluatePolicy(
-      [deployment(({ container, meta }) => {
-        sc(container).readOnlyRootFilesystem = false;
-        meta.annotations = { [WAIVER_ANNOTATION]: value };
-      }), pdb()],
+      [
+        deployment(({ container, meta }) => {
+          sc(container).readOnlyRootFilesystem = false;
+          meta.annotations = { [WAIVER_ANNOTATION]: value };
+        }),
+        pdb(),
+      ],
       { production: true },
     );
 
@@ -162,11 +273,14 @@ describe("waivers", () => {
 
   it("several waivers, separated by new lines or by '; POL-', each with its own reason", () => {
     const f = evaluatePolicy(
-      [deployment(({ container, meta }) => {
-        sc(container).readOnlyRootFilesystem = false;
-        delete container.livenessProbe;
-        meta.annotations = { [WAIVER_ANNOTATION]: "POL-READ-ONLY-ROOT-FS: writes cache; pol-liveness-probe: batch-like worker" };
-      }), pdb()],
+      [
+        deployment(({ container, meta }) => {
+          sc(container).readOnlyRootFilesystem = false;
+          delete container.livenessProbe;
+          meta.annotations = { [WAIVER_ANNOTATION]: "POL-READ-ONLY-ROOT-FS: writes cache; pol-liveness-probe: batch-like worker" };
+        }),
+        pdb(),
+      ],
       { production: true },
     );
     expect(f.map((x) => [x.rule, x.severity, x.waived])).toEqual([
@@ -180,7 +294,10 @@ describe("waivers", () => {
   it("a waiver without a reason waives nothing and is itself an error", () => {
     for (const value of ["POL-READ-ONLY-ROOT-FS", "POL-READ-ONLY-ROOT-FS:", "POL-READ-ONLY-ROOT-FS:   "]) {
       const f = waived(value);
-      expect(f.map((x) => [x.rule, x.severity])).toEqual([["POL-WAIVER", "error"], ["POL-READ-ONLY-ROOT-FS", "error"]]);
+      expect(f.map((x) => [x.rule, x.severity])).toEqual([
+        ["POL-WAIVER", "error"],
+        ["POL-READ-ONLY-ROOT-FS", "error"],
+      ]);
       expect(f[0]!.message).toMatch(/no reason/);
       expect(f[0]!.path).toBe(`metadata.annotations.${WAIVER_ANNOTATION}`);
     }
@@ -188,7 +305,10 @@ describe("waivers", () => {
 
   it("a waiver of an unknown rule is an error; a waiver of another rule does not apply", () => {
     const f = waived("POL-NOPE: because");
-    expect(f.map((x) => [x.rule, x.severity])).toEqual([["POL-WAIVER", "error"], ["POL-READ-ONLY-ROOT-FS", "error"]]);
+    expect(f.map((x) => [x.rule, x.severity])).toEqual([
+      ["POL-WAIVER", "error"],
+      ["POL-READ-ONLY-ROOT-FS", "error"],
+    ]);
     expect(f[0]!.message).toMatch(/unknown rule POL-NOPE/);
     expect(waived("POL-SECCOMP: not this one").map((x) => [x.rule, x.severity])).toEqual([["POL-READ-ONLY-ROOT-FS", "error"]]);
     expect(waived(42)[0]!.message).toMatch(/must be a string/);

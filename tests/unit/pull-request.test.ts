@@ -8,7 +8,14 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { InputError, StageError } from "../../dagger/src/core/errors.js";
 import { apiFailure, apiMessage, authHeader, redact, type ApiRequest, type ApiResponse } from "../../dagger/src/core/writeback/pull-request/api.js";
-import { checkApiUrl, defaultApiUrl, proposalBranch, repoLocation, resolvePullRequest, type PullRequestConfig } from "../../dagger/src/core/writeback/pull-request/config.js";
+import {
+  checkApiUrl,
+  defaultApiUrl,
+  proposalBranch,
+  repoLocation,
+  resolvePullRequest,
+  type PullRequestConfig,
+} from "../../dagger/src/core/writeback/pull-request/config.js";
 import { decide, forgeOf, type PullRequest } from "../../dagger/src/core/writeback/pull-request/forge.js";
 import { fenceFor, MAX_DIFF, proposalText } from "../../dagger/src/core/writeback/pull-request/body.js";
 import { proposeWriteBack, type ProposalPort } from "../../dagger/src/core/writeback/pull-request/propose.js";
@@ -16,7 +23,13 @@ import { gitArgv, isLocalAddress, parseLog, parseLsRemote, type CommitInfo } fro
 import { bumpPlan } from "../../dagger/src/core/writeback/layout.js";
 import { writeBackReport } from "../../dagger/src/core/writeback/report.js";
 
-const raw = (o: Partial<{ provider: "github" | "gitlab"; apiUrl: string; project: string; branchPrefix: string }> = {}) => ({ provider: "github" as const, apiUrl: "", project: "", branchPrefix: "gitops-pipeline/", ...o });
+const raw = (o: Partial<{ provider: "github" | "gitlab"; apiUrl: string; project: string; branchPrefix: string }> = {}) => ({
+  provider: "github" as const,
+  apiUrl: "",
+  project: "",
+  branchPrefix: "gitops-pipeline/",
+  ...o,
+});
 const errorOf = (f: () => unknown): InputError => {
   try {
     f();
@@ -42,7 +55,10 @@ describe("settings derived from the repository URL", () => {
   it("GitHub Enterprise needs apiUrl; given, it is used and the project still comes from the URL", () => {
     expect(errorOf(() => resolvePullRequest("https://git.corp.example/acme/gitops.git", raw())).input).toBe("apiUrl");
     expect(errorOf(() => resolvePullRequest("https://git.corp.example/acme/gitops.git", raw())).fix).toContain("/api/v3");
-    expect(resolvePullRequest("https://git.corp.example/acme/gitops.git", raw({ apiUrl: "https://git.corp.example/api/v3/" }))).toMatchObject({ apiUrl: "https://git.corp.example/api/v3", project: "acme/gitops" });
+    expect(resolvePullRequest("https://git.corp.example/acme/gitops.git", raw({ apiUrl: "https://git.corp.example/api/v3/" }))).toMatchObject({
+      apiUrl: "https://git.corp.example/api/v3",
+      project: "acme/gitops",
+    });
   });
 
   it("a local repository needs apiUrl and project; no URL at all is refused (pull requests need a remote)", () => {
@@ -64,12 +80,16 @@ describe("settings derived from the repository URL", () => {
   it("property: any owner/repo is derived from the https, scp and ssh:// forms alike", () => {
     const seg = fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9-]{0,20}$/);
     fc.assert(
-      fc.property(seg, fc.stringMatching(/^[A-Za-z0-9_][A-Za-z0-9._-]{0,20}$/).filter((r) => !r.endsWith(".git") && !/^\.+$/.test(r)), (owner, repo) => {
-        for (const url of [`https://github.com/${owner}/${repo}.git`, `git@github.com:${owner}/${repo}.git`, `ssh://git@github.com/${owner}/${repo}`]) {
-          expect(repoLocation(url)?.path).toBe(`${owner}/${repo}`);
-          expect(resolvePullRequest(url, raw()).project).toBe(`${owner}/${repo}`);
-        }
-      }),
+      fc.property(
+        seg,
+        fc.stringMatching(/^[A-Za-z0-9_][A-Za-z0-9._-]{0,20}$/).filter((r) => !r.endsWith(".git") && !/^\.+$/.test(r)),
+        (owner, repo) => {
+          for (const url of [`https://github.com/${owner}/${repo}.git`, `git@github.com:${owner}/${repo}.git`, `ssh://git@github.com/${owner}/${repo}`]) {
+            expect(repoLocation(url)?.path).toBe(`${owner}/${repo}`);
+            expect(resolvePullRequest(url, raw()).project).toBe(`${owner}/${repo}`);
+          }
+        },
+      ),
     );
   });
 
@@ -85,7 +105,15 @@ describe("settings derived from the repository URL", () => {
 });
 
 describe("the API URL rule: https, or plain http only for a loopback / private-network address", () => {
-  it.each(["http://127.0.0.1:8080", "http://localhost:3000/api/v4", "http://10.87.0.1:18081", "http://192.168.1.5", "http://172.20.0.1", "http://[::1]:9000", "http://[fd00::1]"])("%s is accepted", (u) => {
+  it.each([
+    "http://127.0.0.1:8080",
+    "http://localhost:3000/api/v4",
+    "http://10.87.0.1:18081",
+    "http://192.168.1.5",
+    "http://172.20.0.1",
+    "http://[::1]:9000",
+    "http://[fd00::1]",
+  ])("%s is accepted", (u) => {
     expect(checkApiUrl(u)).toBe(u.replace(/\/$/, ""));
   });
   it.each([
@@ -117,7 +145,12 @@ describe("the API URL rule: https, or plain http only for a loopback / private-n
 });
 
 const GH: PullRequestConfig = { provider: "github", apiUrl: "https://api.github.com", project: "acme/gitops", branchPrefix: "gitops-pipeline/" };
-const GL: PullRequestConfig = { provider: "gitlab", apiUrl: "https://gitlab.example.com/api/v4", project: "acme/platform/gitops", branchPrefix: "gitops-pipeline/" };
+const GL: PullRequestConfig = {
+  provider: "gitlab",
+  apiUrl: "https://gitlab.example.com/api/v4",
+  project: "acme/platform/gitops",
+  branchPrefix: "gitops-pipeline/",
+};
 const want = { head: "gitops-pipeline/dev", base: "main", title: "chore(deploy): webapp dev → 1.2.3", body: "body" };
 
 describe("requests each forge gets", () => {
@@ -126,9 +159,17 @@ describe("requests each forge gets", () => {
     const headers = { Accept: "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28", "User-Agent": "gitops-pipeline" };
     expect(f.project()).toEqual({ method: "GET", url: "https://api.github.com/repos/acme/gitops", endpoint: "GET /repos/{owner}/{repo}", headers });
     expect(f.find("gitops-pipeline/dev").url).toBe("https://api.github.com/repos/acme/gitops/pulls?head=acme%3Agitops-pipeline%2Fdev&state=open");
-    expect(f.create(want)).toMatchObject({ method: "POST", url: "https://api.github.com/repos/acme/gitops/pulls", body: { title: want.title, head: want.head, base: "main", body: "body" } });
+    expect(f.create(want)).toMatchObject({
+      method: "POST",
+      url: "https://api.github.com/repos/acme/gitops/pulls",
+      body: { title: want.title, head: want.head, base: "main", body: "body" },
+    });
     const cur: PullRequest = { number: 7, url: "u", title: "t", body: "b", head: want.head, base: "main" };
-    expect(f.update(7, want, cur)).toMatchObject({ method: "PATCH", url: "https://api.github.com/repos/acme/gitops/pulls/7", body: { title: want.title, body: "body" } });
+    expect(f.update(7, want, cur)).toMatchObject({
+      method: "PATCH",
+      url: "https://api.github.com/repos/acme/gitops/pulls/7",
+      body: { title: want.title, body: "body" },
+    });
     expect(f.update(7, want, { ...cur, base: "old" }).body).toEqual({ title: want.title, body: "body", base: "main" });
     expect(f.conflictStatus).toBe(422);
   });
@@ -136,11 +177,30 @@ describe("requests each forge gets", () => {
   it("GitLab: the project id is the URL-encoded path; merge requests are created with POST and edited with PUT", () => {
     const f = forgeOf(GL);
     expect(f.project().url).toBe("https://gitlab.example.com/api/v4/projects/acme%2Fplatform%2Fgitops");
-    expect(f.find("gitops-pipeline/dev").url).toBe("https://gitlab.example.com/api/v4/projects/acme%2Fplatform%2Fgitops/merge_requests?source_branch=gitops-pipeline%2Fdev&state=opened");
-    expect(f.create(want).body).toEqual({ source_branch: want.head, target_branch: "main", title: want.title, description: "body", remove_source_branch: true });
+    expect(f.find("gitops-pipeline/dev").url).toBe(
+      "https://gitlab.example.com/api/v4/projects/acme%2Fplatform%2Fgitops/merge_requests?source_branch=gitops-pipeline%2Fdev&state=opened",
+    );
+    expect(f.create(want).body).toEqual({
+      source_branch: want.head,
+      target_branch: "main",
+      title: want.title,
+      description: "body",
+      remove_source_branch: true,
+    });
     const cur: PullRequest = { number: 3, url: "u", title: "t", body: "b", head: want.head, base: "main" };
-    expect(f.update(3, want, cur)).toMatchObject({ method: "PUT", url: "https://gitlab.example.com/api/v4/projects/acme%2Fplatform%2Fgitops/merge_requests/3", body: { title: want.title, description: "body" } });
-    expect(f.parse({ iid: 3, web_url: "w", title: "t", description: "d", source_branch: "s", target_branch: "m" })).toEqual({ number: 3, url: "w", title: "t", body: "d", head: "s", base: "m" });
+    expect(f.update(3, want, cur)).toMatchObject({
+      method: "PUT",
+      url: "https://gitlab.example.com/api/v4/projects/acme%2Fplatform%2Fgitops/merge_requests/3",
+      body: { title: want.title, description: "body" },
+    });
+    expect(f.parse({ iid: 3, web_url: "w", title: "t", description: "d", source_branch: "s", target_branch: "m" })).toEqual({
+      number: 3,
+      url: "w",
+      title: "t",
+      body: "d",
+      head: "s",
+      base: "m",
+    });
     expect(f.conflictStatus).toBe(409);
   });
 
@@ -158,7 +218,15 @@ describe("requests each forge gets", () => {
 });
 
 describe("create, update or leave", () => {
-  const pr = (o: Partial<PullRequest> = {}): PullRequest => ({ number: 4, url: "u", title: want.title, body: want.body, head: want.head, base: want.base, ...o });
+  const pr = (o: Partial<PullRequest> = {}): PullRequest => ({
+    number: 4,
+    url: "u",
+    title: want.title,
+    body: want.body,
+    head: want.head,
+    base: want.base,
+    ...o,
+  });
   it("none open from the head → create; same title/body/base → unchanged; anything else → update", () => {
     expect(decide([], want)).toEqual({ action: "create" });
     expect(decide([pr({ head: "someone/else" })], want)).toEqual({ action: "create" });
@@ -180,9 +248,13 @@ describe("create, update or leave", () => {
 describe("API errors", () => {
   const req: ApiRequest = { method: "POST", url: "https://api.github.com/repos/a/b/pulls", endpoint: "POST /repos/{owner}/{repo}/pulls", headers: {} };
   it("GitHub's and GitLab's messages, one line", () => {
-    expect(apiMessage({ message: "Validation Failed", errors: [{ resource: "PullRequest", code: "custom", message: "A pull request already exists for a:b." }] })).toBe("Validation Failed: A pull request already exists for a:b.");
+    expect(
+      apiMessage({ message: "Validation Failed", errors: [{ resource: "PullRequest", code: "custom", message: "A pull request already exists for a:b." }] }),
+    ).toBe("Validation Failed: A pull request already exists for a:b.");
     expect(apiMessage({ message: "Validation Failed", errors: [{ field: "head", code: "invalid" }] })).toBe("Validation Failed: head invalid");
-    expect(apiMessage({ message: ["Another open merge request already exists for this source branch: !1"] })).toBe("Another open merge request already exists for this source branch: !1");
+    expect(apiMessage({ message: ["Another open merge request already exists for this source branch: !1"] })).toBe(
+      "Another open merge request already exists for this source branch: !1",
+    );
     expect(apiMessage({ message: { title: ["can't be blank"] } })).toBe("title can't be blank");
     expect(apiMessage({ error: "title is missing" })).toBe("title is missing");
     expect(apiMessage("<html>\n bad gateway </html>")).toBe("<html> bad gateway </html>");
@@ -204,7 +276,15 @@ describe("API errors", () => {
 });
 
 describe("the body", () => {
-  const facts = { stage: "bump", environment: "dev", base: "main", branch: "gitops-pipeline/dev", message: "chore(deploy): webapp dev → 1.2.3\n\nImage: ghcr.io/acme/webapp:1.2.3\nSource-Commit: abc1234\n", diff: "--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\n", validation: "validate passed" };
+  const facts = {
+    stage: "bump",
+    environment: "dev",
+    base: "main",
+    branch: "gitops-pipeline/dev",
+    message: "chore(deploy): webapp dev → 1.2.3\n\nImage: ghcr.io/acme/webapp:1.2.3\nSource-Commit: abc1234\n",
+    diff: "--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\n",
+    validation: "validate passed",
+  };
   it("title from the commit message; environment, image, source commit, the fenced diff, the validation", () => {
     const t = proposalText(facts);
     expect(t.title).toBe("chore(deploy): webapp dev → 1.2.3");
@@ -238,7 +318,15 @@ describe("git argv and parsers of pull-request mode", () => {
     expect(parseLsRemote(`${"a".repeat(40)}\trefs/heads/gitops-pipeline/dev-2\n`, "gitops-pipeline/dev")).toBeUndefined();
     expect(parseLsRemote("", "x")).toBeUndefined();
     const line = ["c".repeat(40), "t".repeat(40), `${"p".repeat(40)} ${"q".repeat(40)}`, "Jane Doe", "jane@example.com", "fix: a\x1fb"].join("\x1f");
-    expect(parseLog(`${line}\n`)).toEqual([{ sha: "c".repeat(40), tree: "t".repeat(40), parents: ["p".repeat(40), "q".repeat(40)], committer: { name: "Jane Doe", email: "jane@example.com" }, subject: "fix: a\x1fb" }]);
+    expect(parseLog(`${line}\n`)).toEqual([
+      {
+        sha: "c".repeat(40),
+        tree: "t".repeat(40),
+        parents: ["p".repeat(40), "q".repeat(40)],
+        committer: { name: "Jane Doe", email: "jane@example.com" },
+        subject: "fix: a\x1fb",
+      },
+    ]);
   });
 });
 
@@ -261,7 +349,8 @@ function fakePort(branch?: { head: string; commits: CommitInfo[] }) {
     commit: async () => (events.push("commit"), `${++n}`.padStart(40, "c")),
     push: async () => (events.push("push"), { status: "pushed", detail: "" }),
     branchHead: async () => (events.push("branchHead"), branch?.head),
-    commits: async (from, to) => (to === branch?.head ? branch.commits : [{ sha: to, tree: "t".repeat(40), parents: [from], committer: { name: "bot", email: "bot@x.io" }, subject: "s" }]),
+    commits: async (from, to) =>
+      to === branch?.head ? branch.commits : [{ sha: to, tree: "t".repeat(40), parents: [from], committer: { name: "bot", email: "bot@x.io" }, subject: "s" }],
     pushBranch: async (b, lease) => (events.push(`pushBranch ${b} lease=${lease.slice(0, 4)}`), { status: "pushed", detail: "" }),
   };
   return { port, events };
@@ -272,7 +361,10 @@ function fakeHttp(open: unknown[] = [], status = 200) {
     calls.push(`${r.method} ${r.endpoint}`);
     if (r.method === "GET" && r.endpoint.endsWith("{repo}")) return { status, body: { permissions: { push: true } } };
     if (r.method === "GET") return { status: 200, body: open };
-    return { status: r.method === "POST" ? 201 : 200, body: { number: 5, html_url: "https://github.com/acme/gitops/pull/5", ...(r.body ?? {}), head: { ref: "gitops-pipeline/dev" }, base: { ref: "main" } } };
+    return {
+      status: r.method === "POST" ? 201 : 200,
+      body: { number: 5, html_url: "https://github.com/acme/gitops/pull/5", ...(r.body ?? {}), head: { ref: "gitops-pipeline/dev" }, base: { ref: "main" } },
+    };
   };
   return { http, calls };
 }
@@ -298,7 +390,10 @@ describe("proposeWriteBack: order of effects", () => {
 
   it("someone else's commit on the branch: InputError naming the branch, before commit or push", async () => {
     const head = "h".repeat(40);
-    const { port, events } = fakePort({ head, commits: [{ sha: head, tree: "x".repeat(40), parents: [BASE], committer: { name: "Jane", email: "jane@x.io" }, subject: "tweak" }] });
+    const { port, events } = fakePort({
+      head,
+      commits: [{ sha: head, tree: "x".repeat(40), parents: [BASE], committer: { name: "Jane", email: "jane@x.io" }, subject: "tweak" }],
+    });
     const { http, calls } = fakeHttp();
     const e = (await proposeWriteBack(port, plan, opts, { config: GH, base: "main", http }).catch((x: unknown) => x)) as InputError;
     expect(e.input).toBe("gitops-pipeline/dev");
@@ -328,11 +423,29 @@ describe("proposeWriteBack: order of effects", () => {
 
 describe("the run report of a proposal", () => {
   it("carries pullRequest in its data and names the request in its details", () => {
-    const pullRequest = { provider: "gitlab" as const, url: "https://gitlab.example.com/a/b/-/merge_requests/3", number: 3, branch: "gitops-pipeline/dev", action: "updated" as const };
-    const r = writeBackReport({ stage: "bump", status: "proposed", summary: "bump: merge request !3 updated", commit: "c".repeat(40), attempts: 1, diff: "+x\n", validation: "ok", findings: [], pullRequest });
+    const pullRequest = {
+      provider: "gitlab" as const,
+      url: "https://gitlab.example.com/a/b/-/merge_requests/3",
+      number: 3,
+      branch: "gitops-pipeline/dev",
+      action: "updated" as const,
+    };
+    const r = writeBackReport({
+      stage: "bump",
+      status: "proposed",
+      summary: "bump: merge request !3 updated",
+      commit: "c".repeat(40),
+      attempts: 1,
+      diff: "+x\n",
+      validation: "ok",
+      findings: [],
+      pullRequest,
+    });
     expect(r.passed).toBe(true);
     expect(r.data).toMatchObject({ status: "proposed", pullRequest });
     expect(r.details.split("\n")[0]).toBe("merge request !3 updated: https://gitlab.example.com/a/b/-/merge_requests/3 (branch gitops-pipeline/dev)");
-    expect(writeBackReport({ stage: "bump", status: "pushed", summary: "s", commit: "", attempts: 1, diff: "", validation: "", findings: [] }).data).not.toHaveProperty("pullRequest");
+    expect(
+      writeBackReport({ stage: "bump", status: "pushed", summary: "s", commit: "", attempts: 1, diff: "", validation: "", findings: [] }).data,
+    ).not.toHaveProperty("pullRequest");
   });
 });

@@ -43,7 +43,13 @@ describe("the rule", () => {
   });
 
   it("leaves prose alone: the words token, bearer and basic auth, URLs without credentials", () => {
-    for (const s of ["token: is empty. pass --token env:ARGOCD_TOKEN", "uses basic auth, which Kubernetes no longer accepts", "the API refused the token (HTTP 401)", "https://github.com/acme/gitops.git?ref=main", "git@github.com:acme/gitops.git"]) {
+    for (const s of [
+      "token: is empty. pass --token env:ARGOCD_TOKEN",
+      "uses basic auth, which Kubernetes no longer accepts",
+      "the API refused the token (HTTP 401)",
+      "https://github.com/acme/gitops.git?ref=main",
+      "git@github.com:acme/gitops.git",
+    ]) {
       expect(redact(s)).toBe(s);
     }
   });
@@ -64,9 +70,7 @@ describe("the rule", () => {
 });
 
 /** Secrets as forges, Argo CD and chat services issue them: printable, no spaces, 8 to 60 characters. */
-const secretArb = fc
-  .stringMatching(/^[A-Za-z0-9_\-.~+/=:@!$%^*]{8,60}$/)
-  .filter((s) => /[A-Za-z0-9]{3}/.test(s));
+const secretArb = fc.stringMatching(/^[A-Za-z0-9_\-.~+/=:@!$%^*]{8,60}$/).filter((s) => /[A-Za-z0-9]{3}/.test(s));
 /** Some text around a secret, long enough that a summary's cut falls on the secret. */
 const padArb = fc.string({ maxLength: 260 });
 
@@ -80,10 +84,34 @@ function texts(r: RunReport): string {
 function reportsWith(s: string, pad: string): { name: string; out: string }[] {
   const at = `${pad}${s}${pad}`;
   const finding = { source: "x", rule: "R", severity: "error" as const, message: at, file: at, object: at, environment: "dev" };
-  const generic: RunReport = runReport({ stage: "lint", passed: false, summary: at, details: at, findings: [finding], data: { anything: at, nested: [{ deep: at }] } });
-  const verify = verifyReport({ application: "webapp", environment: "dev", revision: "", api: "argocd", server: at }, { outcome: "unreachable", why: at, polls: 1, waitedMs: 10, timeline: [at], probe: { url: at, error: at } });
-  const writeback = writeBackReport({ stage: "bump", status: "failed", summary: at, commit: "", attempts: 1, diff: at, validation: at, findings: [finding], data: { repository: at } });
-  const ci = { ok: false, durationMs: 1, stages: [{ name: "bump", status: "failed" as const, needs: [], durationMs: 1, summary: at, details: at, findings: [finding] }] };
+  const generic: RunReport = runReport({
+    stage: "lint",
+    passed: false,
+    summary: at,
+    details: at,
+    findings: [finding],
+    data: { anything: at, nested: [{ deep: at }] },
+  });
+  const verify = verifyReport(
+    { application: "webapp", environment: "dev", revision: "", api: "argocd", server: at },
+    { outcome: "unreachable", why: at, polls: 1, waitedMs: 10, timeline: [at], probe: { url: at, error: at } },
+  );
+  const writeback = writeBackReport({
+    stage: "bump",
+    status: "failed",
+    summary: at,
+    commit: "",
+    attempts: 1,
+    diff: at,
+    validation: at,
+    findings: [finding],
+    data: { repository: at },
+  });
+  const ci = {
+    ok: false,
+    durationMs: 1,
+    stages: [{ name: "bump", status: "failed" as const, needs: [], durationMs: 1, summary: at, details: at, findings: [finding] }],
+  };
   const ciReport = ciRunReport(ci, { images: at });
   return [
     { name: "run", out: texts(generic) },
@@ -92,8 +120,20 @@ function reportsWith(s: string, pad: string): { name: string; out: string }[] {
     { name: "ci", out: texts(ciReport) },
     { name: "ci markdown", out: renderMarkdown(ci, { images: at, "gitops commit": at }) },
     { name: "notification", out: JSON.stringify(slackPayload(generic, "https://ci.example.com/run/1")) + JSON.stringify(slackPayload(ciReport)) },
-    { name: "input error", out: (() => { const e = new InputError(at, at, at); return [e.message, e.problem, e.fix, e.input].join("\n"); })() },
-    { name: "stage error", out: (() => { const e = new StageError("bump", at); return [e.message, e.summary].join("\n"); })() },
+    {
+      name: "input error",
+      out: (() => {
+        const e = new InputError(at, at, at);
+        return [e.message, e.problem, e.fix, e.input].join("\n");
+      })(),
+    },
+    {
+      name: "stage error",
+      out: (() => {
+        const e = new StageError("bump", at);
+        return [e.message, e.summary].join("\n");
+      })(),
+    },
     { name: "redactDeep", out: JSON.stringify(redactDeep({ a: [at, { b: at }] })) },
   ];
 }
@@ -143,7 +183,8 @@ describe("reproductions: each place a credential used to leak", () => {
   });
 
   it("a kubeconfig server URL with user:password@ is refused like username/password fields, without the password", () => {
-    const kc = (server: string) => `apiVersion: v1\nkind: Config\ncurrent-context: c\ncontexts: [{name: c, context: {cluster: k, user: u}}]\nclusters: [{name: k, cluster: {server: "${server}"}}]\nusers: [{name: u, user: {token: abcdefgh}}]\n`;
+    const kc = (server: string) =>
+      `apiVersion: v1\nkind: Config\ncurrent-context: c\ncontexts: [{name: c, context: {cluster: k, user: u}}]\nclusters: [{name: k, cluster: {server: "${server}"}}]\nusers: [{name: u, user: {token: abcdefgh}}]\n`;
     expect(() => parseKubeconfig(kc("https://admin:s3cretpw@k8s.example.com:6443"))).toThrow(/kubeconfig: cluster 'k' server carries a user name or password/);
     try {
       parseKubeconfig(kc("https://admin:s3cretpw@k8s.example.com:6443"));
@@ -161,10 +202,18 @@ describe("reproductions: each place a credential used to leak", () => {
   });
 
   it("the repository URL check catches ?access_token=… and ssh://user:password@host; a plain ssh user stays accepted", () => {
-    expect(() => checkRepoUrl("https://git.example.com/acme/gitops.git?access_token=abc123")).toThrow(/url: contains credentials: the query parameter access_token/);
+    expect(() => checkRepoUrl("https://git.example.com/acme/gitops.git?access_token=abc123")).toThrow(
+      /url: contains credentials: the query parameter access_token/,
+    );
     expect(() => checkRepoUrl("ssh://deploy:hunter22@git.example.com/acme/gitops.git")).toThrow(/url: contains credentials: a user name or password/);
     expect(() => checkRepoUrl("https://tok@git.example.com/acme/gitops.git")).toThrow(/url: contains credentials/);
-    for (const ok of ["ssh://git@git.example.com/acme/gitops.git", "ssh://git@git.example.com:2222/acme/gitops.git", "git@github.com:acme/gitops.git", "https://git.example.com/acme/gitops.git"]) expect(checkRepoUrl(ok)).toBe(ok);
+    for (const ok of [
+      "ssh://git@git.example.com/acme/gitops.git",
+      "ssh://git@git.example.com:2222/acme/gitops.git",
+      "git@github.com:acme/gitops.git",
+      "https://git.example.com/acme/gitops.git",
+    ])
+      expect(checkRepoUrl(ok)).toBe(ok);
     for (const bad of ["https://h/r.git?access_token=abc123", "ssh://u:pw1234@h/r.git"]) {
       try {
         checkRepoUrl(bad);
@@ -175,7 +224,13 @@ describe("reproductions: each place a credential used to leak", () => {
   });
 
   it("a failed clone never puts a query token into the run summary", () => {
-    const err = Object.assign(new Error("exit code: 128"), { name: "ExecError", cmd: ["git", "clone"], exitCode: 128, stdout: "", stderr: "fatal: unable to access 'https://git.example.com/a.git?access_token=qtok12345/': 403" });
+    const err = Object.assign(new Error("exit code: 128"), {
+      name: "ExecError",
+      cmd: ["git", "clone"],
+      exitCode: 128,
+      stdout: "",
+      stderr: "fatal: unable to access 'https://git.example.com/a.git?access_token=qtok12345/': 403",
+    });
     const e = gitFailure("bump", err) as StageError;
     expect(e.summary).not.toContain("qtok12345");
     expect(e.message).not.toContain("qtok12345");
@@ -184,7 +239,12 @@ describe("reproductions: each place a credential used to leak", () => {
   it("the forge client's redaction is the module's rule (one rule, not two)", () => {
     expect(forgeRedact("a tok b tok", "tok")).toBe("a *** b ***");
     expect(forgeRedact("see https://u:p4ssw0rd@h/x", "")).toBe("see https://***@h/x");
-    const e = apiFailure("bump", "github", { method: "GET", url: "https://api.github.com/x", endpoint: "GET /x", headers: {} }, { status: 500, body: { message: "echo Authorization: Bearer ghp_0123456789abcdef" } });
+    const e = apiFailure(
+      "bump",
+      "github",
+      { method: "GET", url: "https://api.github.com/x", endpoint: "GET /x", headers: {} },
+      { status: 500, body: { message: "echo Authorization: Bearer ghp_0123456789abcdef" } },
+    );
     expect(e.message).not.toContain("ghp_0123456789abcdef");
   });
 });

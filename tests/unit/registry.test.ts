@@ -62,12 +62,9 @@ describe("image build inputs", () => {
       { name: "VERSION", value: "1.4.0" },
       { name: "REVISION", value: "8855235" },
     ]);
-    expect(imageBuildArgs({ version: "0.0.0-dev", revision: "unknown", sourceUrl: "https://github.com/acme/app", pythonImage: "python:3.12" }).map((a) => a.name)).toEqual([
-      "VERSION",
-      "REVISION",
-      "SOURCE",
-      "PYTHON_IMAGE",
-    ]);
+    expect(
+      imageBuildArgs({ version: "0.0.0-dev", revision: "unknown", sourceUrl: "https://github.com/acme/app", pythonImage: "python:3.12" }).map((a) => a.name),
+    ).toEqual(["VERSION", "REVISION", "SOURCE", "PYTHON_IMAGE"]);
     expect(inputError(() => imageBuildArgs({ version: "one", revision: "x" })).input).toBe("version");
     expect(inputError(() => imageBuildArgs({ version: "1.0.0", revision: "a b" })).input).toBe("revision");
   });

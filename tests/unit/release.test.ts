@@ -47,7 +47,13 @@ describe("release tags", () => {
   });
 
   it("without an environment there is no {env}-latest", () => {
-    expect(releaseTemplates(versionOfTag("v1.0.0"), "", false)).toEqual(["{shortSha}-{run}", "v{version}-{shortSha}-{run}", "{version}", "{major}.{minor}", "{major}"]);
+    expect(releaseTemplates(versionOfTag("v1.0.0"), "", false)).toEqual([
+      "{shortSha}-{run}",
+      "v{version}-{shortSha}-{run}",
+      "{version}",
+      "{major}.{minor}",
+      "{major}",
+    ]);
   });
 
   it("a tag that is not a semantic version is an InputError naming tag", () => {

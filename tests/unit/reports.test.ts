@@ -7,13 +7,29 @@ import { InputError } from "../../dagger/src/core/errors.js";
 
 // Reports as the pinned tools wrote them for tests/fixtures/app-lint-error (run from /src).
 const RUFF = JSON.stringify([
-  { cell: null, code: "F401", filename: "/src/webapp/greet.py", location: { column: 8, row: 2 }, message: "`os` imported but unused", name: "unused-import", severity: "error" },
+  {
+    cell: null,
+    code: "F401",
+    filename: "/src/webapp/greet.py",
+    location: { column: 8, row: 2 },
+    message: "`os` imported but unused",
+    name: "unused-import",
+    severity: "error",
+  },
 ]);
 const FLAKE8 = "./webapp/greet.py:2:1: F401 'os' imported but unused\n./webapp/greet.py:9:80: W291 trailing whitespace\n";
 const PYLINT = JSON.stringify({
   messages: [
     { type: "warning", symbol: "unused-import", message: "Unused import os", messageId: "W0611", path: "webapp/greet.py", line: 2, column: 0 },
-    { type: "convention", symbol: "missing-module-docstring", message: "Missing module docstring", messageId: "C0114", path: "webapp/x.py", line: 1, column: 0 },
+    {
+      type: "convention",
+      symbol: "missing-module-docstring",
+      message: "Missing module docstring",
+      messageId: "C0114",
+      path: "webapp/x.py",
+      line: 1,
+      column: 0,
+    },
   ],
   statistics: { messageTypeCount: { warning: 1, convention: 1 } },
 });
@@ -24,7 +40,10 @@ describe("linter reports", () => {
       { source: "ruff", rule: "F401", severity: "error", message: "`os` imported but unused", file: "webapp/greet.py", line: 2, column: 8 },
     ]);
     expect(parseRuffJson("[]")).toEqual([]);
-    expect(parseRuffJson(JSON.stringify([{ code: null, message: "SyntaxError", filename: "/src/a.py", location: null }]), "/src")[0]).toMatchObject({ rule: "syntax-error", file: "a.py" });
+    expect(parseRuffJson(JSON.stringify([{ code: null, message: "SyntaxError", filename: "/src/a.py", location: null }]), "/src")[0]).toMatchObject({
+      rule: "syntax-error",
+      file: "a.py",
+    });
   });
 
   it("flake8 default format: W codes are warnings", () => {
@@ -44,7 +63,11 @@ describe("linter reports", () => {
   });
 
   it("a failing linter's summary is one line of counts; the report's details name file and line", () => {
-    for (const [linter, report] of [["ruff", RUFF], ["flake8", FLAKE8], ["pylint", PYLINT]] as const) {
+    for (const [linter, report] of [
+      ["ruff", RUFF],
+      ["flake8", FLAKE8],
+      ["pylint", PYLINT],
+    ] as const) {
       const r = lintResult(linter, 1, report, "/src");
       expect(r.ok).toBe(false);
       expect(r.summary).toMatch(new RegExp(`^${linter}: .* in \\d+ files?$`));
@@ -73,7 +96,9 @@ describe("linter reports", () => {
   });
 
   it("long reports are cut in the details, never in the findings", () => {
-    const many = JSON.stringify(Array.from({ length: 40 }, (_, i) => ({ code: "E501", message: "long", filename: `/src/m${i}.py`, location: { row: i + 1, column: 1 } })));
+    const many = JSON.stringify(
+      Array.from({ length: 40 }, (_, i) => ({ code: "E501", message: "long", filename: `/src/m${i}.py`, location: { row: i + 1, column: 1 } })),
+    );
     const r = lintReport([lintResult("ruff", 1, many, "/src")]);
     expect(r.findings).toHaveLength(40);
     expect(r.details).toMatch(/\.\.\. and 15 more in the report$/);
@@ -105,7 +130,9 @@ describe("linter reports", () => {
 
   it("ruff's format check reads like ruff's own report", () => {
     const report = JSON.stringify([{ code: "unformatted", message: "File would be reformatted", filename: "/src/app.py", location: { row: 3, column: 1 } }]);
-    expect(lintResult("ruff-format", 1, report, "/src").findings).toEqual([{ source: "ruff-format", rule: "unformatted", severity: "error", message: "File would be reformatted", file: "app.py", line: 3, column: 1 }]);
+    expect(lintResult("ruff-format", 1, report, "/src").findings).toEqual([
+      { source: "ruff-format", rule: "unformatted", severity: "error", message: "File would be reformatted", file: "app.py", line: 3, column: 1 },
+    ]);
   });
 });
 

@@ -1,6 +1,14 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { checkRevision, findRollbackTarget, historyArgv, rollbackMessage, rollbackPlan, sameImage, type History } from "../../dagger/src/core/writeback/rollback.js";
+import {
+  checkRevision,
+  findRollbackTarget,
+  historyArgv,
+  rollbackMessage,
+  rollbackPlan,
+  sameImage,
+  type History,
+} from "../../dagger/src/core/writeback/rollback.js";
 import { writeBack, type GitPort } from "../../dagger/src/core/writeback/loop.js";
 import { rollbackInputs } from "../../dagger/src/core/writeback/inputs.js";
 import { parseInputs } from "../../dagger/src/core/inputs.js";
@@ -22,7 +30,10 @@ function memoryHistory(versions: (string | undefined)[]) {
     // git log -- path lists the commits that changed the file, newest first.
     log: async (path, max) => {
       asked.push(`log ${path} ${max}`);
-      return commits.filter((_, i) => versions[i] !== versions[i - 1]).reverse().slice(0, max);
+      return commits
+        .filter((_, i) => versions[i] !== versions[i - 1])
+        .reverse()
+        .slice(0, max);
     },
     readAt: async (commit, path) => (path === FILE ? versions[commits.indexOf(commit)] : undefined),
     resolve: async (rev) => (rev === "HEAD" ? commits.at(-1) : rev === "HEAD~1" ? commits.at(-2) : commits.find((c) => c.startsWith(rev))),
@@ -58,7 +69,9 @@ describe("findRollbackTarget", () => {
     const h = memoryHistory([undefined, values("1.0.0")]);
     const err = await findRollbackTarget({ env: "dev", source: SRC, read: h.read, history: h.history }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InputError);
-    expect((err as InputError).message).toMatch(/^environment: dev has no earlier image than ghcr.io\/acme\/webapp:1.0.0 in the history of gitops\/environments\/dev\/values.yaml \(1 commit\(s\)\): no previous revision to roll back to/);
+    expect((err as InputError).message).toMatch(
+      /^environment: dev has no earlier image than ghcr.io\/acme\/webapp:1.0.0 in the history of gitops\/environments\/dev\/values.yaml \(1 commit\(s\)\): no previous revision to roll back to/,
+    );
     expect((err as InputError).message).toMatch(/--to/);
   });
 
@@ -70,7 +83,9 @@ describe("findRollbackTarget", () => {
 
   it("an environment without a tag, or unknown, is refused before any history is read", async () => {
     const h = memoryHistory([values("1.0.0"), "image:\n  repository: x\n"]);
-    await expect(findRollbackTarget({ env: "dev", source: SRC, read: h.read, history: h.history })).rejects.toThrow(/^environment: dev has no image tag in gitops\/environments\/dev\/values.yaml: nothing to roll back/);
+    await expect(findRollbackTarget({ env: "dev", source: SRC, read: h.read, history: h.history })).rejects.toThrow(
+      /^environment: dev has no image tag in gitops\/environments\/dev\/values.yaml: nothing to roll back/,
+    );
     await expect(findRollbackTarget({ env: "qa", source: SRC, read: h.read, history: h.history })).rejects.toThrow(/^environment: "qa" is not an environment/);
     expect(h.asked).toEqual([]);
   });
@@ -79,8 +94,12 @@ describe("findRollbackTarget", () => {
     const h = memoryHistory([undefined, values("1.0.0"), values("1.1.0"), values("1.2.0")]);
     expect((await findRollbackTarget({ env: "dev", source: SRC, read: h.read, history: h.history, to: h.commits[1]!.slice(0, 7) })).target.tag).toBe("1.0.0");
     expect((await findRollbackTarget({ env: "dev", source: SRC, read: h.read, history: h.history, to: "HEAD~1" })).target.tag).toBe("1.1.0");
-    await expect(findRollbackTarget({ env: "dev", source: SRC, read: h.read, history: h.history, to: "v9" })).rejects.toThrow(/^to: "v9" names no commit of the gitops branch/);
-    await expect(findRollbackTarget({ env: "dev", source: SRC, read: h.read, history: h.history, to: h.commits[0]!.slice(0, 7) })).rejects.toThrow(/^to: gitops\/environments\/dev\/values.yaml has no image tag at/);
+    await expect(findRollbackTarget({ env: "dev", source: SRC, read: h.read, history: h.history, to: "v9" })).rejects.toThrow(
+      /^to: "v9" names no commit of the gitops branch/,
+    );
+    await expect(findRollbackTarget({ env: "dev", source: SRC, read: h.read, history: h.history, to: h.commits[0]!.slice(0, 7) })).rejects.toThrow(
+      /^to: gitops\/environments\/dev\/values.yaml has no image tag at/,
+    );
   });
 
   it("property: the target is the newest earlier image that differs from the current one", async () => {
@@ -118,7 +137,9 @@ describe("rollbackPlan through the write-back loop", () => {
     expect(r.status).toBe("pushed");
     expect(r.summary).toMatch(/^rollback: pushed/);
     expect(work[FILE]).toBe(values("1.0.0", "", "ghcr.io/acme/old"));
-    expect(messages[0]).toBe(`revert(deploy): webapp dev → 1.0.0\n\nImage: ghcr.io/acme/old:1.0.0\nRolled-Back-From: ghcr.io/acme/webapp:1.1.0@${D2}\nRestores: ${h.commits[0]}\n`);
+    expect(messages[0]).toBe(
+      `revert(deploy): webapp dev → 1.0.0\n\nImage: ghcr.io/acme/old:1.0.0\nRolled-Back-From: ghcr.io/acme/webapp:1.1.0@${D2}\nRestores: ${h.commits[0]}\n`,
+    );
   });
 
   it("is a no-op when the head already deploys the target", async () => {
@@ -149,6 +170,8 @@ describe("rollback inputs and argv", () => {
     expect(sameImage({ tag: "1", digest: "" }, { tag: "1", digest: "", appVersion: "x" })).toBe(true);
     expect(sameImage({ tag: "1", digest: "" }, { tag: "1", digest: D1 })).toBe(false);
     expect(sameImage({ tag: "1", digest: "", repository: "a" }, { tag: "1", digest: "" })).toBe(false);
-    expect(rollbackMessage({ app: "a", env: "dev", current: { tag: "2", digest: "" }, target: { tag: "1", digest: "" }, from: "c" }).split("\n")[0]).toBe("revert(deploy): a dev → 1");
+    expect(rollbackMessage({ app: "a", env: "dev", current: { tag: "2", digest: "" }, target: { tag: "1", digest: "" }, from: "c" }).split("\n")[0]).toBe(
+      "revert(deploy): a dev → 1",
+    );
   });
 });

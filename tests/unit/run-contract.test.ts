@@ -45,13 +45,37 @@ const RUFF_ISSUE = JSON.stringify([{ code: "F401", message: "`os` imported but u
 const JUNIT = (failures: number) =>
   `<testsuites><testsuite errors="0" failures="${failures}" skipped="0" tests="2">${failures ? '<testcase classname="tests.test_a" name="test_b"><failure message="boom">tests/test_a.py:3: AssertionError</failure></testcase>' : ""}</testsuite></testsuites>`;
 const COVERAGE = '<coverage lines-valid="10" lines-covered="10" branches-valid="0" branches-covered="0">';
-const TRIVY = (vulns: number) => JSON.stringify({ Results: [{ Target: "image.tar (debian 13)", Vulnerabilities: vulns ? [{ VulnerabilityID: "CVE-2026-1", PkgName: "openssl", InstalledVersion: "3.0.1", FixedVersion: "3.0.2", Severity: "CRITICAL" }] : null }] });
+const TRIVY = (vulns: number) =>
+  JSON.stringify({
+    Results: [
+      {
+        Target: "image.tar (debian 13)",
+        Vulnerabilities: vulns
+          ? [{ VulnerabilityID: "CVE-2026-1", PkgName: "openssl", InstalledVersion: "3.0.1", FixedVersion: "3.0.2", Severity: "CRITICAL" }]
+          : null,
+      },
+    ],
+  });
 const VALIDATION = (errors: number) =>
   validationReport({
     kubernetesVersion: "1.36.0",
     chart: "charts/gitops-demo",
     apps: ["gitops-demo"],
-    environments: [{ name: "prod", namespace: "p", production: true, values: [], lintPassed: true, rendered: true, hooks: 0, testHooksLeftOut: 0, objects: 7, schema: { valid: 7, invalid: 0, errors: 0, skipped: 0 }, errors }],
+    environments: [
+      {
+        name: "prod",
+        namespace: "p",
+        production: true,
+        values: [],
+        lintPassed: true,
+        rendered: true,
+        hooks: 0,
+        testHooksLeftOut: 0,
+        objects: 7,
+        schema: { valid: 7, invalid: 0, errors: 0, skipped: 0 },
+        errors,
+      },
+    ],
     overlays: [],
     argocdSchema: { valid: 1, invalid: 0, errors: 0, skipped: 0 },
     findings: errors ? [{ source: "policy", rule: "POL-PROD-PDB", severity: "error", message: "no PDB", object: "Deployment/p/app", environment: "prod" }] : [],
@@ -61,14 +85,47 @@ const VALIDATION = (errors: number) =>
 /** A passing and a failing run of each stage, as its stage function builds it from the tools' output. */
 async function runs(): Promise<Record<string, [Run, Run]>> {
   const ci = async (ok: boolean) => {
-    const r = await runStages([{ name: "lint", run: async () => ({ ok, summary: ok ? "lint passed" : "lint failed: 1 error", details: "ruff: 1 error\n  a.py:1 F401", findings: ok ? [] : [{ source: "ruff", rule: "F401", severity: "error" as const, message: "m", file: "a.py", line: 1 }] }) }]);
+    const r = await runStages([
+      {
+        name: "lint",
+        run: async () => ({
+          ok,
+          summary: ok ? "lint passed" : "lint failed: 1 error",
+          details: "ruff: 1 error\n  a.py:1 F401",
+          findings: ok ? [] : [{ source: "ruff", rule: "F401", severity: "error" as const, message: "m", file: "a.py", line: 1 }],
+        }),
+      },
+    ]);
     return ciRun(r, collectArtifacts(r.stages));
   };
   const wb = (ok: boolean) =>
-    Run.of(writeBackReport({ stage: "bump", status: ok ? "pushed" : "failed", summary: ok ? "bump: pushed abc" : "bump failed: validation of the edited tree failed", commit: ok ? "abc" : "", attempts: ok ? 1 : 0, diff: "", validation: ok ? "2 edited file(s) re-parse" : "", findings: ok ? [] : [{ source: "policy", rule: "POL-IMAGE-TAG", severity: "error", message: "latest" }] }));
-  const e2e = (ok: boolean) => Run.of(e2eReport({ passed: ok, environment: "dev", version: "1.2.3", failedStep: ok ? "" : "rollout", detail: ok ? "" : "rollout: exit 1\ntimed out", log: "ok    create-cluster", ...(ok ? {} : { diagnostics: "events..." }) }));
+    Run.of(
+      writeBackReport({
+        stage: "bump",
+        status: ok ? "pushed" : "failed",
+        summary: ok ? "bump: pushed abc" : "bump failed: validation of the edited tree failed",
+        commit: ok ? "abc" : "",
+        attempts: ok ? 1 : 0,
+        diff: "",
+        validation: ok ? "2 edited file(s) re-parse" : "",
+        findings: ok ? [] : [{ source: "policy", rule: "POL-IMAGE-TAG", severity: "error", message: "latest" }],
+      }),
+    );
+  const e2e = (ok: boolean) =>
+    Run.of(
+      e2eReport({
+        passed: ok,
+        environment: "dev",
+        version: "1.2.3",
+        failedStep: ok ? "" : "rollout",
+        detail: ok ? "" : "rollout: exit 1\ntimed out",
+        log: "ok    create-cluster",
+        ...(ok ? {} : { diagnostics: "events..." }),
+      }),
+    );
   const scan = (n: number) => Run.of(scanReport(scanResult(n ? 1 : 0, TRIVY(n), ["CRITICAL", "HIGH"]), ["CRITICAL", "HIGH"]));
-  const test = (failures: number) => Run.of(testReport(testResult({ exitCode: failures ? 1 : 0, minCoverage: 90, junitXml: JUNIT(failures), coverageXml: COVERAGE })));
+  const test = (failures: number) =>
+    Run.of(testReport(testResult({ exitCode: failures ? 1 : 0, minCoverage: 90, junitXml: JUNIT(failures), coverageXml: COVERAGE })));
   return {
     lint: [Run.of(lintReport([lintResult("ruff", 0, "[]")])), Run.of(lintReport([lintResult("ruff", 1, RUFF_ISSUE, "/src")]))],
     test: [test(0), test(1)],
@@ -99,14 +156,20 @@ describe("one run-object contract", () => {
   it("each run behaves the same: one-line summary, typed findings, assert returns the summary or fails with it and the details", async () => {
     for (const [name, [ok, bad]] of Object.entries(await runs())) {
       expect(ok.stage(), name).toBe(name);
-      for (const [run, passed] of [[ok, true], [bad, false]] as [Run, boolean][]) {
+      for (const [run, passed] of [
+        [ok, true],
+        [bad, false],
+      ] as [Run, boolean][]) {
         const where = `${name} (${passed ? "passing" : "failing"})`;
         expect(await run.passed(), where).toBe(passed);
         const summary = await run.summary();
         expect(summary, where).not.toContain("\n");
         expect(summary.length, where).toBeGreaterThan(5);
         const findings = (await run.findings()) as { rule: string; severity: string }[];
-        expect(findings.every((f) => typeof f.rule === "string" && ["error", "warning", "info"].includes(f.severity)), where).toBe(true);
+        expect(
+          findings.every((f) => typeof f.rule === "string" && ["error", "warning", "info"].includes(f.severity)),
+          where,
+        ).toBe(true);
         if (!passed) expect(findings.length, `${where}: a failed run says why in its findings`).toBeGreaterThan(0);
         expect(run.status(), where).toBe(passed ? "passed" : "failed");
         expect(JSON.parse(String(plan(run.report())[1]!.args.contents)).passed, where).toBe(passed);
@@ -115,7 +178,10 @@ describe("one run-object contract", () => {
         } else {
           const err = await Promise.resolve()
             .then(() => run.assert())
-            .then(() => undefined, (e: unknown) => e);
+            .then(
+              () => undefined,
+              (e: unknown) => e,
+            );
           expect(err, where).toBeInstanceOf(StageError);
           expect((err as Error).message, where).toContain(summary.replace(/^\w+ failed: /, ""));
           const details = await run.details();

@@ -67,7 +67,14 @@ function clientExports(): Set<string> {
     const mods = ts.canHaveModifiers(st) ? ts.getModifiers(st) : undefined;
     if (!mods?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword)) continue;
     if (ts.isVariableStatement(st)) st.declarationList.declarations.forEach((d) => ts.isIdentifier(d.name) && names.add(d.name.text));
-    else if ((ts.isClassDeclaration(st) || ts.isEnumDeclaration(st) || ts.isTypeAliasDeclaration(st) || ts.isInterfaceDeclaration(st) || ts.isFunctionDeclaration(st)) && st.name) {
+    else if (
+      (ts.isClassDeclaration(st) ||
+        ts.isEnumDeclaration(st) ||
+        ts.isTypeAliasDeclaration(st) ||
+        ts.isInterfaceDeclaration(st) ||
+        ts.isFunctionDeclaration(st)) &&
+      st.name
+    ) {
       names.add(st.name.text);
     }
   }
@@ -105,9 +112,15 @@ describe("every module loads in the TypeScript runtime", () => {
     // A constructor parameter typed with a TS interface (here it was `report: RunReport`) makes
     // the introspector register a Dagger interface with no functions; the engine (v0.21.8) then
     // panics with a nil pointer in DagqlToCodegenType when it generates the module's client.
-    for (const [src, name] of [["dagger/src", "gitops-pipeline"], ["dagger/tests/src", "tests"], ["ci/examples/team-module/src", "shop-ci"]] as const) {
+    for (const [src, name] of [
+      ["dagger/src", "gitops-pipeline"],
+      ["dagger/tests/src", "tests"],
+      ["ci/examples/team-module/src", "shop-ci"],
+    ] as const) {
       const api = (await moduleApi(src, name)) as unknown as { interfaces?: Record<string, { functions: Record<string, unknown> }> };
-      const empty = Object.entries(api.interfaces ?? {}).filter(([, i]) => Object.keys(i.functions).length === 0).map(([n]) => n);
+      const empty = Object.entries(api.interfaces ?? {})
+        .filter(([, i]) => Object.keys(i.functions).length === 0)
+        .map(([n]) => n);
       expect(empty, `${src}: interfaces without functions`).toEqual([]);
     }
   });
@@ -117,11 +130,16 @@ describe("every module loads in the TypeScript runtime", () => {
     // failed with `invalid enum member "ruff"`: the v0.21.8 codegen converts a scalar enum argument
     // to its member name, but sends a list's items as their values.
     const bad: string[] = [];
-    for (const [src, name] of [["dagger/src", "gitops-pipeline"], ["dagger/tests/src", "tests"]] as const) {
+    for (const [src, name] of [
+      ["dagger/src", "gitops-pipeline"],
+      ["dagger/tests/src", "tests"],
+    ] as const) {
       const api = await moduleApi(src, name);
       for (const obj of Object.values(api.objects)) {
         const fns = [...Object.values(obj.methods), ...(obj.constructor ? [{ name: "constructor", arguments: obj.constructor.arguments }] : [])];
-        for (const fn of fns) for (const a of Object.values(fn.arguments)) if (a.type.kind === "LIST_KIND" && a.type.typeDef?.kind === "ENUM_KIND") bad.push(`${obj.name}.${fn.name}(${a.name})`);
+        for (const fn of fns)
+          for (const a of Object.values(fn.arguments))
+            if (a.type.kind === "LIST_KIND" && a.type.typeDef?.kind === "ENUM_KIND") bad.push(`${obj.name}.${fn.name}(${a.name})`);
       }
     }
     expect(bad).toEqual([]);

@@ -26,7 +26,16 @@ environments:
     namespace: zqnamespace
     application: zqapplication
 `);
-const s = localSettings({ argocdVersion: VERSIONS.argocd, environment: "zqenv", branch: "zqbranch", version: "9.8.7-zqversion", nextVersion: "9.8.8-zqnext", timeout: 600, config, runId: "zqrun" });
+const s = localSettings({
+  argocdVersion: VERSIONS.argocd,
+  environment: "zqenv",
+  branch: "zqbranch",
+  version: "9.8.7-zqversion",
+  nextVersion: "9.8.8-zqnext",
+  timeout: 600,
+  config,
+  runId: "zqrun",
+});
 const revision = "abcdef0123456789abcdef0123456789abcdef01";
 
 /** Every step of both stages, as each builder returns them. */
@@ -53,13 +62,18 @@ describe("values reach shell scripts as arguments, never as code", () => {
     expect(steps.filter((st) => scriptOf(st.argv) !== undefined).length).toBeGreaterThan(5);
   });
 
-  it.each(steps.filter((st) => scriptOf(st.argv) !== undefined).map((st) => [st.name, st] as const))("%s: its script holds no config or argument value", (_name, st) => {
-    const script = scriptOf(st.argv)!;
-    expect(script).not.toContain(CANARY);
-    expect(script).not.toContain(revision);
-  });
+  it.each(steps.filter((st) => scriptOf(st.argv) !== undefined).map((st) => [st.name, st] as const))(
+    "%s: its script holds no config or argument value",
+    (_name, st) => {
+      const script = scriptOf(st.argv)!;
+      expect(script).not.toContain(CANARY);
+      expect(script).not.toContain(revision);
+    },
+  );
 
   it("an Application name with shell syntax cannot be declared at all", () => {
-    expect(() => parseGitopsConfig(`chart: c\nenvironments:\n  dev:\n    values: [v.yaml]\n    application: "demo-dev;touch /tmp/pwned;true"\n`)).toThrow(/environments\.dev\.application: must be an Application name/);
+    expect(() => parseGitopsConfig(`chart: c\nenvironments:\n  dev:\n    values: [v.yaml]\n    application: "demo-dev;touch /tmp/pwned;true"\n`)).toThrow(
+      /environments\.dev\.application: must be an Application name/,
+    );
   });
 });

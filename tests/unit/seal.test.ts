@@ -10,13 +10,33 @@ import { parse } from "yaml";
 import { InputError } from "../../dagger/src/core/errors.js";
 import { DEFAULT_GITOPS_CONFIG, type GitopsConfig } from "../../dagger/src/core/gitops-config.js";
 import { parseInputs } from "../../dagger/src/core/inputs.js";
-import { kubesealArgv, parseCiphertext, SEAL_PATHS, sealedSecretManifest, sealInputs, sealIntoManifest, sealIntoValues, sealTarget, sealWrites, withResource, type SealedValue } from "../../dagger/src/core/secrets/seal.js";
+import {
+  kubesealArgv,
+  parseCiphertext,
+  SEAL_PATHS,
+  sealedSecretManifest,
+  sealInputs,
+  sealIntoManifest,
+  sealIntoValues,
+  sealTarget,
+  sealWrites,
+  withResource,
+  type SealedValue,
+} from "../../dagger/src/core/secrets/seal.js";
 import { parseManifests } from "../../dagger/src/core/validate/manifests.js";
 import { evaluatePolicy } from "../../dagger/src/core/validate/policy/index.js";
 import { ROOT } from "../helpers/tools.js";
 
 const CT = "AgBy3i4OJSWK+PiTySYZZA/9Aq1x==";
-const value = (o: Partial<SealedValue> = {}): SealedValue => ({ name: "gitops-demo-credentials", key: "api-token", namespace: "gitops-demo-prod", scope: "strict", type: "Opaque", ciphertext: CT, ...o });
+const value = (o: Partial<SealedValue> = {}): SealedValue => ({
+  name: "gitops-demo-credentials",
+  key: "api-token",
+  namespace: "gitops-demo-prod",
+  scope: "strict",
+  type: "Opaque",
+  ciphertext: CT,
+  ...o,
+});
 
 describe("seal inputs and kubeseal's argv", () => {
   it("the value is read from the secret mount; strict binds name and namespace, namespace-wide the namespace, cluster-wide nothing", () => {
@@ -56,13 +76,24 @@ describe("seal inputs and kubeseal's argv", () => {
 describe("where the sealed value goes", () => {
   it("helm layout: the environment's last values file; the namespace is the environment's", () => {
     expect(sealTarget(DEFAULT_GITOPS_CONFIG, "prod", "x")).toEqual({ format: "helm", file: "environments/prod/values.yaml", namespace: "gitops-demo-prod" });
-    const layered: GitopsConfig = { ...DEFAULT_GITOPS_CONFIG, environments: { ...DEFAULT_GITOPS_CONFIG.environments, dev: { ...DEFAULT_GITOPS_CONFIG.environments.dev!, values: ["common.yaml", "environments/dev/values.yaml"] } } };
+    const layered: GitopsConfig = {
+      ...DEFAULT_GITOPS_CONFIG,
+      environments: {
+        ...DEFAULT_GITOPS_CONFIG.environments,
+        dev: { ...DEFAULT_GITOPS_CONFIG.environments.dev!, values: ["common.yaml", "environments/dev/values.yaml"] },
+      },
+    };
     expect(sealTarget(layered, "dev", "x").file).toBe("environments/dev/values.yaml");
   });
 
   it("kustomize layout: a SealedSecret file in the overlay", () => {
     const k: GitopsConfig = { ...DEFAULT_GITOPS_CONFIG, writeBack: { format: "kustomize" } };
-    expect(sealTarget(k, "staging", "db")).toEqual({ format: "kustomize", file: "kustomize/overlays/staging/sealedsecret-db.yaml", overlay: "kustomize/overlays/staging", namespace: "gitops-demo-staging" });
+    expect(sealTarget(k, "staging", "db")).toEqual({
+      format: "kustomize",
+      file: "kustomize/overlays/staging/sealedsecret-db.yaml",
+      overlay: "kustomize/overlays/staging",
+      namespace: "gitops-demo-staging",
+    });
     expect(() => sealTarget(k, "qa", "db")).toThrow(/unknown environment 'qa'/);
   });
 });
@@ -75,14 +106,18 @@ describe("the files seal writes", () => {
     const after = sealIntoValues(devValues, "environments/dev/values.yaml", value({ namespace: "gitops-demo-dev" }));
     const lines = after.split("\n");
     for (const line of devValues.split("\n")) expect(lines).toContain(line);
-    expect((parse(after) as { sealedSecrets: unknown }).sealedSecrets).toEqual({ "gitops-demo-credentials": { namespace: "gitops-demo-dev", scope: "strict", type: "Opaque", encryptedData: { "api-token": CT } } });
+    expect((parse(after) as { sealedSecrets: unknown }).sealedSecrets).toEqual({
+      "gitops-demo-credentials": { namespace: "gitops-demo-dev", scope: "strict", type: "Opaque", encryptedData: { "api-token": CT } },
+    });
   });
 
   it("another key of an entry sealed for the same namespace is added; one sealed elsewhere is refused", () => {
     const after = sealIntoValues(prodValues, "environments/prod/values.yaml", value({ key: "db-password" }));
     const entry = (parse(after) as { sealedSecrets: Record<string, { encryptedData: Record<string, string> }> }).sealedSecrets["gitops-demo-credentials"]!;
     expect(Object.keys(entry.encryptedData)).toEqual(["api-token", "db-password"]);
-    expect(() => sealIntoValues(prodValues, "environments/prod/values.yaml", value({ namespace: "gitops-demo-staging" }))).toThrow(/sealed for gitops-demo-prod \(strict\), not gitops-demo-staging/);
+    expect(() => sealIntoValues(prodValues, "environments/prod/values.yaml", value({ namespace: "gitops-demo-staging" }))).toThrow(
+      /sealed for gitops-demo-prod \(strict\), not gitops-demo-staging/,
+    );
   });
 
   it("a SealedSecret as kubeseal writes it, which the secret rules accept where it deploys and reject elsewhere", () => {
@@ -97,7 +132,9 @@ describe("the files seal writes", () => {
   });
 
   it("kustomize: the file made or extended, and listed once in the overlay's resources", async () => {
-    const files: Record<string, string> = { "kustomize/overlays/prod/kustomization.yaml": readFileSync(join(ROOT, "gitops", "kustomize", "overlays", "prod", "kustomization.yaml"), "utf8") };
+    const files: Record<string, string> = {
+      "kustomize/overlays/prod/kustomization.yaml": readFileSync(join(ROOT, "gitops", "kustomize", "overlays", "prod", "kustomization.yaml"), "utf8"),
+    };
     const target = sealTarget({ ...DEFAULT_GITOPS_CONFIG, writeBack: { format: "kustomize" } }, "prod", "gitops-demo-credentials");
     const read = async (p: string) => files[p];
     for (const w of await sealWrites(target, value(), read)) files[w.path] = w.text;

@@ -1,14 +1,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { InputError } from "../../dagger/src/core/errors.js";
-import {
-  OCI_TAG,
-  defaultTemplates,
-  renderTags,
-  sanitizeTagPart,
-  shortSha,
-  templatePlaceholders,
-} from "../../dagger/src/core/app/tags.js";
+import { OCI_TAG, defaultTemplates, renderTags, sanitizeTagPart, shortSha, templatePlaceholders } from "../../dagger/src/core/app/tags.js";
 import { parseVersion } from "../../dagger/src/core/inputs.js";
 import { inputError } from "../helpers/errors.js";
 
@@ -95,20 +88,27 @@ describe("tag rules: bad input names the argument", () => {
 describe("tag rules: properties", () => {
   it("every default tag is a valid OCI tag, and the immutable tag is first", () => {
     fc.assert(
-      fc.property(hexSha, run, fc.option(semverArb, { nil: undefined }), fc.option(fc.string({ minLength: 1, maxLength: 80 }), { nil: undefined }), fc.boolean(), (sha, r, version, env, release) => {
-        let tags: string[];
-        try {
-          tags = renderTags({ sha, run: r, ...(version ? { version } : {}), ...(env ? { env } : {}), release });
-        } catch (e) {
-          // Only an environment with no usable character may be refused.
-          expect((e as InputError).input).toBe("environment");
-          expect(sanitizeTagPart(env ?? "")).toBe("");
-          return;
-        }
-        for (const t of tags) expect(t).toMatch(OCI_TAG);
-        expect(tags[0]).toBe(`${sha.slice(0, 7)}-${r}`);
-        expect(new Set(tags).size).toBe(tags.length);
-      }),
+      fc.property(
+        hexSha,
+        run,
+        fc.option(semverArb, { nil: undefined }),
+        fc.option(fc.string({ minLength: 1, maxLength: 80 }), { nil: undefined }),
+        fc.boolean(),
+        (sha, r, version, env, release) => {
+          let tags: string[];
+          try {
+            tags = renderTags({ sha, run: r, ...(version ? { version } : {}), ...(env ? { env } : {}), release });
+          } catch (e) {
+            // Only an environment with no usable character may be refused.
+            expect((e as InputError).input).toBe("environment");
+            expect(sanitizeTagPart(env ?? "")).toBe("");
+            return;
+          }
+          for (const t of tags) expect(t).toMatch(OCI_TAG);
+          expect(tags[0]).toBe(`${sha.slice(0, 7)}-${r}`);
+          expect(new Set(tags).size).toBe(tags.length);
+        },
+      ),
     );
   });
 

@@ -79,14 +79,21 @@ describe("tests module: API as the engine introspects it", () => {
     }
     // The offline schemas are the constructor's, optional: online catalogs by default.
     const ctor = Object.values(tests.constructor?.arguments ?? {});
-    expect(ctor.map((a) => [a.name, a.type.name, a.isOptional])).toEqual([["schemas", "Directory", true], ["crdSchemas", "Directory", true]]);
+    expect(ctor.map((a) => [a.name, a.type.name, a.isOptional])).toEqual([
+      ["schemas", "Directory", true],
+      ["crdSchemas", "Directory", true],
+    ]);
   });
 
   it("the app directory is read as the pipeline reads it: every /app argument ignores what the main module's source ignores", async () => {
     const [tests, main] = await Promise.all([moduleApi("dagger/tests/src", "tests"), moduleApi()]);
     const want = main.objects[main.name]!.constructor!.arguments.source!.ignore;
     expect(want?.length).toBeGreaterThan(0);
-    const apps = fnsOf(tests.objects.Tests!).flatMap((fn) => Object.values(fn.arguments).filter((a) => a.defaultPath === "/app").map((a) => [`${fn.name}(${a.name})`, a.ignore]));
+    const apps = fnsOf(tests.objects.Tests!).flatMap((fn) =>
+      Object.values(fn.arguments)
+        .filter((a) => a.defaultPath === "/app")
+        .map((a) => [`${fn.name}(${a.name})`, a.ignore]),
+    );
     expect(apps.length).toBeGreaterThanOrEqual(6);
     for (const [where, ignore] of apps) expect(ignore, String(where)).toEqual(want);
   });
@@ -122,8 +129,17 @@ describe("tests module: the bump tests' git server", () => {
     expect(twin.INSTALL_SCRIPT).toBe(local.GIT_SERVER_INSTALL);
     const conf = { listen: "80", root: local.GIT_ROOT, socket: local.FCGI_SOCKET, pidFile: "/run/nginx-git.pid", tmp: "/tmp" };
     expect(twin.nginxConf(conf)).toBe(local.gitNginxConf(conf));
-    expect(twin.serveScript({ socket: twin.SOCKET, conf: twin.NGINX_CONF_PATH })).toBe(local.gitServeScript({ socket: local.FCGI_SOCKET, conf: local.NGINX_CONF }));
-    expect([twin.GIT_ROOT, twin.REPO, twin.SOCKET, twin.NGINX_CONF_PATH, twin.HTTP_BACKEND, [...twin.SERVER_PACKAGES]]).toEqual([local.GIT_ROOT, local.GIT_REPO, local.FCGI_SOCKET, local.NGINX_CONF, local.HTTP_BACKEND, [...local.GIT_SERVER_PACKAGES]]);
+    expect(twin.serveScript({ socket: twin.SOCKET, conf: twin.NGINX_CONF_PATH })).toBe(
+      local.gitServeScript({ socket: local.FCGI_SOCKET, conf: local.NGINX_CONF }),
+    );
+    expect([twin.GIT_ROOT, twin.REPO, twin.SOCKET, twin.NGINX_CONF_PATH, twin.HTTP_BACKEND, [...twin.SERVER_PACKAGES]]).toEqual([
+      local.GIT_ROOT,
+      local.GIT_REPO,
+      local.FCGI_SOCKET,
+      local.NGINX_CONF,
+      local.HTTP_BACKEND,
+      [...local.GIT_SERVER_PACKAGES],
+    ]);
   });
 });
 

@@ -19,15 +19,31 @@ function unmasked(value: string): string {
   const s = doc.Results[0].Secrets[0];
   const line = `AWS_ACCESS_KEY_ID = "${value}"`;
   s.Match = line;
-  s.Code.Lines = s.Code.Lines.map((l: { IsCause: boolean; Content: string }) => ({ ...l, Content: l.IsCause ? line : `${l.Content} ${value}`, Highlighted: line }));
+  s.Code.Lines = s.Code.Lines.map((l: { IsCause: boolean; Content: string }) => ({
+    ...l,
+    Content: l.IsCause ? line : `${l.Content} ${value}`,
+    Highlighted: line,
+  }));
   return JSON.stringify(doc);
 }
 
 describe("secret scan argv", () => {
   it("trivy fs on the mounted source, secret scanner only, JSON report, exit code 1 on a finding", () => {
     expect(trivySecretArgv()).toEqual([
-      "trivy", "fs", "--cache-dir", TRIVY_PATHS.secretsCache, "--scanners", "secret",
-      "--exit-code", "1", "--format", "json", "--output", TRIVY_PATHS.secrets, "--quiet", TRIVY_PATHS.source,
+      "trivy",
+      "fs",
+      "--cache-dir",
+      TRIVY_PATHS.secretsCache,
+      "--scanners",
+      "secret",
+      "--exit-code",
+      "1",
+      "--format",
+      "json",
+      "--output",
+      TRIVY_PATHS.secrets,
+      "--quiet",
+      TRIVY_PATHS.source,
     ]);
   });
 
@@ -46,7 +62,9 @@ describe("secret scan report", () => {
     const { report } = secretsReport(1, PLANTED, "");
     expect(report.passed).toBe(false);
     expect(report.summary).toBe("secrets failed: 1 secret in 1 file");
-    expect(report.findings).toEqual([{ source: "trivy-secret", rule: "aws-access-key-id", severity: "error", message: "CRITICAL AWS Access Key ID (AWS)", file: "settings.py", line: 8 }]);
+    expect(report.findings).toEqual([
+      { source: "trivy-secret", rule: "aws-access-key-id", severity: "error", message: "CRITICAL AWS Access Key ID (AWS)", file: "settings.py", line: 8 },
+    ]);
     expect(report.details).toBe("settings.py:8 aws-access-key-id CRITICAL AWS Access Key ID (AWS) (trivy-secret, error)");
   });
 
@@ -54,7 +72,15 @@ describe("secret scan report", () => {
     const { report } = secretsReport(0, WAIVED, "", ["  waived secrets aws-access-key-id in settings.py: planted fake key"]);
     expect(report.passed).toBe(true);
     expect(report.summary).toBe("secrets passed: no secrets in the source (1 waived)");
-    expect(report.findings).toEqual([expect.objectContaining({ rule: "aws-access-key-id", severity: "info", file: "settings.py", line: 8, waived: "planted fake key of the secret-scan fixture, not a credential" })]);
+    expect(report.findings).toEqual([
+      expect.objectContaining({
+        rule: "aws-access-key-id",
+        severity: "info",
+        file: "settings.py",
+        line: 8,
+        waived: "planted fake key of the secret-scan fixture, not a credential",
+      }),
+    ]);
     expect(report.details).toMatch(/^waived: settings.py:8 aws-access-key-id .* — planted fake key/);
     expect(report.details).toContain("waived secrets aws-access-key-id in settings.py");
   });
@@ -62,12 +88,25 @@ describe("secret scan report", () => {
   it("no report: fails with Trivy's last log lines; an unreadable report fails too", () => {
     expect(secretsReport(2, undefined, "x\nFATAL boom\n").report.summary).toBe("secrets failed: trivy exited 2 without writing a report: x | FATAL boom");
     expect(secretsReport(1, "[]", "").report.summary).toMatch(/could not be read/);
-    expect(secretsReport(1, JSON.stringify({ Results: [] }), "").report.summary).toBe("secrets failed: trivy exited 1 without reporting a secret: a tool error");
-    expect(secretsReport(0, JSON.stringify({ SchemaVersion: 2 }), "").report).toMatchObject({ passed: true, summary: "secrets passed: no secrets in the source" });
+    expect(secretsReport(1, JSON.stringify({ Results: [] }), "").report.summary).toBe(
+      "secrets failed: trivy exited 1 without reporting a secret: a tool error",
+    );
+    expect(secretsReport(0, JSON.stringify({ SchemaVersion: 2 }), "").report).toMatchObject({
+      passed: true,
+      summary: "secrets passed: no secrets in the source",
+    });
   });
 
   it("a multi-line secret says which lines", () => {
-    const f = secretFinding({ rule: "private-key", category: "AsymmetricPrivateKey", severity: "HIGH", title: "Asymmetric Private Key", file: "k.pem", startLine: 1, endLine: 27 });
+    const f = secretFinding({
+      rule: "private-key",
+      category: "AsymmetricPrivateKey",
+      severity: "HIGH",
+      title: "Asymmetric Private Key",
+      file: "k.pem",
+      startLine: 1,
+      endLine: 27,
+    });
     expect(f.message).toBe("HIGH Asymmetric Private Key (AsymmetricPrivateKey), lines 1-27");
   });
 

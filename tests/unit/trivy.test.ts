@@ -13,13 +13,28 @@ const REPORT = JSON.stringify({
   SchemaVersion: 2,
   ArtifactName: "/scan/image.tar",
   Results: [
-    { Target: "/scan/image.tar (debian 13.2)", Class: "os-pkgs", Type: "debian", Vulnerabilities: [
-      { VulnerabilityID: "CVE-2026-0001", PkgName: "libssl3t64", InstalledVersion: "3.5.1-1", FixedVersion: "3.5.1-2", Severity: "CRITICAL", Title: "openssl: bad thing" },
-      { VulnerabilityID: "CVE-2026-0002", PkgName: "zlib1g", InstalledVersion: "1.3", Severity: "LOW" },
-    ] },
-    { Target: "Python", Class: "lang-pkgs", Type: "python-pkg", Vulnerabilities: [
-      { VulnerabilityID: "GHSA-xxxx-yyyy-zzzz", PkgName: "werkzeug", InstalledVersion: "3.1.9", FixedVersion: "3.1.10", Severity: "HIGH" },
-    ] },
+    {
+      Target: "/scan/image.tar (debian 13.2)",
+      Class: "os-pkgs",
+      Type: "debian",
+      Vulnerabilities: [
+        {
+          VulnerabilityID: "CVE-2026-0001",
+          PkgName: "libssl3t64",
+          InstalledVersion: "3.5.1-1",
+          FixedVersion: "3.5.1-2",
+          Severity: "CRITICAL",
+          Title: "openssl: bad thing",
+        },
+        { VulnerabilityID: "CVE-2026-0002", PkgName: "zlib1g", InstalledVersion: "1.3", Severity: "LOW" },
+      ],
+    },
+    {
+      Target: "Python",
+      Class: "lang-pkgs",
+      Type: "python-pkg",
+      Vulnerabilities: [{ VulnerabilityID: "GHSA-xxxx-yyyy-zzzz", PkgName: "werkzeug", InstalledVersion: "3.1.9", FixedVersion: "3.1.10", Severity: "HIGH" }],
+    },
     { Target: "opt/venv", Class: "lang-pkgs", Type: "python-pkg", Vulnerabilities: null },
   ],
 });
@@ -28,13 +43,27 @@ const REPORT = JSON.stringify({
 const WAIVED_REPORT = JSON.stringify({
   SchemaVersion: 2,
   Results: [
-    { Target: "/scan/image.tar (debian 13.2)", Class: "os-pkgs", Type: "debian", ExperimentalModifiedFindings: [
-      { Type: "vulnerability", Status: "ignored", Statement: "not reachable: no TLS in the app", Source: "/scan/ignore/.trivyignore.yaml",
-        Finding: { VulnerabilityID: "CVE-2026-0001", PkgName: "libssl3t64", InstalledVersion: "3.5.1-1", FixedVersion: "3.5.1-2", Severity: "CRITICAL" } },
-      { Type: "vulnerability", Status: "ignored", Source: "/scan/ignore/.trivyignore",
-        Finding: { VulnerabilityID: "CVE-2026-0003", PkgName: "zlib1g", InstalledVersion: "1.3", Severity: "HIGH" } },
-      { Type: "secret", Status: "ignored", Source: "/scan/ignore/.trivyignore", Finding: { RuleID: "x" } },
-    ] },
+    {
+      Target: "/scan/image.tar (debian 13.2)",
+      Class: "os-pkgs",
+      Type: "debian",
+      ExperimentalModifiedFindings: [
+        {
+          Type: "vulnerability",
+          Status: "ignored",
+          Statement: "not reachable: no TLS in the app",
+          Source: "/scan/ignore/.trivyignore.yaml",
+          Finding: { VulnerabilityID: "CVE-2026-0001", PkgName: "libssl3t64", InstalledVersion: "3.5.1-1", FixedVersion: "3.5.1-2", Severity: "CRITICAL" },
+        },
+        {
+          Type: "vulnerability",
+          Status: "ignored",
+          Source: "/scan/ignore/.trivyignore",
+          Finding: { VulnerabilityID: "CVE-2026-0003", PkgName: "zlib1g", InstalledVersion: "1.3", Severity: "HIGH" },
+        },
+        { Type: "secret", Status: "ignored", Source: "/scan/ignore/.trivyignore", Finding: { RuleID: "x" } },
+      ],
+    },
   ],
 });
 
@@ -107,15 +136,21 @@ describe("scan options", () => {
 
   it("property: every option appears exactly when set, and the report always goes to the same file", () => {
     fc.assert(
-      fc.property(fc.subarray([...TRIVY_SEVERITIES], { minLength: 1 }), fc.boolean(), fc.boolean(), fc.option(fc.constantFrom(".trivyignore", ".trivyignore.yaml"), { nil: undefined }), (sev, unfixed, skip, ignore) => {
-        const argv = trivyScanArgv(sev, { ignoreUnfixed: unfixed, skipDbUpdate: skip, ...(ignore ? { ignoreFile: ignore } : {}) });
-        expect(argv.includes("--ignore-unfixed")).toBe(unfixed);
-        expect(argv.includes("--skip-db-update")).toBe(skip);
-        expect(argv.includes("--ignorefile")).toBe(ignore !== undefined);
-        expect(argv.includes("--show-suppressed")).toBe(ignore !== undefined);
-        expect(argv[argv.indexOf("--severity") + 1]).toBe(sev.join(","));
-        expect(argv[argv.indexOf("--output") + 1]).toBe(TRIVY_PATHS.report);
-      }),
+      fc.property(
+        fc.subarray([...TRIVY_SEVERITIES], { minLength: 1 }),
+        fc.boolean(),
+        fc.boolean(),
+        fc.option(fc.constantFrom(".trivyignore", ".trivyignore.yaml"), { nil: undefined }),
+        (sev, unfixed, skip, ignore) => {
+          const argv = trivyScanArgv(sev, { ignoreUnfixed: unfixed, skipDbUpdate: skip, ...(ignore ? { ignoreFile: ignore } : {}) });
+          expect(argv.includes("--ignore-unfixed")).toBe(unfixed);
+          expect(argv.includes("--skip-db-update")).toBe(skip);
+          expect(argv.includes("--ignorefile")).toBe(ignore !== undefined);
+          expect(argv.includes("--show-suppressed")).toBe(ignore !== undefined);
+          expect(argv[argv.indexOf("--severity") + 1]).toBe(sev.join(","));
+          expect(argv[argv.indexOf("--output") + 1]).toBe(TRIVY_PATHS.report);
+        },
+      ),
     );
   });
 });
@@ -146,7 +181,12 @@ describe("findings", () => {
 
   it("name the package, installed version, CVE, severity and fixed version, or that there is no fix", () => {
     const [fixed, unfixed] = parseTrivyJson(REPORT).map(vulnerabilityFinding);
-    expect(fixed).toMatchObject({ rule: "CVE-2026-0001", object: "libssl3t64", path: "3.5.1-2", message: "CRITICAL libssl3t64 3.5.1-1 (fixed in 3.5.1-2): openssl: bad thing" });
+    expect(fixed).toMatchObject({
+      rule: "CVE-2026-0001",
+      object: "libssl3t64",
+      path: "3.5.1-2",
+      message: "CRITICAL libssl3t64 3.5.1-1 (fixed in 3.5.1-2): openssl: bad thing",
+    });
     expect(unfixed).toMatchObject({ rule: "CVE-2026-0002", object: "zlib1g", message: "LOW zlib1g 1.3 (no fix)" });
     expect(unfixed).not.toHaveProperty("path");
   });
@@ -169,11 +209,20 @@ describe("findings", () => {
 describe("several scans, one gate", () => {
   const part = (label: string, passed: boolean, head: string) => ({
     label,
-    report: { stage: "scan", passed, summary: `scan ${passed ? "passed" : "failed"}: ${head}`, details: passed ? "" : "x CVE-1 HIGH p 1 (no fix)", findings: passed ? [] : [vulnerabilityFinding({ id: "CVE-1", severity: "HIGH", pkg: "p", installed: "1", target: "t" })] },
+    report: {
+      stage: "scan",
+      passed,
+      summary: `scan ${passed ? "passed" : "failed"}: ${head}`,
+      details: passed ? "" : "x CVE-1 HIGH p 1 (no fix)",
+      findings: passed ? [] : [vulnerabilityFinding({ id: "CVE-1", severity: "HIGH", pkg: "p", installed: "1", target: "t" })],
+    },
   });
 
   it("says how many platforms were scanned and which one gated; findings say their platform", () => {
-    const r = combineScans("scan", scannedPlatforms(["linux/amd64", "linux/arm64"]), [part("linux/amd64", true, "no HIGH vulnerabilities"), part("linux/arm64", false, "1 HIGH vulnerabilities")]);
+    const r = combineScans("scan", scannedPlatforms(["linux/amd64", "linux/arm64"]), [
+      part("linux/amd64", true, "no HIGH vulnerabilities"),
+      part("linux/arm64", false, "1 HIGH vulnerabilities"),
+    ]);
     expect(r.passed).toBe(false);
     expect(r.summary).toBe("scan failed: scanned 2 platforms (linux/amd64, linux/arm64); gated by linux/arm64: 1 HIGH vulnerabilities");
     const both = combineScans("scan", "2 platforms", [part("linux/amd64", false, "a DB error"), part("linux/arm64", false, "a DB error")]);
@@ -181,7 +230,11 @@ describe("several scans, one gate", () => {
     const differ = combineScans("scan", "2 platforms", [part("linux/amd64", false, "1 HIGH"), part("linux/arm64", false, "2 HIGH")]);
     expect(differ.summary).toBe("scan failed: scanned 2 platforms; gated by linux/amd64, linux/arm64: linux/amd64: 1 HIGH; linux/arm64: 2 HIGH");
     expect(r.findings[0]!.message).toBe("[linux/arm64] HIGH p 1 (no fix)");
-    expect(r.details.split("\n")).toEqual(["linux/amd64: scan passed: no HIGH vulnerabilities", "linux/arm64: scan failed: 1 HIGH vulnerabilities", "  x CVE-1 HIGH p 1 (no fix)"]);
+    expect(r.details.split("\n")).toEqual([
+      "linux/amd64: scan passed: no HIGH vulnerabilities",
+      "linux/arm64: scan failed: 1 HIGH vulnerabilities",
+      "  x CVE-1 HIGH p 1 (no fix)",
+    ]);
     const ok = combineScans("scan", scannedPlatforms(["linux/amd64"]), [part("linux/amd64", true, "no HIGH vulnerabilities")]);
     expect(ok.summary).toBe("scan passed: scanned 1 platform (linux/amd64): no HIGH vulnerabilities");
   });

@@ -7,7 +7,9 @@ describe("the app's Trivy ignore file", () => {
     expect(pickIgnoreFile(["Dockerfile", "app.py"])).toBeUndefined();
     expect(pickIgnoreFile(["Dockerfile", ".trivyignore"])).toBe(".trivyignore");
     expect(pickIgnoreFile([".trivyignore.yaml", "x"])).toBe(".trivyignore.yaml");
-    expect(() => pickIgnoreFile([".trivyignore", ".trivyignore.yaml"])).toThrow(/^source: has \.trivyignore and \.trivyignore\.yaml; Trivy reads only one ignore file/);
+    expect(() => pickIgnoreFile([".trivyignore", ".trivyignore.yaml"])).toThrow(
+      /^source: has \.trivyignore and \.trivyignore\.yaml; Trivy reads only one ignore file/,
+    );
   });
 
   it("property: any one name of the list, among other files, is the one picked", () => {
@@ -29,7 +31,8 @@ describe("the app's Trivy ignore file", () => {
   });
 
   it("YAML form: ids by kind with paths, expiry and statement; a broken file is an input error naming source", () => {
-    const text = "vulnerabilities:\n  - id: CVE-2026-0001\n    statement: not reachable\n    expired_at: 2027-01-31\nsecrets:\n  - id: aws-access-key-id\n    paths: [settings.py]\n";
+    const text =
+      "vulnerabilities:\n  - id: CVE-2026-0001\n    statement: not reachable\n    expired_at: 2027-01-31\nsecrets:\n  - id: aws-access-key-id\n    paths: [settings.py]\n";
     expect(parseIgnoreFile(".trivyignore.yaml", text)).toEqual([
       { id: "CVE-2026-0001", kind: "vulnerabilities", expires: "2027-01-31", statement: "not reachable" },
       { id: "aws-access-key-id", kind: "secrets", paths: ["settings.py"] },
@@ -50,6 +53,9 @@ describe("the app's Trivy ignore file", () => {
     ]);
     expect(waiverLines(".trivyignore", [], "2026-12-03")).toEqual([".trivyignore: no waivers"]);
     const yaml = parseIgnoreFile(".trivyignore.yaml", "secrets:\n  - id: aws-access-key-id\n    paths: [settings.py]\n    statement: fixture\n");
-    expect(waiverLines(".trivyignore.yaml", yaml, "2026-12-03")).toEqual([".trivyignore.yaml: 1 waiver", "  waived secrets aws-access-key-id in settings.py: fixture"]);
+    expect(waiverLines(".trivyignore.yaml", yaml, "2026-12-03")).toEqual([
+      ".trivyignore.yaml: 1 waiver",
+      "  waived secrets aws-access-key-id in settings.py: fixture",
+    ]);
   });
 });

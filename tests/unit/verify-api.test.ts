@@ -12,7 +12,13 @@ describe("argo-cd and verify as the engine introspects them", () => {
     expect(fn.returnType).toEqual({ kind: "OBJECT_KIND", name: "ArgoCd" });
     expect(fn.arguments.token!.type).toEqual({ kind: "OBJECT_KIND", name: "Secret" });
     expect(fn.arguments.kubeconfig!.type).toEqual({ kind: "OBJECT_KIND", name: "Secret" });
-    expect(Object.fromEntries(Object.values(fn.arguments).filter((a) => a.defaultValue !== undefined).map((a) => [a.name, a.defaultValue]))).toEqual({ server: "", namespace: DEFAULTS.argocdNamespace, insecure: false, app: "" });
+    expect(
+      Object.fromEntries(
+        Object.values(fn.arguments)
+          .filter((a) => a.defaultValue !== undefined)
+          .map((a) => [a.name, a.defaultValue]),
+      ),
+    ).toEqual({ server: "", namespace: DEFAULTS.argocdNamespace, insecure: false, app: "" });
     expect(fn.arguments.insecure!.description).toMatch(/Skip TLS verification/);
   });
 
@@ -20,14 +26,25 @@ describe("argo-cd and verify as the engine introspects them", () => {
     const fn = (await moduleApi()).objects.ArgoCd!.methods.verify!;
     expect(fn.cache).toBe("never");
     expect(fn.returnType).toEqual({ kind: "OBJECT_KIND", name: "Run" });
-    expect(Object.fromEntries(Object.values(fn.arguments).map((a) => [a.name, a.defaultValue]))).toEqual({ environment: DEFAULTS.environment, revision: "", timeout: DEFAULTS.verifyTimeout, probeUrl: "", application: "" });
+    expect(Object.fromEntries(Object.values(fn.arguments).map((a) => [a.name, a.defaultValue]))).toEqual({
+      environment: DEFAULTS.environment,
+      revision: "",
+      timeout: DEFAULTS.verifyTimeout,
+      probeUrl: "",
+      application: "",
+    });
   });
 
   it("no argument of either function is a string credential", async () => {
     const api = await moduleApi();
     for (const fn of [api.objects.GitopsPipeline!.methods.argoCd!, ...Object.values(api.objects.ArgoCd!.methods)]) {
-      const strings = Object.values(fn.arguments).filter((x) => x.type.kind === "STRING_KIND").map((x) => x.name);
-      expect(strings.filter((n) => /token|password|key|kubeconfig/i.test(n)), fn.name).toEqual([]);
+      const strings = Object.values(fn.arguments)
+        .filter((x) => x.type.kind === "STRING_KIND")
+        .map((x) => x.name);
+      expect(
+        strings.filter((n) => /token|password|key|kubeconfig/i.test(n)),
+        fn.name,
+      ).toEqual([]);
     }
   });
 });

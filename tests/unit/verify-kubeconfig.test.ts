@@ -17,7 +17,10 @@ function config(o: { cluster?: Record<string, unknown>; user?: Record<string, un
       { name: "other", cluster: { server: "https://other:6443" } },
     ],
     users: [{ name: "ci", user: { token: "sa-token-abc", ...o.user } }],
-    contexts: o.contexts ?? [{ name: "prod-ci", context: { cluster: "prod", user: "ci", namespace: "default" } }, { name: "other-ci", context: { cluster: "other", user: "ci" } }],
+    contexts: o.contexts ?? [
+      { name: "prod-ci", context: { cluster: "prod", user: "ci", namespace: "default" } },
+      { name: "other-ci", context: { cluster: "other", user: "ci" } },
+    ],
     ...(o.current === null ? {} : { "current-context": o.current ?? "prod-ci" }),
   });
 }
@@ -34,11 +37,22 @@ const refused = (text: string): InputError => {
 
 describe("parseKubeconfig", () => {
   it("reads the current context's server, CA and token", () => {
-    expect(parseKubeconfig(config())).toEqual({ server: "https://10.0.0.1:6443", ca: PEM("CERTIFICATE"), insecure: false, token: "sa-token-abc", context: "prod-ci" });
+    expect(parseKubeconfig(config())).toEqual({
+      server: "https://10.0.0.1:6443",
+      ca: PEM("CERTIFICATE"),
+      insecure: false,
+      token: "sa-token-abc",
+      context: "prod-ci",
+    });
   });
 
   it("reads a client certificate and key, insecure-skip-tls-verify and tls-server-name", () => {
-    const k = parseKubeconfig(config({ cluster: { "certificate-authority-data": undefined, "insecure-skip-tls-verify": true, "tls-server-name": "api.internal" }, user: { token: undefined, "client-certificate-data": b64(PEM("CERTIFICATE")), "client-key-data": b64(PEM("PRIVATE KEY")) } }));
+    const k = parseKubeconfig(
+      config({
+        cluster: { "certificate-authority-data": undefined, "insecure-skip-tls-verify": true, "tls-server-name": "api.internal" },
+        user: { token: undefined, "client-certificate-data": b64(PEM("CERTIFICATE")), "client-key-data": b64(PEM("PRIVATE KEY")) },
+      }),
+    );
     expect(k).toMatchObject({ insecure: true, serverName: "api.internal", cert: PEM("CERTIFICATE"), key: PEM("PRIVATE KEY") });
     expect(k.token).toBeUndefined();
     expect(k.ca).toBeUndefined();
@@ -50,10 +64,18 @@ describe("parseKubeconfig", () => {
   });
 
   it.each([
-    ["an exec plugin", { user: { exec: { apiVersion: "client.authentication.k8s.io/v1", command: "aws", args: ["eks", "get-token"] } } }, /exec plugin \(aws\)/],
+    [
+      "an exec plugin",
+      { user: { exec: { apiVersion: "client.authentication.k8s.io/v1", command: "aws", args: ["eks", "get-token"] } } },
+      /exec plugin \(aws\)/,
+    ],
     ["an auth-provider plugin", { user: { "auth-provider": { name: "gcp" } } }, /auth-provider plugin \(gcp\)/],
     ["a CA file", { cluster: { "certificate-authority": "/home/me/.minikube/ca.crt" } }, /CA file/],
-    ["a client certificate file", { user: { token: undefined, "client-certificate": "/x/client.crt", "client-key": "/x/client.key" } }, /points at a file \(client-certificate\)/],
+    [
+      "a client certificate file",
+      { user: { token: undefined, "client-certificate": "/x/client.crt", "client-key": "/x/client.key" } },
+      /points at a file \(client-certificate\)/,
+    ],
     ["a token file", { user: { token: undefined, tokenFile: "/var/run/secrets/token" } }, /points at a file \(tokenFile\)/],
     ["basic auth", { user: { token: undefined, username: "admin", password: "pw" } }, /basic auth/],
     ["a plain http server", { cluster: { server: "http://10.0.0.1:8080" } }, /http:\/\/, so its credentials would travel in clear/],

@@ -35,7 +35,13 @@ describe("the fixtures read as Argo CD means them", () => {
 
   it("observes conditions, the operation and the multi-source revisions", () => {
     const failed = observe(fixture("dev-sync-failed-new.json"));
-    expect(failed).toMatchObject({ sync: "OutOfSync", health: "Healthy", operationPhase: "Failed", operationRevisions: [NEW_REVISION], revisions: [NEW_REVISION] });
+    expect(failed).toMatchObject({
+      sync: "OutOfSync",
+      health: "Healthy",
+      operationPhase: "Failed",
+      operationRevisions: [NEW_REVISION],
+      revisions: [NEW_REVISION],
+    });
     expect(failed.conditions).toEqual([{ type: "SyncError", message: expect.stringMatching(/^Failed sync attempt/) }]);
     expect(observe(fixture("staging-multi-source-healthy.json")).revisions).toEqual(["0.4.1", NEW_REVISION]);
   });
@@ -79,7 +85,17 @@ function app(sync: string, health: string, revision: string, phase: string, opRe
     status: {
       sync: { status: sync, ...(revision ? { revision } : {}) },
       health: { status: health },
-      ...(phase ? { operationState: { phase, message: `op ${phase}`, startedAt: "2026-12-03T01:00:00Z", operation: { sync: { revision: opRevision } }, syncResult: { revision: opRevision } } } : {}),
+      ...(phase
+        ? {
+            operationState: {
+              phase,
+              message: `op ${phase}`,
+              startedAt: "2026-12-03T01:00:00Z",
+              operation: { sync: { revision: opRevision } },
+              syncResult: { revision: opRevision },
+            },
+          }
+        : {}),
     },
   };
 }
@@ -105,7 +121,15 @@ describe("every sync/health/phase combination", () => {
         const opCounts = c.phase !== "" && (c.wantAny || c.opOfWanted);
         const opFinalBad = opCounts && (c.phase === "Failed" || c.phase === "Error");
         const opBusy = opCounts && (c.phase === "Running" || c.phase === "Terminating");
-        const expected = opFinalBad ? "failed" : opBusy ? "waiting" : matches && c.sync === "Synced" && c.health === "Healthy" ? "ready" : matches && c.sync === "Synced" && c.health === "Degraded" ? "degraded" : "waiting";
+        const expected = opFinalBad
+          ? "failed"
+          : opBusy
+            ? "waiting"
+            : matches && c.sync === "Synced" && c.health === "Healthy"
+              ? "ready"
+              : matches && c.sync === "Synced" && c.health === "Degraded"
+                ? "degraded"
+                : "waiting";
         expect(v.state).toBe(expected);
         // The reason is one line and names what was seen.
         expect(v.why).not.toMatch(/\n/);

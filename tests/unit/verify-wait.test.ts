@@ -11,7 +11,16 @@ import { networkError } from "../../dagger/src/verify/http.js";
 import { FIXTURES, NEW_REVISION } from "../helpers/argocd.js";
 
 const fixture = (name: string): Fetched => ({ kind: "ok", application: JSON.parse(readFileSync(join(FIXTURES, name), "utf8")) });
-const OPTS: WaitOptions = { application: "gitops-demo-dev", environment: "dev", revision: NEW_REVISION, timeoutMs: 300_000, probeUrl: "", server: "https://argocd.example.com", credential: "token", api: "argocd" };
+const OPTS: WaitOptions = {
+  application: "gitops-demo-dev",
+  environment: "dev",
+  revision: NEW_REVISION,
+  timeoutMs: 300_000,
+  probeUrl: "",
+  server: "https://argocd.example.com",
+  credential: "token",
+  api: "argocd",
+};
 
 /** A fake world: answers in order (the last repeats), a clock that only sleeping moves. */
 function world(answers: Fetched[], probes: ProbeSeen[] = [{ status: 200 }]) {
@@ -91,7 +100,11 @@ describe("waitForDeployment", () => {
     const w = world([fixture("dev-4-healthy-new.json")], [{ error: "ECONNREFUSED" }, { status: 503 }, { status: 200 }]);
     const r = await waitForDeployment({ ...OPTS, probeUrl: "https://dev.example.com/healthz" }, w.deps);
     expect(r).toMatchObject({ outcome: "ready", probe: { url: "https://dev.example.com/healthz", status: 200 } });
-    expect(r.timeline.slice(-3).map((l) => l.replace(/^\+\S+ /, ""))).toEqual(["probe https://dev.example.com/healthz: ECONNREFUSED", "probe https://dev.example.com/healthz: 503", "probe https://dev.example.com/healthz: 200"]);
+    expect(r.timeline.slice(-3).map((l) => l.replace(/^\+\S+ /, ""))).toEqual([
+      "probe https://dev.example.com/healthz: ECONNREFUSED",
+      "probe https://dev.example.com/healthz: 503",
+      "probe https://dev.example.com/healthz: 200",
+    ]);
   });
 
   it("a probe that never answers 2xx fails within the same timeout", async () => {
@@ -115,7 +128,12 @@ describe("waitForDeployment", () => {
   });
 
   it("a 5xx or a dropped connection after the first answer is waited out, not fatal", async () => {
-    const w = world([fixture("dev-2-outofsync-new.json"), { kind: "http", status: 503, message: "upstream connect error" }, { kind: "network", message: "ECONNRESET", tls: false }, fixture("dev-4-healthy-new.json")]);
+    const w = world([
+      fixture("dev-2-outofsync-new.json"),
+      { kind: "http", status: 503, message: "upstream connect error" },
+      { kind: "network", message: "ECONNRESET", tls: false },
+      fixture("dev-4-healthy-new.json"),
+    ]);
     const r = await waitForDeployment(OPTS, w.deps);
     expect(r).toMatchObject({ outcome: "ready", polls: 4 });
     expect(r.timeline.join("\n")).toMatch(/HTTP 503 .*upstream connect error[\s\S]*ECONNRESET/);
@@ -138,7 +156,17 @@ describe("report", () => {
     const r = verifyReport(target, await waitForDeployment(OPTS, w.deps));
     expect(r).toMatchObject({ stage: "verify", passed: true, status: "passed", findings: [] });
     expect(r.summary).toBe("verify passed: gitops-demo-dev (dev) is Synced and Healthy at 1a2b3c4 (5.0 s, 2 polls)");
-    expect(r.data).toMatchObject({ revisionWanted: NEW_REVISION, revisionSeen: NEW_REVISION, sync: "Synced", health: "Healthy", operationPhase: "Succeeded", conditions: [], probe: null, polls: 2, waitedMs: 5000 });
+    expect(r.data).toMatchObject({
+      revisionWanted: NEW_REVISION,
+      revisionSeen: NEW_REVISION,
+      sync: "Synced",
+      health: "Healthy",
+      operationPhase: "Succeeded",
+      conditions: [],
+      probe: null,
+      polls: 2,
+      waitedMs: 5000,
+    });
     expect(r.details.split("\n")[0]).toBe("Argo CD API https://argocd.example.com, Application gitops-demo-dev");
   });
 
@@ -146,7 +174,9 @@ describe("report", () => {
     const w = world([fixture("dev-sync-failed-new.json")]);
     const r = verifyReport(target, await waitForDeployment(OPTS, w.deps));
     expect(r.passed).toBe(false);
-    expect(r.findings).toEqual([expect.objectContaining({ source: "argocd", rule: "VERIFY-SYNC-FAILED", severity: "error", object: "Application/gitops-demo-dev", environment: "dev" })]);
+    expect(r.findings).toEqual([
+      expect.objectContaining({ source: "argocd", rule: "VERIFY-SYNC-FAILED", severity: "error", object: "Application/gitops-demo-dev", environment: "dev" }),
+    ]);
     expect(r.details).toMatch(/condition SyncError/);
     expect(r.summary).not.toMatch(/\n/);
   });
@@ -154,13 +184,17 @@ describe("report", () => {
 
 describe("API addresses", () => {
   it("Argo CD API: refresh only when asked, appNamespace only outside argocd, names escaped", () => {
-    expect(argoCdApplicationUrl("https://argocd.example.com/", "gitops-demo-dev", "argocd", true)).toBe("https://argocd.example.com/api/v1/applications/gitops-demo-dev?refresh=normal");
+    expect(argoCdApplicationUrl("https://argocd.example.com/", "gitops-demo-dev", "argocd", true)).toBe(
+      "https://argocd.example.com/api/v1/applications/gitops-demo-dev?refresh=normal",
+    );
     expect(argoCdApplicationUrl("https://x/argocd", "a", "argocd", false)).toBe("https://x/argocd/api/v1/applications/a");
     expect(argoCdApplicationUrl("https://x", "a", "team-apps", false)).toBe("https://x/api/v1/applications/a?appNamespace=team-apps");
   });
 
   it("Kubernetes API: the custom resource in its namespace", () => {
-    expect(kubernetesApplicationUrl("https://10.0.0.1:6443", "gitops-demo-dev", "argocd")).toBe("https://10.0.0.1:6443/apis/argoproj.io/v1alpha1/namespaces/argocd/applications/gitops-demo-dev");
+    expect(kubernetesApplicationUrl("https://10.0.0.1:6443", "gitops-demo-dev", "argocd")).toBe(
+      "https://10.0.0.1:6443/apis/argoproj.io/v1alpha1/namespaces/argocd/applications/gitops-demo-dev",
+    );
   });
 
   it("reads error bodies of both APIs and never returns HTML", () => {
@@ -171,15 +205,28 @@ describe("API addresses", () => {
   });
 
   it("tells certificate errors from connection errors", () => {
-    for (const c of ["DEPTH_ZERO_SELF_SIGNED_CERT", "SELF_SIGNED_CERT_IN_CHAIN", "UNABLE_TO_VERIFY_LEAF_SIGNATURE", "ERR_TLS_CERT_ALTNAME_INVALID", "CERT_HAS_EXPIRED"]) expect(isTlsError(c), c).toBe(true);
+    for (const c of [
+      "DEPTH_ZERO_SELF_SIGNED_CERT",
+      "SELF_SIGNED_CERT_IN_CHAIN",
+      "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+      "ERR_TLS_CERT_ALTNAME_INVALID",
+      "CERT_HAS_EXPIRED",
+    ])
+      expect(isTlsError(c), c).toBe(true);
     for (const c of ["ECONNREFUSED", "ENOTFOUND", "ETIMEDOUT", "ECONNRESET", ""]) expect(isTlsError(c), c).toBe(false);
   });
 });
 
 describe("socket errors as one line", () => {
   it("drops Node's advice about its own flags (Node 24, the module runtime's), keeps the code", () => {
-    const e = Object.assign(new Error("unable to verify the first certificate; if the root CA is installed locally, try running Node.js with --use-system-ca"), { code: "UNABLE_TO_VERIFY_LEAF_SIGNATURE" });
+    const e = Object.assign(
+      new Error("unable to verify the first certificate; if the root CA is installed locally, try running Node.js with --use-system-ca"),
+      { code: "UNABLE_TO_VERIFY_LEAF_SIGNATURE" },
+    );
     expect(networkError(e)).toEqual({ message: "UNABLE_TO_VERIFY_LEAF_SIGNATURE (unable to verify the first certificate)", tls: true });
-    expect(networkError(Object.assign(new Error("connect ECONNREFUSED 10.0.0.1:443\n    at TCPConnectWrap.afterConnect"), { code: "ECONNREFUSED" }))).toEqual({ message: "connect ECONNREFUSED 10.0.0.1:443", tls: false });
+    expect(networkError(Object.assign(new Error("connect ECONNREFUSED 10.0.0.1:443\n    at TCPConnectWrap.afterConnect"), { code: "ECONNREFUSED" }))).toEqual({
+      message: "connect ECONNREFUSED 10.0.0.1:443",
+      tls: false,
+    });
   });
 });

@@ -6,7 +6,12 @@ describe("the gitops repository object as the engine introspects it", () => {
   it("gitops-repo needs no argument: local mode edits the constructor's gitops tree", async () => {
     const fn = (await moduleApi()).objects.GitopsPipeline!.methods.gitopsRepo!;
     expect(fn.returnType).toEqual({ kind: "OBJECT_KIND", name: "GitopsRepo" });
-    expect(Object.fromEntries(Object.values(fn.arguments).map((a) => [a.name, a.defaultValue]))).toEqual({ url: "", branch: DEFAULTS.gitopsBranch, path: "", app: "" });
+    expect(Object.fromEntries(Object.values(fn.arguments).map((a) => [a.name, a.defaultValue]))).toEqual({
+      url: "",
+      branch: DEFAULTS.gitopsBranch,
+      path: "",
+      app: "",
+    });
   });
 
   it("credentials are Secrets, given through with-token and with-ssh-key, never strings", async () => {
@@ -15,8 +20,13 @@ describe("the gitops repository object as the engine introspects it", () => {
     expect(repo.methods.withSshKey!.arguments.key!.type).toEqual({ kind: "OBJECT_KIND", name: "Secret" });
     expect(repo.methods.withPullRequest!.arguments.token!.type).toEqual({ kind: "OBJECT_KIND", name: "Secret" });
     for (const fn of Object.values(repo.methods)) {
-      const strings = Object.values(fn.arguments).filter((x) => x.type.kind === "STRING_KIND").map((x) => x.name);
-      expect(strings.filter((n) => /token|password|key$/i.test(n)), fn.name).toEqual([]);
+      const strings = Object.values(fn.arguments)
+        .filter((x) => x.type.kind === "STRING_KIND")
+        .map((x) => x.name);
+      expect(
+        strings.filter((n) => /token|password|key$/i.test(n)),
+        fn.name,
+      ).toEqual([]);
     }
   });
 
@@ -39,7 +49,9 @@ describe("the gitops repository object as the engine introspects it", () => {
 
   it("the tag is the one required argument of bump; the environment defaults from the table", async () => {
     const a = (await moduleApi()).objects.GitopsRepo!.methods.bump!.arguments;
-    const required = Object.values(a).filter((x) => !x.isOptional && x.defaultValue === undefined).map((x) => x.name);
+    const required = Object.values(a)
+      .filter((x) => !x.isOptional && x.defaultValue === undefined)
+      .map((x) => x.name);
     expect(required).toEqual(["tag"]);
     expect(a.environment!.defaultValue).toBe(DEFAULTS.environment);
   });

@@ -12,9 +12,18 @@ describe("a git command that fails outright is a failed write-back run, not a ra
   const clone = ["git", "clone", "--quiet", "--no-tags", "--single-branch", "--branch", "main", "--", "https://git.example.com/acme/gitops.git", "/repo"];
 
   it("names the git command, its exit code and git's last lines", () => {
-    const e = gitFailure("rollback", execError(clone, 128, "Cloning into '/repo'...\nfatal: unable to access 'https://git.example.com/acme/gitops.git/': Could not resolve host: git.example.com\n"));
+    const e = gitFailure(
+      "rollback",
+      execError(
+        clone,
+        128,
+        "Cloning into '/repo'...\nfatal: unable to access 'https://git.example.com/acme/gitops.git/': Could not resolve host: git.example.com\n",
+      ),
+    );
     expect(e).toBeInstanceOf(StageError);
-    expect((e as StageError).message).toBe("rollback failed: git clone exited 128: Cloning into '/repo'... / fatal: unable to access 'https://git.example.com/acme/gitops.git/': Could not resolve host: git.example.com");
+    expect((e as StageError).message).toBe(
+      "rollback failed: git clone exited 128: Cloning into '/repo'... / fatal: unable to access 'https://git.example.com/acme/gitops.git/': Could not resolve host: git.example.com",
+    );
   });
 
   it("becomes a failed run with one finding; input errors and other errors still throw", () => {
@@ -33,13 +42,19 @@ describe("a refused edit's failed run still shows what it would have changed", (
     const { ValidationFailed } = await import("../../dagger/src/core/writeback/loop.js");
     const blocking = [{ source: "write-back", rule: "WRITEBACK-SHARED", severity: "error" as const, message: "also changes dev" }];
     const pre = [{ source: "policy", rule: "POL-PROD-PDB", severity: "error" as const, environment: "prod", message: "no PodDisruptionBudget" }];
-    const e = new ValidationFailed("bump", "validation of the edited tree failed, nothing was pushed: gate", blocking, "--- a/v.yaml\n+++ b/v.yaml\n@@ -1 +1 @@\n-tag: a\n+tag: b\n", {
-      ok: false,
-      summary: "gate",
-      renderedDiff: { dev: "--- a/rendered/dev.yaml\n+++ b/rendered/dev.yaml\n@@ -1 +1 @@\n-image: x:a\n+image: x:b\n" },
-      preExisting: pre,
-      alsoChanged: ["dev"],
-    });
+    const e = new ValidationFailed(
+      "bump",
+      "validation of the edited tree failed, nothing was pushed: gate",
+      blocking,
+      "--- a/v.yaml\n+++ b/v.yaml\n@@ -1 +1 @@\n-tag: a\n+tag: b\n",
+      {
+        ok: false,
+        summary: "gate",
+        renderedDiff: { dev: "--- a/rendered/dev.yaml\n+++ b/rendered/dev.yaml\n@@ -1 +1 @@\n-image: x:a\n+image: x:b\n" },
+        preExisting: pre,
+        alsoChanged: ["dev"],
+      },
+    );
     const run = failedWriteBack("bump", e, dag.directory());
     const data = run.result.data as { diff: string; renderedDiff: Record<string, string>; preExisting: unknown[] };
     expect(run.passed()).toBe(false);

@@ -9,9 +9,13 @@ const D = `sha256:${"a".repeat(64)}`;
 const deployment = (image: string, name = "web", ns = "web-dev"): string =>
   `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: ${name}\n  namespace: ${ns}\nspec:\n  template:\n    spec:\n      initContainers:\n        - name: migrate\n          image: ${image}\n      containers:\n        - name: web\n          image: ${image}\n        - name: proxy\n          image: envoyproxy/envoy:v1.30.0\n---\n`;
 const testHook = `apiVersion: v1\nkind: Pod\nmetadata:\n  name: web-test\n  annotations:\n    helm.sh/hook: test\nspec:\n  containers:\n    - name: t\n      image: busybox:1.36\n`;
-const values = (tag: string, digest?: string): string => `image:\n  repository: ghcr.io/acme/web\n  tag: "${tag}"\n${digest !== undefined ? `  digest: "${digest}"\n` : ""}`;
+const values = (tag: string, digest?: string): string =>
+  `image:\n  repository: ghcr.io/acme/web\n  tag: "${tag}"\n${digest !== undefined ? `  digest: "${digest}"\n` : ""}`;
 const bump = (tag: string, digest?: string, from = values("1.0.0")) =>
-  editYaml("environments/dev.yaml", from, [{ path: "image.tag", value: tag, kind: "tag" }, ...(digest !== undefined ? [{ path: "image.digest", value: digest, kind: "digest" as const, create: true }] : [])]);
+  editYaml("environments/dev.yaml", from, [
+    { path: "image.tag", value: tag, kind: "tag" },
+    ...(digest !== undefined ? [{ path: "image.digest", value: digest, kind: "digest" as const, create: true }] : []),
+  ]);
 const NO_DIGEST_CHART = [{ file: "charts/web/templates/deployment.yaml", text: 'image: "{{ .Values.image.repository }}:{{ .Values.image.tag }}"' }];
 
 describe("image references in a rendering", () => {
@@ -31,16 +35,26 @@ describe("image references in a rendering", () => {
   it("round-trips any repository:tag@digest", () => {
     const seg = fc.stringMatching(/^[a-z0-9]{1,8}$/);
     fc.assert(
-      fc.property(fc.array(seg, { minLength: 1, maxLength: 3 }), fc.option(fc.integer({ min: 1, max: 65535 })), fc.option(fc.stringMatching(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,20}$/)), fc.boolean(), (path, port, tag, pinned) => {
-        const repository = `${port ? `registry.example:${port}/` : ""}${path.join("/")}`;
-        const image = `${repository}${tag ? `:${tag}` : ""}${pinned ? `@${D}` : ""}`;
-        expect(parseImage(image)).toEqual({ repository, tag: tag ?? "", digest: pinned ? D : "" });
-      }),
+      fc.property(
+        fc.array(seg, { minLength: 1, maxLength: 3 }),
+        fc.option(fc.integer({ min: 1, max: 65535 })),
+        fc.option(fc.stringMatching(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,20}$/)),
+        fc.boolean(),
+        (path, port, tag, pinned) => {
+          const repository = `${port ? `registry.example:${port}/` : ""}${path.join("/")}`;
+          const image = `${repository}${tag ? `:${tag}` : ""}${pinned ? `@${D}` : ""}`;
+          expect(parseImage(image)).toEqual({ repository, tag: tag ?? "", digest: pinned ? D : "" });
+        },
+      ),
     );
   });
 
   it("lists every workload container and init container, not Helm test hooks", () => {
-    const cs = renderedContainers(deployment("ghcr.io/acme/web:1.0.0") + testHook + "apiVersion: batch/v1\nkind: CronJob\nmetadata: { name: nightly }\nspec:\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          containers: [{ name: job, image: 'ghcr.io/acme/web:1.0.0' }]\n");
+    const cs = renderedContainers(
+      deployment("ghcr.io/acme/web:1.0.0") +
+        testHook +
+        "apiVersion: batch/v1\nkind: CronJob\nmetadata: { name: nightly }\nspec:\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          containers: [{ name: job, image: 'ghcr.io/acme/web:1.0.0' }]\n",
+    );
     expect(cs.map((c) => `${c.object}#${c.container}=${c.image}`)).toEqual([
       "Deployment/web-dev/web#migrate=ghcr.io/acme/web:1.0.0",
       "Deployment/web-dev/web#web=ghcr.io/acme/web:1.0.0",
@@ -64,13 +78,18 @@ describe("does the edit reach the cluster", () => {
 
   it("refuses a digest the chart never reads, saying the chart has no digest key", () => {
     const f = reach(deployment("ghcr.io/acme/web:1.0.0"), deployment("ghcr.io/acme/web:1.1.0"), bump("1.1.0", D));
-    expect(f.map((x) => [x.rule, x.object])).toEqual([["WRITEBACK-REACH", "Deployment/web-dev/web"], ["WRITEBACK-REACH", "Deployment/web-dev/web"]]);
+    expect(f.map((x) => [x.rule, x.object])).toEqual([
+      ["WRITEBACK-REACH", "Deployment/web-dev/web"],
+      ["WRITEBACK-REACH", "Deployment/web-dev/web"],
+    ]);
     expect(f[0]!.message).toContain("(written to image.digest)");
     expect(f[0]!.message).toContain("the chart has no digest key");
   });
 
   it("refuses a tag the chart never reads, naming the key it reads and where to set it", () => {
-    const f = reach(deployment("ghcr.io/acme/web:1.0.0"), deployment("ghcr.io/acme/web:1.0.0"), bump("1.1.0"), [{ file: "charts/web/templates/deployment.yaml", text: "{{ .Values.image.repository }}:{{ .Values.image.version }}" }]);
+    const f = reach(deployment("ghcr.io/acme/web:1.0.0"), deployment("ghcr.io/acme/web:1.0.0"), bump("1.1.0"), [
+      { file: "charts/web/templates/deployment.yaml", text: "{{ .Values.image.repository }}:{{ .Values.image.version }}" },
+    ]);
     expect(f.map((x) => x.object)).toEqual(["Deployment/web-dev/web", "Deployment/web-dev/web"]);
     expect(f[1]!.message).toContain("container web runs ghcr.io/acme/web:1.0.0 after the edit, not the written tag 1.1.0 (written to image.tag)");
     expect(f[0]!.message).toContain("its templates read image.version (charts/web/templates/deployment.yaml): set writeBack.keys.tag in gitops-pipeline.yaml");
@@ -78,23 +97,42 @@ describe("does the edit reach the cluster", () => {
 
   it("refuses an old digest that keeps pinning the previous image after the bump cleared it", () => {
     const edit = bump("1.1.0", "", values("1.0.0", D));
-    const f = reach(deployment(`ghcr.io/acme/web:1.0.0@${D}`), deployment(`ghcr.io/acme/web:1.1.0@${D}`), edit, [{ file: "t.yaml", text: "{{ .Values.image.digest }} {{ .Values.pinned.sha }}" }]);
-    expect(f.map((x) => x.message.split(";")[0])).toEqual([`Deployment/web-dev/web container migrate runs ghcr.io/acme/web:1.1.0@${D} after the edit, not the written digest no digest (written to image.digest)`, `Deployment/web-dev/web container web runs ghcr.io/acme/web:1.1.0@${D} after the edit, not the written digest no digest (written to image.digest)`]);
+    const f = reach(deployment(`ghcr.io/acme/web:1.0.0@${D}`), deployment(`ghcr.io/acme/web:1.1.0@${D}`), edit, [
+      { file: "t.yaml", text: "{{ .Values.image.digest }} {{ .Values.pinned.sha }}" },
+    ]);
+    expect(f.map((x) => x.message.split(";")[0])).toEqual([
+      `Deployment/web-dev/web container migrate runs ghcr.io/acme/web:1.1.0@${D} after the edit, not the written digest no digest (written to image.digest)`,
+      `Deployment/web-dev/web container web runs ghcr.io/acme/web:1.1.0@${D} after the edit, not the written digest no digest (written to image.digest)`,
+    ]);
   });
 
   it("refuses when no workload runs the image before or after: the tag never reaches the rendering", () => {
     const f = reach("apiVersion: v1\nkind: ConfigMap\nmetadata: { name: c }\n", "apiVersion: v1\nkind: ConfigMap\nmetadata: { name: c }\n");
-    expect(f.map((x) => x.message.split(";")[0])).toEqual(["the tag written to image.tag never reaches the rendering of dev: no workload runs tag 1.1.0 after the edit"]);
+    expect(f.map((x) => x.message.split(";")[0])).toEqual([
+      "the tag written to image.tag never reaches the rendering of dev: no workload runs tag 1.1.0 after the edit",
+    ]);
   });
 
   it("reads the keys a chart's templates read, also through index", () => {
-    expect([...valueKeysRead([{ file: "a", text: '{{ .Values.image.tag }} {{ index .Values "image" "digest" }} {{ .Values.replicaCount }}' }]).keys()]).toEqual(["image.tag", "replicaCount", "image.digest"]);
-    expect(keyAdvice("digest", "image.digest", [{ file: "h.tpl", text: "{{ printf \"%s@%s\" .repo .digest }}" }])).toContain("a template mentions a digest (h.tpl)");
+    expect([...valueKeysRead([{ file: "a", text: '{{ .Values.image.tag }} {{ index .Values "image" "digest" }} {{ .Values.replicaCount }}' }]).keys()]).toEqual(
+      ["image.tag", "replicaCount", "image.digest"],
+    );
+    expect(keyAdvice("digest", "image.digest", [{ file: "h.tpl", text: '{{ printf "%s@%s" .repo .digest }}' }])).toContain(
+      "a template mentions a digest (h.tpl)",
+    );
   });
 });
 
 describe("findings before and after the edit", () => {
-  const f = (rule: string, env: string, extra: Partial<Finding> = {}): Finding & { environment: string } => ({ source: "policy", rule, severity: "error", environment: env, object: "Deployment/web", message: "m", ...extra });
+  const f = (rule: string, env: string, extra: Partial<Finding> = {}): Finding & { environment: string } => ({
+    source: "policy",
+    rule,
+    severity: "error",
+    environment: env,
+    object: "Deployment/web",
+    message: "m",
+    ...extra,
+  });
 
   it("blocks on what the edit introduced or made worse, reports what was there", () => {
     const before = [f("POL-PROD-PDB", "prod"), f("POL-IMAGE-TAG", "dev", { severity: "warning" })];
@@ -124,12 +162,16 @@ describe("the gate's decision", () => {
   });
 
   it("an unchanged rendering has no diff entry", () => {
-    expect(renderedDiffs({ dev: "a\n", prod: "b\n" }, { dev: "a\n", prod: "c\n" })).toEqual({ prod: "--- a/rendered/prod.yaml\n+++ b/rendered/prod.yaml\n@@ -1,1 +1,1 @@\n-b\n+c\n" });
+    expect(renderedDiffs({ dev: "a\n", prod: "b\n" }, { dev: "a\n", prod: "c\n" })).toEqual({
+      prod: "--- a/rendered/prod.yaml\n+++ b/rendered/prod.yaml\n@@ -1,1 +1,1 @@\n-b\n+c\n",
+    });
   });
 
   it("Helm test hooks are not what Argo CD applies: their random names make no diff and no shared-values refusal", () => {
-    const hook = (suffix: string) => `---\n# Source: web/templates/tests/t.yaml\napiVersion: v1\nkind: Pod\nmetadata:\n  name: web-test-${suffix}\n  annotations:\n    "helm.sh/hook": test\nspec:\n  containers: [{ name: t, image: busybox }]\n`;
-    const preHook = (suffix: string) => `---\napiVersion: batch/v1\nkind: Job\nmetadata:\n  name: migrate-${suffix}\n  annotations:\n    "helm.sh/hook": pre-upgrade\n`;
+    const hook = (suffix: string) =>
+      `---\n# Source: web/templates/tests/t.yaml\napiVersion: v1\nkind: Pod\nmetadata:\n  name: web-test-${suffix}\n  annotations:\n    "helm.sh/hook": test\nspec:\n  containers: [{ name: t, image: busybox }]\n`;
+    const preHook = (suffix: string) =>
+      `---\napiVersion: batch/v1\nkind: Job\nmetadata:\n  name: migrate-${suffix}\n  annotations:\n    "helm.sh/hook": pre-upgrade\n`;
     const base = `---\n${deployment("ghcr.io/acme/web:1.0.0")}`;
     expect(renderedDiffs({ prod: base + hook("ab12x") }, { prod: base + hook("zz9qq") })).toEqual({});
     // A hook Argo CD does run (pre-upgrade becomes PreSync) stays in the diff.
@@ -150,7 +192,14 @@ describe("the gate's decision", () => {
   });
 
   it("refuses when the target has no rendering at all: nothing shows the edit arrives", async () => {
-    const g = await gateEdit({ before: check({}), after: check({}), environment: "dev", changed: [bump("1.1.0")], allowShared: false, templates: async () => [] });
+    const g = await gateEdit({
+      before: check({}),
+      after: check({}),
+      environment: "dev",
+      changed: [bump("1.1.0")],
+      allowShared: false,
+      templates: async () => [],
+    });
     expect(g.blocking.map((x) => x.rule)).toEqual(["WRITEBACK-REACH"]);
   });
 });

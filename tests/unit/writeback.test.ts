@@ -10,7 +10,8 @@ import { InputError, StageError } from "../../dagger/src/core/errors.js";
 import { editYaml } from "../../dagger/src/core/writeback/yaml-edit.js";
 
 const D = `sha256:${"c".repeat(64)}`;
-const values = (tag: string, digest = ""): string => `image:\n  repository: ghcr.io/acme/webapp\n  tag: "${tag}" # ci\n  digest: "${digest}"\nenv:\n  appVersion: "${tag}"\n`;
+const values = (tag: string, digest = ""): string =>
+  `image:\n  repository: ghcr.io/acme/webapp\n  tag: "${tag}" # ci\n  digest: "${digest}"\nenv:\n  appVersion: "${tag}"\n`;
 /** The tree sits at gitops/ in the work tree; it has no gitops-pipeline.yaml, so the default layout applies. */
 const SRC = { root: "gitops" };
 const lay = (format: "helm" | "kustomize" = "helm") => layoutOf(DEFAULT_GITOPS_CONFIG, { ...SRC, format });
@@ -57,7 +58,11 @@ describe("writeBack loop (in-memory port)", () => {
   it("retries rejected pushes with backoff, re-syncing and re-applying each time", async () => {
     const { port, log } = memoryPort({ [f]: values("1.0.0") }, ["rejected", "rejected"]);
     const sleeps: number[] = [];
-    const r = await writeBack(port, bumpPlan({ app: "webapp", env: "dev", ref: { tag: "1.1.0" }, source: SRC }), { ...noSleep, sleep: async (ms) => void sleeps.push(ms), baseDelayMs: 100 });
+    const r = await writeBack(port, bumpPlan({ app: "webapp", env: "dev", ref: { tag: "1.1.0" }, source: SRC }), {
+      ...noSleep,
+      sleep: async (ms) => void sleeps.push(ms),
+      baseDelayMs: 100,
+    });
     expect(r.status).toBe("pushed");
     expect(r.attempts).toBe(3);
     expect(sleeps).toEqual([75, 150]);
@@ -68,20 +73,30 @@ describe("writeBack loop (in-memory port)", () => {
   it("stops after maxAttempts with a clear error", async () => {
     const { port, remote } = memoryPort({ [f]: values("1.0.0") }, Array(5).fill("rejected"));
     await expect(writeBack(port, bumpPlan({ app: "webapp", env: "dev", ref: { tag: "1.1.0" }, source: SRC }), { ...noSleep, maxAttempts: 3 })).rejects.toThrow(
-      new StageError("bump", "push rejected 3 times (0 of them to commits other writers landed meanwhile): others keep pushing to the branch. Nothing of this write-back landed; run it again or raise maxAttempts. Last: [rejected] main (fetch first)"),
+      new StageError(
+        "bump",
+        "push rejected 3 times (0 of them to commits other writers landed meanwhile): others keep pushing to the branch. Nothing of this write-back landed; run it again or raise maxAttempts. Last: [rejected] main (fetch first)",
+      ),
     );
     expect(remote.commits).toBe(0);
   });
 
   it("does not retry a push that failed for another reason", async () => {
     const { port, log } = memoryPort({ [f]: values("1.0.0") }, ["failed"]);
-    await expect(writeBack(port, bumpPlan({ app: "webapp", env: "dev", ref: { tag: "1.1.0" }, source: SRC }), noSleep)).rejects.toThrow(/push failed \(not a race/);
+    await expect(writeBack(port, bumpPlan({ app: "webapp", env: "dev", ref: { tag: "1.1.0" }, source: SRC }), noSleep)).rejects.toThrow(
+      /push failed \(not a race/,
+    );
     expect(log.filter((l) => l.startsWith("push")).length).toBe(1);
   });
 
   it("validation failure: no commit, no push", async () => {
     const { port, log } = memoryPort({ [f]: values("1.0.0") });
-    await expect(writeBack(port, bumpPlan({ app: "webapp", env: "dev", ref: { tag: "1.1.0" }, source: SRC }), { ...noSleep, validate: async () => ({ ok: false, summary: "bad" }) })).rejects.toThrow(StageError);
+    await expect(
+      writeBack(port, bumpPlan({ app: "webapp", env: "dev", ref: { tag: "1.1.0" }, source: SRC }), {
+        ...noSleep,
+        validate: async () => ({ ok: false, summary: "bad" }),
+      }),
+    ).rejects.toThrow(StageError);
     expect(log).toEqual(["sync"]);
   });
 
@@ -96,7 +111,9 @@ describe("writeBack loop (in-memory port)", () => {
 
   it("a missing values file names the path", async () => {
     const { port } = memoryPort({});
-    await expect(writeBack(port, bumpPlan({ app: "webapp", env: "dev", ref: { tag: "1" }, source: SRC }), noSleep)).rejects.toThrow(/gitops\/environments\/dev\/values.yaml: does not exist at the branch head/);
+    await expect(writeBack(port, bumpPlan({ app: "webapp", env: "dev", ref: { tag: "1" }, source: SRC }), noSleep)).rejects.toThrow(
+      /gitops\/environments\/dev\/values.yaml: does not exist at the branch head/,
+    );
   });
 
   it("promote re-reads the source at every head it syncs to", async () => {
@@ -116,7 +133,9 @@ describe("writeBack loop (in-memory port)", () => {
 
   it("maxAttempts is bounded", async () => {
     const { port } = memoryPort({});
-    await expect(writeBack(port, bumpPlan({ app: "a", env: "dev", ref: { tag: "1" }, source: SRC }), { ...noSleep, maxAttempts: 0 })).rejects.toThrow(/maxAttempts: 0 is out of range/);
+    await expect(writeBack(port, bumpPlan({ app: "a", env: "dev", ref: { tag: "1" }, source: SRC }), { ...noSleep, maxAttempts: 0 })).rejects.toThrow(
+      /maxAttempts: 0 is out of range/,
+    );
   });
 
   it("backoff doubles, is capped, and stays within [half, full] of the step", () => {
@@ -151,9 +170,17 @@ describe("layout, bump and promote plans", () => {
   });
 
   it("reads the layout from the tree's gitops-pipeline.yaml: environments, order, values, format", async () => {
-    const config = "environments:\n  qa:\n    values: [qa.yaml]\n    namespace: qa\n    application: app-qa\n  live:\n    values: [base.yaml, live.yaml]\n    namespace: live\n    application: app-live\nkustomize: k\nwriteBack:\n  format: kustomize\n  image: web\n";
+    const config =
+      "environments:\n  qa:\n    values: [qa.yaml]\n    namespace: qa\n    application: app-qa\n  live:\n    values: [base.yaml, live.yaml]\n    namespace: live\n    application: app-live\nkustomize: k\nwriteBack:\n  format: kustomize\n  image: web\n";
     const l = await readLayout(async (p) => (p === "deploy/gitops-pipeline.yaml" ? config : undefined), { root: "deploy" });
-    expect(l).toMatchObject({ format: "kustomize", environments: ["qa", "live"], root: "deploy", kustomize: "k", imageName: "web", source: "deploy/gitops-pipeline.yaml" });
+    expect(l).toMatchObject({
+      format: "kustomize",
+      environments: ["qa", "live"],
+      root: "deploy",
+      kustomize: "k",
+      imageName: "web",
+      source: "deploy/gitops-pipeline.yaml",
+    });
     // The call's override wins over the file.
     expect((await readLayout(async () => config, { root: "", format: "helm" })).format).toBe("helm");
     // A broken layout file is an InputError naming the file and field.
@@ -161,7 +188,10 @@ describe("layout, bump and promote plans", () => {
   });
 
   it("layered values: writes the last file that sets image.tag (later files win in helm), else the first", async () => {
-    const config = layoutOf({ ...DEFAULT_GITOPS_CONFIG, environments: { dev: { ...DEFAULT_GITOPS_CONFIG.environments.dev!, values: ["base.yaml", "over.yaml"] } } }, { root: "" });
+    const config = layoutOf(
+      { ...DEFAULT_GITOPS_CONFIG, environments: { dev: { ...DEFAULT_GITOPS_CONFIG.environments.dev!, values: ["base.yaml", "over.yaml"] } } },
+      { root: "" },
+    );
     const files: Record<string, string> = { "base.yaml": values("1.0.0"), "over.yaml": "replicaCount: 2\n" };
     expect(await envFile(config, "dev", async (p) => files[p])).toBe("base.yaml");
     files["over.yaml"] = 'image:\n  tag: "9"\n';
@@ -187,7 +217,9 @@ describe("layout, bump and promote plans", () => {
     expect(() => nextEnvironment(lay(), "prod")).toThrow(/"prod" is the last environment/);
     const files = { "gitops/environments/dev/values.yaml": values("1.0.0"), "gitops/environments/staging/values.yaml": values("0.9.0") };
     const read = async (p: string) => files[p as keyof typeof files];
-    await expect(promotePlan({ app: "a", from: "dev", to: "prod", source: SRC }).edits(read)).rejects.toThrow(/^to: promotion goes dev → staging → prod; dev → prod skips or reverses it/);
+    await expect(promotePlan({ app: "a", from: "dev", to: "prod", source: SRC }).edits(read)).rejects.toThrow(
+      /^to: promotion goes dev → staging → prod; dev → prod skips or reverses it/,
+    );
     await expect(promotePlan({ app: "a", from: "staging", to: "dev", source: SRC }).edits(read)).rejects.toThrow(InputError);
   });
 });
@@ -227,7 +259,15 @@ describe("the write-back report", () => {
       attempts: 0,
       diff: "",
       validation: "",
-      findings: [{ source: "kubeconform", rule: "SCHEMA-DOWNLOAD", severity: "error", message: "could not download schemas from raw.githubusercontent.com", environment: "dev" }],
+      findings: [
+        {
+          source: "kubeconform",
+          rule: "SCHEMA-DOWNLOAD",
+          severity: "error",
+          message: "could not download schemas from raw.githubusercontent.com",
+          environment: "dev",
+        },
+      ],
     });
     expect(r.passed).toBe(false);
     expect(r.details).toBe("[dev] SCHEMA-DOWNLOAD could not download schemas from raw.githubusercontent.com (kubeconform, error)");

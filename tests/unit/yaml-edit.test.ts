@@ -19,7 +19,9 @@ describe("editYaml: property tests on generated values files with comments", () 
   it("changes exactly the targeted scalars; every other byte is unchanged; the text re-parses to the new values", () => {
     fc.assert(
       fc.property(
-        yamlArb.chain((g) => fc.tuple(fc.constant(g), fc.subarray(g.leaves, { minLength: 1 }), fc.array(tagArb, { minLength: g.leaves.length, maxLength: g.leaves.length }))),
+        yamlArb.chain((g) =>
+          fc.tuple(fc.constant(g), fc.subarray(g.leaves, { minLength: 1 }), fc.array(tagArb, { minLength: g.leaves.length, maxLength: g.leaves.length })),
+        ),
         ([g, targets, values]) => {
           const edits: PathEdit[] = targets.map((t, i) => ({ path: t.path, value: values[i]!, kind: "tag" }));
           const r = editYaml("values.yaml", g.text, edits);
@@ -82,7 +84,11 @@ describe("editYaml: property tests on generated values files with comments", () 
   it("an edit to the value already there is a no-op: same text, no diff, changed=false", () => {
     fc.assert(
       fc.property(yamlArb, (g) => {
-        const r = editYaml("v.yaml", g.text, g.leaves.map((l) => ({ path: l.path, value: l.value, kind: "tag" })));
+        const r = editYaml(
+          "v.yaml",
+          g.text,
+          g.leaves.map((l) => ({ path: l.path, value: l.value, kind: "tag" })),
+        );
         expect(r.after).toBe(g.text);
         expect(r.changed).toBe(false);
         expect(r.diff).toBe("");
@@ -115,7 +121,9 @@ describe("editYaml: examples", () => {
       { path: "env.appVersion", value: "1.1.0", kind: "version" },
       { path: "containers[0].image", value: "web-2", kind: "tag" },
     ]);
-    expect(r.after).toBe(VALUES.replace('"1.0.0"', '"1.1.0"').replace("''", `'${D1}'`).replace("appVersion: 1.0.0", "appVersion: 1.1.0").replace("web:1", "web-2"));
+    expect(r.after).toBe(
+      VALUES.replace('"1.0.0"', '"1.1.0"').replace("''", `'${D1}'`).replace("appVersion: 1.0.0", "appVersion: 1.1.0").replace("web:1", "web-2"),
+    );
     expect(r.outcomes.map((o) => [o.path, o.from, o.changed])).toEqual([
       ["image.tag", "1.0.0", true],
       ["image.digest", "", true],
@@ -142,7 +150,9 @@ describe("editYaml: examples", () => {
   });
 
   it("fills an empty `key:` and treats null as equal to an empty digest", () => {
-    expect(editYaml("v.yaml", "image:\n  digest:\n  tag: a\n", [{ path: "image.digest", value: D1, kind: "digest" }]).after).toBe(`image:\n  digest: ${D1}\n  tag: a\n`);
+    expect(editYaml("v.yaml", "image:\n  digest:\n  tag: a\n", [{ path: "image.digest", value: D1, kind: "digest" }]).after).toBe(
+      `image:\n  digest: ${D1}\n  tag: a\n`,
+    );
     expect(editYaml("v.yaml", "digest:\n", [{ path: "digest", value: "", kind: "digest" }]).changed).toBe(false);
   });
 

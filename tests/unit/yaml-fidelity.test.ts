@@ -36,19 +36,21 @@ env:
     });
 
     it(`${name}: an anchored mapping on the path (image: &img, other: *img) is refused too, for edits and creations`, () => {
-      const text = "image: &img\n  repository: r\n  tag: \"1.0.0\"\ncanary:\n  list:\n    - *img\n";
+      const text = 'image: &img\n  repository: r\n  tag: "1.0.0"\ncanary:\n  list:\n    - *img\n';
       expect(err(() => edit("v.yaml", text, [{ path: "image.tag", value: "2.0.0", kind: "tag" }])).problem).toContain("canary.list[0] (*img, line 6)");
-      expect(err(() => edit("v.yaml", text, [{ path: "image.digest", value: `sha256:${"a".repeat(64)}`, kind: "digest", create: true }])).problem).toContain("canary.list[0]");
+      expect(err(() => edit("v.yaml", text, [{ path: "image.digest", value: `sha256:${"a".repeat(64)}`, kind: "digest", create: true }])).problem).toContain(
+        "canary.list[0]",
+      );
     });
 
     it(`${name}: an anchor nobody aliases is edited, the anchor kept; an unchanged aliased value is no edit`, () => {
-      const text = "image:\n  tag: &t \"1.0.0\" # pinned\nother: 1\n";
-      expect(edit("v.yaml", text, [{ path: "image.tag", value: "1.1.0", kind: "tag" }]).after).toBe("image:\n  tag: &t \"1.1.0\" # pinned\nother: 1\n");
+      const text = 'image:\n  tag: &t "1.0.0" # pinned\nother: 1\n';
+      expect(edit("v.yaml", text, [{ path: "image.tag", value: "1.1.0", kind: "tag" }]).after).toBe('image:\n  tag: &t "1.1.0" # pinned\nother: 1\n');
       expect(edit("v.yaml", ANCHORED, [{ path: "image.tag", value: "1.0.0", kind: "tag" }]).changed).toBe(false);
     });
 
     it(`${name}: an alias that re-anchors the name later points elsewhere (YAML: the last anchor before it)`, () => {
-      const text = "image:\n  tag: &t \"1.0.0\"\nother:\n  x: &t \"9\"\n  y: *t\n";
+      const text = 'image:\n  tag: &t "1.0.0"\nother:\n  x: &t "9"\n  y: *t\n';
       expect(edit("v.yaml", text, [{ path: "image.tag", value: "1.1.0", kind: "tag" }]).after).toContain('tag: &t "1.1.0"');
     });
   }
@@ -57,7 +59,7 @@ env:
 describe("duplicate keys: still refused, with the line, on both paths", () => {
   for (const [name, edit] of both) {
     it(`${name}: a repeated key anywhere in the file`, () => {
-      const text = "image:\n  tag: \"1\"\nsvc:\n  a: 1\n  b: 2\n  a: 3\n";
+      const text = 'image:\n  tag: "1"\nsvc:\n  a: 1\n  b: 2\n  a: 3\n';
       const e = err(() => editYamlWhole("v.yaml", text, [{ path: "svc.b", value: "x", kind: "tag" }]));
       expect(e.problem).toBe("is not valid YAML (line 6, column 3): Map keys must be unique");
       // the fast path parses the edited entry alone; an entry holding a duplicate falls back to the whole file
@@ -87,7 +89,7 @@ describe("duplicate keys: still refused, with the line, on both paths", () => {
 });
 
 describe("files that are not UTF-8 are refused, naming the file and the byte; UTF-8 is kept byte for byte", () => {
-  const latin1 = Buffer.concat([Buffer.from("# caf"), Buffer.from([0xe9]), Buffer.from(" du coin\nimage:\n  tag: \"1.0.0\"\n")]);
+  const latin1 = Buffer.concat([Buffer.from("# caf"), Buffer.from([0xe9]), Buffer.from(' du coin\nimage:\n  tag: "1.0.0"\n')]);
 
   it("a Latin-1 é in a comment: refused with the file, line and column", () => {
     const e = err(() => decodeUtf8("gitops/environments/dev/values.yaml", latin1));
@@ -96,25 +98,31 @@ describe("files that are not UTF-8 are refused, naming the file and the byte; UT
   });
 
   it("a byte-order mark is kept in the text, and the edit keeps it", () => {
-    const bytes = Buffer.from("\uFEFFimage:\n  tag: \"1.0.0\" # café\n", "utf8");
+    const bytes = Buffer.from('\uFEFFimage:\n  tag: "1.0.0" # café\n', "utf8");
     const text = decodeUtf8("v.yaml", bytes);
     const r = editYaml("v.yaml", text, [{ path: "image.tag", value: "1.1.0", kind: "tag" }]);
-    expect(Buffer.from(r.after, "utf8")).toEqual(Buffer.from("\uFEFFimage:\n  tag: \"1.1.0\" # café\n", "utf8"));
+    expect(Buffer.from(r.after, "utf8")).toEqual(Buffer.from('\uFEFFimage:\n  tag: "1.1.0" # café\n', "utf8"));
   });
 
   it("property: firstInvalidUtf8 agrees with a strict decoder on arbitrary bytes, and decodeUtf8 round-trips valid ones", () => {
     const strict = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
     fc.assert(
-      fc.property(fc.oneof(fc.uint8Array({ maxLength: 40 }), fc.string({ unit: "grapheme" }).map((s) => new Uint8Array(Buffer.from(s, "utf8")))), (bytes) => {
-        let valid = true;
-        try {
-          strict.decode(bytes);
-        } catch {
-          valid = false;
-        }
-        expect(firstInvalidUtf8(bytes) === -1).toBe(valid);
-        if (valid) expect(Buffer.from(decodeUtf8("f", bytes), "utf8")).toEqual(Buffer.from(bytes));
-      }),
+      fc.property(
+        fc.oneof(
+          fc.uint8Array({ maxLength: 40 }),
+          fc.string({ unit: "grapheme" }).map((s) => new Uint8Array(Buffer.from(s, "utf8"))),
+        ),
+        (bytes) => {
+          let valid = true;
+          try {
+            strict.decode(bytes);
+          } catch {
+            valid = false;
+          }
+          expect(firstInvalidUtf8(bytes) === -1).toBe(valid);
+          if (valid) expect(Buffer.from(decodeUtf8("f", bytes), "utf8")).toEqual(Buffer.from(bytes));
+        },
+      ),
       { numRuns: 2000 },
     );
   });
@@ -181,7 +189,7 @@ describe("reading values: a top-level entry parsed alone gives what the whole fi
   });
 
   it("an entry that aliases another entry's anchor is read from the whole file", () => {
-    const text = "base: &b\n  tag: \"3.1.0\"\nimage:\n  repository: r\n  tag: \"2.0.0\"\n  extra: *b\n";
+    const text = 'base: &b\n  tag: "3.1.0"\nimage:\n  repository: r\n  tag: "2.0.0"\n  extra: *b\n';
     expect(readScalars("v.yaml", text, [{ path: "image.tag", doc: 0 }])).toEqual(["2.0.0"]);
   });
 });
@@ -195,7 +203,12 @@ describe("edits on generated files with anchors: never a silent change of an ali
         const doc = parseAllDocuments(g.text)[0]!;
         const node = doc.getIn(leaf.path.split("."), true) as { range: [number, number] };
         // anchor the first leaf, and (maybe) alias it from a new top-level key
-        const text = g.text.slice(0, node.range[0]) + "&a " + g.text.slice(node.range[0]) + (g.text.endsWith("\n") || lines.length === 0 ? "" : "\n") + (aliasIt ? "zz_alias: *a\n" : "zz_plain: 1\n");
+        const text =
+          g.text.slice(0, node.range[0]) +
+          "&a " +
+          g.text.slice(node.range[0]) +
+          (g.text.endsWith("\n") || lines.length === 0 ? "" : "\n") +
+          (aliasIt ? "zz_alias: *a\n" : "zz_plain: 1\n");
         const edits: PathEdit[] = [{ path: leaf.path, value, kind: "tag" }];
         let r;
         try {

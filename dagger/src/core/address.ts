@@ -24,7 +24,10 @@ export function isLocalAddress(hostname: string): boolean {
  * requests must not point there (they hand out the machine's own credentials).
  */
 export function isMetadataAddress(hostname: string): boolean {
-  const h = hostname.replace(/^\[|\]$/g, "").toLowerCase().replace(/\.$/, "");
+  const h = hostname
+    .replace(/^\[|\]$/g, "")
+    .toLowerCase()
+    .replace(/\.$/, "");
   if (h === "metadata.google.internal" || h === "metadata" || h === "100.100.100.200") return true;
   if (isIP(h) === 4) return h.startsWith("169.254.");
   if (isIP(h) === 6) return /^fe[89ab][0-9a-f]:/.test(h) || h === "fd00:ec2::254";

@@ -42,8 +42,10 @@ export const environmentField = z
 export const appField = z
   .string()
   .trim()
-  .refine((s) => s === "" || (DNS_LABEL.test(s) && s.length <= APP_NAME_MAX), { error: `is not an app name (a DNS-1123 label of at most ${APP_NAME_MAX} characters, e.g. payments)` })
-  .describe("pass an app of gitops-pipeline.yaml's apps:, or \"\" for a single-app tree");
+  .refine((s) => s === "" || (DNS_LABEL.test(s) && s.length <= APP_NAME_MAX), {
+    error: `is not an app name (a DNS-1123 label of at most ${APP_NAME_MAX} characters, e.g. payments)`,
+  })
+  .describe('pass an app of gitops-pipeline.yaml\'s apps:, or "" for a single-app tree');
 
 /** Relative, forward-slash path inside the tree: no leading `/`, no `..` segment. */
 const relPath = z
@@ -75,7 +77,10 @@ const environmentSchema = z
     /** Namespace the environment deploys to; default `<release>-<environment>`. */
     namespace: z.string().regex(DNS_LABEL, "must be a DNS-1123 label (lower-case letters, digits and '-', at most 63)").optional(),
     /** Name of the Argo CD Application that deploys this environment; default `<release>-<environment>`. */
-    application: z.string().regex(APPLICATION_NAME, "must be an Application name (lower-case letters, digits, '-' and '.', at most 63: Argo CD tracks it in a label)").optional(),
+    application: z
+      .string()
+      .regex(APPLICATION_NAME, "must be an Application name (lower-case letters, digits, '-' and '.', at most 63: Argo CD tracks it in a label)")
+      .optional(),
     /** Production rules (replicas >= 2, a PodDisruptionBudget, Ingress TLS, Pod Security restricted on the namespace) apply. */
     production: z.boolean().default(false),
     sync: syncSchema.default({ automated: true, prune: true, selfHeal: true, createNamespace: true }),
@@ -105,13 +110,20 @@ const writeBackSchema = z
   })
   .strict();
 
-const environmentsSchema = z.record(z.string().regex(ENVIRONMENT_NAME, "environment names are DNS-1123 labels (lower-case letters, digits and '-', at most 63, not ending in '-')"), environmentSchema);
+const environmentsSchema = z.record(
+  z.string().regex(ENVIRONMENT_NAME, "environment names are DNS-1123 labels (lower-case letters, digits and '-', at most 63, not ending in '-')"),
+  environmentSchema,
+);
 
 /** One app's fields, shared by the single-app form (at the top level) and each entry of `apps:`. */
 const appFields = {
   /** The app's Helm chart; an app of the `apps:` list may have a kustomize base instead. */
   chart: relPath.optional(),
-  release: z.string().regex(DNS_LABEL, "must be a DNS-1123 label").max(APP_NAME_MAX, `must be at most ${APP_NAME_MAX} characters (Helm's limit for a release)`).optional(),
+  release: z
+    .string()
+    .regex(DNS_LABEL, "must be a DNS-1123 label")
+    .max(APP_NAME_MAX, `must be at most ${APP_NAME_MAX} characters (Helm's limit for a release)`)
+    .optional(),
   kustomize: relPath.optional(),
   writeBack: writeBackSchema.default({ format: "helm" }),
   environments: environmentsSchema,
@@ -131,7 +143,15 @@ const singleSchema = z
   })
   .strict();
 
-const appSchema = z.object({ name: z.string().regex(DNS_LABEL, "app names are DNS-1123 labels, e.g. orders").max(APP_NAME_MAX, `app names are at most ${APP_NAME_MAX} characters (Helm's limit for a release)`), ...appFields }).strict();
+const appSchema = z
+  .object({
+    name: z
+      .string()
+      .regex(DNS_LABEL, "app names are DNS-1123 labels, e.g. orders")
+      .max(APP_NAME_MAX, `app names are at most ${APP_NAME_MAX} characters (Helm's limit for a release)`),
+    ...appFields,
+  })
+  .strict();
 
 /** The multi-app form: `apps:` lists the apps, each with its chart or kustomize base and environments. */
 const multiSchema = z
@@ -216,7 +236,14 @@ export const DEFAULT_GITOPS_CONFIG: GitopsConfig = {
 };
 
 /** The default layout as a pipeline (the single-app form). */
-export const DEFAULT_PIPELINE_CONFIG: PipelineConfig = { repoPath: "gitops", argocd: "argocd", apps: [DEFAULT_GITOPS_CONFIG], multiApp: false, duplicates: [], file: GITOPS_CONFIG_FILE };
+export const DEFAULT_PIPELINE_CONFIG: PipelineConfig = {
+  repoPath: "gitops",
+  argocd: "argocd",
+  apps: [DEFAULT_GITOPS_CONFIG],
+  multiApp: false,
+  duplicates: [],
+  file: GITOPS_CONFIG_FILE,
+};
 
 type AppInput = z.infer<typeof appSchema> | (Omit<z.infer<typeof singleSchema>, "chart"> & { chart?: string; name?: string });
 
@@ -224,17 +251,38 @@ type AppInput = z.infer<typeof appSchema> | (Omit<z.infer<typeof singleSchema>, 
 function resolveApp(raw: AppInput, top: { repoPath: string; argocd: string }, where: string): GitopsConfig {
   const name = raw.name ?? raw.release ?? "gitops-demo";
   const release = raw.release ?? name;
-  if (!raw.chart && !raw.kustomize) throw new InputError(where, `app ${name} has neither a chart nor a kustomize base`, "set chart: (a Helm chart directory) or kustomize: (a directory with overlays/<environment>)");
+  if (!raw.chart && !raw.kustomize)
+    throw new InputError(
+      where,
+      `app ${name} has neither a chart nor a kustomize base`,
+      "set chart: (a Helm chart directory) or kustomize: (a directory with overlays/<environment>)",
+    );
   const environments: Record<string, EnvironmentConfig> = {};
   for (const [envName, e] of Object.entries(raw.environments)) {
-    if (raw.chart && e.values.length === 0) throw new InputError(`${where}${where.includes(": ") ? "." : ": "}environments.${envName}.values`, "is empty: an app with a chart renders every environment with its values files", "list the environment's values files");
+    if (raw.chart && e.values.length === 0)
+      throw new InputError(
+        `${where}${where.includes(": ") ? "." : ": "}environments.${envName}.values`,
+        "is empty: an app with a chart renders every environment with its values files",
+        "list the environment's values files",
+      );
     const derived = `${release}-${envName}`;
     if ((!e.namespace || !e.application) && derived.length > DERIVED_NAME_MAX) {
-      throw new InputError(`${where}${where.includes(": ") ? "." : ": "}environments.${envName}`, `gives the ${e.namespace ? "Application" : "namespace"} name '${derived}' of ${derived.length} characters; Kubernetes allows ${DERIVED_NAME_MAX}`, "shorten the app or environment name, or set the environment's namespace: and application:");
+      throw new InputError(
+        `${where}${where.includes(": ") ? "." : ": "}environments.${envName}`,
+        `gives the ${e.namespace ? "Application" : "namespace"} name '${derived}' of ${derived.length} characters; Kubernetes allows ${DERIVED_NAME_MAX}`,
+        "shorten the app or environment name, or set the environment's namespace: and application:",
+      );
     }
-    environments[envName] = { values: e.values, namespace: e.namespace ?? derived, application: e.application ?? derived, production: e.production, sync: e.sync };
+    environments[envName] = {
+      values: e.values,
+      namespace: e.namespace ?? derived,
+      application: e.application ?? derived,
+      production: e.production,
+      sync: e.sync,
+    };
   }
-  if (Object.keys(environments).length === 0) throw new InputError(`${where}${where.includes(": ") ? "." : ": "}environments`, "declares no environment", "declare at least one environment");
+  if (Object.keys(environments).length === 0)
+    throw new InputError(`${where}${where.includes(": ") ? "." : ": "}environments`, "declares no environment", "declare at least one environment");
   return {
     name,
     repoPath: top.repoPath,
@@ -258,7 +306,11 @@ export function parsePipelineConfig(text: string, file = GITOPS_CONFIG_FILE): Pi
     // yaml refuses more than maxAliasCount alias expansions (a "billion laughs" file) with a ReferenceError.
     raw = doc.toJS({ maxAliasCount: 100 }) as unknown;
   } catch (e) {
-    throw new InputError(file, `cannot be read (${e instanceof Error ? e.message.split("\n")[0] : String(e)})`, "write the layout without deeply nested YAML aliases (*name)");
+    throw new InputError(
+      file,
+      `cannot be read (${e instanceof Error ? e.message.split("\n")[0] : String(e)})`,
+      "write the layout without deeply nested YAML aliases (*name)",
+    );
   }
   const multi = typeof raw === "object" && raw !== null && "apps" in raw;
   const parsed = multi ? multiSchema.safeParse(raw) : singleSchema.safeParse(raw);
@@ -269,12 +321,21 @@ export function parsePipelineConfig(text: string, file = GITOPS_CONFIG_FILE): Pi
   }
   if (!("apps" in parsed.data)) {
     const data = parsed.data;
-    if (Object.keys(data.environments).length === 0) throw new InputError(`${file}: environments`, "declares no environment", "declare at least one environment");
+    if (Object.keys(data.environments).length === 0)
+      throw new InputError(`${file}: environments`, "declares no environment", "declare at least one environment");
     // A single-app file naming only a kustomize base is kustomize-only: the default chart is for files that name neither.
     const raw1 = raw as Record<string, unknown>;
     const single = raw1.chart === undefined && raw1.kustomize !== undefined ? { ...data, chart: undefined } : data;
     const app = resolveApp(single, data, file);
-    return { repoPath: data.repoPath, argocd: data.argocd, apps: [app], multiApp: false, duplicates: [], file, ...(data.policy ? { policy: data.policy } : {}) };
+    return {
+      repoPath: data.repoPath,
+      argocd: data.argocd,
+      apps: [app],
+      multiApp: false,
+      duplicates: [],
+      file,
+      ...(data.policy ? { policy: data.policy } : {}),
+    };
   }
   const data = parsed.data;
   const apps: GitopsConfig[] = [];
@@ -294,10 +355,15 @@ export function selectApp(p: PipelineConfig, app = "", arg = "app"): GitopsConfi
   const names = p.apps.map((a) => a.name);
   if (!app) {
     if (p.apps.length === 1 && p.duplicates.length === 0) return p.apps[0]!;
-    throw new InputError(arg, `is missing: ${p.file} declares ${names.length} apps (${names.join(", ")})`, `pass the app to work on, one of: ${names.join(", ")}`);
+    throw new InputError(
+      arg,
+      `is missing: ${p.file} declares ${names.length} apps (${names.join(", ")})`,
+      `pass the app to work on, one of: ${names.join(", ")}`,
+    );
   }
   const dup = p.duplicates.find((d) => d.name === app);
-  if (dup) throw new InputError(arg, `app '${app}' is declared twice in ${p.file} (apps.${dup.index} repeats the name)`, "give every app of apps: its own name");
+  if (dup)
+    throw new InputError(arg, `app '${app}' is declared twice in ${p.file} (apps.${dup.index} repeats the name)`, "give every app of apps: its own name");
   const found = p.apps.find((a) => a.name === app);
   if (!found) throw new InputError(arg, `unknown app '${app}' (${p.file} declares ${names.join(", ")})`, `pass one of: ${names.join(", ")}`);
   return found;
@@ -317,7 +383,11 @@ export function selectEnvironments(config: Pick<GitopsConfig, "environments">, r
   if (requested.length === 0) return known;
   const unknown = requested.filter((e) => !known.includes(e));
   if (unknown.length > 0) {
-    throw new InputError("environments", `unknown environment '${unknown.join("', '")}' (${source} declares ${known.join(", ")})`, `pass one of: ${known.join(", ")}`);
+    throw new InputError(
+      "environments",
+      `unknown environment '${unknown.join("', '")}' (${source} declares ${known.join(", ")})`,
+      `pass one of: ${known.join(", ")}`,
+    );
   }
   return [...new Set(requested)];
 }
@@ -341,6 +411,11 @@ export function environmentLayout(config: GitopsConfig, environment: string, arg
   if (!known.includes(environment)) {
     throw new InputError(arg, `unknown environment '${environment}' (${GITOPS_CONFIG_FILE} declares ${known.join(", ")})`, `pass one of: ${known.join(", ")}`);
   }
-  if (!config.chart) throw new InputError("app", `app ${config.name} has no chart (it is a kustomize base): the end-to-end test installs a Helm chart`, "pass an app with a chart");
+  if (!config.chart)
+    throw new InputError(
+      "app",
+      `app ${config.name} has no chart (it is a kustomize base): the end-to-end test installs a Helm chart`,
+      "pass an app with a chart",
+    );
   return { chartPath: config.chart, valuesPaths: [...config.environments[environment]!.values], release: config.release };
 }

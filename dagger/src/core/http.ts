@@ -79,7 +79,10 @@ export async function exchange(url: string | URL, init: Omit<RequestInit, "redir
     }
     if (res.status >= 300 && res.status < 400 && res.status !== 304) {
       controller.abort();
-      throw new HttpFailure("redirect", `answered a redirect (HTTP ${res.status}) to ${originOf(res.headers.get("location"), String(url))}, which is not followed: the credential goes only to the host it was given for`);
+      throw new HttpFailure(
+        "redirect",
+        `answered a redirect (HTTP ${res.status}) to ${originOf(res.headers.get("location"), String(url))}, which is not followed: the credential goes only to the host it was given for`,
+      );
     }
     const declared = Number(res.headers.get("content-length") ?? "NaN");
     if (declared > limits.maxBytes) {

@@ -40,7 +40,10 @@ export function parseInputs<S extends z.ZodObject>(schema: S, raw: z.input<S>): 
   // list (comma-separated items split) has no raw value at that index: the issue's own input, if any.
   const value = issue.path.length > 1 ? (itemOf(raw, issue.path) ?? (issue as { input?: unknown }).input) : undefined;
   const item = typeof value === "string" ? `"${value}" ` : "";
-  const fix = (issue as { params?: { fix?: string } }).params?.fix ?? (schema.shape as Record<string, z.ZodType>)[key]?.description ?? "see `dagger call <function> --help`";
+  const fix =
+    (issue as { params?: { fix?: string } }).params?.fix ??
+    (schema.shape as Record<string, z.ZodType>)[key]?.description ??
+    "see `dagger call <function> --help`";
   throw new InputError(key, `${item}${issue.message}`, fix);
 }
 
@@ -69,7 +72,11 @@ export function parseVersion(raw: string, arg = "version"): ParsedVersion {
   const v = semver.parse(s);
   const canonical = v ? `${v.version}${v.build.length ? `+${v.build.join(".")}` : ""}` : "";
   if (!v || canonical !== s) {
-    throw new InputError(arg, `"${raw}" is not a semantic version`, "use MAJOR.MINOR.PATCH with an optional -prerelease and an optional leading v, e.g. 1.4.0, v1.4.0 or 2.0.0-rc.1");
+    throw new InputError(
+      arg,
+      `"${raw}" is not a semantic version`,
+      "use MAJOR.MINOR.PATCH with an optional -prerelease and an optional leading v, e.g. 1.4.0, v1.4.0 or 2.0.0-rc.1",
+    );
   }
   return { version: canonical, major: v.major, minor: v.minor, patch: v.patch, prerelease: v.prerelease.length > 0 };
 }

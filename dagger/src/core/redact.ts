@@ -53,7 +53,8 @@ function variants(value: string): string[] {
 }
 
 /** Query parameter names whose value is a credential. */
-const QUERY_KEY = /(?:^|[_.-])(?:access[_-]?token|token|private[_-]?token|auth|authorization|api[_-]?key|apikey|key|secret|client[_-]?secret|password|passwd|pwd|sig|signature|x-amz-signature|x-amz-credential|x-amz-security-token|session|code)$/i;
+const QUERY_KEY =
+  /(?:^|[_.-])(?:access[_-]?token|token|private[_-]?token|auth|authorization|api[_-]?key|apikey|key|secret|client[_-]?secret|password|passwd|pwd|sig|signature|x-amz-signature|x-amz-credential|x-amz-security-token|session|code)$/i;
 
 const PATTERNS: [RegExp, (m: string, ...g: string[]) => string][] = [
   // URL user information: scheme://anything-without-slash@ (a token as user name included).
@@ -61,12 +62,18 @@ const PATTERNS: [RegExp, (m: string, ...g: string[]) => string][] = [
   // Query credentials: ?token=…, &access_token=…, ;sig=…
   [/([?&;])([A-Za-z0-9_.-]+)=([^&#\s"'<>]*)/g, (m, sep, key, value) => (QUERY_KEY.test(key!) && value ? `${sep}${key}=${MASK}` : m)],
   // Credential headers, with their scheme: `Authorization: Bearer …`, `PRIVATE-TOKEN: …`.
-  [/\b(Authorization|Proxy-Authorization|PRIVATE-TOKEN|X-Auth-Token|X-Api-Key)(\s*[:=]\s*)("?)(?:(?:Bearer|Basic|Token)\s+)?[^\s"',;]+/gi, (_m, name, sep, q) => `${name}${sep}${q}${MASK}`],
+  [
+    /\b(Authorization|Proxy-Authorization|PRIVATE-TOKEN|X-Auth-Token|X-Api-Key)(\s*[:=]\s*)("?)(?:(?:Bearer|Basic|Token)\s+)?[^\s"',;]+/gi,
+    (_m, name, sep, q) => `${name}${sep}${q}${MASK}`,
+  ],
   // Authorization schemes anywhere else (a server echoing the header). A credential has a digit,
   // a capital or a symbol: prose such as "basic authentication" is left alone.
   [/\b(Bearer|bearer|Basic)(\s+)(?=[A-Za-z0-9._~+/=-]{8,})(?![a-z]+(?![A-Za-z0-9._~+/=-]))[A-Za-z0-9._~+/=-]+/g, (_m, scheme, sp) => `${scheme}${sp}${MASK}`],
   // Credential fields of a JSON body: "password": "…", "access_token": "…".
-  [/("(?:password|passwd|token|access_token|refresh_token|id_token|secret|client_secret|api_key|apiKey|private_token)"\s*:\s*)"(?:[^"\\]|\\.)*"/g, (_m, key) => `${key}"${MASK}"`],
+  [
+    /("(?:password|passwd|token|access_token|refresh_token|id_token|secret|client_secret|api_key|apiKey|private_token)"\s*:\s*)"(?:[^"\\]|\\.)*"/g,
+    (_m, key) => `${key}"${MASK}"`,
+  ],
 ];
 
 /**

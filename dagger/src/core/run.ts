@@ -70,7 +70,11 @@ export function ranAtOf(r: RunReport): number | undefined {
 export function reportJson(report: RunReport): string {
   const r = redactDeep(report);
   const { stage, passed, summary, details, findings, data } = r;
-  const extra = { ...(r.status ? { status: r.status } : {}), ...(r.durationMs !== undefined ? { durationMs: r.durationMs } : {}), ...(r.cached !== undefined ? { cached: r.cached } : {}) };
+  const extra = {
+    ...(r.status ? { status: r.status } : {}),
+    ...(r.durationMs !== undefined ? { durationMs: r.durationMs } : {}),
+    ...(r.cached !== undefined ? { cached: r.cached } : {}),
+  };
   return `${JSON.stringify({ stage, passed, ...extra, summary, details: details ? details.split("\n") : [], findings, ...(data ?? {}) }, null, 2)}\n`;
 }
 

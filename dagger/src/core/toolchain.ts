@@ -53,7 +53,11 @@ const pythonToolsField = z
       const m = /^([A-Za-z0-9_.-]+)==(.+)$/.exec(item);
       const name = m?.[1]?.toLowerCase().replace(/_/g, "-") as PythonTool | undefined;
       if (!m || !name || !(PYTHON_TOOLS as readonly string[]).includes(name)) {
-        return problem(ctx, `"${item}" is not one of ${PYTHON_TOOLS.map((t) => `${t}==<version>`).join(", ")}`, "pass e.g. ruff==0.17.6 (one entry per tool to replace)");
+        return problem(
+          ctx,
+          `"${item}" is not one of ${PYTHON_TOOLS.map((t) => `${t}==<version>`).join(", ")}`,
+          "pass e.g. ruff==0.17.6 (one entry per tool to replace)",
+        );
       }
       out[name] = parseVersion(m[2]!, "pythonTools").version;
     }

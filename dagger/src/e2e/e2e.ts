@@ -37,7 +37,6 @@ import { reportJson, type RunReport } from "../core/run.js";
 import { Run } from "../run.js";
 import { imageTarball } from "../app/build.js";
 
-
 /** The pinned images and tool versions the stage uses (the module constructor's values). */
 export interface E2eImages {
   helmImage: string;
@@ -95,14 +94,16 @@ export function e2eTools(images: E2eImages): Container {
 
 /** The client bound to the dind service, with the kind config; every exec after this carries the run id. */
 export function e2eClient(tools: Container, docker: Service, images: E2eImages, runId: string): Container {
-  return tools
-    .withServiceBinding(DOCKER_ALIAS, docker)
-    .withEnvVariable("DOCKER_HOST", `tcp://${DOCKER_ALIAS}:${DOCKER_PORT}`)
-    .withEnvVariable("KUBECONFIG", E2E_PATHS.kubeconfig)
-    // Cache buster: a re-run must not replay cached output against a fresh, empty cluster.
-    .withEnvVariable("E2E_RUN", runId)
-    .withNewFile(E2E_PATHS.kindConfig, kindConfig({ nodeImage: images.kindNodeImage }))
-    .withWorkdir(E2E_PATHS.dir);
+  return (
+    tools
+      .withServiceBinding(DOCKER_ALIAS, docker)
+      .withEnvVariable("DOCKER_HOST", `tcp://${DOCKER_ALIAS}:${DOCKER_PORT}`)
+      .withEnvVariable("KUBECONFIG", E2E_PATHS.kubeconfig)
+      // Cache buster: a re-run must not replay cached output against a fresh, empty cluster.
+      .withEnvVariable("E2E_RUN", runId)
+      .withNewFile(E2E_PATHS.kindConfig, kindConfig({ nodeImage: images.kindNodeImage }))
+      .withWorkdir(E2E_PATHS.dir)
+  );
 }
 
 /** Chain the steps' argv in order. */
@@ -117,12 +118,14 @@ export function withRunInputs(client: Container, gitops: Directory, tarball: Fil
 
 /** The cluster container plus the rewritten kubeconfig and the PEM files the probes' curl uses. */
 export function withKubeconfig(cluster: Container, kubeconfig: string, creds: KubeCredentials): Container {
-  return cluster
-    .withNewFile(E2E_PATHS.kubeconfig, kubeconfig, { permissions: 0o600 })
-    .withNewFile(`${E2E_PATHS.pki}/ca.crt`, creds.ca)
-    .withNewFile(`${E2E_PATHS.pki}/client.crt`, creds.cert)
-    // Throw-away cluster's admin key, removed with the cluster; never leaves the engine.
-    .withNewFile(`${E2E_PATHS.pki}/client.key`, creds.key, { permissions: 0o600 });
+  return (
+    cluster
+      .withNewFile(E2E_PATHS.kubeconfig, kubeconfig, { permissions: 0o600 })
+      .withNewFile(`${E2E_PATHS.pki}/ca.crt`, creds.ca)
+      .withNewFile(`${E2E_PATHS.pki}/client.crt`, creds.cert)
+      // Throw-away cluster's admin key, removed with the cluster; never leaves the engine.
+      .withNewFile(`${E2E_PATHS.pki}/client.key`, creds.key, { permissions: 0o600 })
+  );
 }
 
 /** One probe attempt: curl in `ctr` (its own cache key `n`, so every attempt really runs). */
@@ -238,7 +241,13 @@ export async function runE2e(input: E2eRunInput): Promise<Run> {
     await plan.docker.start();
   } catch (err) {
     const detail = err instanceof Error ? err.message.split("\n").slice(0, 5).join("\n") : String(err);
-    const report = e2eReport({ ...outcome, passed: false, failedStep: "start-docker", detail: `start the docker-in-docker service (the engine must allow insecure root capabilities): ${detail}`, log: "" });
+    const report = e2eReport({
+      ...outcome,
+      passed: false,
+      failedStep: "start-docker",
+      detail: `start the docker-in-docker service (the engine must allow insecure root capabilities): ${detail}`,
+      log: "",
+    });
     return e2eRun(report);
   }
   try {

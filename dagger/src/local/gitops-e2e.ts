@@ -59,7 +59,10 @@ export async function runLocalE2e(input: LocalE2eInput): Promise<Run> {
 
   const seeded = await seedTree(input.gitops, input.config, s);
   for (const p of seeded.changed) log.push(`seed  ${p}`);
-  const [first, next] = await Promise.all([engineImage(tools.pythonImage, input.source, { version: s.version, revision: "local" }), engineImage(tools.pythonImage, input.source, { version: s.nextVersion, revision: "local" })]);
+  const [first, next] = await Promise.all([
+    engineImage(tools.pythonImage, input.source, { version: s.version, revision: "local" }),
+    engineImage(tools.pythonImage, input.source, { version: s.nextVersion, revision: "local" }),
+  ]);
   let files: LocalFiles;
   try {
     files = await localFiles(input.install, seeded.roots, [
@@ -80,7 +83,10 @@ export async function runLocalE2e(input: LocalE2eInput): Promise<Run> {
   const fail = async (step: string, detail: string): Promise<Run> => {
     const [main, argo] = await Promise.all([
       collectDiagnostics(diagBase.withExec(diagnosticsArgv(s.e2e), { expect: ReturnType.Any })),
-      diagBase.withExec(ARGO_DIAGNOSTICS, { expect: ReturnType.Any }).stdout().catch((e: unknown) => `Argo CD state could not be read (${e instanceof Error ? e.message.split("\n")[0] : String(e)})`),
+      diagBase
+        .withExec(ARGO_DIAGNOSTICS, { expect: ReturnType.Any })
+        .stdout()
+        .catch((e: unknown) => `Argo CD state could not be read (${e instanceof Error ? e.message.split("\n")[0] : String(e)})`),
     ]);
     return finish(false, step, detail, `${main.printed}\n${argo}`, dag.directory().withDirectory("diagnostics", main.dir));
   };
@@ -89,7 +95,11 @@ export async function runLocalE2e(input: LocalE2eInput): Promise<Run> {
     await Promise.all([git.start(), docker.start()]);
   } catch (err) {
     const detail = err instanceof Error ? err.message.split("\n").slice(0, 5).join("\n") : String(err);
-    return finish(false, "start-services", `start the git server and the docker-in-docker services (the engine must allow insecure root capabilities): ${detail}`);
+    return finish(
+      false,
+      "start-services",
+      `start the git server and the docker-in-docker services (the engine must allow insecure root capabilities): ${detail}`,
+    );
   }
   try {
     const created = await runPhase(cluster, clusterSteps(s.e2e), log);

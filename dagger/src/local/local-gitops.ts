@@ -53,7 +53,16 @@ export class LocalGitops {
    * @param crdSchemas Offline CRD schemas.
    * @param app App of a multi-app tree.
    */
-  constructor(gitops: Directory, source: Directory, toolchain: string, argocdVersion: string, argocdManifest?: File, schemas?: Directory, crdSchemas?: Directory, app: string = "") {
+  constructor(
+    gitops: Directory,
+    source: Directory,
+    toolchain: string,
+    argocdVersion: string,
+    argocdManifest?: File,
+    schemas?: Directory,
+    crdSchemas?: Directory,
+    app: string = "",
+  ) {
     this.app = parseInputs(appInputs, { app }).app;
     this.gitops = gitops;
     this.source = source;
@@ -69,8 +78,22 @@ export class LocalGitops {
   }
 
   /** Validated settings joined with the tree's layout; nothing is read before the arguments pass. */
-  private async settings(a: { environment: string; branch: string; version: string; nextVersion: string; timeout: number; runId: string }): Promise<{ s: LocalSettings; config: GitopsConfig }> {
-    const raw = { argocdVersion: this.argocdVersion, environment: a.environment, branch: a.branch, version: a.version, nextVersion: a.nextVersion, timeout: a.timeout };
+  private async settings(a: {
+    environment: string;
+    branch: string;
+    version: string;
+    nextVersion: string;
+    timeout: number;
+    runId: string;
+  }): Promise<{ s: LocalSettings; config: GitopsConfig }> {
+    const raw = {
+      argocdVersion: this.argocdVersion,
+      environment: a.environment,
+      branch: a.branch,
+      version: a.version,
+      nextVersion: a.nextVersion,
+      timeout: a.timeout,
+    };
     parseLocalInputs(raw); // before anything is read
     const pipeline = await readPipelineLayout(this.gitops);
     const config = selectApp(pipeline, this.app);
@@ -94,7 +117,11 @@ export class LocalGitops {
    * @param branch Branch the tree is committed on (the one Argo CD watches).
    */
   @func()
-  async gitServer(environment: string = DEFAULTS.environment, version: string = DEFAULTS.localVersion, branch: string = DEFAULTS.gitopsBranch): Promise<Service> {
+  async gitServer(
+    environment: string = DEFAULTS.environment,
+    version: string = DEFAULTS.localVersion,
+    branch: string = DEFAULTS.gitopsBranch,
+  ): Promise<Service> {
     const { s, config } = await this.settings({ environment, branch, version, nextVersion: "", timeout: DEFAULTS.localTimeout, runId: UP_INSTANCE });
     const seeded = await seedTree(this.gitops, config, s);
     return gitService(this.tools.pythonImage, seeded.tree, { repoPath: s.repoPath, branch: s.branch, instance: UP_INSTANCE });
@@ -111,7 +138,11 @@ export class LocalGitops {
    * @param branch Branch Argo CD watches.
    */
   @func()
-  async manifests(environment: string = DEFAULTS.environment, version: string = DEFAULTS.localVersion, branch: string = DEFAULTS.gitopsBranch): Promise<Directory> {
+  async manifests(
+    environment: string = DEFAULTS.environment,
+    version: string = DEFAULTS.localVersion,
+    branch: string = DEFAULTS.gitopsBranch,
+  ): Promise<Directory> {
     const { s, config } = await this.settings({ environment, branch, version, nextVersion: "", timeout: DEFAULTS.localTimeout, runId: UP_INSTANCE });
     const seeded = await seedTree(this.gitops, config, s);
     return dag
@@ -138,10 +169,17 @@ export class LocalGitops {
    * @param timeout Seconds the bring-up may take before the service gives up.
    */
   @func()
-  async cluster(environment: string = DEFAULTS.environment, version: string = DEFAULTS.localVersion, branch: string = DEFAULTS.gitopsBranch, timeout: number = DEFAULTS.localTimeout): Promise<Service> {
+  async cluster(
+    environment: string = DEFAULTS.environment,
+    version: string = DEFAULTS.localVersion,
+    branch: string = DEFAULTS.gitopsBranch,
+    timeout: number = DEFAULTS.localTimeout,
+  ): Promise<Service> {
     const { s, config } = await this.settings({ environment, branch, version, nextVersion: "", timeout, runId: UP_INSTANCE });
     const seeded = await seedTree(this.gitops, config, s);
-    const files = await localFiles(this.install(), seeded.roots, [{ tag: s.tag, image: await engineImage(this.tools.pythonImage, this.source, { version: s.version, revision: "local" }) }]);
+    const files = await localFiles(this.install(), seeded.roots, [
+      { tag: s.tag, image: await engineImage(this.tools.pythonImage, this.source, { version: s.version, revision: "local" }) },
+    ]);
     const git = gitService(this.tools.pythonImage, seeded.tree, { repoPath: s.repoPath, branch: s.branch, instance: UP_INSTANCE });
     return upService(localClient(this.tools, dindService(this.tools, UP_INSTANCE), git, s, files), s);
   }

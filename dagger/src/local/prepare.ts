@@ -5,7 +5,15 @@
  * pinned and the images it runs.
  */
 import { dag, type Container, type Directory, type File } from "@dagger.io/dagger";
-import { LOCAL_REPO_URL, normalizedImageRef, gitEndpointManifest, localArgoTree, manifestImages, pinPullPolicy, repositorySecret } from "../core/local/argocd.js";
+import {
+  LOCAL_REPO_URL,
+  normalizedImageRef,
+  gitEndpointManifest,
+  localArgoTree,
+  manifestImages,
+  pinPullPolicy,
+  repositorySecret,
+} from "../core/local/argocd.js";
 import { seedValues } from "../core/local/seed.js";
 import { LOCAL_IMAGE_REPOSITORY, type LocalSettings } from "../core/local/settings.js";
 import type { GitopsConfig } from "../core/gitops-config.js";
@@ -42,7 +50,8 @@ export async function seedTree(gitops: Directory, config: GitopsConfig, s: Local
 }
 
 /** What a failure to read the install manifest means, and what to do. */
-export const ARGOCD_MANIFEST_HINT = "read the Argo CD install manifest (the engine downloads the pinned release's manifests/install.yaml from raw.githubusercontent.com; offline, pass --argocd-manifest to local-gitops)";
+export const ARGOCD_MANIFEST_HINT =
+  "read the Argo CD install manifest (the engine downloads the pinned release's manifests/install.yaml from raw.githubusercontent.com; offline, pass --argocd-manifest to local-gitops)";
 
 /**
  * The client's files: Argo CD's manifest with pull policies pinned, its images and the app's

@@ -14,7 +14,11 @@ export function withFiles(gitops: Directory, files: readonly { path: string; tex
 }
 
 /** The tree with the new app, validated; `validate` is the validate stage's options without the tree and the app. */
-export async function addAppStage(gitops: Directory, inputs: AddAppInputs, validate: Omit<ValidateStageOptions, "gitops" | "app" | "environments">): Promise<Directory> {
+export async function addAppStage(
+  gitops: Directory,
+  inputs: AddAppInputs,
+  validate: Omit<ValidateStageOptions, "gitops" | "app" | "environments">,
+): Promise<Directory> {
   const files = (await gitops.glob("**/*")).filter((p) => !p.endsWith("/"));
   const source = await readScaffoldSource(files, (p) => gitops.file(p).contents());
   const plan = planAddApp(source, inputs);

@@ -27,15 +27,17 @@ const KUBESEAL_USER = "1001";
 
 /** The kubeseal container that prints the ciphertext of `value` for `name` in `namespace` (lazy: nothing runs yet). */
 export function kubesealContainer(image: string, cert: File, value: Secret, o: { name: string; namespace: string; scope: SealScope }): Container {
-  return dag
-    .container()
-    .from(image)
-    .withMountedFile(SEAL_PATHS.cert, cert)
-    .withMountedSecret(SEAL_PATHS.value, value, { owner: KUBESEAL_USER, mode: 0o400 })
-    // kubeseal encrypts with fresh randomness each time; a nonce keeps a cached ciphertext of an
-    // older value from being reused.
-    .withEnvVariable("SEAL_RUN", randomUUID())
-    .withExec(kubesealArgv(o));
+  return (
+    dag
+      .container()
+      .from(image)
+      .withMountedFile(SEAL_PATHS.cert, cert)
+      .withMountedSecret(SEAL_PATHS.value, value, { owner: KUBESEAL_USER, mode: 0o400 })
+      // kubeseal encrypts with fresh randomness each time; a nonce keeps a cached ciphertext of an
+      // older value from being reused.
+      .withEnvVariable("SEAL_RUN", randomUUID())
+      .withExec(kubesealArgv(o))
+  );
 }
 
 /** The ciphertext of `value` for `name` in `namespace`. */
@@ -44,15 +46,29 @@ export async function sealValue(image: string, cert: File, value: Secret, o: { n
 }
 
 /** The tree with the sealed value written, validated for the app's environment; fails with the findings otherwise. */
-export async function sealStage(gitops: Directory, req: SealRequest, value: Secret, cert: File, image: string, validate: Omit<ValidateStageOptions, "gitops" | "app" | "environments">): Promise<Directory> {
+export async function sealStage(
+  gitops: Directory,
+  req: SealRequest,
+  value: Secret,
+  cert: File,
+  image: string,
+  validate: Omit<ValidateStageOptions, "gitops" | "app" | "environments">,
+): Promise<Directory> {
   const config = await readGitopsLayout(gitops, req.app);
   const target = sealTarget(config, req.environment, req.name);
   const ciphertext = await sealValue(image, cert, value, { name: req.name, namespace: target.namespace, scope: req.scope });
   const present = new Set((await gitops.glob("**/*")).filter((p) => !p.endsWith("/")));
-  const writes = await sealWrites(target, { name: req.name, key: req.key, namespace: target.namespace, scope: req.scope, type: req.type, ciphertext }, async (p) => (present.has(p) ? gitops.file(p).contents() : undefined));
+  const writes = await sealWrites(
+    target,
+    { name: req.name, key: req.key, namespace: target.namespace, scope: req.scope, type: req.type, ciphertext },
+    async (p) => (present.has(p) ? gitops.file(p).contents() : undefined),
+  );
   const tree = withFiles(gitops, writes);
   const run = await validateStage({ ...validate, gitops: tree, environments: [req.environment], ...(req.app ? { app: req.app } : {}) });
   const r = run.result;
-  if (!r.passed) throw new Error(`seal: ${writes.map((w) => w.path).join(", ")} written, but ${req.environment} does not validate, so no tree is returned: ${r.summary}\n${r.details}`);
+  if (!r.passed)
+    throw new Error(
+      `seal: ${writes.map((w) => w.path).join(", ")} written, but ${req.environment} does not validate, so no tree is returned: ${r.summary}\n${r.details}`,
+    );
   return tree;
 }

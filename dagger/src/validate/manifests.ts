@@ -77,7 +77,14 @@ export class Manifests {
   @func()
   async validate(environments: string[] = []): Promise<Run> {
     const i = parseInputs(validateInputs, { environments });
-    return validateStage({ ...this.tools, gitops: this.gitops, environments: i.environments, ...(this.app ? { app: this.app } : {}), ...(this.schemas ? { schemas: this.schemas } : {}), ...(this.crdSchemas ? { crdSchemas: this.crdSchemas } : {}) });
+    return validateStage({
+      ...this.tools,
+      gitops: this.gitops,
+      environments: i.environments,
+      ...(this.app ? { app: this.app } : {}),
+      ...(this.schemas ? { schemas: this.schemas } : {}),
+      ...(this.crdSchemas ? { crdSchemas: this.crdSchemas } : {}),
+    });
   }
 
   /**
@@ -98,7 +105,18 @@ export class Manifests {
   async addApp(name: string, image: string, tag: string = DEFAULTS.scaffoldTag, from: string = ""): Promise<Directory> {
     parseInputs(addAppInputs, { name, image, tag, from }); // before anything is read
     const { helmImage, kubeconformImage, kustomizeImage, kubernetes } = this.tools;
-    return addAppStage(this.gitops, { name, image, tag, from }, { helmImage, kubeconformImage, kustomizeImage, kubernetes, ...(this.schemas ? { schemas: this.schemas } : {}), ...(this.crdSchemas ? { crdSchemas: this.crdSchemas } : {}) });
+    return addAppStage(
+      this.gitops,
+      { name, image, tag, from },
+      {
+        helmImage,
+        kubeconformImage,
+        kustomizeImage,
+        kubernetes,
+        ...(this.schemas ? { schemas: this.schemas } : {}),
+        ...(this.crdSchemas ? { crdSchemas: this.crdSchemas } : {}),
+      },
+    );
   }
 
   /**
@@ -119,10 +137,26 @@ export class Manifests {
    * @param kubesealImage Image with kubeseal on PATH (a mirror of the pinned one).
    */
   @func({ cache: "never" })
-  async seal(name: string, key: string, value: Secret, environment: string, cert: File, scope: string = DEFAULTS.sealScope, type: string = DEFAULTS.secretType, kubesealImage: string = VERSIONS.kubesealImage): Promise<Directory> {
+  async seal(
+    name: string,
+    key: string,
+    value: Secret,
+    environment: string,
+    cert: File,
+    scope: string = DEFAULTS.sealScope,
+    type: string = DEFAULTS.secretType,
+    kubesealImage: string = VERSIONS.kubesealImage,
+  ): Promise<Directory> {
     const i = parseInputs(sealInputs, { name, key, environment, scope, type }); // before anything is read
     const { helmImage, kubeconformImage, kustomizeImage, kubernetes } = this.tools;
-    return sealStage(this.gitops, { ...i, app: this.app }, value, cert, kubesealImage, { helmImage, kubeconformImage, kustomizeImage, kubernetes, ...(this.schemas ? { schemas: this.schemas } : {}), ...(this.crdSchemas ? { crdSchemas: this.crdSchemas } : {}) });
+    return sealStage(this.gitops, { ...i, app: this.app }, value, cert, kubesealImage, {
+      helmImage,
+      kubeconformImage,
+      kustomizeImage,
+      kubernetes,
+      ...(this.schemas ? { schemas: this.schemas } : {}),
+      ...(this.crdSchemas ? { crdSchemas: this.crdSchemas } : {}),
+    });
   }
 
   /**
@@ -149,7 +183,12 @@ export class Manifests {
     parseInputs(e2eInputs, { environment, version, namespace, timeout }); // before anything is read
     const layout = environmentLayout(await readGitopsLayout(this.gitops, this.app), environment);
     const settings = e2eSettings({ environment, version, namespace, timeout, layout, runId: newRunId() });
-    return runE2e({ images: this.tools, settings, image: image ?? (await engineImage(this.tools.pythonImage, this.source, { version: settings.version, revision: "e2e" })), gitops: this.gitops });
+    return runE2e({
+      images: this.tools,
+      settings,
+      image: image ?? (await engineImage(this.tools.pythonImage, this.source, { version: settings.version, revision: "e2e" })),
+      gitops: this.gitops,
+    });
   }
 
   /**
@@ -173,7 +212,14 @@ export class Manifests {
   async kindKubeconfig(runId: string = DEFAULTS.kindRunId, server: string = DEFAULTS.kindServer): Promise<File> {
     parseInputs(kindInputs, { runId, server });
     const layout = environmentLayout(await readGitopsLayout(this.gitops, this.app), DEFAULTS.environment);
-    const settings = e2eSettings({ environment: DEFAULTS.environment, version: DEFAULTS.e2eVersion, namespace: DEFAULTS.e2eNamespace, timeout: DEFAULTS.e2eTimeout, layout, runId: newRunId() });
+    const settings = e2eSettings({
+      environment: DEFAULTS.environment,
+      version: DEFAULTS.e2eVersion,
+      namespace: DEFAULTS.e2eNamespace,
+      timeout: DEFAULTS.e2eTimeout,
+      layout,
+      runId: newRunId(),
+    });
     return debugKubeconfig(this.tools, settings, runId, server);
   }
 }

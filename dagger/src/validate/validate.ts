@@ -106,7 +106,14 @@ export function kubeconformSetup(opts: { offline?: OfflineSchemas; schemas?: Dir
 }
 
 /** The kubeconform container: pinned image, renderings, the tree, and the schema directories when given. */
-export function kubeconformContainer(o: { image: string; gitops: Directory; rendered: Directory; schemas?: Directory; crdSchemas?: Directory; cache?: Directory }): Container {
+export function kubeconformContainer(o: {
+  image: string;
+  gitops: Directory;
+  rendered: Directory;
+  schemas?: Directory;
+  crdSchemas?: Directory;
+  cache?: Directory;
+}): Container {
   let c = dag.container().from(o.image).withMountedDirectory(MOUNTS.gitops, o.gitops).withMountedDirectory(MOUNTS.rendered, o.rendered);
   if (o.schemas) c = c.withMountedDirectory(MOUNTS.schemas, o.schemas);
   if (o.crdSchemas) c = c.withMountedDirectory(MOUNTS.crdSchemas, o.crdSchemas);
@@ -195,7 +202,10 @@ class ContainerPort implements ValidationPort {
   lastKubeconform: Container | undefined;
 
   kubeconform(argv: string[]): Promise<ExecResult> {
-    this.lastKubeconform = kubeconformExec(kubeconformContainer({ image: this.opts.kubeconformImage, gitops: this.opts.gitops, rendered: this.rendered(), ...this.mounts() }), argv);
+    this.lastKubeconform = kubeconformExec(
+      kubeconformContainer({ image: this.opts.kubeconformImage, gitops: this.opts.gitops, rendered: this.rendered(), ...this.mounts() }),
+      argv,
+    );
     return result(this.lastKubeconform);
   }
 
@@ -232,7 +242,11 @@ class ContainerPort implements ValidationPort {
  */
 export async function validateStage(opts: ValidateStageOptions): Promise<Run> {
   const offline = opts.schemas ? offlineSchemas(await opts.schemas.entries(), MOUNTS.schemas, opts.kubernetes, "schemas") : undefined;
-  const kc = kubeconformSetup({ ...(offline ? { offline } : {}), ...(opts.schemas ? { schemas: opts.schemas } : {}), crdSchemas: opts.crdSchemas !== undefined });
+  const kc = kubeconformSetup({
+    ...(offline ? { offline } : {}),
+    ...(opts.schemas ? { schemas: opts.schemas } : {}),
+    crdSchemas: opts.crdSchemas !== undefined,
+  });
   const port = new ContainerPort(opts, kc);
   const res = await runValidation(port, {
     ...(opts.environments?.length ? { environments: opts.environments } : {}),

@@ -65,9 +65,21 @@ export class ArgoCd {
    * @param application Argo CD Application name; "" for the one gitops-pipeline.yaml names for the environment.
    */
   @func({ cache: "never" })
-  async verify(environment: string = DEFAULTS.environment, revision: string = "", timeout: number = DEFAULTS.verifyTimeout, probeUrl: string = "", application: string = ""): Promise<Run> {
+  async verify(
+    environment: string = DEFAULTS.environment,
+    revision: string = "",
+    timeout: number = DEFAULTS.verifyTimeout,
+    probeUrl: string = "",
+    application: string = "",
+  ): Promise<Run> {
     return verifyDeployment(
-      { server: this.server, namespace: this.namespace, insecure: this.insecure, ...(this.token ? { token: this.token } : {}), ...(this.kubeconfig ? { kubeconfig: this.kubeconfig } : {}) },
+      {
+        server: this.server,
+        namespace: this.namespace,
+        insecure: this.insecure,
+        ...(this.token ? { token: this.token } : {}),
+        ...(this.kubeconfig ? { kubeconfig: this.kubeconfig } : {}),
+      },
       { environment, revision, timeout, probeUrl, application },
       this.gitops,
       {},

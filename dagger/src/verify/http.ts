@@ -38,17 +38,30 @@ function get(url: string, auth: HttpAuth, timeoutMs: number, accept: string): Pr
     method: "GET",
     headers,
     timeout: timeoutMs,
-    ...(u.protocol === "https:" ? { rejectUnauthorized: !auth.insecure, ...(auth.ca ? { ca: auth.ca } : {}), ...(auth.cert ? { cert: auth.cert } : {}), ...(auth.key ? { key: auth.key } : {}), ...(auth.serverName ? { servername: auth.serverName } : {}) } : {}),
+    ...(u.protocol === "https:"
+      ? {
+          rejectUnauthorized: !auth.insecure,
+          ...(auth.ca ? { ca: auth.ca } : {}),
+          ...(auth.cert ? { cert: auth.cert } : {}),
+          ...(auth.key ? { key: auth.key } : {}),
+          ...(auth.serverName ? { servername: auth.serverName } : {}),
+        }
+      : {}),
   };
   const send = u.protocol === "https:" ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
     // One deadline for the whole exchange: node's `timeout` only fires on an idle socket, and a
     // server sending a byte every 500 ms would keep the call pending for ever.
-    const deadline = setTimeout(() => req.destroy(Object.assign(new Error(`no complete answer within ${timeoutMs / 1000} s`), { code: "ETIMEDOUT" })), timeoutMs);
-    const done = <T>(fn: (v: T) => void) => (v: T) => {
-      clearTimeout(deadline);
-      fn(v);
-    };
+    const deadline = setTimeout(
+      () => req.destroy(Object.assign(new Error(`no complete answer within ${timeoutMs / 1000} s`), { code: "ETIMEDOUT" })),
+      timeoutMs,
+    );
+    const done =
+      <T>(fn: (v: T) => void) =>
+      (v: T) => {
+        clearTimeout(deadline);
+        fn(v);
+      };
     resolve = done(resolve);
     reject = done(reject);
     const req = send(u, opts, (res) => {
@@ -61,7 +74,12 @@ function get(url: string, auth: HttpAuth, timeoutMs: number, accept: string): Pr
         } catch {
           to = "an invalid Location";
         }
-        req.destroy(Object.assign(new Error(`answered a redirect (HTTP ${status}) to ${to}, which is not followed: the credential goes only to the host it was given for`), { code: "EREDIRECT" }));
+        req.destroy(
+          Object.assign(
+            new Error(`answered a redirect (HTTP ${status}) to ${to}, which is not followed: the credential goes only to the host it was given for`),
+            { code: "EREDIRECT" },
+          ),
+        );
         return;
       }
       const chunks: Buffer[] = [];
@@ -98,7 +116,15 @@ export async function fetchApplication(url: string, auth: HttpAuth, timeoutMs = 
   } catch (e) {
     return { kind: "network", ...networkError(e) };
   }
-  if (answer.status !== 200) return { kind: "http", status: answer.status, message: errorMessage(answer.body, [auth.token, auth.key].filter((x): x is string => Boolean(x))) };
+  if (answer.status !== 200)
+    return {
+      kind: "http",
+      status: answer.status,
+      message: errorMessage(
+        answer.body,
+        [auth.token, auth.key].filter((x): x is string => Boolean(x)),
+      ),
+    };
   try {
     const application = JSON.parse(answer.body) as unknown;
     const kind = (application as { kind?: unknown } | null)?.kind;

@@ -64,13 +64,23 @@ export function applicationOf(config: GitopsConfig, environment: string): string
   const env = config.environments[environment];
   if (!env) {
     const known = Object.keys(config.environments);
-    throw new InputError("environment", `unknown environment '${environment}' (${GITOPS_CONFIG_FILE} declares ${known.join(", ")})`, `pass one of: ${known.join(", ")}`);
+    throw new InputError(
+      "environment",
+      `unknown environment '${environment}' (${GITOPS_CONFIG_FILE} declares ${known.join(", ")})`,
+      `pass one of: ${known.join(", ")}`,
+    );
   }
   return env.application;
 }
 
 /** verify's report (the run without its Dagger wrapper): inputs checked first, nothing requested before. */
-export async function verifyReportOf(connection: ArgoConnection, request: VerifyRequest, layout: Directory | GitopsConfig, timing: VerifyTiming = {}, app = ""): Promise<RunReport> {
+export async function verifyReportOf(
+  connection: ArgoConnection,
+  request: VerifyRequest,
+  layout: Directory | GitopsConfig,
+  timing: VerifyTiming = {},
+  app = "",
+): Promise<RunReport> {
   const conn = checkArgoConnection(connection);
   const i = parseInputs(verifyInputs, request);
   const config = "environments" in layout ? (layout as GitopsConfig) : await readGitopsLayout(layout as Directory, app);
@@ -84,7 +94,14 @@ export async function verifyReportOf(connection: ArgoConnection, request: Verify
     rememberSecret(k.token);
     rememberSecret(k.key);
     server = k.server;
-    auth = { insecure: k.insecure, ...(k.ca ? { ca: k.ca } : {}), ...(k.token ? { token: k.token } : {}), ...(k.cert ? { cert: k.cert } : {}), ...(k.key ? { key: k.key } : {}), ...(k.serverName ? { serverName: k.serverName } : {}) };
+    auth = {
+      insecure: k.insecure,
+      ...(k.ca ? { ca: k.ca } : {}),
+      ...(k.token ? { token: k.token } : {}),
+      ...(k.cert ? { cert: k.cert } : {}),
+      ...(k.key ? { key: k.key } : {}),
+      ...(k.serverName ? { serverName: k.serverName } : {}),
+    };
   } else {
     auth = { insecure: connection.insecure, token: await readSecret(connection.token!, "token", "pass an existing secret, e.g. --token env:ARGOCD_TOKEN") };
   }
@@ -94,15 +111,27 @@ export async function verifyReportOf(connection: ArgoConnection, request: Verify
   const budget = () => Math.min(REQUEST_TIMEOUT_MS, Math.max(2_000, deadline - now()));
   const deps: WaitDeps = {
     fetch: (refresh) =>
-      fetchApplication(conn.api === "argocd" ? argoCdApplicationUrl(server, application, conn.namespace, refresh) : kubernetesApplicationUrl(server, application, conn.namespace), auth, budget()),
+      fetchApplication(
+        conn.api === "argocd"
+          ? argoCdApplicationUrl(server, application, conn.namespace, refresh)
+          : kubernetesApplicationUrl(server, application, conn.namespace),
+        auth,
+        budget(),
+      ),
     probe: (url) => probeOnce(url, Math.min(10_000, budget())),
     now,
     sleep: timing.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))),
   };
   const result = await waitForDeployment(
     {
-      application, environment: i.environment, revision: i.revision, timeoutMs: i.timeout * 1000, probeUrl: i.probeUrl, server,
-      credential: conn.api === "argocd" ? "token" : "kubeconfig", api: conn.api,
+      application,
+      environment: i.environment,
+      revision: i.revision,
+      timeoutMs: i.timeout * 1000,
+      probeUrl: i.probeUrl,
+      server,
+      credential: conn.api === "argocd" ? "token" : "kubeconfig",
+      api: conn.api,
       ...(timing.intervalMs !== undefined ? { intervalMs: timing.intervalMs } : {}),
       ...(timing.probeIntervalMs !== undefined ? { probeIntervalMs: timing.probeIntervalMs } : {}),
       ...(timing.degradedGraceMs !== undefined ? { degradedGraceMs: timing.degradedGraceMs } : {}),
@@ -118,6 +147,12 @@ export async function verifyReportOf(connection: ArgoConnection, request: Verify
  * Returns the verify run; throws InputError for bad arguments, a rejected credential or an
  * unknown Application. `layout` is the gitops tree (its gitops-pipeline.yaml) or its parsed layout.
  */
-export async function verifyDeployment(connection: ArgoConnection, request: VerifyRequest, layout: Directory | GitopsConfig, timing: VerifyTiming = {}, app = ""): Promise<Run> {
+export async function verifyDeployment(
+  connection: ArgoConnection,
+  request: VerifyRequest,
+  layout: Directory | GitopsConfig,
+  timing: VerifyTiming = {},
+  app = "",
+): Promise<Run> {
   return Run.of(await verifyReportOf(connection, request, layout, timing, app));
 }

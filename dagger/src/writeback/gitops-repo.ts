@@ -235,9 +235,18 @@ export class GitopsRepo {
     allowDowngrade: boolean = false,
   ): Promise<Run> {
     const i = parseInputs(bumpInputs, { tag, environment, digest, repository, appVersion, sourceCommit });
-    const ref = { tag: i.tag, ...(i.digest ? { digest: i.digest } : {}), ...(i.repository ? { repository: i.repository } : {}), ...(i.appVersion ? { appVersion: i.appVersion } : {}) };
+    const ref = {
+      tag: i.tag,
+      ...(i.digest ? { digest: i.digest } : {}),
+      ...(i.repository ? { repository: i.repository } : {}),
+      ...(i.appVersion ? { appVersion: i.appVersion } : {}),
+    };
     const target = { ...this.target(), allowShared: allowSharedValues };
-    return runWriteBack(target, bumpPlan({ env: i.environment, ref, source: target, allowDowngrade, ...(i.sourceCommit ? { sourceCommit: i.sourceCommit } : {}) }), dryRun);
+    return runWriteBack(
+      target,
+      bumpPlan({ env: i.environment, ref, source: target, allowDowngrade, ...(i.sourceCommit ? { sourceCommit: i.sourceCommit } : {}) }),
+      dryRun,
+    );
   }
 
   /**
@@ -254,10 +263,21 @@ export class GitopsRepo {
    * @param allowDowngrade Promote even when the target deploys a newer tag (semver) than the source; without it that is refused.
    */
   @func({ cache: "never" })
-  async promote(from: string = DEFAULTS.environment, to: string = "", sourceCommit: string = "", dryRun: boolean = false, allowSharedValues: boolean = false, allowDowngrade: boolean = false): Promise<Run> {
+  async promote(
+    from: string = DEFAULTS.environment,
+    to: string = "",
+    sourceCommit: string = "",
+    dryRun: boolean = false,
+    allowSharedValues: boolean = false,
+    allowDowngrade: boolean = false,
+  ): Promise<Run> {
     const i = parseInputs(promoteInputs, { from, to, sourceCommit });
     const target = { ...this.target(), allowShared: allowSharedValues };
-    return runWriteBack(target, promotePlan({ from: i.from, ...(i.to ? { to: i.to } : {}), source: target, allowDowngrade, ...(i.sourceCommit ? { sourceCommit: i.sourceCommit } : {}) }), dryRun);
+    return runWriteBack(
+      target,
+      promotePlan({ from: i.from, ...(i.to ? { to: i.to } : {}), source: target, allowDowngrade, ...(i.sourceCommit ? { sourceCommit: i.sourceCommit } : {}) }),
+      dryRun,
+    );
   }
 
   /**
@@ -278,7 +298,12 @@ export class GitopsRepo {
   async rollback(environment: string = DEFAULTS.environment, to: string = "", dryRun: boolean = false, allowSharedValues: boolean = false): Promise<Run> {
     const i = parseInputs(rollbackInputs, { environment, to });
     const target = { ...this.target(), allowShared: allowSharedValues };
-    if (!target.remote) throw new InputError("url", "is empty: a rollback reads the environment's history from the gitops repository", "call gitops-repo with --url (and with-token or with-ssh-key)");
+    if (!target.remote)
+      throw new InputError(
+        "url",
+        "is empty: a rollback reads the environment's history from the gitops repository",
+        "call gitops-repo with --url (and with-token or with-ssh-key)",
+      );
     const history = new DaggerHistory(target.gitImage, target.remote);
     let found: RollbackTarget;
     try {
@@ -293,7 +318,14 @@ export class GitopsRepo {
   target(): WriteBackTarget & { root: string } {
     const tools = JSON.parse(this.toolchain) as Toolchain;
     const remote = this.url
-      ? checkRemote({ url: this.url, branch: this.branch, user: this.user, sshKnownHosts: this.knownHosts, ...(this.token ? { token: this.token } : {}), ...(this.sshKey ? { sshKey: this.sshKey } : {}) })
+      ? checkRemote({
+          url: this.url,
+          branch: this.branch,
+          user: this.user,
+          sshKnownHosts: this.knownHosts,
+          ...(this.token ? { token: this.token } : {}),
+          ...(this.sshKey ? { sshKey: this.sshKey } : {}),
+        })
       : undefined;
     return {
       gitops: this.gitops,
@@ -307,8 +339,15 @@ export class GitopsRepo {
       maxAttempts: this.maxAttempts,
       gitImage: tools.gitImage,
       // The validation before the push checks this app only (another app's problem does not block it).
-      validate: { ...tools, ...(this.schemas ? { schemas: this.schemas } : {}), ...(this.crdSchemas ? { crdSchemas: this.crdSchemas } : {}), ...(this.app ? { app: this.app } : {}) },
-      ...(this.pullRequest && this.pullRequestToken ? { pullRequest: { config: JSON.parse(this.pullRequest) as PullRequestConfig, token: this.pullRequestToken } } : {}),
+      validate: {
+        ...tools,
+        ...(this.schemas ? { schemas: this.schemas } : {}),
+        ...(this.crdSchemas ? { crdSchemas: this.crdSchemas } : {}),
+        ...(this.app ? { app: this.app } : {}),
+      },
+      ...(this.pullRequest && this.pullRequestToken
+        ? { pullRequest: { config: JSON.parse(this.pullRequest) as PullRequestConfig, token: this.pullRequestToken } }
+        : {}),
     };
   }
 }

@@ -12,7 +12,8 @@ import { cloneContainer, gitContainer, readWorktree, type GitRemote } from "./wr
 /** `git log` of one path on the clone. */
 export const logContainer = (clone: Container, path: string, max: number): Container => clone.withExec(historyArgv.log(path, max));
 /** `git show commit:path`; the exit code is read (a path absent at that commit is not an error). */
-export const showContainer = (clone: Container, commit: string, path: string): Container => clone.withExec(historyArgv.show(commit, path), { expect: ReturnType.Any });
+export const showContainer = (clone: Container, commit: string, path: string): Container =>
+  clone.withExec(historyArgv.show(commit, path), { expect: ReturnType.Any });
 /** `git rev-parse` of a revision; the exit code is read (an unknown revision is an answer, not an error). */
 export const resolveContainer = (clone: Container, revision: string): Container => clone.withExec(historyArgv.resolve(revision), { expect: ReturnType.Any });
 
@@ -31,7 +32,10 @@ export class DaggerHistory implements History {
   }
   async log(path: string, max: number): Promise<string[]> {
     const out = await logContainer(this.clone, path, max).stdout();
-    return out.split("\n").map((s) => s.trim()).filter(Boolean);
+    return out
+      .split("\n")
+      .map((s) => s.trim())
+      .filter(Boolean);
   }
   async readAt(commit: string, path: string): Promise<string | undefined> {
     const c = showContainer(this.clone, commit, path);

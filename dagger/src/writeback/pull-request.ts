@@ -17,5 +17,9 @@ export interface PullRequestTarget {
 
 /** Where to propose: the request's target is `base`, the branch Argo CD watches. */
 export function proposalTarget(p: PullRequestTarget, base: string): ProposalTarget {
-  return { config: p.config, base, http: httpClient(p.config.provider, () => readSecret(p.token, "token", "pass an existing secret, e.g. --token env:GITHUB_TOKEN")) };
+  return {
+    config: p.config,
+    base,
+    http: httpClient(p.config.provider, () => readSecret(p.token, "token", "pass an existing secret, e.g. --token env:GITHUB_TOKEN")),
+  };
 }

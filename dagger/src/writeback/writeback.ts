@@ -18,8 +18,36 @@ import { execFailure, InputError, StageError } from "../core/errors.js";
 import { oneLine } from "../core/run.js";
 import { writeBackReport } from "../core/writeback/report.js";
 import { Run } from "../run.js";
-import { ASKPASS_PATH, ASKPASS_SCRIPT, checkRepoUrl, credentialHost, HOST_ENV, redirectFailure, classifyPush, GIT_ENV, gitArgv, isLocalAddress, parseLog, parseLsRemote, TOKEN_ENV, USER_ENV, type Author, type CommitInfo, type PushStatus } from "../core/writeback/git.js";
-import { checkWritten, prepare, ValidationFailed, writeBack, type CheckEdited, type GitPort, type TreeValidation, type Validate, type WriteBackPlan } from "../core/writeback/loop.js";
+import {
+  ASKPASS_PATH,
+  ASKPASS_SCRIPT,
+  checkRepoUrl,
+  credentialHost,
+  HOST_ENV,
+  redirectFailure,
+  classifyPush,
+  GIT_ENV,
+  gitArgv,
+  isLocalAddress,
+  parseLog,
+  parseLsRemote,
+  TOKEN_ENV,
+  USER_ENV,
+  type Author,
+  type CommitInfo,
+  type PushStatus,
+} from "../core/writeback/git.js";
+import {
+  checkWritten,
+  prepare,
+  ValidationFailed,
+  writeBack,
+  type CheckEdited,
+  type GitPort,
+  type TreeValidation,
+  type Validate,
+  type WriteBackPlan,
+} from "../core/writeback/loop.js";
 import { chartOf, gateEdit, isTemplate, type TreeCheck } from "../core/writeback/gate.js";
 import { GITOPS_CONFIG_FILE } from "../core/gitops-config.js";
 import { proposeWriteBack, type ProposalPort } from "../core/writeback/pull-request/propose.js";
@@ -50,15 +78,25 @@ export interface GitRemote {
 export function checkRemote(r: GitRemote): GitRemote {
   checkRepoUrl(r.url, "url");
   const https = /^https?:\/\//.test(r.url);
-  if (r.token && r.sshKey) throw new InputError("token, key", "both a token and an SSH key are set", "use with-token for an https URL or with-ssh-key for an ssh URL, not both");
+  if (r.token && r.sshKey)
+    throw new InputError("token, key", "both a token and an SSH key are set", "use with-token for an https URL or with-ssh-key for an ssh URL, not both");
   // Plain http only to a loopback / private-network IP address (a test or same-network server), as for the forge API.
   if (r.token && r.url.startsWith("http://") && !isLocalAddress(new URL(r.url).hostname)) {
-    throw new InputError("url", `${r.url} is plain http: the token would travel unencrypted`, "use the https URL (plain http is accepted only for a loopback or private-network IP address)");
+    throw new InputError(
+      "url",
+      `${r.url} is plain http: the token would travel unencrypted`,
+      "use the https URL (plain http is accepted only for a loopback or private-network IP address)",
+    );
   }
-  if (r.token && !https) throw new InputError("token", `is an HTTPS token but url ${r.url} is not https`, "use the https URL of the repository, or with-ssh-key");
+  if (r.token && !https)
+    throw new InputError("token", `is an HTTPS token but url ${r.url} is not https`, "use the https URL of the repository, or with-ssh-key");
   if (r.sshKey && https) throw new InputError("key", `is an SSH key but url ${r.url} is https`, "use the ssh URL (git@host:org/repo.git), or with-token");
   if (r.sshKey && !r.sshKnownHosts?.trim()) {
-    throw new InputError("knownHosts", "is required with an SSH key (host keys are never accepted blindly)", "pass the host's known_hosts lines, e.g. from your ~/.ssh/known_hosts");
+    throw new InputError(
+      "knownHosts",
+      "is required with an SSH key (host keys are never accepted blindly)",
+      "pass the host's known_hosts lines, e.g. from your ~/.ssh/known_hosts",
+    );
   }
   return r;
 }
@@ -74,14 +112,21 @@ export function gitContainer(image: string, r: GitRemote): Container {
     c = c
       .withMountedSecret(SSH_KEY_PATH, r.sshKey, { owner: "root", mode: 0o400 })
       .withNewFile(KNOWN_HOSTS_PATH, r.sshKnownHosts!.trim() + "\n", { permissions: 0o644 })
-      .withEnvVariable("GIT_SSH_COMMAND", `ssh -i ${SSH_KEY_PATH} -o IdentitiesOnly=yes -o StrictHostKeyChecking=yes -o UserKnownHostsFile=${KNOWN_HOSTS_PATH}`);
+      .withEnvVariable(
+        "GIT_SSH_COMMAND",
+        `ssh -i ${SSH_KEY_PATH} -o IdentitiesOnly=yes -o StrictHostKeyChecking=yes -o UserKnownHostsFile=${KNOWN_HOSTS_PATH}`,
+      );
   }
   return c;
 }
 
 /** Clone the branch into WORKTREE. */
 export const cloneContainer = (base: Container, r: GitRemote, nonce: string): Container =>
-  base.withEnvVariable(CACHE_BUST_ENV, nonce).withWorkdir("/").withExec(gitArgv.clone(r.url, r.branch, WORKTREE)).withWorkdir(WORKTREE);
+  base
+    .withEnvVariable(CACHE_BUST_ENV, nonce)
+    .withWorkdir("/")
+    .withExec(gitArgv.clone(r.url, r.branch, WORKTREE))
+    .withWorkdir(WORKTREE);
 
 /** Fetch the branch head and reset the work tree to it. */
 export const fetchContainer = (c: Container, branch: string, nonce: string): Container =>
@@ -182,7 +227,12 @@ export async function treeCheck(images: ValidateImages, gitops: Directory, stage
   const r = run.result;
   const files = (await run.artifacts.glob("rendered/**/*.yaml")).sort();
   const texts = await Promise.all(files.map((f) => run.artifacts.file(f).contents()));
-  return { passed: r.passed, summary: r.summary, findings: r.findings, renderings: Object.fromEntries(files.map((f, i) => [f.slice("rendered/".length, -".yaml".length), texts[i]!])) };
+  return {
+    passed: r.passed,
+    summary: r.summary,
+    findings: r.findings,
+    renderings: Object.fromEntries(files.map((f, i) => [f.slice("rendered/".length, -".yaml".length), texts[i]!])),
+  };
 }
 
 /** The templates of the chart the write-back's app renders, to name the values keys it reads. */
@@ -221,8 +271,23 @@ export function validateTree(images?: ValidateImages, root = "", stage: Validate
       // Edited paths are relative to the work tree; the gate reads the gitops tree at `root`.
       const rel = changed.map((f) => ({ ...f, file: root && f.file.startsWith(`${root}/`) ? f.file.slice(root.length + 1) : f.file }));
       const after = await treeCheck(images, sub(tree), stage);
-      const g = await gateEdit({ before: base, after, environment: edit.environment, ...(images.app ? { app: images.app } : {}), changed: rel, allowShared, templates: () => chartTemplates(sub(tree), images.app ?? "") });
-      return { ok: g.ok, summary: `${own.summary}; ${after.summary}; gate: ${g.summary}`, findings: g.blocking, renderedDiff: g.renderedDiff, preExisting: g.preExisting, alsoChanged: g.alsoChanged };
+      const g = await gateEdit({
+        before: base,
+        after,
+        environment: edit.environment,
+        ...(images.app ? { app: images.app } : {}),
+        changed: rel,
+        allowShared,
+        templates: () => chartTemplates(sub(tree), images.app ?? ""),
+      });
+      return {
+        ok: g.ok,
+        summary: `${own.summary}; ${after.summary}; gate: ${g.summary}`,
+        findings: g.blocking,
+        renderedDiff: g.renderedDiff,
+        preExisting: g.preExisting,
+        alsoChanged: g.alsoChanged,
+      };
     };
   };
   return Object.assign(alone, { before });
@@ -273,7 +338,21 @@ export function failedWriteBack(stage: "bump" | "promote" | "rollback", err: unk
   // A refused edit still shows what it would have changed: the file diff and the rendered diff.
   const v = refused?.validation;
   const gate = v?.renderedDiff ? { renderedDiff: v.renderedDiff, preExisting: v.preExisting ?? [], alsoChanged: v.alsoChanged ?? [] } : {};
-  return Run.of(writeBackReport({ stage, status: "failed", summary: `${stage} failed: ${oneLine(e.summary)}`, commit: "", attempts: 0, diff: refused?.diff ?? "", validation: v?.summary ?? "", findings, data, ...gate }), tree);
+  return Run.of(
+    writeBackReport({
+      stage,
+      status: "failed",
+      summary: `${stage} failed: ${oneLine(e.summary)}`,
+      commit: "",
+      attempts: 0,
+      diff: refused?.diff ?? "",
+      validation: v?.summary ?? "",
+      findings,
+      data,
+      ...gate,
+    }),
+    tree,
+  );
 }
 
 /**
@@ -293,7 +372,10 @@ export async function runWriteBack(t: WriteBackTarget, plan: WriteBackPlan, dryR
       const p = await prepare(plan, read, write, () => dir, validateTree(t.validate, "", validateStage, t.allowShared));
       const status = p.changed.length === 0 ? "no-op" : dryRun ? "dry-run" : "edited";
       const summary = `${stage}: ${status}${p.changed.length ? `: ${p.changed.map((f) => f.file).join(", ")}` : ""}`;
-      return Run.of(writeBackReport({ stage, status, summary, commit: "", attempts: 0, diff: p.diff, validation: p.validation, findings: [], data, ...p.gate }), dryRun ? t.gitops : dir);
+      return Run.of(
+        writeBackReport({ stage, status, summary, commit: "", attempts: 0, diff: p.diff, validation: p.validation, findings: [], data, ...p.gate }),
+        dryRun ? t.gitops : dir,
+      );
     } catch (e) {
       return failed(e, t.gitops);
     }
@@ -307,9 +389,23 @@ export async function runWriteBack(t: WriteBackTarget, plan: WriteBackPlan, dryR
     const r = t.pullRequest ? await proposeWriteBack(port, plan, opts, proposalTarget(t.pullRequest, t.remote.branch)) : await writeBack(port, plan, opts);
     const tree = t.root ? port.tree().directory(t.root) : port.tree();
     const pullRequest = "pullRequest" in r && r.pullRequest ? { pullRequest: r.pullRequest } : {};
-    return Run.of(writeBackReport({ stage, status: r.status, summary: r.summary, commit: r.commit, attempts: r.attempts, diff: r.diff, validation: r.validation, findings: [], data, ...r.gate, ...pullRequest }), tree);
+    return Run.of(
+      writeBackReport({
+        stage,
+        status: r.status,
+        summary: r.summary,
+        commit: r.commit,
+        attempts: r.attempts,
+        diff: r.diff,
+        validation: r.validation,
+        findings: [],
+        data,
+        ...r.gate,
+        ...pullRequest,
+      }),
+      tree,
+    );
   } catch (e) {
     return failed(e, t.gitops);
   }
 }
-

@@ -84,10 +84,7 @@ async function readServed(url: string, paths: string[]): Promise<{ files: string
     .withEnvVariable("TESTS_READ", randomUUID())
     .withExec(["git", "clone", "--quiet", "--branch", "main", url, "/served"])
     .withWorkdir("/served");
-  const [log, ...files] = await Promise.all([
-    clone.withExec(["git", "log", "--format=%s", "main"]).stdout(),
-    ...paths.map((p) => clone.file(p).contents()),
-  ]);
+  const [log, ...files] = await Promise.all([clone.withExec(["git", "log", "--format=%s", "main"]).stdout(), ...paths.map((p) => clone.file(p).contents())]);
   return { files, log: log!.trim().split("\n") };
 }
 
@@ -196,7 +193,9 @@ export class Tests {
   async buildPlatforms(@argument({ defaultPath: "/app", ignore: APP_IGNORE }) source: Directory): Promise<string> {
     const version = "1.2.3-build";
     const revision = "0123456789abcdef0123456789abcdef01234567";
-    const variants = await this.pipeline({ source }).app({ version: `v${version}`, revision }).build();
+    const variants = await this.pipeline({ source })
+      .app({ version: `v${version}`, revision })
+      .build();
     check(variants.length === 2, `build returned ${variants.length} variants, expected 2`);
     const seen = await Promise.all(
       variants.map(async (c) => {
@@ -243,10 +242,14 @@ export class Tests {
     @argument({ defaultPath: "/gitops" }) gitops: Directory,
     @argument({ defaultPath: "/tests/fixtures/gitops-policy-violation" }) fixture: Directory,
   ): Promise<string> {
-    const run = this.pipeline({ gitops: gitops.withDirectory(".", fixture, { exclude: ["FIXTURE.md"] }) }).manifests().validate();
+    const run = this.pipeline({ gitops: gitops.withDirectory(".", fixture, { exclude: ["FIXTURE.md"] }) })
+      .manifests()
+      .validate();
     const [passed, findings] = await Promise.all([run.passed(), run.findings()]);
     check(!passed, "validate passed on the policy-violation fixture");
-    const errors = (await Promise.all(findings.map(async (f) => ({ rule: await f.rule(), severity: await f.severity(), environment: await f.environment() })))).filter((f) => f.severity === "error");
+    const errors = (
+      await Promise.all(findings.map(async (f) => ({ rule: await f.rule(), severity: await f.severity(), environment: await f.environment() })))
+    ).filter((f) => f.severity === "error");
     const names = errors.map((f) => `${f.environment}:${f.rule}`);
     check(names.includes("prod:POL-PROD-REPLICAS"), `no POL-PROD-REPLICAS error for prod; errors: ${names.join(", ")}`);
     const message = await failureOf(run.assert(), "validate assert() passed on the policy-violation fixture");
@@ -274,10 +277,15 @@ export class Tests {
     const clean = this.pipeline({ gitops: tree }).manifests().validate();
     const [passed, summary] = await Promise.all([clean.passed(), clean.summary()]);
     check(passed && summary.includes("2 apps (gitops-demo, payments)"), `the multi-app sample did not validate clean: ${summary}`);
-    const broken = this.pipeline({ gitops: tree.withDirectory(".", missingChart, { exclude: ["FIXTURE.md"] }) }).manifests().validate();
+    const broken = this.pipeline({ gitops: tree.withDirectory(".", missingChart, { exclude: ["FIXTURE.md"] }) })
+      .manifests()
+      .validate();
     const findings = await broken.findings();
     const seen = await Promise.all(findings.map(async (f) => `${await f.rule()}:${await f.app()}:${await f.file()}`));
-    check(seen.length === 1 && seen[0] === "APP-INPUT:payments:charts/payments/Chart.yaml", `missing chart: expected one APP-INPUT finding for payments, got ${seen.join(", ") || "none"}`);
+    check(
+      seen.length === 1 && seen[0] === "APP-INPUT:payments:charts/payments/Chart.yaml",
+      `missing chart: expected one APP-INPUT finding for payments, got ${seen.join(", ") || "none"}`,
+    );
     const refused = await failureOf(this.pipeline({ gitops: tree }).gitopsRepo().bump("9.9.9").summary(), "bump without --app passed on a multi-app tree");
     check(refused.includes("app: is missing"), `bump without --app: ${refused}`);
     return `${summary}; missing chart: ${seen[0]}; bump without --app refused`;
@@ -291,7 +299,10 @@ export class Tests {
    * @param sample The multi-app overlay.
    */
   @func({ cache: "never" })
-  async addAppValidates(@argument({ defaultPath: "/gitops" }) gitops: Directory, @argument({ defaultPath: "/tests/fixtures/gitops-multi-app" }) sample: Directory): Promise<string> {
+  async addAppValidates(
+    @argument({ defaultPath: "/gitops" }) gitops: Directory,
+    @argument({ defaultPath: "/tests/fixtures/gitops-multi-app" }) sample: Directory,
+  ): Promise<string> {
     const tree = await this.pipeline({ gitops: gitops.withDirectory(".", sample, { exclude: ["FIXTURE.md"] }) })
       .manifests()
       .addApp("refunds", "ghcr.io/acme/refunds", { tag: "0.2.0", from: "payments" });
@@ -311,7 +322,10 @@ export class Tests {
    * @param gitops The gitops directory.
    */
   @func({ cache: "never" })
-  async endToEndPasses(@argument({ defaultPath: "/app", ignore: APP_IGNORE }) source: Directory, @argument({ defaultPath: "/gitops" }) gitops: Directory): Promise<string> {
+  async endToEndPasses(
+    @argument({ defaultPath: "/app", ignore: APP_IGNORE }) source: Directory,
+    @argument({ defaultPath: "/gitops" }) gitops: Directory,
+  ): Promise<string> {
     // assert() returns the summary when the run passed and throws with the step log and the
     // diagnostics when it did not: one leaf, so the never-cached e2e runs once.
     const summary = await this.pipeline({ source, gitops }).manifests().endToEnd({ version: E2E_VERSION }).assert();
@@ -347,11 +361,20 @@ export class Tests {
         clone.file("gitops/environments/dev/values.yaml").contents(),
         clone.directory("gitops/argocd/apps").entries(),
       ]);
-      check(root.includes("repoURL: http://gitops-git.argocd.svc.cluster.local/gitops.git"), `the served root Application does not read the in-pipeline repository:\n${root}`);
+      check(
+        root.includes("repoURL: http://gitops-git.argocd.svc.cluster.local/gitops.git"),
+        `the served root Application does not read the in-pipeline repository:\n${root}`,
+      );
       const exclude = /^\s+exclude: "?\{([^}]*)\}"?$/m.exec(root)?.[1]?.split(",").sort().join(",");
       check(exclude === "prod.yaml,staging.yaml", `the served root Application syncs the other environments too:\n${root}`);
-      check(apps.sort().join(",") === "dev.yaml,prod.yaml,project.yaml,staging.yaml", `served argocd/apps holds ${apps.join(", ")}, expected every environment's file (the bump validates them all)`);
-      check(values.includes("repository: docker.io/library/gitops-demo-local") && tagIn(values) === "0.1.0-local.1", `the served dev values do not name the local image:\n${values}`);
+      check(
+        apps.sort().join(",") === "dev.yaml,prod.yaml,project.yaml,staging.yaml",
+        `served argocd/apps holds ${apps.join(", ")}, expected every environment's file (the bump validates them all)`,
+      );
+      check(
+        values.includes("repository: docker.io/library/gitops-demo-local") && tagIn(values) === "0.1.0-local.1",
+        `the served dev values do not name the local image:\n${values}`,
+      );
       const next = "0.1.0-local.2";
       const summary = await this.pipeline({ gitops })
         .gitopsRepo({ url: `http://${await server.hostname()}/${REPO}`, path: "gitops" })
@@ -375,7 +398,10 @@ export class Tests {
    * @param gitops The gitops tree.
    */
   @func({ cache: "never" })
-  async localGitopsEndToEnd(@argument({ defaultPath: "/app", ignore: APP_IGNORE }) source: Directory, @argument({ defaultPath: "/gitops" }) gitops: Directory): Promise<string> {
+  async localGitopsEndToEnd(
+    @argument({ defaultPath: "/app", ignore: APP_IGNORE }) source: Directory,
+    @argument({ defaultPath: "/gitops" }) gitops: Directory,
+  ): Promise<string> {
     const summary = await this.pipeline({ source, gitops }).localGitops().endToEnd().assert();
     check(summary.startsWith("gitops e2e passed"), `unexpected summary: ${summary}`);
     return summary;
@@ -406,7 +432,10 @@ export class Tests {
     const [passed, summary, report] = await Promise.all([run.passed(), run.summary(), run.report().contents()]);
     check(!passed, `the secret scan passed the planted key: ${summary}`);
     const findings = (JSON.parse(report) as { findings?: { file?: string; line?: number; rule?: string }[] }).findings ?? [];
-    check(findings.some((f) => f.file === "settings.py" && f.line === 8 && f.rule === "aws-access-key-id"), `no finding names settings.py:8 aws-access-key-id: ${report}`);
+    check(
+      findings.some((f) => f.file === "settings.py" && f.line === 8 && f.rule === "aws-access-key-id"),
+      `no finding names settings.py:8 aws-access-key-id: ${report}`,
+    );
     check(!/AKIA[A-Z2-7]{16}/.test(report), "the secret scan's report carries the key");
     return summary;
   }
@@ -457,10 +486,16 @@ export class Tests {
         summaries.some((s) => /after \d+ rejected push\(es\)/.test(s)),
         `neither bump was rejected, so the retry path did not run (the pushes did not overlap): ${summaries.join(" | ")}`,
       );
-      const { files, log } = await readServed(server.url, bumps.map((b) => `gitops/environments/${b.environment}/values.yaml`));
+      const { files, log } = await readServed(
+        server.url,
+        bumps.map((b) => `gitops/environments/${b.environment}/values.yaml`),
+      );
       bumps.forEach((b, i) => check(tagIn(files[i]!) === b.tag, `served ${b.environment} values have tag ${tagIn(files[i]!)}, expected ${b.tag}`));
       for (const b of bumps) {
-        check(log.includes(`chore(deploy): gitops-demo ${b.environment} → ${b.tag}`), `served main has no commit for the ${b.environment} bump: ${log.join(" | ")}`);
+        check(
+          log.includes(`chore(deploy): gitops-demo ${b.environment} → ${b.tag}`),
+          `served main has no commit for the ${b.environment} bump: ${log.join(" | ")}`,
+        );
       }
       return summaries.join(" | ");
     } finally {
@@ -508,21 +543,37 @@ export class Tests {
    * @param scan Run the scan stage (needs Trivy's vulnerability database).
    */
   @func({ cache: "never" })
-  async ciRun(@argument({ defaultPath: "/app", ignore: APP_IGNORE }) source: Directory, @argument({ defaultPath: "/gitops" }) gitops: Directory, endToEnd: boolean = true, scan: boolean = true): Promise<string> {
+  async ciRun(
+    @argument({ defaultPath: "/app", ignore: APP_IGNORE }) source: Directory,
+    @argument({ defaultPath: "/gitops" }) gitops: Directory,
+    endToEnd: boolean = true,
+    scan: boolean = true,
+  ): Promise<string> {
     // sync() pins this one run: the files below are read from it, not from a new ci run.
     const artifacts = await this.pipeline({ source, gitops }).ci({ endToEnd, scan }).artifacts().sync();
-    const [status, json, markdown] = await Promise.all([artifacts.file("status").contents(), artifacts.file("report.json").contents(), artifacts.file("summary.md").contents()]);
+    const [status, json, markdown] = await Promise.all([
+      artifacts.file("status").contents(),
+      artifacts.file("report.json").contents(),
+      artifacts.file("summary.md").contents(),
+    ]);
     const report = JSON.parse(json) as { passed?: unknown; summary?: string; stages?: { name: string; status: string; summary?: string }[] };
     const stages = report.stages ?? [];
     const byName = new Map(stages.map((s) => [s.name, s]));
     const table = stages.map((s) => `${s.name}=${s.status}`).join(", ");
-    check(report.passed === true, `ci did not pass: ${table}; ${stages.filter((s) => s.status === "failed").map((s) => `${s.name}: ${s.summary ?? ""}`).join("; ")}`);
+    check(
+      report.passed === true,
+      `ci did not pass: ${table}; ${stages
+        .filter((s) => s.status === "failed")
+        .map((s) => `${s.name}: ${s.summary ?? ""}`)
+        .join("; ")}`,
+    );
     check(status.trim() === "passed", `ci status file says "${status.trim()}"`);
     const missing = CI_STAGES.filter((n) => !byName.has(n));
     check(missing.length === 0, `ci run does not list ${missing.join(", ")}: ${table}`);
     const skipped = ["publish", "bump", "verify", "rollback", ...(endToEnd ? [] : ["e2e"]), ...(scan ? [] : ["scan"])];
     for (const n of skipped) check(byName.get(n)!.status === "skipped", `${n} is ${byName.get(n)!.status}, expected skipped`);
-    for (const n of CI_STAGES.filter((x) => !skipped.includes(x))) check(byName.get(n)!.status === "passed", `${n} is ${byName.get(n)!.status}, expected passed`);
+    for (const n of CI_STAGES.filter((x) => !skipped.includes(x)))
+      check(byName.get(n)!.status === "passed", `${n} is ${byName.get(n)!.status}, expected passed`);
     const rows = markdown.split("\n").filter((l) => /^\| [a-z0-9]+ \|/.test(l) && !l.startsWith("| stage"));
     check(rows.length === CI_STAGES.length, `the job summary has ${rows.length} stage rows, expected ${CI_STAGES.length}`);
     return report.summary ?? table;
@@ -580,12 +631,20 @@ export class Tests {
     const outcomes: Outcome[] = settled.map((r, i) => {
       const [name, run] = tests[i]!;
       if (typeof run === "string") return { name, status: "SKIP", detail: run };
-      return r.status === "fulfilled" ? { name, status: "PASS", detail: r.value } : { name, status: "FAIL", detail: r.reason instanceof Error ? r.reason.message : String(r.reason) };
+      return r.status === "fulfilled"
+        ? { name, status: "PASS", detail: r.value }
+        : { name, status: "FAIL", detail: r.reason instanceof Error ? r.reason.message : String(r.reason) };
     });
     const lines = outcomes.map((o) => `${o.status} ${o.name}: ${o.detail}`);
     const count = (s: Outcome["status"]) => outcomes.filter((o) => o.status === s).length;
     const tally = `${count("PASS")} passed, ${count("FAIL")} failed, ${count("SKIP")} skipped of ${outcomes.length}`;
-    if (count("FAIL") > 0) throw new Error(`${tally}: ${outcomes.filter((o) => o.status === "FAIL").map((o) => o.name).join(", ")}\n${lines.join("\n")}`);
+    if (count("FAIL") > 0)
+      throw new Error(
+        `${tally}: ${outcomes
+          .filter((o) => o.status === "FAIL")
+          .map((o) => o.name)
+          .join(", ")}\n${lines.join("\n")}`,
+      );
     return `${tally}\n${lines.join("\n")}`;
   }
 }

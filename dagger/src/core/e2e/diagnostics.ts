@@ -56,8 +56,7 @@ export function diagnosticsScript(): string {
     `mkdir -p ${E2E_PATHS.diagnostics}`,
     `cd ${E2E_PATHS.diagnostics}`,
     // Each section is its own `sh -c` so `timeout` can stop it as a whole.
-    'section() { f="$1"; shift; timeout "$PER" sh -c "$1" > "$f" 2>&1; rc=$?; ' +
-      `echo "===== $f (exit $rc)"; tail -n ${DIAG_STDOUT_LINES} "$f"; }`,
+    'section() { f="$1"; shift; timeout "$PER" sh -c "$1" > "$f" 2>&1; rc=$?; ' + `echo "===== $f (exit $rc)"; tail -n ${DIAG_STDOUT_LINES} "$f"; }`,
     "export NS REL SEL",
     ...sections.map((sec) => `section ${sec.file} ${shellQuote(sec.command)}`),
     "exit 0",

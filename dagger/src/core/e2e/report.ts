@@ -34,7 +34,9 @@ export function lastLines(text: string, lines: number): string {
  * passed, the step log as details; failed, `<label> failed at <step>: <first line>`, the log, the
  * failure and the diagnostics' tail as details, the failed step as a finding of `stage`.
  */
-export function stepsReport(o: Omit<E2eOutcome, "version"> & { stage: string; label: string; passedSummary: string; data: Record<string, unknown> }): RunReport {
+export function stepsReport(
+  o: Omit<E2eOutcome, "version"> & { stage: string; label: string; passedSummary: string; data: Record<string, unknown> },
+): RunReport {
   return runReport({
     stage: o.stage,
     passed: o.passed,

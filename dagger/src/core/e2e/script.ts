@@ -114,7 +114,21 @@ export function clusterSteps(s: E2eSettings): E2eStep[] {
       name: "create-cluster",
       what: "kind creates the cluster (pulls the node image on a cold cache)",
       // --retain keeps the node on failure so `kind export logs` has something to export.
-      argv: [W, "kind", "create", "cluster", "--name", E2E_CLUSTER, "--config", E2E_PATHS.kindConfig, "--kubeconfig", E2E_PATHS.kindKubeconfig, "--wait", `${setup}s`, "--retain"],
+      argv: [
+        W,
+        "kind",
+        "create",
+        "cluster",
+        "--name",
+        E2E_CLUSTER,
+        "--config",
+        E2E_PATHS.kindConfig,
+        "--kubeconfig",
+        E2E_PATHS.kindKubeconfig,
+        "--wait",
+        `${setup}s`,
+        "--retain",
+      ],
     },
   ];
 }
@@ -138,30 +152,48 @@ export function deploySteps(s: E2eSettings): E2eStep[] {
       name: "helm-install",
       what: "the chart installs and its workloads become ready",
       argv: [
-        W, "helm", "upgrade", "--install", s.release, `${E2E_PATHS.gitops}/${s.chartPath}`,
-        "--namespace", s.namespace, "--create-namespace",
+        W,
+        "helm",
+        "upgrade",
+        "--install",
+        s.release,
+        `${E2E_PATHS.gitops}/${s.chartPath}`,
+        "--namespace",
+        s.namespace,
+        "--create-namespace",
         // Every values file of the environment, in order (later overrides earlier), as Argo CD applies them.
         ...s.valuesPaths.flatMap((v) => ["--values", `${E2E_PATHS.gitops}/${v}`]),
-        "--set-string", `image.repository=${s.imageRepository}`,
-        "--set-string", `image.tag=${s.imageTag}`,
+        "--set-string",
+        `image.repository=${s.imageRepository}`,
+        "--set-string",
+        `image.tag=${s.imageTag}`,
         // A digest pinned by a bump would win over the tag and name an image the node lacks.
-        "--set-string", "image.digest=",
+        "--set-string",
+        "image.digest=",
         // The chart's APP_VERSION comes from the values; the probe checks this run's version.
-        "--set-string", `env.appVersion=${s.version}`,
+        "--set-string",
+        `env.appVersion=${s.version}`,
         // The image exists only in the node: never pull, so a missing image fails fast (ErrImageNeverPull).
-        "--set-string", "image.pullPolicy=Never",
-        "--wait", "--timeout", `${setup}s`,
+        "--set-string",
+        "image.pullPolicy=Never",
+        "--wait",
+        "--timeout",
+        `${setup}s`,
       ],
     },
     {
       name: "rollout-status",
       what: "every Deployment of the release finished its rollout",
       argv: [
-        W, "sh", "-c",
+        W,
+        "sh",
+        "-c",
         'set -e; deps=$(kubectl -n "$1" get deployment -l "$2" -o name); ' +
           'if [ -z "$deps" ]; then echo "e2e: no Deployment labelled $2 in namespace $1" >&2; exit 1; fi; ' +
           'for d in $deps; do kubectl -n "$1" rollout status "$d" --timeout=60s; done',
-        "rollout-status", s.namespace, selector,
+        "rollout-status",
+        s.namespace,
+        selector,
       ],
     },
     findServiceStep({ namespace: s.namespace, release: s.release, what: "the release has a Service to probe", who: "e2e" }),
@@ -177,10 +209,14 @@ export function findServiceStep(o: { namespace: string; release: string; what: s
     name: "find-service",
     what: o.what,
     argv: [
-      W, "sh", "-c",
+      W,
+      "sh",
+      "-c",
       `kubectl -n "$1" get service -l "$2" -o jsonpath='{.items[0].metadata.name}:{.items[0].spec.ports[0].port}' > ${E2E_PATHS.service}; ` +
         `grep -q '^[a-z0-9-]*:[0-9]*$' ${E2E_PATHS.service} || { echo "${o.who}: no Service labelled $2 in namespace $1" >&2; exit 1; }`,
-      "find-service", o.namespace, `app.kubernetes.io/instance=${o.release}`,
+      "find-service",
+      o.namespace,
+      `app.kubernetes.io/instance=${o.release}`,
     ],
   };
 }
@@ -190,10 +226,21 @@ export function curlProbeArgv(s: E2eSettings, service: string, path: string, hea
   // https://kubernetes.io/docs/tasks/access-application-cluster/access-cluster-services/#manually-constructing-apiserver-proxy-urls
   const url = `https://localhost:${E2E_API_PORT}/api/v1/namespaces/${s.namespace}/services/http:${service}/proxy${path}`;
   return [
-    "curl", "-sS", "--max-time", String(maxSeconds), "-D", "-",
-    "--cacert", `${E2E_PATHS.pki}/ca.crt`, "--cert", `${E2E_PATHS.pki}/client.crt`, "--key", `${E2E_PATHS.pki}/client.key`,
+    "curl",
+    "-sS",
+    "--max-time",
+    String(maxSeconds),
+    "-D",
+    "-",
+    "--cacert",
+    `${E2E_PATHS.pki}/ca.crt`,
+    "--cert",
+    `${E2E_PATHS.pki}/client.crt`,
+    "--key",
+    `${E2E_PATHS.pki}/client.key`,
     // Connect to the service binding but verify the certificate as `localhost`, a SAN kind always sets.
-    "--connect-to", `localhost:${E2E_API_PORT}:${DOCKER_ALIAS}:${E2E_API_PORT}`,
+    "--connect-to",
+    `localhost:${E2E_API_PORT}:${DOCKER_ALIAS}:${E2E_API_PORT}`,
     ...Object.entries(headers).flatMap(([k, v]) => ["-H", `${k}: ${v}`]),
     url,
   ];

@@ -143,7 +143,10 @@ async function attempt(fetch: FetchLike, probe: Probe, timeoutMs: number): Promi
   });
   const call = fetch(probe.path, probe.headers).then(
     (r): Attempt => ({ ok: true, r }),
-    (e: unknown): Attempt => ({ ok: false, problem: `no HTTP answer: ${shorten(e instanceof Error ? `${e.message}${e.cause instanceof Error ? ` (${e.cause.message})` : ""}` : String(e))}` }),
+    (e: unknown): Attempt => ({
+      ok: false,
+      problem: `no HTTP answer: ${shorten(e instanceof Error ? `${e.message}${e.cause instanceof Error ? ` (${e.cause.message})` : ""}` : String(e))}`,
+    }),
   );
   try {
     return await Promise.race([call, timeout]);

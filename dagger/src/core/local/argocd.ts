@@ -157,7 +157,13 @@ function sourcePaths(d: Document): (string | number)[][] {
 function excludeFromRoot(d: Document, files: readonly string[]): void {
   for (const p of sourcePaths(d)) {
     const path = d.getIn([...p, "path"]);
-    if (typeof path !== "string" || d.getIn([...p, "chart"]) !== undefined || d.getIn([...p, "helm"]) !== undefined || d.getIn([...p, "kustomize"]) !== undefined) continue;
+    if (
+      typeof path !== "string" ||
+      d.getIn([...p, "chart"]) !== undefined ||
+      d.getIn([...p, "helm"]) !== undefined ||
+      d.getIn([...p, "kustomize"]) !== undefined
+    )
+      continue;
     const dir = path.replace(/^\.\/|\/+$/g, "");
     const rel = files.filter((f) => dir === "." || dir === "" || f.startsWith(`${dir}/`)).map((f) => (dir === "." || dir === "" ? f : f.slice(dir.length + 1)));
     if (rel.length === 0) continue;
@@ -176,12 +182,17 @@ function excludeFromRoot(d: Document, files: readonly string[]): void {
  */
 export function localArgoTree(files: readonly TreeFile[], o: LocalArgoOptions): LocalArgoTree {
   if (!o.environmentApplications.includes(o.keep)) {
-    throw new InputError("environment", `Application '${o.keep}' is not an environment Application of gitops-pipeline.yaml`, "pass an environment the tree declares");
+    throw new InputError(
+      "environment",
+      `Application '${o.keep}' is not an environment Application of gitops-pipeline.yaml`,
+      "pass an environment the tree declares",
+    );
   }
   const parsed = files.map((f) => ({ file: f, docs: docs(f.text, f.path) }));
   const nameOf = (d: Document): string => String(d.getIn(["metadata", "name"]) ?? "");
   // ApplicationSets generate other apps' Applications (reading the real repository): left out of the local sync too.
-  const isOther = (d: Document): boolean => d.get("kind") === "ApplicationSet" || (d.get("kind") === "Application" && o.environmentApplications.includes(nameOf(d)) && nameOf(d) !== o.keep);
+  const isOther = (d: Document): boolean =>
+    d.get("kind") === "ApplicationSet" || (d.get("kind") === "Application" && o.environmentApplications.includes(nameOf(d)) && nameOf(d) !== o.keep);
   const excluded = parsed.filter((p) => p.docs.length > 0 && p.docs.every(isOther)).map((p) => p.file.path);
   const inRepo = excluded.map((p) => (o.repoPath ? `${o.repoPath.replace(/\/+$/, "")}/${p}` : p));
   const roots: Document[] = [];
@@ -208,7 +219,11 @@ export function localArgoTree(files: readonly TreeFile[], o: LocalArgoOptions): 
     }
   }
   if (!applications.has(o.keep)) {
-    throw new InputError("environment", `no Application named '${o.keep}' in the tree's Argo CD directory`, "add it, or fix environments.<env>.application in gitops-pipeline.yaml");
+    throw new InputError(
+      "environment",
+      `no Application named '${o.keep}' in the tree's Argo CD directory`,
+      "add it, or fix environments.<env>.application in gitops-pipeline.yaml",
+    );
   }
   const changed = parsed.map(({ file, docs: all }) => ({ path: file.path, text: joinDocs(all) })).filter((f, i) => f.text !== files[i]!.text);
   const rootDocs = roots.length > 0 ? roots : direct;

@@ -47,13 +47,20 @@ export function waitSyncedStep(s: LocalSettings, revision = ""): E2eStep {
   // The Application, the revision and the count are arguments ($1 $2 $3), never pasted into the script.
   return {
     name: revision ? "wait-synced-bumped" : "wait-synced",
-    what: revision ? `Argo CD syncs the bumped revision ${revision.slice(0, 12)} and the app is Healthy` : `Argo CD syncs the Application from the in-pipeline git server and the app is Healthy`,
+    what: revision
+      ? `Argo CD syncs the bumped revision ${revision.slice(0, 12)} and the app is Healthy`
+      : `Argo CD syncs the Application from the in-pipeline git server and the app is Healthy`,
     argv: [
-      W, "sh", "-c",
+      W,
+      "sh",
+      "-c",
       `i=0; while :; do st=$(kubectl -n ${ARGOCD_NAMESPACE} get application.argoproj.io "$1" -o jsonpath='{.status.sync.status} {.status.health.status} {.status.sync.revision}' 2>&1) || true; ` +
         'case "$st" in "Synced Healthy $2"*) if [ -z "$2" ] || [ "$st" = "Synced Healthy $2" ]; then echo "$st"; exit 0; fi ;; esac; i=$((i+1)); ' +
         'if [ "$i" -ge "$3" ]; then echo "local: $1 is not Synced and Healthy${2:+ at $2}; last state: $st" >&2; exit 1; fi; sleep 2; done',
-      "wait-synced", s.application, revision, String(tries),
+      "wait-synced",
+      s.application,
+      revision,
+      String(tries),
     ],
   };
 }
@@ -64,24 +71,37 @@ export function bringUpSteps(s: LocalSettings): E2eStep[] {
   const kubeconfigCmd =
     `cp ${E2E_PATHS.kindKubeconfig} ${E2E_PATHS.kubeconfig} && ` +
     `kubectl config set-cluster kind-${E2E_CLUSTER} --server=https://docker:${E2E_API_PORT} --tls-server-name=localhost`;
-  const patches = ARGOCD_LOCAL_PATCHES.map((p) => `kubectl -n ${ARGOCD_NAMESPACE} patch configmap ${p.configMap} --type merge -p ${patchArg(p.data)}`).join(" && ");
+  const patches = ARGOCD_LOCAL_PATCHES.map((p) => `kubectl -n ${ARGOCD_NAMESPACE} patch configmap ${p.configMap} --type merge -p ${patchArg(p.data)}`).join(
+    " && ",
+  );
   return [
     {
       name: "kubeconfig",
       what: "point kind's kubeconfig at the service binding (server docker:6443, certificate checked as localhost)",
       argv: ["sh", "-c", kubeconfigCmd],
     },
-    { name: "api-readyz", what: "the API server answers through the service binding", argv: [W, "sh", "-c", poll("kubectl --request-timeout=5s get --raw /readyz", 60)] },
+    {
+      name: "api-readyz",
+      what: "the API server answers through the service binding",
+      argv: [W, "sh", "-c", poll("kubectl --request-timeout=5s get --raw /readyz", 60)],
+    },
     {
       name: "load-images",
       what: "Argo CD's and the app's images are imported into the node (no registry, no pull)",
-      argv: [W, "sh", "-c", `set -e; n=0; for f in ${LOCAL_PATHS.images}/*.tar; do kind load image-archive "$f" --name ${E2E_CLUSTER}; n=$((n+1)); done; echo "loaded $n images"`],
+      argv: [
+        W,
+        "sh",
+        "-c",
+        `set -e; n=0; for f in ${LOCAL_PATHS.images}/*.tar; do kind load image-archive "$f" --name ${E2E_CLUSTER}; n=$((n+1)); done; echo "loaded $n images"`,
+      ],
     },
     {
       name: "git-endpoint",
       what: `the cluster reaches the in-pipeline git server as ${GIT_SERVICE_NAME}.${ARGOCD_NAMESPACE} (its address from the ${GIT_ALIAS} binding)`,
       argv: [
-        W, "sh", "-c",
+        W,
+        "sh",
+        "-c",
         `set -e; addr=$(getent hosts ${GIT_ALIAS} | awk '$1 ~ /^[0-9.]+$/ {print $1; exit}'); ` +
           `[ -n "$addr" ] || { echo "local: the git service binding '${GIT_ALIAS}' has no IPv4 address" >&2; exit 1; }; ` +
           `kubectl create namespace ${ARGOCD_NAMESPACE} --dry-run=client -o yaml | kubectl apply -f -; ` +
@@ -96,19 +116,30 @@ export function bringUpSteps(s: LocalSettings): E2eStep[] {
     {
       name: "configure-argocd",
       what: "plain-http UI with anonymous read-only access, 15 s reconciliation; restart what reads it",
-      argv: [W, "sh", "-c", `set -e; ${patches}; kubectl -n ${ARGOCD_NAMESPACE} rollout restart deployment/argocd-server statefulset/argocd-application-controller`],
+      argv: [
+        W,
+        "sh",
+        "-c",
+        `set -e; ${patches}; kubectl -n ${ARGOCD_NAMESPACE} rollout restart deployment/argocd-server statefulset/argocd-application-controller`,
+      ],
     },
     {
       name: "argocd-ready",
       what: "every Argo CD component is ready",
       argv: [
-        W, "sh", "-c",
+        W,
+        "sh",
+        "-c",
         `set -e; kubectl -n ${ARGOCD_NAMESPACE} wait --for=condition=Available deployment --all --timeout=${setup}s; ` +
           `kubectl -n ${ARGOCD_NAMESPACE} rollout status statefulset/argocd-application-controller --timeout=${setup}s`,
       ],
     },
     { name: "repository", what: "declare the in-pipeline repository to Argo CD", argv: [W, "kubectl", "apply", "-f", LOCAL_PATHS.repository] },
-    { name: "apply-root", what: "apply the root Application(s) of the rewritten tree", argv: [W, "kubectl", "apply", "-n", ARGOCD_NAMESPACE, "-f", LOCAL_PATHS.roots] },
+    {
+      name: "apply-root",
+      what: "apply the root Application(s) of the rewritten tree",
+      argv: [W, "kubectl", "apply", "-n", ARGOCD_NAMESPACE, "-f", LOCAL_PATHS.roots],
+    },
     waitSyncedStep(s),
     findServiceStep({ namespace: s.e2e.namespace, release: s.e2e.release, what: "the release has a Service", who: "local" }),
   ];
@@ -133,11 +164,15 @@ export function bumpedSteps(s: LocalSettings, revision: string): E2eStep[] {
       name: "rollout-status",
       what: "the bumped Deployment finished its rollout",
       argv: [
-        W, "sh", "-c",
+        W,
+        "sh",
+        "-c",
         'set -e; deps=$(kubectl -n "$1" get deployment -l "$2" -o name); ' +
           'if [ -z "$deps" ]; then echo "local: no Deployment labelled $2 in namespace $1" >&2; exit 1; fi; ' +
           'for d in $deps; do kubectl -n "$1" rollout status "$d" --timeout=120s; done',
-        "rollout-status", s.e2e.namespace, selector,
+        "rollout-status",
+        s.e2e.namespace,
+        selector,
       ],
     },
   ];

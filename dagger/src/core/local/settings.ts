@@ -63,11 +63,28 @@ export function parseLocalInputs(raw: z.input<typeof localInputs>): z.output<typ
 }
 
 /** Validate the inputs (InputError naming the argument) and join them with the environment's layout. */
-export function localSettings(input: z.input<typeof localInputs> & { config: GitopsConfig; runId: string; otherApplications?: readonly string[] }): LocalSettings {
-  const i = parseLocalInputs({ argocdVersion: input.argocdVersion, environment: input.environment, branch: input.branch, version: input.version, nextVersion: input.nextVersion, timeout: input.timeout });
+export function localSettings(
+  input: z.input<typeof localInputs> & { config: GitopsConfig; runId: string; otherApplications?: readonly string[] },
+): LocalSettings {
+  const i = parseLocalInputs({
+    argocdVersion: input.argocdVersion,
+    environment: input.environment,
+    branch: input.branch,
+    version: input.version,
+    nextVersion: input.nextVersion,
+    timeout: input.timeout,
+  });
   const layout = environmentLayout(input.config, i.environment);
   const env = input.config.environments[i.environment]!;
-  const e2e = e2eSettings({ environment: i.environment, version: i.version, namespace: env.namespace, timeout: i.timeout, layout, runId: input.runId, imageRepository: LOCAL_IMAGE_REPOSITORY });
+  const e2e = e2eSettings({
+    environment: i.environment,
+    version: i.version,
+    namespace: env.namespace,
+    timeout: i.timeout,
+    layout,
+    runId: input.runId,
+    imageRepository: LOCAL_IMAGE_REPOSITORY,
+  });
   return {
     e2e: { ...e2e, imageTag: versionTag(i.version) },
     environment: i.environment,

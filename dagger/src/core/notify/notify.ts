@@ -18,7 +18,13 @@ export type NotifyOutcome = { posted: true; status: number } | { posted: false; 
  * shows on the first passing run rather than on the failure it was meant to report — then post
  * the run's message when its outcome matches `on`. Nothing is posted when an input is invalid.
  */
-export async function notifyReport(report: RunReport, readUrl: () => Promise<string>, on: string, runUrl: string, timeoutMs = POST_TIMEOUT_MS): Promise<NotifyOutcome> {
+export async function notifyReport(
+  report: RunReport,
+  readUrl: () => Promise<string>,
+  on: string,
+  runUrl: string,
+  timeoutMs = POST_TIMEOUT_MS,
+): Promise<NotifyOutcome> {
   const i = parseInputs(notifyInputs, { on, runUrl });
   const raw = await readUrl();
   // CI templates pass env:// references; an empty variable means notifications are not configured (as for every optional secret here).

@@ -84,13 +84,16 @@ function plainLine(text: string, max: number): string {
 function ciStages(r: RunReport): { name: string; status: string; summary: string }[] {
   const stages = (r.data as { stages?: unknown } | undefined)?.stages;
   if (!Array.isArray(stages)) return [];
-  return stages.filter((s): s is { name: string; status: string; summary: string } => !!s && typeof s === "object" && typeof (s as { name?: unknown }).name === "string").map((s) => ({ name: s.name, status: String(s.status ?? ""), summary: String(s.summary ?? "") }));
+  return stages
+    .filter((s): s is { name: string; status: string; summary: string } => !!s && typeof s === "object" && typeof (s as { name?: unknown }).name === "string")
+    .map((s) => ({ name: s.name, status: String(s.status ?? ""), summary: String(s.summary ?? "") }));
 }
 
 /** The list under the summary: the failing stages of a ci run, else the first findings (errors first). */
 function listLines(r: RunReport): { title: string; lines: string[]; more: number } {
   const failed = ciStages(r).filter((s) => s.status === "failed");
-  if (failed.length) return { title: "Failing stages", lines: failed.slice(0, LIST_MAX).map((s) => `${s.name}: ${s.summary}`), more: Math.max(0, failed.length - LIST_MAX) };
+  if (failed.length)
+    return { title: "Failing stages", lines: failed.slice(0, LIST_MAX).map((s) => `${s.name}: ${s.summary}`), more: Math.max(0, failed.length - LIST_MAX) };
   const rank = (f: Finding) => (f.severity === "error" ? 0 : f.severity === "warning" ? 1 : 2);
   const findings = [...(r.findings ?? [])].filter((f) => !f.waived).sort((a, b) => rank(a) - rank(b));
   return { title: "Findings", lines: findings.slice(0, LIST_MAX).map(formatFinding), more: Math.max(0, findings.length - LIST_MAX) };

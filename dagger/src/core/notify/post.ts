@@ -18,7 +18,11 @@ const FIX_REFUSED = "check that the webhook URL is current (revoked or mistyped 
 
 /** The first non-empty line of a response body, without the URL (some relays echo it), cut short. */
 export function firstLine(body: string, url: string): string {
-  let line = body.split(/\r?\n/).find((l) => l.trim() !== "")?.trim() ?? "";
+  let line =
+    body
+      .split(/\r?\n/)
+      .find((l) => l.trim() !== "")
+      ?.trim() ?? "";
   for (const secret of [url, new URL(url).pathname].filter((x) => x.length > 1)) line = line.split(secret).join("<webhook URL>");
   line = redact(line.replace(/[\u0000-\u001f\u007f]/g, " "), [...new URL(url).searchParams.values()]);
   return line.length > BODY_LINE_MAX ? `${line.slice(0, BODY_LINE_MAX - 1)}…` : line;
@@ -38,13 +42,27 @@ export const POST_MAX_BYTES = 64 * 1024;
 export async function postWebhook(url: URL, payload: SlackPayload, timeoutMs = POST_TIMEOUT_MS, arg = "webhook", maxBytes = POST_MAX_BYTES): Promise<number> {
   let res: HttpAnswer;
   try {
-    res = await exchange(url, { method: "POST", headers: { "content-type": "application/json; charset=utf-8" }, body: JSON.stringify(payload) }, { deadlineMs: timeoutMs, maxBytes });
+    res = await exchange(
+      url,
+      { method: "POST", headers: { "content-type": "application/json; charset=utf-8" }, body: JSON.stringify(payload) },
+      { deadlineMs: timeoutMs, maxBytes },
+    );
   } catch (err) {
     const why = err instanceof HttpFailure ? err.reason : "could not be reached";
-    throw new InputError(arg, `${why} (the URL is not shown: it is a secret)`, err instanceof HttpFailure && err.kind === "redirect" ? "pass the webhook URL the chat service issued, not one that redirects" : "check the webhook URL's host and that the machine running the engine can reach it over https");
+    throw new InputError(
+      arg,
+      `${why} (the URL is not shown: it is a secret)`,
+      err instanceof HttpFailure && err.kind === "redirect"
+        ? "pass the webhook URL the chat service issued, not one that redirects"
+        : "check the webhook URL's host and that the machine running the engine can reach it over https",
+    );
   }
   if (res.status >= 200 && res.status < 300) return res.status;
   const body = res.text;
   const said = firstLine(body, url.href);
-  throw new InputError(arg, `answered HTTP ${res.status}${res.statusText ? ` ${redact(res.statusText).slice(0, 60)}` : ""}${said ? `: ${said}` : ""}`, FIX_REFUSED);
+  throw new InputError(
+    arg,
+    `answered HTTP ${res.status}${res.statusText ? ` ${redact(res.statusText).slice(0, 60)}` : ""}${said ? `: ${said}` : ""}`,
+    FIX_REFUSED,
+  );
 }

@@ -27,9 +27,18 @@ export function checkWebhookUrl(raw: string, arg = "webhook"): URL {
   if (url.protocol !== "https:" && url.protocol !== "http:") {
     throw new InputError(arg, `uses the scheme ${url.protocol.replace(/:$/, "").slice(0, 16)}, not https`, FIX);
   }
-  if (url.username || url.password) throw new InputError(arg, "carries a user name or password before the host", "put the credential in the URL's path or query as the chat service issues it, not as user:password@");
+  if (url.username || url.password)
+    throw new InputError(
+      arg,
+      "carries a user name or password before the host",
+      "put the credential in the URL's path or query as the chat service issues it, not as user:password@",
+    );
   if (url.protocol === "http:" && !isLocalAddress(url.hostname)) {
-    throw new InputError(arg, "uses plain http to a host that is not a loopback or private IP address: the URL is a credential and would cross the network unencrypted", "use the https URL the chat service gives (plain http is accepted only for a relay or test server at a loopback or private IP address)");
+    throw new InputError(
+      arg,
+      "uses plain http to a host that is not a loopback or private IP address: the URL is a credential and would cross the network unencrypted",
+      "use the https URL the chat service gives (plain http is accepted only for a relay or test server at a loopback or private IP address)",
+    );
   }
   return url;
 }

@@ -40,7 +40,9 @@ export const notifyInputs = z.object({
     .describe("pass failure (the default), success or always"),
   runUrl: z
     .string()
-    .refine((s) => s.trim() === "" || checkRunUrl(s) !== "", { error: `is not an http(s) URL of at most ${RUN_URL_MAX} characters without spaces, quotes, backslashes, <, > or |` })
+    .refine((s) => s.trim() === "" || checkRunUrl(s) !== "", {
+      error: `is not an http(s) URL of at most ${RUN_URL_MAX} characters without spaces, quotes, backslashes, <, > or |`,
+    })
     .transform((s) => s.trim())
     .describe("pass the CI run's page, e.g. $GITHUB_SERVER_URL/$GITHUB_REPOSITORY/actions/runs/$GITHUB_RUN_ID, or leave it empty"),
 });

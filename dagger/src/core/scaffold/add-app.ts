@@ -27,7 +27,8 @@ const imageValue = (kind: "repository" | "tag", arg: string) =>
   z.string().transform(
     rule((s: string) => {
       const v = s.trim();
-      const bad = invalidValue(kind, v) ?? (kind === "tag" && v === "latest" ? "is latest, which moves: the policy (POL-IMAGE-TAG) requires a fixed tag" : undefined);
+      const bad =
+        invalidValue(kind, v) ?? (kind === "tag" && v === "latest" ? "is latest, which moves: the policy (POL-IMAGE-TAG) requires a fixed tag" : undefined);
       if (bad) throw new InputError(arg, bad, `pass a valid image ${kind}${kind === "tag" ? ", e.g. 0.1.0" : ""}`);
       return v;
     }),
@@ -43,7 +44,7 @@ export const addAppInputs = z.object({
     .describe("pass the new app's name, e.g. refunds"),
   image: imageValue("repository", "image"),
   tag: imageValue("tag", "tag"),
-  from: z.string().trim().describe("pass an app of gitops-pipeline.yaml to copy, or \"\" for the first"),
+  from: z.string().trim().describe('pass an app of gitops-pipeline.yaml to copy, or "" for the first'),
 });
 
 export type AddAppInputs = z.input<typeof addAppInputs>;
@@ -105,7 +106,10 @@ function manifestText(body: Obj, header: string): string {
 }
 
 /** The Application of `env` for the new app, from the template's. */
-function newApplication(t: Manifest, a: { name: string; env: string; namespace: string; application: string; project: string; values: string[]; chartPath: string; from: string }): Obj {
+function newApplication(
+  t: Manifest,
+  a: { name: string; env: string; namespace: string; application: string; project: string; values: string[]; chartPath: string; from: string },
+): Obj {
   const body = structuredClone(t.body) as Obj;
   const meta = obj(body.metadata);
   const labels = { ...obj(meta.labels), "app.kubernetes.io/part-of": a.name, "gitops-pipeline.dev/environment": a.env };
@@ -128,7 +132,9 @@ function newProject(t: Manifest, name: string): Obj {
   const body = structuredClone(t.body) as Obj;
   body.metadata = { ...obj(body.metadata), name };
   const spec = obj(body.spec);
-  const destinations = Array.isArray(spec.destinations) ? spec.destinations.map((d) => ({ ...obj(d), namespace: `${name}-*` })) : [{ server: "https://kubernetes.default.svc", namespace: `${name}-*` }];
+  const destinations = Array.isArray(spec.destinations)
+    ? spec.destinations.map((d) => ({ ...obj(d), namespace: `${name}-*` }))
+    : [{ server: "https://kubernetes.default.svc", namespace: `${name}-*` }];
   body.spec = { ...spec, description: `${name}, deployed by gitops-pipeline`, destinations };
   return body;
 }
@@ -140,7 +146,8 @@ export function planAddApp(src: ScaffoldSource, raw: AddAppInputs): ScaffoldPlan
   const names = [...pipeline.apps.map((a) => a.name), ...pipeline.duplicates.map((d) => d.name)];
   if (names.includes(i.name)) throw new InputError("name", `app '${i.name}' already exists in ${pipeline.file}`, "pass a new name");
   const template: GitopsConfig = i.from ? selectApp(pipeline, i.from, "from") : pipeline.apps[0]!;
-  if (!template.chart) throw new InputError("from", `app ${template.name} has no chart (a kustomize base): add-app copies a Helm app`, "pass an app with a chart");
+  if (!template.chart)
+    throw new InputError("from", `app ${template.name} has no chart (a kustomize base): add-app copies a Helm app`, "pass an app with a chart");
   const dir = `apps/${i.name}`;
   if (tree.hasDir(dir)) throw new InputError("name", `${dir} already exists in the gitops tree`, "pass a new name, or remove the directory");
   const templateNames = [...new Set([template.name, template.release])];
@@ -153,18 +160,45 @@ export function planAddApp(src: ScaffoldSource, raw: AddAppInputs): ScaffoldPlan
   for (const [env, e] of Object.entries(template.environments)) {
     const last = e.values[e.values.length - 1]!;
     const values = [...e.values.slice(0, -1), `${dir}/${env}/values.yaml`];
-    files.push({ path: `${dir}/${env}/values.yaml`, text: newValues(src.read(last), last, { name: i.name, template: templateNames, image: i.image, tag: i.tag, env, from: template.name }) });
+    files.push({
+      path: `${dir}/${env}/values.yaml`,
+      text: newValues(src.read(last), last, { name: i.name, template: templateNames, image: i.image, tag: i.tag, env, from: template.name }),
+    });
     environments[env] = { values, ...(e.production ? { production: true as const } : {}) };
     const t = apps.find((a) => a.name === e.application);
-    if (!t) throw new InputError("from", `app ${template.name} has no Application '${e.application}' for ${env} under ${pipeline.argocd}/`, "fix the template app first (validate names what is missing)");
+    if (!t)
+      throw new InputError(
+        "from",
+        `app ${template.name} has no Application '${e.application}' for ${env} under ${pipeline.argocd}/`,
+        "fix the template app first (validate names what is missing)",
+      );
     argoDir = posix.dirname(t.source);
     const project = String(obj(t.body.spec).project ?? "default");
     projectTemplate ??= src.argo.find((o) => o.kind === "AppProject" && o.name === project);
     const chartPath = posix.join(pipeline.repoPath, template.chart);
-    const body = newApplication(t, { name: i.name, env, namespace: `${i.name}-${env}`, application: `${i.name}-${env}`, project: projectTemplate ? i.name : project, values: values.map((v) => posix.join(pipeline.repoPath, v)), chartPath, from: template.name });
-    files.push({ path: posix.join(argoDir, `${i.name}-${env}.yaml`), text: manifestText(body, ` ${i.name} in ${env}: made by add-app from ${e.application}.`) });
+    const body = newApplication(t, {
+      name: i.name,
+      env,
+      namespace: `${i.name}-${env}`,
+      application: `${i.name}-${env}`,
+      project: projectTemplate ? i.name : project,
+      values: values.map((v) => posix.join(pipeline.repoPath, v)),
+      chartPath,
+      from: template.name,
+    });
+    files.push({
+      path: posix.join(argoDir, `${i.name}-${env}.yaml`),
+      text: manifestText(body, ` ${i.name} in ${env}: made by add-app from ${e.application}.`),
+    });
   }
-  if (projectTemplate) files.push({ path: posix.join(argoDir, `${i.name}-project.yaml`), text: manifestText(newProject(projectTemplate, i.name), ` The project of the ${i.name} Applications: made by add-app from AppProject ${projectTemplate.name}.`) });
+  if (projectTemplate)
+    files.push({
+      path: posix.join(argoDir, `${i.name}-project.yaml`),
+      text: manifestText(
+        newProject(projectTemplate, i.name),
+        ` The project of the ${i.name} Applications: made by add-app from AppProject ${projectTemplate.name}.`,
+      ),
+    });
   for (const f of files) if (tree.hasFile(f.path)) throw new InputError("name", `${f.path} already exists in the gitops tree`, "pass a new name");
   files.push({ path: "gitops-pipeline.yaml", text: withApp(src.configText, { name: i.name, chart: template.chart, environments }, pipeline.apps[0]!) });
   return { app: i.name, files, summary: `add-app ${i.name} (from ${template.name}): ${files.map((f) => f.path).join(", ")}` };

@@ -44,8 +44,20 @@ function toAppsForm(doc: Document, single: GitopsConfig): void {
 
 /** The file that declares `config`'s app, when the tree has none (the defaults were in use). */
 function defaultFile(config: GitopsConfig): string {
-  const envs = Object.fromEntries(Object.entries(config.environments).map(([n, e]) => [n, { values: e.values, namespace: e.namespace, application: e.application, ...(e.production ? { production: true } : {}) }]));
-  const doc = new Document({ repoPath: config.repoPath, argocd: config.argocd, chart: config.chart, release: config.release, ...(config.kustomize ? { kustomize: config.kustomize } : {}), environments: envs });
+  const envs = Object.fromEntries(
+    Object.entries(config.environments).map(([n, e]) => [
+      n,
+      { values: e.values, namespace: e.namespace, application: e.application, ...(e.production ? { production: true } : {}) },
+    ]),
+  );
+  const doc = new Document({
+    repoPath: config.repoPath,
+    argocd: config.argocd,
+    chart: config.chart,
+    release: config.release,
+    ...(config.kustomize ? { kustomize: config.kustomize } : {}),
+    environments: envs,
+  });
   return doc.toString();
 }
 

@@ -15,7 +15,8 @@ export async function readScaffoldSource(files: readonly string[], read: (path: 
   const pipeline = configText === undefined ? DEFAULT_PIPELINE_CONFIG : parsePipelineConfig(configText);
   const { objects } = await readArgoObjects(read, tree, pipeline.argocd);
   const texts = new Map<string, string>();
-  for (const app of pipeline.apps) for (const env of Object.values(app.environments)) for (const f of env.values) if (tree.hasFile(f) && !texts.has(f)) texts.set(f, await read(f));
+  for (const app of pipeline.apps)
+    for (const env of Object.values(app.environments)) for (const f of env.values) if (tree.hasFile(f) && !texts.has(f)) texts.set(f, await read(f));
   return {
     pipeline,
     ...(configText === undefined ? {} : { configText }),

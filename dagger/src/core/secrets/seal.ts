@@ -32,15 +32,27 @@ const CIPHERTEXT = /^[A-Za-z0-9+/]{16,}={0,2}$/;
 
 /** The seal function's arguments (the value itself is a Secret and never reaches the core). */
 export const sealInputs = z.object({
-  name: z.string().max(253).regex(SECRET_NAME, { error: "is not a Secret name (a DNS-1123 subdomain, e.g. gitops-demo-credentials)" }).describe("pass the name of the Secret the workload reads"),
-  key: z.string().max(253).regex(SECRET_KEY, { error: "is not a Secret key (letters, digits, '-', '_' and '.')" }).describe("pass the key the workload reads, e.g. api-token"),
+  name: z
+    .string()
+    .max(253)
+    .regex(SECRET_NAME, { error: "is not a Secret name (a DNS-1123 subdomain, e.g. gitops-demo-credentials)" })
+    .describe("pass the name of the Secret the workload reads"),
+  key: z
+    .string()
+    .max(253)
+    .regex(SECRET_KEY, { error: "is not a Secret key (letters, digits, '-', '_' and '.')" })
+    .describe("pass the key the workload reads, e.g. api-token"),
   environment: environmentField,
   scope: z
     .string()
     .refine((s): s is SealScope => (SEAL_SCOPES as readonly string[]).includes(s), { error: "is not a sealing scope" })
     .transform((s) => s as SealScope)
     .describe("pass strict, namespace-wide or cluster-wide"),
-  type: z.string().max(253).regex(/^[A-Za-z0-9][A-Za-z0-9./_-]*$/, { error: "is not a Secret type" }).describe("pass e.g. Opaque or kubernetes.io/dockerconfigjson"),
+  type: z
+    .string()
+    .max(253)
+    .regex(/^[A-Za-z0-9][A-Za-z0-9./_-]*$/, { error: "is not a Secret type" })
+    .describe("pass e.g. Opaque or kubernetes.io/dockerconfigjson"),
 });
 
 /** kubeseal's argv: encrypt the one value at SEAL_PATHS.value for `name` in `namespace` with the certificate at SEAL_PATHS.cert. */
@@ -48,9 +60,12 @@ export function kubesealArgv(o: { name: string; namespace: string; scope: SealSc
   return [
     o.binary ?? "kubeseal",
     "--raw",
-    "--scope", o.scope,
-    "--cert", SEAL_PATHS.cert,
-    "--from-file", SEAL_PATHS.value,
+    "--scope",
+    o.scope,
+    "--cert",
+    SEAL_PATHS.cert,
+    "--from-file",
+    SEAL_PATHS.value,
     // The label binds the ciphertext: name and namespace for strict, the namespace for namespace-wide.
     ...(o.scope === "cluster-wide" ? [] : ["--namespace", o.namespace]),
     ...(o.scope === "strict" ? ["--name", o.name] : []),
@@ -60,7 +75,12 @@ export function kubesealArgv(o: { name: string; namespace: string; scope: SealSc
 /** kubeseal's stdout as one ciphertext; anything else is an error that quotes none of it. */
 export function parseCiphertext(stdout: string): string {
   const c = stdout.trim();
-  if (!CIPHERTEXT.test(c)) throw new InputError("cert", `kubeseal did not return a ciphertext (${c.length} characters of output)`, "pass the sealed-secrets controller's public certificate (kubeseal --fetch-cert > cert.pem)");
+  if (!CIPHERTEXT.test(c))
+    throw new InputError(
+      "cert",
+      `kubeseal did not return a ciphertext (${c.length} characters of output)`,
+      "pass the sealed-secrets controller's public certificate (kubeseal --fetch-cert > cert.pem)",
+    );
   return c;
 }
 
@@ -95,14 +115,21 @@ export interface SealTarget {
 export function sealTarget(config: GitopsConfig, environment: string, name: string): SealTarget {
   const env = config.environments[environment];
   const known = Object.keys(config.environments);
-  if (!env) throw new InputError("environment", `unknown environment '${environment}' (the app ${config.name} declares ${known.join(", ")})`, `pass one of: ${known.join(", ")}`);
+  if (!env)
+    throw new InputError(
+      "environment",
+      `unknown environment '${environment}' (the app ${config.name} declares ${known.join(", ")})`,
+      `pass one of: ${known.join(", ")}`,
+    );
   if (config.writeBack.format === "kustomize" || !config.chart) {
-    if (!config.kustomize) throw new InputError("environment", `app ${config.name} has neither a chart nor a kustomize base`, "set chart: or kustomize: in gitops-pipeline.yaml");
+    if (!config.kustomize)
+      throw new InputError("environment", `app ${config.name} has neither a chart nor a kustomize base`, "set chart: or kustomize: in gitops-pipeline.yaml");
     const overlay = overlayDir(config.kustomize, environment);
     return { format: "kustomize", file: posix.join(overlay, `sealedsecret-${name}.yaml`), overlay, namespace: env.namespace };
   }
   const file = env.values.at(-1);
-  if (!file) throw new InputError("environment", `environment ${environment} has no values file`, "list one under environments.<env>.values in gitops-pipeline.yaml");
+  if (!file)
+    throw new InputError("environment", `environment ${environment} has no values file`, "list one under environments.<env>.values in gitops-pipeline.yaml");
   return { format: "helm", file, namespace: env.namespace };
 }
 
@@ -123,12 +150,17 @@ export function sealIntoValues(text: string, file: string, v: SealedValue, value
   const doc = parseYaml(text, file);
   if (doc.contents !== null && !isMap(doc.contents)) throw new InputError(file, "is not a YAML mapping of values", "write `key: value` pairs at the top level");
   const entry = doc.getIn([valuesKey, v.name]);
-  if (entry !== undefined && !isMap(entry)) throw new InputError(file, `${valuesKey}.${v.name} is not a mapping`, `make ${valuesKey}.${v.name} a mapping with encryptedData, or remove it`);
+  if (entry !== undefined && !isMap(entry))
+    throw new InputError(file, `${valuesKey}.${v.name} is not a mapping`, `make ${valuesKey}.${v.name} a mapping with encryptedData, or remove it`);
   const sealedFor = doc.getIn([valuesKey, v.name, "namespace"]);
   const scope = doc.getIn([valuesKey, v.name, "scope"]) ?? "strict";
   if (isMap(entry) && (sealedFor !== v.namespace || scope !== v.scope)) {
     // The other keys were sealed for another namespace or scope: mixing them never decrypts as a whole.
-    throw new InputError(file, `${valuesKey}.${v.name} holds values sealed for ${String(sealedFor ?? "no namespace")} (${String(scope)}), not ${v.namespace} (${v.scope})`, `seal every key of ${v.name} again for ${v.namespace}, or remove the entry first`);
+    throw new InputError(
+      file,
+      `${valuesKey}.${v.name} holds values sealed for ${String(sealedFor ?? "no namespace")} (${String(scope)}), not ${v.namespace} (${v.scope})`,
+      `seal every key of ${v.name} again for ${v.namespace}, or remove the entry first`,
+    );
   }
   doc.setIn([valuesKey, v.name, "namespace"], v.namespace);
   doc.setIn([valuesKey, v.name, "scope"], v.scope);
@@ -158,7 +190,12 @@ export function sealIntoManifest(existing: string | undefined, file: string, v: 
   const doc = parseYaml(existing, file);
   if (doc.get("kind") !== "SealedSecret") throw new InputError(file, "exists and is not a SealedSecret", "move it away, or seal under another --name");
   const ns = doc.getIn(["spec", "template", "metadata", "namespace"]) ?? doc.getIn(["metadata", "namespace"]);
-  if (ns !== v.namespace) throw new InputError(file, `holds values sealed for namespace ${String(ns)}, not ${v.namespace}`, `seal every key of ${v.name} again for ${v.namespace}, or remove the file first`);
+  if (ns !== v.namespace)
+    throw new InputError(
+      file,
+      `holds values sealed for namespace ${String(ns)}, not ${v.namespace}`,
+      `seal every key of ${v.name} again for ${v.namespace}, or remove the file first`,
+    );
   doc.setIn(["spec", "encryptedData", v.key], v.ciphertext);
   return render(doc);
 }
@@ -178,10 +215,16 @@ export function withResource(text: string, file: string, resource: string): stri
  * The files to write for one sealed value: the values file (helm), or the SealedSecret file and
  * the overlay's kustomization (kustomize). `read` returns a tree file's text, undefined when absent.
  */
-export async function sealWrites(target: SealTarget, v: SealedValue, read: (path: string) => Promise<string | undefined>, valuesKey = SEALED_SECRETS_VALUE): Promise<TreeWrite[]> {
+export async function sealWrites(
+  target: SealTarget,
+  v: SealedValue,
+  read: (path: string) => Promise<string | undefined>,
+  valuesKey = SEALED_SECRETS_VALUE,
+): Promise<TreeWrite[]> {
   if (target.format === "helm") {
     const text = await read(target.file);
-    if (text === undefined) throw new InputError(target.file, "values file of the environment does not exist", "create it, or fix environments.<env>.values in gitops-pipeline.yaml");
+    if (text === undefined)
+      throw new InputError(target.file, "values file of the environment does not exist", "create it, or fix environments.<env>.values in gitops-pipeline.yaml");
     return [{ path: target.file, text: sealIntoValues(text, target.file, v, valuesKey) }];
   }
   const overlay = target.overlay!;

@@ -5,7 +5,15 @@
  * one broken app does not hide the others.
  */
 import { InputError } from "../errors.js";
-import { DEFAULT_PIPELINE_CONFIG, GITOPS_CONFIG_FILE, parsePipelineConfig, selectApp, selectEnvironments, type GitopsConfig, type PipelineConfig } from "../gitops-config.js";
+import {
+  DEFAULT_PIPELINE_CONFIG,
+  GITOPS_CONFIG_FILE,
+  parsePipelineConfig,
+  selectApp,
+  selectEnvironments,
+  type GitopsConfig,
+  type PipelineConfig,
+} from "../gitops-config.js";
 import { sourcesOf, treePath, type GitopsTree } from "./argocd.js";
 import { KUSTOMIZATION_FILES, missingOverlays, overlaysOf, type Overlay } from "./kustomize.js";
 import { asText, checkValuesFile, type Manifest } from "./manifests.js";
@@ -25,11 +33,20 @@ export async function loadPipeline(port: Pick<ValidationPort, "read">, tree: Git
 /** Check the inputs that must be right before any tool runs; InputError names the file. */
 export async function checkInputs(port: Pick<ValidationPort, "read">, tree: GitopsTree, config: GitopsConfig, envs: readonly string[]): Promise<void> {
   if (config.chart && !tree.hasFile(`${config.chart}/Chart.yaml`)) {
-    throw new InputError(`${config.chart}/Chart.yaml`, `no Helm chart at '${config.chart}' in the gitops directory`, `pass the gitops directory that holds the chart, or set 'chart' in ${GITOPS_CONFIG_FILE}`);
+    throw new InputError(
+      `${config.chart}/Chart.yaml`,
+      `no Helm chart at '${config.chart}' in the gitops directory`,
+      `pass the gitops directory that holds the chart, or set 'chart' in ${GITOPS_CONFIG_FILE}`,
+    );
   }
   for (const env of envs) {
     for (const file of config.environments[env]!.values) {
-      if (!tree.hasFile(file)) throw new InputError(file, `values file of environment ${env} does not exist`, `create it or fix 'environments.${env}.values' in ${GITOPS_CONFIG_FILE}`);
+      if (!tree.hasFile(file))
+        throw new InputError(
+          file,
+          `values file of environment ${env} does not exist`,
+          `create it or fix 'environments.${env}.values' in ${GITOPS_CONFIG_FILE}`,
+        );
       checkValuesFile(await port.read(file), file);
     }
   }
@@ -62,7 +79,11 @@ export async function planApps(
   const overlaysFor = (config: GitopsConfig, envNames: readonly string[]): Overlay[] =>
     overlaysOf(tree, config.kustomize, envNames, (env) => {
       const app = application(config.environments[env]!.application);
-      return app ? sourcesOf(app).map((s) => treePath(config.repoPath, asText(s.s.path))).find((d): d is string => d !== undefined && d !== "" && KUSTOMIZATION_FILES.some((n) => tree.hasFile(`${d}/${n}`))) : undefined;
+      return app
+        ? sourcesOf(app)
+            .map((s) => treePath(config.repoPath, asText(s.s.path)))
+            .find((d): d is string => d !== undefined && d !== "" && KUSTOMIZATION_FILES.some((n) => tree.hasFile(`${d}/${n}`)))
+        : undefined;
     });
   const requested = opts.environments ?? [];
   const reported = new Set<string>();
@@ -72,17 +93,32 @@ export async function planApps(
     const envNames = selectEnvironments(config, requested);
     await checkInputs(port, tree, config, envNames);
     const overlays = overlaysFor(config, envNames);
-    if (!config.chart && config.kustomize) findings.push(...missingOverlays(config.kustomize, envNames, overlays, pipeline.file).map((f) => (reported.add(f.file!), f)));
+    if (!config.chart && config.kustomize)
+      findings.push(...missingOverlays(config.kustomize, envNames, overlays, pipeline.file).map((f) => (reported.add(f.file!), f)));
     return { plans: [{ config, envNames, helmEnvs: config.chart ? envNames : [], overlays }], findings, reported };
   }
   for (const d of pipeline.duplicates) {
-    findings.push({ source: "gitops-pipeline", rule: "APP-DUPLICATE", severity: "error", file: pipeline.file, path: `apps[${d.index}].name`, app: d.name, environment: d.environments.join(", "), message: `app ${d.name} is declared twice (apps[${d.index}] repeats the name, its environments ${d.environments.join(", ")} are not validated): give every app its own name` });
+    findings.push({
+      source: "gitops-pipeline",
+      rule: "APP-DUPLICATE",
+      severity: "error",
+      file: pipeline.file,
+      path: `apps[${d.index}].name`,
+      app: d.name,
+      environment: d.environments.join(", "),
+      message: `app ${d.name} is declared twice (apps[${d.index}] repeats the name, its environments ${d.environments.join(", ")} are not validated): give every app its own name`,
+    });
   }
   const apps = opts.app ? [selectApp(pipeline, opts.app)] : pipeline.apps;
   if (requested.length) {
     const known = [...new Set(apps.flatMap((a) => Object.keys(a.environments)))];
     const unknown = requested.filter((e) => !known.includes(e));
-    if (unknown.length) throw new InputError("environments", `unknown environment '${unknown.join("', '")}' (no app of ${pipeline.file} declares it; they declare ${known.join(", ")})`, `pass one of: ${known.join(", ")}`);
+    if (unknown.length)
+      throw new InputError(
+        "environments",
+        `unknown environment '${unknown.join("', '")}' (no app of ${pipeline.file} declares it; they declare ${known.join(", ")})`,
+        `pass one of: ${known.join(", ")}`,
+      );
   }
   const plans: AppPlan[] = [];
   for (const config of apps) {
@@ -96,7 +132,11 @@ export async function planApps(
     let helmEnvs: string[] = [];
     if (config.chart && !tree.hasFile(`${config.chart}/Chart.yaml`)) {
       reported.add(config.chart);
-      problem(`${config.chart}/Chart.yaml`, envNames.join(", "), `no Helm chart at '${config.chart}' (environments ${envNames.join(", ")} cannot be rendered); add the chart or fix apps[].chart in ${pipeline.file}`);
+      problem(
+        `${config.chart}/Chart.yaml`,
+        envNames.join(", "),
+        `no Helm chart at '${config.chart}' (environments ${envNames.join(", ")} cannot be rendered); add the chart or fix apps[].chart in ${pipeline.file}`,
+      );
     } else if (config.chart) {
       for (const env of envNames) {
         let ok = true;
@@ -118,7 +158,12 @@ export async function planApps(
       }
     }
     const overlays = overlaysFor(config, envNames);
-    if (!config.chart && config.kustomize) findings.push(...missingOverlays(config.kustomize, envNames, overlays, pipeline.file).map((f) => (reported.add(f.file!), { ...f, app: tag, message: `app ${tag}: ${f.message}` })));
+    if (!config.chart && config.kustomize)
+      findings.push(
+        ...missingOverlays(config.kustomize, envNames, overlays, pipeline.file).map(
+          (f) => (reported.add(f.file!), { ...f, app: tag, message: `app ${tag}: ${f.message}` }),
+        ),
+      );
     plans.push({ config, tag, envNames, helmEnvs, overlays });
   }
   return { plans, findings, reported };

@@ -24,11 +24,13 @@ type Params = Obj;
 /** The parameter sets of one generator, or a reason it cannot be expanded here. */
 function paramsOf(gen: Obj, field: string): { params: Params[] } | { problem: string; severity: Finding["severity"] } {
   const kinds = Object.keys(gen).filter((k) => k !== "selector" && k !== "values");
-  if (kinds.length !== 1) return { problem: `${field} names ${kinds.length ? kinds.join(", ") : "no generator"}: each generator entry holds exactly one`, severity: "error" };
+  if (kinds.length !== 1)
+    return { problem: `${field} names ${kinds.length ? kinds.join(", ") : "no generator"}: each generator entry holds exactly one`, severity: "error" };
   const kind = kinds[0]!;
   const spec = obj(gen[kind]);
   if (kind === "list") {
-    if (spec.elementsYaml !== undefined) return { problem: `${field}.list.elementsYaml is computed at sync time: its Applications are not checked`, severity: "warning" };
+    if (spec.elementsYaml !== undefined)
+      return { problem: `${field}.list.elementsYaml is computed at sync time: its Applications are not checked`, severity: "warning" };
     const elements = Array.isArray(spec.elements) ? spec.elements : [];
     return { params: elements.map((e) => obj(e)) };
   }
@@ -40,7 +42,10 @@ function paramsOf(gen: Obj, field: string): { params: Params[] } | { problem: st
     if (!b || !("params" in b)) return b!;
     return { params: a.params.flatMap((x) => b.params.map((y) => ({ ...x, ...y }))) };
   }
-  return { problem: `${field}.${kind}: the ${kind} generator reads the live cluster or forge: its Applications are not checked (only list and matrix generators are expanded)`, severity: "info" };
+  return {
+    problem: `${field}.${kind}: the ${kind} generator reads the live cluster or forge: its Applications are not checked (only list and matrix generators are expanded)`,
+    severity: "info",
+  };
 }
 
 /** The value at a dotted key of the parameters: `app`, `.app` or `values.replicas`. */
@@ -63,7 +68,12 @@ function fill(text: string, params: Params, goTemplate: boolean, missing: (expr:
   return text.replace(EXPRESSION, (whole, expr: string) => {
     const plainKey = goTemplate ? /^\.[A-Za-z0-9_.-]+$/.test(expr) : /^[A-Za-z0-9_-][A-Za-z0-9_.-]*$/.test(expr);
     if (!plainKey) {
-      missing(whole, goTemplate ? "is not a plain {{ .key }} lookup (functions and pipes are not expanded here)" : "is not a plain {{key}} lookup (with goTemplate: false, keys are written without a dot)");
+      missing(
+        whole,
+        goTemplate
+          ? "is not a plain {{ .key }} lookup (functions and pipes are not expanded here)"
+          : "is not a plain {{key}} lookup (with goTemplate: false, keys are written without a dot)",
+      );
       return whole;
     }
     const v = lookup(params, expr);
@@ -109,7 +119,15 @@ export function expandApplicationSets(objects: readonly Manifest[]): Expansion {
         const name = typeof meta.name === "string" ? meta.name : "";
         if (!name) return add(`spec.template.metadata.name (${field}, element ${ei})`, "the generated Application has no name");
         if (problems.length) return;
-        applications.push({ apiVersion: set.apiVersion, kind: "Application", name, ...(typeof meta.namespace === "string" ? { namespace: meta.namespace } : {}), source: set.source, doc: set.doc, body });
+        applications.push({
+          apiVersion: set.apiVersion,
+          kind: "Application",
+          name,
+          ...(typeof meta.namespace === "string" ? { namespace: meta.namespace } : {}),
+          source: set.source,
+          doc: set.doc,
+          body,
+        });
       });
     });
   }
@@ -120,11 +138,26 @@ export function expandApplicationSets(objects: readonly Manifest[]): Expansion {
   for (const a of applications) {
     const file = files.get(a.name);
     if (file) {
-      findings.push({ source: "argocd", rule: APPLICATIONSET_RULE, severity: "error", object: `Application/${a.name}`, file: a.source, message: `the ApplicationSet generates ${a.name}, which ${file.source} also defines: two owners would overwrite each other; keep one` });
+      findings.push({
+        source: "argocd",
+        rule: APPLICATIONSET_RULE,
+        severity: "error",
+        object: `Application/${a.name}`,
+        file: a.source,
+        message: `the ApplicationSet generates ${a.name}, which ${file.source} also defines: two owners would overwrite each other; keep one`,
+      });
       continue;
     }
     const before = seen.get(a.name);
-    if (before) findings.push({ source: "argocd", rule: APPLICATIONSET_RULE, severity: "error", object: `Application/${a.name}`, file: a.source, message: `two generated Applications are named ${a.name}: Argo CD refuses the ApplicationSet; make metadata.name differ per element` });
+    if (before)
+      findings.push({
+        source: "argocd",
+        rule: APPLICATIONSET_RULE,
+        severity: "error",
+        object: `Application/${a.name}`,
+        file: a.source,
+        message: `two generated Applications are named ${a.name}: Argo CD refuses the ApplicationSet; make metadata.name differ per element`,
+      });
     else seen.set(a.name, a);
   }
   return { applications: [...seen.values()], findings };

@@ -37,7 +37,12 @@ export function parseImageOverride(spec: string): KustomizeImage {
     }
   }
   const name = old ?? image;
-  return { name, ...(old !== undefined && image !== old ? { newName: image } : {}), ...(newTag !== undefined ? { newTag } : {}), ...(digest !== undefined ? { digest } : {}) };
+  return {
+    name,
+    ...(old !== undefined && image !== old ? { newName: image } : {}),
+    ...(newTag !== undefined ? { newTag } : {}),
+    ...(digest !== undefined ? { digest } : {}),
+  };
 }
 
 /** The Application's kustomize settings for the source deploying `overlayDir`, when it has any. */
@@ -61,7 +66,13 @@ export function applyKustomizeSettings(text: string, k: Record<string, unknown>)
     for (const img of images) {
       const i = list.findIndex((e) => e.name === img.name);
       // `edit set image` replaces the entry's target: a new tag drops an old digest and the other way round.
-      if (i >= 0) list[i] = { name: img.name, ...(img.newName ?? list[i]!.newName ? { newName: img.newName ?? list[i]!.newName! } : {}), ...(img.newTag ? { newTag: img.newTag } : {}), ...(img.digest ? { digest: img.digest } : {}) };
+      if (i >= 0)
+        list[i] = {
+          name: img.name,
+          ...((img.newName ?? list[i]!.newName) ? { newName: img.newName ?? list[i]!.newName! } : {}),
+          ...(img.newTag ? { newTag: img.newTag } : {}),
+          ...(img.digest ? { digest: img.digest } : {}),
+        };
       else list.push(img);
     }
     doc.set("images", list);

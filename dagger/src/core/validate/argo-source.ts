@@ -56,7 +56,18 @@ export function escapeSetValue(value: string): string {
 
 /** The rendering gitops-pipeline.yaml alone describes (no Application for the environment). */
 export function pipelineRender(config: GitopsConfig, env: EnvironmentConfig): HelmRender {
-  return { chart: config.chart!, release: config.release, namespace: env.namespace, values: [...env.values], set: [], setString: [], setFile: [], includeCrds: true, apiVersions: [], files: {} };
+  return {
+    chart: config.chart!,
+    release: config.release,
+    namespace: env.namespace,
+    values: [...env.values],
+    set: [],
+    setString: [],
+    setFile: [],
+    includeCrds: true,
+    apiVersions: [],
+    files: {},
+  };
 }
 
 /**
@@ -78,7 +89,13 @@ export function helmSourceOf(app: Manifest, config: GitopsConfig): Source | unde
  * file named). A value file that is missing (and not ignored) is left out here: ARGO-VALUES-FILES
  * reports it once.
  */
-export function argoHelmRender(app: Manifest, config: GitopsConfig, env: EnvironmentConfig, tree: GitopsTree, key: string): { render: HelmRender; findings: Finding[] } {
+export function argoHelmRender(
+  app: Manifest,
+  config: GitopsConfig,
+  env: EnvironmentConfig,
+  tree: GitopsTree,
+  key: string,
+): { render: HelmRender; findings: Finding[] } {
   const findings: Finding[] = [];
   const add = (rule: keyof typeof ARGO_SOURCE_RULES, path: string, message: string): void => {
     findings.push({ source: "argocd", rule, severity: "error", object: objectId(app), path, file: app.source, message });
@@ -106,7 +123,8 @@ export function argoHelmRender(app: Manifest, config: GitopsConfig, env: Environ
   (Array.isArray(helm.parameters) ? helm.parameters : []).forEach((p, i) => {
     const o = obj(p);
     const name = str(o.name);
-    if (!name) return add("ARGO-HELM-PARAMETERS", `${src.path}.helm.parameters[${i}].name`, "parameter has no name: Argo CD refuses it; set name: to the values key");
+    if (!name)
+      return add("ARGO-HELM-PARAMETERS", `${src.path}.helm.parameters[${i}].name`, "parameter has no name: Argo CD refuses it; set name: to the values key");
     const value = o.value === undefined || o.value === null ? "" : String(o.value);
     (o.forceString === true ? setString : set).push(`${name}=${escapeSetValue(value)}`);
   });
@@ -117,19 +135,41 @@ export function argoHelmRender(app: Manifest, config: GitopsConfig, env: Environ
     const path = str(o.path);
     const file = path ? treePath(config.repoPath, posix.join(str(src.s.path), path)) : undefined;
     if (!name || !file || !tree.hasFile(file)) {
-      return add("ARGO-HELM-PARAMETERS", `${src.path}.helm.fileParameters[${i}]`, !name ? "file parameter has no name" : `file parameter ${name}: '${path}' is not a file of the gitops tree (relative to the source path ${str(src.s.path)})`);
+      return add(
+        "ARGO-HELM-PARAMETERS",
+        `${src.path}.helm.fileParameters[${i}]`,
+        !name
+          ? "file parameter has no name"
+          : `file parameter ${name}: '${path}' is not a file of the gitops tree (relative to the source path ${str(src.s.path)})`,
+      );
     }
     setFile.push(`${name}=${file}`);
   });
   const apiVersions = Array.isArray(helm.apiVersions) ? helm.apiVersions.map(String) : [];
   return {
-    render: { chart, release: str(helm.releaseName) || app.name, namespace, values, set, setString, setFile, includeCrds: helm.skipCrds !== true, apiVersions, files, application: app.source },
+    render: {
+      chart,
+      release: str(helm.releaseName) || app.name,
+      namespace,
+      values,
+      set,
+      setString,
+      setFile,
+      includeCrds: helm.skipCrds !== true,
+      apiVersions,
+      files,
+      application: app.source,
+    },
     findings,
   };
 }
 
 /** `valuesObject` (wins, as in Argo CD) or `values` as one values file's text; undefined when neither is set. */
-function inlineValues(helm: Record<string, unknown>, field: string, add: (rule: "ARGO-HELM-VALUES", path: string, message: string) => void): string | undefined {
+function inlineValues(
+  helm: Record<string, unknown>,
+  field: string,
+  add: (rule: "ARGO-HELM-VALUES", path: string, message: string) => void,
+): string | undefined {
   if (helm.valuesObject !== undefined && helm.valuesObject !== null) {
     if (typeof helm.valuesObject !== "object" || Array.isArray(helm.valuesObject)) {
       add("ARGO-HELM-VALUES", `${field}.valuesObject`, "valuesObject is not a map of values");
@@ -142,7 +182,11 @@ function inlineValues(helm: Record<string, unknown>, field: string, add: (rule: 
   const doc = parseDocument(text);
   const body: unknown = doc.errors.length ? undefined : doc.toJS();
   if (doc.errors.length || (body !== null && (typeof body !== "object" || Array.isArray(body)))) {
-    add("ARGO-HELM-VALUES", `${field}.values`, `values is not a YAML map of values${doc.errors.length ? ` (${doc.errors[0]!.message.split("\n")[0]})` : ""}; write key: value pairs, or use valuesObject`);
+    add(
+      "ARGO-HELM-VALUES",
+      `${field}.values`,
+      `values is not a YAML map of values${doc.errors.length ? ` (${doc.errors[0]!.message.split("\n")[0]})` : ""}; write key: value pairs, or use valuesObject`,
+    );
     return undefined;
   }
   return text;

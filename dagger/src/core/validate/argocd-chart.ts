@@ -24,7 +24,11 @@ export interface ArgoChartRendering {
 }
 
 /** Render every chart of the Argo CD directory through `render` (a port's helm template run). */
-export async function renderArgoCharts(charts: readonly string[], kubeVersion: string, render: (key: string, argv: string[]) => Promise<ExecResult>): Promise<ArgoChartRendering> {
+export async function renderArgoCharts(
+  charts: readonly string[],
+  kubeVersion: string,
+  render: (key: string, argv: string[]) => Promise<ExecResult>,
+): Promise<ArgoChartRendering> {
   const out: ArgoChartRendering = { objects: [], findings: [], rendered: [] };
   for (const dir of charts) {
     const key = argoChartKey(dir);

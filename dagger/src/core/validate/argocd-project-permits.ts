@@ -11,7 +11,6 @@ import type { ArgoRule } from "./argocd.js";
 import { globMatches } from "./argocd-project.js";
 import { asObj as obj, asText as str, objectId, type Manifest } from "./manifests.js";
 
-
 export const PROJECT_DESTINATION_RULE: ArgoRule = "ARGO-PROJECT-DESTINATION";
 export const PROJECT_SOURCE_RULE: ArgoRule = "ARGO-PROJECT-SOURCE";
 
@@ -27,7 +26,8 @@ function permitted<T>(entries: readonly T[], matches: (entry: T, negated: boolea
 }
 
 /** A pattern and whether it is a denying (`!`) one. */
-const split = (p: string): { negated: boolean; pattern: string } => (p.startsWith("!") ? { negated: true, pattern: p.slice(1) } : { negated: false, pattern: p });
+const split = (p: string): { negated: boolean; pattern: string } =>
+  p.startsWith("!") ? { negated: true, pattern: p.slice(1) } : { negated: false, pattern: p };
 
 /** Whether the project's destinations admit `server`/`name` + `namespace`. */
 export function destinationAllowed(destinations: readonly unknown[], dest: { server: string; name: string; namespace: string }): boolean {
@@ -36,7 +36,8 @@ export function destinationAllowed(destinations: readonly unknown[], dest: { ser
     const server = split(str(d.server));
     const name = split(str(d.name));
     if ((ns.negated || server.negated || name.negated) !== negated) return undefined;
-    const serverOk = (server.pattern && dest.server && globMatches(server.pattern, dest.server)) || (name.pattern && dest.name && globMatches(name.pattern, dest.name));
+    const serverOk =
+      (server.pattern && dest.server && globMatches(server.pattern, dest.server)) || (name.pattern && dest.name && globMatches(name.pattern, dest.name));
     return Boolean(serverOk) && globMatches(ns.pattern, dest.namespace);
   });
 }
@@ -59,19 +60,38 @@ export function checkProjectPermits(objects: readonly Manifest[]): Finding[] {
     if (!project) continue; // `default` allows everything; an unknown project is ARGO-PROJECT's
     const pspec = obj(project.body.spec);
     const add = (rule: ArgoRule, path: string, message: string): void => {
-      out.push({ source: "argocd", rule, severity: "error", object: objectId(app), path, file: app.source, message: `${message}: Argo CD refuses to sync ${app.name}; fix the Application or ${project.source}` });
+      out.push({
+        source: "argocd",
+        rule,
+        severity: "error",
+        object: objectId(app),
+        path,
+        file: app.source,
+        message: `${message}: Argo CD refuses to sync ${app.name}; fix the Application or ${project.source}`,
+      });
     };
     const d = obj(spec.destination);
     const dest = { server: str(d.server), name: str(d.name), namespace: str(d.namespace) };
     const destinations = Array.isArray(pspec.destinations) ? pspec.destinations : [];
     if (!destinationAllowed(destinations, dest)) {
-      add("ARGO-PROJECT-DESTINATION", "spec.destination", `AppProject ${project.name} does not allow destination ${dest.server || dest.name || "(none)"} namespace '${dest.namespace}' (its destinations: ${destinations.map((x) => `${str(obj(x).server) || str(obj(x).name)} ${str(obj(x).namespace) || "*"}`).join(", ") || "none"})`);
+      add(
+        "ARGO-PROJECT-DESTINATION",
+        "spec.destination",
+        `AppProject ${project.name} does not allow destination ${dest.server || dest.name || "(none)"} namespace '${dest.namespace}' (its destinations: ${destinations.map((x) => `${str(obj(x).server) || str(obj(x).name)} ${str(obj(x).namespace) || "*"}`).join(", ") || "none"})`,
+      );
     }
     const repos = Array.isArray(pspec.sourceRepos) ? pspec.sourceRepos : [];
-    const sources = Array.isArray(spec.sources) ? spec.sources.map((s, i) => ({ s: obj(s), path: `spec.sources[${i}].repoURL` })) : [{ s: obj(spec.source), path: "spec.source.repoURL" }];
+    const sources = Array.isArray(spec.sources)
+      ? spec.sources.map((s, i) => ({ s: obj(s), path: `spec.sources[${i}].repoURL` }))
+      : [{ s: obj(spec.source), path: "spec.source.repoURL" }];
     for (const { s, path } of sources) {
       const url = str(s.repoURL);
-      if (url && !sourceAllowed(repos, url)) add("ARGO-PROJECT-SOURCE", path, `AppProject ${project.name} does not allow source repository ${url} (its sourceRepos: ${repos.map(String).join(", ") || "none"})`);
+      if (url && !sourceAllowed(repos, url))
+        add(
+          "ARGO-PROJECT-SOURCE",
+          path,
+          `AppProject ${project.name} does not allow source repository ${url} (its sourceRepos: ${repos.map(String).join(", ") || "none"})`,
+        );
     }
   }
   return out;

@@ -10,16 +10,32 @@ import type { GitopsConfig } from "../gitops-config.js";
 import type { ArgoRule } from "./argocd.js";
 import { asObj as obj, objectId, type Manifest } from "./manifests.js";
 
-
 /** Rule id of the check. */
 export const PROJECT_RESOURCES_RULE: ArgoRule = "ARGO-PROJECT-RESOURCES";
 
 /** Built-in kinds that are cluster-scoped (anything else, custom resources included, is taken as namespaced). */
 const CLUSTER_SCOPED = new Set([
-  "Namespace", "Node", "PersistentVolume", "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition", "StorageClass",
-  "IngressClass", "PriorityClass", "RuntimeClass", "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration",
-  "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding", "APIService", "CSIDriver", "CSINode", "VolumeAttachment",
-  "CertificateSigningRequest", "FlowSchema", "PriorityLevelConfiguration",
+  "Namespace",
+  "Node",
+  "PersistentVolume",
+  "ClusterRole",
+  "ClusterRoleBinding",
+  "CustomResourceDefinition",
+  "StorageClass",
+  "IngressClass",
+  "PriorityClass",
+  "RuntimeClass",
+  "ValidatingWebhookConfiguration",
+  "MutatingWebhookConfiguration",
+  "ValidatingAdmissionPolicy",
+  "ValidatingAdmissionPolicyBinding",
+  "APIService",
+  "CSIDriver",
+  "CSINode",
+  "VolumeAttachment",
+  "CertificateSigningRequest",
+  "FlowSchema",
+  "PriorityLevelConfiguration",
 ]);
 
 /** The API group of an apiVersion: `apps/v1` → `apps`, `v1` → `` (core). */
@@ -30,7 +46,12 @@ export function apiGroup(apiVersion: string): string {
 
 /** Whether `value` matches an AppProject glob: `*` is any run of characters, everything else literal. */
 export function globMatches(pattern: string, value: string): boolean {
-  return new RegExp(`^${pattern.split("*").map((s) => s.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`).test(value);
+  return new RegExp(
+    `^${pattern
+      .split("*")
+      .map((s) => s.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
+      .join(".*")}$`,
+  ).test(value);
 }
 
 /** Whether a `{group, kind}` entry of a project list matches; Argo CD allows `*` globs in both. */

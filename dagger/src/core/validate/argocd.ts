@@ -20,8 +20,10 @@ export const ARGOCD_RULES = {
   "ARGO-PROJECT-DESTINATION": "the Application's AppProject allows its destination (server or cluster name, and namespace; `!` entries deny)",
   "ARGO-PROJECT-SOURCE": "the Application's AppProject allows its source repositories (sourceRepos globs; `!` entries deny)",
   "ARGO-PROJECT-RESOURCES": "the Application's AppProject allows every kind the environment renders (its resource white- and blacklists)",
-  "ARGO-APPLICATIONSET": "every ApplicationSet's list and matrix generators expand (each element fills every template expression, the generated names differ); the Applications it generates pass the checks above (other generators are reported, not expanded)",
-  "ARGO-POD-SECURITY": "a production environment's namespace enforces the restricted Pod Security Standard (managedNamespaceMetadata label, with CreateNamespace=true)",
+  "ARGO-APPLICATIONSET":
+    "every ApplicationSet's list and matrix generators expand (each element fills every template expression, the generated names differ); the Applications it generates pass the checks above (other generators are reported, not expanded)",
+  "ARGO-POD-SECURITY":
+    "a production environment's namespace enforces the restricted Pod Security Standard (managedNamespaceMetadata label, with CreateNamespace=true)",
 } as const;
 
 /** The Pod Security Admission label a production namespace must carry, and its value. */
@@ -64,7 +66,11 @@ export class GitopsTree {
  * holding a Chart.yaml. Their files are templates, rendered with helm, never parsed as YAML.
  */
 export function argoCharts(tree: GitopsTree, dir: string): string[] {
-  const dirs = tree.filesUnder(dir, ["Chart.yaml"]).filter((f) => posix.basename(f) === "Chart.yaml").map((f) => posix.dirname(f)).map((d) => (d === "." ? "" : d));
+  const dirs = tree
+    .filesUnder(dir, ["Chart.yaml"])
+    .filter((f) => posix.basename(f) === "Chart.yaml")
+    .map((f) => posix.dirname(f))
+    .map((d) => (d === "." ? "" : d));
   // A chart's own subcharts (its charts/ directory) render with it, not on their own.
   return dirs.filter((d) => !dirs.some((o) => o !== d && (o === "" || d.startsWith(`${o}/`))));
 }
@@ -73,7 +79,11 @@ export function argoCharts(tree: GitopsTree, dir: string): string[] {
  * The Argo CD directory's YAML files and the objects they hold; a file that is not YAML is an
  * InputError naming it. Files of a chart inside the directory (see argoCharts) are left to helm.
  */
-export async function readArgoObjects(read: (path: string) => Promise<string>, tree: GitopsTree, dir: string): Promise<{ files: string[]; objects: Manifest[]; charts: string[] }> {
+export async function readArgoObjects(
+  read: (path: string) => Promise<string>,
+  tree: GitopsTree,
+  dir: string,
+): Promise<{ files: string[]; objects: Manifest[]; charts: string[] }> {
   const charts = argoCharts(tree, dir);
   const inChart = (f: string) => charts.some((c) => c === "" || f.startsWith(`${c}/`));
   const files = tree.filesUnder(dir, [".yaml", ".yml"]).filter((f) => !inChart(f));
@@ -170,7 +180,12 @@ export function checkApplications(input: ApplicationCheckInput): Finding[] {
   for (const app of apps) {
     const project = str(obj(app.body.spec).project);
     if (project !== "default" && !projects.has(project)) {
-      add("ARGO-PROJECT", app, "spec.project", project ? `project '${project}' is not defined in the tree (AppProjects: ${[...projects].join(", ") || "none"})` : "spec.project is not set");
+      add(
+        "ARGO-PROJECT",
+        app,
+        "spec.project",
+        project ? `project '${project}' is not defined in the tree (AppProjects: ${[...projects].join(", ") || "none"})` : "spec.project is not set",
+      );
     }
     const sources = sourcesOf(app);
     for (const src of sources) {
@@ -196,7 +211,13 @@ export function checkApplications(input: ApplicationCheckInput): Finding[] {
         if (vf.tree === undefined) add("ARGO-VALUES-FILES", app, vf.field, `values file '${vf.entry}' resolves outside the gitops tree`);
         else if (!tree.hasFile(vf.tree) && !reported.has(vf.tree)) {
           const ignored = obj(src.s.helm).ignoreMissingValueFiles === true;
-          add("ARGO-VALUES-FILES", app, vf.field, `values file '${vf.entry}' (${repoPath ? `${repoPath}/` : ""}${vf.tree}) does not exist${ignored ? "; skipped, as Argo CD does with ignoreMissingValueFiles" : ""}`, ignored ? "info" : "error");
+          add(
+            "ARGO-VALUES-FILES",
+            app,
+            vf.field,
+            `values file '${vf.entry}' (${repoPath ? `${repoPath}/` : ""}${vf.tree}) does not exist${ignored ? "; skipped, as Argo CD does with ignoreMissingValueFiles" : ""}`,
+            ignored ? "info" : "error",
+          );
         }
       }
     }
@@ -216,23 +237,49 @@ export function checkEnvironments(input: EnvironmentCheckInput): Finding[] {
     const add = adder(out, { ...tag, environment: envName });
     const app = apps.find((a) => a.name === env.application);
     if (!app) {
-      out.push({ source: "argocd", rule: "ARGO-ENVIRONMENT", severity: "error", object: `Application/${env.application}`, message: `${input.app ? `app ${input.app}, ` : ""}environment ${envName}: no Application named '${env.application}' under ${config.argocd}/`, ...tag, environment: envName });
+      out.push({
+        source: "argocd",
+        rule: "ARGO-ENVIRONMENT",
+        severity: "error",
+        object: `Application/${env.application}`,
+        message: `${input.app ? `app ${input.app}, ` : ""}environment ${envName}: no Application named '${env.application}' under ${config.argocd}/`,
+        ...tag,
+        environment: envName,
+      });
       continue;
     }
     const spec = obj(app.body.spec);
     const ns = str(obj(spec.destination).namespace);
-    if (ns !== env.namespace) add("ARGO-ENVIRONMENT", app, "spec.destination.namespace", `environment ${envName} deploys to namespace '${env.namespace}', the Application to '${ns || "(unset)"}'`);
+    if (ns !== env.namespace)
+      add(
+        "ARGO-ENVIRONMENT",
+        app,
+        "spec.destination.namespace",
+        `environment ${envName} deploys to namespace '${env.namespace}', the Application to '${ns || "(unset)"}'`,
+      );
     const sources = sourcesOf(app);
     // Helm always applies the chart's own values.yaml first: listing it (or not) changes nothing.
     const chartValues = config.chart ? `${config.chart}/values.yaml` : undefined;
     const own = (files: readonly string[]) => files.filter((f) => f !== chartValues);
     const withFiles = sources.find((s) => Array.isArray(obj(s.s.helm).valueFiles)) ?? sources.find((s) => s.s.helm !== undefined) ?? sources[0]!;
     // Files Argo CD skips (missing, with ignoreMissingValueFiles) are not part of its list.
-    const skipped = (s: Source, v: { tree?: string }) => obj(s.s.helm).ignoreMissingValueFiles === true && input.tree !== undefined && v.tree !== undefined && !input.tree.hasFile(v.tree);
-    const argoFiles = own(sources.flatMap((s) => valueFilesOf(s, sources, config.repoPath).filter((v) => !skipped(s, v)).map((v) => v.tree ?? v.entry)));
+    const skipped = (s: Source, v: { tree?: string }) =>
+      obj(s.s.helm).ignoreMissingValueFiles === true && input.tree !== undefined && v.tree !== undefined && !input.tree.hasFile(v.tree);
+    const argoFiles = own(
+      sources.flatMap((s) =>
+        valueFilesOf(s, sources, config.repoPath)
+          .filter((v) => !skipped(s, v))
+          .map((v) => v.tree ?? v.entry),
+      ),
+    );
     const declared = own(env.values);
     if (argoFiles.join("\n") !== declared.join("\n")) {
-      add("ARGO-ENVIRONMENT", app, `${withFiles.path}.helm.valueFiles`, `Argo CD renders with [${argoFiles.join(", ")}] but environment ${envName} declares [${declared.join(", ")}] in ${GITOPS_CONFIG_FILE}; make the two lists the same (the chart's own values.yaml is applied first either way)`);
+      add(
+        "ARGO-ENVIRONMENT",
+        app,
+        `${withFiles.path}.helm.valueFiles`,
+        `Argo CD renders with [${argoFiles.join(", ")}] but environment ${envName} declares [${declared.join(", ")}] in ${GITOPS_CONFIG_FILE}; make the two lists the same (the chart's own values.yaml is applied first either way)`,
+      );
     }
     checkSync(app, envName, env.sync, (path, message) => add("ARGO-SYNC-POLICY", app, path, message));
     checkPodSecurity(app, envName, env.production, (path, message, severity) => add("ARGO-POD-SECURITY", app, path, message, severity));
@@ -246,20 +293,32 @@ export function checkEnvironments(input: EnvironmentCheckInput): Finding[] {
  * (CreateNamespace=true). Production must enforce `restricted`; anywhere, labels Argo CD will
  * never apply (no CreateNamespace=true) are a warning, since they look like protection that is not there.
  */
-function checkPodSecurity(app: Manifest, envName: string, production: boolean, add: (path: string, message: string, severity?: Finding["severity"]) => void): void {
+function checkPodSecurity(
+  app: Manifest,
+  envName: string,
+  production: boolean,
+  add: (path: string, message: string, severity?: Finding["severity"]) => void,
+): void {
   const sync = obj(obj(app.body.spec).syncPolicy);
   const labels = obj(obj(sync.managedNamespaceMetadata).labels);
   const creates = (Array.isArray(sync.syncOptions) ? sync.syncOptions.map(String) : []).includes("CreateNamespace=true");
   const path = `spec.syncPolicy.managedNamespaceMetadata.labels.${PSA_ENFORCE_LABEL}`;
   const level = str(labels[PSA_ENFORCE_LABEL]);
   if (Object.keys(labels).length > 0 && !creates) {
-    add("spec.syncPolicy.managedNamespaceMetadata", `environment ${envName}: managedNamespaceMetadata applies only to a namespace Argo CD creates; add CreateNamespace=true to syncOptions or label the namespace elsewhere`, production ? "error" : "warning");
+    add(
+      "spec.syncPolicy.managedNamespaceMetadata",
+      `environment ${envName}: managedNamespaceMetadata applies only to a namespace Argo CD creates; add CreateNamespace=true to syncOptions or label the namespace elsewhere`,
+      production ? "error" : "warning",
+    );
     return;
   }
   if (!production) return;
   if (!creates) return; // the namespace is made elsewhere: its labels are not in this tree to check
   if (level !== PSA_PRODUCTION_LEVEL) {
-    add(path, `production environment ${envName}: its namespace ${level ? `enforces '${level}'` : "has no Pod Security enforce label"}; set ${PSA_ENFORCE_LABEL}: ${PSA_PRODUCTION_LEVEL} in spec.syncPolicy.managedNamespaceMetadata.labels`);
+    add(
+      path,
+      `production environment ${envName}: its namespace ${level ? `enforces '${level}'` : "has no Pod Security enforce label"}; set ${PSA_ENFORCE_LABEL}: ${PSA_PRODUCTION_LEVEL} in spec.syncPolicy.managedNamespaceMetadata.labels`,
+    );
   }
 }
 
@@ -268,7 +327,10 @@ function checkSync(app: Manifest, envName: string, want: GitopsConfig["environme
   const automated = sync.automated;
   const isAutomated = automated !== undefined && automated !== null && obj(automated).enabled !== false;
   if (isAutomated !== want.automated) {
-    add("spec.syncPolicy.automated", `environment ${envName} declares ${want.automated ? "automated" : "manual"} sync, the Application has ${isAutomated ? "automated" : "manual"} sync`);
+    add(
+      "spec.syncPolicy.automated",
+      `environment ${envName} declares ${want.automated ? "automated" : "manual"} sync, the Application has ${isAutomated ? "automated" : "manual"} sync`,
+    );
   }
   if (want.automated && isAutomated) {
     for (const key of ["prune", "selfHeal"] as const) {
@@ -279,6 +341,9 @@ function checkSync(app: Manifest, envName: string, want: GitopsConfig["environme
   const options = Array.isArray(sync.syncOptions) ? sync.syncOptions.map(String) : [];
   const creates = options.includes("CreateNamespace=true");
   if (creates !== want.createNamespace) {
-    add("spec.syncPolicy.syncOptions", `environment ${envName} declares CreateNamespace=${want.createNamespace}, the Application ${creates ? "sets" : "does not set"} CreateNamespace=true`);
+    add(
+      "spec.syncPolicy.syncOptions",
+      `environment ${envName} declares CreateNamespace=${want.createNamespace}, the Application ${creates ? "sets" : "does not set"} CreateNamespace=true`,
+    );
   }
 }

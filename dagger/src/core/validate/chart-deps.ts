@@ -24,14 +24,22 @@ export function dependenciesOf(...texts: (string | undefined)[]): ChartDependenc
   return texts.flatMap((t) => {
     if (!t) return [];
     const deps = obj(parseDocument(t).toJS()).dependencies;
-    return Array.isArray(deps) ? deps.map((d) => obj(d)).filter((d) => str(d.name)).map((d) => ({ name: str(d.name), version: String(d.version ?? ""), repository: str(d.repository) })) : [];
+    return Array.isArray(deps)
+      ? deps
+          .map((d) => obj(d))
+          .filter((d) => str(d.name))
+          .map((d) => ({ name: str(d.name), version: String(d.version ?? ""), repository: str(d.repository) }))
+      : [];
   });
 }
 
 /** The dependencies not vendored in `<chart>/charts/` (neither a `<name>/` chart directory nor a `<name>-*.tgz` archive). */
 export function missingDependencies(tree: GitopsTree, chart: string, deps: readonly ChartDependency[]): ChartDependency[] {
   const dir = posix.join(chart, "charts");
-  const archives = tree.filesUnder(dir, [".tgz"]).filter((f) => posix.dirname(f) === dir).map((f) => posix.basename(f));
+  const archives = tree
+    .filesUnder(dir, [".tgz"])
+    .filter((f) => posix.dirname(f) === dir)
+    .map((f) => posix.basename(f));
   return deps.filter((d) => !tree.hasFile(posix.join(dir, d.name, "Chart.yaml")) && !archives.some((a) => a.startsWith(`${d.name}-`)));
 }
 
@@ -43,7 +51,10 @@ export function dependencyBuildArgvs(chart: string, deps: readonly ChartDependen
 
 /** The finding for dependencies that are neither vendored nor fetchable: each named, with the two ways to vendor it. */
 export function dependencyFinding(chart: string, missing: readonly ChartDependency[], r: ExecResult, environments: readonly string[]): Finding {
-  const lines = `${r.stderr}\n${r.stdout}`.split("\n").map((l) => l.trim()).filter(Boolean);
+  const lines = `${r.stderr}\n${r.stdout}`
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean);
   const why = (lines.find((l) => l.startsWith("Error:")) ?? lines[lines.length - 1] ?? `exit code ${r.exitCode}`).replace(/^Error: /, "");
   const list = missing.map((d) => `${d.name} ${d.version || "(any version)"} from ${d.repository || "(no repository)"}`).join(", ");
   return {
@@ -61,7 +72,11 @@ export function dependencyFinding(chart: string, missing: readonly ChartDependen
  * environments rendering it; a chart whose dependencies stay missing is `blocked` (its
  * environments are not rendered: helm would only repeat the error), with one finding.
  */
-export async function prepareCharts(port: ValidationPort, tree: GitopsTree, charts: ReadonlyMap<string, readonly string[]>): Promise<{ blocked: Set<string>; findings: Finding[] }> {
+export async function prepareCharts(
+  port: ValidationPort,
+  tree: GitopsTree,
+  charts: ReadonlyMap<string, readonly string[]>,
+): Promise<{ blocked: Set<string>; findings: Finding[] }> {
   const blocked = new Set<string>();
   const findings: Finding[] = [];
   for (const [chart, envs] of charts) {

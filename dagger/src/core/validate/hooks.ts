@@ -16,7 +16,10 @@ export function isHelmTestHook(m: Pick<Manifest, "body">): boolean {
   const ann = (m.body.metadata as { annotations?: Record<string, unknown> } | undefined)?.annotations;
   const raw = ann?.["helm.sh/hook"];
   if (typeof raw !== "string") return false;
-  const types = raw.split(",").map((t) => t.trim().toLowerCase()).filter(Boolean);
+  const types = raw
+    .split(",")
+    .map((t) => t.trim().toLowerCase())
+    .filter(Boolean);
   return types.length > 0 && types.every((t) => HELM_TEST_HOOKS.includes(t));
 }
 

@@ -12,7 +12,12 @@ export const validateInputs = z.object({
     .transform((xs, ctx) => {
       const names = xs.flatMap(commaList);
       const bad = names.find((n) => !ENVIRONMENT_NAME.test(n));
-      if (bad !== undefined) return problem(ctx, `"${bad}" is not an environment name (a DNS-1123 label: lower-case letters, digits and '-', at most 63)`, "pass environments of gitops-pipeline.yaml, e.g. prod, or none for all");
+      if (bad !== undefined)
+        return problem(
+          ctx,
+          `"${bad}" is not an environment name (a DNS-1123 label: lower-case letters, digits and '-', at most 63)`,
+          "pass environments of gitops-pipeline.yaml, e.g. prod, or none for all",
+        );
       return names;
     })
     .describe("pass environments of gitops-pipeline.yaml, e.g. prod, or none for all"),
@@ -25,7 +30,10 @@ export const appInputs = z.object({ app: appField });
 export const ciAppInputs = z.object({ gitopsApp: appField });
 
 export const kindInputs = z.object({
-  runId: z.string().regex(/^[a-z0-9][a-z0-9-]{0,30}$/, { error: "is not a run id (lower-case letters, digits and '-', at most 31)" }).describe("pass e.g. debug"),
+  runId: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{0,30}$/, { error: "is not a run id (lower-case letters, digits and '-', at most 31)" })
+    .describe("pass e.g. debug"),
   server: z
     .string()
     .regex(/^https:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$/, { error: "is not an https URL of an API server" })

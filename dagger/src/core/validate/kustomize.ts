@@ -15,7 +15,8 @@ export const KUSTOMIZE_RULES = {
   "KUSTOMIZE-REFERENCE": "resources, components and patch files of a kustomization exist",
   "KUSTOMIZE-IMAGE": "every images: entry has a name and a newTag (not latest) or a digest",
   "KUSTOMIZE-BUILD": "the overlay of every environment renders with kustomize build",
-  "KUSTOMIZE-OVERLAY": "every environment of a kustomize-only app (no chart) has its overlay, `<kustomize>/overlays/<env>` with a kustomization: else nothing renders for it",
+  "KUSTOMIZE-OVERLAY":
+    "every environment of a kustomize-only app (no chart) has its overlay, `<kustomize>/overlays/<env>` with a kustomization: else nothing renders for it",
 } as const;
 
 /** File names kustomize accepts for a kustomization, in its lookup order. */
@@ -38,7 +39,12 @@ export interface Overlay {
  * holds a kustomization — or the kustomization their Application deploys (`fromApplication`), which
  * wins. An environment without an overlay is Helm-only, not an error.
  */
-export function overlaysOf(tree: GitopsTree, kustomize: string | undefined, environments: readonly string[], fromApplication: (env: string) => string | undefined = () => undefined): Overlay[] {
+export function overlaysOf(
+  tree: GitopsTree,
+  kustomize: string | undefined,
+  environments: readonly string[],
+  fromApplication: (env: string) => string | undefined = () => undefined,
+): Overlay[] {
   if (!kustomize) return [];
   return environments
     .map((environment) => ({ environment, dir: fromApplication(environment) ?? overlayDir(kustomize, environment) }))
@@ -64,11 +70,19 @@ export function missingOverlays(kustomize: string, environments: readonly string
 
 /** The finding for a failed `kustomize build`: the overlay as file, kustomize's first error as message. */
 export function kustomizeBuildFinding(r: ExecResult, overlay: Overlay): Finding {
-  const lines = `${r.stderr}\n${r.stdout}`.split("\n").map((l) => l.trim()).filter(Boolean);
+  const lines = `${r.stderr}\n${r.stdout}`
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean);
   const first = (lines.find((l) => l.startsWith("Error:")) ?? lines[0] ?? `exit code ${r.exitCode}`).replace(/^Error: /, "");
-  return { source: "kustomize", rule: "KUSTOMIZE-BUILD", severity: "error", file: overlay.dir, message: `${overlay.environment}: kustomize build failed: ${first}` };
+  return {
+    source: "kustomize",
+    rule: "KUSTOMIZE-BUILD",
+    severity: "error",
+    file: overlay.dir,
+    message: `${overlay.environment}: kustomize build failed: ${first}`,
+  };
 }
-
 
 /** Check one parsed kustomization file (`file` is its tree path). */
 export function checkKustomization(body: unknown, file: string, tree: GitopsTree): Finding[] {
@@ -95,7 +109,8 @@ export function checkKustomization(body: unknown, file: string, tree: GitopsTree
   if (Array.isArray(patches)) {
     patches.forEach((p, i) => {
       const path = obj(p).path;
-      if (typeof path === "string" && !tree.hasFile(posix.normalize(posix.join(dir, path)))) add("KUSTOMIZE-REFERENCE", `patches[${i}].path`, `patch file '${path}' does not exist`);
+      if (typeof path === "string" && !tree.hasFile(posix.normalize(posix.join(dir, path))))
+        add("KUSTOMIZE-REFERENCE", `patches[${i}].path`, `patch file '${path}' does not exist`);
     });
   }
   const images = k.images;
@@ -107,7 +122,8 @@ export function checkKustomization(body: unknown, file: string, tree: GitopsTree
       if (typeof e.name !== "string" || !e.name) add("KUSTOMIZE-IMAGE", `images[${i}].name`, "image entry has no name");
       else if (!digest && !tag) add("KUSTOMIZE-IMAGE", `images[${i}]`, `image '${e.name}' sets neither newTag nor digest`);
       else if (!digest && tag === "latest") add("KUSTOMIZE-IMAGE", `images[${i}].newTag`, `image '${e.name}' uses the mutable tag latest`);
-      else if (digest && !/^sha256:[a-f0-9]{64}$/.test(digest)) add("KUSTOMIZE-IMAGE", `images[${i}].digest`, `image '${e.name}' digest '${digest}' is not sha256:<64 hex>`);
+      else if (digest && !/^sha256:[a-f0-9]{64}$/.test(digest))
+        add("KUSTOMIZE-IMAGE", `images[${i}].digest`, `image '${e.name}' digest '${digest}' is not sha256:<64 hex>`);
     });
   }
   return out;

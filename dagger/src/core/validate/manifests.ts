@@ -29,7 +29,10 @@ export interface Manifest {
 /** The hook types an object's annotations declare (Helm's and Argo CD's), lower-cased, in order. */
 export function hookTypes(body: Record<string, unknown>): string[] {
   const ann = asObj(asObj(body.metadata).annotations);
-  return ["helm.sh/hook", "argocd.argoproj.io/hook"].flatMap((k) => (typeof ann[k] === "string" ? (ann[k] as string).split(",") : [])).map((t) => t.trim().toLowerCase()).filter(Boolean);
+  return ["helm.sh/hook", "argocd.argoproj.io/hook"]
+    .flatMap((k) => (typeof ann[k] === "string" ? (ann[k] as string).split(",") : []))
+    .map((t) => t.trim().toLowerCase())
+    .filter(Boolean);
 }
 
 /** `Kind/namespace/name`, or `Kind/name` for objects without a namespace. */
@@ -76,13 +79,25 @@ export function parseManifests(text: string, file: string, namespace?: string): 
     prevEnd = Math.max(prevEnd, doc.contents?.range?.[2] ?? doc.range?.[1] ?? end);
     const source = [...header.matchAll(SOURCE)].pop()?.[1] ?? file;
     if (doc.errors.length > 0) {
-      findings.push({ source: "manifests", rule: "YAML", severity: "error", file, message: `document ${index} (${source}) is not valid YAML: ${doc.errors[0]!.message.split("\n")[0]}` });
+      findings.push({
+        source: "manifests",
+        rule: "YAML",
+        severity: "error",
+        file,
+        message: `document ${index} (${source}) is not valid YAML: ${doc.errors[0]!.message.split("\n")[0]}`,
+      });
       return;
     }
     const body: unknown = doc.toJS({ maxAliasCount: 100 });
     if (body === null || body === undefined) return; // empty document (a disabled template)
     if (!isRecord(body) || typeof body.kind !== "string" || typeof body.apiVersion !== "string") {
-      findings.push({ source: "manifests", rule: "NOT-AN-OBJECT", severity: "error", file, message: `document ${index} (${source}) has no apiVersion and kind` });
+      findings.push({
+        source: "manifests",
+        rule: "NOT-AN-OBJECT",
+        severity: "error",
+        file,
+        message: `document ${index} (${source}) has no apiVersion and kind`,
+      });
       return;
     }
     const meta = isRecord(body.metadata) ? body.metadata : {};

@@ -43,7 +43,10 @@ export function parseHelmLint(r: ExecResult, env: string): Finding[] {
 }
 
 function firstError(r: ExecResult): string {
-  const lines = `${r.stderr}\n${r.stdout}`.split("\n").map((l) => l.trim()).filter(Boolean);
+  const lines = `${r.stderr}\n${r.stdout}`
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean);
   return (lines.find((l) => l.startsWith("Error:")) ?? lines[0] ?? `exit code ${r.exitCode}`).replace(/^Error: /, "");
 }
 
@@ -99,7 +102,12 @@ export function parseKubeconform(r: ExecResult, label: (file: string) => string 
   try {
     parsed = JSON.parse(r.stdout) as typeof parsed;
   } catch {
-    findings.push({ source: "kubeconform", rule: "KUBECONFORM", severity: "error", message: `kubeconform gave no JSON report (exit code ${r.exitCode}): ${firstError(r)}` });
+    findings.push({
+      source: "kubeconform",
+      rule: "KUBECONFORM",
+      severity: "error",
+      message: `kubeconform gave no JSON report (exit code ${r.exitCode}): ${firstError(r)}`,
+    });
     return { findings, counts, summary: zero() };
   }
   for (const res of parsed.resources ?? []) {
@@ -126,7 +134,11 @@ export function parseKubeconform(r: ExecResult, label: (file: string) => string 
     }
   }
   const s = parsed.summary ?? {};
-  return { findings: collapseDownloadErrors(findings), counts, summary: { valid: s.valid ?? 0, invalid: s.invalid ?? 0, errors: s.errors ?? 0, skipped: s.skipped ?? 0 } };
+  return {
+    findings: collapseDownloadErrors(findings),
+    counts,
+    summary: { valid: s.valid ?? 0, invalid: s.invalid ?? 0, errors: s.errors ?? 0, skipped: s.skipped ?? 0 },
+  };
 }
 
 /**
@@ -162,7 +174,10 @@ export function collapseDownloadErrors(findings: Finding[]): Finding[] {
   if (failed.length === 0) return findings;
   const urls = failed.map((f) => DOWNLOAD_FAILED.exec(f.message)![1]!);
   const hosts = [...new Set(urls.map((u) => /^[a-z]+:\/\/([^/]+)/.exec(u)?.[1] ?? u))];
-  const reason = DOWNLOAD_FAILED.exec(failed[0]!.message)![2]!.split(/Get "[^"]*": /).pop()!.trim();
+  const reason = DOWNLOAD_FAILED.exec(failed[0]!.message)![2]!
+    .split(/Get "[^"]*": /)
+    .pop()!
+    .trim();
   const one: Finding = {
     source: "kubeconform",
     rule: "SCHEMA-DOWNLOAD",

@@ -64,8 +64,19 @@ export function validationReport(r: ValidationResult): RunReport {
     stage: "validate",
     passed: r.passed,
     summary: `validate ${r.passed ? "passed" : "failed"}: ${envs}${overlays}, chart ${r.chart}, Kubernetes ${r.kubernetesVersion}: ${countBySeverity(r.findings)}${what}${leftOut ? `; ${leftOut} helm test hook${leftOut === 1 ? "" : "s"} left out (Argo CD never applies them)` : ""}`,
-    details: summarize(r).split("\n").slice(1).map((l) => l.replace(/^ {2}/, "")).join("\n"),
+    details: summarize(r)
+      .split("\n")
+      .slice(1)
+      .map((l) => l.replace(/^ {2}/, ""))
+      .join("\n"),
     findings: r.findings,
-    data: { kubernetesVersion: r.kubernetesVersion, chart: r.chart, apps: r.apps, environments: r.environments, overlays: r.overlays, argocdSchema: r.argocdSchema },
+    data: {
+      kubernetesVersion: r.kubernetesVersion,
+      chart: r.chart,
+      apps: r.apps,
+      environments: r.environments,
+      overlays: r.overlays,
+      argocdSchema: r.argocdSchema,
+    },
   });
 }

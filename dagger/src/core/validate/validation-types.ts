@@ -128,4 +128,3 @@ export interface ValidationResult {
   findings: ValidationFinding[];
   passed: boolean;
 }
-

@@ -32,7 +32,16 @@ export { APP_RULES } from "./app-plan.js";
 export { RENDER_RULES } from "./render-rules.js";
 export { ARGO_SOURCE_RULES } from "./argo-source.js";
 export * from "./validation-types.js";
-import { overlayRenderKey, renderKey, type EnvironmentResult, type OverlayResult, type ValidationFinding, type ValidationOptions, type ValidationPort, type ValidationResult } from "./validation-types.js";
+import {
+  overlayRenderKey,
+  renderKey,
+  type EnvironmentResult,
+  type OverlayResult,
+  type ValidationFinding,
+  type ValidationOptions,
+  type ValidationPort,
+  type ValidationResult,
+} from "./validation-types.js";
 
 const zero = (): SchemaCounts => ({ valid: 0, invalid: 0, errors: 0, skipped: 0 });
 
@@ -61,7 +70,12 @@ async function keepApplied(port: ValidationPort, key: string, objects: Manifest[
 /** The finding for a rendering with no object: Argo CD would sync nothing, which is never a pass. */
 function emptyRendering(what: string, env: string, kept: ArgoRendering): Finding {
   const tests = kept.leftOut.length ? ` (only ${kept.leftOut.length} helm test hook${kept.leftOut.length === 1 ? "" : "s"}, which Argo CD never applies)` : "";
-  return { source: "render", rule: "RENDER-EMPTY", severity: "error", message: `${env}: ${what} rendered no object${tests}: Argo CD would sync nothing; check the values (or overlay) that turn the templates on` };
+  return {
+    source: "render",
+    rule: "RENDER-EMPTY",
+    severity: "error",
+    message: `${env}: ${what} rendered no object${tests}: Argo CD would sync nothing; check the values (or overlay) that turn the templates on`,
+  };
 }
 
 /**
@@ -75,7 +89,13 @@ function howArgoRenders(h: HelmRun, argoObjects: readonly Manifest[], tree: Gito
 }
 
 /** The overlay's kustomization with its Application's kustomize settings applied, as a file to lay over the tree (none without settings). */
-async function overlaySettings(port: ValidationPort, tree: GitopsTree, plan: AppPlan, overlay: { environment: string; dir: string }, argoObjects: readonly Manifest[]): Promise<Record<string, string>> {
+async function overlaySettings(
+  port: ValidationPort,
+  tree: GitopsTree,
+  plan: AppPlan,
+  overlay: { environment: string; dir: string },
+  argoObjects: readonly Manifest[],
+): Promise<Record<string, string>> {
   const env = plan.config.environments[overlay.environment]!;
   const app = argoObjects.find((o) => o.kind === "Application" && o.name === env.application);
   const settings = app && kustomizeSettingsFor(app, plan.config.repoPath, overlay.dir);
@@ -124,7 +144,16 @@ export async function runValidation(port: ValidationPort, opts: ValidationOption
   // One Promise.all: a failing overlay must not reject unobserved while helm is still awaited
   // (an unhandled rejection kills the module's process instead of failing the call).
   const [overlayRuns, runs] = await Promise.all([
-    Promise.all(overlayPlans.map(async (o) => ({ ...o, render: await port.renderOverlay(o.key, kustomizeBuildArgv(o.overlay.dir, opts.kustomizeBinary), await overlaySettings(port, tree, o.plan, o.overlay, argoObjects)) }))),
+    Promise.all(
+      overlayPlans.map(async (o) => ({
+        ...o,
+        render: await port.renderOverlay(
+          o.key,
+          kustomizeBuildArgv(o.overlay.dir, opts.kustomizeBinary),
+          await overlaySettings(port, tree, o.plan, o.overlay, argoObjects),
+        ),
+      })),
+    ),
     Promise.all(
       helmRuns.map(async (h) => {
         const env = h.plan.config.environments[h.name]!;
@@ -132,7 +161,11 @@ export async function runValidation(port: ValidationPort, opts: ValidationOption
         const helmOpts = { chart: r.chart, values: r.values, set: r.set, setString: r.setString, setFile: r.setFile, kubeVersion: opts.kubernetesVersion };
         const [lint, render] = await Promise.all([
           port.helm(helmLintArgv(helmOpts), r.files),
-          port.render(h.key, helmTemplateArgv({ ...helmOpts, release: r.release, namespace: r.namespace, includeCrds: r.includeCrds, apiVersions: r.apiVersions }), r.files),
+          port.render(
+            h.key,
+            helmTemplateArgv({ ...helmOpts, release: r.release, namespace: r.namespace, includeCrds: r.includeCrds, apiVersions: r.apiVersions }),
+            r.files,
+          ),
         ]);
         return { ...h, env, how: r, lint, render };
       }),
@@ -151,12 +184,28 @@ export async function runValidation(port: ValidationPort, opts: ValidationOption
       kept = await keepApplied(port, key, parsed.objects, posix.basename(how.chart));
       rendered.set(key, kept.objects);
       findings.push(...parsed.findings.map((f) => ({ ...f, ...tag })));
-      if (kept.objects.length === 0 && parsed.findings.length === 0) findings.push({ ...emptyRendering(`helm template of ${how.chart}`, name, kept), file: how.chart, ...tag });
+      if (kept.objects.length === 0 && parsed.findings.length === 0)
+        findings.push({ ...emptyRendering(`helm template of ${how.chart}`, name, kept), file: how.chart, ...tag });
     } else {
       findings.push({ ...parseHelmTemplateError(render, name), ...tag });
     }
     const values = how.values.filter((v) => !(v in how.files));
-    results.push({ key, ...appTag(plan), name, namespace: how.namespace, production: env.production, values, ...(how.application ? { application: how.application } : {}), lintPassed: lint.exitCode === 0, rendered: ok, objects: rendered.get(key)?.length ?? 0, hooks: kept?.hooks ?? 0, testHooksLeftOut: kept?.leftOut.length ?? 0, schema: zero(), errors: 0 });
+    results.push({
+      key,
+      ...appTag(plan),
+      name,
+      namespace: how.namespace,
+      production: env.production,
+      values,
+      ...(how.application ? { application: how.application } : {}),
+      lintPassed: lint.exitCode === 0,
+      rendered: ok,
+      objects: rendered.get(key)?.length ?? 0,
+      hooks: kept?.hooks ?? 0,
+      testHooksLeftOut: kept?.leftOut.length ?? 0,
+      schema: zero(),
+      errors: 0,
+    });
   }
 
   const overlayObjects = new Map<string, Manifest[]>();
@@ -171,11 +220,24 @@ export async function runValidation(port: ValidationPort, opts: ValidationOption
       kept = await keepApplied(port, overlayRenderKey(key), parsed.objects, overlay.dir);
       overlayObjects.set(key, kept.objects);
       findings.push(...parsed.findings.map((f) => ({ ...f, ...tag })));
-      if (kept.objects.length === 0 && parsed.findings.length === 0) findings.push({ ...emptyRendering(`kustomize build ${overlay.dir}`, overlay.environment, kept), file: overlay.dir, ...tag });
+      if (kept.objects.length === 0 && parsed.findings.length === 0)
+        findings.push({ ...emptyRendering(`kustomize build ${overlay.dir}`, overlay.environment, kept), file: overlay.dir, ...tag });
     } else {
       findings.push({ ...kustomizeBuildFinding(render, overlay), ...tag });
     }
-    overlayResults.push({ key, ...appTag(plan), environment: overlay.environment, overlay: overlay.dir, production: env.production, rendered: ok, objects: overlayObjects.get(key)?.length ?? 0, hooks: kept?.hooks ?? 0, testHooksLeftOut: kept?.leftOut.length ?? 0, schema: zero(), errors: 0 });
+    overlayResults.push({
+      key,
+      ...appTag(plan),
+      environment: overlay.environment,
+      overlay: overlay.dir,
+      production: env.production,
+      rendered: ok,
+      objects: overlayObjects.get(key)?.length ?? 0,
+      hooks: kept?.hooks ?? 0,
+      testHooksLeftOut: kept?.leftOut.length ?? 0,
+      schema: zero(),
+      errors: 0,
+    });
   }
 
   // kubeconform over every rendering and the Argo CD manifests, in one run.
@@ -195,7 +257,14 @@ export async function runValidation(port: ValidationPort, opts: ValidationOption
       const env = f.file?.startsWith("env:") ? results.find((r) => r.key === f.file!.slice(4)) : undefined;
       const overlay = f.file?.startsWith("overlay:") ? overlayResults.find((o) => o.key === f.file!.slice(8)) : undefined;
       if (env) findings.push({ ...f, file: `rendered/${env.key}.yaml`, ...(env.app ? { app: env.app } : {}), environment: env.name });
-      else if (overlay) findings.push({ ...f, file: overlay.overlay, ...(overlay.app ? { app: overlay.app } : {}), environment: overlay.environment, overlay: overlay.overlay });
+      else if (overlay)
+        findings.push({
+          ...f,
+          file: overlay.overlay,
+          ...(overlay.app ? { app: overlay.app } : {}),
+          environment: overlay.environment,
+          overlay: overlay.overlay,
+        });
       else findings.push(f);
     }
     for (const r of results) r.schema = parsed.counts.get(`env:${r.key}`) ?? zero();
@@ -210,23 +279,42 @@ export async function runValidation(port: ValidationPort, opts: ValidationOption
   for (const r of results) {
     const objects = rendered.get(r.key);
     const scope = { app: r.app ?? pipeline.apps[0]!.name, environment: r.name };
-    if (objects) findings.push(...evaluatePolicy(objects, { production: r.production, scope, tuning }).map((f) => ({ ...f, ...(r.app ? { app: r.app } : {}), environment: r.name })));
+    if (objects)
+      findings.push(
+        ...evaluatePolicy(objects, { production: r.production, scope, tuning }).map((f) => ({ ...f, ...(r.app ? { app: r.app } : {}), environment: r.name })),
+      );
   }
   for (const o of overlayResults) {
     const objects = overlayObjects.get(o.key);
     const scope = { app: o.app ?? pipeline.apps[0]!.name, environment: o.environment };
-    if (objects) findings.push(...evaluatePolicy(objects, { production: o.production, scope, tuning }).map((f) => ({ ...f, ...(o.app ? { app: o.app } : {}), environment: o.environment, overlay: o.overlay })));
+    if (objects)
+      findings.push(
+        ...evaluatePolicy(objects, { production: o.production, scope, tuning }).map((f) => ({
+          ...f,
+          ...(o.app ? { app: o.app } : {}),
+          environment: o.environment,
+          overlay: o.overlay,
+        })),
+      );
   }
   findings.push(...tuning.fileFindings());
   findings.push(...expansion.findings);
   findings.push(...checkApplications({ objects: argoObjects, tree, repoPath: pipeline.repoPath, reported: planned.reported }));
   findings.push(...checkProjectPermits(argoObjects));
   for (const plan of plans) {
-    findings.push(...checkEnvironments({ objects: argoObjects, tree, config: plan.config, environments: plan.envNames, ...(plan.tag ? { app: plan.tag } : {}) }));
+    findings.push(
+      ...checkEnvironments({ objects: argoObjects, tree, config: plan.config, environments: plan.envNames, ...(plan.tag ? { app: plan.tag } : {}) }),
+    );
     const byEnv = new Map(results.filter((r) => r.app === plan.tag && rendered.has(r.key)).map((r) => [r.name, rendered.get(r.key)!]));
     findings.push(...checkProjectResources({ argo: argoObjects, config: plan.config, rendered: byEnv }).map((f) => ({ ...f, ...appTag(plan) })));
   }
-  findings.push(...(await kustomizeFindings(port, tree, plans.flatMap((p) => (p.config.kustomize ? [p.config.kustomize] : [])))));
+  findings.push(
+    ...(await kustomizeFindings(
+      port,
+      tree,
+      plans.flatMap((p) => (p.config.kustomize ? [p.config.kustomize] : [])),
+    )),
+  );
 
   for (const r of results) r.errors = findings.filter((f) => f.app === r.app && f.environment === r.name && !f.overlay && f.severity === "error").length;
   for (const o of overlayResults) o.errors = findings.filter((f) => f.overlay === o.overlay && f.severity === "error").length;

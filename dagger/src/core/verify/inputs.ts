@@ -39,7 +39,11 @@ const url = (fix: string, httpsOnly: boolean) =>
 
 export const connectionInputs = z.object({
   server: url("pass the Argo CD server's https:// address, e.g. https://argocd.example.com", true),
-  namespace: z.string().trim().regex(NAMESPACE, { error: "is not a namespace name" }).describe("pass the namespace the Application objects live in, e.g. argocd"),
+  namespace: z
+    .string()
+    .trim()
+    .regex(NAMESPACE, { error: "is not a namespace name" })
+    .describe("pass the namespace the Application objects live in, e.g. argocd"),
 });
 
 /** A connection: exactly one of (server + token) or kubeconfig; an InputError naming the argument otherwise. */
@@ -47,9 +51,19 @@ export function checkConnection(server: string, hasToken: boolean, hasKubeconfig
   const both = "pass either --server with --token (Argo CD API) or --kubeconfig (Kubernetes API), not both";
   if (hasKubeconfig && (server || hasToken)) throw new InputError("kubeconfig", `given together with --${server ? "server" : "token"}`, both);
   if (hasKubeconfig) return "kubernetes";
-  if (server && !hasToken) throw new InputError("token", "is missing: the Argo CD API needs a token with --server", "pass --token env:ARGOCD_TOKEN (an Argo CD account or project token that may get applications)");
+  if (server && !hasToken)
+    throw new InputError(
+      "token",
+      "is missing: the Argo CD API needs a token with --server",
+      "pass --token env:ARGOCD_TOKEN (an Argo CD account or project token that may get applications)",
+    );
   if (hasToken && !server) throw new InputError("server", "is missing: --token needs the Argo CD server it is for", "pass --server https://argocd.example.com");
-  if (!server) throw new InputError("server", "no connection given: neither --server with --token nor --kubeconfig", "pass --server https://argocd.example.com --token env:ARGOCD_TOKEN, or --kubeconfig file:./kubeconfig");
+  if (!server)
+    throw new InputError(
+      "server",
+      "no connection given: neither --server with --token nor --kubeconfig",
+      "pass --server https://argocd.example.com --token env:ARGOCD_TOKEN, or --kubeconfig file:./kubeconfig",
+    );
   return "argocd";
 }
 

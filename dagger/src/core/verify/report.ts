@@ -33,7 +33,18 @@ export function verifyReport(t: VerifyTarget, r: WaitResult): RunReport {
   const summary = passed
     ? `verify passed: ${app} is Synced and Healthy${at || ` at ${revisionSeen(o).split(",").map(shortRevision).join(",")}`} (${took})${probe}`
     : `verify failed: ${app}${at}: ${r.why} (${took})`;
-  const findings: Finding[] = passed ? [] : [{ source: "argocd", rule: VERIFY_RULES[r.outcome as Exclude<Outcome, "ready">], severity: "error", message: r.why, object: `Application/${t.application}`, environment: t.environment }];
+  const findings: Finding[] = passed
+    ? []
+    : [
+        {
+          source: "argocd",
+          rule: VERIFY_RULES[r.outcome as Exclude<Outcome, "ready">],
+          severity: "error",
+          message: r.why,
+          object: `Application/${t.application}`,
+          environment: t.environment,
+        },
+      ];
   const conditions = o?.conditions ?? [];
   const details = [
     `${t.api === "argocd" ? "Argo CD API" : "Kubernetes API"} ${t.server}, Application ${t.application}`,

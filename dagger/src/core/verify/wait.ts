@@ -8,7 +8,10 @@ import { InputError } from "../errors.js";
 import { evaluate, observe, type Observed, type Verdict } from "./status.js";
 
 /** One answer of the API: an Application object, another HTTP status, or no answer at all. */
-export type Fetched = { kind: "ok"; application: unknown } | { kind: "http"; status: number; message: string } | { kind: "network"; message: string; tls: boolean; redirect?: boolean };
+export type Fetched =
+  | { kind: "ok"; application: unknown }
+  | { kind: "http"; status: number; message: string }
+  | { kind: "network"; message: string; tls: boolean; redirect?: boolean };
 
 /** What the probe saw: a status code, or why there was none. */
 export interface ProbeSeen {
@@ -86,7 +89,15 @@ export async function waitForDeployment(o: WaitOptions, deps: WaitDeps): Promise
   let observed: Observed | undefined;
   let lastWhy = "no answer yet";
   let degradedSince: number | undefined;
-  const result = (outcome: Outcome, why: string, extra: Partial<WaitResult> = {}): WaitResult => ({ outcome, why, ...(observed ? { observed } : {}), polls, waitedMs: elapsed(), timeline, ...extra });
+  const result = (outcome: Outcome, why: string, extra: Partial<WaitResult> = {}): WaitResult => ({
+    outcome,
+    why,
+    ...(observed ? { observed } : {}),
+    polls,
+    waitedMs: elapsed(),
+    timeline,
+    ...extra,
+  });
 
   for (;;) {
     polls += 1;
@@ -94,13 +105,18 @@ export async function waitForDeployment(o: WaitOptions, deps: WaitDeps): Promise
     if (got.kind === "http") {
       if (got.status === 401 || got.status === 403) {
         const what = o.credential === "token" ? "the Argo CD API refused the token" : "the Kubernetes API refused the kubeconfig's credentials";
-        const fix = o.credential === "token"
-          ? "pass a valid Argo CD token (argocd account generate-token) whose role may get this application"
-          : "pass a kubeconfig whose user may get applications.argoproj.io in that namespace";
+        const fix =
+          o.credential === "token"
+            ? "pass a valid Argo CD token (argocd account generate-token) whose role may get this application"
+            : "pass a kubeconfig whose user may get applications.argoproj.io in that namespace";
         throw new InputError(o.credential, `${what} (HTTP ${got.status} from ${o.server})`, fix);
       }
       if (got.status === 404) {
-        throw new InputError("application", `Application '${o.application}' of environment '${o.environment}' was not found on ${o.server} (HTTP 404${got.message ? `: ${got.message}` : ""})`, `check environments.${o.environment}.application in gitops-pipeline.yaml (or pass --application) and --namespace`);
+        throw new InputError(
+          "application",
+          `Application '${o.application}' of environment '${o.environment}' was not found on ${o.server} (HTTP 404${got.message ? `: ${got.message}` : ""})`,
+          `check environments.${o.environment}.application in gitops-pipeline.yaml (or pass --application) and --namespace`,
+        );
       }
       lastWhy = `HTTP ${got.status} from ${o.server}${got.message ? `: ${got.message}` : ""}`;
       note(lastWhy);
@@ -108,11 +124,15 @@ export async function waitForDeployment(o: WaitOptions, deps: WaitDeps): Promise
       lastWhy = `cannot reach ${o.server}: ${got.message}`;
       note(lastWhy);
       if (got.redirect) {
-        const fix = o.api === "argocd" ? "pass the address Argo CD answers at directly as --server" : "put the API server's own address in the kubeconfig's server";
+        const fix =
+          o.api === "argocd" ? "pass the address Argo CD answers at directly as --server" : "put the API server's own address in the kubeconfig's server";
         throw new InputError(o.api === "argocd" ? "server" : "kubeconfig", `${o.server} ${got.message}`, fix);
       }
       if (got.tls) {
-        const fix = o.api === "argocd" ? "give the server a certificate the system trusts, or pass --insecure for a self-signed Argo CD" : "put the cluster's CA in certificate-authority-data of the kubeconfig";
+        const fix =
+          o.api === "argocd"
+            ? "give the server a certificate the system trusts, or pass --insecure for a self-signed Argo CD"
+            : "put the cluster's CA in certificate-authority-data of the kubeconfig";
         throw new InputError(o.api === "argocd" ? "server" : "kubeconfig", `TLS verification of ${o.server} failed (${got.message})`, fix);
       }
       // Never reached at all: a wrong address, not a restart; waiting out the timeout helps no one.
@@ -147,8 +167,10 @@ export async function waitForDeployment(o: WaitOptions, deps: WaitDeps): Promise
     }
     const left = o.timeoutMs - elapsed();
     if (left <= 0) {
-      const got = seen.status !== undefined ? `HTTP ${seen.status}` : seen.error ?? "no answer";
-      return result("probe", `deployed (${lastWhy}) but ${o.probeUrl} did not answer 2xx within ${secs(o.timeoutMs)}; last ${got}`, { probe: { url: o.probeUrl, ...seen } });
+      const got = seen.status !== undefined ? `HTTP ${seen.status}` : (seen.error ?? "no answer");
+      return result("probe", `deployed (${lastWhy}) but ${o.probeUrl} did not answer 2xx within ${secs(o.timeoutMs)}; last ${got}`, {
+        probe: { url: o.probeUrl, ...seen },
+      });
     }
     await deps.sleep(Math.min(o.probeIntervalMs ?? PROBE_INTERVAL_MS, left));
   }

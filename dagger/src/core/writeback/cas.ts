@@ -99,7 +99,12 @@ export function guardForward(a: {
  * it deploys `current`? Only when nothing changed: a deploy that landed since (a fix bump) is
  * never reverted by a rollback that did not see it.
  */
-export function guardRollback(a: { env: string; chosenAgainst: Partial<ImageRef> & { tag: string }; current: (Partial<ImageRef> & { tag: string }) | undefined; target: Partial<ImageRef> & { tag: string } }): void {
+export function guardRollback(a: {
+  env: string;
+  chosenAgainst: Partial<ImageRef> & { tag: string };
+  current: (Partial<ImageRef> & { tag: string }) | undefined;
+  target: Partial<ImageRef> & { tag: string };
+}): void {
   const { current: c, chosenAgainst: r, target: t } = a;
   if (c && (sameRef(c, t) || sameRef(c, r))) return;
   throw new WriteRefused(

@@ -118,11 +118,7 @@ function diffOf(file: string, w: { a: string; b: string; skipped: number }, cont
   let pre = 0;
   while (pre < A.lines.length && pre < B.lines.length && A.lines[pre] === B.lines[pre]) pre++;
   let suf = 0;
-  while (
-    suf < A.lines.length - pre &&
-    suf < B.lines.length - pre &&
-    A.lines[A.lines.length - 1 - suf] === B.lines[B.lines.length - 1 - suf]
-  ) suf++;
+  while (suf < A.lines.length - pre && suf < B.lines.length - pre && A.lines[A.lines.length - 1 - suf] === B.lines[B.lines.length - 1 - suf]) suf++;
   const ops: Op[] = [
     ...A.lines.slice(0, pre).map((line) => ({ kind: " " as const, line })),
     ...myers(A.lines.slice(pre, A.lines.length - suf), B.lines.slice(pre, B.lines.length - suf)),

@@ -31,7 +31,8 @@ export function keyParts(key: string): { environment: string; app?: string; over
 }
 
 /** What identifies a finding across the two validations: not its message or line (they carry values and positions the edit moves). */
-const fingerprint = (f: Finding): string => JSON.stringify([f.source, f.rule, f.app ?? "", f.environment ?? "", f.overlay ?? "", f.object ?? "", f.path ?? "", f.template ?? "", f.file ?? ""]);
+const fingerprint = (f: Finding): string =>
+  JSON.stringify([f.source, f.rule, f.app ?? "", f.environment ?? "", f.overlay ?? "", f.object ?? "", f.path ?? "", f.template ?? "", f.file ?? ""]);
 
 /**
  * Split the edited tree's error findings into those the edit introduced (or made worse: more of
@@ -129,13 +130,29 @@ export async function gateEdit(g: GateInput): Promise<GateOutcome> {
   const written = writtenRef(g.changed);
   if (targetKeys.length) {
     const templates = await g.templates();
-    for (const key of targetKeys) blocking.push(...reachFindings({ environment: g.environment, key, before: g.before.renderings[key] ?? "", after: g.after.renderings[key]!, written, templates }));
+    for (const key of targetKeys)
+      blocking.push(
+        ...reachFindings({ environment: g.environment, key, before: g.before.renderings[key] ?? "", after: g.after.renderings[key]!, written, templates }),
+      );
   } else {
     // Nothing rendered for the target: nothing proves the edit reaches the cluster.
-    blocking.push({ source: "write-back", rule: "WRITEBACK-REACH", severity: "error", environment: g.environment, file: g.changed[0]?.file ?? "", message: `${g.environment} has no ${kustomizeEdit ? "kustomize" : "helm"} rendering after the edit, so nothing shows the new image reaches the cluster: fix the rendering (see the findings) and run the write-back again` });
+    blocking.push({
+      source: "write-back",
+      rule: "WRITEBACK-REACH",
+      severity: "error",
+      environment: g.environment,
+      file: g.changed[0]?.file ?? "",
+      message: `${g.environment} has no ${kustomizeEdit ? "kustomize" : "helm"} rendering after the edit, so nothing shows the new image reaches the cluster: fix the rendering (see the findings) and run the write-back again`,
+    });
   }
 
-  const others = [...new Set(Object.keys(renderedDiff).filter((k) => !mine(k)).map((k) => envLabel(keyParts(k))))];
+  const others = [
+    ...new Set(
+      Object.keys(renderedDiff)
+        .filter((k) => !mine(k))
+        .map((k) => envLabel(keyParts(k))),
+    ),
+  ];
   if (others.length && !g.allowShared) {
     const files = g.changed.map((f) => f.file).join(", ");
     blocking.push({
@@ -155,7 +172,9 @@ export async function gateEdit(g: GateInput): Promise<GateOutcome> {
     preExisting.length ? `${preExisting.length} pre-existing error(s) not blocking` : "",
     others.length && g.allowShared ? `also deploys to ${others.join(", ")} (allowed)` : "",
     blocking.length - introduced.length ? `${blocking.length - introduced.length} refusal(s)` : "",
-  ].filter(Boolean).join("; ");
+  ]
+    .filter(Boolean)
+    .join("; ");
   return { ok, blocking, preExisting, renderedDiff, alsoChanged: others, summary };
 }
 

@@ -39,7 +39,8 @@ export const BRANCH_MAX = 200;
  */
 export function checkBranch(branch: string, arg = "branch"): string {
   const shown = JSON.stringify(branch.length > 80 ? `${branch.slice(0, 77)}...` : branch);
-  if (branch.length > BRANCH_MAX) throw new InputError(arg, `${shown} is ${branch.length} characters long, more than ${BRANCH_MAX}`, "pass a branch such as main");
+  if (branch.length > BRANCH_MAX)
+    throw new InputError(arg, `${shown} is ${branch.length} characters long, more than ${BRANCH_MAX}`, "pass a branch such as main");
   if (branch === "HEAD" || branch.startsWith("refs/")) throw new InputError(arg, `${shown} is not a branch name but a ref`, "pass a branch such as main");
   if (!BRANCH.test(branch) || branch.split("/").some((c) => c.startsWith(".") || c.endsWith(".lock"))) {
     throw new InputError(arg, `${shown} is not a valid branch name`, "pass a branch such as main");
@@ -60,11 +61,14 @@ export function checkRepoUrl(url: string, arg = "url"): string {
   // end up in .git/config, in logs and in reports. A plain ssh user name (git@host) is no credential.
   const what = urlCredential(url);
   if (what && !/^ssh:\/\/[A-Za-z0-9._-]+@[^/:@]+(?::\d+)?\//.test(url)) {
-    throw new InputError(arg, `contains credentials: ${what}`, "remove them from the URL and pass the token with with-token (a Secret), or the key with with-ssh-key");
+    throw new InputError(
+      arg,
+      `contains credentials: ${what}`,
+      "remove them from the URL and pass the token with with-token (a Secret), or the key with with-ssh-key",
+    );
   }
   return url;
 }
-
 
 /** A commit author's name: one line of printable text, not blank, no angle brackets (it goes raw into the commit header). */
 export const AUTHOR_NAME = /^(?=.*\S)[^<>\u0000-\u001f\u007f]{1,100}$/;
@@ -73,7 +77,8 @@ export const AUTHOR_EMAIL = /^[^<>\s@\u0000-\u001f\u007f]{1,64}@[^<>\s@\u0000-\u
 
 /** Check an author identity (it goes into commit metadata, so no newlines or angle brackets). */
 export function checkAuthor(author: Author): Author {
-  if (!AUTHOR_NAME.test(author.name)) throw new InputError("name", `${JSON.stringify(author.name)} is not a usable name`, "pass a one-line, non-blank name without < > or control characters");
+  if (!AUTHOR_NAME.test(author.name))
+    throw new InputError("name", `${JSON.stringify(author.name)} is not a usable name`, "pass a one-line, non-blank name without < > or control characters");
   if (!AUTHOR_EMAIL.test(author.email)) throw new InputError("email", `"${author.email}" is not an email address`, "pass e.g. bot@example.com");
   return author;
 }
@@ -148,11 +153,18 @@ export function redirectFailure(output: string): string | undefined {
 /** The git argv of each write-back step. `dir` is the work tree (e.g. /repo in the container). */
 export const gitArgv = {
   clone: (url: string, branch: string, dir: string): string[] => [
-    "git", "clone", "--quiet", "--no-tags", "--single-branch", "--branch", checkBranch(branch), "--", checkRepoUrl(url), dir,
+    "git",
+    "clone",
+    "--quiet",
+    "--no-tags",
+    "--single-branch",
+    "--branch",
+    checkBranch(branch),
+    "--",
+    checkRepoUrl(url),
+    dir,
   ],
-  fetch: (branch: string): string[] => [
-    "git", "fetch", "--quiet", "--no-tags", "origin", `+refs/heads/${checkBranch(branch)}:refs/remotes/origin/${branch}`,
-  ],
+  fetch: (branch: string): string[] => ["git", "fetch", "--quiet", "--no-tags", "origin", `+refs/heads/${checkBranch(branch)}:refs/remotes/origin/${branch}`],
   reset: (branch: string): string[] => ["git", "reset", "--quiet", "--hard", `refs/remotes/origin/${checkBranch(branch)}`],
   clean: (): string[] => ["git", "clean", "-fdq"],
   head: (): string[] => ["git", "rev-parse", "HEAD"],
@@ -173,13 +185,19 @@ export const gitArgv = {
    * this run read; "" = it must not exist): a concurrent writer makes the push fail, not vanish.
    */
   pushLease: (branch: string, expect: string): string[] => [
-    "git", "push", "--porcelain", `--force-with-lease=refs/heads/${checkBranch(branch)}:${expect === "" ? "" : checkRev(expect)}`, "origin", `HEAD:refs/heads/${branch}`,
+    "git",
+    "push",
+    "--porcelain",
+    `--force-with-lease=refs/heads/${checkBranch(branch)}:${expect === "" ? "" : checkRev(expect)}`,
+    "origin",
+    `HEAD:refs/heads/${branch}`,
   ],
 };
 
 /** A revision the argv accepts: a full commit id or HEAD. */
 export function checkRev(rev: string): string {
-  if (rev !== "HEAD" && !/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(rev)) throw new InputError("revision", `"${rev}" is not a full commit id`, "pass the 40-character commit id");
+  if (rev !== "HEAD" && !/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(rev))
+    throw new InputError("revision", `"${rev}" is not a full commit id`, "pass the 40-character commit id");
   return rev;
 }
 

@@ -30,9 +30,22 @@ export const repoInputs = z.object({
   app: appField,
 });
 
-export const tokenInputs = z.object({ user: z.string().trim().min(1, { error: "is empty" }).regex(/^\S+$/, { error: "contains spaces" }).describe("pass the user name your git host expects with a token, e.g. x-access-token") });
+export const tokenInputs = z.object({
+  user: z
+    .string()
+    .trim()
+    .min(1, { error: "is empty" })
+    .regex(/^\S+$/, { error: "contains spaces" })
+    .describe("pass the user name your git host expects with a token, e.g. x-access-token"),
+});
 
-export const sshInputs = z.object({ knownHosts: z.string().trim().min(1, { error: "is empty (host keys are never accepted blindly)" }).describe("pass the host's known_hosts lines, e.g. from ~/.ssh/known_hosts") });
+export const sshInputs = z.object({
+  knownHosts: z
+    .string()
+    .trim()
+    .min(1, { error: "is empty (host keys are never accepted blindly)" })
+    .describe("pass the host's known_hosts lines, e.g. from ~/.ssh/known_hosts"),
+});
 
 export const authorInputs = z.object({
   name: z.string().regex(AUTHOR_NAME, { error: "is not a usable name (one line of printable text, not blank, no < >)" }).describe("pass e.g. release-bot"),
@@ -47,16 +60,27 @@ export const bumpInputs = z.object({
   digest: imageValue("digest", "digest", true),
   repository: imageValue("repository", "repository", true),
   appVersion: imageValue("version", "appVersion", true),
-  sourceCommit: z.string().trim().refine((s) => s === "" || COMMIT_ID.test(s), { error: "is not a commit id" }).describe("pass the app commit the image was built from"),
+  sourceCommit: z
+    .string()
+    .trim()
+    .refine((s) => s === "" || COMMIT_ID.test(s), { error: "is not a commit id" })
+    .describe("pass the app commit the image was built from"),
 });
 
 export const promoteInputs = z.object({
   from: environmentField,
-  to: z.string().refine((s) => s === "" || ENVIRONMENT_NAME.test(s), { error: "is not an environment name" }).describe("pass the next environment, or leave it empty"),
+  to: z
+    .string()
+    .refine((s) => s === "" || ENVIRONMENT_NAME.test(s), { error: "is not an environment name" })
+    .describe("pass the next environment, or leave it empty"),
   sourceCommit: bumpInputs.shape.sourceCommit,
 });
 
 export const rollbackInputs = z.object({
   environment: environmentField,
-  to: z.string().trim().refine((s) => s === "" || REVISION.test(s), { error: "is not a revision name" }).describe("pass a commit sha, tag or branch of the gitops repository (e.g. 3f2c1ab or HEAD~1), or leave it empty for the image before the current one"),
+  to: z
+    .string()
+    .trim()
+    .refine((s) => s === "" || REVISION.test(s), { error: "is not a revision name" })
+    .describe("pass a commit sha, tag or branch of the gitops repository (e.g. 3f2c1ab or HEAD~1), or leave it empty for the image before the current one"),
 });

@@ -66,7 +66,8 @@ const keysOf = (l: { keys?: ValueKeys }): ValueKeys => l.keys ?? DEFAULT_KEYS;
 /** A directory inside the repository: relative, no `..`; "" or "." for its root. */
 export function checkRoot(raw: string, arg = "path"): string {
   const segs = raw.split("/").filter((x) => x !== "" && x !== ".");
-  if (raw.startsWith("/") || segs.includes("..")) throw new InputError(arg, `"${raw}" leaves the repository`, "pass a directory inside it, e.g. gitops, or . for its root");
+  if (raw.startsWith("/") || segs.includes(".."))
+    throw new InputError(arg, `"${raw}" leaves the repository`, "pass a directory inside it, e.g. gitops, or . for its root");
   return segs.join("/");
 }
 
@@ -113,7 +114,12 @@ export function checkEnvironment(l: Layout, env: string, arg = "environment"): s
 export async function envFile(l: Layout, env: string, read: Reader, arg = "environment"): Promise<string> {
   checkEnvironment(l, env, arg);
   if (l.format === "kustomize") {
-    if (!l.kustomize) throw new InputError(l.source, "declares no kustomize directory, but the write-back format is kustomize", "set `kustomize:` in gitops-pipeline.yaml, or write helm values");
+    if (!l.kustomize)
+      throw new InputError(
+        l.source,
+        "declares no kustomize directory, but the write-back format is kustomize",
+        "set `kustomize:` in gitops-pipeline.yaml, or write helm values",
+      );
     const dir = overlayDir(l.kustomize, env);
     for (const name of KUSTOMIZATION_FILES) {
       const path = inTree(l, posix.join(dir, name));
@@ -136,20 +142,34 @@ export function readImageRef(l: Pick<Layout, "format" | "imageName" | "keys">, f
     return e?.newTag ? { repository: e.newName, tag: e.newTag, digest: e.digest ?? "" } : undefined;
   }
   const k = keysOf(l);
-  const [tag, repository, digest, appVersion] = readScalars(file, text, [k.tag, k.repository, k.digest, k.appVersion].map((path) => ({ path, doc: 0 })));
+  const [tag, repository, digest, appVersion] = readScalars(
+    file,
+    text,
+    [k.tag, k.repository, k.digest, k.appVersion].map((path) => ({ path, doc: 0 })),
+  );
   if (!tag) return undefined;
   return { repository, tag, digest: digest ?? "", appVersion };
 }
 
 /** The edits that make `file` deploy `ref`. A digest not given is cleared where one is kept. */
 export function refEdits(l: Pick<Layout, "format" | "imageName" | "keys">, file: string, text: string, ref: Partial<ImageRef> & { tag: string }): YamlEdit[] {
-  for (const [kind, v] of [["tag", ref.tag], ["digest", ref.digest], ["repository", ref.repository], ["version", ref.appVersion]] as const) {
+  for (const [kind, v] of [
+    ["tag", ref.tag],
+    ["digest", ref.digest],
+    ["repository", ref.repository],
+    ["version", ref.appVersion],
+  ] as const) {
     const problem = v === undefined ? undefined : invalidValue(kind, v);
     if (problem) throw new InputError(kind === "version" ? "appVersion" : kind, problem, `pass a valid ${kind}`);
   }
   if (l.format === "kustomize") {
     const entry = readImageEntry(file, text, l.imageName);
-    if (!entry) throw new InputError(`${file}: images`, l.imageName ? `has no entry named ${l.imageName}` : "has no single entry", "add the image under images:, or pass imageName");
+    if (!entry)
+      throw new InputError(
+        `${file}: images`,
+        l.imageName ? `has no entry named ${l.imageName}` : "has no single entry",
+        "add the image under images:, or pass imageName",
+      );
     const digest = ref.digest ? ref.digest : entry.digest !== undefined ? "" : undefined;
     return [{ image: entry.name, newTag: ref.tag, digest, newName: ref.repository }];
   }
@@ -157,7 +177,11 @@ export function refEdits(l: Pick<Layout, "format" | "imageName" | "keys">, file:
   const edits: PathEdit[] = [{ path: k.tag, value: ref.tag, kind: "tag" }];
   edits.push(ref.digest ? { path: k.digest, value: ref.digest, kind: "digest", create: true } : { path: k.digest, value: "", kind: "digest", ifPresent: true });
   if (ref.repository !== undefined) edits.push({ path: k.repository, value: ref.repository, kind: "repository" });
-  edits.push(ref.appVersion !== undefined ? { path: k.appVersion, value: ref.appVersion, kind: "version" } : { path: k.appVersion, value: ref.tag, kind: "version", ifPresent: true });
+  edits.push(
+    ref.appVersion !== undefined
+      ? { path: k.appVersion, value: ref.appVersion, kind: "version" }
+      : { path: k.appVersion, value: ref.tag, kind: "version", ifPresent: true },
+  );
   return edits;
 }
 
@@ -171,7 +195,14 @@ export const imageString = (ref: Partial<ImageRef> & { tag: string }): string =>
  * with the one it first saw there (compare-and-set: see cas.ts); an older tag than the deployed one
  * is refused unless `allowDowngrade`.
  */
-export function bumpPlan(a: { env: string; ref: Partial<ImageRef> & { tag: string }; source: LayoutSource; app?: string; sourceCommit?: string; allowDowngrade?: boolean }): WriteBackPlan {
+export function bumpPlan(a: {
+  env: string;
+  ref: Partial<ImageRef> & { tag: string };
+  source: LayoutSource;
+  app?: string;
+  sourceCommit?: string;
+  allowDowngrade?: boolean;
+}): WriteBackPlan {
   let app = a.app ?? "";
   let planned: { seen: ImageRef | undefined } | undefined;
   return {

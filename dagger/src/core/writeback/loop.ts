@@ -125,9 +125,15 @@ export const ATTEMPTS_PER_BUDGET = 10;
  * server's `remote:` lines and `fatal:` / `error:` lines, never the `hint:` lines advice.
  */
 export function pushReason(detail: string): string {
-  const lines = detail.split("\n").map((l) => l.trim()).filter(Boolean);
+  const lines = detail
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean);
   const refused = lines.filter((l) => l.startsWith("!")).map((l) => l.split("\t").slice(2).join(" ").trim() || l.slice(1).trim());
-  const remote = lines.filter((l) => /^remote:/.test(l)).map((l) => l.replace(/^remote:\s*/, "")).filter(Boolean);
+  const remote = lines
+    .filter((l) => /^remote:/.test(l))
+    .map((l) => l.replace(/^remote:\s*/, ""))
+    .filter(Boolean);
   const errors = lines.filter((l) => /^(fatal|error):/.test(l) && !/failed to push some refs/.test(l));
   const why = [...refused, ...remote, ...errors];
   if (why.length) return why.join("; ");
@@ -234,18 +240,44 @@ export async function writeBack<Tree>(port: GitPort<Tree>, plan: WriteBackPlan, 
     const paths = p.changed.map((f) => f.file);
     if (p.changed.length === 0) {
       opts.onAttempt?.(attempt, "no-op");
-      return { status: "no-op", commit: head, attempts: attempt, diff: "", files: p.files, validation: p.validation, summary: `${plan.stage}: no change at ${head.slice(0, 12)}: the branch already has these values; nothing committed` };
+      return {
+        status: "no-op",
+        commit: head,
+        attempts: attempt,
+        diff: "",
+        files: p.files,
+        validation: p.validation,
+        summary: `${plan.stage}: no change at ${head.slice(0, 12)}: the branch already has these values; nothing committed`,
+      };
     }
     if (opts.dryRun) {
       opts.onAttempt?.(attempt, "dry-run");
-      return { status: "dry-run", commit: head, attempts: attempt, diff: p.diff, files: p.files, validation: p.validation, ...(p.gate ? { gate: p.gate } : {}), summary: `${plan.stage}: dry run on ${head.slice(0, 12)}: would change ${paths.join(", ")}; nothing pushed` };
+      return {
+        status: "dry-run",
+        commit: head,
+        attempts: attempt,
+        diff: p.diff,
+        files: p.files,
+        validation: p.validation,
+        ...(p.gate ? { gate: p.gate } : {}),
+        summary: `${plan.stage}: dry run on ${head.slice(0, 12)}: would change ${paths.join(", ")}; nothing pushed`,
+      };
     }
     const commit = await port.commit(paths, gatedMessage(plan.message(p.changed), p.gate?.alsoChanged), opts.author);
     const push = await port.push();
     opts.onAttempt?.(attempt, push.status);
     if (push.status === "pushed") {
       const retried = attempt > 1 ? ` after ${attempt - 1} rejected push(es)` : "";
-      return { status: "pushed", commit, attempts: attempt, diff: p.diff, files: p.files, validation: p.validation, ...(p.gate ? { gate: p.gate } : {}), summary: `${plan.stage}: pushed ${commit.slice(0, 12)} changing ${paths.join(", ")}${retried}` };
+      return {
+        status: "pushed",
+        commit,
+        attempts: attempt,
+        diff: p.diff,
+        files: p.files,
+        validation: p.validation,
+        ...(p.gate ? { gate: p.gate } : {}),
+        summary: `${plan.stage}: pushed ${commit.slice(0, 12)} changing ${paths.join(", ")}${retried}`,
+      };
     }
     if (push.status === "failed") throw new StageError(plan.stage, `push failed (not a race; not retried): ${pushReason(push.detail)}`);
     lastReason = pushReason(push.detail);

@@ -16,7 +16,12 @@ import type { ImageRef } from "./image-ref.js";
 export function nextEnvironment(l: Layout, from: string): string {
   checkEnvironment(l, from, "from");
   const next = l.environments[l.environments.indexOf(from) + 1];
-  if (!next) throw new InputError("from", `"${from}" is the last environment; there is nothing to promote to`, `promote from one of ${l.environments.slice(0, -1).join(", ")}`);
+  if (!next)
+    throw new InputError(
+      "from",
+      `"${from}" is the last environment; there is nothing to promote to`,
+      `promote from one of ${l.environments.slice(0, -1).join(", ")}`,
+    );
   return next;
 }
 
@@ -24,7 +29,14 @@ export function nextEnvironment(l: Layout, from: string): string {
  * The promotion plan; `to` defaults to the next environment and may not skip one. The target is
  * never moved to an older tag than it deploys unless `allowDowngrade`.
  */
-export function promotePlan(a: { from: string; to?: string; source: LayoutSource; app?: string; sourceCommit?: string; allowDowngrade?: boolean }): WriteBackPlan {
+export function promotePlan(a: {
+  from: string;
+  to?: string;
+  source: LayoutSource;
+  app?: string;
+  sourceCommit?: string;
+  allowDowngrade?: boolean;
+}): WriteBackPlan {
   let app = a.app ?? "";
   let planned: { seen: ImageRef | undefined } | undefined;
   let to = a.to ?? "";

@@ -125,9 +125,14 @@ export function keyAdvice(part: "tag" | "digest" | "repository", written: string
   const candidates = [...read.keys()].filter((k) => pattern.test(k.split(".").pop()!) && k !== written);
   const config = `writeBack.keys.${part}`;
   if (written && read.has(written)) return `the chart reads ${written} (${read.get(written)}), but another value overrides it in this environment's rendering`;
-  if (candidates.length) return `the chart never reads ${written ?? `a ${part} key`}; its templates read ${candidates.map((k) => `${k} (${read.get(k)})`).join(", ")}: set ${config} in gitops-pipeline.yaml to the one that holds the ${part}`;
+  if (candidates.length)
+    return `the chart never reads ${written ?? `a ${part} key`}; its templates read ${candidates.map((k) => `${k} (${read.get(k)})`).join(", ")}: set ${config} in gitops-pipeline.yaml to the one that holds the ${part}`;
   const anyDigest = part === "digest" && templates.some((t) => /digest/i.test(t.text));
-  if (anyDigest) return `the chart never reads ${written ?? "a digest key"} from its values; a template mentions a digest (${templates.filter((t) => /digest/i.test(t.text)).map((t) => t.file).join(", ")}): set ${config} in gitops-pipeline.yaml to the values key it reads`;
+  if (anyDigest)
+    return `the chart never reads ${written ?? "a digest key"} from its values; a template mentions a digest (${templates
+      .filter((t) => /digest/i.test(t.text))
+      .map((t) => t.file)
+      .join(", ")}): set ${config} in gitops-pipeline.yaml to the values key it reads`;
   return part === "digest"
     ? `the chart has no digest key: none of its templates reads a digest, so a digest cannot reach this rendering. Bump by tag only (leave out --digest), or deploy through a chart or kustomize overlay that renders image@digest`
     : `the chart reads no ${part} key that ${written ?? "the write-back"} could set: set ${config} in gitops-pipeline.yaml to the values key the chart's image line reads`;
@@ -189,14 +194,25 @@ export function reachFindings(a: {
   if (targets.length === 0) {
     const part = next.tag && next.tag !== previous.tag ? "tag" : next.digest ? "digest" : next.tag ? "tag" : "repository";
     const wrote = keys[part] ?? part;
-    return [finding(part, `the ${part} written to ${wrote} never reaches the rendering of ${a.environment}: no workload runs ${next.repository ? `${next.repository}${next.tag ? `:${next.tag}` : ""}${next.digest ? `@${next.digest}` : ""}` : [next.tag && `tag ${next.tag}`, next.digest && `digest ${next.digest}`].filter(Boolean).join(" or ")} after the edit`)];
+    return [
+      finding(
+        part,
+        `the ${part} written to ${wrote} never reaches the rendering of ${a.environment}: no workload runs ${next.repository ? `${next.repository}${next.tag ? `:${next.tag}` : ""}${next.digest ? `@${next.digest}` : ""}` : [next.tag && `tag ${next.tag}`, next.digest && `digest ${next.digest}`].filter(Boolean).join(" or ")} after the edit`,
+      ),
+    ];
   }
   const out: Finding[] = [];
   for (const c of targets) {
     const parts = mismatch(parseImage(c.image), next);
     for (const part of parts) {
       const wantText = part === "digest" ? next.digest || "no digest" : part === "tag" ? next.tag : next.repository;
-      out.push(finding(part, `${c.object} container ${c.container} runs ${c.image} after the edit, not the written ${part} ${wantText} (written to ${keys[part] ?? part})`, c.object));
+      out.push(
+        finding(
+          part,
+          `${c.object} container ${c.container} runs ${c.image} after the edit, not the written ${part} ${wantText} (written to ${keys[part] ?? part})`,
+          c.object,
+        ),
+      );
     }
   }
   return out;

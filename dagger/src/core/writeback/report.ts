@@ -40,10 +40,14 @@ export interface WriteBackOutcome {
 export function writeBackReport(o: WriteBackOutcome): RunReport {
   // A failed write-back says why in its details: each validation error of the edited tree, or the push failure.
   const why = o.status === "failed" ? o.findings.map((f) => `${f.environment ? `[${f.environment}] ` : ""}${formatFinding(f)}`) : [];
-  const pr = o.pullRequest && `${o.pullRequest.provider === "github" ? "pull request #" : "merge request !"}${o.pullRequest.number} ${o.pullRequest.action}: ${o.pullRequest.url} (branch ${o.pullRequest.branch})`;
+  const pr =
+    o.pullRequest &&
+    `${o.pullRequest.provider === "github" ? "pull request #" : "merge request !"}${o.pullRequest.number} ${o.pullRequest.action}: ${o.pullRequest.url} (branch ${o.pullRequest.branch})`;
   const pre = (o.preExisting ?? []).map((f) => `pre-existing (not blocking): ${f.environment ? `[${f.environment}] ` : ""}${formatFinding(f)}`);
   const also = o.alsoChanged?.length ? `also deploys to ${o.alsoChanged.join(", ")} (shared values file)` : "";
-  const rendered = Object.values(o.renderedDiff ?? {}).join("").trimEnd();
+  const rendered = Object.values(o.renderedDiff ?? {})
+    .join("")
+    .trimEnd();
   const details = [...why, pr, o.validation && `validation: ${o.validation}`, also, ...pre, o.diff.trimEnd(), rendered].filter(Boolean).join("\n");
   return runReport({
     stage: o.stage,

@@ -40,7 +40,8 @@ export const historyArgv = {
 
 /** Check a revision name before it goes into an argv. */
 export function checkRevision(rev: string, arg = "to"): string {
-  if (!REVISION.test(rev)) throw new InputError(arg, `"${rev}" is not a revision name`, "pass a commit sha, a tag or a branch of the gitops repository, e.g. 3f2c1ab or HEAD~1");
+  if (!REVISION.test(rev))
+    throw new InputError(arg, `"${rev}" is not a revision name`, "pass a commit sha, a tag or a branch of the gitops repository, e.g. 3f2c1ab or HEAD~1");
   return rev;
 }
 
@@ -63,17 +64,26 @@ export interface RollbackTarget {
  * reference from ("" for the one deployed before the current). Throws an InputError naming the
  * environment or revision when there is nothing to roll back to.
  */
-export async function findRollbackTarget(a: { env: string; source: LayoutSource; read: Reader; history: History; to?: string; depth?: number }): Promise<RollbackTarget> {
+export async function findRollbackTarget(a: {
+  env: string;
+  source: LayoutSource;
+  read: Reader;
+  history: History;
+  to?: string;
+  depth?: number;
+}): Promise<RollbackTarget> {
   const l = await readLayout(a.read, a.source);
   const file = await envFile(l, a.env, a.read);
   const current = readImageRef(l, file, await requireFile(a.read, file));
   if (!current) throw new InputError("environment", `${a.env} has no image tag in ${file}: nothing to roll back`, "bump the environment first");
   if (a.to) {
     const commit = await a.history.resolve(checkRevision(a.to));
-    if (!commit) throw new InputError("to", `"${a.to}" names no commit of the gitops branch`, "pass a commit sha, tag or branch that exists in the gitops repository");
+    if (!commit)
+      throw new InputError("to", `"${a.to}" names no commit of the gitops branch`, "pass a commit sha, tag or branch that exists in the gitops repository");
     const text = await a.history.readAt(commit, file);
     const target = text === undefined ? undefined : readImageRef(l, file, text);
-    if (!target) throw new InputError("to", `${file} has no image tag at ${a.to} (${commit.slice(0, 12)})`, "pass a revision at which the environment was deployed");
+    if (!target)
+      throw new InputError("to", `${file} has no image tag at ${a.to} (${commit.slice(0, 12)})`, "pass a revision at which the environment was deployed");
     return { environment: a.env, file, current, target, from: commit };
   }
   const depth = a.depth ?? HISTORY_DEPTH;
@@ -85,7 +95,11 @@ export async function findRollbackTarget(a: { env: string; source: LayoutSource;
     if (ref && !sameImage(ref, current)) return { environment: a.env, file, current, target: ref, from: commit };
   }
   const looked = commits.length >= depth ? `the last ${depth} commits of ${file}` : `the history of ${file} (${commits.length} commit(s))`;
-  throw new InputError("environment", `${a.env} has no earlier image than ${imageString(current)} in ${looked}: no previous revision to roll back to`, "pass --to with a gitops revision to restore, or bump the environment to the image you want");
+  throw new InputError(
+    "environment",
+    `${a.env} has no earlier image than ${imageString(current)} in ${looked}: no previous revision to roll back to`,
+    "pass --to with a gitops revision to restore, or bump the environment to the image you want",
+  );
 }
 
 /** The one-line-safe commit message of a rollback. */
@@ -108,7 +122,12 @@ export function rollbackMessage(m: { app: string; env: string; current: ImageRef
  */
 export function rollbackPlan(t: RollbackTarget, source: LayoutSource, app = ""): WriteBackPlan {
   let name = app;
-  const ref = { tag: t.target.tag, digest: t.target.digest, ...(t.target.repository ? { repository: t.target.repository } : {}), ...(t.target.appVersion ? { appVersion: t.target.appVersion } : {}) };
+  const ref = {
+    tag: t.target.tag,
+    digest: t.target.digest,
+    ...(t.target.repository ? { repository: t.target.repository } : {}),
+    ...(t.target.appVersion ? { appVersion: t.target.appVersion } : {}),
+  };
   return {
     stage: "rollback",
     environment: t.environment,

@@ -9,7 +9,7 @@ import { InputError } from "../errors.js";
 /** Offset of the first byte of `bytes` that does not belong to a well-formed UTF-8 sequence, or -1. */
 export function firstInvalidUtf8(bytes: Uint8Array): number {
   const n = bytes.length;
-  for (let i = 0; i < n; ) {
+  for (let i = 0; i < n;) {
     const b = bytes[i]!;
     if (b < 0x80) {
       i++;
@@ -47,7 +47,11 @@ function bytePos(bytes: Uint8Array, at: number): { line: number; col: number } {
 }
 
 const refuse = (file: string, detail: string): InputError =>
-  new InputError(file, `is not UTF-8 text (${detail})`, "save the file as UTF-8 (the write-back edits text and would otherwise change bytes it does not show in its diff)");
+  new InputError(
+    file,
+    `is not UTF-8 text (${detail})`,
+    "save the file as UTF-8 (the write-back edits text and would otherwise change bytes it does not show in its diff)",
+  );
 
 /** The text of a file's bytes; an InputError naming the file and the first bad byte unless they are UTF-8. */
 export function decodeUtf8(file: string, bytes: Uint8Array): string {

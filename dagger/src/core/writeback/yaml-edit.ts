@@ -71,8 +71,7 @@ interface Splice {
   text: string;
 }
 
-const where = (file: string, doc: number, path: string, docs: number): string =>
-  docs > 1 ? `${file}: document ${doc}: ${path}` : `${file}: ${path}`;
+const where = (file: string, doc: number, path: string, docs: number): string => (docs > 1 ? `${file}: document ${doc}: ${path}` : `${file}: ${path}`);
 
 function scalarSplice(text: string, scalar: Scalar | undefined, keyEnd: number, value: string, at: string): Splice {
   if (scalar?.type === "BLOCK_LITERAL" || scalar?.type === "BLOCK_FOLDED") {
@@ -128,7 +127,11 @@ function expand(file: string, docs: Document.Parsed[], edits: YamlEdit[]): PathE
       });
     });
     if (hits.length !== 1) {
-      throw new InputError(`${file}: images[name=${e.image}]`, hits.length ? "matches several entries" : "has no such entry", "list the image once under images: with its name");
+      throw new InputError(
+        `${file}: images[name=${e.image}]`,
+        hits.length ? "matches several entries" : "has no such entry",
+        "list the image once under images: with its name",
+      );
     }
     const { doc, index } = hits[0]!;
     const out: PathEdit[] = [];
@@ -145,7 +148,8 @@ function expand(file: string, docs: Document.Parsed[], edits: YamlEdit[]): PathE
 /** Which document an edit applies to: the given one, or the one document holding the path. */
 function pickDoc(file: string, docs: Document.Parsed[], e: PathEdit, segs: Segment[]): number {
   if (e.doc !== undefined) {
-    if (e.doc < 0 || e.doc >= docs.length) throw new InputError(`${file}: ${e.path}`, `document ${e.doc} does not exist (the file has ${docs.length})`, "pass a document index that exists");
+    if (e.doc < 0 || e.doc >= docs.length)
+      throw new InputError(`${file}: ${e.path}`, `document ${e.doc} does not exist (the file has ${docs.length})`, "pass a document index that exists");
     return e.doc;
   }
   if (docs.length <= 1) return 0;
@@ -158,7 +162,11 @@ function pickDoc(file: string, docs: Document.Parsed[], e: PathEdit, segs: Segme
   });
   if (holding.length === 1) return holding[0]!;
   if (holding.length === 0 && e.ifPresent) return -1;
-  throw new InputError(`${file}: ${e.path}`, holding.length ? `is in documents ${holding.join(", ")}` : "is in none of the documents", "pass the document index of the edit");
+  throw new InputError(
+    `${file}: ${e.path}`,
+    holding.length ? `is in documents ${holding.join(", ")}` : "is in none of the documents",
+    "pass the document index of the edit",
+  );
 }
 
 /**
@@ -217,7 +225,12 @@ class AnchorInSlice extends Error {}
  * Edit `text` (the whole file, or one top-level slice of it with `anchors: "fallback"`: then an
  * anchored node on an edited path throws, and the caller redoes the edit on the whole file).
  */
-function editText(file: string, text: string, edits: YamlEdit[], o: { anchors?: "refuse" | "fallback"; docs?: Document.Parsed[] } = {}): { after: string; outcomes: EditOutcome[] } {
+function editText(
+  file: string,
+  text: string,
+  edits: YamlEdit[],
+  o: { anchors?: "refuse" | "fallback"; docs?: Document.Parsed[] } = {},
+): { after: string; outcomes: EditOutcome[] } {
   let docs = o.docs ?? parse(file, text);
   const checkAnchors = (doc: number, chain: Node[], at: string): void => {
     if (o.anchors === "fallback") {
@@ -252,7 +265,12 @@ function editText(file: string, text: string, edits: YamlEdit[], o: { anchors?: 
       continue;
     }
     const current = r.scalar?.value;
-    const from = current === null || current === undefined ? null : r.scalar?.type === "PLAIN" && typeof current !== "string" ? text.slice(r.scalar.range![0], r.scalar.range![1]) : String(current);
+    const from =
+      current === null || current === undefined
+        ? null
+        : r.scalar?.type === "PLAIN" && typeof current !== "string"
+          ? text.slice(r.scalar.range![0], r.scalar.range![1])
+          : String(current);
     // A non-string (`tag: 1.10` is the number 1.1) is rewritten as a string even when it looks
     // equal. A null value and "" both mean "unset" to Helm and kustomize: no change, no commit.
     const changed = typeof current === "string" ? current !== p.e.value : current === null || current === undefined ? p.e.value !== "" : true;

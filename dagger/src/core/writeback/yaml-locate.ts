@@ -41,7 +41,11 @@ export function parse(file: string, text: string): Document.Parsed[] {
     const dup = duplicateKey(d);
     if (dup !== undefined) {
       const { line, col } = linePos(text, dup);
-      throw new InputError(file, `is not valid YAML (line ${line}, column ${col}): Map keys must be unique`, "fix the file by hand, then run the write-back again");
+      throw new InputError(
+        file,
+        `is not valid YAML (line ${line}, column ${col}): Map keys must be unique`,
+        "fix the file by hand, then run the write-back again",
+      );
     }
   }
   return docs;
@@ -102,13 +106,22 @@ const typeName = (n: unknown): string => (isMap(n) ? "a mapping" : isSeq(n) ? "a
  * Walk `segs` in `root`; returns the scalar, or how far it got (for creation), and `chain`: every
  * node the walk went through (the collections, then the scalar), whose anchors an edit must check.
  */
-export function resolve(root: unknown, segs: Segment[], at: string, readAliasIn?: Document.Parsed): { scalar?: Scalar; parent?: YAMLMap; depth: number; chain: Node[] } {
+export function resolve(
+  root: unknown,
+  segs: Segment[],
+  at: string,
+  readAliasIn?: Document.Parsed,
+): { scalar?: Scalar; parent?: YAMLMap; depth: number; chain: Node[] } {
   let node: unknown = root;
   const chain: Node[] = [];
   for (let i = 0; i < segs.length; i++) {
     const seg = segs[i]!;
     if (!isMap(node) && !isSeq(node)) {
-      throw new InputError(at, `${segs.slice(0, i).join(".") || "the document"} is ${typeName(node)}, not a mapping or sequence`, "check the path against the file");
+      throw new InputError(
+        at,
+        `${segs.slice(0, i).join(".") || "the document"} is ${typeName(node)}, not a mapping or sequence`,
+        "check the path against the file",
+      );
     }
     chain.push(node);
     const next = child(node, seg);

@@ -105,7 +105,13 @@ const str = (s: Scalar | undefined): string | undefined => (s?.value === null ||
  * allows it (see above), else from one parse of the whole file (which also proves it is valid YAML).
  */
 export function readScalars(file: string, text: string, at: { path: string; doc: number }[]): (string | undefined)[] {
-  const fast = at.every((a) => a.doc === 0) ? readBySlices(file, text, at.map((a) => a.path)) : undefined;
+  const fast = at.every((a) => a.doc === 0)
+    ? readBySlices(
+        file,
+        text,
+        at.map((a) => a.path),
+      )
+    : undefined;
   if (fast) return fast;
   const docs = parse(file, text);
   return at.map(({ path, doc }) => str(resolve(docs[doc]?.contents, parsePath(path), `${file}: ${path}`, docs[doc]).scalar));

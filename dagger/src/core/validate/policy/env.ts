@@ -36,7 +36,10 @@ export const envSecretLiteral: PolicyRule = {
         const env = asObj(e);
         const name = typeof env.name === "string" ? env.name : "";
         if (typeof env.value !== "string" || env.value === "" || !secretLookingName(name)) return;
-        out.push({ path: `${r.path}.env[${i}].value`, message: `container '${r.name}': ${name} has a literal value in the manifest; take it from a Secret (valueFrom.secretKeyRef, or envFrom.secrets)` });
+        out.push({
+          path: `${r.path}.env[${i}].value`,
+          message: `container '${r.name}': ${name} has a literal value in the manifest; take it from a Secret (valueFrom.secretKeyRef, or envFrom.secrets)`,
+        });
       });
     }
     return out;

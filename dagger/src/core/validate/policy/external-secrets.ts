@@ -17,7 +17,9 @@ function unresolved(ref: Record<string, unknown>, m: Manifest, ctx: PolicyContex
   const kind = text(ref.kind) || "SecretStore";
   if (kind === "ClusterSecretStore") return undefined;
   if (kind !== "SecretStore") return `names a store of kind ${kind}: use SecretStore or ClusterSecretStore`;
-  const found = ctx.objects.some((o) => o.kind === "SecretStore" && o.apiVersion.startsWith(EXTERNAL_SECRET_GROUP) && o.name === name && o.namespace === m.namespace);
+  const found = ctx.objects.some(
+    (o) => o.kind === "SecretStore" && o.apiVersion.startsWith(EXTERNAL_SECRET_GROUP) && o.name === name && o.namespace === m.namespace,
+  );
   if (found) return undefined;
   const elsewhere = ctx.objects.filter((o) => o.kind === "SecretStore" && o.name === name).map((o) => o.namespace ?? "?");
   const where = elsewhere.length ? ` (one deploys to ${elsewhere.join(", ")}, but a SecretStore serves its own namespace only)` : "";
@@ -49,7 +51,10 @@ export const externalSecretStore: PolicyRule = {
       });
     }
     if (bare > 0 || asArray(spec.data).length + asArray(spec.dataFrom).length === 0) {
-      say("spec.secretStoreRef", "has no secretStoreRef (and not every entry names a sourceRef): the operator has no store to read from; set spec.secretStoreRef to a SecretStore of this namespace or a ClusterSecretStore");
+      say(
+        "spec.secretStoreRef",
+        "has no secretStoreRef (and not every entry names a sourceRef): the operator has no store to read from; set spec.secretStoreRef to a SecretStore of this namespace or a ClusterSecretStore",
+      );
     }
     return out;
   },

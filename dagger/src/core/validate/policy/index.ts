@@ -24,7 +24,17 @@ export { WAIVER_ANNOTATION, WAIVER_RULE } from "./waivers.js";
 export { PolicyTuning, WAIVER_EXPIRED_RULE, WAIVER_UNUSED_RULE, type PolicyScope } from "./tuning.js";
 
 /** Every policy rule, in report order. */
-export const POLICY_RULES: readonly PolicyRule[] = [...SECURITY_RULES, ...WORKLOAD_RULES, ...ENV_RULES, ...SECRET_RULES, ...SEALED_SECRET_RULES, ...EXTERNAL_SECRET_RULES, ...MONITORING_RULES, ...INGRESS_RULES, ...PRODUCTION_RULES];
+export const POLICY_RULES: readonly PolicyRule[] = [
+  ...SECURITY_RULES,
+  ...WORKLOAD_RULES,
+  ...ENV_RULES,
+  ...SECRET_RULES,
+  ...SEALED_SECRET_RULES,
+  ...EXTERNAL_SECRET_RULES,
+  ...MONITORING_RULES,
+  ...INGRESS_RULES,
+  ...PRODUCTION_RULES,
+];
 
 const KNOWN = new Set(POLICY_RULES.map((r) => r.id));
 
@@ -66,7 +76,16 @@ export function evaluatePolicy(objects: readonly Manifest[], opts: PolicyOptions
     const waiverLevel = tuning.level(WAIVER_RULE, "error", scope);
     if (waiverLevel !== "off") {
       for (const problem of waivers.problems) {
-        out.push({ source: "policy", rule: WAIVER_RULE, severity: waiverLevel, object, path: `metadata.annotations.${WAIVER_ANNOTATION}`, template: m.source, message: problem, hint: `to fix: write '<RULE-ID>: <reason>' in the ${WAIVER_ANNOTATION} annotation, or move the waiver to ${tuning.waiversFile}` });
+        out.push({
+          source: "policy",
+          rule: WAIVER_RULE,
+          severity: waiverLevel,
+          object,
+          path: `metadata.annotations.${WAIVER_ANNOTATION}`,
+          template: m.source,
+          message: problem,
+          hint: `to fix: write '<RULE-ID>: <reason>' in the ${WAIVER_ANNOTATION} annotation, or move the waiver to ${tuning.waiversFile}`,
+        });
       }
     }
     for (const rule of rules) {

@@ -17,7 +17,6 @@ export function tlsCovers(pattern: string, host: string): boolean {
   return dot > 0 && h.slice(dot + 1) === p.slice(2);
 }
 
-
 export const ingressTls: PolicyRule = {
   id: "POL-INGRESS-TLS",
   severity: "error",
@@ -30,7 +29,12 @@ export const ingressTls: PolicyRule = {
     const hosts = rules.map((r) => str(r.host));
     if (tls.length === 0) {
       const named = hosts.filter(Boolean);
-      return [{ path: "spec.tls", message: `no TLS: ${named.length ? `host${named.length === 1 ? "" : "s"} ${named.join(", ")}` : "every request"} would be served over plain HTTP; add a TLS entry with a secretName and the hosts (the chart's ingress.tls)` }];
+      return [
+        {
+          path: "spec.tls",
+          message: `no TLS: ${named.length ? `host${named.length === 1 ? "" : "s"} ${named.join(", ")}` : "every request"} would be served over plain HTTP; add a TLS entry with a secretName and the hosts (the chart's ingress.tls)`,
+        },
+      ];
     }
     const out: Violation[] = [];
     tls.forEach((t, i) => {
@@ -41,7 +45,10 @@ export const ingressTls: PolicyRule = {
       if (!host) {
         out.push({ path: `spec.rules[${i}].host`, message: `rule ${i} has no host, so no TLS entry can cover it; give it a host` });
       } else if (!covered.some((p) => tlsCovers(p, host))) {
-        out.push({ path: `spec.rules[${i}].host`, message: `host ${host} is not in any TLS entry's hosts (${covered.join(", ") || "none"}); add it to a TLS entry (the chart's ingress.tls)` });
+        out.push({
+          path: `spec.rules[${i}].host`,
+          message: `host ${host} is not in any TLS entry's hosts (${covered.join(", ") || "none"}); add it to a TLS entry (the chart's ingress.tls)`,
+        });
       }
     });
     return out;

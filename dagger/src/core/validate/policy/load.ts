@@ -26,6 +26,10 @@ export async function loadPolicyTuning(tree: PolicySource, pipeline: PipelineCon
   const file = settings.waivers ?? WAIVERS_FILE;
   let waivers: FileWaiver[] = [];
   if (tree.hasFile(file)) waivers = parseWaiversFile(await tree.read(file), file);
-  else if (settings.waivers) throw new InputError(`${pipeline.file}: policy.waivers`, `names ${file}, which is not in the gitops tree`, `create ${file} or fix policy.waivers`);
-  return new PolicyTuning({ settings, settingsFile: pipeline.file, waivers, waiversFile: file, multiApp: pipeline.multiApp, ...(today ? { today } : {}) }, TUNABLE_RULES);
+  else if (settings.waivers)
+    throw new InputError(`${pipeline.file}: policy.waivers`, `names ${file}, which is not in the gitops tree`, `create ${file} or fix policy.waivers`);
+  return new PolicyTuning(
+    { settings, settingsFile: pipeline.file, waivers, waiversFile: file, multiApp: pipeline.multiApp, ...(today ? { today } : {}) },
+    TUNABLE_RULES,
+  );
 }

@@ -45,12 +45,18 @@ export const serviceMonitorPort: PolicyRule = {
     }
     const selected = selectedServices(m, ctx.objects);
     if (selected.length === 0) return [{ path: "spec.selector.matchLabels", message: "selects no Service of this rendering (labels or namespace differ)" }];
-    const ports = new Set(selected.flatMap((s) => asArray(asObj(s.body.spec).ports).map((p) => asObj(p).name)).filter((n): n is string => typeof n === "string"));
+    const ports = new Set(
+      selected.flatMap((s) => asArray(asObj(s.body.spec).ports).map((p) => asObj(p).name)).filter((n): n is string => typeof n === "string"),
+    );
     const out: Violation[] = [];
     asArray(spec.endpoints).forEach((e, i) => {
       const ep = asObj(e);
       if (typeof ep.port === "string" && ep.port !== "") {
-        if (!ports.has(ep.port)) out.push({ path: `spec.endpoints[${i}].port`, message: `port '${ep.port}' is not a named port of the selected Service${selected.length === 1 ? "" : "s"} (${[...ports].join(", ") || "no named ports"})` });
+        if (!ports.has(ep.port))
+          out.push({
+            path: `spec.endpoints[${i}].port`,
+            message: `port '${ep.port}' is not a named port of the selected Service${selected.length === 1 ? "" : "s"} (${[...ports].join(", ") || "no named ports"})`,
+          });
       } else if (ep.targetPort === undefined) {
         out.push({ path: `spec.endpoints[${i}].port`, message: `endpoint ${i} names no port: set port to the Service's metrics port name` });
       }
@@ -63,7 +69,7 @@ export const serviceMonitorPort: PolicyRule = {
 export const scrapePort: PolicyRule = {
   id: "POL-SCRAPE-PORT",
   severity: "error",
-  summary: "a pod annotated prometheus.io/scrape: \"true\" with prometheus.io/port names one of its container ports",
+  summary: 'a pod annotated prometheus.io/scrape: "true" with prometheus.io/port names one of its container ports',
   check: (m) => {
     const pod = podOf(m);
     if (!pod) return [];
@@ -71,7 +77,14 @@ export const scrapePort: PolicyRule = {
     if (String(annotations["prometheus.io/scrape"]) !== "true" || annotations["prometheus.io/port"] === undefined) return [];
     const port = String(annotations["prometheus.io/port"]);
     const declared = pod.containers.flatMap((r) => asArray(r.c.ports).map((p) => String(asObj(p).containerPort)));
-    return declared.includes(port) ? [] : [{ path: `${pod.metaPath}.annotations.prometheus.io/port`, message: `port ${port} is not a container port of the pod (${declared.join(", ") || "none declared"})` }];
+    return declared.includes(port)
+      ? []
+      : [
+          {
+            path: `${pod.metaPath}.annotations.prometheus.io/port`,
+            message: `port ${port} is not a container port of the pod (${declared.join(", ") || "none declared"})`,
+          },
+        ];
   },
 };
 

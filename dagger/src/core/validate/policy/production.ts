@@ -49,8 +49,15 @@ export const prodReplicas: PolicyRule = {
     const replicas = asObj(m.body.spec).replicas;
     const effective = hpaMin ?? (typeof replicas === "number" ? replicas : 1);
     if (effective >= PROD_MIN_REPLICAS) return [];
-    const how = hpaMin !== undefined ? `its HorizontalPodAutoscaler's minReplicas is ${hpaMin}` : replicas === undefined ? "spec.replicas is unset (1)" : `spec.replicas is ${String(replicas)}`;
-    return [{ path: hpaMin !== undefined ? "spec.replicas (HPA minReplicas)" : "spec.replicas", message: `${how}; production needs at least ${PROD_MIN_REPLICAS}` }];
+    const how =
+      hpaMin !== undefined
+        ? `its HorizontalPodAutoscaler's minReplicas is ${hpaMin}`
+        : replicas === undefined
+          ? "spec.replicas is unset (1)"
+          : `spec.replicas is ${String(replicas)}`;
+    return [
+      { path: hpaMin !== undefined ? "spec.replicas (HPA minReplicas)" : "spec.replicas", message: `${how}; production needs at least ${PROD_MIN_REPLICAS}` },
+    ];
   },
 };
 
@@ -62,10 +69,7 @@ export const prodPodDisruptionBudget: PolicyRule = {
     if (!ctx.production || !REPLICATED.has(m.kind)) return [];
     const labels = asObj(asObj(asObj(asObj(m.body.spec).template).metadata).labels);
     const covered = indexOf(ctx.objects).pdbs.some(
-      (p) =>
-        p.namespace === (m.namespace ?? "") &&
-        Object.keys(p.matchLabels).length > 0 &&
-        Object.entries(p.matchLabels).every(([k, v]) => labels[k] === v),
+      (p) => p.namespace === (m.namespace ?? "") && Object.keys(p.matchLabels).length > 0 && Object.entries(p.matchLabels).every(([k, v]) => labels[k] === v),
     );
     return covered ? [] : [{ path: "spec.template.metadata.labels", message: "no PodDisruptionBudget selects this workload's pods" }];
   },

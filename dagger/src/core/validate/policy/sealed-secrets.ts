@@ -38,7 +38,8 @@ export const sealedSecretScope: PolicyRule = {
     const sealed = asObj(template.metadata);
     // The controller reads the scope from the SealedSecret's own annotations only.
     const claimed = scopeOf(sealed.annotations);
-    const note = claimed !== scope ? ` (spec.template.metadata says ${claimed}, but the controller reads the scope from metadata.annotations, where it is ${scope})` : "";
+    const note =
+      claimed !== scope ? ` (spec.template.metadata says ${claimed}, but the controller reads the scope from metadata.annotations, where it is ${scope})` : "";
     const out: Violation[] = [];
     const sealedNs = text(sealed.namespace);
     if (sealedNs && m.namespace && sealedNs !== m.namespace) {

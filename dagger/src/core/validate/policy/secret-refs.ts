@@ -53,7 +53,11 @@ function externalSecretTarget(m: Manifest): { name: string; keys?: Set<string>; 
   const spec = asObj(m.body.spec);
   const target = asObj(spec.target);
   const template = asObj(target.template);
-  const dataKeys = new Set(asArray(spec.data).map((d) => text(asObj(d).secretKey)).filter(Boolean));
+  const dataKeys = new Set(
+    asArray(spec.data)
+      .map((d) => text(asObj(d).secretKey))
+      .filter(Boolean),
+  );
   let keys: Set<string> | undefined = asArray(spec.dataFrom).length > 0 ? undefined : dataKeys;
   if (target.template !== undefined) {
     const templated = keysOf(template.data);
@@ -108,7 +112,14 @@ export function secretRefs(m: Manifest): SecretRef[] {
     asArray(r.c.env).forEach((e, i) => {
       const ref = asObj(asObj(asObj(e).valueFrom).secretKeyRef);
       const name = text(ref.name);
-      if (name) out.push({ name, key: text(ref.key), optional: ref.optional === true, path: `${r.path}.env[${i}].valueFrom.secretKeyRef`, what: `${who} env ${text(asObj(e).name, `#${i}`)}` });
+      if (name)
+        out.push({
+          name,
+          key: text(ref.key),
+          optional: ref.optional === true,
+          path: `${r.path}.env[${i}].valueFrom.secretKeyRef`,
+          what: `${who} env ${text(asObj(e).name, `#${i}`)}`,
+        });
     });
     asArray(r.c.envFrom).forEach((e, i) => {
       const ref = asObj(asObj(e).secretRef);

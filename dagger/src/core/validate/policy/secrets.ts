@@ -10,7 +10,8 @@ import { isExternalSecret, isPlainSecret, isSealedSecret, producerOf, secretProd
 import type { PolicyRule, Violation } from "./types.js";
 
 /** How to keep a credential out of git, for the messages. */
-export const HOW_TO_SEAL = "seal it for the cluster (kubeseal --cert <cluster certificate>, or the pipeline's `manifests seal`) and commit the SealedSecret, or fetch it with an ExternalSecret; then point the workload (or the chart's existing-secret value) at that Secret";
+export const HOW_TO_SEAL =
+  "seal it for the cluster (kubeseal --cert <cluster certificate>, or the pipeline's `manifests seal`) and commit the SealedSecret, or fetch it with an ExternalSecret; then point the workload (or the chart's existing-secret value) at that Secret";
 
 /** Keys of a data map whose value is not empty (an empty placeholder reveals nothing). */
 function filledKeys(v: unknown): string[] {
@@ -22,14 +23,20 @@ function filledKeys(v: unknown): string[] {
 export const secretPlaintext: PolicyRule = {
   id: "POL-SECRET-PLAINTEXT",
   severity: "error",
-  summary: "no Secret with data or stringData in the repository's rendering (readable by anyone who reads the repository): seal it (SealedSecret) or use an ExternalSecret",
+  summary:
+    "no Secret with data or stringData in the repository's rendering (readable by anyone who reads the repository): seal it (SealedSecret) or use an ExternalSecret",
   check: (m) => {
     if (!isPlainSecret(m)) return [];
     const fields = (["data", "stringData"] as const).filter((f) => filledKeys(m.body[f]).length > 0);
     if (fields.length === 0) return [];
     const keys = fields.flatMap((f) => filledKeys(m.body[f]));
     const how = fields.map((f) => (f === "data" ? "data is base64, not encryption" : "stringData is plain text")).join("; ");
-    return [{ path: fields[0]!, message: `Secret ${m.name} carries ${keys.length === 1 ? "key" : "keys"} ${keys.join(", ")} readable by anyone who reads the repository (${how}): ${HOW_TO_SEAL}` }];
+    return [
+      {
+        path: fields[0]!,
+        message: `Secret ${m.name} carries ${keys.length === 1 ? "key" : "keys"} ${keys.join(", ")} readable by anyone who reads the repository (${how}): ${HOW_TO_SEAL}`,
+      },
+    ];
   },
 };
 
@@ -53,7 +60,10 @@ export const secretKeyMissing: PolicyRule = {
       const p = producerOf(ctx.objects, ref.name, m.namespace);
       if (!p?.keys || p.keys.has(ref.key)) continue;
       const has = p.keys.size ? `it carries ${[...p.keys].sort().join(", ")}` : "it carries no key";
-      out.push({ path: ref.path, message: `${ref.what} reads key '${ref.key}' of Secret ${ref.name}, which ${describe(p)} does not carry (${has}): the pod would not start (CreateContainerConfigError); ${ADD_KEY[p.kind]} or fix the reference` });
+      out.push({
+        path: ref.path,
+        message: `${ref.what} reads key '${ref.key}' of Secret ${ref.name}, which ${describe(p)} does not carry (${has}): the pod would not start (CreateContainerConfigError); ${ADD_KEY[p.kind]} or fix the reference`,
+      });
     }
     return out;
   },
@@ -71,7 +81,12 @@ export const secretType: PolicyRule = {
       .flatMap((ref) => {
         const p = producerOf(ctx.objects, ref.name, m.namespace);
         return p && !PULL_TYPES.has(p.type)
-          ? [{ path: ref.path, message: `imagePullSecrets names Secret ${ref.name}, but ${describe(p)} makes it of type ${p.type}: the kubelet cannot pull with it; set the type to kubernetes.io/dockerconfigjson (the SealedSecret's spec.template.type, the ExternalSecret's spec.target.template.type)` }]
+          ? [
+              {
+                path: ref.path,
+                message: `imagePullSecrets names Secret ${ref.name}, but ${describe(p)} makes it of type ${p.type}: the kubelet cannot pull with it; set the type to kubernetes.io/dockerconfigjson (the SealedSecret's spec.template.type, the ExternalSecret's spec.target.template.type)`,
+              },
+            ]
           : [];
       }),
 };
@@ -79,7 +94,8 @@ export const secretType: PolicyRule = {
 export const secretRefUnknown: PolicyRule = {
   id: "POL-SECRET-REF",
   severity: "warning",
-  summary: "in a namespace whose secrets come from SealedSecrets or ExternalSecrets, every Secret a workload needs is produced by one of them (a name mismatch never resolves)",
+  summary:
+    "in a namespace whose secrets come from SealedSecrets or ExternalSecrets, every Secret a workload needs is produced by one of them (a name mismatch never resolves)",
   check: (m, ctx) => {
     const managed = ctx.objects.filter((o) => (isSealedSecret(o) || isExternalSecret(o)) && o.namespace === m.namespace);
     if (managed.length === 0) return [];

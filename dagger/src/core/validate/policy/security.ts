@@ -7,7 +7,10 @@ import { asArray, asObj, podOf } from "./pod.js";
 import type { PolicyRule, Violation } from "./types.js";
 
 /** Run `check` on every container of `m`'s pod spec (no-op for kinds without one). */
-function eachContainer(m: Parameters<PolicyRule["check"]>[0], check: (c: Record<string, unknown>, path: string, pod: Record<string, unknown>) => Violation | undefined): Violation[] {
+function eachContainer(
+  m: Parameters<PolicyRule["check"]>[0],
+  check: (c: Record<string, unknown>, path: string, pod: Record<string, unknown>) => Violation | undefined,
+): Violation[] {
   const pod = podOf(m);
   if (!pod) return [];
   const out: Violation[] = [];
@@ -66,7 +69,21 @@ export const dropAllCapabilities: PolicyRule = {
 };
 
 /** The capabilities Pod Security baseline lets a container add (restricted allows only NET_BIND_SERVICE). */
-export const BASELINE_CAPABILITIES: ReadonlySet<string> = new Set(["AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD", "NET_BIND_SERVICE", "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT"]);
+export const BASELINE_CAPABILITIES: ReadonlySet<string> = new Set([
+  "AUDIT_WRITE",
+  "CHOWN",
+  "DAC_OVERRIDE",
+  "FOWNER",
+  "FSETID",
+  "KILL",
+  "MKNOD",
+  "NET_BIND_SERVICE",
+  "SETFCAP",
+  "SETGID",
+  "SETPCAP",
+  "SETUID",
+  "SYS_CHROOT",
+]);
 
 export const noAddedCapabilities: PolicyRule = {
   id: "POL-NO-ADDED-CAPABILITIES",
@@ -92,9 +109,20 @@ export const seccompRuntimeDefault: PolicyRule = {
       const type = asObj(sc.seccompProfile).type ?? asObj(podSc.seccompProfile).type;
       if (typeof type === "string" && SECCOMP_OK.has(type)) return undefined;
       // Pod Security baseline forbids only an explicit Unconfined; restricted requires one of SECCOMP_OK.
-      return { path: `${path}.seccompProfile.type`, message: `seccomp profile is ${type === undefined ? "unset (Unconfined on many runtimes)" : String(type)}`, ...(type === "Unconfined" ? { pss: "baseline" as const } : {}) };
+      return {
+        path: `${path}.seccompProfile.type`,
+        message: `seccomp profile is ${type === undefined ? "unset (Unconfined on many runtimes)" : String(type)}`,
+        ...(type === "Unconfined" ? { pss: "baseline" as const } : {}),
+      };
     }),
 };
 
 /** The security-context rules, in report order. */
-export const SECURITY_RULES: readonly PolicyRule[] = [runAsNonRoot, readOnlyRootFilesystem, noPrivilegeEscalation, dropAllCapabilities, noAddedCapabilities, seccompRuntimeDefault];
+export const SECURITY_RULES: readonly PolicyRule[] = [
+  runAsNonRoot,
+  readOnlyRootFilesystem,
+  noPrivilegeEscalation,
+  dropAllCapabilities,
+  noAddedCapabilities,
+  seccompRuntimeDefault,
+];

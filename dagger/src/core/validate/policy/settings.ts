@@ -31,7 +31,9 @@ const ruleKey = z
   .transform((s) => s.toUpperCase());
 
 // The record's own error: zod's default for a bad key is "Invalid key in record".
-const levels = z.record(ruleKey, z.enum(LEVELS, { error: "is not a level: use error, warning or off" }), { error: (iss) => (iss.code === "invalid_key" ? RULE_ID_ERROR : undefined) });
+const levels = z.record(ruleKey, z.enum(LEVELS, { error: "is not a level: use error, warning or off" }), {
+  error: (iss) => (iss.code === "invalid_key" ? RULE_ID_ERROR : undefined),
+});
 
 /** One layer of tuning: a profile and rule levels (for an app or an environment). */
 const layerSchema = z
@@ -81,7 +83,10 @@ const matchSchema = z
     app: oneOrMore.optional(),
   })
   .strict()
-  .refine((m) => Object.keys(m).length > 0, { error: "selects every object: name a kind, name, namespace, environment or app (to turn a rule off everywhere, set policy.rules.<rule>: off in gitops-pipeline.yaml)" });
+  .refine((m) => Object.keys(m).length > 0, {
+    error:
+      "selects every object: name a kind, name, namespace, environment or app (to turn a rule off everywhere, set policy.rules.<rule>: off in gitops-pipeline.yaml)",
+  });
 
 /** What a waiver selects: each field a value or a list (any of them); `*` in a value matches any text. */
 export type WaiverMatch = z.infer<typeof matchSchema>;

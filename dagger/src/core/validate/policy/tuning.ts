@@ -26,7 +26,13 @@ export type WaiverFileFinding = Omit<PolicyFinding, "object" | "template"> & { o
 
 /** `*` matches any text; everything else literally. */
 export function globMatches(pattern: string, value: string, ignoreCase = false): boolean {
-  const re = new RegExp(`^${pattern.split("*").map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`, ignoreCase ? "i" : "");
+  const re = new RegExp(
+    `^${pattern
+      .split("*")
+      .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
+      .join(".*")}$`,
+    ignoreCase ? "i" : "",
+  );
   return re.test(value);
 }
 
@@ -68,7 +74,10 @@ export class PolicyTuning {
   private readonly used = new Set<number>();
   private readonly scopes: PolicyScope[] = [];
 
-  constructor(input: PolicyTuningInput = {}, private readonly knownRules: ReadonlySet<string> = new Set()) {
+  constructor(
+    input: PolicyTuningInput = {},
+    private readonly knownRules: ReadonlySet<string> = new Set(),
+  ) {
     this.settings = input.settings ?? DEFAULT_POLICY;
     this.settingsFile = input.settingsFile ?? "gitops-pipeline.yaml";
     this.waiversFile = input.waiversFile ?? input.settings?.waivers ?? WAIVERS_FILE;
@@ -86,7 +95,10 @@ export class PolicyTuning {
   /** The level of `rule` in `scope` for violation `v`: an explicit level (environment, app, global) wins over the profile. */
   level(rule: string, fallback: Level | "info", scope: PolicyScope, v?: Pick<Violation, "pss">): Level | "info" {
     const s = this.settings;
-    const explicit = (scope.environment ? s.environments[scope.environment]?.rules[rule] : undefined) ?? (scope.app ? s.apps[scope.app]?.rules[rule] : undefined) ?? s.rules[rule];
+    const explicit =
+      (scope.environment ? s.environments[scope.environment]?.rules[rule] : undefined) ??
+      (scope.app ? s.apps[scope.app]?.rules[rule] : undefined) ??
+      s.rules[rule];
     return explicit ?? profileLevel(this.profile(scope), rule, fallback, v);
   }
 
@@ -114,7 +126,8 @@ export class PolicyTuning {
   private problemOf(w: FileWaiver): { path: string; message: string } | undefined {
     const unknown = w.rules.filter((r) => !this.knownRules.has(r) || r.startsWith("POL-WAIVER"));
     if (unknown.length) return { path: `${w.path}.rule`, message: `waiver names unknown rule ${unknown.join(", ")} (it waives nothing)` };
-    if (!w.reason) return { path: `${w.path}.reason`, message: `waiver of ${w.rules.join(", ")} gives no reason, so it waives nothing: say why these objects are exempt` };
+    if (!w.reason)
+      return { path: `${w.path}.reason`, message: `waiver of ${w.rules.join(", ")} gives no reason, so it waives nothing: say why these objects are exempt` };
     return undefined;
   }
 
@@ -134,9 +147,24 @@ export class PolicyTuning {
       const problem = this.problemOf(w);
       const what = `${w.path} (${w.rules.join(", ")})`;
       if (problem) push("POL-WAIVER", "error", w, problem.path, `${what}: ${problem.message}`, `to fix: edit ${w.file} ${problem.path}`);
-      else if (this.expired(w)) push(WAIVER_EXPIRED_RULE, "error", w, `${w.path}.expires`, `${what} expired on ${w.expires} (today is ${this.today}): it waives nothing; its findings are reported again`, `to fix: fix what it waived, or renew ${w.file} ${w.path}.expires with a reason that still holds`);
+      else if (this.expired(w))
+        push(
+          WAIVER_EXPIRED_RULE,
+          "error",
+          w,
+          `${w.path}.expires`,
+          `${what} expired on ${w.expires} (today is ${this.today}): it waives nothing; its findings are reported again`,
+          `to fix: fix what it waived, or renew ${w.file} ${w.path}.expires with a reason that still holds`,
+        );
       else if (!this.used.has(i) && this.scopes.some((s) => matchesScope(w.match, s))) {
-        push(WAIVER_UNUSED_RULE, "info", w, `${w.path}.match`, `${what} waived no finding of what was validated: the objects it names comply, are gone, or its match is wrong`, `to fix: remove ${w.path} from ${w.file}, or correct its match`);
+        push(
+          WAIVER_UNUSED_RULE,
+          "info",
+          w,
+          `${w.path}.match`,
+          `${what} waived no finding of what was validated: the objects it names comply, are gone, or its match is wrong`,
+          `to fix: remove ${w.path} from ${w.file}, or correct its match`,
+        );
       }
     });
     return out;
@@ -147,7 +175,11 @@ export class PolicyTuning {
  * Check that the tuning names only known rules, apps and environments: a typo must not silently
  * tune nothing. InputError names gitops-pipeline.yaml and the path.
  */
-export function checkTuningNames(settings: PolicySettings, file: string, known: { rules: ReadonlySet<string>; apps: readonly string[]; environments: readonly string[] }): void {
+export function checkTuningNames(
+  settings: PolicySettings,
+  file: string,
+  known: { rules: ReadonlySet<string>; apps: readonly string[]; environments: readonly string[] },
+): void {
   const rules = (where: string, levels: Record<string, unknown>): void => {
     for (const id of Object.keys(levels)) {
       if (!known.rules.has(id)) throw new InputError(`${file}: ${where}.${id}`, "is not a policy rule", `use one of: ${[...known.rules].join(", ")}`);
@@ -159,7 +191,8 @@ export function checkTuningNames(settings: PolicySettings, file: string, known: 
     rules(`policy.apps.${app}.rules`, layer.rules);
   }
   for (const [env, layer] of Object.entries(settings.environments)) {
-    if (!known.environments.includes(env)) throw new InputError(`${file}: policy.environments.${env}`, "is not an environment of this tree", `use one of: ${known.environments.join(", ")}`);
+    if (!known.environments.includes(env))
+      throw new InputError(`${file}: policy.environments.${env}`, "is not an environment of this tree", `use one of: ${known.environments.join(", ")}`);
     rules(`policy.environments.${env}.rules`, layer.rules);
   }
 }

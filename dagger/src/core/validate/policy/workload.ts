@@ -105,7 +105,11 @@ export const noHostPath: PolicyRule = {
     const out: Violation[] = [];
     asArray(pod.spec.volumes).forEach((v, i) => {
       const vol = asObj(v);
-      if (vol.hostPath !== undefined) out.push({ path: `${pod.path}.volumes[${i}].hostPath`, message: `volume '${String(vol.name)}' mounts the node path ${String(asObj(vol.hostPath).path)}` });
+      if (vol.hostPath !== undefined)
+        out.push({
+          path: `${pod.path}.volumes[${i}].hostPath`,
+          message: `volume '${String(vol.name)}' mounts the node path ${String(asObj(vol.hostPath).path)}`,
+        });
     });
     return out;
   },

@@ -65,16 +65,21 @@ export function httpClient(provider: Provider, token: () => Promise<string>, opt
     if (req.body) headers["Content-Type"] = "application/json";
     let res: HttpAnswer;
     try {
-      res = await exchange(req.url, { method: req.method, headers, ...(req.body ? { body: JSON.stringify(req.body) } : {}) }, { deadlineMs: opts.timeoutMs ?? API_DEADLINE_MS, maxBytes: opts.maxBytes ?? API_MAX_BYTES });
+      res = await exchange(
+        req.url,
+        { method: req.method, headers, ...(req.body ? { body: JSON.stringify(req.body) } : {}) },
+        { deadlineMs: opts.timeoutMs ?? API_DEADLINE_MS, maxBytes: opts.maxBytes ?? API_MAX_BYTES },
+      );
     } catch (e) {
       const why = e instanceof HttpFailure ? e.reason : String(e);
       const origin = new URL(req.url).origin;
       // GitHub answers 301 for a renamed or transferred repository (same host, new path).
-      const fix = !(e instanceof HttpFailure) || e.kind !== "redirect"
-        ? "check apiUrl and that the forge is reachable from where the pipeline runs"
-        : why.includes(`to ${origin},`)
-          ? "the project moved (renamed or transferred): pass its current path with --project or in the repository URL"
-          : "pass the API root the forge answers at directly as apiUrl";
+      const fix =
+        !(e instanceof HttpFailure) || e.kind !== "redirect"
+          ? "check apiUrl and that the forge is reachable from where the pipeline runs"
+          : why.includes(`to ${origin},`)
+            ? "the project moved (renamed or transferred): pass its current path with --project or in the repository URL"
+            : "pass the API root the forge answers at directly as apiUrl";
       throw new InputError("apiUrl", `${req.endpoint} at ${new URL(req.url).origin}: the API ${redact(why, secret)}`, fix);
     }
     const text = redact(res.text, secret);
@@ -91,7 +96,15 @@ export function httpClient(provider: Provider, token: () => Promise<string>, opt
 /** The forge's own error message: GitHub's `message` and `errors`, GitLab's `message` or `error`. One line, cut. */
 export function apiMessage(body: unknown): string {
   const flat = (v: unknown): string =>
-    typeof v === "string" ? v : Array.isArray(v) ? v.map(flat).join("; ") : v && typeof v === "object" ? Object.entries(v).map(([k, x]) => `${k} ${flat(x)}`).join("; ") : String(v ?? "");
+    typeof v === "string"
+      ? v
+      : Array.isArray(v)
+        ? v.map(flat).join("; ")
+        : v && typeof v === "object"
+          ? Object.entries(v)
+              .map(([k, x]) => `${k} ${flat(x)}`)
+              .join("; ")
+          : String(v ?? "");
   let msg: string;
   if (body && typeof body === "object") {
     const b = body as { message?: unknown; error?: unknown; error_description?: unknown; errors?: { message?: string; code?: string; field?: string }[] };
@@ -106,7 +119,13 @@ export function apiMessage(body: unknown): string {
 export function apiFailure(stage: string, provider: Provider, req: ApiRequest, res: ApiResponse): Error {
   const what = `${req.endpoint} answered ${res.status} (${apiMessage(res.body)})`;
   if (res.status === 401 || res.status === 403) {
-    return new InputError("token", `the ${provider === "github" ? "GitHub" : "GitLab"} API refused it: ${what}`, provider === "github" ? "pass a valid token that may read the repository and open pull requests (contents: write, pull requests: write)" : "pass a valid token with the api scope and at least Developer access to the project");
+    return new InputError(
+      "token",
+      `the ${provider === "github" ? "GitHub" : "GitLab"} API refused it: ${what}`,
+      provider === "github"
+        ? "pass a valid token that may read the repository and open pull requests (contents: write, pull requests: write)"
+        : "pass a valid token with the api scope and at least Developer access to the project",
+    );
   }
   return new StageError(stage, what);
 }

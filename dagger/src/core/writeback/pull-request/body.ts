@@ -29,10 +29,12 @@ export interface ProposalFacts {
 /** Title and body of the pull / merge request. */
 export function proposalText(f: ProposalFacts): { title: string; body: string } {
   const [title = `${f.stage} ${f.environment}`, ...rest] = f.message.trimEnd().split("\n");
-  const facts = rest.filter((l) => /^[A-Z][A-Za-z-]*: /.test(l)).map((l) => {
-    const i = l.indexOf(": ");
-    return `- **${l.slice(0, i)}**: \`${l.slice(i + 2)}\``;
-  });
+  const facts = rest
+    .filter((l) => /^[A-Z][A-Za-z-]*: /.test(l))
+    .map((l) => {
+      const i = l.indexOf(": ");
+      return `- **${l.slice(0, i)}**: \`${l.slice(i + 2)}\``;
+    });
   const diff = f.diff.length > MAX_DIFF ? `${f.diff.slice(0, MAX_DIFF)}\n… (diff cut at ${MAX_DIFF} characters; the branch holds the whole change)\n` : f.diff;
   const fence = fenceFor(diff);
   const body = [

@@ -30,7 +30,11 @@ export interface PullRequestConfig {
 
 /** Scheme, host and repository path of a remote URL; undefined for a local path or file:// URL. */
 export function repoLocation(url: string): { scheme: "https" | "http" | "ssh"; host: string; hostname: string; path: string } | undefined {
-  const clean = (p: string): string => p.replace(/^\/+/, "").replace(/\/+$/, "").replace(/\.git$/, "");
+  const clean = (p: string): string =>
+    p
+      .replace(/^\/+/, "")
+      .replace(/\/+$/, "")
+      .replace(/\.git$/, "");
   const web = /^(https?):\/\/([^/@]+)\/(.*)$/.exec(url);
   if (web) return { scheme: web[1] as "https" | "http", host: web[2]!, hostname: web[2]!.replace(/:\d+$/, ""), path: clean(web[3]!) };
   const ssh = /^ssh:\/\/(?:[^@/]+@)?([^/:]+)(?::\d+)?\/(.*)$/.exec(url) ?? /^[A-Za-z0-9._-]+@([A-Za-z0-9.-]+):(?!\/\/)(.*)$/.exec(url);
@@ -45,7 +49,11 @@ const GITLAB_PROJECT = /^(?:\d+|[A-Za-z0-9_][A-Za-z0-9_.-]*(?:\/[A-Za-z0-9_][A-Z
 export function checkProject(provider: Provider, project: string, arg = "project"): string {
   const ok = provider === "github" ? GITHUB_PROJECT.test(project) : GITLAB_PROJECT.test(project) && !project.endsWith(".git");
   if (!ok) {
-    throw new InputError(arg, `"${project}" is not a ${provider === "github" ? "GitHub owner/repo" : "GitLab group/project path or project id"}`, provider === "github" ? "pass e.g. acme/gitops" : "pass e.g. acme/platform/gitops, or the project's numeric id");
+    throw new InputError(
+      arg,
+      `"${project}" is not a ${provider === "github" ? "GitHub owner/repo" : "GitLab group/project path or project id"}`,
+      provider === "github" ? "pass e.g. acme/gitops" : "pass e.g. acme/platform/gitops, or the project's numeric id",
+    );
   }
   return project;
 }
@@ -60,7 +68,11 @@ export function checkApiUrl(raw: string, arg = "apiUrl"): string {
   }
   if (u.protocol !== "https:" && u.protocol !== "http:") throw new InputError(arg, `"${raw}" is not an https URL`, "pass the https API root of the forge");
   if (u.protocol === "http:" && !isLocalAddress(u.hostname)) {
-    throw new InputError(arg, `${raw} is plain http: the token would travel unencrypted`, "use https (plain http is accepted only for a loopback or private-network IP address)");
+    throw new InputError(
+      arg,
+      `${raw} is plain http: the token would travel unencrypted`,
+      "use https (plain http is accepted only for a loopback or private-network IP address)",
+    );
   }
   if (u.username || u.password) throw new InputError(arg, "contains credentials", "remove them; the token is given as a Secret");
   if (u.search || u.hash) throw new InputError(arg, "has a query or fragment", "pass the API root only, e.g. https://gitlab.example.com/api/v4");
@@ -93,17 +105,29 @@ export function resolvePullRequest(url: string, raw: z.input<typeof pullRequestI
   const i = parseInputs(pullRequestInputs, raw);
   const apiUrl = i.apiUrl || defaultApiUrl(i.provider, url);
   if (!apiUrl) {
-    throw new InputError("apiUrl", `cannot be told from ${url} for ${i.provider}`, i.provider === "github" ? "pass the API root: https://<host>/api/v3 for GitHub Enterprise Server" : "pass the API root, e.g. https://gitlab.example.com/api/v4");
+    throw new InputError(
+      "apiUrl",
+      `cannot be told from ${url} for ${i.provider}`,
+      i.provider === "github"
+        ? "pass the API root: https://<host>/api/v3 for GitHub Enterprise Server"
+        : "pass the API root, e.g. https://gitlab.example.com/api/v4",
+    );
   }
   const path = repoLocation(url)?.path;
   const project = i.project || path;
   if (!project) throw new InputError("project", `cannot be told from ${url}`, i.provider === "github" ? "pass it as owner/repo" : "pass it as group/project");
-  return { provider: i.provider, apiUrl: checkApiUrl(apiUrl, i.apiUrl ? "apiUrl" : "url"), project: checkProject(i.provider, project, i.project ? "project" : "url"), branchPrefix: i.branchPrefix };
+  return {
+    provider: i.provider,
+    apiUrl: checkApiUrl(apiUrl, i.apiUrl ? "apiUrl" : "url"),
+    project: checkProject(i.provider, project, i.project ? "project" : "url"),
+    branchPrefix: i.branchPrefix,
+  };
 }
 
 /** The proposal branch of `environment`; never the base branch itself. */
 export function proposalBranch(c: Pick<PullRequestConfig, "branchPrefix">, environment: string, base: string): string {
   const branch = checkBranch(`${c.branchPrefix}${environment}`, "branchPrefix");
-  if (branch === base) throw new InputError("branchPrefix", `makes the proposal branch ${branch} the base branch itself`, "pass a prefix such as gitops-pipeline/");
+  if (branch === base)
+    throw new InputError("branchPrefix", `makes the proposal branch ${branch} the base branch itself`, "pass a prefix such as gitops-pipeline/");
   return branch;
 }

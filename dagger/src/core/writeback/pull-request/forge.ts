@@ -53,7 +53,8 @@ export interface Forge {
 }
 
 const obj = (body: unknown, what: string): Record<string, unknown> => {
-  if (!body || typeof body !== "object" || Array.isArray(body)) throw new StageError("pull request", `${what}: the API answered ${JSON.stringify(body)?.slice(0, 120)}, not an object`);
+  if (!body || typeof body !== "object" || Array.isArray(body))
+    throw new StageError("pull request", `${what}: the API answered ${JSON.stringify(body)?.slice(0, 120)}, not an object`);
   return body as Record<string, unknown>;
 };
 const str = (v: unknown): string => (typeof v === "string" ? v : "");
@@ -75,8 +76,19 @@ function github(c: PullRequestConfig): Forge {
       const p = obj(body, "GET /repos/{owner}/{repo}").permissions as { push?: boolean } | undefined;
       return typeof p?.push === "boolean" ? p.push : undefined;
     },
-    find: (head) => ({ method: "GET", url: `${base}/pulls?${new URLSearchParams({ head: `${owner}:${head}`, state: "open" })}`, endpoint: "GET /repos/{owner}/{repo}/pulls", headers }),
-    create: (p) => ({ method: "POST", url: `${base}/pulls`, endpoint: "POST /repos/{owner}/{repo}/pulls", headers, body: { title: p.title, head: p.head, base: p.base, body: p.body } }),
+    find: (head) => ({
+      method: "GET",
+      url: `${base}/pulls?${new URLSearchParams({ head: `${owner}:${head}`, state: "open" })}`,
+      endpoint: "GET /repos/{owner}/{repo}/pulls",
+      headers,
+    }),
+    create: (p) => ({
+      method: "POST",
+      url: `${base}/pulls`,
+      endpoint: "POST /repos/{owner}/{repo}/pulls",
+      headers,
+      body: { title: p.title, head: p.head, base: p.base, body: p.body },
+    }),
     update: (n, p, cur) => ({
       method: "PATCH",
       url: `${base}/pulls/${n}`,
@@ -107,7 +119,12 @@ function gitlab(c: PullRequestConfig): Forge {
       // Developer (30) and up may push branches and open merge requests.
       return levels.length ? Math.max(...levels) >= 30 : undefined;
     },
-    find: (head) => ({ method: "GET", url: `${base}/merge_requests?${new URLSearchParams({ source_branch: head, state: "opened" })}`, endpoint: "GET /projects/:id/merge_requests", headers }),
+    find: (head) => ({
+      method: "GET",
+      url: `${base}/merge_requests?${new URLSearchParams({ source_branch: head, state: "opened" })}`,
+      endpoint: "GET /projects/:id/merge_requests",
+      headers,
+    }),
     create: (p) => ({
       method: "POST",
       url: `${base}/merge_requests`,
@@ -124,7 +141,14 @@ function gitlab(c: PullRequestConfig): Forge {
     }),
     parse: (body) => {
       const o = obj(body, "merge request");
-      return { number: Number(o.iid), url: str(o.web_url), title: str(o.title), body: str(o.description), head: str(o.source_branch), base: str(o.target_branch) };
+      return {
+        number: Number(o.iid),
+        url: str(o.web_url),
+        title: str(o.title),
+        body: str(o.description),
+        head: str(o.source_branch),
+        base: str(o.target_branch),
+      };
     },
     conflictStatus: 409,
   };

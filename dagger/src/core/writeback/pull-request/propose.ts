@@ -63,20 +63,37 @@ export async function checkAccess(forge: Forge, http: HttpClient, c: PullRequest
   const req = forge.project();
   const res = await http(req);
   if (res.status === 404) {
-    throw new InputError("project", `${c.project} was not found at ${c.apiUrl} (${req.endpoint} answered 404)`, `check project and apiUrl; the API also answers 404 when the token may not see a private project`);
+    throw new InputError(
+      "project",
+      `${c.project} was not found at ${c.apiUrl} (${req.endpoint} answered 404)`,
+      `check project and apiUrl; the API also answers 404 when the token may not see a private project`,
+    );
   }
   if (res.status < 200 || res.status > 299) await call(async () => res, stage, forge.provider, req);
   if (forge.canPush(res.body) === false) {
-    throw new InputError("token", `may read ${c.project} but not push to it, so it cannot open a ${forge.noun}`, forge.provider === "github" ? "pass a token with contents: write and pull requests: write" : "pass a token of a user with at least Developer access");
+    throw new InputError(
+      "token",
+      `may read ${c.project} but not push to it, so it cannot open a ${forge.noun}`,
+      forge.provider === "github" ? "pass a token with contents: write and pull requests: write" : "pass a token of a user with at least Developer access",
+    );
   }
 }
 
 /** Open, update or leave the request for `want`; `pushed` says whether the branch moved this run. */
-export async function openOrUpdate(forge: Forge, http: HttpClient, stage: string, want: Proposal, pushed: boolean): Promise<Omit<PullRequestOutcome, "provider" | "branch">> {
+export async function openOrUpdate(
+  forge: Forge,
+  http: HttpClient,
+  stage: string,
+  want: Proposal,
+  pushed: boolean,
+): Promise<Omit<PullRequestOutcome, "provider" | "branch">> {
   const find = async () => {
     const list = await call(http, stage, forge.provider, forge.find(want.head));
     if (!Array.isArray(list)) throw new StageError(stage, `${forge.find(want.head).endpoint} answered ${JSON.stringify(list)?.slice(0, 120)}, not a list`);
-    return decide(list.map((x) => forge.parse(x)), want);
+    return decide(
+      list.map((x) => forge.parse(x)),
+      want,
+    );
   };
   let d = await find();
   if (d.action === "create") {
@@ -101,7 +118,12 @@ export async function openOrUpdate(forge: Forge, http: HttpClient, stage: string
 const isOwn = (c: CommitInfo, author: { name: string; email: string }): boolean => c.committer.name === author.name && c.committer.email === author.email;
 
 /** Run the pull-request write-back over `port`. Throws InputError / StageError; never pushes an invalid tree. */
-export async function proposeWriteBack<Tree>(port: ProposalPort<Tree>, plan: WriteBackPlan, opts: WriteBackOptions<Tree>, target: ProposalTarget): Promise<ProposalResult> {
+export async function proposeWriteBack<Tree>(
+  port: ProposalPort<Tree>,
+  plan: WriteBackPlan,
+  opts: WriteBackOptions<Tree>,
+  target: ProposalTarget,
+): Promise<ProposalResult> {
   const max = opts.maxAttempts ?? 6;
   if (!Number.isInteger(max) || max < 1 || max > 50) throw new InputError("maxAttempts", `${max} is out of range`, "pass 1 to 50");
   const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
@@ -115,7 +137,16 @@ export async function proposeWriteBack<Tree>(port: ProposalPort<Tree>, plan: Wri
     const paths = p.changed.map((f) => f.file);
     if (p.changed.length === 0) {
       opts.onAttempt?.(attempt, "no-op");
-      return { status: "no-op", commit: base, attempts: attempt, diff: "", files: p.files, validation: p.validation, branch, summary: `${plan.stage}: no change: ${target.base} at ${base.slice(0, 12)} already has these values; nothing proposed` };
+      return {
+        status: "no-op",
+        commit: base,
+        attempts: attempt,
+        diff: "",
+        files: p.files,
+        validation: p.validation,
+        branch,
+        summary: `${plan.stage}: no change: ${target.base} at ${base.slice(0, 12)} already has these values; nothing proposed`,
+      };
     }
     const current = await port.branchHead(branch);
     const onBranch = current ? await port.commits(base, current) : [];
@@ -132,7 +163,17 @@ export async function proposeWriteBack<Tree>(port: ProposalPort<Tree>, plan: Wri
     const text = proposalText({ stage: plan.stage, environment: plan.environment, base: target.base, branch, message, diff: p.diff, validation: p.validation });
     if (opts.dryRun) {
       opts.onAttempt?.(attempt, "dry-run");
-      return { status: "dry-run", commit: base, attempts: attempt, diff: p.diff, files: p.files, validation: p.validation, ...(p.gate ? { gate: p.gate } : {}), branch, summary: `${plan.stage}: dry run on ${base.slice(0, 12)}: would propose ${paths.join(", ")} on ${branch}; nothing pushed or posted` };
+      return {
+        status: "dry-run",
+        commit: base,
+        attempts: attempt,
+        diff: p.diff,
+        files: p.files,
+        validation: p.validation,
+        ...(p.gate ? { gate: p.gate } : {}),
+        branch,
+        summary: `${plan.stage}: dry run on ${base.slice(0, 12)}: would propose ${paths.join(", ")} on ${branch}; nothing pushed or posted`,
+      };
     }
     const commit = await port.commit(paths, message, opts.author);
     const [ours] = await port.commits(base, commit);
@@ -171,5 +212,8 @@ export async function proposeWriteBack<Tree>(port: ProposalPort<Tree>, plan: Wri
       summary: `${plan.stage}: ${forge.noun} ${forge.provider === "github" ? "#" : "!"}${pr.number} ${pr.action}: ${pr.url} (${branch} → ${target.base}, ${paths.join(", ")})`,
     };
   }
-  throw new StageError(plan.stage, `push of the proposal branch rejected ${max} times: others keep writing to it or to the base. Nothing was proposed; run it again or raise maxAttempts. Last: ${last}`);
+  throw new StageError(
+    plan.stage,
+    `push of the proposal branch rejected ${max} times: others keep writing to it or to the base. Nothing was proposed; run it again or raise maxAttempts. Last: ${last}`,
+  );
 }
