@@ -1,11 +1,13 @@
 /**
  * The module's function reference, rendered from what the SDK's introspector reads (the same
  * data `dagger functions` and `dagger call --help` show): every object, function, argument,
- * type and default. The README carries it between markers; a unit test keeps it in sync.
+ * type and default. docs/reference.md carries it between markers; a unit test keeps it in sync.
  */
 import { enumMemberName, kebab } from "./engine-names.js";
 import type { ArgDef, FnDef, ModuleDef, ObjectDef, TypeDef } from "./module-api.js";
 
+/** The file that carries the generated reference (the README links to it). */
+export const REFERENCE_FILE = "docs/reference.md";
 export const START = "<!-- function-reference:start (generated: npm run docs) -->";
 export const END = "<!-- function-reference:end -->";
 

@@ -1,7 +1,7 @@
 /**
  * One table of defaults (dagger/src/core/defaults.ts). Every default a public function declares
  * is read from the table (or is an empty/false/"not given" value), the engine sees exactly the
- * table's value, and the README's generated reference shows it. Nothing here changes a default:
+ * table's value, and the generated reference (docs/reference.md) shows it. Nothing here changes a default:
  * the test reads each one from the table and from the reference.
  */
 import { describe, expect, it } from "vitest";
@@ -12,6 +12,7 @@ import { DEFAULT_LINTERS, DEFAULT_PLATFORMS, DEFAULTS } from "../../dagger/src/c
 import { VERSIONS } from "../../dagger/src/core/versions.js";
 import { kebab } from "../helpers/engine-names.js";
 import { moduleApi } from "../helpers/module-api.js";
+import { REFERENCE_FILE } from "../helpers/reference.js";
 import { ROOT } from "../helpers/tools.js";
 
 const SRC = join(ROOT, "dagger", "src");
@@ -71,9 +72,9 @@ describe("one table of defaults", () => {
     expect(literal.map((d) => `${d.where} ${d.cls}.${d.fn || "constructor"}(${d.arg} = ${d.expr})`)).toEqual([]);
   });
 
-  it("the engine sees exactly the table's value, and the README's reference shows it", async () => {
+  it("the engine sees exactly the table's value, and the generated reference (docs/reference.md) shows it", async () => {
     const api = await moduleApi();
-    const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+    const reference = readFileSync(join(ROOT, REFERENCE_FILE), "utf8");
     let checked = 0;
     for (const d of declared.filter((x) => tableValue(x.expr) !== undefined)) {
       const obj = api.objects[d.cls]!;
@@ -82,7 +83,7 @@ describe("one table of defaults", () => {
       expect(args[d.arg]!.defaultValue, `${d.cls}.${d.fn}(${d.arg})`).toEqual(want);
       const shown = Array.isArray(want) ? want.join(",") : String(want);
       const row = new RegExp(`\\| \`--${kebab(d.arg)}\` \\| [^|]+ \\| \`${shown.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&").replace(/,/g, ",?")}\``);
-      expect(readme, `README reference row of --${kebab(d.arg)} with ${shown}`).toMatch(row);
+      expect(reference, `${REFERENCE_FILE} row of --${kebab(d.arg)} with ${shown}`).toMatch(row);
       checked++;
     }
     expect(checked).toBeGreaterThanOrEqual(25);

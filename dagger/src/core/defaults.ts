@@ -1,6 +1,6 @@
 /**
- * The one table of defaults. The module's function signatures, `ci`, the README's function
- * reference (generated from the introspected signatures) and the tests all read these values;
+ * The one table of defaults. The module's function signatures, `ci`, the function reference
+ * (docs/reference.md, generated from the introspected signatures) and the tests all read these values;
  * a unit test compares every default the engine sees with this table. Tool versions and images
  * live in versions.ts.
  *
