@@ -10,6 +10,7 @@ import { z } from "zod";
 import { parseDocument } from "yaml";
 import { InputError } from "./errors.js";
 import { policySchema, type PolicySettings } from "./validate/policy/settings.js";
+import { verificationSchema, type VerificationSettings } from "./signing/policy.js";
 
 /** File name of the optional layout file at the root of the gitops tree. */
 export const GITOPS_CONFIG_FILE = "gitops-pipeline.yaml";
@@ -137,6 +138,8 @@ const singleSchema = z
     argocd: relPath.default("argocd"),
     /** Policy levels, profile and the waivers file (docs/policy.md). */
     policy: policySchema.optional(),
+    /** What an image must prove before it reaches each environment (docs/signing.md). */
+    verification: verificationSchema.optional(),
     ...appFields,
     chart: relPath.default("charts/gitops-demo"),
     release: appFields.release.default("gitops-demo"),
@@ -159,6 +162,7 @@ const multiSchema = z
     repoPath: repoPathField,
     argocd: relPath.default("argocd"),
     policy: policySchema.optional(),
+    verification: verificationSchema.optional(),
     apps: z.array(appSchema).min(1, "lists no app"),
   })
   .strict();
@@ -211,6 +215,8 @@ export interface PipelineConfig {
   file: string;
   /** The `policy:` section, when the file has one. */
   policy?: PolicySettings;
+  /** The `verification:` section (signature and provenance per environment), when the file has one. */
+  verification?: VerificationSettings;
 }
 
 function env(name: string, production: boolean): EnvironmentConfig {
@@ -335,6 +341,7 @@ export function parsePipelineConfig(text: string, file = GITOPS_CONFIG_FILE): Pi
       duplicates: [],
       file,
       ...(data.policy ? { policy: data.policy } : {}),
+      ...(data.verification ? { verification: data.verification } : {}),
     };
   }
   const data = parsed.data;
@@ -344,7 +351,16 @@ export function parsePipelineConfig(text: string, file = GITOPS_CONFIG_FILE): Pi
     if (apps.some((x) => x.name === a.name)) duplicates.push({ name: a.name, index: i, environments: Object.keys(a.environments) });
     else apps.push(resolveApp(a, data, `${file}: apps.${i}`));
   });
-  return { repoPath: data.repoPath, argocd: data.argocd, apps, multiApp: true, duplicates, file, ...(data.policy ? { policy: data.policy } : {}) };
+  return {
+    repoPath: data.repoPath,
+    argocd: data.argocd,
+    apps,
+    multiApp: true,
+    duplicates,
+    file,
+    ...(data.policy ? { policy: data.policy } : {}),
+    ...(data.verification ? { verification: data.verification } : {}),
+  };
 }
 
 /**
