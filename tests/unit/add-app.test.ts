@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative, sep } from "node:path";
 import { parse } from "yaml";
@@ -25,6 +25,17 @@ function multiAppTree(): string {
 }
 
 describe("add-app: a new app from a template app of the tree", () => {
+  it("from a template environment without values files of its own: the new app's file starts empty, with the image", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "add-app-"));
+    cpSync("gitops", dir, { recursive: true });
+    const file = join(dir, "gitops-pipeline.yaml");
+    writeFileSync(file, readFileSync(file, "utf8").replace(/(\n  dev:\n(?:    .*\n)*?)    values:.*\n/, "$1    values: []\n"));
+    expect(parsePipelineConfig(readFileSync(file, "utf8")).apps[0]!.environments.dev!.values).toEqual([]);
+    const plan = planAddApp(await sourceOf(dir), ARGS);
+    const dev = parse(plan.files.find((f) => f.path === "apps/refunds/dev/values.yaml")!.text);
+    expect(dev).toEqual({ nameOverride: "refunds", image: { repository: "ghcr.io/acme/refunds", tag: "0.3.0" } });
+  });
+
   it("on gitops/ (single-app): values, Applications and project per environment, and the file turned into apps:", async () => {
     const plan = planAddApp(await sourceOf("gitops"), ARGS);
     expect(plan.files.map((f) => f.path)).toEqual([

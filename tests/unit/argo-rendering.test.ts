@@ -101,7 +101,8 @@ describe("kustomize-only apps", () => {
     expect(p.apps[0]!.kustomize).toBe("k");
     // Naming neither keeps the default chart (this repository's layout).
     expect(parsePipelineConfig("environments:\n  dev: {values: [a.yaml]}\n").apps[0]!.chart).toBe("charts/gitops-demo");
-    expect(() => parsePipelineConfig("chart: c\nenvironments:\n  dev: {}\n")).toThrow(/^gitops-pipeline.yaml: environments\.dev\.values: is empty/);
+    // A chart environment without values files of its own renders with the chart's values.yaml (and its Application's values).
+    expect(parsePipelineConfig("chart: c\nenvironments:\n  dev: {}\n").apps[0]!.environments.dev!.values).toEqual([]);
   });
 
   it("renders every overlay; the summary lists the environments (never an empty set)", async () => {

@@ -65,9 +65,7 @@ describe("gitops-pipeline.yaml with apps: (several apps in one tree)", () => {
     expect(() => parsePipelineConfig("apps:\n  - name: x\n    environments:\n      dev: {}\n")).toThrow(
       /^gitops-pipeline.yaml: apps\.0: app x has neither a chart nor a kustomize base/,
     );
-    expect(() => parsePipelineConfig("apps:\n  - name: x\n    chart: c\n    environments:\n      dev: {}\n")).toThrow(
-      /^gitops-pipeline.yaml: apps\.0\.environments\.dev\.values: is empty/,
-    );
+    expect(parsePipelineConfig("apps:\n  - name: x\n    chart: c\n    environments:\n      dev: {}\n").apps[0]!.environments.dev!.values).toEqual([]);
     expect(() => parsePipelineConfig("apps:\n  - name: x\n    chart: c\n    environments: {}\n")).toThrow(
       /^gitops-pipeline.yaml: apps\.0\.environments: declares no environment/,
     );

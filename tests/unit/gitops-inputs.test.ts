@@ -35,6 +35,11 @@ describe("gitops-pipeline.yaml", () => {
     });
   });
 
+  it("an environment of a chart may declare no values file: the chart's values.yaml and its Application's values render it", () => {
+    const c = parseGitopsConfig("chart: charts/web\nenvironments:\n  dev: {}\n");
+    expect(c.environments.dev!.values).toEqual([]);
+  });
+
   it.each([
     ["environments: [\n", "gitops-pipeline.yaml", /not valid YAML/],
     ["chart: charts/x\n", "gitops-pipeline.yaml: environments", /expected record|Invalid input/i],

@@ -169,6 +169,14 @@ describe("layout, bump and promote plans", () => {
     expect(await envFile(layoutOf(DEFAULT_GITOPS_CONFIG, { root: "." }), "dev", none)).toBe("environments/dev/values.yaml");
   });
 
+  it("an environment without values files of its own (chart values + its Application's valuesObject) is refused by the write-back, naming the setting", async () => {
+    const config = "chart: charts/web\nenvironments:\n  dev: {}\n";
+    const l = await readLayout(async (p) => (p === "deploy/gitops-pipeline.yaml" ? config : undefined), { root: "deploy" });
+    await expect(envFile(l, "dev", none)).rejects.toThrow(
+      /^deploy\/gitops-pipeline.yaml: environments.dev.values: is empty: environment dev renders with the chart's values.yaml and its Application's values only.*list it under environments.dev.values/,
+    );
+  });
+
   it("reads the layout from the tree's gitops-pipeline.yaml: environments, order, values, format", async () => {
     const config =
       "environments:\n  qa:\n    values: [qa.yaml]\n    namespace: qa\n    application: app-qa\n  live:\n    values: [base.yaml, live.yaml]\n    namespace: live\n    application: app-live\nkustomize: k\nwriteBack:\n  format: kustomize\n  image: web\n";

@@ -73,7 +73,7 @@ const syncSchema = z
 
 const environmentSchema = z
   .object({
-    /** Values files passed to helm with `-f`, in order, relative to the tree (an app with a chart needs at least one). */
+    /** Values files passed to helm with `-f`, in order, relative to the tree; none: the chart's own values.yaml and what the Application sets (valuesObject, parameters). */
     values: z.array(relPath).default([]),
     /** Namespace the environment deploys to; default `<release>-<environment>`. */
     namespace: z.string().regex(DNS_LABEL, "must be a DNS-1123 label (lower-case letters, digits and '-', at most 63)").optional(),
@@ -265,12 +265,6 @@ function resolveApp(raw: AppInput, top: { repoPath: string; argocd: string }, wh
     );
   const environments: Record<string, EnvironmentConfig> = {};
   for (const [envName, e] of Object.entries(raw.environments)) {
-    if (raw.chart && e.values.length === 0)
-      throw new InputError(
-        `${where}${where.includes(": ") ? "." : ": "}environments.${envName}.values`,
-        "is empty: an app with a chart renders every environment with its values files",
-        "list the environment's values files",
-      );
     const derived = `${release}-${envName}`;
     if ((!e.namespace || !e.application) && derived.length > DERIVED_NAME_MAX) {
       throw new InputError(

@@ -74,6 +74,8 @@ type Obj = Record<string, unknown>;
 export function newValues(text: string, file: string, a: { name: string; template: string[]; image: string; tag: string; env: string; from: string }): string {
   const doc = parseDocument(text);
   if (doc.errors.length) throw new InputError(file, "is not valid YAML", "fix the template's values file");
+  // No values file (or an empty one): start from an empty map.
+  if (doc.contents === null) doc.contents = doc.createNode({}) as never;
   for (const key of TEMPLATE_ONLY_KEYS) doc.deleteIn([key]);
   // The template's name in label selectors (topology spread, affinity) becomes the new app's.
   visit(doc, {
@@ -158,11 +160,19 @@ export function planAddApp(src: ScaffoldSource, raw: AddAppInputs): ScaffoldPlan
   let argoDir = posix.join(pipeline.argocd, "apps");
 
   for (const [env, e] of Object.entries(template.environments)) {
-    const last = e.values[e.values.length - 1]!;
+    // Without a values file of its own, the template's environment is the chart's values.yaml: the new app starts from an empty file.
+    const last = e.values.at(-1);
     const values = [...e.values.slice(0, -1), `${dir}/${env}/values.yaml`];
     files.push({
       path: `${dir}/${env}/values.yaml`,
-      text: newValues(src.read(last), last, { name: i.name, template: templateNames, image: i.image, tag: i.tag, env, from: template.name }),
+      text: newValues(last ? src.read(last) : "", last ?? "(no values file of its own)", {
+        name: i.name,
+        template: templateNames,
+        image: i.image,
+        tag: i.tag,
+        env,
+        from: template.name,
+      }),
     });
     environments[env] = { values, ...(e.production ? { production: true as const } : {}) };
     const t = apps.find((a) => a.name === e.application);

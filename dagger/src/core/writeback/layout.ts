@@ -128,6 +128,13 @@ export async function envFile(l: Layout, env: string, read: Reader, arg = "envir
     return inTree(l, posix.join(dir, KUSTOMIZATION_FILES[0]));
   }
   const files = l.values[env]!.map((f) => inTree(l, f));
+  // An environment may render from the chart's values.yaml and its Application's values alone: nothing of its own to edit.
+  if (files.length === 0)
+    throw new InputError(
+      `${l.source}: environments.${env}.values`,
+      `is empty: environment ${env} renders with the chart's values.yaml and its Application's values only, so the write-back has no values file of the environment to write the image to`,
+      `create a values file for ${env}, list it under environments.${env}.values and in its Application's helm.valueFiles`,
+    );
   for (const file of [...files].reverse()) {
     const text = await read(file);
     if (text !== undefined && readScalar(file, text, keysOf(l).tag) !== undefined) return file;
