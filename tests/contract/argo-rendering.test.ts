@@ -177,7 +177,7 @@ describe("chart dependencies (gitops-chart-deps)", () => {
     const dir = fixtureTree("gitops-chart-deps");
     rmSync(join(dir, "charts", "vendored", "charts"), { recursive: true });
     const r = await validateLocally(dir);
-    expect(r.findings.map((f) => [f.rule, f.file])).toEqual([["HELM-DEPENDENCY", "charts/vendored/Chart.yaml"]]);
+    expect(r.findings.map((f) => [f.rule, f.file, f.app, f.environment])).toEqual([["HELM-DEPENDENCY", "charts/vendored/Chart.yaml", "vendored", "dev"]]);
     expect(r.findings[0]!.message).toMatch(
       /^vendored\/dev: chart charts\/vendored depends on common 1\.0\.0 from https:\/\/charts\.example\.com, not vendored in charts\/vendored\/charts\/, and helm dependency build failed \(.+\); vendor it: run `helm dependency build charts\/vendored` where the repository is reachable and commit charts\/vendored\/charts\/ with Chart\.lock, or copy/,
     );

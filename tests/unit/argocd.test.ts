@@ -180,6 +180,27 @@ describe("Argo CD checks", () => {
     expect(check(app((y) => y.replace("project: gitops-demo", "project: default")))).toEqual([]);
   });
 
+  it("ARGO-ENVIRONMENT: an Application with only valuesObject agrees with an environment that declares no values file", () => {
+    const onlyObject = app((y) => y.replace("valueFiles: [../../environments/dev/values.yaml]", "valuesObject: {replicaCount: 2}"));
+    const config: GitopsConfig = { ...CONFIG, environments: { dev: { ...CONFIG.environments.dev!, values: [] } } };
+    expect(check(onlyObject, { config })).toEqual([]);
+    // Declaring only the chart's own values.yaml is the same list: helm applies it first either way.
+    const chartOnly: GitopsConfig = { ...CONFIG, environments: { dev: { ...CONFIG.environments.dev!, values: ["charts/gitops-demo/values.yaml"] } } };
+    expect(check(onlyObject, { config: chartOnly })).toEqual([]);
+    // A values file declared but not in the Application is still the one finding.
+    expect(rules(check(onlyObject))).toEqual(["ARGO-ENVIRONMENT spec.source.helm.valueFiles"]);
+  });
+
+  it("ARGO-ENVIRONMENT: an Application's helm.releaseName that differs from the config's release is a warning naming both", () => {
+    const named = (n: string) => app((y) => y.replace("      valueFiles:", `      releaseName: ${n}\n      valueFiles:`));
+    expect(check(named("gitops-demo"))).toEqual([]);
+    const f = check(named("web"));
+    expect(f).toEqual([expect.objectContaining({ rule: "ARGO-ENVIRONMENT", severity: "warning", path: "spec.source.helm.releaseName" })]);
+    expect(f[0]!.message).toMatch(/as release 'web' but gitops-pipeline.yaml says release: gitops-demo/);
+    // No releaseName: Argo CD's default (the Application's name) is what validate renders; not reported.
+    expect(check(app())).toEqual([]);
+  });
+
   it("a Helm-repository chart source has no path to check", () => {
     const remote = app((y) =>
       y.replace("path: gitops/charts/gitops-demo", "chart: podinfo").replace("    helm:\n      valueFiles: [../../environments/dev/values.yaml]\n", ""),
@@ -209,6 +230,19 @@ describe("Argo CD checks", () => {
       expect(baseline[0]!.message).toMatch(/enforces 'baseline'/);
       // warn/audit alone do not enforce anything.
       expect(rules(check(app(withLabels({ "pod-security.kubernetes.io/warn": "restricted" })), { config: PROD }))).toHaveLength(1);
+    });
+
+    it("a baseline policy profile asks production for baseline (or restricted), never contradicting the team's profile", () => {
+      const objects = (y: string) => [...parseManifests(PROJECT, "argocd/apps/project.yaml").objects, ...parseManifests(y, "argocd/apps/dev.yaml").objects];
+      const judge = (y: string) => checkEnvironments({ objects: objects(y), config: PROD, environments: ["dev"], podSecurity: () => "baseline" });
+      expect(judge(app(withLabels({ [PSA_ENFORCE_LABEL]: "baseline" })))).toEqual([]);
+      expect(judge(app(withLabels(restricted)))).toEqual([]);
+      const weaker = judge(app(withLabels({ [PSA_ENFORCE_LABEL]: "privileged" })));
+      expect(weaker.map((f) => f.rule)).toEqual(["ARGO-POD-SECURITY"]);
+      expect(weaker[0]!.message).toMatch(
+        /enforces 'privileged'; set pod-security.kubernetes.io\/enforce: baseline \(the policy profile is baseline\) or restricted/,
+      );
+      expect(judge(app()).map((f) => f.rule)).toEqual(["ARGO-POD-SECURITY"]);
     });
 
     it("outside production nothing is required, and any level is accepted", () => {

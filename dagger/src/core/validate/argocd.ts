@@ -28,7 +28,7 @@ export const ARGOCD_RULES = {
 
 /** The Pod Security Admission label a production namespace must carry, and its value. */
 export const PSA_ENFORCE_LABEL = "pod-security.kubernetes.io/enforce";
-export const PSA_PRODUCTION_LEVEL = "restricted";
+export const PSA_PRODUCTION_LEVEL: PodSecurityLevel = "restricted";
 
 export type ArgoRule = keyof typeof ARGOCD_RULES;
 
@@ -137,7 +137,12 @@ export interface EnvironmentCheckInput {
   config: GitopsConfig;
   environments: readonly string[];
   app?: string;
+  /** The Pod Security level a production environment's namespace must enforce at least: restricted, or baseline where the team's policy profile is baseline. */
+  podSecurity?: (environment: string) => PodSecurityLevel;
 }
+
+/** Pod Security Standards levels a production namespace may be required to enforce, weakest last. */
+export type PodSecurityLevel = "restricted" | "baseline";
 
 /** Resolve the Helm value files of a source to tree paths (relative to its path, or `$ref/...`). */
 export function valueFilesOf(src: Source, all: Source[], repoPath: string): { entry: string; field: string; tree?: string }[] {
@@ -258,6 +263,17 @@ export function checkEnvironments(input: EnvironmentCheckInput): Finding[] {
         `environment ${envName} deploys to namespace '${env.namespace}', the Application to '${ns || "(unset)"}'`,
       );
     const sources = sourcesOf(app);
+    // Where the Application names its Helm release and gitops-pipeline.yaml another, validate renders Argo CD's and e2e installs the config's.
+    const named = sources.find((s) => str(obj(s.s.helm).releaseName));
+    const argoRelease = named ? str(obj(named.s.helm).releaseName) : "";
+    if (config.chart && named && argoRelease !== config.release)
+      add(
+        "ARGO-ENVIRONMENT",
+        app,
+        `${named.path}.helm.releaseName`,
+        `Argo CD installs environment ${envName} as release '${argoRelease}' but ${GITOPS_CONFIG_FILE} says release: ${config.release} (the e2e test installs that one: object names and selectors differ from what Argo CD deploys); make the two the same`,
+        "warning",
+      );
     // Helm always applies the chart's own values.yaml first: listing it (or not) changes nothing.
     const chartValues = config.chart ? `${config.chart}/values.yaml` : undefined;
     const own = (files: readonly string[]) => files.filter((f) => f !== chartValues);
@@ -282,7 +298,9 @@ export function checkEnvironments(input: EnvironmentCheckInput): Finding[] {
       );
     }
     checkSync(app, envName, env.sync, (path, message) => add("ARGO-SYNC-POLICY", app, path, message));
-    checkPodSecurity(app, envName, env.production, (path, message, severity) => add("ARGO-POD-SECURITY", app, path, message, severity));
+    checkPodSecurity(app, envName, env.production, input.podSecurity?.(envName) ?? PSA_PRODUCTION_LEVEL, (path, message, severity) =>
+      add("ARGO-POD-SECURITY", app, path, message, severity),
+    );
   }
   return out;
 }
@@ -297,6 +315,7 @@ function checkPodSecurity(
   app: Manifest,
   envName: string,
   production: boolean,
+  required: PodSecurityLevel,
   add: (path: string, message: string, severity?: Finding["severity"]) => void,
 ): void {
   const sync = obj(obj(app.body.spec).syncPolicy);
@@ -314,10 +333,12 @@ function checkPodSecurity(
   }
   if (!production) return;
   if (!creates) return; // the namespace is made elsewhere: its labels are not in this tree to check
-  if (level !== PSA_PRODUCTION_LEVEL) {
+  // restricted satisfies baseline; nothing else satisfies restricted.
+  const enough = required === "baseline" ? level === "baseline" || level === "restricted" : level === "restricted";
+  if (!enough) {
     add(
       path,
-      `production environment ${envName}: its namespace ${level ? `enforces '${level}'` : "has no Pod Security enforce label"}; set ${PSA_ENFORCE_LABEL}: ${PSA_PRODUCTION_LEVEL} in spec.syncPolicy.managedNamespaceMetadata.labels`,
+      `production environment ${envName}: its namespace ${level ? `enforces '${level}'` : "has no Pod Security enforce label"}; set ${PSA_ENFORCE_LABEL}: ${required}${required === "baseline" ? " (the policy profile is baseline) or restricted" : ""} in spec.syncPolicy.managedNamespaceMetadata.labels`,
     );
   }
 }

@@ -136,7 +136,14 @@ export async function runValidation(port: ValidationPort, opts: ValidationOption
   const byChart = new Map<string, string[]>();
   for (const h of planned1) byChart.set(h.how.chart, [...(byChart.get(h.how.chart) ?? []), renderKey(h.plan.tag, h.name)]);
   const deps = await prepareCharts(port, tree, byChart);
-  findings.push(...deps.findings);
+  // A chart rendered for one app (or one environment) names it, so waivers and per-app reports can select the finding.
+  for (const f of deps.findings) {
+    const users = planned1.filter((h) => f.file === posix.join(h.how.chart, "Chart.yaml"));
+    const apps = new Set(users.map((h) => h.plan.tag));
+    const envs = new Set(users.map((h) => renderKey(h.plan.tag, h.name)));
+    const app = apps.size === 1 ? [...apps][0] : undefined;
+    findings.push({ ...f, ...(app ? { app } : {}), ...(envs.size === 1 ? { environment: users[0]!.name } : {}) });
+  }
   const helmRuns = planned1.filter((h) => !deps.blocked.has(h.how.chart));
   const overlayPlans = plans.flatMap((plan) => plan.overlays.map((o) => ({ plan, overlay: o, key: renderKey(plan.tag, o.environment) })));
 
@@ -303,7 +310,15 @@ export async function runValidation(port: ValidationPort, opts: ValidationOption
   findings.push(...checkProjectPermits(argoObjects));
   for (const plan of plans) {
     findings.push(
-      ...checkEnvironments({ objects: argoObjects, tree, config: plan.config, environments: plan.envNames, ...(plan.tag ? { app: plan.tag } : {}) }),
+      ...checkEnvironments({
+        objects: argoObjects,
+        tree,
+        config: plan.config,
+        environments: plan.envNames,
+        ...(plan.tag ? { app: plan.tag } : {}),
+        // A team whose policy profile is baseline is not asked for a restricted namespace.
+        podSecurity: (environment) => (tuning.profile({ app: plan.tag ?? plan.config.name, environment }) === "baseline" ? "baseline" : "restricted"),
+      }),
     );
     const byEnv = new Map(results.filter((r) => r.app === plan.tag && rendered.has(r.key)).map((r) => [r.name, rendered.get(r.key)!]));
     findings.push(...checkProjectResources({ argo: argoObjects, config: plan.config, rendered: byEnv }).map((f) => ({ ...f, ...appTag(plan) })));
