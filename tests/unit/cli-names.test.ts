@@ -1,6 +1,6 @@
 /**
- * Every `dagger call` command line the project shows its users (README, the CI integrations, the
- * worked example's README, the GitHub workflow) uses the names the engine's CLI derives from the
+ * Every `dagger call` command line the project shows its users (README, CONTRIBUTING, docs/, the CI
+ * integrations, the worked example's README, the GitHub workflow) uses the names the engine's CLI derives from the
  * module: kebab-cased functions and flags with digits split, enum values that match member names.
  * The first engine run found `dagger call e2e` (the CLI has `e-2-e`) and `--linter=flake8` (the
  * CLI wanted FLAKE_8) in the docs; this fails on the next such line.
@@ -13,7 +13,18 @@ import { callsIn, checkCall, moduleOf, shellWords, type CliCall } from "../helpe
 import { moduleApi, type ModuleDef } from "../helpers/module-api.js";
 import { ROOT } from "../helpers/tools.js";
 
-const DOCS = ["README.md", "ci/README.md", "ci/examples/team-module/README.md", "gitops/README.md"];
+// The README, CONTRIBUTING, every topic file under docs/ and the READMEs of the CI integrations,
+// the worked example and the gitops tree. (docs/reference.md is generated from the API itself.)
+const DOCS = [
+  "README.md",
+  "CONTRIBUTING.md",
+  ...readdirSync(join(ROOT, "docs"))
+    .filter((f) => f.endsWith(".md") && f !== "reference.md")
+    .map((f) => `docs/${f}`),
+  "ci/README.md",
+  "ci/examples/team-module/README.md",
+  "gitops/README.md",
+];
 
 function files(dir: string, re: RegExp): string[] {
   return readdirSync(join(ROOT, dir), { withFileTypes: true, recursive: true })
@@ -70,6 +81,11 @@ describe("dagger call lines use the engine's CLI names", () => {
       "ci/gitlab/gitops-pipeline.gitlab-ci.yml",
       "ci/circleci/config.yml",
       "README.md",
+      "CONTRIBUTING.md",
+      "docs/pipeline.md",
+      "docs/ci.md",
+      "docs/write-back.md",
+      "docs/verify.md",
       "gitops/README.md",
     ])
       expect(where, f).toContain(f);

@@ -158,13 +158,12 @@ describe("kustomize checks", () => {
 });
 
 describe("documentation matches the code", () => {
-  it("the README's GitOps section names every rule id, the waiver annotation and the keys the bump edits", async () => {
+  it("docs/gitops-layout.md names every rule id, the waiver annotation and the keys the bump edits", async () => {
     const { POLICY_RULES, WAIVER_ANNOTATION, WAIVER_RULE } = await import("../../dagger/src/core/validate/policy/index.js");
     const { ARGOCD_RULES } = await import("../../dagger/src/core/validate/argocd.js");
     const { KUSTOMIZE_RULES } = await import("../../dagger/src/core/validate/kustomize.js");
     const { APP_RULES, RENDER_RULES, ARGO_SOURCE_RULES } = await import("../../dagger/src/core/validate/validation.js");
-    const readme = readFileSync(join(ROOT, "README.md"), "utf8");
-    const section = readme.slice(readme.indexOf("## GitOps layout and validate"), readme.indexOf("## Contributing"));
+    const section = readFileSync(join(ROOT, "docs", "gitops-layout.md"), "utf8");
     const ids = [
       ...POLICY_RULES.map((r) => r.id),
       WAIVER_RULE,

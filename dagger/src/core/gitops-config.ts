@@ -317,7 +317,7 @@ export function parsePipelineConfig(text: string, file = GITOPS_CONFIG_FILE): Pi
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const where = issue.path.length ? `${file}: ${issue.path.join(".")}` : file;
-    throw new InputError(where, issue.message, "see the 'GitOps layout and validate' section of the README for the fields");
+    throw new InputError(where, issue.message, "see docs/gitops-layout.md for the fields");
   }
   if (!("apps" in parsed.data)) {
     const data = parsed.data;

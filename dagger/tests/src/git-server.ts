@@ -5,7 +5,7 @@
  * `checkRemote`), so the tests exercise the real clone / fetch / push / retry path unchanged.
  *
  * No Dagger import here: the same text is checked by the repo's unit tests and can be run by
- * hand with a local nginx (see the README's "Tests module" section). The main module's local
+ * hand with a local nginx (see CONTRIBUTING.md, "Tests module"). The main module's local
  * environment serves its git repository with the same recipe (dagger/src/core/local/git-server.ts);
  * a module cannot import another's source, so a unit test keeps the two equal.
  */
