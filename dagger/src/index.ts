@@ -2,7 +2,7 @@
  * gitops-pipeline: a complete CI/CD + GitOps pipeline for a containerised Python (Flask) app
  * deployed to Kubernetes with Helm and Argo CD. Every stage runs in a container.
  */
-import { argument, check, func, object, type Directory, type File, type Secret } from "@dagger.io/dagger";
+import { argument, check, dag, func, generate, object, type Changeset, type Directory, type File, type Secret, type Service } from "@dagger.io/dagger";
 import { App } from "./app/app.js";
 import { runCi } from "./ci/ci.js";
 import type { Run } from "./run.js";
@@ -18,6 +18,8 @@ import { ArgoCd } from "./verify/argocd.js";
 import { LocalGitops } from "./local/local-gitops.js";
 import { GitopsRepo, PullRequestProvider } from "./writeback/gitops-repo.js";
 import { InputError } from "./core/errors.js";
+import { addAppChanges } from "./scaffold/generate.js";
+import { up } from "./up.js";
 
 /** What the app directory argument leaves out: caches and build output, never inputs of a stage. */
 export const APP_IGNORE: string[] = [
@@ -383,5 +385,65 @@ export class GitopsPipeline {
   @check()
   async validateCheck(): Promise<void> {
     (await this.manifests().validate()).assert();
+  }
+
+  /** Check: the app source holds no secrets (Trivy's secret rules; waivers in the app's .trivyignore). */
+  @func()
+  @check()
+  async secretsCheck(): Promise<void> {
+    (await this.app().scanSecrets()).assert();
+  }
+
+  /** Check: the app's image (linux/amd64) has no CRITICAL or HIGH vulnerability (Trivy, which downloads its database). */
+  @func()
+  @check()
+  async scanCheck(): Promise<void> {
+    (await this.app().scan(DEFAULTS.severity, "", false, DEFAULTS.platform, false, false)).assert();
+  }
+
+  /**
+   * Generator: add an app to the gitops tree, as changes to apply (dagger generate).
+   * The app is made from an app of the tree and validated; the changes land where the tree sits in
+   * the repository. Nothing when no name is given or the app exists (dagger check then finds the
+   * generator up to date). Declare the app once in the consumer's dagger.json (customizations of
+   * add-app's name and image), or call it once:
+   * dagger call gitops-pipeline add-app --name refunds --image ghcr.io/acme/refunds.
+   *
+   * @param name The new app's name (a DNS label; namespaces and Applications become <name>-<environment>); "" adds nothing.
+   * @param image Image repository of the new app, e.g. ghcr.io/acme/refunds.
+   * @param tag Image tag every environment starts with.
+   * @param from App of the tree to copy; "" for the first.
+   * @param path Where the gitops tree sits in the repository dagger runs in, e.g. deploy ("." for its root); default: repoPath of gitops-pipeline.yaml.
+   */
+  @func()
+  @generate()
+  async addApp(name: string = "", image: string = "", tag: string = DEFAULTS.scaffoldTag, from: string = "", path: string = ""): Promise<Changeset> {
+    return addAppChanges(this.gitops, name, path, () => this.manifests().addApp(name, image, tag, from));
+  }
+
+  /**
+   * Service: the app's image, running (dagger up tunnels its port to the host).
+   * Built from the app directory for the engine's platform; runs the image's own entrypoint.
+   *
+   * @param port Port the app listens on inside its image (its Dockerfile's EXPOSE).
+   */
+  @func()
+  @up()
+  async appService(port: number = DEFAULTS.appPort): Promise<Service> {
+    const [image] = await this.app().build([await dag.defaultPlatform()]);
+    return image!.withExposedPort(port).asService({ useEntrypoint: true });
+  }
+
+  /**
+   * Service: the local GitOps environment, kind with Argo CD syncing the tree (dagger up).
+   * The same as local-gitops cluster: Argo CD reads the gitops tree from an in-pipeline git server;
+   * the app answers on port 8080 and the Argo CD UI on 9080 once Synced and Healthy (minutes).
+   * Needs an engine that allows insecure root capabilities and reaches the kind node image and
+   * Argo CD's images.
+   */
+  @func()
+  @up()
+  async localGitopsCluster(): Promise<Service> {
+    return this.localGitops().cluster();
   }
 }

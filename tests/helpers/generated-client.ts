@@ -54,7 +54,7 @@ function tsType(t: TypeDef, mod: string, input: boolean): string {
 }
 
 /** Core types a module's API may take or return. */
-const CORE_OBJECTS = new Set(["Container", "Directory", "File", "Secret", "Service", "CacheVolume", "Socket", "GitRepository"]);
+const CORE_OBJECTS = new Set(["Container", "Directory", "File", "Secret", "Service", "CacheVolume", "Socket", "GitRepository", "Changeset"]);
 
 /** What a call returns: objects chain, everything else is awaited. */
 function returnType(t: TypeDef, mod: string): string {

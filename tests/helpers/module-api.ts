@@ -32,6 +32,10 @@ export interface FnDef {
   returnType: TypeDef;
   cache?: string;
   isCheck?: boolean;
+  /** @generate(): `dagger generate` applies its Changeset, `dagger check` fails when it is not empty. */
+  isGenerator?: boolean;
+  /** @up(): `dagger up` starts its Service. */
+  isUp?: boolean;
 }
 export interface ObjectDef {
   name: string;
@@ -64,7 +68,7 @@ const cached = new Map<string, Promise<ModuleDef>>();
 const CACHE_DIR = join(root, "node_modules", ".cache", "gitops-pipeline-module-api");
 
 function contentKey(files: string[], name: string, sdkVersion: string): string {
-  const h = createHash("sha256").update(`${name}\0${sdkVersion}\0`);
+  const h = createHash("sha256").update(`flags-v2\0${name}\0${sdkVersion}\0`);
   for (const f of [...files].sort())
     h.update(`${relative(root, f)}\0`)
       .update(readFileSync(f))
@@ -98,11 +102,11 @@ export function moduleApi(srcDir = "dagger/src", name = "gitops-pipeline"): Prom
     writeFileSync(clientGen, readFileSync(join(sdkSrc, "api", "client.gen.d.ts"), "utf8"));
     const files = [...sources, clientGen];
     const mod = (await scan(files, name, false)) as {
-      objects: Record<string, { methods: Record<string, { cache?: string; isCheck?: boolean }> }>;
+      objects: Record<string, { methods: Record<string, { cache?: string; isCheck?: boolean; isGenerator?: boolean; isUp?: boolean }> }>;
     };
     // Round-trip through JSON: the introspector returns classes whose toJSON is the typedef.
     const def = JSON.parse(JSON.stringify(mod)) as ModuleDef;
-    // toJSON drops the cache policy and the @check flag, which the engine registration reads
+    // toJSON drops the cache policy and the @check, @generate and @up flags, which the engine registration reads
     // from the same objects (entrypoint/register.js): copy them over.
     for (const [objName, obj] of Object.entries(mod.objects)) {
       for (const [fnName, fn] of Object.entries(obj.methods)) {
@@ -110,6 +114,8 @@ export function moduleApi(srcDir = "dagger/src", name = "gitops-pipeline"): Prom
         if (!out) continue;
         if (fn.cache !== undefined) out.cache = fn.cache;
         out.isCheck = fn.isCheck === true;
+        out.isGenerator = fn.isGenerator === true;
+        out.isUp = fn.isUp === true;
       }
     }
     // Write-then-rename: a concurrent reader sees the whole file or none.

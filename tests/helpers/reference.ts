@@ -54,7 +54,12 @@ function argsTable(args: Record<string, ArgDef>): string[] {
 }
 
 function fnLine(fn: FnDef): string {
-  const flags = [fn.cache === "never" ? "never cached" : fn.cache ? `cached ${fn.cache}` : "", fn.isCheck ? "check" : ""].filter(Boolean);
+  const flags = [
+    fn.cache === "never" ? "never cached" : fn.cache ? `cached ${fn.cache}` : "",
+    fn.isCheck ? "check" : "",
+    fn.isGenerator ? "generator" : "",
+    fn.isUp ? "service" : "",
+  ].filter(Boolean);
   return `- \`${kebab(fn.name)}\` → ${typeName(fn.returnType)}${flags.length ? ` (${flags.join(", ")})` : ""}: ${cell(fn.description)}`;
 }
 

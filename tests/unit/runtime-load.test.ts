@@ -16,15 +16,16 @@ import { namespacedTypeName } from "../helpers/engine-names.js";
 import { ROOT } from "../helpers/tools.js";
 
 /** Every module of the repository: its dagger.json directory and its source directory. */
-function modules(dir = ROOT): { root: string; source: string }[] {
-  const out: { root: string; source: string }[] = [];
+function modules(dir = ROOT): { root: string; source: string; sdk: boolean }[] {
+  const out: { root: string; source: string; sdk: boolean }[] = [];
   for (const e of readdirSync(dir, { withFileTypes: true })) {
     if (e.name === "node_modules" || e.name.startsWith(".") || e.name === "sdk") continue;
     const p = join(dir, e.name);
     if (e.isDirectory()) out.push(...modules(p));
     else if (e.name === "dagger.json") {
-      const cfg = JSON.parse(readFileSync(p, "utf8")) as { source?: string };
-      out.push({ root: dir, source: join(dir, cfg.source ?? ".") });
+      const cfg = JSON.parse(readFileSync(p, "utf8")) as { source?: string; sdk?: unknown };
+      // A module without an SDK has no code: the consumer fixture only installs toolchains.
+      out.push({ root: dir, source: join(dir, cfg.source ?? "."), sdk: cfg.sdk !== undefined });
     }
   }
   return out;
@@ -84,9 +85,10 @@ function clientExports(): Set<string> {
 describe("every module loads in the TypeScript runtime", () => {
   const mods = modules();
 
-  it("finds the main module, the tests module and the worked example", () => {
+  it("finds the main module, the tests module, the worked example and the consumer fixture (toolchains only, no code)", () => {
     const rel = mods.map((m) => relative(ROOT, m.root) || ".").sort();
-    expect(rel).toEqual([".", "ci/examples/team-module", "dagger/tests"]);
+    expect(rel).toEqual([".", "ci/examples/team-module", "dagger/tests", "tests/fixtures/consumer-repo"]);
+    expect(mods.filter((m) => !m.sdk).map((m) => relative(ROOT, m.root))).toEqual(["tests/fixtures/consumer-repo"]);
   });
 
   it("imports from @dagger.io/dagger only what the runtime's module entry exports", async () => {
@@ -152,7 +154,7 @@ describe("every module loads in the TypeScript runtime", () => {
   });
 
   it("no package.json makes the runtime's dependency install fail or slow", () => {
-    for (const m of mods) {
+    for (const m of mods.filter((x) => x.sdk)) {
       const where = relative(ROOT, m.source) || ".";
       const pkg = JSON.parse(readFileSync(join(m.source, "package.json"), "utf8")) as { packageManager?: string; dependencies?: Record<string, string> };
       const deps = pkg.dependencies ?? {};

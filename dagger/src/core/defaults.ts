@@ -70,6 +70,8 @@ export const DEFAULTS = {
   sealScope: "strict",
   /** Type of the Secret a sealed value lands in. */
   secretType: "Opaque",
+  /** Port the app's image listens on (the sample Dockerfile's EXPOSE), tunnelled by `dagger up`. */
+  appPort: 8080,
 } as const;
 
 /** Platforms the build and publish stages produce. */
