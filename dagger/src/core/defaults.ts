@@ -22,6 +22,10 @@ export const DEFAULTS = {
   gitUser: "x-access-token",
   /** Prefix of the branch a pull-request write-back proposes each environment on (`<prefix><environment>`). */
   pullRequestBranchPrefix: "gitops-pipeline/",
+  /** Days of history the delivery metrics cover, up to their end. */
+  metricsDays: 90,
+  /** Hours after a deploy within which a rollback or fix makes it a change failure. */
+  failureWindowHours: 72,
   /** Branch of the gitops repository Argo CD watches. */
   gitopsBranch: "main",
   /** Branches whose builds publish and bump, comma-separated. */

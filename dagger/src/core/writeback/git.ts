@@ -243,8 +243,21 @@ export function classifyPush(exitCode: number, output: string): PushStatus {
   return "failed";
 }
 
-/** The commit message: `chore(deploy): <app> <env> → <tag>`, the image and the source commit. */
-export function commitMessage(m: { app: string; env: string; tag: string; image?: string; sourceCommit?: string; promotedFrom?: string }): string {
+/**
+ * The commit message: `chore(deploy): <app> <env> → <tag>`, then trailers the delivery metrics
+ * read (core/metrics): the image, the source commit and its time, the environment promoted from,
+ * and for a fix the image it replaces.
+ */
+export function commitMessage(m: {
+  app: string;
+  env: string;
+  tag: string;
+  image?: string;
+  sourceCommit?: string;
+  sourceCommitTime?: string;
+  promotedFrom?: string;
+  fixes?: string;
+}): string {
   for (const [k, v] of Object.entries(m)) {
     if (v !== undefined && /[\n\r]/.test(v)) throw new InputError(k, "contains a newline", "pass a one-line value");
   }
@@ -252,5 +265,7 @@ export function commitMessage(m: { app: string; env: string; tag: string; image?
   if (m.image) lines.push(`Image: ${m.image}`);
   if (m.promotedFrom) lines.push(`Promoted-From: ${m.promotedFrom}`);
   lines.push(`Source-Commit: ${m.sourceCommit || "unknown"}`);
+  if (m.sourceCommitTime) lines.push(`Source-Commit-Time: ${m.sourceCommitTime}`);
+  if (m.fixes) lines.push(`Fixes: ${m.fixes}`);
   return lines.join("\n") + "\n";
 }

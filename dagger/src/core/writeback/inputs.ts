@@ -10,6 +10,7 @@ import { invalidValue, type ValueKind } from "./image-ref.js";
 import { checkRoot } from "./layout.js";
 import { REVISION } from "./rollback.js";
 import { InputError } from "../errors.js";
+import { ISO_TIME } from "../metrics/deploys.js";
 
 /** An image value checked by the rule its file will enforce ("" allowed where `optional`). */
 const imageValue = (kind: ValueKind, arg: string, optional: boolean) =>
@@ -65,6 +66,12 @@ export const bumpInputs = z.object({
     .trim()
     .refine((s) => s === "" || COMMIT_ID.test(s), { error: "is not a commit id" })
     .describe("pass the app commit the image was built from"),
+  sourceCommitTime: z
+    .string()
+    .trim()
+    .refine((s) => s === "" || (ISO_TIME.test(s) && Number.isFinite(Date.parse(s))), { error: "is not an ISO 8601 time with seconds and an offset" })
+    .describe("pass the source commit's committer time as git log -1 --format=%cI prints it, e.g. 2026-12-07T21:55:17+01:00")
+    .default(""),
 });
 
 export const promoteInputs = z.object({
@@ -74,6 +81,7 @@ export const promoteInputs = z.object({
     .refine((s) => s === "" || ENVIRONMENT_NAME.test(s), { error: "is not an environment name" })
     .describe("pass the next environment, or leave it empty"),
   sourceCommit: bumpInputs.shape.sourceCommit,
+  sourceCommitTime: bumpInputs.shape.sourceCommitTime,
 });
 
 export const rollbackInputs = z.object({

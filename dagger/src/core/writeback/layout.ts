@@ -208,10 +208,15 @@ export function bumpPlan(a: {
   source: LayoutSource;
   app?: string;
   sourceCommit?: string;
+  /** ISO 8601 time of the source commit (the metrics' lead time). */
+  sourceCommitTime?: string;
+  /** This bump repairs the deploy it replaces: the commit names it (`Fixes:`), the metrics count that deploy as failed. */
+  fix?: boolean;
   allowDowngrade?: boolean;
 }): WriteBackPlan {
   let app = a.app ?? "";
   let planned: { seen: ImageRef | undefined } | undefined;
+  let replaced: ImageRef | undefined;
   return {
     stage: "bump",
     environment: a.env,
@@ -223,8 +228,18 @@ export function bumpPlan(a: {
       const current = readImageRef(l, file, text);
       planned ??= { seen: current };
       guardForward({ stage: "bump", env: a.env, planned: planned.seen, current, target: a.ref, allowDowngrade: a.allowDowngrade ?? false });
+      replaced = current;
       return [editYaml(file, text, refEdits(l, file, text, a.ref))];
     },
-    message: () => commitMessage({ app, env: a.env, tag: a.ref.tag, image: imageString(a.ref), sourceCommit: a.sourceCommit }),
+    message: () =>
+      commitMessage({
+        app,
+        env: a.env,
+        tag: a.ref.tag,
+        image: imageString(a.ref),
+        sourceCommit: a.sourceCommit,
+        ...(a.sourceCommitTime ? { sourceCommitTime: a.sourceCommitTime } : {}),
+        ...(a.fix ? { fixes: replaced ? imageString(replaced) : "unknown" } : {}),
+      }),
   };
 }

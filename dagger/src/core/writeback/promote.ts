@@ -35,6 +35,8 @@ export function promotePlan(a: {
   source: LayoutSource;
   app?: string;
   sourceCommit?: string;
+  /** ISO 8601 time of the source commit (the metrics' lead time; without it they take the source environment's). */
+  sourceCommitTime?: string;
   allowDowngrade?: boolean;
 }): WriteBackPlan {
   let app = a.app ?? "";
@@ -70,6 +72,15 @@ export function promotePlan(a: {
       guardForward({ stage: "promote", env: to, planned: planned.seen, current, target: ref, allowDowngrade: a.allowDowngrade ?? false });
       return [editYaml(target, text, refEdits(l, target, text, ref))];
     },
-    message: () => commitMessage({ app, env: to, tag, image, promotedFrom: a.from, sourceCommit: a.sourceCommit }),
+    message: () =>
+      commitMessage({
+        app,
+        env: to,
+        tag,
+        image,
+        promotedFrom: a.from,
+        sourceCommit: a.sourceCommit,
+        ...(a.sourceCommitTime ? { sourceCommitTime: a.sourceCommitTime } : {}),
+      }),
   };
 }
