@@ -16,6 +16,8 @@ import { findRollbackTarget, rollbackPlan, type RollbackTarget } from "../core/w
 import { resolvePullRequest, type Provider, type PullRequestConfig } from "../core/writeback/pull-request/config.js";
 import type { Run } from "../run.js";
 import { DaggerHistory } from "./history.js";
+import { metricsInputs, metricsWindow } from "../core/metrics/inputs.js";
+import { metricsRun } from "../metrics/metrics.js";
 import { checkRemote, failedWriteBack, runWriteBack, type WriteBackTarget } from "./writeback.js";
 
 /** Where the write-back writes the image reference (overrides gitops-pipeline.yaml's writeBack.format). */
@@ -218,6 +220,8 @@ export class GitopsRepo {
    * @param repository Image repository to set as well; "" leaves it as it is.
    * @param appVersion Value of env.appVersion (Helm); "" sets it to the tag where the key exists.
    * @param sourceCommit Commit of the app source the image was built from (goes in the commit message).
+   * @param sourceCommitTime Committer time of the source commit, ISO 8601 (git log -1 --format=%cI): recorded in the commit message for the delivery metrics' lead time.
+   * @param fix This bump repairs the deploy it replaces: the commit names the replaced image (Fixes:), and the delivery metrics count that deploy as a change failure.
    * @param dryRun Compute and validate the edit, return the diff and the rendered diff, push nothing.
    * @param allowSharedValues Proceed when the edited values file is shared with other environments, whose rendering changes too; they are named in the report and the commit message (without it such an edit is refused).
    * @param allowDowngrade Write a tag older (semver) than the one the environment deploys; without it such a bump is refused (rollback is the usual way back).
@@ -230,11 +234,13 @@ export class GitopsRepo {
     repository: string = "",
     appVersion: string = "",
     sourceCommit: string = "",
+    sourceCommitTime: string = "",
+    fix: boolean = false,
     dryRun: boolean = false,
     allowSharedValues: boolean = false,
     allowDowngrade: boolean = false,
   ): Promise<Run> {
-    const i = parseInputs(bumpInputs, { tag, environment, digest, repository, appVersion, sourceCommit });
+    const i = parseInputs(bumpInputs, { tag, environment, digest, repository, appVersion, sourceCommit, sourceCommitTime });
     const ref = {
       tag: i.tag,
       ...(i.digest ? { digest: i.digest } : {}),
@@ -244,7 +250,15 @@ export class GitopsRepo {
     const target = { ...this.target(), allowShared: allowSharedValues };
     return runWriteBack(
       target,
-      bumpPlan({ env: i.environment, ref, source: target, allowDowngrade, ...(i.sourceCommit ? { sourceCommit: i.sourceCommit } : {}) }),
+      bumpPlan({
+        env: i.environment,
+        ref,
+        source: target,
+        allowDowngrade,
+        fix,
+        ...(i.sourceCommit ? { sourceCommit: i.sourceCommit } : {}),
+        ...(i.sourceCommitTime ? { sourceCommitTime: i.sourceCommitTime } : {}),
+      }),
       dryRun,
     );
   }
@@ -258,6 +272,7 @@ export class GitopsRepo {
    * @param from Environment to promote from.
    * @param to Environment to promote to; "" for the next one after from.
    * @param sourceCommit Commit of the app source, for the commit message.
+   * @param sourceCommitTime Committer time of the source commit, ISO 8601; "" lets the delivery metrics take it from the deploy of the same image in the environment promoted from.
    * @param dryRun Compute and validate the edit, return the diff and the rendered diff, push nothing.
    * @param allowSharedValues Proceed when the edited values file is shared with other environments (named in the report and the commit message).
    * @param allowDowngrade Promote even when the target deploys a newer tag (semver) than the source; without it that is refused.
@@ -267,15 +282,23 @@ export class GitopsRepo {
     from: string = DEFAULTS.environment,
     to: string = "",
     sourceCommit: string = "",
+    sourceCommitTime: string = "",
     dryRun: boolean = false,
     allowSharedValues: boolean = false,
     allowDowngrade: boolean = false,
   ): Promise<Run> {
-    const i = parseInputs(promoteInputs, { from, to, sourceCommit });
+    const i = parseInputs(promoteInputs, { from, to, sourceCommit, sourceCommitTime });
     const target = { ...this.target(), allowShared: allowSharedValues };
     return runWriteBack(
       target,
-      promotePlan({ from: i.from, ...(i.to ? { to: i.to } : {}), source: target, allowDowngrade, ...(i.sourceCommit ? { sourceCommit: i.sourceCommit } : {}) }),
+      promotePlan({
+        from: i.from,
+        ...(i.to ? { to: i.to } : {}),
+        source: target,
+        allowDowngrade,
+        ...(i.sourceCommit ? { sourceCommit: i.sourceCommit } : {}),
+        ...(i.sourceCommitTime ? { sourceCommitTime: i.sourceCommitTime } : {}),
+      }),
       dryRun,
     );
   }
@@ -312,6 +335,28 @@ export class GitopsRepo {
       return failedWriteBack("rollback", e, this.gitops); // the clone failed: a failed run saying why
     }
     return runWriteBack(target, rollbackPlan(found, target), dryRun, { rollback: found });
+  }
+
+  /**
+   * Delivery metrics (DORA) per app and environment, read from the branch's history alone: the
+   * commits bump, promote and rollback wrote and their trailers. Deployment frequency; lead time
+   * (source commit time → deploy commit on the branch); change failure rate (deploys replaced by
+   * a rollback or a fix bump within the failure window); time to restore (failed deploy → the
+   * rollback or fix). What the history cannot tell is said in the notes, never estimated. The
+   * run's details are a Markdown table for a job summary; its artifacts are metrics.json,
+   * metrics.md and metrics.svg (deploys and failures over time). Needs the repository (a URL).
+   *
+   * @param days Days of history the figures cover, up to until.
+   * @param until End of the window, ISO 8601 (e.g. 2026-12-01T00:00:00Z); "" for now.
+   * @param failureWindowHours A rollback or fix later than this after a deploy does not make it a change failure.
+   */
+  @func({ cache: "never" })
+  async metrics(days: number = DEFAULTS.metricsDays, until: string = "", failureWindowHours: number = DEFAULTS.failureWindowHours): Promise<Run> {
+    const i = parseInputs(metricsInputs, { days, until, failureWindowHours });
+    const target = this.target();
+    if (!target.remote)
+      throw new InputError("url", "is empty: the metrics read the gitops repository's history", "call gitops-repo with --url (and with-token or with-ssh-key)");
+    return metricsRun({ remote: target.remote, gitImage: target.gitImage, app: this.app, window: metricsWindow(i, Date.now()) });
   }
 
   /** Where and how this repository is written; remote credentials are checked against the URL first. */
