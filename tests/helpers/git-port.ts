@@ -68,6 +68,8 @@ export interface CliPortOptions {
   /** HTTPS token: reaches git only through the askpass script and an environment variable. */
   token?: string;
   user?: string;
+  /** More environment for every git command (e.g. GIT_COMMITTER_DATE for commits at known times). */
+  env?: Record<string, string>;
 }
 
 /** GitPort over the git CLI; `tree()` is the work tree's path. */
@@ -83,7 +85,7 @@ export class CliGitPort implements GitPort<string>, ProposalPort<string> {
     const askpass = join(base, "askpass");
     writeFileSync(askpass, ASKPASS_SCRIPT);
     chmodSync(askpass, 0o755);
-    this.env = { ...GIT_ENV, GIT_ASKPASS: askpass };
+    this.env = { ...GIT_ENV, GIT_ASKPASS: askpass, ...(opts.env ?? {}) };
     if (opts.user) this.env[USER_ENV] = opts.user;
     if (opts.token) {
       this.env[TOKEN_ENV] = opts.token;
