@@ -95,6 +95,15 @@ describe("project shapes through pip, uv and pytest", { timeout: 240_000 }, () =
     expect(version(o.bin, "iniconfig")).not.toBe(""); // from the dev group, through include-group
   });
 
+  it("requirements/ with dev.txt including base.txt (-r) and its constraints (-c): pip reads them at their paths, prod.txt is not installed, passes", () => {
+    const o = testStage("app-requirements-dir");
+    expect(o.install).toBeUndefined();
+    expect(o.result!.ok, o.result!.summary).toBe(true);
+    expect(o.result!.junit!.tests).toBe(2);
+    expect(version(o.bin, "packaging")).toBe("24.2"); // from the constraint base.txt includes
+    expect(version(o.bin, "gunicorn")).toBe(""); // prod.txt's server: not the test stage's
+  });
+
   it("uv.lock: exported frozen and installed exactly; the project's own pytest 8.3.5 is kept", () => {
     const o = testStage("app-uv");
     expect(o.install).toBeUndefined();

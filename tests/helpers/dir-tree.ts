@@ -5,7 +5,13 @@
 import { dag, type Directory } from "@dagger.io/dagger";
 import { readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
-import { declarationFiles, type ProjectDeclarations } from "../../dagger/src/core/app/dependencies.js";
+import {
+  declarationsToRead,
+  needsRequirementsDir,
+  REQUIREMENTS_DIR,
+  withDeclarationTexts,
+  type ProjectDeclarations,
+} from "../../dagger/src/core/app/dependencies.js";
 
 const SKIP = new Set(["__pycache__", ".pytest_cache", ".venv", ".ruff_cache", ".coverage"]);
 
@@ -28,8 +34,22 @@ export function treeOf(files: Record<string, string>): Directory {
   return d;
 }
 
-/** The declarations a tree's top-level listing and files give (what readDeclarations reads from the engine). */
+/** The declarations a tree gives, read as readDeclarations reads them from the engine (the same core loop). */
 export function declarationsOf(files: Record<string, string>): ProjectDeclarations {
   const entries = [...new Set(Object.keys(files).map((f) => (f.includes("/") ? `${f.split("/")[0]}/` : f)))];
-  return { entries, contents: Object.fromEntries(declarationFiles(entries).map((f) => [f, files[f]!])) };
+  let d: ProjectDeclarations = { entries, contents: {} };
+  if (needsRequirementsDir(entries))
+    d = {
+      ...d,
+      requirementsDir: Object.keys(files)
+        .filter((f) => f.startsWith(`${REQUIREMENTS_DIR}/`) && !f.slice(REQUIREMENTS_DIR.length + 1).includes("/"))
+        .map((f) => f.slice(REQUIREMENTS_DIR.length + 1)),
+    };
+  for (let need = declarationsToRead(d); need.length; need = declarationsToRead(d))
+    d = withDeclarationTexts(
+      d,
+      need,
+      need.map((f) => files[f]),
+    );
+  return d;
 }

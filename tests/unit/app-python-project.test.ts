@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { join } from "node:path";
-import { dependencyPlan, detectSource, pytestConfigured, DEPS_DIR } from "../../dagger/src/core/app/dependencies.js";
+import { dependencyPlan, detectSource, pytestConfigured, requirementIncludes, rootRequirements, DEPS_DIR } from "../../dagger/src/core/app/dependencies.js";
 import { poetryConstraint, poetryPins, readPyproject } from "../../dagger/src/core/app/pyproject.js";
 import { choosePython, satisfiesClause, satisfiesSpecifier, PYTHON_IMAGES } from "../../dagger/src/core/app/python-version.js";
 import { installFailedReport } from "../../dagger/src/core/app/install-report.js";
@@ -19,6 +19,7 @@ describe("dependency source detection, on the fixtures", () => {
     ["app-uv", "uv", "uv.lock found"],
     ["app-poetry", "poetry", "poetry.lock found"],
     ["app-unittest", "requirements", "requirements.txt found"],
+    ["app-requirements-dir", "requirements", "requirements/dev.txt found"],
     ["app-pyproject", "pyproject", "pyproject.toml declares dependencies"],
     ["app-python313", "none", "no requirements file, lock file or pyproject dependencies found"],
   ])("%s → %s", (fixture, source, why) => {
@@ -217,5 +218,70 @@ E   ModuleNotFoundError: No module named 'flask'</error></testcase></testsuite><
     expect(r.summary).toContain("ImportError while loading conftest '/src/tests/conftest.py'.");
     expect(r.summary).toContain("E   ModuleNotFoundError: No module named 'flask'");
     expect(r.summary).not.toMatch(/no coverage report was written/);
+  });
+});
+
+describe("requirements files that include others (-r, -c) and requirements/ directories", () => {
+  it("requirements/ without a top-level file: its development file is installed, with what it includes at their own paths; prod.txt is not", () => {
+    const plan = dependencyPlan(FIXTURE("app-requirements-dir"));
+    expect(plan.steps).toEqual([["python", "-m", "pip", "install", "-r", "requirements/dev.txt"]]);
+    expect(plan.files.map((f) => f.path).sort()).toEqual(["requirements/base.txt", "requirements/constraints.txt", "requirements/dev.txt"]);
+  });
+
+  it("follows -r, --requirement=, -rFILE and -c from a top-level file, relative to the including file; URLs are pip's", () => {
+    const d = declarationsOf({
+      "requirements.txt": "-r requirements/common.txt\n--requirement=requirements/extra.txt # comment\n-c https://example.com/c.txt\n",
+      "requirements/common.txt": "-rnested/deep.txt\nflask\n",
+      "requirements/nested/deep.txt": "--constraint ../../constraints.txt\n",
+      "requirements/extra.txt": "-r common.txt\n",
+      "constraints.txt": "flask<4\n",
+      "requirements/unrelated.txt": "django\n",
+    });
+    expect(Object.keys(d.contents).sort()).toEqual([
+      "constraints.txt",
+      "requirements.txt",
+      "requirements/common.txt",
+      "requirements/extra.txt",
+      "requirements/nested/deep.txt",
+    ]);
+    const plan = dependencyPlan(d);
+    expect(plan.steps).toEqual([["python", "-m", "pip", "install", "-r", "requirements.txt"]]);
+    expect(plan.files.map((f) => f.path).sort()).toEqual(Object.keys(d.contents).sort());
+  });
+
+  it("an include that is missing or leaves the app directory is an error naming the including file; a loop is read once", () => {
+    expect(inputError(() => declarationsOf({ "requirements.txt": "-r base.txt\n" }))).toMatchObject({
+      input: "requirements.txt",
+      problem: expect.stringMatching(/includes base.txt, which is not a file/),
+    });
+    expect(inputError(() => requirementIncludes("requirements/dev.txt", "-r ../../shared.txt\n"))).toMatchObject({
+      input: "requirements/dev.txt",
+      problem: expect.stringMatching(/outside the app directory/),
+    });
+    const loop = declarationsOf({ "requirements-a.txt": "-r requirements-b.txt\nx\n", "requirements-b.txt": "-r requirements-a.txt\ny\n" });
+    expect(Object.keys(loop.contents).sort()).toEqual(["requirements-a.txt", "requirements-b.txt"]);
+  });
+
+  it("requirements/ without a development file: every .txt there", () => {
+    expect(rootRequirements({ entries: ["requirements/"], requirementsDir: ["base.txt", "README.md", "prod.txt"] })).toEqual([
+      "requirements/base.txt",
+      "requirements/prod.txt",
+    ]);
+    expect(rootRequirements({ entries: ["requirements.txt", "requirements/"], requirementsDir: ["dev.txt"] })).toEqual(["requirements.txt"]);
+  });
+
+  it("an include is always inside the including file's directory tree or refused (any relative path)", () => {
+    const segment = fc.constantFrom("a", "b", "..", ".", "req.txt");
+    fc.assert(
+      fc.property(fc.array(segment, { minLength: 1, maxLength: 6 }), fc.constantFrom("requirements.txt", "requirements/dev.txt"), (parts, file) => {
+        const ref = parts.join("/");
+        try {
+          const [path] = requirementIncludes(file, `-r ${ref}\n`);
+          return path !== undefined && !path.startsWith("..") && !path.startsWith("/");
+        } catch (e) {
+          return (e as Error).message.includes("outside the app directory");
+        }
+      }),
+    );
   });
 });

@@ -5,7 +5,13 @@
  * them, then the source.
  */
 import { dag, type Container, type Directory } from "@dagger.io/dagger";
-import { declarationFiles, dependencyPlan, pytestConfigured, type DependencyChoice, type DependencyPlan, type ProjectDeclarations } from "../core/app/dependencies.js";
+import {
+  declarationsToRead,
+  dependencyPlan,
+  needsRequirementsDir,
+  pytestConfigured,
+  REQUIREMENTS_DIR,
+  withDeclarationTexts, type DependencyChoice, type DependencyPlan, type ProjectDeclarations } from "../core/app/dependencies.js";
 import { installFailedReport } from "../core/app/install-report.js";
 import { readPyproject } from "../core/app/pyproject.js";
 import { choosePython, type PythonChoice } from "../core/app/python-version.js";
@@ -32,12 +38,16 @@ export interface Project {
   pytestConfigured: boolean;
 }
 
-/** Read the top-level listing and the declaration files (small engine reads, no container). */
+/** Read the top-level listing, the declaration files and the requirements files they include (small engine reads, no container). */
 export async function readDeclarations(source: Directory): Promise<ProjectDeclarations> {
   const entries = await source.entries();
-  const files = declarationFiles(entries);
-  const contents = await Promise.all(files.map((f) => source.file(f).contents()));
-  return { entries, contents: Object.fromEntries(files.map((f, i) => [f, contents[i]!])) };
+  let d: ProjectDeclarations = { entries, contents: {} };
+  if (needsRequirementsDir(entries)) d = { ...d, requirementsDir: await source.directory(REQUIREMENTS_DIR).entries() };
+  for (let need = declarationsToRead(d); need.length; need = declarationsToRead(d)) {
+    const texts = await Promise.all(need.map(async (f) => ((await source.exists(f)) ? source.file(f).contents() : undefined)));
+    d = withDeclarationTexts(d, need, texts);
+  }
+  return d;
 }
 
 /**

@@ -8,6 +8,7 @@
  * new files (never a copy of the source directory, whose cache key is the whole tree), so a source
  * edit never re-runs it.
  */
+import { posix } from "node:path";
 import { InputError } from "../errors.js";
 import { poetryPins, readPyproject, requirementsText, TEST_GROUPS, type PyprojectInfo } from "./pyproject.js";
 import { pinFiles } from "./source.js";
@@ -32,8 +33,91 @@ export function declarationFiles(entries: readonly string[]): string[] {
 export interface ProjectDeclarations {
   /** Top-level listing of the source directory (directories end with `/`). */
   entries: readonly string[];
-  /** Contents of each file `declarationFiles(entries)` names. */
+  /** Listing of `requirements/` (file names), read when the top level has no requirements file. */
+  requirementsDir?: readonly string[];
+  /** Contents of each file `declarationFiles(entries)` names, and of every requirements file they include (`-r`, `-c`). */
   contents: Readonly<Record<string, string>>;
+}
+
+/** The directory some projects keep their requirements files in, when none sits at the top. */
+export const REQUIREMENTS_DIR = "requirements";
+
+/** Files of requirements/ the test stage installs when present: the development/test sets (they usually `-r base.txt`). */
+const DEV_REQUIREMENTS = /^(dev|develop|development|test|tests|testing|local|ci)\.txt$/;
+
+/** At most this many requirements files are followed through `-r`/`-c` (a loop or a generated tree is refused, not followed forever). */
+const MAX_REQUIREMENTS_FILES = 64;
+
+/**
+ * The requirements files the install starts from: the top-level requirements*.txt; else, in
+ * requirements/, its development/test files (dev.txt, test.txt, ...), else every .txt there.
+ */
+export function rootRequirements(d: Pick<ProjectDeclarations, "entries" | "requirementsDir">): string[] {
+  const top = pinFiles(d.entries);
+  if (top.length || !d.requirementsDir) return top;
+  const txt = d.requirementsDir.filter((f) => f.endsWith(".txt")).sort();
+  const dev = txt.filter((f) => DEV_REQUIREMENTS.test(f));
+  return (dev.length ? dev : txt).map((f) => `${REQUIREMENTS_DIR}/${f}`);
+}
+
+/**
+ * The files a requirements file includes, as pip reads them: `-r`/`--requirement` and
+ * `-c`/`--constraint`, relative to the including file's directory. URLs are left to pip; a path
+ * leaving the app directory is refused (the install sees only the app's files).
+ */
+export function requirementIncludes(file: string, text: string): string[] {
+  const out: string[] = [];
+  for (const raw of text.split("\n")) {
+    const line = raw.replace(/(^|\s)#.*$/, "").trim();
+    const m = /^(?:-r|-c|--requirement|--constraint)(?:\s*=\s*|\s+|(?<=^-[rc]))(\S+)$/.exec(line);
+    if (!m) continue;
+    const ref = m[1]!;
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(ref)) continue;
+    const path = posix.normalize(posix.join(posix.dirname(file), ref));
+    if (posix.isAbsolute(ref) || path.startsWith("../") || path === "..")
+      throw new InputError(file, `includes ${ref}, which is outside the app directory`, "keep the requirements files it includes inside the app directory");
+    out.push(path);
+  }
+  return out;
+}
+
+/** Whether reading the declarations needs the listing of requirements/ (no requirements file at the top, and the directory exists). */
+export function needsRequirementsDir(entries: readonly string[]): boolean {
+  return pinFiles(entries).length === 0 && entries.includes(`${REQUIREMENTS_DIR}/`);
+}
+
+/**
+ * The files still to read: the top-level declaration files, the root requirements files and
+ * every requirements file those read so far include. Reading is a loop (read these, add them with
+ * `withDeclarationTexts`, ask again) so the engine and the tests read the same way.
+ */
+export function declarationsToRead(d: ProjectDeclarations): string[] {
+  const need = new Set(declarationFiles(d.entries).filter((f) => d.contents[f] === undefined));
+  const seen = new Set<string>();
+  const queue = rootRequirements(d);
+  while (queue.length) {
+    const file = queue.shift()!;
+    if (seen.has(file)) continue;
+    seen.add(file);
+    if (seen.size > MAX_REQUIREMENTS_FILES)
+      throw new InputError(file, `is one of more than ${MAX_REQUIREMENTS_FILES} requirements files included from each other`, "include fewer files (-r, -c)");
+    const text = d.contents[file];
+    if (text === undefined) need.add(file);
+    else queue.push(...requirementIncludes(file, text));
+  }
+  return [...need];
+}
+
+/** `d` with the texts of `files` read; a file that does not exist (undefined) is an error naming the file that includes it. */
+export function withDeclarationTexts(d: ProjectDeclarations, files: readonly string[], texts: readonly (string | undefined)[]): ProjectDeclarations {
+  const contents = { ...d.contents };
+  files.forEach((file, i) => {
+    const text = texts[i];
+    if (text !== undefined) return void (contents[file] = text);
+    const by = Object.entries(d.contents).find(([f, t]) => f.endsWith(".txt") && requirementIncludes(f, t).includes(file))?.[0];
+    throw new InputError(by ?? file, by ? `includes ${file}, which is not a file of the app directory` : "cannot be read", "add the file, or fix the -r/-c line");
+  });
+  return { ...d, contents };
 }
 
 /** A file the install step sees, written with these contents (its cache key). */
@@ -74,12 +158,13 @@ export function detectSource(d: ProjectDeclarations, override: DependencyChoice 
     const needs: Partial<Record<DependencySource, string>> = { uv: "uv.lock", poetry: "poetry.lock", pyproject: "pyproject.toml" };
     const need = needs[override];
     if (need && !has(need)) throw new InputError("dependencies", `is ${override} but the source has no ${need}`, `pass the app directory that holds ${need}, or another of ${DEPENDENCY_SOURCES.join(", ")}`);
-    if (override === "requirements" && pinFiles(d.entries).length === 0) throw new InputError("dependencies", "is requirements but the source has no requirements*.txt at its top", `pass another of ${DEPENDENCY_SOURCES.join(", ")}`);
+    if (override === "requirements" && rootRequirements(d).length === 0)
+      throw new InputError("dependencies", "is requirements but the source has no requirements*.txt at its top nor in requirements/", `pass another of ${DEPENDENCY_SOURCES.join(", ")}`);
     return { source: override, why: `--dependencies ${override}` };
   }
   if (has("uv.lock")) return { source: "uv", why: "uv.lock found" };
   if (has("poetry.lock")) return { source: "poetry", why: "poetry.lock found" };
-  if (pinFiles(d.entries).length) return { source: "requirements", why: `${pinFiles(d.entries).join(", ")} found` };
+  if (rootRequirements(d).length) return { source: "requirements", why: `${rootRequirements(d).join(", ")} found` };
   if (pyprojectOf(d)?.declaresDependencies) return { source: "pyproject", why: "pyproject.toml declares dependencies" };
   return { source: "none", why: "no requirements file, lock file or pyproject dependencies found" };
 }
@@ -104,12 +189,15 @@ export function dependencyPlan(d: ProjectDeclarations, override: DependencyChoic
       break;
     case "requirements": {
       const args: string[] = [];
-      for (const f of pinFiles(d.entries)) {
+      const roots = rootRequirements(d);
+      // Every file read (the roots and what they include), at its own path: pip resolves -r/-c relative to the including file.
+      const included = Object.keys(d.contents).filter((f) => f.endsWith(".txt") && (roots.includes(f) || isIncluded(d, f)));
+      for (const f of [...roots, ...included.filter((f) => !roots.includes(f))]) {
         const lines = (d.contents[f] ?? "").split("\n");
         const self = lines.filter((l) => SELF_INSTALL.test(l));
         if (self.length) plan.notes.push(`${f}: "${self[0]!.trim()}" installs the project itself; the pipeline tests it from the source directory instead`);
         plan.files.push({ path: f, contents: lines.filter((l) => !SELF_INSTALL.test(l)).join("\n") });
-        args.push("-r", f);
+        if (roots.includes(f)) args.push("-r", f);
       }
       args.push(...fromPyproject());
       plan.steps.push(pip(...args));
@@ -140,6 +228,11 @@ export function dependencyPlan(d: ProjectDeclarations, override: DependencyChoic
     }
   }
   return plan;
+}
+
+/** Whether some requirements file of the declarations includes `file`. */
+function isIncluded(d: ProjectDeclarations, file: string): boolean {
+  return Object.entries(d.contents).some(([f, t]) => f.endsWith(".txt") && f !== file && requirementIncludes(f, t).includes(file));
 }
 
 /** `--extra`/`--group` flags for uv export: the test/dev extras and groups the pyproject defines. */
