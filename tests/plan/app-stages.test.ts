@@ -50,6 +50,7 @@ function listing(dir: ReturnType<typeof app>, files: Record<string, string>) {
   dir.entries = vi.fn(async () => top);
   dir.glob = vi.fn(async (pattern: string) => Object.keys(files).filter((f) => (pattern === "**/*.py" ? f.endsWith(".py") : true)));
   dir.file = ((path: string) => ({ contents: async () => files[path] ?? "" })) as unknown as typeof dir.file;
+  dir.exists = vi.fn(async (path: string) => path in files);
   return dir;
 }
 
@@ -126,6 +127,14 @@ describe("lint plan", () => {
     expect(stepsOf(steps.slice(0, full), "withDirectory")).toEqual([]);
     expect(execs(steps)[0]).toEqual(["python", "-m", "pip", "install", "-r", "requirements.txt", "-r", "requirements-dev.txt"]);
     expect(execs(steps)[1]).toEqual(toolsInstallArgv({ pylint: "0.0.3" }));
+  });
+
+  it("readDeclarations follows -r includes through the engine, asking whether a file exists only for included ones", async () => {
+    const files = { "requirements.txt": "-r requirements/base.txt\n", "requirements/base.txt": "flask\n", "app.py": "" };
+    const dir = listing(app(), files);
+    const d = await readDeclarations(dir);
+    expect(d.contents).toEqual({ "requirements.txt": files["requirements.txt"], "requirements/base.txt": "flask\n" });
+    expect(dir.exists).toHaveBeenCalledExactlyOnceWith("requirements/base.txt");
   });
 
   it("one container per linter; the project is read only for flake8 and pylint", async () => {

@@ -44,7 +44,8 @@ export async function readDeclarations(source: Directory): Promise<ProjectDeclar
   let d: ProjectDeclarations = { entries, contents: {} };
   if (needsRequirementsDir(entries)) d = { ...d, requirementsDir: await source.directory(REQUIREMENTS_DIR).entries() };
   for (let need = declarationsToRead(d); need.length; need = declarationsToRead(d)) {
-    const texts = await Promise.all(need.map(async (f) => ((await source.exists(f)) ? source.file(f).contents() : undefined)));
+    // Top-level files are known to exist from the listing; an included file is looked for first (a missing one is the including file's error).
+    const texts = await Promise.all(need.map(async (f) => (entries.includes(f) || (await source.exists(f)) ? source.file(f).contents() : undefined)));
     d = withDeclarationTexts(d, need, texts);
   }
   return d;
