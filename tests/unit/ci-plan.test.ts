@@ -232,6 +232,20 @@ describe("the ci stage graph", () => {
     );
   });
 
+  it("property: a stage nobody asked for is skipped with its reason, not blocked, whatever failed before it", async () => {
+    const earlier = ["lint", "test", "validate", "build", "secrets", "e2e", "scan"] as const;
+    const notWanted = { publish: "publishing not requested", bump: "no gitops repository", verify: "no Argo CD connection", rollback: "not requested" };
+    await fc.assert(
+      fc.asyncProperty(fc.subarray([...earlier], { minLength: 1 }), async (failing) => {
+        const f: Fake = { ran: [], started: [] };
+        const result = await runStages(ciGraph(fakeRuns(Object.fromEntries(failing.map((n) => [n, true])), f), { skip: notWanted }));
+        expect(result.ok).toBe(false);
+        for (const [n, why] of Object.entries(notWanted)) expect(result.stages.find((s) => s.name === n)).toMatchObject({ status: "skipped", summary: why });
+      }),
+      { numRuns: 40 },
+    );
+  });
+
   it("without publishing, the run passes with publish and bump skipped and their reasons reported", async () => {
     const f: Fake = { ran: [], started: [] };
     const d = decideCi({ ...base, imageRepository: "", gitopsRepo: "", rollbackOnFailure: false });

@@ -46,7 +46,11 @@ describe("gitops-pipeline.yaml", () => {
     ["environments: {}\n", "gitops-pipeline.yaml: environments", /no environment/],
     ["environments:\n  dev: {values: [../x.yaml], namespace: d, application: a}\n", "gitops-pipeline.yaml: environments.dev.values.0", /relative path/],
     ["environments:\n  dev: {values: [x.yaml], namespace: Dev_NS, application: a}\n", "gitops-pipeline.yaml: environments.dev.namespace", /DNS-1123/],
-    ["environments:\n  dev: {values: [x.yaml], namespace: d, application: a, replicas: 2}\n", "gitops-pipeline.yaml: environments.dev", /replicas/],
+    [
+      "environments:\n  dev: {values: [x.yaml], namespace: d, application: a, replicas: 2}\n",
+      "gitops-pipeline.yaml: environments.dev.replicas",
+      /is not a known key \(known here: values, namespace/,
+    ],
   ])("rejects %j naming the field", (text, input, problem) => {
     const e = thrown(() => parseGitopsConfig(text));
     expect(e.input).toBe(input);

@@ -160,6 +160,8 @@ export async function runStages(specs: readonly StageSpec[], clock: Clock = () =
         if (!failed.length) return { ...base, status: "skipped", summary: `not needed: ${needs.join(", ")} did not fail` };
         return runSpec(spec, base, Object.fromEntries(deps.map((d) => [d.name, d.artifacts])));
       }
+      // A stage nobody asked for is "skipped" (with why) even when its needs failed: "blocked" is for wanted work.
+      if (spec.skip !== undefined) return { ...base, status: "skipped", summary: spec.skip };
       const broken = deps.filter((d) => d.status === "failed" || d.status === "blocked");
       if (broken.length) {
         const why = broken.map((d) => `${d.name} ${d.status}`).join(", ");
@@ -167,10 +169,9 @@ export async function runStages(specs: readonly StageSpec[], clock: Clock = () =
       }
       // A stage that needs a skipped stage has nothing to work on: skipped too, not failed.
       const skipped = deps.filter((d) => d.status === "skipped");
-      if (spec.skip === undefined && skipped.length) {
+      if (skipped.length) {
         return { ...base, status: "skipped", summary: `not run: ${skipped.map((d) => d.name).join(", ")} skipped` };
       }
-      if (spec.skip !== undefined) return { ...base, status: "skipped", summary: spec.skip };
       return runSpec(spec, base, Object.fromEntries(deps.map((d) => [d.name, d.artifacts])));
     })();
     results.set(spec.name, p);
