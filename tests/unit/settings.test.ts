@@ -133,7 +133,7 @@ describe("one loader, one error style for both files", () => {
     const e = inputError(() => parsePipelineConfig("environments:\n  dev: {values: [a.yaml], colour: red}\n"));
     expect(e.input).toBe("gitops-pipeline.yaml: environments.dev.colour");
     expect(e.problem).toMatch(/is not a known key \(known here: values, namespace, application, production, sync\)/);
-    expect(e.fix).toMatch(/docs\/gitops-repositories.md/);
+    expect(e.fix).toMatch(/docs\/gitops-layout.md/);
     expect(inputError(() => parsePipelineConfig("environments: [\n")).problem).toMatch(/not valid YAML \(line \d\)/);
   });
 });

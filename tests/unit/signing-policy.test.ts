@@ -89,7 +89,7 @@ apps:
     ["  identity: { issuer: https://i, subject: '([' }\n", /identity.subject: is not a valid regular expression/],
     ["  provenance: { repository: github.com/a/b, refs: [main] }\n", /provenance.refs.0: must be a full git ref/],
     ["  provenance: { repository: 'not a repo' }\n", /provenance.repository: must be a source repository/],
-    ["  keys: k.pub\n", /verification: Unrecognized key/i],
+    ["  keys: k.pub\n", /verification.keys: is not a known key/],
   ])("refuses %j naming the field", (section, message) => {
     expect(() => parsePipelineConfig(withVerification(section))).toThrow(message);
   });
