@@ -3,7 +3,8 @@
 # (read from dagger/src/core/versions.ts), into project-local folders:
 #   .tools/venv  Python venv from PyPI: the app's pins, ruff, flake8, pylint, pytest(-cov),
 #                kubernetes-validate (offline Kubernetes JSON schemas for kubeconform)
-#   .tools/bin   Go programs built with `go install`: helm, kubeconform, kustomize, trivy, kubeseal; and
+#   .tools/bin   Go programs built with `go install`: helm, kubeconform, kustomize, trivy, kubeseal, cosign,
+#                the distribution registry and crane (signing contract tests); and
 #                trivy-test-db (scripts/trivy-test-db): writes a tiny Trivy vulnerability DB, so the
 #                image scan is matched for real without downloading Trivy's DB
 # Idempotent: a tool already at the pinned version is left alone.
@@ -72,6 +73,18 @@ fi
 if ! "$GOBIN/kubeseal" --version 2>/dev/null | grep -qx "kubeseal version: v${PIN_KUBESEAL}"; then
   echo "setup: go install kubeseal v${PIN_KUBESEAL}"
   go install -ldflags "-s -w -X main.VERSION=v${PIN_KUBESEAL}" "github.com/bitnami-labs/sealed-secrets/cmd/kubeseal@v${PIN_KUBESEAL}"
+fi
+if ! "$GOBIN/cosign" version 2>/dev/null | grep -q "GitVersion: *v${PIN_COSIGN}$"; then
+  echo "setup: go install cosign v${PIN_COSIGN} (several minutes on 2 cores)"
+  go install -ldflags "-s -w -X sigs.k8s.io/release-utils/version.gitVersion=v${PIN_COSIGN}" "github.com/sigstore/cosign/v3/cmd/cosign@v${PIN_COSIGN}"
+fi
+if ! "$GOBIN/registry" --version 2>/dev/null | grep -q " v${PIN_DISTRIBUTION}"; then
+  echo "setup: go install the distribution registry v${PIN_DISTRIBUTION} (signing contract tests)"
+  go install -ldflags "-s -w" "github.com/distribution/distribution/v3/cmd/registry@v${PIN_DISTRIBUTION}"
+fi
+if ! "$GOBIN/crane" version 2>/dev/null | grep -qx "v${PIN_CRANE}"; then
+  echo "setup: go install crane v${PIN_CRANE}"
+  go install -ldflags "-s -w" "github.com/google/go-containerregistry/cmd/crane@v${PIN_CRANE}"
 fi
 # Rebuilt every time: it is small, and its source is this repository's.
 echo "setup: go build trivy-test-db"

@@ -77,6 +77,7 @@ export class GitopsPipeline {
    * @param dindImage Docker-in-docker image that hosts the e2e kind cluster.
    * @param trivyImage Trivy image of the scan stage.
    * @param gitImage git client image of the write-back.
+   * @param cosignImage cosign image that signs and attests published images and verifies them before a write-back.
    */
   constructor(
     @argument({ defaultPath: "/app", ignore: APP_IGNORE }) source: Directory,
@@ -95,6 +96,7 @@ export class GitopsPipeline {
     dindImage: string = VERSIONS.dindImage,
     trivyImage: string = VERSIONS.trivyImage,
     gitImage: string = VERSIONS.gitImage,
+    cosignImage: string = VERSIONS.cosignImage,
   ) {
     const tools = toolchain({
       pythonImage,
@@ -109,6 +111,7 @@ export class GitopsPipeline {
       dindImage,
       trivyImage,
       gitImage,
+      cosignImage,
     });
     this.source = source;
     this.gitops = gitops;

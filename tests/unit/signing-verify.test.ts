@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { attestArgv, signArgv, verifyArgv, verifyAttestationArgv, COSIGN_PATHS } from "../../dagger/src/core/signing/cosign.js";
+import { attestArgv, pemCertificates, signArgv, trustedRoot, verifyArgv, verifyAttestationArgv, COSIGN_PATHS } from "../../dagger/src/core/signing/cosign.js";
 import { decodeEnvelopes, fullRef, provenancePredicate, provenanceProblems, readStatement, type BuildFacts } from "../../dagger/src/core/signing/provenance.js";
 import { cosignMessage, judge, refusal, type CosignResult } from "../../dagger/src/core/signing/verdict.js";
 import type { VerifyPolicy } from "../../dagger/src/core/signing/policy.js";
@@ -51,7 +51,9 @@ describe("cosign argv", () => {
       "--yes",
       "--key",
       COSIGN_PATHS.privateKey,
+      "--use-signing-config=false",
       "--tlog-upload=false",
+      "--new-bundle-format=false",
       IMAGE,
     ]);
     expect(attestArgv(IMAGE, "provenance", { kind: "key", transparencyLog: true })).toEqual([
@@ -60,7 +62,6 @@ describe("cosign argv", () => {
       "--yes",
       "--key",
       COSIGN_PATHS.privateKey,
-      "--tlog-upload=true",
       "--type",
       "slsaprovenance1",
       "--predicate",
@@ -73,7 +74,6 @@ describe("cosign argv", () => {
       "--yes",
       "--identity-token",
       COSIGN_PATHS.identityToken,
-      "--tlog-upload=true",
       IMAGE,
     ]);
   });
@@ -87,8 +87,8 @@ describe("cosign argv", () => {
       "https://token.actions.githubusercontent.com",
       "--certificate-identity-regexp",
       "^https://github\\.com/acme/shop/",
-      "--ca-roots",
-      COSIGN_PATHS.roots,
+      "--trusted-root",
+      COSIGN_PATHS.trustedRoot,
       "--insecure-ignore-tlog=true",
       "--insecure-ignore-sct=true",
       "--type",
@@ -96,6 +96,16 @@ describe("cosign argv", () => {
       IMAGE,
     ]);
     expect(verifyArgv(IMAGE, { ...KEY, transparencyLog: true })).not.toContain("--insecure-ignore-tlog=true");
+  });
+});
+
+describe("trusted root of a private CA", () => {
+  it("carries each PEM certificate's DER, in order, as one CA's chain", () => {
+    const pem = "-----BEGIN CERTIFICATE-----\nQUJD\nREVG\n-----END CERTIFICATE-----\n-----BEGIN CERTIFICATE-----\nR0hJ\n-----END CERTIFICATE-----\n";
+    expect(pemCertificates(pem)).toEqual(["QUJDREVG", "R0hJ"]);
+    const root = JSON.parse(trustedRoot(pem));
+    expect(root.mediaType).toBe("application/vnd.dev.sigstore.trustedroot+json;version=0.1");
+    expect(root.certificateAuthorities[0].certChain.certificates).toEqual([{ rawBytes: "QUJDREVG" }, { rawBytes: "R0hJ" }]);
   });
 });
 

@@ -33,7 +33,15 @@ describe("the gitops repository object as the engine introspects it", () => {
   it("the with- functions chain: each returns the repository", async () => {
     const repo = (await moduleApi()).objects.GitopsRepo!;
     const withs = Object.values(repo.methods).filter((f) => f.name.startsWith("with"));
-    expect(withs.map((f) => f.name).sort()).toEqual(["withAuthor", "withFormat", "withMaxAttempts", "withPullRequest", "withSshKey", "withToken"]);
+    expect(withs.map((f) => f.name).sort()).toEqual([
+      "withAuthor",
+      "withFormat",
+      "withMaxAttempts",
+      "withPullRequest",
+      "withRegistryAuth",
+      "withSshKey",
+      "withToken",
+    ]);
     for (const f of withs) expect(f.returnType, f.name).toEqual({ kind: "OBJECT_KIND", name: "GitopsRepo" });
     expect(repo.methods.withFormat!.arguments.format!.type).toEqual({ kind: "ENUM_KIND", name: "WriteBackFormat" });
   });

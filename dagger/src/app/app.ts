@@ -8,6 +8,7 @@ import { buildVersionOf } from "../core/app/image-build.js";
 import { DEFAULT_LINTERS, DEFAULT_PLATFORMS, DEFAULTS } from "../core/defaults.js";
 import { parseInputs } from "../core/inputs.js";
 import type { Toolchain } from "../core/toolchain.js";
+import { VERSIONS } from "../core/versions.js";
 import { build, buildTarball, imageTarball, type BuildOptions } from "./build.js";
 import { runLint } from "./lint.js";
 import { PublishedImage, publish } from "./publish.js";
@@ -160,7 +161,8 @@ export class App {
   ): Promise<PublishedImage> {
     const i = parseInputs(publishInputs, { image, revision: this.revision, run, environment, branch, release, tagTemplates, username, hasPassword: password !== undefined, platforms });
     checkCredentials(i); // before any engine read: a credential mistake fails at once
-    return publish(await this.buildImage(), this.source, {
+    const base = await this.buildImage();
+    const published = await publish(base, this.source, {
       ...this.buildOptions(i.platforms),
       version: this.version,
       image: i.image,
@@ -172,6 +174,17 @@ export class App {
       username: i.username,
       ...(password ? { password } : {}),
     });
+    // What the provenance records as the build's inputs and toolchain (sign reads it).
+    const tools = JSON.parse(this.toolchain) as Toolchain;
+    const o = this.buildOptions(i.platforms);
+    published.build = JSON.stringify({
+      commit: this.revision,
+      sourceUrl: this.sourceUrl,
+      inputs: { dockerfile: o.dockerfile, platforms: [...o.platforms], version: o.version, baseImage: base },
+      toolchain: { dagger: VERSIONS.dagger, pythonImage: tools.pythonImage, trivyImage: tools.trivyImage, cosignImage: tools.cosignImage, ...tools.python },
+    });
+    published.cosignImage = tools.cosignImage;
+    return published;
   }
 
   /**

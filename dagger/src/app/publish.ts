@@ -3,13 +3,17 @@
  * tag rules produce, with registry credentials as a Secret, and return digest-pinned
  * references. Every input is validated before anything is built or pushed.
  */
-import { dag, object, func, type Container, type Directory, type Secret } from "@dagger.io/dagger";
+import { dag, object, func, type Container, type Directory, type File, type Secret } from "@dagger.io/dagger";
 import { checkCredentials } from "../core/app/inputs.js";
 import { buildVersionOf } from "../core/app/image-build.js";
-import { StageError } from "../core/errors.js";
+import { InputError, StageError } from "../core/errors.js";
+import { VERSIONS } from "../core/versions.js";
 import { digestOf, parseRepository, taggedRef, type Repository } from "../core/app/registry.js";
 import { renderTags } from "../core/app/tags.js";
 import { buildVariants, checkDockerfile, type BuildOptions } from "./build.js";
+import { fullRef, provenancePredicate } from "../core/signing/provenance.js";
+import { signAndAttest } from "../signing/sign.js";
+import type { Run } from "../run.js";
 
 /** Options of the publish stage. */
 export interface PublishOptions extends Omit<BuildOptions, "version" | "revision"> {
@@ -91,15 +95,99 @@ export class PublishedImage {
   @func()
   tags: string[];
 
+  /** What built it (commit, version, Dockerfile, platforms, source URL, toolchain), as JSON: the provenance's inputs. */
+  build: string;
+
+  /** The cosign image that signs it. */
+  cosignImage: string;
+
   /**
    * @param repository Repository address.
    * @param digest Digest of the image index.
    * @param tags Tags pushed.
+   * @param build What built it, as JSON.
+   * @param cosignImage The cosign image that signs it.
    */
-  constructor(repository: string, digest: string, tags: string[]) {
+  constructor(repository: string, digest: string, tags: string[], build: string = "", cosignImage: string = "") {
     this.repository = repository;
     this.digest = digest;
     this.tags = tags;
+    this.build = build;
+    this.cosignImage = cosignImage;
+  }
+
+  /**
+   * Sign the image index digest with cosign and attach, as attestations signed the same way, the
+   * CycloneDX SBOMs of the scan and an in-toto SLSA v1 provenance statement (builder, source
+   * repository, ref and commit, the build's inputs and the pinned toolchain). Key signing: a
+   * private key (and its password) as Secrets. Keyless: the CI's OIDC token as a Secret (GitHub
+   * Actions: requested from ACTIONS_ID_TOKEN_REQUEST_URL with audience sigstore), sent only to the
+   * Fulcio of fulcio-url. Returns a run; assert fails it when a step failed.
+   *
+   * @param ref Git ref built: refs/heads/<branch> or refs/tags/<tag> (a bare name is taken as a branch).
+   * @param builder Builder id for the provenance: the CI workflow (or job) URL that ran the build, e.g. https://github.com/acme/shop/.github/workflows/ci.yml@refs/heads/main.
+   * @param sourceRepository Source repository URL for the provenance; default: the app's source URL.
+   * @param key cosign private key (cosign generate-key-pair), for key signing.
+   * @param password Password of the private key.
+   * @param identityToken OIDC identity token of the CI (audience sigstore), for keyless signing.
+   * @param sboms CycloneDX SBOMs to attest (the scan's sbom.cdx.json of each platform).
+   * @param registryUsername Registry user that may push signatures to the image's repository.
+   * @param registryPassword Registry password or token (sent to the image's registry only).
+   * @param certificate PEM certificate of the key issued by a private CA (key signing with a certificate: verified keyless against that CA).
+   * @param certificateChain PEM chain of that certificate up to the CA's root.
+   * @param fulcioUrl Fulcio of keyless signing; default: the public Sigstore.
+   * @param rekorUrl Rekor transparency log; default: the public Sigstore.
+   * @param transparencyLog Record the signatures in the transparency log (false: private keys or a private CA without a log).
+   */
+  @func({ cache: "never" })
+  async sign(
+    ref: string,
+    builder: string,
+    sourceRepository: string = "",
+    key?: Secret,
+    password?: Secret,
+    identityToken?: Secret,
+    sboms: File[] = [],
+    registryUsername: string = "",
+    registryPassword?: Secret,
+    certificate?: File,
+    certificateChain?: File,
+    fulcioUrl: string = "",
+    rekorUrl: string = "",
+    transparencyLog: boolean = true,
+  ): Promise<Run> {
+    const b = JSON.parse(this.build || "{}") as { commit?: string; sourceUrl?: string; inputs?: Record<string, string | string[]>; toolchain?: Record<string, string> };
+    const repository = sourceRepository.trim() || b.sourceUrl || "";
+    if (!repository) throw new InputError("sourceRepository", "is empty and the app has no source URL", "pass --source-repository https://github.com/<owner>/<repo>");
+    if (!/^[A-Za-z0-9._/+-]+$/.test(ref.trim())) throw new InputError("ref", `"${ref}" is not a git ref`, "pass refs/heads/<branch> or refs/tags/<tag>");
+    if (!/^[a-z][a-z0-9+.-]*:\/\/\S+$/i.test(builder.trim())) throw new InputError("builder", `"${builder}" is not a URI`, "pass the CI workflow URL, e.g. https://github.com/acme/shop/.github/workflows/ci.yml@refs/heads/main");
+    for (const [arg, url] of [["fulcioUrl", fulcioUrl], ["rekorUrl", rekorUrl]] as const)
+      if (url && !/^https:\/\/\S+$/.test(url)) throw new InputError(arg, `"${url}" is not an https URL`, "pass the https URL of the service");
+    const predicate = provenancePredicate({
+      repository,
+      ref: fullRef(ref.trim()),
+      commit: b.commit ?? "",
+      builder: builder.trim(),
+      inputs: b.inputs ?? {},
+      toolchain: b.toolchain ?? {},
+      finishedOn: new Date().toISOString(),
+    });
+    const registry = parseRepository(this.repository).registry;
+    return signAndAttest({
+      cosignImage: this.cosignImage || VERSIONS.cosignImage,
+      image: this.ref(),
+      ...(key ? { key } : {}),
+      ...(password ? { password } : {}),
+      ...(identityToken ? { identityToken } : {}),
+      ...(certificate ? { certificate } : {}),
+      ...(certificateChain ? { certificateChain } : {}),
+      ...(fulcioUrl ? { fulcioUrl } : {}),
+      ...(rekorUrl ? { rekorUrl } : {}),
+      transparencyLog,
+      ...(registryPassword ? { auth: { registry, username: registryUsername, password: registryPassword } } : {}),
+      sboms,
+      provenance: JSON.stringify(predicate, null, 2),
+    });
   }
 
   /** The immutable reference to deploy: repository@sha256:... */

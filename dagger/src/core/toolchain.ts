@@ -26,6 +26,8 @@ export interface Toolchain {
   dindImage: string;
   trivyImage: string;
   gitImage: string;
+  /** cosign image of sign (publish) and of the verification before a write-back. */
+  cosignImage: string;
 }
 
 /** The pinned toolchain. */
@@ -42,6 +44,7 @@ export const PINNED_TOOLCHAIN: Toolchain = {
   dindImage: VERSIONS.dindImage,
   trivyImage: VERSIONS.trivyImage,
   gitImage: VERSIONS.gitImage,
+  cosignImage: VERSIONS.cosignImage,
 };
 
 /** `name==version` overrides of the Python tools: known names only, strict versions. */
@@ -82,6 +85,7 @@ export const toolchainInputs = z.object({
   dindImage: imageRefField,
   trivyImage: imageRefField,
   gitImage: imageRefField,
+  cosignImage: imageRefField.default(VERSIONS.cosignImage),
 });
 
 /** Validate the constructor's pins into a toolchain; InputError naming the argument. */

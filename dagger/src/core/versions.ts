@@ -59,6 +59,15 @@ export const VERSIONS = {
   kubeseal: "0.36.1",
   /** The project's kubeseal image: distroless, entrypoint `kubeseal` (on PATH at /usr/local/bin), runs as uid 1001. */
   kubesealImage: "bitnami/kubeseal:0.36.1",
+  /** cosign (sign, attest, verify images); `go install github.com/sigstore/cosign/v3/cmd/cosign`. Not 3.1.4:
+   *  it needs Go >= 1.27 to build (the contract setup builds with the local Go). */
+  cosign: "3.1.3",
+  /** cosign's official image: ko-built and distroless, the binary is the entrypoint `/ko-app/cosign` (no shell). */
+  cosignImage: "ghcr.io/sigstore/cosign/cosign:v3.1.3",
+  /** Contract tests only: the OCI registry cosign signs against on loopback (`go install github.com/distribution/distribution/v3/cmd/registry`). */
+  distribution: "3.1.2",
+  /** Contract tests only: crane pushes the test images (`go install github.com/google/go-containerregistry/cmd/crane`). */
+  crane: "0.22.1",
 } as const;
 
 export type ToolVersions = typeof VERSIONS;

@@ -19,6 +19,11 @@ import { DaggerHistory } from "./history.js";
 import { metricsInputs, metricsWindow } from "../core/metrics/inputs.js";
 import { metricsRun } from "../metrics/metrics.js";
 import { checkRemote, failedWriteBack, runWriteBack, type WriteBackTarget } from "./writeback.js";
+import { verifiedPlan } from "../core/signing/gate.js";
+import type { Verdict } from "../core/signing/verdict.js";
+import type { WriteBackPlan } from "../core/writeback/loop.js";
+import { parseRepository } from "../core/app/registry.js";
+import { cosignVerifier } from "../signing/cosign.js";
 
 /** Where the write-back writes the image reference (overrides gitops-pipeline.yaml's writeBack.format). */
 export enum WriteBackFormat {
@@ -77,6 +82,12 @@ export class GitopsRepo {
   pullRequestToken?: Secret;
   /** Pull-request settings (provider, API URL, project, branch prefix) as JSON; "" pushes directly. */
   pullRequest: string;
+  /** Registry whose credentials the image verification uses ("" for none). */
+  registry: string;
+  /** Registry user for the image verification. */
+  registryUsername: string;
+  /** Registry password for the image verification, when set with with-registry-auth. */
+  registryPassword?: Secret;
 
   /**
    * @param url Remote repository URL, or "".
@@ -104,6 +115,8 @@ export class GitopsRepo {
     this.imageName = "";
     this.maxAttempts = DEFAULTS.maxAttempts;
     this.pullRequest = "";
+    this.registry = "";
+    this.registryUsername = "";
     if (schemas) this.schemas = schemas;
     if (crdSchemas) this.crdSchemas = crdSchemas;
   }
@@ -132,6 +145,22 @@ export class GitopsRepo {
   withSshKey(key: Secret, knownHosts: string): GitopsRepo {
     this.knownHosts = parseInputs(sshInputs, { knownHosts }).knownHosts;
     this.sshKey = key;
+    return this;
+  }
+
+  /**
+   * Read the image's signatures and attestations with these registry credentials (a private
+   * registry), when gitops-pipeline.yaml's verification: asks for them. They go to that registry only.
+   *
+   * @param address Registry host (and port) of the images, e.g. ghcr.io or registry.local:5000.
+   * @param username Registry user.
+   * @param password Registry password or token (read access is enough).
+   */
+  @func()
+  withRegistryAuth(address: string, username: string, password: Secret): GitopsRepo {
+    this.registry = parseRepository(`${address.trim()}/x`, "address").registry;
+    this.registryUsername = username;
+    this.registryPassword = password;
     return this;
   }
 
@@ -248,7 +277,7 @@ export class GitopsRepo {
       ...(i.appVersion ? { appVersion: i.appVersion } : {}),
     };
     const target = { ...this.target(), allowShared: allowSharedValues };
-    return runWriteBack(
+    return this.gated(
       target,
       bumpPlan({
         env: i.environment,
@@ -289,7 +318,7 @@ export class GitopsRepo {
   ): Promise<Run> {
     const i = parseInputs(promoteInputs, { from, to, sourceCommit, sourceCommitTime });
     const target = { ...this.target(), allowShared: allowSharedValues };
-    return runWriteBack(
+    return this.gated(
       target,
       promotePlan({
         from: i.from,
@@ -334,7 +363,20 @@ export class GitopsRepo {
     } catch (e) {
       return failedWriteBack("rollback", e, this.gitops); // the clone failed: a failed run saying why
     }
-    return runWriteBack(target, rollbackPlan(found, target), dryRun, { rollback: found });
+    return this.gated(target, rollbackPlan(found, target), dryRun, { rollback: found });
+  }
+
+  /**
+   * Run a write-back behind the verification gate: the image the edit leaves in the environment
+   * is verified with cosign as gitops-pipeline.yaml's verification: asks, before anything is committed.
+   */
+  async gated(target: WriteBackTarget & { root: string }, plan: WriteBackPlan, dryRun: boolean, data: Record<string, unknown> = {}): Promise<Run> {
+    const tools = JSON.parse(this.toolchain) as Toolchain;
+    const auth =
+      this.registry && this.registryPassword ? { registry: this.registry, username: this.registryUsername, password: this.registryPassword } : undefined;
+    const verdicts: Verdict[] = [];
+    // The report reads the verdicts once the loop ran (the array fills while it runs).
+    return runWriteBack(target, verifiedPlan(plan, target, cosignVerifier(tools.cosignImage, auth), verdicts), dryRun, { ...data, verification: verdicts });
   }
 
   /**
