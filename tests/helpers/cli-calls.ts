@@ -56,6 +56,9 @@ export function moduleOf(ref: string | undefined): string {
   return "main";
 }
 
+/** The name the module gets as a toolchain of another module (`dagger toolchain install` uses the module's name). */
+export const TOOLCHAIN_NAME = "gitops-pipeline";
+
 /** Every `dagger ... call ...` command in a shell text. */
 export function callsIn(text: string, where: string): CliCall[] {
   const out: CliCall[] = [];
@@ -73,7 +76,11 @@ export function callsIn(text: string, where: string): CliCall[] {
       else if (w.startsWith("-m=") || w.startsWith("--mod=")) ref = w.split("=")[1];
       else kept.push(w);
     }
-    out.push({ where, module: moduleOf(ref), words: kept.slice(kept.indexOf("call") + 1) });
+    const called = kept.slice(kept.indexOf("call") + 1);
+    // In a consumer module with the module as its toolchain, `dagger call gitops-pipeline <function>`:
+    // the toolchain's name comes first, then the module's own names.
+    if (ref === undefined && called[0] === TOOLCHAIN_NAME) called.shift();
+    out.push({ where, module: moduleOf(ref), words: called });
   }
   return out;
 }

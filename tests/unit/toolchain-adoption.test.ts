@@ -13,6 +13,7 @@ import { InputError } from "../../dagger/src/core/errors.js";
 import { addAppGeneration, changesRoot, repositoryPaths } from "../../dagger/src/core/scaffold/generate.js";
 import { planAddApp } from "../../dagger/src/core/scaffold/add-app.js";
 import { readScaffoldSource } from "../../dagger/src/core/scaffold/source.js";
+import { kebab } from "../helpers/engine-names.js";
 import { moduleApi, type FnDef } from "../helpers/module-api.js";
 import { MODULE_ENTRY_EXPORTS } from "../helpers/runtime-facts.js";
 import { ROOT } from "../helpers/tools.js";
@@ -170,5 +171,28 @@ describe("the consumer fixture installs the module as a toolchain", () => {
     expect(Object.keys(paths).sort()).toEqual(["gitops", "source"]);
     expect(statSync(join(CONSUMER, paths.source!, "Dockerfile")).isFile()).toBe(true);
     expect(statSync(join(CONSUMER, paths.gitops!, "gitops-pipeline.yaml")).isFile()).toBe(true);
+  });
+});
+
+describe("the docs name checks, generators and services as dagger check, generate and up list them", () => {
+  it("every gitops-pipeline:<name> in README and docs/ is a check, generator or service of the module", async () => {
+    const fns = Object.values(await mainFunctions());
+    const listed = new Map(fns.filter((f) => f.isCheck || f.isGenerator || f.isUp).map((f) => [kebab(f.name), f]));
+    const docs = [
+      "README.md",
+      ...readdirSync(join(ROOT, "docs"))
+        .filter((f) => f.endsWith(".md") && f !== "reference.md")
+        .map((f) => `docs/${f}`),
+    ];
+    const found: string[] = [];
+    const bad: string[] = [];
+    for (const doc of docs) {
+      for (const m of readFileSync(join(ROOT, doc), "utf8").matchAll(/\bgitops-pipeline:([a-z][a-z0-9-]*)/g)) {
+        found.push(m[1]!);
+        if (!listed.has(m[1]!)) bad.push(`${doc}: gitops-pipeline:${m[1]}`);
+      }
+    }
+    expect(found.length, "names found in the docs (the scan is not blind)").toBeGreaterThanOrEqual(5);
+    expect(bad).toEqual([]);
   });
 });
