@@ -443,10 +443,12 @@ export class GitopsPipeline {
    * the app answers on port 8080 and the Argo CD UI on 9080 once Synced and Healthy (minutes).
    * Needs an engine that allows insecure root capabilities and reaches the kind node image and
    * Argo CD's images.
+   *
+   * @param app App of a multi-app tree the environment runs ("" for a single-app tree); dagger up passes no arguments, so a multi-app tree sets it with a customization.
    */
   @func()
   @up()
-  async localGitopsCluster(): Promise<Service> {
-    return this.localGitops().cluster();
+  async localGitopsCluster(app: string = ""): Promise<Service> {
+    return this.localGitops(VERSIONS.argocd, undefined, app).cluster();
   }
 }
