@@ -44,6 +44,21 @@ describe("an Application's Helm source, as helm's argv", () => {
     expect(r.environments[0]!.values).toEqual(["envs/dev.yaml"]);
   });
 
+  it("helm.kubeVersion is helm's --kube-version for that environment (x.y → x.y.0); a bad one is ARGO-HELM-KUBE-VERSION", async () => {
+    const kubeOf = (argv: string[]) => argv[argv.indexOf("--kube-version") + 1];
+    const given = fakeValidationPort(withHelm("      kubeVersion: '1.30'\n"));
+    expect((await runValidation(given, OPTS)).findings).toEqual([]);
+    expect(kubeOf(templateOf(given.calls))).toBe("1.30.0");
+    expect(kubeOf(given.calls.find((c) => c[1] === "lint")!)).toBe("1.30.0");
+    const unset = fakeValidationPort(withHelm(""));
+    await runValidation(unset, OPTS);
+    expect(kubeOf(templateOf(unset.calls))).toBe("1.36.0");
+    const bad = fakeValidationPort(withHelm("      kubeVersion: latest\n"));
+    const r = await runValidation(bad, OPTS);
+    expect(r.findings.map((f) => [f.rule, f.path])).toEqual([["ARGO-HELM-KUBE-VERSION", "spec.source.helm.kubeVersion"]]);
+    expect(kubeOf(templateOf(bad.calls))).toBe("1.36.0");
+  });
+
   it("valuesObject wins over values, as in Argo CD", async () => {
     const port = fakeValidationPort(withHelm("      values: 'motd: text'\n      valuesObject: {motd: object}\n"));
     await runValidation(port, OPTS);

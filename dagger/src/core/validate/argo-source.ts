@@ -18,6 +18,7 @@ import { asObj as obj, asText as str, objectId, type Manifest } from "./manifest
 export const ARGO_SOURCE_RULES = {
   "ARGO-HELM-VALUES": "an Application's helm.values / helm.valuesObject is a YAML map of values (what Argo CD hands helm as a values file)",
   "ARGO-HELM-PARAMETERS": "every helm.parameters and helm.fileParameters entry has a name (and fileParameters a path in the tree)",
+  "ARGO-HELM-KUBE-VERSION": "an Application's helm.kubeVersion is a Kubernetes version (x.y or x.y.z)",
 } as const;
 
 /** What helm is given for one environment, whoever said it (the Application, else gitops-pipeline.yaml). */
@@ -34,6 +35,8 @@ export interface HelmRender {
   setFile: string[];
   includeCrds: boolean;
   apiVersions: string[];
+  /** `--kube-version` of the rendering (x.y.z): the Application's helm.kubeVersion; unset: the validation's Kubernetes version. */
+  kubeVersion?: string;
   /** Files laid over the tree for this rendering (the inline values). */
   files: Record<string, string>;
   /** The Application that said how to render it (its file), when one did. */
@@ -146,6 +149,11 @@ export function argoHelmRender(
     setFile.push(`${name}=${file}`);
   });
   const apiVersions = Array.isArray(helm.apiVersions) ? helm.apiVersions.map(String) : [];
+  // Argo CD hands helm.kubeVersion to helm template as --kube-version (Capabilities.KubeVersion); x.y means x.y.0.
+  const kube = helm.kubeVersion === undefined || helm.kubeVersion === null ? "" : String(helm.kubeVersion).trim();
+  const kubeMatch = /^v?(\d+)\.(\d+)(?:\.(\d+))?$/.exec(kube);
+  if (kube && !kubeMatch) add("ARGO-HELM-KUBE-VERSION", `${src.path}.helm.kubeVersion`, `'${kube}' is not a Kubernetes version; write x.y or x.y.z, e.g. 1.30`);
+  const kubeVersion = kubeMatch ? `${kubeMatch[1]}.${kubeMatch[2]}.${kubeMatch[3] ?? "0"}` : undefined;
   return {
     render: {
       chart,
@@ -157,6 +165,7 @@ export function argoHelmRender(
       setFile,
       includeCrds: helm.skipCrds !== true,
       apiVersions,
+      ...(kubeVersion ? { kubeVersion } : {}),
       files,
       application: app.source,
     },

@@ -165,7 +165,14 @@ export async function runValidation(port: ValidationPort, opts: ValidationOption
       helmRuns.map(async (h) => {
         const env = h.plan.config.environments[h.name]!;
         const r = h.how;
-        const helmOpts = { chart: r.chart, values: r.values, set: r.set, setString: r.setString, setFile: r.setFile, kubeVersion: opts.kubernetesVersion };
+        const helmOpts = {
+          chart: r.chart,
+          values: r.values,
+          set: r.set,
+          setString: r.setString,
+          setFile: r.setFile,
+          kubeVersion: r.kubeVersion ?? opts.kubernetesVersion,
+        };
         const [lint, render] = await Promise.all([
           port.helm(helmLintArgv(helmOpts), r.files),
           port.render(
