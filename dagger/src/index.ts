@@ -239,7 +239,7 @@ export class GitopsPipeline {
    * @param gitopsSshKey SSH deploy key with push rights on an ssh gitopsRepo.
    * @param gitopsKnownHosts known_hosts lines of the gitops repository's SSH host (with gitopsSshKey).
    * @param environment Environment deployed by e2e and bumped after publishing.
-   * @param platforms Platforms to build and publish.
+   * @param platforms Platforms to build, scan and publish when publishing; a run that publishes nothing builds the engine's own platform only.
    * @param linters Linters of the lint stage, any of ruff, ruff-format, flake8, pylint.
    * @param minCoverage Minimum test coverage in percent.
    * @param endToEnd Run the kind end-to-end test (nothing is published without it).

@@ -3,7 +3,8 @@
  * app, the manifests, the gitops repository) rather than re-spelling their arguments. The graph
  * and the decisions are the core's (core/ci/plan.ts, core/ci/orchestrate.ts); this file says
  * which object does each stage's work. One image is built per platform and those very images are
- * scanned (every platform), e2e-tested (the engine's platform) and pushed.
+ * scanned (every platform), e2e-tested (the engine's platform) and pushed; a run that publishes
+ * nothing builds the engine's platform only (core/ci/build-platforms.ts).
  */
 import { dag, type Container, type Directory, type Secret } from "@dagger.io/dagger";
 import { parseSeverities } from "../core/app/trivy.js";
@@ -16,6 +17,7 @@ import { verifyInputs } from "../core/verify/inputs.js";
 import { ranAtOf } from "../core/run.js";
 import { ciGraph, decideCi, type CiDecisions, type CiInputs, type CiStageName, type CiStageRun } from "../core/ci/plan.js";
 import { runStages, type Clock, type StageOutcome } from "../core/ci/orchestrate.js";
+import { buildPlatforms } from "../core/ci/build-platforms.js";
 import type { App } from "../app/app.js";
 import type { Manifests } from "../validate/manifests.js";
 import type { GitopsRepo } from "../writeback/gitops-repo.js";
@@ -98,13 +100,12 @@ export function ciStageRuns(parts: Made, c: CiCall, d: CiDecisions, startedAt: n
     test: async () => outcome(await app.test(c.minCoverage), startedAt),
     validate: async () => outcome(await manifests.validate(), startedAt),
     build: async () => {
-      const enginePlatform = String(await dag.defaultPlatform());
-      // e2e runs the image on a kind node of the engine's own platform.
-      const platforms = d.platforms.includes(enginePlatform) ? d.platforms : [...d.platforms, enginePlatform];
-      const variants = await app.build(platforms);
+      const p = buildPlatforms(d.platforms, d.skip.publish === undefined, String(await dag.defaultPlatform()));
+      const variants = await app.build(p.build);
       await Promise.all(variants.map((v) => v.sync()));
-      const published = d.platforms.map((platform) => ({ platform, image: variants[platforms.indexOf(platform)]! }));
-      return { ok: true, summary: `built ${d.platforms.join(", ")} (version ${d.appVersion})`, artifacts: { image: variants[platforms.indexOf(enginePlatform)]!, variants: published } };
+      const image = (platform: string) => variants[p.build.indexOf(platform)]!;
+      const scanned = p.scanned.map((platform) => ({ platform, image: image(platform) }));
+      return { ok: true, summary: `built ${p.scanned.join(", ")} (version ${d.appVersion})${p.note}`, artifacts: { image: image(p.e2e), variants: scanned } };
     },
     e2e: async ({ build: built }) => outcome(await manifests.endToEnd(c.environment, built!.image!, d.appVersion), startedAt),
     secrets: async () => outcome(await app.scanSecrets(), startedAt),
