@@ -117,7 +117,8 @@ const base: CiInputs = {
 describe("ci's scan stages", () => {
   it("scan: one scan per published platform, each of the very image built for it (not only the engine's platform), with ignore-unfixed passed on", async () => {
     const app = new App(source({ Dockerfile: "FROM scratch\n" }), JSON.stringify(P), "", commit, "Dockerfile", "");
-    const d = decideCi(base);
+    // A publishing run: every platform it pushes is built and scanned (a run that publishes nothing builds the engine's only).
+    const d = decideCi({ ...base, imageRepository: "ghcr.io/acme/app", hasRegistryPassword: true });
     // The engine's platform (amd64) is built too, for e2e; only the published ones are scanned.
     vi.spyOn(dag, "defaultPlatform").mockResolvedValue("linux/amd64" as never);
     const built: Container[] = [];
