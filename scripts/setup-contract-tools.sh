@@ -18,6 +18,7 @@ mkdir -p "$tools/bin"
 need() { command -v "$1" >/dev/null 2>&1 || { echo "setup: '$1' is required: $2" >&2; exit 1; }; }
 need go "install Go >= 1.26 (https://go.dev/doc/install) - helm ${PIN_HELM} needs it"
 need git "apt-get install -y git"
+need ssh-keygen "apt-get install -y openssh-client (signed gitops commits: git signs and verifies with ssh-keygen)"
 
 # The app image runs Python 3.12; use a local 3.12 when there is one.
 py=""

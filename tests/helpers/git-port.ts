@@ -24,6 +24,7 @@ import {
   type PushStatus,
 } from "../../dagger/src/core/writeback/git.js";
 import type { GitPort } from "../../dagger/src/core/writeback/loop.js";
+import { signatureArgv, signingConfig } from "../../dagger/src/core/writeback/commit-signing.js";
 import { decodeUtf8 } from "../../dagger/src/core/writeback/text.js";
 import type { ProposalPort } from "../../dagger/src/core/writeback/pull-request/propose.js";
 import { historyArgv, type History } from "../../dagger/src/core/writeback/rollback.js";
@@ -70,6 +71,8 @@ export interface CliPortOptions {
   user?: string;
   /** More environment for every git command (e.g. GIT_COMMITTER_DATE for commits at known times). */
   env?: Record<string, string>;
+  /** SSH private key file the commits are signed with (as with-signing-key). */
+  signingKey?: string;
 }
 
 /** GitPort over the git CLI; `tree()` is the work tree's path. */
@@ -134,7 +137,7 @@ export class CliGitPort implements GitPort<string>, ProposalPort<string> {
 
   async commit(paths: string[], message: string, author: Author): Promise<string> {
     await this.ok(gitArgv.add(paths));
-    await this.ok(gitArgv.commit(message, author));
+    await this.ok(gitArgv.commit(message, author, ...(this.opts.signingKey ? [signingConfig(this.opts.signingKey)] : [])));
     return (await this.ok(gitArgv.head())).trim();
   }
 
@@ -147,6 +150,13 @@ export class CliGitPort implements GitPort<string>, ProposalPort<string> {
     if (!parseLsRemote(await this.ok(gitArgv.lsRemote(branch)), branch)) return undefined;
     await this.ok(gitArgv.fetch(branch));
     return (await this.ok(gitArgv.trackingHead(branch))).trim();
+  }
+
+  /** git's signature verdict line of `rev` with these allowed signers (as the Dagger port). */
+  async signature(allowedSigners: string, rev: string): Promise<string> {
+    const file = join(dirname(this.dir), "allowed_signers");
+    writeFileSync(file, allowedSigners);
+    return this.ok(signatureArgv(file, rev));
   }
 
   async commits(from: string, to: string): Promise<CommitInfo[]> {

@@ -10,6 +10,7 @@ import type { z } from "zod";
 import { InputError } from "./errors.js";
 import type { PolicySettings } from "./validate/policy/settings.js";
 import type { VerificationSettings } from "./signing/policy.js";
+import type { CommitSigning } from "./writeback/commit-signing.js";
 import { fileError, readYaml } from "./settings/load.js";
 import { DERIVED_NAME_MAX, GITOPS_CONFIG_FILE, multiSchema, singleSchema, type appSchema, type syncSchema, type writeBackSchema } from "./gitops/schema.js";
 
@@ -77,6 +78,8 @@ export interface PipelineConfig {
   policy?: PolicySettings;
   /** The `verification:` section (signature and provenance per environment), when the file has one. */
   verification?: VerificationSettings;
+  /** The `commitSigning:` section (allowed signers of the branch's commits), when the file has one. */
+  commitSigning?: CommitSigning;
 }
 
 function env(name: string, production: boolean): EnvironmentConfig {
@@ -179,6 +182,7 @@ export function parsePipelineConfig(text: string, file = GITOPS_CONFIG_FILE): Pi
       file,
       ...(data.policy ? { policy: data.policy } : {}),
       ...(data.verification ? { verification: data.verification } : {}),
+      ...(data.commitSigning ? { commitSigning: data.commitSigning } : {}),
     };
   }
   const data = parsed.data;
@@ -197,6 +201,7 @@ export function parsePipelineConfig(text: string, file = GITOPS_CONFIG_FILE): Pi
     file,
     ...(data.policy ? { policy: data.policy } : {}),
     ...(data.verification ? { verification: data.verification } : {}),
+    ...(data.commitSigning ? { commitSigning: data.commitSigning } : {}),
   };
 }
 

@@ -62,6 +62,8 @@ export class GitopsRepo {
   sshKey?: Secret;
   /** known_hosts lines of the SSH host. */
   knownHosts: string;
+  /** SSH private key the write-back signs its commits with, when set with with-signing-key. */
+  signingKey?: Secret;
   /** Commit author and committer name. */
   authorName: string;
   /** Commit author and committer email. */
@@ -161,6 +163,21 @@ export class GitopsRepo {
     this.registry = parseRepository(`${address.trim()}/x`, "address").registry;
     this.registryUsername = username;
     this.registryPassword = password;
+    return this;
+  }
+
+  /**
+   * Sign every commit the write-back makes with this SSH key (git's gpg.format=ssh, as Flux and
+   * Kargo sign theirs). The key is mounted read-only for git and ssh-keygen only, and its value is
+   * remembered by the redaction. When gitops-pipeline.yaml's commitSigning.require is true, bump,
+   * promote and rollback refuse to run without it, and refuse a branch head that its
+   * allowedSigners do not verify. A key with a passphrase is not supported.
+   *
+   * @param key SSH private key (OpenSSH format, no passphrase) whose public key is in commitSigning.allowedSigners.
+   */
+  @func()
+  withSigningKey(key: Secret): GitopsRepo {
+    this.signingKey = key;
     return this;
   }
 
@@ -412,6 +429,7 @@ export class GitopsRepo {
           sshKnownHosts: this.knownHosts,
           ...(this.token ? { token: this.token } : {}),
           ...(this.sshKey ? { sshKey: this.sshKey } : {}),
+          ...(this.signingKey ? { signingKey: this.signingKey } : {}),
         })
       : undefined;
     return {

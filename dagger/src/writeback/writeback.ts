@@ -55,12 +55,17 @@ import { proposalTarget, type PullRequestTarget } from "./pull-request.js";
 import { validateStage, type ValidateStageOptions } from "../validate/validate.js";
 import { readText } from "./text-file.js";
 import { readSecret } from "../secret.js";
+import { signatureArgv, signingConfig } from "../core/writeback/commit-signing.js";
+import { signedHeadCheck } from "../core/writeback/signed-head.js";
 
 /** Work tree of the clone inside the git container. */
 export const WORKTREE = "/repo";
 /** Where the SSH key and known hosts are mounted. */
 export const SSH_KEY_PATH = "/run/gitops/ssh-key";
 export const KNOWN_HOSTS_PATH = "/run/gitops/known_hosts";
+/** Where the commit signing key is mounted, and where the allowed signers of a head check are written. */
+export const SIGNING_KEY_PATH = "/run/gitops/signing-key";
+export const ALLOWED_SIGNERS_PATH = "/run/gitops/allowed_signers";
 /** Changed on every call so clone, fetch and push re-run instead of coming from the layer cache. */
 export const CACHE_BUST_ENV = "GITOPS_WRITEBACK_RUN";
 
@@ -72,6 +77,8 @@ export interface GitRemote {
   sshKey?: Secret;
   sshKnownHosts?: string;
   user: string;
+  /** SSH private key the commits are signed with (with-signing-key); mounted read-only, never printed. */
+  signingKey?: Secret;
 }
 
 /** Check the remote's credentials fit its URL before any container runs (errors name gitops-repo's and the with- functions' arguments). */
@@ -117,6 +124,8 @@ export function gitContainer(image: string, r: GitRemote): Container {
         `ssh -i ${SSH_KEY_PATH} -o IdentitiesOnly=yes -o StrictHostKeyChecking=yes -o UserKnownHostsFile=${KNOWN_HOSTS_PATH}`,
       );
   }
+  // ssh-keygen signs with the key file (git's gpg.format=ssh): it must be readable by its owner only.
+  if (r.signingKey) c = c.withMountedSecret(SIGNING_KEY_PATH, r.signingKey, { owner: "root", mode: 0o400 });
   return c;
 }
 
@@ -133,8 +142,8 @@ export const fetchContainer = (c: Container, branch: string, nonce: string): Con
   c.withEnvVariable(CACHE_BUST_ENV, nonce).withExec(gitArgv.fetch(branch)).withExec(gitArgv.reset(branch)).withExec(gitArgv.clean());
 
 /** Stage and commit `paths`. */
-export const commitContainer = (c: Container, paths: string[], message: string, author: Author): Container =>
-  c.withExec(gitArgv.add(paths)).withExec(gitArgv.commit(message, author));
+export const commitContainer = (c: Container, paths: string[], message: string, author: Author, signed = false): Container =>
+  c.withExec(gitArgv.add(paths)).withExec(gitArgv.commit(message, author, ...(signed ? [signingConfig(SIGNING_KEY_PATH)] : [])));
 
 /** Push HEAD; the exit code is read, not raised, so a lost race can be told from a failure. */
 export const pushContainer = (c: Container, branch: string, nonce: string): Container =>
@@ -185,7 +194,7 @@ export class DaggerGitPort implements GitPort<Directory>, ProposalPort<Directory
     return this.c.directory(WORKTREE);
   }
   async commit(paths: string[], message: string, author: Author): Promise<string> {
-    this.ctr = commitContainer(this.c, paths, message, author);
+    this.ctr = commitContainer(this.c, paths, message, author, Boolean(this.remote.signingKey));
     return (await this.c.withExec(gitArgv.head()).stdout()).trim();
   }
   async push(): Promise<{ status: PushStatus; detail: string }> {
@@ -199,6 +208,10 @@ export class DaggerGitPort implements GitPort<Directory>, ProposalPort<Directory
     // The lease is on what was fetched and inspected, not on the listing (it may have moved since).
     this.ctr = branchFetchContainer(this.c, branch, this.nonce());
     return (await this.c.withExec(gitArgv.trackingHead(branch)).stdout()).trim();
+  }
+  /** git's signature verdict line of `rev` with these allowed signers (commit-signing.ts). */
+  async signature(allowedSigners: string, rev: string): Promise<string> {
+    return this.c.withNewFile(ALLOWED_SIGNERS_PATH, allowedSigners, { permissions: 0o644 }).withExec(signatureArgv(ALLOWED_SIGNERS_PATH, rev)).stdout();
   }
   async commits(from: string, to: string): Promise<CommitInfo[]> {
     return parseLog(await this.c.withExec(gitArgv.log(from, to)).stdout());
@@ -382,8 +395,17 @@ export async function runWriteBack(t: WriteBackTarget, plan: WriteBackPlan, dryR
   }
   // git gets the token as a secret variable; its value is remembered too, so no report quotes it whatever git prints.
   if (t.remote.token) await readSecret(t.remote.token, "token", "pass a readable secret to with-token, e.g. --token env://GITOPS_TOKEN with that variable set");
+  // The signing key's value is remembered too: no report quotes it, whatever ssh-keygen prints.
+  if (t.remote.signingKey) await readSecret(t.remote.signingKey, "key", "pass a readable secret to with-signing-key, e.g. --key file://./signing_key");
   const port = new DaggerGitPort(t.gitImage, t.remote);
-  const opts = { validate: validateTree(t.validate, t.root, validateStage, t.allowShared), author: t.author, dryRun, maxAttempts: t.maxAttempts };
+  const checkHead = signedHeadCheck({
+    stage,
+    root: t.root,
+    read: (p) => port.read(p),
+    signing: Boolean(t.remote.signingKey),
+    signature: (a, r) => port.signature(a, r),
+  });
+  const opts = { validate: validateTree(t.validate, t.root, validateStage, t.allowShared), author: t.author, dryRun, maxAttempts: t.maxAttempts, checkHead };
   try {
     // Pull-request mode proposes on its own branch; every write-back (bump, promote...) gets it here.
     const r = t.pullRequest ? await proposeWriteBack(port, plan, opts, proposalTarget(t.pullRequest, t.remote.branch)) : await writeBack(port, plan, opts);

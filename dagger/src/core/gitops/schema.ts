@@ -8,6 +8,7 @@
 import { z } from "zod";
 import { policySchema } from "../validate/policy/settings.js";
 import { verificationSchema } from "../signing/policy.js";
+import { commitSigningSchema } from "../writeback/commit-signing.js";
 
 /** File name of the optional layout file at the root of the gitops tree. */
 export const GITOPS_CONFIG_FILE = "gitops-pipeline.yaml";
@@ -137,6 +138,8 @@ const singleSchema = z
     policy: policySchema.optional(),
     /** What an image must prove before it reaches each environment (docs/signing.md). */
     verification: verificationSchema.optional(),
+    /** Which keys may sign the commits of the branch Argo CD deploys (docs/write-back.md, signed commits). */
+    commitSigning: commitSigningSchema.optional(),
     ...appFields,
     chart: relPath.default("charts/gitops-demo"),
     release: appFields.release.default("gitops-demo"),
@@ -160,6 +163,7 @@ const multiSchema = z
     argocd: relPath.default("argocd"),
     policy: policySchema.optional(),
     verification: verificationSchema.optional(),
+    commitSigning: commitSigningSchema.optional(),
     apps: z.array(appSchema).min(1, "lists no app"),
   })
   .strict();

@@ -169,9 +169,10 @@ export const gitArgv = {
   clean: (): string[] => ["git", "clean", "-fdq"],
   head: (): string[] => ["git", "rev-parse", "HEAD"],
   add: (paths: string[]): string[] => ["git", "add", "--", ...paths],
-  commit: (message: string, author: Author): string[] => {
+  /** `signing`: the `-c` options that sign with an SSH key (commit-signing.ts); without them the commit is unsigned whatever the image's config says. */
+  commit: (message: string, author: Author, signing: string[] = ["-c", "commit.gpgsign=false"]): string[] => {
     const a = checkAuthor(author);
-    return ["git", "-c", `user.name=${a.name}`, "-c", `user.email=${a.email}`, "-c", "commit.gpgsign=false", "commit", "--quiet", "--no-verify", "-m", message];
+    return ["git", "-c", `user.name=${a.name}`, "-c", `user.email=${a.email}`, ...signing, "commit", "--quiet", "--no-verify", "-m", message];
   },
   push: (branch: string): string[] => ["git", "push", "--porcelain", "origin", `HEAD:refs/heads/${checkBranch(branch)}`],
   /** The fetched head of another branch (its remote-tracking ref). */

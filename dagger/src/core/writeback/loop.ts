@@ -100,6 +100,8 @@ export interface WriteBackOptions<Tree> {
   random?: () => number;
   /** Called after each attempt, for logs. */
   onAttempt?: (attempt: number, outcome: string) => void;
+  /** Checked on every head synced to, before anything is edited (signed commits: commit-signing.ts); throws to refuse. */
+  checkHead?: (head: string) => Promise<unknown>;
 }
 
 export interface WriteBackResult {
@@ -228,6 +230,7 @@ export async function writeBack<Tree>(port: GitPort<Tree>, plan: WriteBackPlan, 
   let contended = 0; // lost pushes after which the branch had moved: another writer landed
   for (let attempt = 1; ; attempt++) {
     const head = await port.sync();
+    await opts.checkHead?.(head);
     if (lostBase !== undefined && head !== lostBase) contended++;
     if (attempt > max + contended || attempt > cap) {
       const lost = attempt - 1;
