@@ -70,7 +70,7 @@ describe("gitops-pipeline.yaml with apps: (several apps in one tree)", () => {
       /^gitops-pipeline.yaml: apps\.0\.environments: declares no environment/,
     );
     expect(() => parsePipelineConfig(`${apps("a")}chart: charts/x\n`)).toThrow(
-      /^gitops-pipeline.yaml: chart: is not a known key \(known here: repoPath, argocd, policy, verification, apps\)/,
+      /^gitops-pipeline.yaml: chart: is not a known key \(known here: repoPath, argocd, policy, verification, commitSigning, apps\)/,
     );
     expect(() => parsePipelineConfig("apps:\n  - name: x\n    chart: ../c\n    environments:\n      dev: { values: [a.yaml] }\n")).toThrow(
       /apps\.0\.chart: must be a relative path inside the gitops tree/,

@@ -39,6 +39,7 @@ describe("the gitops repository object as the engine introspects it", () => {
       "withMaxAttempts",
       "withPullRequest",
       "withRegistryAuth",
+      "withSigningKey",
       "withSshKey",
       "withToken",
     ]);
