@@ -258,7 +258,7 @@ describe("verdict", () => {
     expect(off).toMatchObject({ verified: true, allowed: true, checks: [] });
   });
 
-  it("the refusal is ONE error naming the rule, every failed check, its fix, and that nothing was pushed", () => {
+  it("the refusal is ONE error naming the rule, the failed check, its fix, and that nothing was pushed", () => {
     const v = judge({
       image: IMAGE,
       digest: DIGEST,
@@ -269,8 +269,16 @@ describe("verdict", () => {
     });
     const e = refusal(v, KEYLESS);
     expect(e.input).toBe("gitops-pipeline.yaml: verification");
-    expect(e.message).toMatch(/requires a verified image for prod, and signature failed: .* is not signed .*; provenance failed: .*; nothing was pushed/);
-    expect(e.fix).toMatch(/sign it keyless .*; attest the SLSA provenance .*; or set verification.environments.prod.mode to warn/);
+    expect(e.message).toMatch(/requires a verified image for prod, and signature failed: .* is not signed \(no signatures found\); nothing was pushed/);
+    // After a failed signature the provenance says nothing: it is not listed as a second failure.
+    expect(e.message).not.toMatch(/provenance/);
+    expect(e.fix).toMatch(/sign it keyless .*; or set verification.environments.prod.mode to warn/);
+    const both = refusal(
+      judge({ image: IMAGE, digest: DIGEST, environment: "prod", policy: KEYLESS, signature: ok, provenance: fail("Error: no matching attestations") }),
+      KEYLESS,
+    );
+    expect(both.message).toMatch(/and provenance failed: .* has no provenance attestation that verifies .*; nothing was pushed/);
+    expect(both.fix).toMatch(/attest the SLSA provenance .*; or set verification.environments.prod.mode to warn/);
   });
 
   it("cosign's output is redacted before it is quoted", () => {

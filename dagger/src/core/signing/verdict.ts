@@ -95,7 +95,7 @@ export function classifySignature(r: CosignResult, p: VerifyPolicy, image: strin
 /** The provenance check: an attestation that verifies, whose statement names the expected source, ref and builder. */
 export function classifyProvenance(r: CosignResult, p: VerifyPolicy, image: string, digest: string): Check {
   const rule = p.provenance!;
-  const attest = "attest the SLSA provenance when publishing (sign --provenance, or publish with signing)";
+  const attest = "attest the SLSA provenance when publishing (publish ... sign attests it)";
   if (r.exitCode !== 0) {
     const msg = cosignMessage(r.stderr);
     if (/no matching attestations|none of the attestations matched|no attestations|not found/i.test(msg))
@@ -147,10 +147,12 @@ export function judge(a: {
         fix: "write the digest too (bump --digest sha256:..., as publish returns it)",
       });
     else {
-      checks.push(
-        a.signature ? classifySignature(a.signature, p, image) : { name: "signature", ok: false, problem: "was not checked", fix: "run the verification" },
-      );
-      if (p.provenance)
+      const sig: Check = a.signature
+        ? classifySignature(a.signature, p, image)
+        : { name: "signature", ok: false, problem: "was not checked", fix: "run the verification" };
+      checks.push(sig);
+      // Provenance is read only once the signature verified: after a failed signature it would say nothing more.
+      if (p.provenance && sig.ok)
         checks.push(
           a.provenance
             ? classifyProvenance(a.provenance, p, image, a.digest)
