@@ -20,6 +20,9 @@ import { addAppStage } from "../scaffold/add-app.js";
 import { sealInputs } from "../core/secrets/seal.js";
 import { VERSIONS } from "../core/versions.js";
 import { sealStage } from "../secrets/seal.js";
+import { smokeInputs } from "../core/smoke/inputs.js";
+import { appServiceOf, renderedRuntime, runSmoke } from "../smoke/smoke.js";
+import type { SmokeRuntime } from "../core/smoke/runtime.js";
 
 /** The gitops tree's manifests: validate, end-to-end, add-app, seal, and the kind debugging helpers. */
 @object()
@@ -189,6 +192,72 @@ export class Manifests {
       image: image ?? (await engineImage(this.tools.pythonImage, this.source, { version: settings.version, revision: "e2e" })),
       gitops: this.gitops,
     });
+  }
+
+  /**
+   * Smoke check without a cluster, in seconds: the image runs with the runtime settings of the
+   * environment's rendered workload (user from runAsUser, environment, port, emptyDir mounts as
+   * tmpfs, ConfigMap files, command) and is probed as the cluster and the e2e run would probe it:
+   * non-root-user, start, the container's own startup/liveness/readiness HTTP probes, healthz,
+   * version (/), metrics, json-logs (stdout) and read-only-rootfs (the run's writes to the root
+   * filesystem, found by a diff). Each failed probe is a finding named after the probe. kind
+   * (end-to-end) stays the full test before publishing.
+   *
+   * @param environment Environment of gitops-pipeline.yaml whose rendering gives the runtime settings.
+   * @param image Image to run (the engine's platform); default: built from the app source.
+   * @param version Version the app must show on / (the chart's APP_VERSION is set to it, as e2e does).
+   * @param container The app's container as <workload>/<container> when the rendering has several; "" when it has one.
+   */
+  @func()
+  async smoke(environment: string = DEFAULTS.environment, image?: Container, version: string = DEFAULTS.e2eVersion, container: string = ""): Promise<Run> {
+    const i = parseInputs(smokeInputs, { environment, version, container });
+    const runtime = await this.runtimeOf(i.environment, i.container, i.version);
+    return runSmoke({ image: image ?? (await this.defaultImage(i.version)), runtime, environment: i.environment, version: i.version });
+  }
+
+  /**
+   * The app as a service with the environment's rendered runtime settings (user, environment,
+   * tmpfs mounts, port, command), as the smoke check runs it: for `up` or a client container.
+   *
+   * @param environment Environment of gitops-pipeline.yaml whose rendering gives the runtime settings.
+   * @param image Image to run; default: built from the app source.
+   * @param version Version the app shows on / (APP_VERSION).
+   * @param container The app's container as <workload>/<container> when the rendering has several.
+   */
+  @func()
+  async appService(
+    environment: string = DEFAULTS.environment,
+    image?: Container,
+    version: string = DEFAULTS.e2eVersion,
+    container: string = "",
+  ): Promise<Service> {
+    const i = parseInputs(smokeInputs, { environment, version, container });
+    const runtime = await this.runtimeOf(i.environment, i.container, i.version);
+    return appServiceOf(image ?? (await this.defaultImage(i.version)), runtime);
+  }
+
+  /** The rendered runtime settings, APP_VERSION set to `version` (what a bump would deploy, as e2e sets env.appVersion). */
+  private async runtimeOf(environment: string, container: string, version: string): Promise<SmokeRuntime> {
+    await readGitopsLayout(this.gitops, this.app); // a multi-app tree without --app fails here, naming it
+    const r = await renderedRuntime(this.validateOptions(), environment, this.app, container);
+    return { ...r, env: r.env.map((e) => (e.name === "APP_VERSION" ? { ...e, value: version } : e)) };
+  }
+
+  private async defaultImage(version: string): Promise<Container> {
+    return engineImage(this.tools.pythonImage, this.source, { version, revision: DEFAULTS.revision });
+  }
+
+  private validateOptions() {
+    const { helmImage, kubeconformImage, kustomizeImage, kubernetes } = this.tools;
+    return {
+      helmImage,
+      kubeconformImage,
+      kustomizeImage,
+      kubernetes,
+      gitops: this.gitops,
+      ...(this.schemas ? { schemas: this.schemas } : {}),
+      ...(this.crdSchemas ? { crdSchemas: this.crdSchemas } : {}),
+    };
   }
 
   /**

@@ -144,7 +144,7 @@ async function result(c: Container): Promise<ExecResult> {
 }
 
 /** The core's port, implemented with the stage's containers. */
-class ContainerPort implements ValidationPort {
+export class ContainerPort implements ValidationPort {
   /** Rendered files, by rendering key (environment, or `kustomize/<environment>`), for the kubeconform container. */
   readonly renderedFiles = new Map<string, File>();
 
