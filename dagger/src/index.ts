@@ -390,6 +390,16 @@ export class GitopsPipeline {
     (await this.manifests().validate()).assert();
   }
 
+  /**
+   * Check: the app's image runs with the default environment's rendered runtime settings (its
+   * user, read-only root filesystem, port, environment) and passes the smoke probes, no cluster needed.
+   */
+  @func()
+  @check()
+  async smokeCheck(): Promise<void> {
+    (await this.manifests().smoke()).assert();
+  }
+
   /** Check: the app source holds no secrets (Trivy's secret rules; waivers in the app's .trivyignore). */
   @func()
   @check()

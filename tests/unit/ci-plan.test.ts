@@ -186,9 +186,31 @@ function fakeRuns(fail: Partial<Record<CiStageName, boolean>>, f: Fake) {
 }
 
 describe("the ci stage graph", () => {
-  it("has 6 sequential groups: checks + build + the source's secret scan, e2e + scan, publish, bump, verify, rollback", () => {
+  it("has 7 sequential groups: checks + build + the source's secret scan, smoke + scan, e2e, publish, bump, verify, rollback", () => {
     const groups = stageGroups(ciGraph(fakeRuns({}, { ran: [], started: [] }), { skip: {} }));
-    expect(groups).toEqual([["lint", "test", "validate", "build", "secrets"], ["e2e", "scan"], ["publish"], ["bump"], ["verify"], ["rollback"]]);
+    expect(groups).toEqual([["lint", "test", "validate", "build", "secrets"], ["smoke", "scan"], ["e2e"], ["publish"], ["bump"], ["verify"], ["rollback"]]);
+  });
+
+  it("the smoke check goes ahead of e2e; switched off (settings), e2e needs the build alone and still runs", async () => {
+    const off = decideCi({ ...base, smoke: false });
+    expect(off.skip.smoke).toBe("disabled (gitops-pipeline.settings.yaml: smoke.enabled: false); e2e still runs");
+    expect(decideCi(base).skip.smoke).toBeUndefined();
+    expect(stageGroups(ciGraph(fakeRuns({}, { ran: [], started: [] }), off))[1]).toEqual(["smoke", "e2e", "scan"]);
+    const f: Fake = { ran: [], started: [] };
+    const run = await runStages(ciGraph(fakeRuns({}, f), off));
+    expect(f.started).toContain("e2e");
+    expect(f.started).not.toContain("smoke");
+    expect(run.stages.find((s) => s.name === "smoke")).toMatchObject({ status: "skipped" });
+    expect(run.stages.find((s) => s.name === "e2e")).toMatchObject({ status: "passed" });
+  });
+
+  it("a failed smoke check blocks e2e (its minutes are spared) and so publishing", async () => {
+    const f: Fake = { ran: [], started: [] };
+    const run = await runStages(ciGraph(fakeRuns({ smoke: true }, f), { skip: {} }));
+    expect(f.started).not.toContain("e2e");
+    expect(run.stages.find((s) => s.name === "e2e")).toMatchObject({ status: "blocked", summary: "not run: smoke failed" });
+    expect(run.stages.find((s) => s.name === "publish")).toMatchObject({ status: "blocked" });
+    expect(run.ok).toBe(false);
   });
 
   it("rollback runs only when verify failed, after it; the run fails either way", async () => {

@@ -33,9 +33,9 @@ const flagged = (fns: Record<string, FnDef>, flag: "isCheck" | "isGenerator" | "
     .sort();
 
 describe("what dagger check, generate and up find on the module", () => {
-  it("@check: lint, test, validate, the source's secrets and the image scan, none taking an argument", async () => {
+  it("@check: lint, test, validate, the source's secrets, the image scan and the smoke check, none taking an argument", async () => {
     const fns = await mainFunctions();
-    expect(flagged(fns, "isCheck")).toEqual(["lintCheck", "scanCheck", "secretsCheck", "testCheck", "validateCheck"]);
+    expect(flagged(fns, "isCheck")).toEqual(["lintCheck", "scanCheck", "secretsCheck", "smokeCheck", "testCheck", "validateCheck"]);
     for (const name of flagged(fns, "isCheck")) expect(Object.keys(fns[name]!.arguments), name).toEqual([]);
   });
 

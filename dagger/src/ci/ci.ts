@@ -107,6 +107,7 @@ export function ciStageRuns(parts: Made, c: CiCall, d: CiDecisions, startedAt: n
       const scanned = p.scanned.map((platform) => ({ platform, image: image(platform) }));
       return { ok: true, summary: `built ${p.scanned.join(", ")} (version ${d.appVersion})${p.note}`, artifacts: { image: image(p.e2e), variants: scanned } };
     },
+    smoke: async ({ build: built }) => outcome(await manifests.smoke(c.environment, built!.image!, d.appVersion), startedAt),
     e2e: async ({ build: built }) => outcome(await manifests.endToEnd(c.environment, built!.image!, d.appVersion), startedAt),
     secrets: async () => outcome(await app.scanSecrets(), startedAt),
     // Every platform that would be published is scanned: an image is only as safe as its worst platform.

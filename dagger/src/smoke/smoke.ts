@@ -98,6 +98,15 @@ export async function renderedRuntime(opts: ValidateStageOptions, environment: s
   return smokeRuntime(rendering.objects, { where: rendering.file, ...(pick ? { pick } : {}) });
 }
 
+/**
+ * What the run added or changed on the root filesystem: `before.diff(after)` (the engine's
+ * snapshot diff, not a walk of the image). The order matters: `after.diff(before)` is empty for
+ * added files (an engine run found that out; a plan test keeps it).
+ */
+export function runChanges(image: Container, ran: Container): Directory {
+  return image.rootfs().diff(ran.rootfs());
+}
+
 /** What one smoke run needs. */
 export interface SmokeInput {
   image: Container;
@@ -154,8 +163,7 @@ export async function runSmoke(input: SmokeInput): Promise<Run> {
     if (!res) verdicts.push({ probe: "start", ok: false, detail: failure });
     else {
       verdicts.push(...runVerdicts(res, requests, command));
-      // base.diff(after): what the run added or changed (the engine's snapshot diff, not a file-by-file walk).
-      const changed = await image.rootfs().diff(ran.rootfs()).glob("**/*");
+      const changed = await runChanges(image, ran).glob("**/*");
       verdicts.push(rootfsVerdict(r.readOnlyRootFilesystem, rootfsWrites(changed, writablePaths(r, [PROBER_DIR]))));
       files = files.withNewFile("app-stdout.log", redact(res.stdout)).withNewFile("app-stderr.log", redact(res.stderr));
       ranAtSeconds = res.startedAt;

@@ -225,7 +225,7 @@ export class Manifests {
    * @param container The app's container as <workload>/<container> when the rendering has several.
    */
   @func()
-  async appService(
+  async smokeService(
     environment: string = DEFAULTS.environment,
     image?: Container,
     version: string = DEFAULTS.e2eVersion,

@@ -25,7 +25,7 @@ const APP_IGNORE = ["**/__pycache__", "**/*.pyc", "**/.pytest_cache", "**/.venv"
 /** Version the e2e test builds and expects the deployed app to report on `/`. */
 const E2E_VERSION = "1.2.3-e2e";
 /** Stages the ci run must list (the issue's pipeline). */
-const CI_STAGES = ["lint", "test", "validate", "build", "secrets", "e2e", "scan", "publish", "bump", "verify", "rollback"];
+const CI_STAGES = ["lint", "test", "validate", "build", "secrets", "smoke", "e2e", "scan", "publish", "bump", "verify", "rollback"];
 
 /** Await a promise that must fail; return its message, or throw `unexpected` when it succeeds. */
 async function failureOf(p: Promise<unknown>, unexpected: string): Promise<string> {

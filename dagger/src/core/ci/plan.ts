@@ -18,15 +18,16 @@ import { BRANCH_MAX, checkBranch, checkRepoUrl, GIT_REF_NAME } from "../writebac
 import type { StageOutcome, StageSpec } from "./orchestrate.js";
 
 /** The stages of `ci`, in report order. */
-export const CI_STAGES = ["lint", "test", "validate", "build", "secrets", "e2e", "scan", "publish", "bump", "verify", "rollback"] as const;
+export const CI_STAGES = ["lint", "test", "validate", "build", "secrets", "smoke", "e2e", "scan", "publish", "bump", "verify", "rollback"] as const;
 export type CiStageName = (typeof CI_STAGES)[number];
 
 /**
  * Who needs whom. lint, test, validate, build and the source's secret scan start together; e2e
  * and scan (every platform image) need only the build; publish needs every check (nothing
  * unchecked is ever pushed); bump needs the published digest; verify waits for Argo CD to deploy
- * the bumped commit; rollback runs only when verify failed. Critical path: 6 sequential groups
- * (4 up to the bump).
+ * the bumped commit; rollback runs only when verify failed. The smoke check (the image run with
+ * the environment's runtime settings, seconds) goes ahead of e2e (kind, minutes): see CI_AFTER.
+ * Critical path: 7 sequential groups with smoke on, 6 with it off (5 and 4 up to the bump).
  */
 export const CI_NEEDS: Record<CiStageName, readonly CiStageName[]> = {
   lint: [],
@@ -34,6 +35,7 @@ export const CI_NEEDS: Record<CiStageName, readonly CiStageName[]> = {
   validate: [],
   build: [],
   secrets: [],
+  smoke: ["build"],
   e2e: ["build"],
   scan: ["build"],
   publish: ["lint", "test", "validate", "secrets", "e2e", "scan"],
@@ -41,6 +43,12 @@ export const CI_NEEDS: Record<CiStageName, readonly CiStageName[]> = {
   verify: ["bump"],
   rollback: ["verify"],
 };
+
+/**
+ * Order only: e2e waits for the smoke check when it runs (a failed smoke check blocks e2e and
+ * spares its minutes); when the smoke check is switched off, e2e needs the build alone.
+ */
+export const CI_AFTER: Partial<Record<CiStageName, readonly CiStageName[]>> = { e2e: ["smoke"] };
 
 /** Stages that run only when one of their needs failed (remedies). */
 export const CI_REMEDIES: readonly CiStageName[] = ["rollback"];
@@ -65,6 +73,8 @@ export interface CiInputs {
   environment: string;
   platforms: readonly string[];
   endToEnd: boolean;
+  /** Run the smoke check ahead of e2e (gitops-pipeline.settings.yaml: smoke.enabled); default true. */
+  smoke?: boolean;
   scan: boolean;
   /** Scan the app source for secrets (the secrets stage). */
   scanSecrets: boolean;
@@ -129,6 +139,7 @@ export function decideCi(raw: CiInputs): CiDecisions {
   const version = tagged ? tagged.version : i.version;
   const skip: CiDecisions["skip"] = {};
   if (!raw.endToEnd) skip.e2e = "disabled (--end-to-end=false); nothing is published without it";
+  if (raw.smoke === false) skip.smoke = "disabled (gitops-pipeline.settings.yaml: smoke.enabled: false); e2e still runs";
   if (!raw.scan) skip.scan = "disabled (--scan=false); nothing is published without it";
   if (!raw.scanSecrets) skip.secrets = "disabled (--scan-secrets=false); nothing is published without it";
   if (!i.imageRepository) skip.publish = "publishing not requested (no --image-repository)";
@@ -161,7 +172,7 @@ export type CiStageRun<A> = (inputs: Partial<Record<CiStageName, A>>) => Promise
 export function ciGraph<A>(runs: Record<CiStageName, CiStageRun<A>>, d: Pick<CiDecisions, "skip">): StageSpec<A>[] {
   return CI_STAGES.map((name) => ({
     name,
-    needs: CI_NEEDS[name],
+    needs: [...CI_NEEDS[name], ...(CI_AFTER[name] ?? []).filter((n) => d.skip[n] === undefined)],
     ...(d.skip[name] !== undefined ? { skip: d.skip[name] } : {}),
     ...(CI_REMEDIES.includes(name) ? { when: "failed" as const } : {}),
     run: runs[name] as StageSpec<A>["run"],

@@ -153,7 +153,7 @@ export function proberConfig(command: string[], requests: readonly SmokeRequest[
     requests: requests.map(({ name, path, port, headers }) => ({ name, path, port, headers })),
     deadlineSeconds,
     requestTimeoutSeconds: 5,
-    graceSeconds: 10,
+    graceSeconds: 3,
     maxBytes: 256 * 1024,
   };
 }
