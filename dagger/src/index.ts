@@ -18,7 +18,7 @@ import { ArgoCd } from "./verify/argocd.js";
 import { LocalGitops } from "./local/local-gitops.js";
 import { GitopsRepo, PullRequestProvider } from "./writeback/gitops-repo.js";
 import { InputError } from "./core/errors.js";
-import { addAppChanges } from "./scaffold/generate.js";
+import { addAppChanges, localEnvironment } from "./scaffold/generate.js";
 import { up } from "./up.js";
 
 /** What the app directory argument leaves out: caches and build output, never inputs of a stage. */
@@ -455,10 +455,12 @@ export class GitopsPipeline {
    * Argo CD's images.
    *
    * @param app App of a multi-app tree the environment runs ("" for a single-app tree); dagger up passes no arguments, so a multi-app tree sets it with a customization.
+   * @param environment Environment of gitops-pipeline.yaml to run; default: dev when the tree declares it, else its first environment.
    */
   @func()
   @up()
-  async localGitopsCluster(app: string = ""): Promise<Service> {
-    return this.localGitops(VERSIONS.argocd, undefined, app).cluster();
+  async localGitopsCluster(app: string = "", environment: string = ""): Promise<Service> {
+    const env = environment || localEnvironment(Object.keys((await readGitopsLayout(this.gitops, app)).environments));
+    return this.localGitops(VERSIONS.argocd, undefined, app).cluster(env);
   }
 }

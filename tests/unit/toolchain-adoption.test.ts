@@ -14,6 +14,7 @@ import { addAppGeneration, changesRoot, repositoryPaths } from "../../dagger/src
 import { planAddApp } from "../../dagger/src/core/scaffold/add-app.js";
 import { readScaffoldSource } from "../../dagger/src/core/scaffold/source.js";
 import { kebab } from "../helpers/engine-names.js";
+import { localEnvironment } from "../../dagger/src/scaffold/generate.js";
 import { moduleApi, type FnDef } from "../helpers/module-api.js";
 import { MODULE_ENTRY_EXPORTS } from "../helpers/runtime-facts.js";
 import { ROOT } from "../helpers/tools.js";
@@ -194,5 +195,14 @@ describe("the docs name checks, generators and services as dagger check, generat
     }
     expect(found.length, "names found in the docs (the scan is not blind)").toBeGreaterThanOrEqual(5);
     expect(bad).toEqual([]);
+  });
+});
+
+describe("local-gitops-cluster's environment when dagger up gives none", () => {
+  it("dev when the tree declares it, else the tree's first environment (the consumer fixture has staging and production)", () => {
+    expect(localEnvironment(["dev", "staging", "prod"])).toBe("dev");
+    expect(localEnvironment(["staging", "dev"])).toBe("dev");
+    expect(localEnvironment(["staging", "production"])).toBe("staging");
+    expect(localEnvironment([])).toBe("dev");
   });
 });

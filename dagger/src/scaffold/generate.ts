@@ -5,6 +5,7 @@
  */
 import { dag, type Changeset, type Directory } from "@dagger.io/dagger";
 import { addAppGeneration, changesRoot } from "../core/scaffold/generate.js";
+import { DEFAULTS } from "../core/defaults.js";
 import { readPipelineLayout } from "../gitops-layout.js";
 
 /** `dir` placed at `root` of an empty directory ("." keeps it as it is). */
@@ -29,4 +30,9 @@ export async function addAppChanges(gitops: Directory, name: string, path: strin
   if (addAppGeneration(pipeline, name).action === "none") return noChanges();
   const after = await scaffold();
   return atRoot(root, after).changes(atRoot(root, gitops));
+}
+
+/** The environment `dagger up` runs locally when none is given: the default one when the tree declares it, else its first. */
+export function localEnvironment(declared: readonly string[]): string {
+  return declared.includes(DEFAULTS.environment) ? DEFAULTS.environment : (declared[0] ?? DEFAULTS.environment);
 }
