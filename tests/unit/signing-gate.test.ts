@@ -111,3 +111,17 @@ describe("verification gate of the write-back", () => {
     expect(calls[0]!.policy.source).toBe("gitops/gitops-pipeline.yaml: verification");
   });
 });
+
+describe("verification gate over a kustomize overlay", () => {
+  it("verifies the image named by the entry when the overlay sets no newName", async () => {
+    const { calls, verifier } = fakeVerifier(true);
+    const files = {
+      "gitops-pipeline.yaml": `kustomize: kustomize\nwriteBack: { format: kustomize }\nenvironments:\n  prod: {}\nverification:\n  mode: require\n  key: keys/cosign.pub\n`,
+      "kustomize/overlays/prod/kustomization.yaml": `resources: [../../base]\nimages:\n  - name: registry.example.com/acme/shop\n    newTag: "1.0.0"\n`,
+      "keys/cosign.pub": PEM,
+    };
+    const plan = verifiedPlan(bumpPlan({ env: "prod", ref: { tag: "1.1.0", digest: D2 }, source: { root: "" } }), { root: "" }, verifier);
+    await plan.edits(reader(files));
+    expect(calls[0]!.image).toBe(`registry.example.com/acme/shop@${D2}`);
+  });
+});

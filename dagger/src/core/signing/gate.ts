@@ -9,7 +9,7 @@ import { InputError } from "../errors.js";
 import { GITOPS_CONFIG_FILE, parsePipelineConfig } from "../gitops-config.js";
 import type { Reader, WriteBackPlan } from "../writeback/loop.js";
 import { DEFAULT_KEYS, envFile, inTree, readImageRef, readLayout, type LayoutSource } from "../writeback/layout.js";
-import { readScalar } from "../writeback/yaml-edit.js";
+import { readImageEntry, readScalar } from "../writeback/yaml-edit.js";
 import { policyFor, type VerifyPolicy } from "./policy.js";
 import { judge, refusal, type CosignResult, type Verdict } from "./verdict.js";
 
@@ -61,6 +61,8 @@ export function verifiedPlan(plan: WriteBackPlan, src: LayoutSource, verifier: V
       if (!ref) return edits; // no image tag: the plan itself refuses such an edit
       // Layered helm values: the repository may be set by an earlier values file than the tag.
       let repository = ref.repository;
+      // kustomize: an images: entry without newName keeps the image's own name as its repository.
+      if (!repository && l.format === "kustomize") repository = readImageEntry(file, (await after(file)) ?? "", l.imageName)?.name;
       for (const f of l.format === "helm" ? [...(l.values[env] ?? [])].reverse() : []) {
         if (repository) break;
         const text = await after(inTree(l, f));
