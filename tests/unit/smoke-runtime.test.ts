@@ -256,3 +256,13 @@ describe("the environment's rendering, made by validate's flow through a render-
     );
   });
 });
+
+describe("the smoke settings (gitops-pipeline.settings.yaml: smoke)", () => {
+  it("on by default with no container named; off and a container when the team says so; a bad container named at its key", async () => {
+    const { parseAppSettings, defaultAppSettings } = await import("../../dagger/src/core/settings/app-settings.js");
+    expect(defaultAppSettings().smoke).toEqual({ enabled: true, container: "" });
+    expect(parseAppSettings("smoke:\n  enabled: false\n  container: shop/web\n").smoke).toEqual({ enabled: false, container: "shop/web" });
+    expect(() => parseAppSettings("smoke:\n  container: Shop Web\n")).toThrow(/smoke\.container: is not <workload> or <workload>\/<container>/);
+    expect(() => parseAppSettings("smoke:\n  enable: false\n")).toThrow(/smoke/);
+  });
+});

@@ -18,6 +18,7 @@ import { parseSeverities, TRIVY_SEVERITIES } from "../app/trivy.js";
 import { connectionInputs, verifyInputs } from "../verify/inputs.js";
 import { checkBranch, checkRepoUrl } from "../writeback/git.js";
 import { loadYaml } from "./load.js";
+import { containerField } from "../smoke/inputs.js";
 
 /** File name of the settings file at the root of the app directory. */
 export const SETTINGS_FILE = "gitops-pipeline.settings.yaml";
@@ -92,6 +93,20 @@ const e2e = z
   })
   .strict();
 
+const smoke = z
+  .object({
+    enabled: z
+      .boolean()
+      .default(true)
+      .describe(
+        "run the smoke check ahead of e2e: the image with the environment's rendered runtime settings, probed without a cluster (e2e still runs without it): true or false",
+      ),
+    container: containerField
+      .default("")
+      .describe('the app\'s container as <workload>/<container> when the environment renders several, e.g. shop/web; "" for the only one'),
+  })
+  .strict();
+
 const release = z
   .object({
     branches: listOf(z.string())
@@ -155,6 +170,7 @@ export const appSettingsSchema = z
     test: test.prefault({}),
     scan: scan.prefault({}),
     e2e: e2e.prefault({}),
+    smoke: smoke.prefault({}),
     release: release.prefault({}),
     deploy: deploy.prefault({}),
     gitops: gitops.prefault({}),
