@@ -10,7 +10,8 @@ import { DEFAULT_LINTERS, DEFAULT_PLATFORMS, DEFAULTS } from "./core/defaults.js
 import { parseInputs } from "./core/inputs.js";
 import { lintInputs, testInputs } from "./core/app/inputs.js";
 import { ciAppInputs } from "./core/validate/inputs.js";
-import { toolchain, type Toolchain } from "./core/toolchain.js";
+import { toolchain } from "./core/toolchain.js";
+import { Toolchain } from "./toolchain.js";
 import { VERSIONS } from "./core/versions.js";
 import { readGitopsLayout, readPipelineLayout } from "./gitops-layout.js";
 import { Manifests } from "./validate/manifests.js";
@@ -48,14 +49,8 @@ export class GitopsPipeline {
   /** The gitops tree. */
   gitops: Directory;
 
-  /** Offline Kubernetes JSON schemas, when given. */
-  schemas?: Directory;
-
-  /** Offline CRD schemas, when given. */
-  crdSchemas?: Directory;
-
-  /** The toolchain, validated, as JSON. */
-  toolchain: string;
+  /** The toolchain (images, tool versions, offline schemas), validated; every child object keeps it by reference. */
+  toolchain: Toolchain;
 
   /**
    * Create the pipeline. Every image and tool is pinned by default and can be replaced, e.g. to
@@ -115,15 +110,13 @@ export class GitopsPipeline {
     });
     this.source = source;
     this.gitops = gitops;
-    if (schemas) this.schemas = schemas;
-    if (crdSchemas) this.crdSchemas = crdSchemas;
-    this.toolchain = JSON.stringify(tools);
+    this.toolchain = Toolchain.of(tools, schemas, crdSchemas);
   }
 
   /** The tool versions and images this pipeline instance uses, as JSON. */
   @func()
   versions(): string {
-    const tools = JSON.parse(this.toolchain) as Toolchain;
+    const tools = this.toolchain.pins();
     const { dagger, helm, kubeconform, kustomize, kubernetesValidate, argocd } = VERSIONS;
     return JSON.stringify({ dagger, helm, kubeconform, kustomize, kubernetesValidate, argocd, ...tools }, null, 2);
   }
@@ -158,7 +151,7 @@ export class GitopsPipeline {
    */
   @func()
   manifests(app: string = ""): Manifests {
-    return new Manifests(this.gitops, this.source, this.toolchain, this.schemas, this.crdSchemas, app);
+    return new Manifests(this.gitops, this.source, this.toolchain, app);
   }
 
   /**
@@ -173,7 +166,7 @@ export class GitopsPipeline {
   @func()
   async gitopsRepo(url: string = "", branch: string = DEFAULTS.gitopsBranch, path: string = "", app: string = ""): Promise<GitopsRepo> {
     const root = path || (url ? (await readPipelineLayout(this.gitops)).repoPath : "");
-    return new GitopsRepo(url, branch, root, app, this.gitops, this.toolchain, this.schemas, this.crdSchemas);
+    return new GitopsRepo(url, branch, root, app, this.gitops, this.toolchain);
   }
 
   /**
@@ -211,7 +204,7 @@ export class GitopsPipeline {
    */
   @func()
   localGitops(argocdVersion: string = VERSIONS.argocd, argocdManifest?: File, app: string = ""): LocalGitops {
-    return new LocalGitops(this.gitops, this.source, this.toolchain, argocdVersion, argocdManifest, this.schemas, this.crdSchemas, app);
+    return new LocalGitops(this.gitops, this.source, this.toolchain, argocdVersion, argocdManifest, app);
   }
 
   /**

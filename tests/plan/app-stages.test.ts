@@ -6,7 +6,8 @@ import { App } from "../../dagger/src/app/app.js";
 import { InputError } from "../../dagger/src/core/errors.js";
 import { lintArgv } from "../../dagger/src/core/app/lint.js";
 import { testArgv } from "../../dagger/src/core/app/python-tools.js";
-import { PINNED_TOOLCHAIN, type Toolchain } from "../../dagger/src/core/toolchain.js";
+import { PINNED_TOOLCHAIN, type ToolPins } from "../../dagger/src/core/toolchain.js";
+import { Toolchain } from "../../dagger/src/toolchain.js";
 import { VERSIONS } from "../../dagger/src/core/versions.js";
 import { trivySbomArgv, trivyScanArgv } from "../../dagger/src/core/app/trivy.js";
 import { LINT_REPORT, lintContainer, lintContainers } from "../../dagger/src/app/lint.js";
@@ -25,14 +26,14 @@ import { declarationsOf, filesOf, treeOf } from "../helpers/dir-tree.js";
 import { ROOT } from "../helpers/tools.js";
 
 // A mirror image and odd versions, so "pinned to the constructor value" cannot pass by accident with the defaults.
-const P: Toolchain = {
+const P: ToolPins = {
   ...PINNED_TOOLCHAIN,
   pythonImage: "mirror.local/python:3.12.14-slim-trixie",
   trivyImage: "mirror.local/trivy:0.75.0",
   python: { ruff: "0.0.1", flake8: "0.0.2", pylint: "0.0.3", pytest: "0.0.4", "pytest-cov": "0.0.5" },
 };
 /** The app object over `dir`, as `dagger call app --version 1.4.0 --revision <sha>` creates it. */
-const appOf = (dir: ReturnType<typeof app>, version = "", revision = "unknown") => new App(dir, JSON.stringify(P), version, revision, "Dockerfile", "");
+const appOf = (dir: ReturnType<typeof app>, version = "", revision = "unknown") => new App(dir, Toolchain.of(P), version, revision, "Dockerfile", "");
 const APP_FILES = filesOf(join(ROOT, "app"));
 const app = () => treeOf(APP_FILES);
 const PROJECT = projectOf(P, declarationsOf(APP_FILES));
@@ -235,8 +236,8 @@ describe("test plan", () => {
   });
 
   it("app refuses an unknown dependency source and a malformed Python version, naming the argument", () => {
-    expect(() => new App(app(), JSON.stringify(P), "", "unknown", "Dockerfile", "", "", "pipenv")).toThrow(expect.objectContaining({ input: "dependencies" }));
-    expect(() => new App(app(), JSON.stringify(P), "", "unknown", "Dockerfile", "", "three", "auto")).toThrow(expect.objectContaining({ input: "python" }));
+    expect(() => new App(app(), Toolchain.of(P), "", "unknown", "Dockerfile", "", "", "pipenv")).toThrow(expect.objectContaining({ input: "dependencies" }));
+    expect(() => new App(app(), Toolchain.of(P), "", "unknown", "Dockerfile", "", "three", "auto")).toThrow(expect.objectContaining({ input: "python" }));
   });
 });
 
@@ -261,15 +262,15 @@ describe("build plan", () => {
 
   it("the project's Python reaches the build (PYTHON_IMAGE) and the flake8/pylint/test containers; ruff stays on the default", async () => {
     const files = { ...APP_FILES, ".python-version": "3.13\n" };
-    const pinned = new App(listing(treeOf(files), files), JSON.stringify(PINNED_TOOLCHAIN), "1.4.0", SHA, "Dockerfile", "");
+    const pinned = new App(listing(treeOf(files), files), Toolchain.of(PINNED_TOOLCHAIN), "1.4.0", SHA, "Dockerfile", "");
     const [variant] = await pinned.build(["linux/amd64"]);
     expect(plan(variant!).at(-1)!.args.buildArgs).toContainEqual({ name: "PYTHON_IMAGE", value: VERSIONS.python313Image });
     const { containers } = await lintContainers(PINNED_TOOLCHAIN, listing(treeOf(files), files), ["ruff", "flake8"]);
     expect(containers.map((c) => plan(c)[1]!.args.address)).toEqual([VERSIONS.pythonImage, VERSIONS.python313Image]);
     // --python overrides the file; an unsupported one is refused naming the argument.
-    const overridden = new App(listing(treeOf(files), files), JSON.stringify(PINNED_TOOLCHAIN), "1.4.0", SHA, "Dockerfile", "", "3.11");
+    const overridden = new App(listing(treeOf(files), files), Toolchain.of(PINNED_TOOLCHAIN), "1.4.0", SHA, "Dockerfile", "", "3.11");
     expect(plan((await overridden.build(["linux/amd64"]))[0]!).at(-1)!.args.buildArgs).toContainEqual({ name: "PYTHON_IMAGE", value: VERSIONS.python311Image });
-    const old = new App(listing(treeOf(files), files), JSON.stringify(PINNED_TOOLCHAIN), "1.4.0", SHA, "Dockerfile", "", "3.9");
+    const old = new App(listing(treeOf(files), files), Toolchain.of(PINNED_TOOLCHAIN), "1.4.0", SHA, "Dockerfile", "", "3.9");
     await expect(old.build(["linux/amd64"])).rejects.toMatchObject({ input: "python" });
   });
 

@@ -7,7 +7,8 @@ import { editYaml } from "../../dagger/src/core/writeback/yaml-edit.js";
 import { plan } from "../helpers/plan.js";
 import { GitopsPipeline } from "../../dagger/src/index.js";
 
-const images = { helmImage: "helm:pinned", kubeconformImage: "kubeconform:pinned", kubernetes: "1.36.0" };
+const tools = { helmImage: "helm:pinned", kubeconformImage: "kubeconform:pinned", kustomizeImage: "kustomize:pinned", kubernetes: "1.36.0" };
+const images = { tools };
 
 /** A Directory stand-in whose files the own check reads; `directory()` stays a real lazy SDK call. */
 function tree(files: Record<string, string>): Directory {
@@ -61,7 +62,7 @@ describe("bump validates the edited tree with the validate stage before pushing"
     const single = (
       await new GitopsPipeline(dag.directory(), dag.directory()).gitopsRepo("https://git.example.com/acme/gitops.git", "main", "gitops")
     ).target();
-    expect(single.validate.app).toBeUndefined();
+    expect(single.validate.app).toBe(""); // no app: every app of the tree
   });
 
   it("does not run the stage when the edit itself is broken", async () => {
@@ -103,7 +104,7 @@ describe("the write-back gate in the Dagger shell: the validate stage before and
       stageRun({ dev: dep("1.1.0"), prod: dep("1.0.0") }, [{ rule: "POL-PROD-PDB", environment: "prod" }]),
     ];
     const v = validateTree(images, "", async (o) => {
-      seen.push(o.helmImage);
+      seen.push(o.tools.helmImage);
       return runs.shift()!;
     });
     expect(v.before).toBeDefined();

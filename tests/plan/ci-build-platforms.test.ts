@@ -3,6 +3,7 @@ import { dag, type Container, type Platform } from "@dagger.io/dagger";
 import { App } from "../../dagger/src/app/app.js";
 import { decideCi, type CiInputs } from "../../dagger/src/core/ci/plan.js";
 import { PINNED_TOOLCHAIN } from "../../dagger/src/core/toolchain.js";
+import { Toolchain } from "../../dagger/src/toolchain.js";
 import { ciStageRuns, type CiCall } from "../../dagger/src/ci/ci.js";
 import type { Manifests } from "../../dagger/src/validate/manifests.js";
 import { stepsOf } from "../helpers/plan.js";
@@ -33,7 +34,7 @@ async function built(i: CiInputs) {
   vi.spyOn(dag, "defaultPlatform").mockResolvedValue("linux/amd64" as Platform);
   const source = dag.directory().withNewFile("Dockerfile", "FROM scratch\n");
   source.entries = vi.fn(async () => ["Dockerfile"]);
-  const app = new App(source, JSON.stringify(PINNED_TOOLCHAIN), "", commit, "Dockerfile", "");
+  const app = new App(source, Toolchain.of(PINNED_TOOLCHAIN), "", commit, "Dockerfile", "");
   const images: Container[] = [];
   const realBuild = app.build.bind(app);
   vi.spyOn(app, "build").mockImplementation(async (platforms) => {

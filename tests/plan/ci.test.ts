@@ -4,6 +4,7 @@ import { App } from "../../dagger/src/app/app.js";
 import { decideCi } from "../../dagger/src/core/ci/plan.js";
 import { runStages } from "../../dagger/src/core/ci/orchestrate.js";
 import { PINNED_TOOLCHAIN } from "../../dagger/src/core/toolchain.js";
+import { Toolchain } from "../../dagger/src/toolchain.js";
 import { collectArtifacts, fromCache } from "../../dagger/src/ci/ci.js";
 import { ciRun } from "../../dagger/src/ci/run.js";
 import { plan, stepsOf } from "../helpers/plan.js";
@@ -41,7 +42,7 @@ describe("ci wiring", () => {
       scanSecrets: true,
     });
     // ci's app: the run's version and commit, as ci creates it.
-    const app = new App(source(), JSON.stringify(PINNED_TOOLCHAIN), "", commit, "Dockerfile", "");
+    const app = new App(source(), Toolchain.of(PINNED_TOOLCHAIN), "", commit, "Dockerfile", "");
     const built = await app.build(d.platforms);
     // What ci's publish stage pushes: capture the platform variants handed to publish.
     const pushedVariants: Container[][] = [];
@@ -192,7 +193,7 @@ describe("ci tag builds and credentials, as runCi hands them to the pipeline's o
 
   it("a tag build's publish pushes the release tags, all from one build", async () => {
     const d = decideCi({ ...call, hasRegistryPassword: true, hasGitopsCredentials: false });
-    const app = new App(source(), JSON.stringify(PINNED_TOOLCHAIN), d.version, commit, "Dockerfile", "");
+    const app = new App(source(), Toolchain.of(PINNED_TOOLCHAIN), d.version, commit, "Dockerfile", "");
     const pushed: string[] = [];
     const real = dag.container.bind(dag);
     vi.spyOn(dag, "container").mockImplementation((o) => {

@@ -3,7 +3,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { dag } from "@dagger.io/dagger";
 import { Manifests } from "../../dagger/src/validate/manifests.js";
-import { PINNED_TOOLCHAIN, type Toolchain } from "../../dagger/src/core/toolchain.js";
+import { PINNED_TOOLCHAIN, type ToolPins } from "../../dagger/src/core/toolchain.js";
+import { Toolchain } from "../../dagger/src/toolchain.js";
 import { DOCKERD_ARGS, dindService, e2ePlan, e2eTools, type E2eImages } from "../../dagger/src/e2e/e2e.js";
 import { E2E_PATHS, WITHIN_SCRIPT, clusterSteps, deploySteps } from "../../dagger/src/core/e2e/script.js";
 import { e2eSettings } from "../../dagger/src/core/e2e/settings.js";
@@ -18,7 +19,7 @@ const INPUT_OF_S = { namespace: "e2e", environment: "dev", version: "1.2.3", tim
 const S = e2eSettings(INPUT_OF_S);
 
 /** The pipeline's toolchain, changed to recognisable mirrors so the test proves they flow through. */
-function mirrored(): Toolchain {
+function mirrored(): ToolPins {
   return {
     ...PINNED_TOOLCHAIN,
     dindImage: "mirror.example/docker:29.7.2-dind",
@@ -62,7 +63,7 @@ describe("e2e plan: docker-in-docker service", () => {
   it("one service instance per run id; the module's kind-docker uses the pipeline's dind image", () => {
     const a = JSON.stringify(plan(dindService(mirrored(), "a")));
     expect(a).not.toBe(JSON.stringify(plan(dindService(mirrored(), "b"))));
-    const mod = plan(new Manifests(dag.directory(), dag.directory(), JSON.stringify(PINNED_TOOLCHAIN)).kindDocker());
+    const mod = plan(new Manifests(dag.directory(), dag.directory(), Toolchain.of(PINNED_TOOLCHAIN)).kindDocker());
     expect(mod[1]!.args.address).toBe(VERSIONS.dindImage);
     expect(stepsOf(mod, "withEnvVariable")[1]!.args.value).toBe("debug");
   });

@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { dag } from "@dagger.io/dagger";
-import { PINNED_TOOLCHAIN, type Toolchain } from "../../dagger/src/core/toolchain.js";
+import { PINNED_TOOLCHAIN, type ToolPins } from "../../dagger/src/core/toolchain.js";
+import { Toolchain } from "../../dagger/src/toolchain.js";
 import { DEFAULTS } from "../../dagger/src/core/defaults.js";
 import { DEFAULT_GITOPS_CONFIG } from "../../dagger/src/core/gitops-config.js";
 import { VERSIONS } from "../../dagger/src/core/versions.js";
@@ -29,7 +30,7 @@ const S = localSettings({
   config: DEFAULT_GITOPS_CONFIG,
   runId: "run1",
 });
-const mirrored: Toolchain = {
+const mirrored: ToolPins = {
   ...PINNED_TOOLCHAIN,
   pythonImage: "mirror.example/python:3",
   dindImage: "mirror.example/docker:dind",
@@ -151,14 +152,14 @@ describe("local gitops plan: the module's functions", () => {
     expect(l).toBeInstanceOf(LocalGitops);
     expect(l.argocdVersion).toBe(VERSIONS.argocd);
     expect(l.toolchain).toBe(p.toolchain);
-    expect(l.schemas).toBe(schemas);
+    expect(l.toolchain.schemas).toBe(schemas);
     expect(l.argocdManifest).toBeUndefined();
   });
 
   it("bad arguments fail before anything is read from the tree", async () => {
-    const l = new LocalGitops(dag.directory(), dag.directory(), JSON.stringify(PINNED_TOOLCHAIN), "nope");
+    const l = new LocalGitops(dag.directory(), dag.directory(), Toolchain.of(PINNED_TOOLCHAIN), "nope");
     await expect(l.cluster()).rejects.toThrow(/argocdVersion/);
-    const ok = new LocalGitops(dag.directory(), dag.directory(), JSON.stringify(PINNED_TOOLCHAIN), VERSIONS.argocd);
+    const ok = new LocalGitops(dag.directory(), dag.directory(), Toolchain.of(PINNED_TOOLCHAIN), VERSIONS.argocd);
     await expect(ok.endToEnd("dev", "1.0.0", "1.0.0")).rejects.toThrow(/nextVersion/);
     await expect(ok.gitServer("Dev!")).rejects.toThrow(/environment/);
     await expect(ok.manifests("dev", "1.2")).rejects.toThrow(/version/);

@@ -6,11 +6,12 @@ import { ignoreFileOf, platformFolder, replayedFailure, scanContainer, secretsCo
 import { ciStageRuns } from "../../dagger/src/ci/ci.js";
 import { TRIVY_PATHS, trivyScanArgv, trivySecretArgv } from "../../dagger/src/core/app/trivy.js";
 import { decideCi, type CiInputs } from "../../dagger/src/core/ci/plan.js";
-import { PINNED_TOOLCHAIN, type Toolchain } from "../../dagger/src/core/toolchain.js";
+import { PINNED_TOOLCHAIN, type ToolPins } from "../../dagger/src/core/toolchain.js";
+import { Toolchain } from "../../dagger/src/toolchain.js";
 import { Run } from "../../dagger/src/run.js";
 import { execs, plan, stepsOf, type Step } from "../helpers/plan.js";
 
-const P: Toolchain = { ...PINNED_TOOLCHAIN, trivyImage: "mirror.local/trivy:0.75.0" };
+const P: ToolPins = { ...PINNED_TOOLCHAIN, trivyImage: "mirror.local/trivy:0.75.0" };
 
 /** A directory of `files` whose listing and file contents are answered without an engine. */
 function source(files: Record<string, string>): Directory {
@@ -116,7 +117,7 @@ const base: CiInputs = {
 
 describe("ci's scan stages", () => {
   it("scan: one scan per published platform, each of the very image built for it (not only the engine's platform), with ignore-unfixed passed on", async () => {
-    const app = new App(source({ Dockerfile: "FROM scratch\n" }), JSON.stringify(P), "", commit, "Dockerfile", "");
+    const app = new App(source({ Dockerfile: "FROM scratch\n" }), Toolchain.of(P), "", commit, "Dockerfile", "");
     // A publishing run: every platform it pushes is built and scanned (a run that publishes nothing builds the engine's only).
     const d = decideCi({ ...base, imageRepository: "ghcr.io/acme/app", hasRegistryPassword: true });
     // The engine's platform (amd64) is built too, for e2e; only the published ones are scanned.
@@ -156,7 +157,7 @@ describe("ci's scan stages", () => {
   });
 
   it("a platform's failing scan fails the stage and names the platform that gated", async () => {
-    const app = new App(source({}), JSON.stringify(P), "", commit, "Dockerfile", "");
+    const app = new App(source({}), Toolchain.of(P), "", commit, "Dockerfile", "");
     vi.spyOn(app, "scanImage").mockImplementation(async (image) =>
       (await image.platform()) === "linux/s390x"
         ? Run.of({ stage: "scan", passed: false, summary: "scan failed: 1 HIGH, 0 CRITICAL vulnerabilities", details: "", findings: [] })
@@ -175,7 +176,7 @@ describe("ci's scan stages", () => {
   });
 
   it("secrets: the app's secret scan, a stage of its own that publish needs; --scan-secrets=false skips it", async () => {
-    const app = new App(source({}), JSON.stringify(P), "", commit, "Dockerfile", "");
+    const app = new App(source({}), Toolchain.of(P), "", commit, "Dockerfile", "");
     const spy = vi
       .spyOn(app, "scanSecrets")
       .mockResolvedValue(Run.of({ stage: "secrets", passed: false, summary: "secrets failed: 1 secret in 1 file", details: "", findings: [] }));

@@ -7,7 +7,7 @@ import { appInputs, buildInputs, checkCredentials, lintInputs, publishInputs, sc
 import { buildVersionOf } from "../core/app/image-build.js";
 import { DEFAULT_LINTERS, DEFAULT_PLATFORMS, DEFAULTS } from "../core/defaults.js";
 import { parseInputs } from "../core/inputs.js";
-import type { Toolchain } from "../core/toolchain.js";
+import type { Toolchain } from "../toolchain.js";
 import { VERSIONS } from "../core/versions.js";
 import { build, buildTarball, imageTarball, type BuildOptions } from "./build.js";
 import { runLint } from "./lint.js";
@@ -25,8 +25,8 @@ export class App {
   /** The app directory. */
   source: Directory;
 
-  /** The pipeline's toolchain, as JSON. */
-  toolchain: string;
+  /** The pipeline's toolchain. */
+  toolchain: Toolchain;
 
   /** App semver ("" when not given: builds are then 0.0.0-<short revision>). */
   version: string;
@@ -48,7 +48,7 @@ export class App {
 
   /**
    * @param source The app directory.
-   * @param toolchain The pipeline's toolchain, as JSON.
+   * @param toolchain The pipeline's toolchain.
    * @param version App semver, or "".
    * @param revision Git commit being built.
    * @param dockerfile Dockerfile path inside the app directory.
@@ -56,7 +56,7 @@ export class App {
    * @param python Python minor version, or "" to detect it.
    * @param dependencies Dependency source, or "auto".
    */
-  constructor(source: Directory, toolchain: string, version: string, revision: string, dockerfile: string, sourceUrl: string, python: string = "", dependencies: string = DEFAULTS.dependencies) {
+  constructor(source: Directory, toolchain: Toolchain, version: string, revision: string, dockerfile: string, sourceUrl: string, python: string = "", dependencies: string = DEFAULTS.dependencies) {
     const i = parseInputs(appInputs, { version, revision, dockerfile, sourceUrl, python, dependencies });
     this.source = source;
     this.toolchain = toolchain;
@@ -75,11 +75,7 @@ export class App {
 
   /** The Python image the build passes as PYTHON_IMAGE: the project's (see lint and test). */
   private async buildImage(): Promise<string> {
-    return (await readProject(this.tools, this.source, this.project)).python.image;
-  }
-
-  private get tools(): Toolchain {
-    return JSON.parse(this.toolchain) as Toolchain;
+    return (await readProject(this.toolchain, this.source, this.project)).python.image;
   }
 
   /** What every build of this app is built with. */
@@ -96,7 +92,7 @@ export class App {
   @func()
   async lint(linters: string[] = DEFAULT_LINTERS): Promise<Run> {
     const i = parseInputs(lintInputs, { linters });
-    return runLint(this.tools, this.source, i.linters, this.project);
+    return runLint(this.toolchain, this.source, i.linters, this.project);
   }
 
   /**
@@ -107,7 +103,7 @@ export class App {
   @func()
   async test(minCoverage: number = DEFAULTS.minCoverage): Promise<Run> {
     const i = parseInputs(testInputs, { minCoverage });
-    return runTests(this.tools, this.source, i.minCoverage, this.project);
+    return runTests(this.toolchain, this.source, i.minCoverage, this.project);
   }
 
   /**
@@ -175,7 +171,7 @@ export class App {
       ...(password ? { password } : {}),
     });
     // What the provenance records as the build's inputs and toolchain (sign reads it).
-    const tools = JSON.parse(this.toolchain) as Toolchain;
+    const tools = this.toolchain;
     const o = this.buildOptions(i.platforms);
     published.build = JSON.stringify({
       commit: this.revision,
@@ -229,14 +225,14 @@ export class App {
    */
   @func({ cache: "24h" })
   async scanSecrets(): Promise<Run> {
-    return runSecretScan(this.tools.trivyImage, this.source, await ignoreFileOf(this.source, today()));
+    return runSecretScan(this.toolchain.trivyImage, this.source, await ignoreFileOf(this.source, today()));
   }
 
   /** Scan an image of this app (ci scans the very image it built). */
   async scanImage(image: Container, o: Omit<ScanOptions, "day" | "ignore">): Promise<Run> {
     const day = today();
     const ignore = await ignoreFileOf(this.source, day);
-    return runScan(this.tools.trivyImage, imageTarball(image, "scanned-image:scan"), { ...o, day, ...(ignore ? { ignore } : {}) });
+    return runScan(this.toolchain.trivyImage, imageTarball(image, "scanned-image:scan"), { ...o, day, ...(ignore ? { ignore } : {}) });
   }
 
   /** Scan each platform image of a build (ci: every platform it publishes), as one run; each platform's files in scan-<os>-<arch>/. */

@@ -8,7 +8,7 @@ import { pipInstallArgv } from "../core/app/source.js";
 import { LINTER_PACKAGE, lintArgv, lintReport, lintResult, type LinterName } from "../core/app/lint.js";
 import { REPORT_DIR, SOURCE_DIR, toolsInstallArgv } from "../core/app/python-tools.js";
 import { withRanAt } from "../core/run.js";
-import type { Toolchain } from "../core/toolchain.js";
+import type { ToolPins as Toolchain } from "../core/toolchain.js";
 import { ranAt } from "../provenance.js";
 import { Run } from "../run.js";
 import { DETECT, installFailure, pythonBase, readProject, withDependencies, withSource, type Project, type ProjectOptions } from "./python.js";

@@ -18,7 +18,7 @@ import { choosePython, type PythonChoice } from "../core/app/python-version.js";
 import { PIP_CACHE_DIR, SOURCE_DIR } from "../core/app/python-tools.js";
 import { execFailure } from "../core/errors.js";
 import type { RunReport } from "../core/run.js";
-import type { Toolchain } from "../core/toolchain.js";
+import type { ToolPins as Toolchain } from "../core/toolchain.js";
 import { VERSIONS } from "../core/versions.js";
 
 /** How the app object describes its project: `--python` and `--dependencies` ("" / auto: detect). */

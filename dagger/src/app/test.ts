@@ -10,7 +10,7 @@ import { dag, ReturnType, type Container, type Directory } from "@dagger.io/dagg
 import { REPORT_DIR, testArgv, toolsInstallArgv } from "../core/app/python-tools.js";
 import { testReport, testResult } from "../core/app/test-report.js";
 import { withRanAt } from "../core/run.js";
-import type { Toolchain } from "../core/toolchain.js";
+import type { ToolPins as Toolchain } from "../core/toolchain.js";
 import { ranAt } from "../provenance.js";
 import { Run } from "../run.js";
 import { DETECT, installFailure, pythonBase, readProject, withDependencies, withSource, type Project, type ProjectOptions } from "./python.js";

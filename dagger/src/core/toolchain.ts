@@ -11,8 +11,8 @@ import { VERSIONS } from "./versions.js";
 export const PYTHON_TOOLS = ["ruff", "flake8", "pylint", "pytest", "pytest-cov"] as const;
 export type PythonTool = (typeof PYTHON_TOOLS)[number];
 
-/** Everything the stages read from the pins. */
-export interface Toolchain {
+/** Everything the stages read from the pins (the shell's Toolchain object holds them). */
+export interface ToolPins {
   pythonImage: string;
   /** Versions of the Python tools, by PyPI name. */
   python: Record<PythonTool, string>;
@@ -31,7 +31,7 @@ export interface Toolchain {
 }
 
 /** The pinned toolchain. */
-export const PINNED_TOOLCHAIN: Toolchain = {
+export const PINNED_TOOLCHAIN: ToolPins = {
   pythonImage: VERSIONS.pythonImage,
   python: { ruff: VERSIONS.ruff, flake8: VERSIONS.flake8, pylint: VERSIONS.pylint, pytest: VERSIONS.pytest, "pytest-cov": VERSIONS.pytestCov },
   helmImage: VERSIONS.helmImage,
@@ -89,7 +89,22 @@ export const toolchainInputs = z.object({
 });
 
 /** Validate the constructor's pins into a toolchain; InputError naming the argument. */
-export function toolchain(raw: z.input<typeof toolchainInputs>): Toolchain {
+export function toolchain(raw: z.input<typeof toolchainInputs>): ToolPins {
   const { pythonTools, ...rest } = parseInputs(toolchainInputs, raw);
   return { ...rest, python: { ...PINNED_TOOLCHAIN.python, ...pythonTools } };
+}
+
+/** The Python tool pins as `name==version` entries (how the shell's Toolchain object stores them: Dagger fields have no record type). */
+export function pythonToolEntries(python: Readonly<Record<PythonTool, string>>): string[] {
+  return PYTHON_TOOLS.map((t) => `${t}==${python[t]}`);
+}
+
+/** The Python tool pins from their `name==version` entries (pythonToolEntries' inverse). */
+export function pythonToolPins(entries: readonly string[]): Record<PythonTool, string> {
+  const out = { ...PINNED_TOOLCHAIN.python };
+  for (const e of entries) {
+    const [name, version] = e.split("==") as [PythonTool, string];
+    if ((PYTHON_TOOLS as readonly string[]).includes(name) && version) out[name] = version;
+  }
+  return out;
 }

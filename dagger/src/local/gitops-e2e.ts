@@ -18,7 +18,7 @@ import { localE2eReport } from "../core/local/report.js";
 import { bringUpSteps, bumpedSteps } from "../core/local/script.js";
 import { LOCAL_IMAGE_REPOSITORY, type LocalSettings } from "../core/local/settings.js";
 import type { GitopsConfig } from "../core/gitops-config.js";
-import type { Toolchain } from "../core/toolchain.js";
+import type { Toolchain } from "../toolchain.js";
 import { collectDiagnostics, dindService, proxyFetch, runPhase, withKubeconfig, withSteps } from "../e2e/e2e.js";
 import { GitopsRepo } from "../writeback/gitops-repo.js";
 import { Run } from "../run.js";
@@ -29,16 +29,13 @@ import { engineImage } from "../app/build.js";
 
 /** What the gitops e2e needs besides the validated settings. */
 export interface LocalE2eInput {
+  /** The pipeline's toolchain (the bump's write-back keeps it too). */
   tools: Toolchain;
-  /** The pipeline's toolchain as JSON (the bump's write-back reads it). */
-  toolchain: string;
   settings: LocalSettings;
   config: GitopsConfig;
   gitops: Directory;
   source: Directory;
   install: File;
-  schemas?: Directory;
-  crdSchemas?: Directory;
   /** App of a multi-app tree ("" for a single-app tree): the bump writes its environment. */
   app?: string;
 }
@@ -119,7 +116,7 @@ export async function runLocalE2e(input: LocalE2eInput): Promise<Run> {
     if (!before.passed) return await fail("probe-initial", smokeSummary(before));
 
     const url = gitServerUrl(await git.hostname());
-    const repo = new GitopsRepo(url, s.branch, s.repoPath, input.app ?? "", seeded.tree, input.toolchain, input.schemas, input.crdSchemas);
+    const repo = new GitopsRepo(url, s.branch, s.repoPath, input.app ?? "", seeded.tree, tools);
     const bump = (await repo.bump(s.nextTag, s.environment, "", LOCAL_IMAGE_REPOSITORY, s.nextVersion, "local-gitops-e2e")).result;
     if (!bump.passed) {
       log.push("FAIL  bump");

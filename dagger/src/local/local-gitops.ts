@@ -6,7 +6,7 @@
  */
 import { dag, func, object, type Directory, type File, type Service } from "@dagger.io/dagger";
 import { DEFAULTS } from "../core/defaults.js";
-import type { Toolchain } from "../core/toolchain.js";
+import type { Toolchain } from "../toolchain.js";
 import { argocdInstallUrl, gitEndpointManifest, LOCAL_REPO_URL, repositorySecret } from "../core/local/argocd.js";
 import { localSettings, parseLocalInputs, type LocalSettings } from "../core/local/settings.js";
 import { selectApp, type GitopsConfig } from "../core/gitops-config.js";
@@ -30,51 +30,30 @@ export class LocalGitops {
   gitops: Directory;
   /** The app directory (its image is built and loaded into kind). */
   source: Directory;
-  /** The pipeline's toolchain, as JSON. */
-  toolchain: string;
+  /** The pipeline's toolchain (images, versions, offline schemas for the bump's validation). */
+  toolchain: Toolchain;
   /** Argo CD release whose install manifest is applied. */
   argocdVersion: string;
   /** The Argo CD install manifest, when given instead of the release's. */
   argocdManifest?: File;
-  /** Offline Kubernetes JSON schemas for the bump's validation, when given. */
-  schemas?: Directory;
-  /** Offline CRD schemas for the bump's validation, when given. */
-  crdSchemas?: Directory;
   /** App of a multi-app tree the environment runs ("" for a single-app tree). */
   app: string;
 
   /**
    * @param gitops The gitops tree.
    * @param source The app directory.
-   * @param toolchain The pipeline's toolchain, as JSON.
+   * @param toolchain The pipeline's toolchain.
    * @param argocdVersion Argo CD release (its manifests/install.yaml).
    * @param argocdManifest Argo CD install manifest to apply instead of the release's (air-gapped engines).
-   * @param schemas Offline Kubernetes JSON schemas.
-   * @param crdSchemas Offline CRD schemas.
    * @param app App of a multi-app tree.
    */
-  constructor(
-    gitops: Directory,
-    source: Directory,
-    toolchain: string,
-    argocdVersion: string,
-    argocdManifest?: File,
-    schemas?: Directory,
-    crdSchemas?: Directory,
-    app: string = "",
-  ) {
+  constructor(gitops: Directory, source: Directory, toolchain: Toolchain, argocdVersion: string, argocdManifest?: File, app: string = "") {
     this.app = parseInputs(appInputs, { app }).app;
     this.gitops = gitops;
     this.source = source;
     this.toolchain = toolchain;
     this.argocdVersion = argocdVersion;
     if (argocdManifest) this.argocdManifest = argocdManifest;
-    if (schemas) this.schemas = schemas;
-    if (crdSchemas) this.crdSchemas = crdSchemas;
-  }
-
-  private get tools(): Toolchain {
-    return JSON.parse(this.toolchain) as Toolchain;
   }
 
   /** Validated settings joined with the tree's layout; nothing is read before the arguments pass. */
@@ -124,7 +103,7 @@ export class LocalGitops {
   ): Promise<Service> {
     const { s, config } = await this.settings({ environment, branch, version, nextVersion: "", timeout: DEFAULTS.localTimeout, runId: UP_INSTANCE });
     const seeded = await seedTree(this.gitops, config, s);
-    return gitService(this.tools.pythonImage, seeded.tree, { repoPath: s.repoPath, branch: s.branch, instance: UP_INSTANCE });
+    return gitService(this.toolchain.pythonImage, seeded.tree, { repoPath: s.repoPath, branch: s.branch, instance: UP_INSTANCE });
   }
 
   /**
@@ -178,10 +157,10 @@ export class LocalGitops {
     const { s, config } = await this.settings({ environment, branch, version, nextVersion: "", timeout, runId: UP_INSTANCE });
     const seeded = await seedTree(this.gitops, config, s);
     const files = await localFiles(this.install(), seeded.roots, [
-      { tag: s.tag, image: await engineImage(this.tools.pythonImage, this.source, { version: s.version, revision: "local" }) },
+      { tag: s.tag, image: await engineImage(this.toolchain.pythonImage, this.source, { version: s.version, revision: "local" }) },
     ]);
-    const git = gitService(this.tools.pythonImage, seeded.tree, { repoPath: s.repoPath, branch: s.branch, instance: UP_INSTANCE });
-    return upService(localClient(this.tools, dindService(this.tools, UP_INSTANCE), git, s, files), s);
+    const git = gitService(this.toolchain.pythonImage, seeded.tree, { repoPath: s.repoPath, branch: s.branch, instance: UP_INSTANCE });
+    return upService(localClient(this.toolchain, dindService(this.toolchain, UP_INSTANCE), git, s, files), s);
   }
 
   /**
@@ -205,17 +184,6 @@ export class LocalGitops {
     timeout: number = DEFAULTS.localTimeout,
   ): Promise<Run> {
     const { s, config } = await this.settings({ environment, branch, version, nextVersion, timeout, runId: newRunId() });
-    return runLocalE2e({
-      tools: this.tools,
-      toolchain: this.toolchain,
-      settings: s,
-      config,
-      gitops: this.gitops,
-      source: this.source,
-      install: this.install(),
-      ...(this.schemas ? { schemas: this.schemas } : {}),
-      ...(this.crdSchemas ? { crdSchemas: this.crdSchemas } : {}),
-      ...(this.app ? { app: this.app } : {}),
-    });
+    return runLocalE2e({ tools: this.toolchain, settings: s, config, gitops: this.gitops, source: this.source, install: this.install(), app: this.app });
   }
 }

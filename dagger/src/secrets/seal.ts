@@ -9,7 +9,7 @@ import { dag, type Container, type Directory, type File, type Secret } from "@da
 import { kubesealArgv, parseCiphertext, SEAL_PATHS, sealTarget, sealWrites, type SealScope } from "../core/secrets/seal.js";
 import { readGitopsLayout } from "../gitops-layout.js";
 import { withFiles } from "../scaffold/add-app.js";
-import { validateStage, type ValidateStageOptions } from "../validate/validate.js";
+import { validateStage, type ValidateTools } from "../validate/validate.js";
 
 /** What to seal, for which app and environment. */
 export interface SealRequest {
@@ -46,14 +46,7 @@ export async function sealValue(image: string, cert: File, value: Secret, o: { n
 }
 
 /** The tree with the sealed value written, validated for the app's environment; fails with the findings otherwise. */
-export async function sealStage(
-  gitops: Directory,
-  req: SealRequest,
-  value: Secret,
-  cert: File,
-  image: string,
-  validate: Omit<ValidateStageOptions, "gitops" | "app" | "environments">,
-): Promise<Directory> {
+export async function sealStage(gitops: Directory, req: SealRequest, value: Secret, cert: File, image: string, tools: ValidateTools): Promise<Directory> {
   const config = await readGitopsLayout(gitops, req.app);
   const target = sealTarget(config, req.environment, req.name);
   const ciphertext = await sealValue(image, cert, value, { name: req.name, namespace: target.namespace, scope: req.scope });
@@ -64,7 +57,7 @@ export async function sealStage(
     async (p) => (present.has(p) ? gitops.file(p).contents() : undefined),
   );
   const tree = withFiles(gitops, writes);
-  const run = await validateStage({ ...validate, gitops: tree, environments: [req.environment], ...(req.app ? { app: req.app } : {}) });
+  const run = await validateStage({ tools, gitops: tree, environments: [req.environment], app: req.app });
   const r = run.result;
   if (!r.passed)
     throw new Error(

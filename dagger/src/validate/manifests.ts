@@ -9,7 +9,7 @@ import { e2eInputs, e2eSettings } from "../core/e2e/settings.js";
 import { parseInputs } from "../core/inputs.js";
 import { appInputs, kindInputs, validateInputs } from "../core/validate/inputs.js";
 import { environmentLayout } from "../core/gitops-config.js";
-import type { Toolchain } from "../core/toolchain.js";
+import type { Toolchain } from "../toolchain.js";
 import { engineImage } from "../app/build.js";
 import { debugKubeconfig, dindService, newRunId, runE2e } from "../e2e/e2e.js";
 import type { Run } from "../run.js";
@@ -33,14 +33,8 @@ export class Manifests {
   /** The app directory (e2e builds the image from it when none is given). */
   source: Directory;
 
-  /** Offline Kubernetes JSON schemas, when given. */
-  schemas?: Directory;
-
-  /** Offline CRD schemas, when given. */
-  crdSchemas?: Directory;
-
-  /** The pipeline's toolchain, as JSON. */
-  toolchain: string;
+  /** The pipeline's toolchain (images, versions, offline schemas). */
+  toolchain: Toolchain;
 
   /** App of a multi-app tree ("" for every app in validate, the only app elsewhere). */
   app: string;
@@ -48,22 +42,14 @@ export class Manifests {
   /**
    * @param gitops The gitops tree.
    * @param source The app directory.
-   * @param toolchain The pipeline's toolchain, as JSON.
-   * @param schemas Offline Kubernetes JSON schemas.
-   * @param crdSchemas Offline CRD schemas.
+   * @param toolchain The pipeline's toolchain.
    * @param app App of a multi-app tree.
    */
-  constructor(gitops: Directory, source: Directory, toolchain: string, schemas?: Directory, crdSchemas?: Directory, app: string = "") {
+  constructor(gitops: Directory, source: Directory, toolchain: Toolchain, app: string = "") {
     this.app = parseInputs(appInputs, { app }).app;
     this.gitops = gitops;
     this.source = source;
     this.toolchain = toolchain;
-    if (schemas) this.schemas = schemas;
-    if (crdSchemas) this.crdSchemas = crdSchemas;
-  }
-
-  private get tools(): Toolchain {
-    return JSON.parse(this.toolchain) as Toolchain;
   }
 
   /**
@@ -80,14 +66,7 @@ export class Manifests {
   @func()
   async validate(environments: string[] = []): Promise<Run> {
     const i = parseInputs(validateInputs, { environments });
-    return validateStage({
-      ...this.tools,
-      gitops: this.gitops,
-      environments: i.environments,
-      ...(this.app ? { app: this.app } : {}),
-      ...(this.schemas ? { schemas: this.schemas } : {}),
-      ...(this.crdSchemas ? { crdSchemas: this.crdSchemas } : {}),
-    });
+    return validateStage({ tools: this.toolchain, gitops: this.gitops, environments: i.environments, app: this.app });
   }
 
   /**
@@ -107,19 +86,7 @@ export class Manifests {
   @func()
   async addApp(name: string, image: string, tag: string = DEFAULTS.scaffoldTag, from: string = ""): Promise<Directory> {
     parseInputs(addAppInputs, { name, image, tag, from }); // before anything is read
-    const { helmImage, kubeconformImage, kustomizeImage, kubernetes } = this.tools;
-    return addAppStage(
-      this.gitops,
-      { name, image, tag, from },
-      {
-        helmImage,
-        kubeconformImage,
-        kustomizeImage,
-        kubernetes,
-        ...(this.schemas ? { schemas: this.schemas } : {}),
-        ...(this.crdSchemas ? { crdSchemas: this.crdSchemas } : {}),
-      },
-    );
+    return addAppStage(this.gitops, { name, image, tag, from }, this.toolchain);
   }
 
   /**
@@ -151,15 +118,7 @@ export class Manifests {
     kubesealImage: string = VERSIONS.kubesealImage,
   ): Promise<Directory> {
     const i = parseInputs(sealInputs, { name, key, environment, scope, type }); // before anything is read
-    const { helmImage, kubeconformImage, kustomizeImage, kubernetes } = this.tools;
-    return sealStage(this.gitops, { ...i, app: this.app }, value, cert, kubesealImage, {
-      helmImage,
-      kubeconformImage,
-      kustomizeImage,
-      kubernetes,
-      ...(this.schemas ? { schemas: this.schemas } : {}),
-      ...(this.crdSchemas ? { crdSchemas: this.crdSchemas } : {}),
-    });
+    return sealStage(this.gitops, { ...i, app: this.app }, value, cert, kubesealImage, this.toolchain);
   }
 
   /**
@@ -187,9 +146,9 @@ export class Manifests {
     const layout = environmentLayout(await readGitopsLayout(this.gitops, this.app), environment);
     const settings = e2eSettings({ environment, version, namespace, timeout, layout, runId: newRunId() });
     return runE2e({
-      images: this.tools,
+      images: this.toolchain,
       settings,
-      image: image ?? (await engineImage(this.tools.pythonImage, this.source, { version: settings.version, revision: "e2e" })),
+      image: image ?? (await engineImage(this.toolchain.pythonImage, this.source, { version: settings.version, revision: "e2e" })),
       gitops: this.gitops,
     });
   }
@@ -267,7 +226,7 @@ export class Manifests {
    */
   @func()
   kindDocker(runId: string = DEFAULTS.kindRunId): Service {
-    return dindService(this.tools, parseInputs(kindInputs, { runId }).runId);
+    return dindService(this.toolchain, parseInputs(kindInputs, { runId }).runId);
   }
 
   /**
@@ -289,6 +248,6 @@ export class Manifests {
       layout,
       runId: newRunId(),
     });
-    return debugKubeconfig(this.tools, settings, runId, server);
+    return debugKubeconfig(this.toolchain, settings, runId, server);
   }
 }

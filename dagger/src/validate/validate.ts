@@ -6,7 +6,7 @@
  */
 import { dag, Directory, File, ReturnType, type Container } from "@dagger.io/dagger";
 import { reportJson, withRanAt } from "../core/run.js";
-import { VERSIONS } from "../core/versions.js";
+import type { ToolPins } from "../core/toolchain.js";
 import { offlineSchemas, schemaLocations, type OfflineSchemas } from "../core/validate/argv.js";
 import { overlayRenderKey, runValidation, validationReport, type ValidationPort } from "../core/validate/validation.js";
 import { ranAt } from "../provenance.js";
@@ -28,21 +28,21 @@ export const KUBECONFORM_BIN = "/kubeconform";
 /** kustomize's binary in its image (registry.k8s.io/kustomize/kustomize): the entrypoint, `/app/kustomize`. */
 export const KUSTOMIZE_BIN = "/app/kustomize";
 
+/** What the stage reads from the pipeline's toolchain (the Toolchain object is one). */
+export interface ValidateTools extends Pick<ToolPins, "helmImage" | "kubeconformImage" | "kustomizeImage" | "kubernetes"> {
+  /** Offline Kubernetes schemas (air-gapped runs). */
+  readonly schemas?: Directory | undefined;
+  /** CRD-catalog directory with the Argo CD schemas (air-gapped runs). */
+  readonly crdSchemas?: Directory | undefined;
+}
+
 /** What the stage needs from the pipeline and the caller. */
 export interface ValidateStageOptions {
-  helmImage: string;
-  kubeconformImage: string;
-  /** kustomize image for the overlays (default: the pinned one). */
-  kustomizeImage?: string;
-  kubernetes: string;
+  tools: ValidateTools;
   gitops: Directory;
   environments?: readonly string[];
-  /** App of a multi-app tree to validate; default: every app. */
+  /** App of a multi-app tree to validate; "" or none: every app. */
   app?: string;
-  /** Offline Kubernetes schemas (air-gapped runs). */
-  schemas?: Directory;
-  /** CRD-catalog directory with the Argo CD schemas (air-gapped runs). */
-  crdSchemas?: Directory;
 }
 
 /** The helm container: pinned image, the gitops tree as working directory. */
@@ -96,7 +96,7 @@ export interface KubeconformSetup {
 }
 
 /** Schema locations for the stage's mounts; seeds the cache for the kubernetes-validate layout. */
-export function kubeconformSetup(opts: { offline?: OfflineSchemas; schemas?: Directory; crdSchemas?: boolean }): KubeconformSetup {
+export function kubeconformSetup(opts: { offline?: OfflineSchemas | undefined; schemas?: Directory | undefined; crdSchemas?: boolean }): KubeconformSetup {
   const locations = schemaLocations({ ...(opts.offline ? { offline: opts.offline } : {}), ...(opts.crdSchemas ? { crdDir: MOUNTS.crdSchemas } : {}) });
   const seed = opts.offline?.cacheSeed;
   if (seed && opts.schemas) {
@@ -110,9 +110,9 @@ export function kubeconformContainer(o: {
   image: string;
   gitops: Directory;
   rendered: Directory;
-  schemas?: Directory;
-  crdSchemas?: Directory;
-  cache?: Directory;
+  schemas?: Directory | undefined;
+  crdSchemas?: Directory | undefined;
+  cache?: Directory | undefined;
 }): Container {
   let c = dag.container().from(o.image).withMountedDirectory(MOUNTS.gitops, o.gitops).withMountedDirectory(MOUNTS.rendered, o.rendered);
   if (o.schemas) c = c.withMountedDirectory(MOUNTS.schemas, o.schemas);
@@ -165,11 +165,11 @@ export class ContainerPort implements ValidationPort {
   private helmTree: Directory | undefined;
 
   helm(argv: string[], files?: Readonly<Record<string, string>>): Promise<ExecResult> {
-    return result(helmExec(helmContainer(this.opts.helmImage, withFiles(this.helmTree ?? this.opts.gitops, files)), argv));
+    return result(helmExec(helmContainer(this.opts.tools.helmImage, withFiles(this.helmTree ?? this.opts.gitops, files)), argv));
   }
 
   async prepareChart(argvs: string[][]): Promise<ExecResult> {
-    let c = helmContainer(this.opts.helmImage, this.helmTree ?? this.opts.gitops);
+    let c = helmContainer(this.opts.tools.helmImage, this.helmTree ?? this.opts.gitops);
     for (const argv of argvs) c = helmExec(c, argv);
     const r = await result(c);
     if (r.exitCode === 0) this.helmTree = c.directory(MOUNTS.gitops);
@@ -177,7 +177,7 @@ export class ContainerPort implements ValidationPort {
   }
 
   async render(env: string, argv: string[], files?: Readonly<Record<string, string>>): Promise<ExecResult> {
-    const c = renderContainer(this.opts.helmImage, withFiles(this.helmTree ?? this.opts.gitops, files), env, argv);
+    const c = renderContainer(this.opts.tools.helmImage, withFiles(this.helmTree ?? this.opts.gitops, files), env, argv);
     const [exitCode, stderr] = await Promise.all([c.exitCode(), c.stderr()]);
     if (exitCode !== 0) return { exitCode, stdout: "", stderr };
     const file = c.file(renderOutput(env));
@@ -186,7 +186,7 @@ export class ContainerPort implements ValidationPort {
   }
 
   async renderOverlay(env: string, argv: string[], files?: Readonly<Record<string, string>>): Promise<ExecResult> {
-    const c = overlayRenderContainer(this.opts.kustomizeImage ?? VERSIONS.kustomizeImage, withFiles(this.opts.gitops, files), env, argv);
+    const c = overlayRenderContainer(this.opts.tools.kustomizeImage, withFiles(this.opts.gitops, files), env, argv);
     const [exitCode, stderr] = await Promise.all([c.exitCode(), c.stderr()]);
     if (exitCode !== 0) return { exitCode, stdout: "", stderr };
     const file = c.file(overlayRenderOutput(env));
@@ -203,7 +203,7 @@ export class ContainerPort implements ValidationPort {
 
   kubeconform(argv: string[]): Promise<ExecResult> {
     this.lastKubeconform = kubeconformExec(
-      kubeconformContainer({ image: this.opts.kubeconformImage, gitops: this.opts.gitops, rendered: this.rendered(), ...this.mounts() }),
+      kubeconformContainer({ image: this.opts.tools.kubeconformImage, gitops: this.opts.gitops, rendered: this.rendered(), ...this.mounts() }),
       argv,
     );
     return result(this.lastKubeconform);
@@ -217,12 +217,8 @@ export class ContainerPort implements ValidationPort {
     return d;
   }
 
-  private mounts(): { schemas?: Directory; crdSchemas?: Directory; cache?: Directory } {
-    return {
-      ...(this.opts.schemas ? { schemas: this.opts.schemas } : {}),
-      ...(this.opts.crdSchemas ? { crdSchemas: this.opts.crdSchemas } : {}),
-      ...(this.kc.cache ? { cache: this.kc.cache } : {}),
-    };
+  private mounts(): { schemas?: Directory | undefined; crdSchemas?: Directory | undefined; cache?: Directory | undefined } {
+    return { schemas: this.opts.tools.schemas, crdSchemas: this.opts.tools.crdSchemas, cache: this.kc.cache };
   }
 
   renderedPath(key: string): string {
@@ -241,17 +237,14 @@ export class ContainerPort implements ValidationPort {
  * tree) and validate-report.json.
  */
 export async function validateStage(opts: ValidateStageOptions): Promise<Run> {
-  const offline = opts.schemas ? offlineSchemas(await opts.schemas.entries(), MOUNTS.schemas, opts.kubernetes, "schemas") : undefined;
-  const kc = kubeconformSetup({
-    ...(offline ? { offline } : {}),
-    ...(opts.schemas ? { schemas: opts.schemas } : {}),
-    crdSchemas: opts.crdSchemas !== undefined,
-  });
+  const { schemas, crdSchemas, kubernetes } = opts.tools;
+  const offline = schemas ? offlineSchemas(await schemas.entries(), MOUNTS.schemas, kubernetes, "schemas") : undefined;
+  const kc = kubeconformSetup({ offline, schemas, crdSchemas: crdSchemas !== undefined });
   const port = new ContainerPort(opts, kc);
   const res = await runValidation(port, {
     ...(opts.environments?.length ? { environments: opts.environments } : {}),
     ...(opts.app ? { app: opts.app } : {}),
-    kubernetesVersion: opts.kubernetes,
+    kubernetesVersion: kubernetes,
     kubeconform: { binary: KUBECONFORM_BIN, locations: kc.locations, ...(kc.cacheDir ? { cacheDir: kc.cacheDir } : {}) },
     kustomizeBinary: KUSTOMIZE_BIN,
   });

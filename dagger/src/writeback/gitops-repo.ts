@@ -7,7 +7,7 @@
 import { func, object, type Directory, type Secret } from "@dagger.io/dagger";
 import { DEFAULTS } from "../core/defaults.js";
 import { parseInputs } from "../core/inputs.js";
-import type { Toolchain } from "../core/toolchain.js";
+import type { Toolchain } from "../toolchain.js";
 import { InputError } from "../core/errors.js";
 import { attemptsInputs, authorInputs, bumpInputs, promoteInputs, repoInputs, rollbackInputs, sshInputs, tokenInputs } from "../core/writeback/inputs.js";
 import { bumpPlan, type Format } from "../core/writeback/layout.js";
@@ -74,12 +74,8 @@ export class GitopsRepo {
   imageName: string;
   /** Push attempts before giving up. */
   maxAttempts: number;
-  /** Offline Kubernetes JSON schemas for the validation before push, when given. */
-  schemas?: Directory;
-  /** Offline CRD schemas for the validation before push, when given. */
-  crdSchemas?: Directory;
-  /** The pipeline's toolchain, as JSON. */
-  toolchain: string;
+  /** The pipeline's toolchain: the git image, and the validation before push (images, offline schemas). */
+  toolchain: Toolchain;
   /** Forge API token, when set with with-pull-request (pull-request mode). */
   pullRequestToken?: Secret;
   /** Pull-request settings (provider, API URL, project, branch prefix) as JSON; "" pushes directly. */
@@ -97,11 +93,9 @@ export class GitopsRepo {
    * @param path Directory of the gitops tree inside the repository.
    * @param app App of a multi-app tree ("" for the tree's only app).
    * @param gitops The pipeline's gitops directory.
-   * @param toolchain The pipeline's toolchain, as JSON.
-   * @param schemas Offline Kubernetes JSON schemas.
-   * @param crdSchemas Offline CRD schemas.
+   * @param toolchain The pipeline's toolchain.
    */
-  constructor(url: string, branch: string, path: string, app: string, gitops: Directory, toolchain: string, schemas?: Directory, crdSchemas?: Directory) {
+  constructor(url: string, branch: string, path: string, app: string, gitops: Directory, toolchain: Toolchain) {
     const i = parseInputs(repoInputs, { url, branch, path, app });
     this.url = i.url;
     this.branch = i.branch;
@@ -119,8 +113,6 @@ export class GitopsRepo {
     this.pullRequest = "";
     this.registry = "";
     this.registryUsername = "";
-    if (schemas) this.schemas = schemas;
-    if (crdSchemas) this.crdSchemas = crdSchemas;
   }
 
   /**
@@ -388,12 +380,14 @@ export class GitopsRepo {
    * is verified with cosign as gitops-pipeline.yaml's verification: asks, before anything is committed.
    */
   async gated(target: WriteBackTarget & { root: string }, plan: WriteBackPlan, dryRun: boolean, data: Record<string, unknown> = {}): Promise<Run> {
-    const tools = JSON.parse(this.toolchain) as Toolchain;
     const auth =
       this.registry && this.registryPassword ? { registry: this.registry, username: this.registryUsername, password: this.registryPassword } : undefined;
     const verdicts: Verdict[] = [];
     // The report reads the verdicts once the loop ran (the array fills while it runs).
-    return runWriteBack(target, verifiedPlan(plan, target, cosignVerifier(tools.cosignImage, auth), verdicts), dryRun, { ...data, verification: verdicts });
+    return runWriteBack(target, verifiedPlan(plan, target, cosignVerifier(this.toolchain.cosignImage, auth), verdicts), dryRun, {
+      ...data,
+      verification: verdicts,
+    });
   }
 
   /**
@@ -420,7 +414,6 @@ export class GitopsRepo {
 
   /** Where and how this repository is written; remote credentials are checked against the URL first. */
   target(): WriteBackTarget & { root: string } {
-    const tools = JSON.parse(this.toolchain) as Toolchain;
     const remote = this.url
       ? checkRemote({
           url: this.url,
@@ -442,14 +435,9 @@ export class GitopsRepo {
       ...(this.app ? { app: this.app } : {}),
       author: { name: this.authorName, email: this.authorEmail },
       maxAttempts: this.maxAttempts,
-      gitImage: tools.gitImage,
+      gitImage: this.toolchain.gitImage,
       // The validation before the push checks this app only (another app's problem does not block it).
-      validate: {
-        ...tools,
-        ...(this.schemas ? { schemas: this.schemas } : {}),
-        ...(this.crdSchemas ? { crdSchemas: this.crdSchemas } : {}),
-        ...(this.app ? { app: this.app } : {}),
-      },
+      validate: { tools: this.toolchain, app: this.app },
       ...(this.pullRequest && this.pullRequestToken
         ? { pullRequest: { config: JSON.parse(this.pullRequest) as PullRequestConfig, token: this.pullRequestToken } }
         : {}),

@@ -228,8 +228,8 @@ async function readFile(dir: Directory, path: string): Promise<string | undefine
   return (await dir.exists(path)) ? readText(dir.file(path), path) : undefined;
 }
 
-/** What the write-back validates an edited tree with: the validate stage's images, offline schemas and, in a multi-app tree, the app. */
-export type ValidateImages = Pick<ValidateStageOptions, "helmImage" | "kubeconformImage" | "kustomizeImage" | "kubernetes" | "schemas" | "crdSchemas" | "app">;
+/** What the write-back validates an edited tree with: the pipeline's tools (images, offline schemas) and, in a multi-app tree, the app. */
+export type ValidateImages = Omit<ValidateStageOptions, "gitops" | "environments">;
 
 /** The validate stage as the write-back calls it (a stand-in in plan tests). */
 export type ValidateStageFn = (o: ValidateStageOptions) => Promise<Pick<Run, "result" | "artifacts">>;
