@@ -90,7 +90,7 @@ export async function renderedRuntime(opts: ValidateStageOptions, environment: s
   const res = await runValidation(port, {
     environments: [environment],
     ...(app ? { app } : {}),
-    kubernetesVersion: opts.kubernetes,
+    kubernetesVersion: opts.tools.kubernetes,
     kubeconform: { binary: KUBECONFORM_BIN, locations: [] },
     kustomizeBinary: KUSTOMIZE_BIN,
   });

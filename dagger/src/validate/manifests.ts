@@ -203,20 +203,11 @@ export class Manifests {
   }
 
   private async defaultImage(version: string): Promise<Container> {
-    return engineImage(this.tools.pythonImage, this.source, { version, revision: DEFAULTS.revision });
+    return engineImage(this.toolchain.pythonImage, this.source, { version, revision: DEFAULTS.revision });
   }
 
   private validateOptions() {
-    const { helmImage, kubeconformImage, kustomizeImage, kubernetes } = this.tools;
-    return {
-      helmImage,
-      kubeconformImage,
-      kustomizeImage,
-      kubernetes,
-      gitops: this.gitops,
-      ...(this.schemas ? { schemas: this.schemas } : {}),
-      ...(this.crdSchemas ? { crdSchemas: this.crdSchemas } : {}),
-    };
+    return { tools: this.toolchain, gitops: this.gitops };
   }
 
   /**
