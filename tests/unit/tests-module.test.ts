@@ -25,6 +25,7 @@ const json = (path: string): Record<string, unknown> => JSON.parse(readFileSync(
 /** The tests the issues ask for; `all` runs each of them. */
 const TESTS = [
   "lintPasses",
+  "smokeNamesProbes",
   "lintFails",
   "testPasses",
   "testBelowGate",

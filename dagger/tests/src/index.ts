@@ -421,6 +421,41 @@ export class Tests {
   }
 
   /**
+   * The smoke check (no cluster) passes on the sample image with gitops/'s dev runtime settings,
+   * and fails naming its probe on the fixture image that runs as root (non-root-user) and on the
+   * one that writes to its root filesystem (read-only-rootfs), each with that one failed probe.
+   *
+   * @param source The app directory.
+   * @param gitops The gitops directory.
+   * @param runsAsRoot The fixture app whose Dockerfile has no USER (tests/fixtures/app-runs-as-root).
+   * @param writesRootfs The fixture app that writes under /app on GET / (tests/fixtures/app-writes-rootfs).
+   */
+  @func({ cache: "never" })
+  async smokeNamesProbes(
+    @argument({ defaultPath: "/app", ignore: APP_IGNORE }) source: Directory,
+    @argument({ defaultPath: "/gitops" }) gitops: Directory,
+    @argument({ defaultPath: "/tests/fixtures/app-runs-as-root" }) runsAsRoot: Directory,
+    @argument({ defaultPath: "/tests/fixtures/app-writes-rootfs" }) writesRootfs: Directory,
+  ): Promise<string> {
+    const run = (app: Directory) => this.pipeline({ source: app, gitops }).manifests().smoke();
+    const good = run(source);
+    const [passed, summary] = await Promise.all([good.passed(), good.summary()]);
+    check(passed, `smoke failed on the sample app: ${summary}\n${await good.details()}`);
+    const failed: string[] = [];
+    for (const [fixture, probe] of [
+      [runsAsRoot, "non-root-user"],
+      [writesRootfs, "read-only-rootfs"],
+    ] as const) {
+      const bad = run(fixture);
+      const rules = await Promise.all((await bad.findings()).map((f) => f.rule()));
+      check(!(await bad.passed()), `smoke passed on the fixture that should fail ${probe}`);
+      check(rules.join(",") === probe, `smoke on the ${probe} fixture failed ${rules.join(", ")}, not exactly ${probe}: ${await bad.details()}`);
+      failed.push(probe);
+    }
+    return `${summary}; the fixtures failed ${failed.join(" and ")}`;
+  }
+
+  /**
    * The secret scan finds the fixture app's planted fake AWS key: it fails, naming the file, the
    * line and the rule, and no report or detail carries the key itself.
    *
@@ -591,6 +626,8 @@ export class Tests {
    * @param plantedSecret The fixture app with a planted fake key.
    * @param multiApp The multi-app overlay of gitops/.
    * @param multiAppMissingChart The multi-app overlay whose second app's chart is missing.
+   * @param runsAsRoot The smoke fixture app that runs as root (tests/fixtures/app-runs-as-root).
+   * @param writesRootfs The smoke fixture app that writes to its root filesystem (tests/fixtures/app-writes-rootfs).
    * @param endToEnd Run the tests that need kind (end-to-end, and ci's e2e stage).
    * @param scan Run the tests that need Trivy's vulnerability database (scan, and ci's scan stage).
    */
@@ -604,6 +641,8 @@ export class Tests {
     @argument({ defaultPath: "/tests/fixtures/app-planted-secret" }) plantedSecret: Directory,
     @argument({ defaultPath: "/tests/fixtures/gitops-multi-app" }) multiApp: Directory,
     @argument({ defaultPath: "/tests/fixtures/gitops-multi-app-missing-chart" }) multiAppMissingChart: Directory,
+    @argument({ defaultPath: "/tests/fixtures/app-runs-as-root" }) runsAsRoot: Directory,
+    @argument({ defaultPath: "/tests/fixtures/app-writes-rootfs" }) writesRootfs: Directory,
     endToEnd: boolean = true,
     scan: boolean = true,
   ): Promise<string> {
@@ -620,6 +659,7 @@ export class Tests {
       ["endToEndPasses", endToEnd ? () => this.endToEndPasses(app, gitops) : "switched off (--end-to-end=false)"],
       ["localGitServerServes", () => this.localGitServerServes(gitops)],
       ["localGitopsEndToEnd", endToEnd ? () => this.localGitopsEndToEnd(app, gitops) : "switched off (--end-to-end=false)"],
+      ["smokeNamesProbes", () => this.smokeNamesProbes(app, gitops, runsAsRoot, writesRootfs)],
       ["scanReports", scan ? () => this.scanReports(app) : "switched off (--scan=false)"],
       ["secretsFound", () => this.secretsFound(plantedSecret)],
       ["bumpLands", () => this.bumpLands(gitops)],
