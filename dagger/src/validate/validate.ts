@@ -12,6 +12,7 @@ import { overlayRenderKey, runValidation, validationReport, type ValidationPort 
 import { ranAt } from "../provenance.js";
 import { Run } from "../run.js";
 import type { ExecResult } from "../core/validate/output.js";
+import { isNetworkFailure, replayed, RETRY_ENV } from "../core/validate/network.js";
 
 /** Where the stage mounts things inside its containers. */
 export const MOUNTS = {
@@ -143,6 +144,22 @@ async function result(c: Container): Promise<ExecResult> {
   return { exitCode, stdout, stderr };
 }
 
+/**
+ * Run a container built by `make`; when its output shows a network failure (a schema download, a
+ * chart repository) that the engine replayed from its cache, build it once more under a new cache
+ * key (`RETRY_ENV`) and run that: a passing network problem never keeps failing validate.
+ */
+export async function resultRetryingNetwork(make: (retry?: string) => Container, startedAt: number): Promise<{ c: Container; r: ExecResult }> {
+  const c = make();
+  const r = await result(c);
+  if (r.exitCode === 0 || !isNetworkFailure(r) || !replayed(await ranAt(c), startedAt)) return { c, r };
+  const again = make(String(startedAt));
+  return { c: again, r: await result(again) };
+}
+
+/** `c` with the retry variable set, when retrying. */
+const retrying = (c: Container, retry?: string): Container => (retry ? c.withEnvVariable(RETRY_ENV, retry) : c);
+
 /** The core's port, implemented with the stage's containers. */
 export class ContainerPort implements ValidationPort {
   /** Rendered files, by rendering key (environment, or `kustomize/<environment>`), for the kubeconform container. */
@@ -151,6 +168,8 @@ export class ContainerPort implements ValidationPort {
   constructor(
     private readonly opts: ValidateStageOptions,
     private readonly kc: KubeconformSetup,
+    /** When the stage started (ms): a network failure read from work done before it was replayed from the cache. */
+    private readonly startedAt: number = Date.now(),
   ) {}
 
   async files(): Promise<string[]> {
@@ -169,9 +188,17 @@ export class ContainerPort implements ValidationPort {
   }
 
   async prepareChart(argvs: string[][]): Promise<ExecResult> {
+<<<<<<< HEAD
     let c = helmContainer(this.opts.tools.helmImage, this.helmTree ?? this.opts.gitops);
     for (const argv of argvs) c = helmExec(c, argv);
     const r = await result(c);
+=======
+    const tree = this.helmTree ?? this.opts.gitops;
+    const { c, r } = await resultRetryingNetwork(
+      (retry) => argvs.reduce((c, argv) => helmExec(c, argv), retrying(helmContainer(this.opts.helmImage, tree), retry)),
+      this.startedAt,
+    );
+>>>>>>> 8fc4f9a (validate: a network failure (online schema download, chart repository) that the engine replayed from its cache is run again under a new cache key (PIPELINE_NETWORK_RETRY), so a passing network problem no longer keeps failing validate; a schema violation stays cached)
     if (r.exitCode === 0) this.helmTree = c.directory(MOUNTS.gitops);
     return r;
   }
@@ -201,12 +228,20 @@ export class ContainerPort implements ValidationPort {
   /** The last kubeconform container, to tell whether its run came from the cache. */
   lastKubeconform: Container | undefined;
 
+<<<<<<< HEAD
   kubeconform(argv: string[]): Promise<ExecResult> {
     this.lastKubeconform = kubeconformExec(
       kubeconformContainer({ image: this.opts.tools.kubeconformImage, gitops: this.opts.gitops, rendered: this.rendered(), ...this.mounts() }),
       argv,
     );
     return result(this.lastKubeconform);
+=======
+  async kubeconform(argv: string[]): Promise<ExecResult> {
+    const base = kubeconformContainer({ image: this.opts.kubeconformImage, gitops: this.opts.gitops, rendered: this.rendered(), ...this.mounts() });
+    const { c, r } = await resultRetryingNetwork((retry) => kubeconformExec(retrying(base, retry), argv), this.startedAt);
+    this.lastKubeconform = c;
+    return r;
+>>>>>>> 8fc4f9a (validate: a network failure (online schema download, chart repository) that the engine replayed from its cache is run again under a new cache key (PIPELINE_NETWORK_RETRY), so a passing network problem no longer keeps failing validate; a schema violation stays cached)
   }
 
   rendered(): Directory {
