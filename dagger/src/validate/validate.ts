@@ -188,17 +188,11 @@ export class ContainerPort implements ValidationPort {
   }
 
   async prepareChart(argvs: string[][]): Promise<ExecResult> {
-<<<<<<< HEAD
-    let c = helmContainer(this.opts.tools.helmImage, this.helmTree ?? this.opts.gitops);
-    for (const argv of argvs) c = helmExec(c, argv);
-    const r = await result(c);
-=======
     const tree = this.helmTree ?? this.opts.gitops;
     const { c, r } = await resultRetryingNetwork(
-      (retry) => argvs.reduce((c, argv) => helmExec(c, argv), retrying(helmContainer(this.opts.helmImage, tree), retry)),
+      (retry) => argvs.reduce((c, argv) => helmExec(c, argv), retrying(helmContainer(this.opts.tools.helmImage, tree), retry)),
       this.startedAt,
     );
->>>>>>> 8fc4f9a (validate: a network failure (online schema download, chart repository) that the engine replayed from its cache is run again under a new cache key (PIPELINE_NETWORK_RETRY), so a passing network problem no longer keeps failing validate; a schema violation stays cached)
     if (r.exitCode === 0) this.helmTree = c.directory(MOUNTS.gitops);
     return r;
   }
@@ -228,20 +222,11 @@ export class ContainerPort implements ValidationPort {
   /** The last kubeconform container, to tell whether its run came from the cache. */
   lastKubeconform: Container | undefined;
 
-<<<<<<< HEAD
-  kubeconform(argv: string[]): Promise<ExecResult> {
-    this.lastKubeconform = kubeconformExec(
-      kubeconformContainer({ image: this.opts.tools.kubeconformImage, gitops: this.opts.gitops, rendered: this.rendered(), ...this.mounts() }),
-      argv,
-    );
-    return result(this.lastKubeconform);
-=======
   async kubeconform(argv: string[]): Promise<ExecResult> {
-    const base = kubeconformContainer({ image: this.opts.kubeconformImage, gitops: this.opts.gitops, rendered: this.rendered(), ...this.mounts() });
+    const base = kubeconformContainer({ image: this.opts.tools.kubeconformImage, gitops: this.opts.gitops, rendered: this.rendered(), ...this.mounts() });
     const { c, r } = await resultRetryingNetwork((retry) => kubeconformExec(retrying(base, retry), argv), this.startedAt);
     this.lastKubeconform = c;
     return r;
->>>>>>> 8fc4f9a (validate: a network failure (online schema download, chart repository) that the engine replayed from its cache is run again under a new cache key (PIPELINE_NETWORK_RETRY), so a passing network problem no longer keeps failing validate; a schema violation stays cached)
   }
 
   rendered(): Directory {
