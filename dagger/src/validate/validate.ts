@@ -169,7 +169,7 @@ export class ContainerPort implements ValidationPort {
     private readonly opts: ValidateStageOptions,
     private readonly kc: KubeconformSetup,
     /** When the stage started (ms): a network failure read from work done before it was replayed from the cache. */
-    private readonly startedAt: number = Date.now(),
+    private readonly startedAt: number,
   ) {}
 
   async files(): Promise<string[]> {
@@ -260,7 +260,7 @@ export async function validateStage(opts: ValidateStageOptions): Promise<Run> {
   const { schemas, crdSchemas, kubernetes } = opts.tools;
   const offline = schemas ? offlineSchemas(await schemas.entries(), MOUNTS.schemas, kubernetes, "schemas") : undefined;
   const kc = kubeconformSetup({ offline, schemas, crdSchemas: crdSchemas !== undefined });
-  const port = new ContainerPort(opts, kc);
+  const port = new ContainerPort(opts, kc, Date.now());
   const res = await runValidation(port, {
     ...(opts.environments?.length ? { environments: opts.environments } : {}),
     ...(opts.app ? { app: opts.app } : {}),
