@@ -189,6 +189,6 @@ describe("ci's scan stages", () => {
     const s = await runs.secrets({});
     expect(spy).toHaveBeenCalledOnce();
     expect(s).toMatchObject({ ok: false, summary: "secrets failed: 1 secret in 1 file" });
-    expect(decideCi({ ...base, scanSecrets: false }).skip.secrets).toMatch(/--scan-secrets=false/);
+    expect(decideCi({ ...base, scanSecrets: false }).skip.secrets).toMatch(/scan.secrets: false/);
   });
 });

@@ -47,10 +47,10 @@ describe("decideCi", () => {
       rollbackOnFailure: false,
     });
     expect(d.skip).toEqual({
-      publish: "publishing not requested (no --image-repository)",
-      bump: "no --gitops-repo: the deployment is not bumped",
-      verify: "no --argocd-server/--argocd-token or --argocd-kubeconfig: the deploy is not verified",
-      rollback: "not requested (--rollback-on-failure)",
+      publish: "publishing not requested (no image.repository in gitops-pipeline.settings.yaml)",
+      bump: "no gitops.repository in gitops-pipeline.settings.yaml: the deployment is not bumped",
+      verify: "no Argo CD connection (verify.argocdServer with --argocd-token, or --argocd-kubeconfig): the deploy is not verified",
+      rollback: "not requested (verify.rollbackOnFailure in gitops-pipeline.settings.yaml)",
     });
     expect(d.appVersion).toBe("0.0.0-local");
   });
@@ -59,18 +59,18 @@ describe("decideCi", () => {
     expect(decideCi({ ...base, hasRegistryPassword: false }).skip.publish).toBe("publishing not requested (no --registry-password)");
     expect(decideCi({ ...base, branch: "feature/x" }).skip.publish).toBe('branch "feature/x" is not a release branch (main, release)');
     expect(decideCi({ ...base, hasGitopsCredentials: false }).skip.bump).toBe("no --gitops-token or --gitops-ssh-key for the gitops repository");
-    expect(decideCi({ ...base, endToEnd: false }).skip.e2e).toMatch(/disabled \(--end-to-end=false\)/);
-    expect(decideCi({ ...base, scan: false }).skip.scan).toMatch(/disabled \(--scan=false\)/);
-    expect(decideCi({ ...base, scanSecrets: false }).skip.secrets).toMatch(/disabled \(--scan-secrets=false\); nothing is published without it/);
+    expect(decideCi({ ...base, endToEnd: false }).skip.e2e).toMatch(/disabled \(e2e.enabled: false .*--end-to-end=false\)/);
+    expect(decideCi({ ...base, scan: false }).skip.scan).toMatch(/disabled \(scan.enabled: false .*--scan=false\)/);
+    expect(decideCi({ ...base, scanSecrets: false }).skip.secrets).toMatch(/disabled \(scan.secrets: false in gitops-pipeline.settings.yaml\); nothing is published without it/);
   });
 
   it("verify runs after a pushed bump when a connection is given; rollback only when asked for, and only with verify", () => {
-    expect(decideCi({ ...base, rollbackOnFailure: false }).skip).toEqual({ rollback: "not requested (--rollback-on-failure)" });
+    expect(decideCi({ ...base, rollbackOnFailure: false }).skip).toEqual({ rollback: "not requested (verify.rollbackOnFailure in gitops-pipeline.settings.yaml)" });
     expect(decideCi({ ...base, pullRequest: true, rollbackOnFailure: false }).skip.verify).toBe(
       "the bump opened a pull request: Argo CD deploys it once it is merged",
     );
-    expect(() => decideCi({ ...base, hasDeployCheck: false })).toThrow(/^rollbackOnFailure: needs verify to know the deploy failed/);
-    expect(() => decideCi({ ...base, pullRequest: true })).toThrow(/^rollbackOnFailure: cannot follow a pull request/);
+    expect(() => decideCi({ ...base, hasDeployCheck: false })).toThrow(/^gitops-pipeline.settings.yaml: verify.rollbackOnFailure: needs verify to know the deploy failed/);
+    expect(() => decideCi({ ...base, pullRequest: true })).toThrow(/^gitops-pipeline.settings.yaml: verify.rollbackOnFailure: cannot follow a pull request/);
   });
 
   it("uses an explicit version as given", () => {
@@ -275,10 +275,10 @@ describe("the ci stage graph", () => {
     expect(result.ok).toBe(true);
     expect(f.started).not.toContain("publish");
     expect(result.stages.filter((s) => s.status === "skipped").map((s) => [s.name, s.summary])).toEqual([
-      ["publish", "publishing not requested (no --image-repository)"],
-      ["bump", "no --gitops-repo: the deployment is not bumped"],
+      ["publish", "publishing not requested (no image.repository in gitops-pipeline.settings.yaml)"],
+      ["bump", "no gitops.repository in gitops-pipeline.settings.yaml: the deployment is not bumped"],
       ["verify", "not run: bump skipped"],
-      ["rollback", "not requested (--rollback-on-failure)"],
+      ["rollback", "not requested (verify.rollbackOnFailure in gitops-pipeline.settings.yaml)"],
     ]);
   });
 });

@@ -9,11 +9,9 @@
 import { dag, type Container, type Directory, type Secret } from "@dagger.io/dagger";
 import { parseSeverities } from "../core/app/trivy.js";
 import type { LinterName } from "../core/app/lint.js";
-import { InputError } from "../core/errors.js";
 import { readSecret } from "../secret.js";
 import { DEFAULTS } from "../core/defaults.js";
-import { parseInputs } from "../core/inputs.js";
-import { verifyInputs } from "../core/verify/inputs.js";
+import { argoConnection } from "../core/settings/ci-settings.js";
 import { ranAtOf } from "../core/run.js";
 import { ciGraph, decideCi, type CiDecisions, type CiInputs, type CiStageName, type CiStageRun } from "../core/ci/plan.js";
 import { runStages, type Clock, type StageOutcome } from "../core/ci/orchestrate.js";
@@ -160,26 +158,6 @@ export async function given(secret: Secret | undefined, arg: string): Promise<bo
   return (await readSecret(secret, arg, "pass an existing secret, e.g. env://VAR with VAR set, or leave the flag out")) !== "";
 }
 
-/** ci's names of the arguments argo-cd and verify check. */
-const ARGO_ARGS: Record<string, string> = { server: "argocdServer", token: "argocdToken", kubeconfig: "argocdKubeconfig", timeout: "verifyTimeout", probeUrl: "probeUrl" };
-
-/** Run `f`; an InputError it throws names ci's argument instead of the inner function's. */
-export function renamed<T>(f: () => T, names: Record<string, string>): T {
-  try {
-    return f();
-  } catch (e) {
-    if (e instanceof InputError && names[e.input]) throw new InputError(names[e.input]!, e.problem, e.fix.replace(/--(server|token|kubeconfig|timeout)\b/g, (_m, a: string) => `--${kebab(names[a]!)}`));
-    throw e;
-  }
-}
-
-const kebab = (s: string): string => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-
-/** verify's timeout and probe URL, checked before any stage (errors name ci's arguments). */
-function checkVerifyInputs(c: CiCall): void {
-  renamed(() => parseInputs(verifyInputs.pick({ timeout: true, probeUrl: true }), { timeout: c.verifyTimeout ?? DEFAULTS.verifyTimeout, probeUrl: c.probeUrl ?? "" }), ARGO_ARGS);
-}
-
 /** Decide, run the graph, report. Input errors are thrown before any stage starts. */
 export async function runCi(parts: CiParts, c: CiCall, clock: Clock = () => Date.now()): Promise<Run> {
   const [hasRegistryPassword, hasToken, hasKey, hasArgoToken, hasKubeconfig, hasApiToken] = await Promise.all([
@@ -190,11 +168,10 @@ export async function runCi(parts: CiParts, c: CiCall, clock: Clock = () => Date
     given(c.argocdKubeconfig, "argocdKubeconfig"),
     given(c.gitopsApiToken, "gitopsApiToken"),
   ]);
-  const wantsVerify = Boolean(c.argocdServer) || hasArgoToken || hasKubeconfig;
+  // Server (from the settings file) and secrets are paired here, naming the file's key or ci's flag; ArgoCd's own check then has nothing left to refuse.
+  const wantsVerify = argoConnection(c.argocdServer ?? "", hasArgoToken, hasKubeconfig) !== "none";
   const d = decideCi({ ...c, hasRegistryPassword, hasGitopsCredentials: hasToken || hasKey, hasDeployCheck: wantsVerify, rollbackOnFailure: c.rollbackOnFailure ?? false });
-  if (wantsVerify) checkVerifyInputs(c);
-  // The connection is checked now (a server without a token, both a server and a kubeconfig...), before any stage, naming ci's arguments.
-  const argoCd = wantsVerify && parts.argoCd ? renamed(() => parts.argoCd!({ token: hasArgoToken, kubeconfig: hasKubeconfig }), ARGO_ARGS) : undefined;
+  const argoCd = wantsVerify && parts.argoCd ? parts.argoCd({ token: hasArgoToken, kubeconfig: hasKubeconfig }) : undefined;
   await parts.checkGitops?.();
   const use = { token: hasToken, sshKey: hasKey, apiToken: hasApiToken };
   const made: Made = { app: parts.app(d.version), manifests: parts.manifests(), repo: () => parts.repo(use), ...(argoCd ? { argoCd } : {}) };

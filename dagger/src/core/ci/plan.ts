@@ -138,11 +138,11 @@ export function decideCi(raw: CiInputs): CiDecisions {
   }
   const version = tagged ? tagged.version : i.version;
   const skip: CiDecisions["skip"] = {};
-  if (!raw.endToEnd) skip.e2e = "disabled (--end-to-end=false); nothing is published without it";
+  if (!raw.endToEnd) skip.e2e = "disabled (e2e.enabled: false in gitops-pipeline.settings.yaml, or --end-to-end=false); nothing is published without it";
   if (raw.smoke === false) skip.smoke = "disabled (gitops-pipeline.settings.yaml: smoke.enabled: false); e2e still runs";
-  if (!raw.scan) skip.scan = "disabled (--scan=false); nothing is published without it";
-  if (!raw.scanSecrets) skip.secrets = "disabled (--scan-secrets=false); nothing is published without it";
-  if (!i.imageRepository) skip.publish = "publishing not requested (no --image-repository)";
+  if (!raw.scan) skip.scan = "disabled (scan.enabled: false in gitops-pipeline.settings.yaml, or --scan=false); nothing is published without it";
+  if (!raw.scanSecrets) skip.secrets = "disabled (scan.secrets: false in gitops-pipeline.settings.yaml); nothing is published without it";
+  if (!i.imageRepository) skip.publish = "publishing not requested (no image.repository in gitops-pipeline.settings.yaml)";
   else if (!raw.hasRegistryPassword) skip.publish = "publishing not requested (no --registry-password)";
   else if (!tagged && !i.releaseBranches.includes(i.branch)) skip.publish = `branch "${i.branch}" is not a release branch (${i.releaseBranches.join(", ")})`;
   // Publishing tags the image {shortSha}-{run}: a real commit and run number are needed then.
@@ -150,17 +150,25 @@ export function decideCi(raw: CiInputs): CiDecisions {
     checkRunNumber(i.runNumber, "runNumber");
     shortSha(i.commit, "commit");
   }
-  if (!i.gitopsRepo) skip.bump = "no --gitops-repo: the deployment is not bumped";
+  if (!i.gitopsRepo) skip.bump = "no gitops.repository in gitops-pipeline.settings.yaml: the deployment is not bumped";
   else if (!raw.hasGitopsCredentials) skip.bump = "no --gitops-token or --gitops-ssh-key for the gitops repository";
   if (raw.rollbackOnFailure && !raw.hasDeployCheck) {
-    throw new InputError("rollbackOnFailure", "needs verify to know the deploy failed, and no Argo CD connection was given", "pass --argocd-server with --argocd-token, or --argocd-kubeconfig; or drop --rollback-on-failure");
+    throw new InputError(
+      "gitops-pipeline.settings.yaml: verify.rollbackOnFailure",
+      "needs verify to know the deploy failed, and no Argo CD connection was given",
+      "set verify.argocdServer and pass --argocd-token, or pass --argocd-kubeconfig; or set verify.rollbackOnFailure: false",
+    );
   }
   if (raw.rollbackOnFailure && raw.pullRequest) {
-    throw new InputError("rollbackOnFailure", "cannot follow a pull request: nothing is deployed until it is merged", "drop --rollback-on-failure or --gitops-pull-request");
+    throw new InputError(
+      "gitops-pipeline.settings.yaml: verify.rollbackOnFailure",
+      "cannot follow a pull request: nothing is deployed until it is merged",
+      "set verify.rollbackOnFailure: false or gitops.pullRequest: false",
+    );
   }
   if (raw.pullRequest) skip.verify = "the bump opened a pull request: Argo CD deploys it once it is merged";
-  else if (!raw.hasDeployCheck) skip.verify = "no --argocd-server/--argocd-token or --argocd-kubeconfig: the deploy is not verified";
-  if (!raw.rollbackOnFailure) skip.rollback = "not requested (--rollback-on-failure)";
+  else if (!raw.hasDeployCheck) skip.verify = "no Argo CD connection (verify.argocdServer with --argocd-token, or --argocd-kubeconfig): the deploy is not verified";
+  if (!raw.rollbackOnFailure) skip.rollback = "not requested (verify.rollbackOnFailure in gitops-pipeline.settings.yaml)";
   const tagTemplates = tagged ? releaseTemplates(tagged, raw.releasedTags ?? "", i.environment !== "") : [];
   return { appVersion: buildVersionOf(version, i.commit), version, release: tagged !== undefined, tagTemplates, platforms: i.platforms, releaseBranches: i.releaseBranches, skip };
 }
