@@ -6,10 +6,7 @@ import { argument, check, dag, func, generate, object, type Changeset, type Dire
 import { App } from "./app/app.js";
 import { runCi } from "./ci/ci.js";
 import type { Run } from "./run.js";
-import { DEFAULT_LINTERS, DEFAULT_PLATFORMS, DEFAULTS } from "./core/defaults.js";
-import { parseInputs } from "./core/inputs.js";
-import { lintInputs, testInputs } from "./core/app/inputs.js";
-import { ciAppInputs } from "./core/validate/inputs.js";
+import { DEFAULTS } from "./core/defaults.js";
 import { toolchain } from "./core/toolchain.js";
 import { Toolchain } from "./toolchain.js";
 import { VERSIONS } from "./core/versions.js";
@@ -19,6 +16,9 @@ import { ArgoCd } from "./verify/argocd.js";
 import { LocalGitops } from "./local/local-gitops.js";
 import { GitopsRepo, PullRequestProvider } from "./writeback/gitops-repo.js";
 import { InputError } from "./core/errors.js";
+import { SETTINGS_FILE } from "./core/settings/app-settings.js";
+import { applyOverrides } from "./core/settings/ci-settings.js";
+import { readAppSettings } from "./settings.js";
 import { addAppChanges, localEnvironment } from "./scaffold/generate.js";
 import { up } from "./up.js";
 
@@ -210,119 +210,83 @@ export class GitopsPipeline {
   /**
    * The whole pipeline in one run: lint, test, validate and the multi-arch build start together;
    * e2e (kind) and the Trivy scan (every platform image) run on the built images, the source is
-   * scanned for secrets; only when all of them passed, and only
-   * when publishing is asked for (image repository + registry password, on a release branch), the
-   * image is pushed and the environment is bumped in the gitops repository (token or SSH key).
-   * Returns the run: passed, summary, details, findings, report, assert; its stages (each stage's
-   * run, with status, duration and whether it came from the engine's cache) and artifacts
-   * (summary.md for a CI job summary, status, report.json, every stage's files). A failing
-   * stage fails nothing by itself: call assert.
+   * scanned for secrets; only when all of them passed, and only when publishing is asked for
+   * (image.repository in the settings file + registry password, on a release branch or a tag),
+   * the image is pushed and the environment is bumped in the gitops repository (token or SSH key).
+   * What the team decided once (image repository, platforms, linters, coverage gate, release
+   * branches, scan policy, e2e, gitops repository, verify target) is read from
+   * gitops-pipeline.settings.yaml at the root of the app directory (docs/settings.md); the
+   * arguments are the CI context, the secrets and a few one-off overrides (flag > file > default).
+   * Returns the run: passed, summary, details, findings, report, assert; its stages and artifacts
+   * (summary.md for a CI job summary, status, report.json, every stage's files). A failing stage
+   * fails nothing by itself: call assert.
    *
    * @param commit Commit being built ($GITHUB_SHA); labels, APP_COMMIT and the immutable tag.
    * @param runNumber CI run number ($GITHUB_RUN_NUMBER), for the immutable {shortSha}-{run} tag.
    * @param branch Branch being built; publishing happens only on a release branch (or for a tag).
-   * @param version App semver (a leading v is dropped); default 0.0.0-<short commit>. Adds the v{version}-{shortSha}-{run} tag.
-   * @param imageRepository Repository to publish to, e.g. ghcr.io/acme/gitops-demo; empty: no publish.
-   * @param registryUsername Registry user.
-   * @param registryPassword Registry password or token; without it nothing is published.
-   * @param releaseBranches Branches that publish and bump, comma-separated.
-   * @param gitopsRepo URL of the gitops repository to bump after publishing (https with gitopsToken, ssh with gitopsSshKey); empty: no bump.
-   * @param gitopsBranch Branch of the gitops repository Argo CD watches.
-   * @param gitopsToken Token with push rights on an https gitopsRepo.
-   * @param gitopsSshKey SSH deploy key with push rights on an ssh gitopsRepo.
-   * @param gitopsKnownHosts known_hosts lines of the gitops repository's SSH host (with gitopsSshKey).
-   * @param environment Environment deployed by e2e and bumped after publishing.
-   * @param platforms Platforms to build, scan and publish when publishing; a run that publishes nothing builds the engine's own platform only.
-   * @param linters Linters of the lint stage, any of ruff, ruff-format, flake8, pylint.
-   * @param minCoverage Minimum test coverage in percent.
-   * @param endToEnd Run the kind end-to-end test (nothing is published without it).
-   * @param scan Run the Trivy scan (nothing is published without it).
-   * @param severity Trivy severities that fail the scan, comma-separated.
-   * @param ignoreUnfixed Report only vulnerabilities that have a fixed version (Trivy's --ignore-unfixed).
-   * @param scanSecrets Scan the app source for secrets, the secrets stage (nothing is published without it).
    * @param tag Git tag being built ($GITHUB_REF_NAME on tag builds), e.g. v1.2.3: the version comes from it and the image is published (no release-branch check) as X.Y.Z, and for a stable version also X.Y and X.
-   * @param argocdServer Argo CD server URL (https, with argocdToken): after a pushed bump, verify waits until Argo CD deploys it; "" with argocdKubeconfig or for no verify.
-   * @param argocdToken Argo CD API token that may get applications (with argocdServer).
-   * @param argocdKubeconfig Kubeconfig of the cluster Argo CD runs in (reads the Application objects), instead of argocdServer and argocdToken.
-   * @param argocdInsecure Skip TLS verification of the Argo CD server (a self-signed certificate).
-   * @param verifyTimeout Seconds verify waits for Synced, Healthy and the probe together.
-   * @param probeUrl URL of the deployed app that must answer 2xx after the deploy; "" for none.
-   * @param rollbackOnFailure When verify fails, roll the environment back to the image it ran before (needs an Argo CD connection).
-   * @param gitopsPullRequest Open or update a pull request (merge request) with the bump instead of pushing to gitopsBranch; verify then waits for nothing (Argo CD deploys once it is merged).
-   * @param gitopsApiToken Forge API token for the pull request; default: gitopsToken.
-   * @param gitopsProvider GITHUB or GITLAB, for the pull request.
-   * @param gitopsApp App of a multi-app gitops tree (gitops-pipeline.yaml's apps:) this source builds: validate checks it, e2e deploys it, bump, verify and rollback act on its environments; "" for a single-app tree.
-   * @param releasedTags The repository's version tags, comma- or space-separated (e.g. from git tag --list 'v*'): with tag, X.Y and X move only when no newer stable version of their line exists (a v1.1.9 hotfix after v1.2.0 moves 1.1, not 1). The pipeline cannot list the registry: empty, they always move.
+   * @param version App semver (a leading v is dropped); default 0.0.0-<short commit>. Adds the v{version}-{shortSha}-{run} tag.
+   * @param releasedTags The repository's version tags, comma- or space-separated (e.g. from git tag --list 'v*'): with tag, X.Y and X move only when no newer stable version of their line exists. Empty: they always move.
+   * @param registryUsername Registry user ($GITHUB_ACTOR, $CI_REGISTRY_USER); default: image.registryUsername of the settings file.
+   * @param environment Environment to deploy (e2e) and bump, over the settings file's deploy.branches and deploy.environment.
+   * @param endToEnd Run the kind end-to-end test, over the settings file's e2e.enabled (nothing is published without it).
+   * @param scan Run the Trivy image scan, over the settings file's scan.enabled (nothing is published without it).
+   * @param registryPassword Registry password or token; without it nothing is published.
+   * @param gitopsToken Token with push rights on an https gitops repository (gitops.repository).
+   * @param gitopsSshKey SSH deploy key with push rights on an ssh gitops repository.
+   * @param gitopsApiToken Forge API token for a pull-request bump (gitops.pullRequest); default: gitopsToken.
+   * @param argocdToken Argo CD API token that may get applications (with verify.argocdServer): after a pushed bump, verify waits until Argo CD deploys it.
+   * @param argocdKubeconfig Kubeconfig of the cluster Argo CD runs in (reads the Application objects), instead of verify.argocdServer and argocdToken.
    */
   @func({ cache: "never" })
   async ci(
     commit: string = DEFAULTS.commit,
     runNumber: string = DEFAULTS.runNumber,
     branch: string = DEFAULTS.branch,
+    tag: string = "",
     version: string = "",
-    imageRepository: string = "",
+    releasedTags: string = "",
     registryUsername: string = "",
+    environment?: string,
+    endToEnd?: boolean,
+    scan?: boolean,
     registryPassword?: Secret,
-    releaseBranches: string = DEFAULTS.releaseBranches,
-    gitopsRepo: string = "",
-    gitopsBranch: string = DEFAULTS.gitopsBranch,
     gitopsToken?: Secret,
     gitopsSshKey?: Secret,
-    gitopsKnownHosts: string = "",
-    environment: string = DEFAULTS.environment,
-    platforms: string[] = DEFAULT_PLATFORMS,
-    linters: string[] = DEFAULT_LINTERS,
-    minCoverage: number = DEFAULTS.minCoverage,
-    endToEnd: boolean = true,
-    scan: boolean = true,
-    severity: string = DEFAULTS.severity,
-    ignoreUnfixed: boolean = false,
-    scanSecrets: boolean = true,
-    tag: string = "",
-    releasedTags: string = "",
-    argocdServer: string = "",
+    gitopsApiToken?: Secret,
     argocdToken?: Secret,
     argocdKubeconfig?: Secret,
-    argocdInsecure: boolean = false,
-    verifyTimeout: number = DEFAULTS.verifyTimeout,
-    probeUrl: string = "",
-    rollbackOnFailure: boolean = false,
-    gitopsPullRequest: boolean = false,
-    gitopsApiToken?: Secret,
-    gitopsProvider: PullRequestProvider = PullRequestProvider.GITHUB,
-    gitopsApp: string = "",
   ): Promise<Run> {
-    const lint = parseInputs(lintInputs, { linters });
-    const test = parseInputs(testInputs, { minCoverage });
-    const app = parseInputs(ciAppInputs, { gitopsApp }).gitopsApp;
+    const s = applyOverrides(await readAppSettings(this.source), { environment, endToEnd, scan, registryUsername }, branch);
+    const app = s.gitops.app;
     // Only the credentials that hold a value: CI templates pass env:// references that may be empty.
     const repo = async (use: { token: boolean; sshKey: boolean; apiToken: boolean }): Promise<GitopsRepo> => {
-      const r = await this.gitopsRepo(gitopsRepo, gitopsBranch, "", app);
-      const authed = use.sshKey && gitopsSshKey ? r.withSshKey(gitopsSshKey, gitopsKnownHosts) : use.token && gitopsToken ? r.withToken(gitopsToken) : r;
-      if (!gitopsPullRequest) return authed;
+      const r = await this.gitopsRepo(s.gitops.repository, s.gitops.branch, "", app);
+      const authed = use.sshKey && gitopsSshKey ? r.withSshKey(gitopsSshKey, s.gitops.knownHosts) : use.token && gitopsToken ? r.withToken(gitopsToken) : r;
+      if (!s.gitops.pullRequest) return authed;
       const apiToken = use.apiToken && gitopsApiToken ? gitopsApiToken : use.token && gitopsToken ? gitopsToken : undefined;
       if (!apiToken)
         throw new InputError(
           "gitopsApiToken",
-          "is missing: a pull request needs a forge API token",
+          `is missing: gitops.pullRequest in ${SETTINGS_FILE} needs a forge API token`,
           "pass --gitops-api-token (or an https --gitops-token, which is used for both)",
         );
-      return authed.withPullRequest(apiToken, gitopsProvider);
+      return authed.withPullRequest(apiToken, s.gitops.provider as PullRequestProvider);
     };
     return runCi(
       {
         app: (v) => this.app(v, commit),
         manifests: () => this.manifests(app),
-        // Before any stage: a multi-app tree without gitopsApp (or with an unknown one) fails now, naming it.
-        checkGitops: async () => void (await readGitopsLayout(this.gitops, app, "gitopsApp")),
+        // Before any stage: a multi-app tree without gitops.app (or with an unknown one) fails now, naming it.
+        checkGitops: async () => void (await readGitopsLayout(this.gitops, app, `${SETTINGS_FILE}: gitops.app`)),
         repo,
         argoCd: (use) =>
           this.argoCd(
-            argocdServer,
+            s.verify.argocdServer,
             use.token ? argocdToken : undefined,
             use.kubeconfig ? argocdKubeconfig : undefined,
-            DEFAULTS.argocdNamespace,
-            argocdInsecure,
+            s.verify.namespace,
+            s.verify.insecure,
             app,
           ),
       },
@@ -333,25 +297,25 @@ export class GitopsPipeline {
         version,
         tag,
         releasedTags,
-        imageRepository,
-        registryUsername,
-        releaseBranches,
-        gitopsRepo,
-        gitopsBranch,
-        environment,
-        platforms,
-        endToEnd,
-        scan,
-        severity,
-        ignoreUnfixed,
-        scanSecrets,
-        linters: lint.linters,
-        minCoverage: test.minCoverage,
-        argocdServer,
-        verifyTimeout,
-        probeUrl,
-        rollbackOnFailure,
-        pullRequest: gitopsPullRequest,
+        imageRepository: s.image.repository,
+        registryUsername: s.image.registryUsername,
+        releaseBranches: s.release.branches.join(","),
+        gitopsRepo: s.gitops.repository,
+        gitopsBranch: s.gitops.branch,
+        environment: s.deploy.environment,
+        platforms: s.image.platforms,
+        endToEnd: s.e2e.enabled,
+        scan: s.scan.enabled,
+        severity: s.scan.severity.join(","),
+        ignoreUnfixed: s.scan.ignoreUnfixed,
+        scanSecrets: s.scan.secrets,
+        linters: s.lint.linters,
+        minCoverage: s.test.minCoverage,
+        argocdServer: s.verify.argocdServer,
+        verifyTimeout: s.verify.timeout,
+        probeUrl: s.verify.probeUrl,
+        rollbackOnFailure: s.verify.rollbackOnFailure,
+        pullRequest: s.gitops.pullRequest,
         ...(argocdToken ? { argocdToken } : {}),
         ...(argocdKubeconfig ? { argocdKubeconfig } : {}),
         ...(registryPassword ? { registryPassword } : {}),

@@ -379,7 +379,7 @@ describe("publish plan", () => {
       expect(err, input).toBeInstanceOf(InputError);
       expect((err as InputError).input, input).toBe(input);
     }
-    expect(() => appOf(app(), "1.4")).toThrow(/^version: "1.4" is not a semantic version/);
+    expect(() => appOf(app(), "1.4")).toThrow(/^--version: "1.4" is not a semantic version/);
     expect(pushed).toEqual([]);
   });
 

@@ -134,12 +134,12 @@ describe("write-back containers (plan)", () => {
   it("refuses credentials that do not fit the URL, credentials in the URL, and SSH without known hosts", () => {
     const key = dag.secret("env://K");
     const bad: [GitRemote, RegExp][] = [
-      [{ ...https, url: "https://me:ghp_x@github.com/a/b.git" }, /^url: contains credentials/],
+      [{ ...https, url: "https://me:ghp_x@github.com/a/b.git" }, /^--url: contains credentials/],
       [{ ...https, sshKey: key }, /^token, key: both a token and an SSH key are set/],
-      [{ ...https, url: "http://git.example.com/a/b.git" }, /^url: http:\/\/git.example.com\/a\/b.git is plain http/],
-      [{ ...https, url: "git@github.com:a/b.git" }, /^token: is an HTTPS token/],
-      [{ url: "https://github.com/a/b.git", branch: "main", sshKey: key, sshKnownHosts: "x", user: "git" }, /^key: is an SSH key but url/],
-      [{ url: "git@github.com:a/b.git", branch: "main", sshKey: key, user: "git" }, /^knownHosts: is required with an SSH key/],
+      [{ ...https, url: "http://git.example.com/a/b.git" }, /^--url: http:\/\/git.example.com\/a\/b.git is plain http/],
+      [{ ...https, url: "git@github.com:a/b.git" }, /^--token: is an HTTPS token/],
+      [{ url: "https://github.com/a/b.git", branch: "main", sshKey: key, sshKnownHosts: "x", user: "git" }, /^--key: is an SSH key but url/],
+      [{ url: "git@github.com:a/b.git", branch: "main", sshKey: key, user: "git" }, /^--known-hosts: is required with an SSH key/],
       [{ ...https, branch: "main;rm" }, /branch: "main;rm" is not a valid branch name/],
     ];
     for (const [remote, re] of bad) {

@@ -145,7 +145,7 @@ describe("ci credentials", () => {
     expect(await given(secret(""), "registryPassword")).toBe(false);
     expect(await given(secret("t0ken"), "registryPassword")).toBe(true);
     await expect(given(secret(new Error('secret env var not found: "X"')), "gitopsToken")).rejects.toThrow(
-      /^gitopsToken: could not be read \(secret env var not found/,
+      /^--gitops-token: could not be read \(secret env var not found/,
     );
   });
 });

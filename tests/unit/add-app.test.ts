@@ -102,19 +102,19 @@ describe("add-app: a new app from a template app of the tree", () => {
 
   it("bad arguments fail before anything is planned, naming the argument", async () => {
     const src = await sourceOf(multiAppTree());
-    expect(() => planAddApp(src, { ...ARGS, name: "payments" })).toThrow(/^name: app 'payments' already exists in gitops-pipeline.yaml/);
-    expect(() => planAddApp(src, { ...ARGS, name: "Refunds" })).toThrow(/^name: is not an app name/);
-    expect(() => planAddApp(src, { ...ARGS, name: "a".repeat(41) })).toThrow(/^name: is longer than 40 characters/);
-    expect(() => planAddApp(src, { ...ARGS, image: "GHCR.io/Acme" })).toThrow(/^image: /);
-    expect(() => planAddApp(src, { ...ARGS, tag: "latest" })).toThrow(/^tag: /);
-    expect(() => planAddApp(src, { ...ARGS, from: "orders" })).toThrow(/^from: unknown app 'orders'/);
+    expect(() => planAddApp(src, { ...ARGS, name: "payments" })).toThrow(/^--name: app 'payments' already exists in gitops-pipeline.yaml/);
+    expect(() => planAddApp(src, { ...ARGS, name: "Refunds" })).toThrow(/^--name: is not an app name/);
+    expect(() => planAddApp(src, { ...ARGS, name: "a".repeat(41) })).toThrow(/^--name: is longer than 40 characters/);
+    expect(() => planAddApp(src, { ...ARGS, image: "GHCR.io/Acme" })).toThrow(/^--image: /);
+    expect(() => planAddApp(src, { ...ARGS, tag: "latest" })).toThrow(/^--tag: /);
+    expect(() => planAddApp(src, { ...ARGS, from: "orders" })).toThrow(/^--from: unknown app 'orders'/);
     expect(() => planAddApp(src, { ...ARGS, name: "apps" })).not.toThrow();
   });
 
   it("a name whose files exist already is refused (nothing overwritten)", async () => {
     const src = await sourceOf(multiAppTree());
     expect(() => planAddApp({ ...src, tree: new GitopsTree([...walk(multiAppTree()), "apps/refunds/x.yaml"]) }, ARGS)).toThrow(
-      /^name: apps\/refunds already exists in the gitops tree/,
+      /^--name: apps\/refunds already exists in the gitops tree/,
     );
   });
 

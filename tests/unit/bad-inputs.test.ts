@@ -262,7 +262,7 @@ describe("bad inputs: one InputError naming the argument", () => {
   });
 
   it("validate --environments dev,Prod names the bad item", () => {
-    expect(() => parseInputs(validateInputs, { environments: ["dev,Prod"] })).toThrow(/^environments: "Prod" is not an environment name/);
+    expect(() => parseInputs(validateInputs, { environments: ["dev,Prod"] })).toThrow(/^--environments: "Prod" is not an environment name/);
   });
 });
 

@@ -61,15 +61,21 @@ describe("decideCi", () => {
     expect(decideCi({ ...base, hasGitopsCredentials: false }).skip.bump).toBe("no --gitops-token or --gitops-ssh-key for the gitops repository");
     expect(decideCi({ ...base, endToEnd: false }).skip.e2e).toMatch(/disabled \(e2e.enabled: false .*--end-to-end=false\)/);
     expect(decideCi({ ...base, scan: false }).skip.scan).toMatch(/disabled \(scan.enabled: false .*--scan=false\)/);
-    expect(decideCi({ ...base, scanSecrets: false }).skip.secrets).toMatch(/disabled \(scan.secrets: false in gitops-pipeline.settings.yaml\); nothing is published without it/);
+    expect(decideCi({ ...base, scanSecrets: false }).skip.secrets).toMatch(
+      /disabled \(scan.secrets: false in gitops-pipeline.settings.yaml\); nothing is published without it/,
+    );
   });
 
   it("verify runs after a pushed bump when a connection is given; rollback only when asked for, and only with verify", () => {
-    expect(decideCi({ ...base, rollbackOnFailure: false }).skip).toEqual({ rollback: "not requested (verify.rollbackOnFailure in gitops-pipeline.settings.yaml)" });
+    expect(decideCi({ ...base, rollbackOnFailure: false }).skip).toEqual({
+      rollback: "not requested (verify.rollbackOnFailure in gitops-pipeline.settings.yaml)",
+    });
     expect(decideCi({ ...base, pullRequest: true, rollbackOnFailure: false }).skip.verify).toBe(
       "the bump opened a pull request: Argo CD deploys it once it is merged",
     );
-    expect(() => decideCi({ ...base, hasDeployCheck: false })).toThrow(/^gitops-pipeline.settings.yaml: verify.rollbackOnFailure: needs verify to know the deploy failed/);
+    expect(() => decideCi({ ...base, hasDeployCheck: false })).toThrow(
+      /^gitops-pipeline.settings.yaml: verify.rollbackOnFailure: needs verify to know the deploy failed/,
+    );
     expect(() => decideCi({ ...base, pullRequest: true })).toThrow(/^gitops-pipeline.settings.yaml: verify.rollbackOnFailure: cannot follow a pull request/);
   });
 
@@ -107,14 +113,14 @@ describe("decideCi", () => {
 
   it("a tag build still needs an image repository and a password to publish, and a real commit and run number", () => {
     expect(decideCi({ ...base, tag: "v1.2.3", hasRegistryPassword: false }).skip.publish).toBe("publishing not requested (no --registry-password)");
-    expect(() => decideCi({ ...base, tag: "v1.2.3", commit: "local" })).toThrow(/^commit: /);
+    expect(() => decideCi({ ...base, tag: "v1.2.3", commit: "local" })).toThrow(/^--commit: /);
   });
 
   it("refuses a tag that is not a semantic version, or one that contradicts --version, naming tag", () => {
-    expect(() => decideCi({ ...base, tag: "release-7" })).toThrow(/^tag: "release-7" is not a release tag/);
-    expect(() => decideCi({ ...base, tag: "v1.2" })).toThrow(/^tag: /);
+    expect(() => decideCi({ ...base, tag: "release-7" })).toThrow(/^--tag: "release-7" is not a release tag/);
+    expect(() => decideCi({ ...base, tag: "v1.2" })).toThrow(/^--tag: /);
     expect(() => decideCi({ ...base, tag: "v1.2.3", version: "1.2.4" })).toThrow(
-      /^tag: "v1.2.3" is version 1.2.3 but --version is 1.2.4\. leave --version out/,
+      /^--tag: "v1.2.3" is version 1.2.3 but --version is 1.2.4\. leave --version out/,
     );
   });
 
@@ -135,12 +141,12 @@ describe("decideCi", () => {
   });
 
   it("refuses inputs no stage could use, naming the argument", () => {
-    expect(() => decideCi({ ...base, platforms: ["linux/amd65"] })).toThrow(/^platforms: /);
-    expect(() => decideCi({ ...base, releaseBranches: " , " })).toThrow(/^releaseBranches: is empty/);
-    expect(() => decideCi({ ...base, runNumber: "29; rm -rf /" })).toThrow(/^runNumber: /);
+    expect(() => decideCi({ ...base, platforms: ["linux/amd65"] })).toThrow(/^--platforms: /);
+    expect(() => decideCi({ ...base, releaseBranches: " , " })).toThrow(/^--release-branches: is empty/);
+    expect(() => decideCi({ ...base, runNumber: "29; rm -rf /" })).toThrow(/^--run-number: /);
     // app's revision refuses a slash; ci checks the same rule so the error names commit (found on the engine).
-    expect(() => decideCi({ ...base, commit: "feature/x" })).toThrow(/^commit: is not a commit id/);
-    expect(() => decideCi({ ...base, version: "v1.2" })).toThrow(/^version: "v1.2" is not a semantic version/);
+    expect(() => decideCi({ ...base, commit: "feature/x" })).toThrow(/^--commit: is not a commit id/);
+    expect(() => decideCi({ ...base, version: "v1.2" })).toThrow(/^--version: "v1.2" is not a semantic version/);
   });
 
   it("short commit: 7 hex characters, or a sanitised name", () => {

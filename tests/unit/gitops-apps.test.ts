@@ -42,12 +42,12 @@ describe("gitops-pipeline.yaml with apps: (several apps in one tree)", () => {
   it("a stage working on one app needs the name in a multi-app tree, and names the argument it was given as", () => {
     const p = parsePipelineConfig(SAMPLE);
     expect(() => selectApp(p)).toThrow(
-      /^app: is missing: gitops-pipeline.yaml declares 2 apps \(gitops-demo, payments\)\. pass the app to work on, one of: gitops-demo, payments$/,
+      /^--app: is missing: gitops-pipeline.yaml declares 2 apps \(gitops-demo, payments\)\. pass the app to work on, one of: gitops-demo, payments$/,
     );
-    expect(() => selectApp(p, "", "gitopsApp")).toThrow(/^gitopsApp: is missing/);
-    expect(() => selectApp(p, "refunds")).toThrow(/^app: unknown app 'refunds' \(gitops-pipeline.yaml declares gitops-demo, payments\)/);
+    expect(() => selectApp(p, "", "gitopsApp")).toThrow(/^--gitops-app: is missing/);
+    expect(() => selectApp(p, "refunds")).toThrow(/^--app: unknown app 'refunds' \(gitops-pipeline.yaml declares gitops-demo, payments\)/);
     expect(selectApp(p, "payments").release).toBe("payments");
-    expect(() => parseGitopsConfig(SAMPLE)).toThrow(/^app: is missing/);
+    expect(() => parseGitopsConfig(SAMPLE)).toThrow(/^--app: is missing/);
     expect(parseGitopsConfig(SAMPLE, "gitops-pipeline.yaml", "payments").name).toBe("payments");
   });
 
@@ -55,7 +55,7 @@ describe("gitops-pipeline.yaml with apps: (several apps in one tree)", () => {
     const p = parsePipelineConfig(DUPLICATE);
     expect(p.apps.map((a) => a.name)).toEqual(["gitops-demo", "payments"]);
     expect(p.duplicates).toEqual([{ name: "payments", index: 2, environments: ["dev"] }]);
-    expect(() => selectApp(p, "payments")).toThrow(/^app: app 'payments' is declared twice in gitops-pipeline.yaml \(apps\.2 repeats the name\)/);
+    expect(() => selectApp(p, "payments")).toThrow(/^--app: app 'payments' is declared twice in gitops-pipeline.yaml \(apps\.2 repeats the name\)/);
     expect(selectApp(p, "gitops-demo").name).toBe("gitops-demo");
   });
 
@@ -80,15 +80,15 @@ describe("gitops-pipeline.yaml with apps: (several apps in one tree)", () => {
   it("the app argument: a DNS label or empty, trimmed; anything else names the argument", () => {
     expect(parseInputs(appInputs, { app: " payments " }).app).toBe("payments");
     expect(parseInputs(appInputs, { app: "" }).app).toBe("");
-    for (const bad of ["Payments", "pay_ments", "-pay", "pay-"]) expect(() => parseInputs(appInputs, { app: bad }), bad).toThrow(/^app: is not an app name/);
-    expect(() => parseInputs(ciAppInputs, { gitopsApp: "Pay!" })).toThrow(/^gitopsApp: is not an app name/);
+    for (const bad of ["Payments", "pay_ments", "-pay", "pay-"]) expect(() => parseInputs(appInputs, { app: bad }), bad).toThrow(/^--app: is not an app name/);
+    expect(() => parseInputs(ciAppInputs, { gitopsApp: "Pay!" })).toThrow(/^--gitops-app: is not an app name/);
   });
 
   it("a kustomize-only app needs no values files; e2e refuses it (it installs a chart)", () => {
     const p = parsePipelineConfig("apps:\n  - name: k\n    kustomize: kustomize\n    writeBack: { format: kustomize }\n    environments:\n      dev: {}\n");
     expect(p.apps[0]).toMatchObject({ name: "k", kustomize: "kustomize", environments: { dev: { values: [], namespace: "k-dev" } } });
     expect(p.apps[0]!.chart).toBeUndefined();
-    expect(() => environmentLayout(p.apps[0]!, "dev")).toThrow(/^app: app k has no chart \(it is a kustomize base\)/);
+    expect(() => environmentLayout(p.apps[0]!, "dev")).toThrow(/^--app: app k has no chart \(it is a kustomize base\)/);
   });
 
   it("any list of distinct app names: each is selected by its name, and only by it", () => {
@@ -96,7 +96,7 @@ describe("gitops-pipeline.yaml with apps: (several apps in one tree)", () => {
       fc.property(fc.uniqueArray(fc.stringMatching(/^[a-z][a-z0-9]{0,8}$/), { minLength: 2, maxLength: 6 }), (names) => {
         const p = parsePipelineConfig(apps(...names));
         for (const n of names) expect(selectApp(p, n).chart).toBe(`charts/${n}`);
-        expect(() => selectApp(p)).toThrow(/^app: is missing/);
+        expect(() => selectApp(p)).toThrow(/^--app: is missing/);
       }),
       { numRuns: 50 },
     );
@@ -107,9 +107,9 @@ describe("gitops-pipeline.yaml with apps: (several apps in one tree)", () => {
     const l = await readLayout(read, { root: "gitops", app: "payments" });
     expect(l.values.prod).toEqual(["apps/payments/prod/values.yaml"]);
     expect(l.release).toBe("payments");
-    await expect(readLayout(read, { root: "gitops" })).rejects.toThrow(/^app: is missing/);
+    await expect(readLayout(read, { root: "gitops" })).rejects.toThrow(/^--app: is missing/);
     // No gitops-pipeline.yaml: the default layout, whose only app may be named.
     expect(layoutOf(DEFAULT_GITOPS_CONFIG, { root: "" }).release).toBe("gitops-demo");
-    await expect(readLayout(async () => undefined, { root: "", app: "payments" })).rejects.toThrow(/^app: unknown app 'payments'/);
+    await expect(readLayout(async () => undefined, { root: "", app: "payments" })).rejects.toThrow(/^--app: unknown app 'payments'/);
   });
 });

@@ -27,6 +27,6 @@ describe("environmentLayout (e2e and bump read the chart and values from gitops-
   });
 
   it("an unknown environment is an input error listing the known ones", () => {
-    expect(() => environmentLayout(repo, "qa")).toThrow(/^environment: unknown environment 'qa'.*dev, staging, prod/);
+    expect(() => environmentLayout(repo, "qa")).toThrow(/^--environment: unknown environment 'qa'.*dev, staging, prod/);
   });
 });

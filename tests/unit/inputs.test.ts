@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import { dag, type Secret } from "@dagger.io/dagger";
 import { GitopsPipeline } from "../../dagger/src/index.js";
 import { PullRequestProvider, WriteBackFormat } from "../../dagger/src/writeback/gitops-repo.js";
-import { InputError } from "../../dagger/src/core/errors.js";
+import { cliSpelling, InputError } from "../../dagger/src/core/errors.js";
 import { VERSIONS } from "../../dagger/src/core/versions.js";
 
 const dir = () => dag.directory();
@@ -39,6 +39,15 @@ function pipeline(
   );
 }
 const p = () => pipeline();
+
+/** ci of a pipeline whose app directory holds `settings` as its gitops-pipeline.settings.yaml (none when undefined). */
+function ciOf(settings?: string): GitopsPipeline["ci"] {
+  const source = dag.directory();
+  source.entries = async () => (settings === undefined ? [] : ["gitops-pipeline.settings.yaml"]);
+  source.file = (() => ({ contents: async () => settings ?? "" })) as unknown as typeof source.file;
+  const pipe = new GitopsPipeline(source, dir());
+  return pipe.ci.bind(pipe);
+}
 const repo = () => p().gitopsRepo("https://git.example.com/acme/gitops.git", "main", "gitops");
 const app = () => p().app("1.2.3", "8855235a1b2c3d4e5f60718293a4b5c6d7e8f901");
 const argo = () => p().argoCd("https://argocd.example.com", secret());
@@ -160,38 +169,35 @@ const CASES: [string, string, () => unknown][] = [
   ["a verify timeout above an hour", "timeout", () => argo().verify("dev", "", 3601)],
   ["a probe URL over ftp", "probeUrl", () => argo().verify("dev", "", 300, "ftp://dev.example.com/")],
   ["an Application name with capitals", "application", () => argo().verify("dev", "", 300, "", "Gitops-Demo")],
-  // ci
-  ["a commit with a space", "commit", () => p().ci("a b")],
-  ["a run number with a semicolon", "runNumber", () => p().ci("local", "1;2")],
-  ["a ci version x.y", "version", () => p().ci("local", "0", "local", "1.2")],
-  ["an image repository with capitals", "imageRepository", () => p().ci("local", "0", "local", "", "Ghcr.io/Acme")],
-  ["no release branch", "releaseBranches", () => p().ci("local", "0", "local", "", "", "", undefined, " , ")],
-  ["a gitops repository over ftp", "gitopsRepo", () => p().ci("local", "0", "local", "", "", "", undefined, "main", "ftp://x/y.git")],
-  ["a gitops branch with ..", "gitopsBranch", () => p().ci("local", "0", "local", "", "", "", undefined, "main", "", "a..b")],
+  // ci: the CI context and the one-off overrides; what the team decided once is the settings file's (tests/unit/settings.test.ts)
+  ["a commit with a space", "commit", () => ciOf()("a b")],
+  ["a run number with a semicolon", "runNumber", () => ciOf()("local", "1;2")],
+  ["a ci version x.y", "version", () => ciOf()("local", "0", "local", "", "1.2")],
+  ["a ci environment with a bang", "environment", () => ciOf()("local", "0", "local", "", "", "", "", "dev!")],
   [
-    "a ci environment with a bang",
-    "environment",
-    () => p().ci("local", "0", "local", "", "", "", undefined, "main", "", "main", undefined, undefined, "", "dev!"),
+    "an image repository with capitals in the settings file",
+    "gitops-pipeline.settings.yaml: image.repository",
+    () => ciOf("image: {repository: Ghcr.io/Acme}")(),
+  ],
+  ["no release branch in the settings file", "gitops-pipeline.settings.yaml: release.branches", () => ciOf("release: {branches: []}")()],
+  [
+    "a gitops repository over ftp in the settings file",
+    "gitops-pipeline.settings.yaml: gitops.repository",
+    () => ciOf("gitops: {repository: 'ftp://x/y.git'}")(),
   ],
   [
-    "a ci platform that does not exist",
-    "platforms",
-    () => p().ci("local", "0", "local", "", "", "", undefined, "main", "", "main", undefined, undefined, "", "dev", ["plan9/amd64"]),
+    "a ci platform that does not exist in the settings file",
+    "gitops-pipeline.settings.yaml: image.platforms",
+    () => ciOf("image: {platforms: [plan9/amd64]}")(),
   ],
-  [
-    "a ci linter that does not exist",
-    "linters",
-    () => p().ci("local", "0", "local", "", "", "", undefined, "main", "", "main", undefined, undefined, "", "dev", ["linux/amd64"], ["mypy"]),
-  ],
-  [
-    "a ci coverage gate below 0",
-    "minCoverage",
-    () => p().ci("local", "0", "local", "", "", "", undefined, "main", "", "main", undefined, undefined, "", "dev", ["linux/amd64"], ["ruff"], -1),
-  ],
+  ["an Argo CD server without its token", "argocdToken", () => ciOf("verify: {argocdServer: 'https://argocd.example.com'}")()],
   [
     "a publish from a commit that is not one",
     "commit",
-    () => p().ci("local", "29", "main", "", "ghcr.io/acme/app", "bot", { plaintext: async () => "t" } as unknown as Secret),
+    () =>
+      ciOf("image: {repository: ghcr.io/acme/app}")("local", "29", "main", "", "", "", "bot", undefined, undefined, undefined, {
+        plaintext: async () => "t",
+      } as unknown as Secret),
   ],
 ];
 
@@ -218,7 +224,8 @@ describe("bad input fails at once, naming the argument", () => {
     // The message says what is wrong and what to do.
     expect(e.problem.length).toBeGreaterThan(3);
     expect(e.fix.length).toBeGreaterThan(3);
-    expect(e.message.startsWith(`${arg}: `)).toBe(true);
+    // The message spells an argument as the CLI does (--min-coverage), a file's key as file: path.
+    expect(e.message.startsWith(`${cliSpelling(arg)}: `)).toBe(true);
   });
 
   it("the enum override is refused only for unknown values (a known one passes the layer)", async () => {

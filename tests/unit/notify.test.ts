@@ -36,14 +36,14 @@ describe("when to notify", () => {
   it("on is one of failure, success, always (any case); anything else names on", () => {
     for (const on of NOTIFY_ON) expect(parseInputs(notifyInputs, { on: ` ${on.toUpperCase()} `, runUrl: "" }).on).toBe(on);
     expect(() => parseInputs(notifyInputs, { on: "fail", runUrl: "" })).toThrow(
-      /^on: is not one of failure, success, always\. pass failure \(the default\), success or always$/,
+      /^--on: is not one of failure, success, always\. pass failure \(the default\), success or always$/,
     );
   });
 
   it("runUrl is empty or an http(s) link that cannot break Slack's link syntax", () => {
     expect(parseInputs(notifyInputs, { on: "always", runUrl: " https://github.com/a/b/actions/runs/1 " }).runUrl).toBe("https://github.com/a/b/actions/runs/1");
     for (const bad of ["ftp://x/y", "github.com/a", "https://x/a|b", "https://x/<b>", "https://x/a b", `https://x/${"a".repeat(RUN_URL_MAX)}`, 'https://x/"']) {
-      expect(() => parseInputs(notifyInputs, { on: "always", runUrl: bad }), bad).toThrow(/^runUrl: is not an http\(s\) URL/);
+      expect(() => parseInputs(notifyInputs, { on: "always", runUrl: bad }), bad).toThrow(/^--run-url: is not an http\(s\) URL/);
     }
   });
 });
@@ -61,7 +61,7 @@ describe("webhook URL", () => {
       "http://192.168.1.5/x",
     ])
       expect(() => checkWebhookUrl(ok), ok).not.toThrow();
-    expect(() => checkWebhookUrl("http://8.8.8.8/hook")).toThrow(/^webhook: uses plain http to a host that is not a loopback or private IP address/);
+    expect(() => checkWebhookUrl("http://8.8.8.8/hook")).toThrow(/^--webhook: uses plain http to a host that is not a loopback or private IP address/);
     expect(() => checkWebhookUrl("http://localhost.evil.com/x")).toThrow(/plain http/);
   });
 
@@ -216,12 +216,12 @@ describe("notifyReport (no network: the decision and the validation before any p
       reads++;
       return "https://hooks.example.com/x";
     };
-    await expect(notifyReport(report({ passed: true }), readUrl, "sometimes", "")).rejects.toThrow(/^on: /);
-    await expect(notifyReport(report({ passed: true }), readUrl, "failure", "nope")).rejects.toThrow(/^runUrl: /);
+    await expect(notifyReport(report({ passed: true }), readUrl, "sometimes", "")).rejects.toThrow(/^--on: /);
+    await expect(notifyReport(report({ passed: true }), readUrl, "failure", "nope")).rejects.toThrow(/^--run-url: /);
     expect(reads).toBe(0);
     expect(await notifyReport(report({ passed: true }), readUrl, "failure", "")).toEqual({ posted: false, reason: "the run passed and --on is failure" });
     expect(reads).toBe(1);
-    await expect(notifyReport(report({ passed: true }), async () => "http://hooks.example.com/x", "failure", "")).rejects.toThrow(/^webhook: uses plain http/);
+    await expect(notifyReport(report({ passed: true }), async () => "http://hooks.example.com/x", "failure", "")).rejects.toThrow(/^--webhook: uses plain http/);
     // An empty secret (an unset CI variable): not configured, nothing posted, whatever on says.
     expect(await notifyReport(report(), async () => "  ", "always", "")).toEqual({
       posted: false,

@@ -384,7 +384,7 @@ describe("proposeWriteBack: order of effects", () => {
   it("a refused token stops before any git operation", async () => {
     const { port, events } = fakePort();
     const { http } = fakeHttp([], 401);
-    await expect(proposeWriteBack(port, plan, opts, { config: GH, base: "main", http })).rejects.toThrow(/^token: the GitHub API refused it/);
+    await expect(proposeWriteBack(port, plan, opts, { config: GH, base: "main", http })).rejects.toThrow(/^--token: the GitHub API refused it/);
     expect(events).toEqual([]);
   });
 

@@ -70,7 +70,7 @@ describe("findRollbackTarget", () => {
     const err = await findRollbackTarget({ env: "dev", source: SRC, read: h.read, history: h.history }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InputError);
     expect((err as InputError).message).toMatch(
-      /^environment: dev has no earlier image than ghcr.io\/acme\/webapp:1.0.0 in the history of gitops\/environments\/dev\/values.yaml \(1 commit\(s\)\): no previous revision to roll back to/,
+      /^--environment: dev has no earlier image than ghcr.io\/acme\/webapp:1.0.0 in the history of gitops\/environments\/dev\/values.yaml \(1 commit\(s\)\): no previous revision to roll back to/,
     );
     expect((err as InputError).message).toMatch(/--to/);
   });
@@ -84,9 +84,9 @@ describe("findRollbackTarget", () => {
   it("an environment without a tag, or unknown, is refused before any history is read", async () => {
     const h = memoryHistory([values("1.0.0"), "image:\n  repository: x\n"]);
     await expect(findRollbackTarget({ env: "dev", source: SRC, read: h.read, history: h.history })).rejects.toThrow(
-      /^environment: dev has no image tag in gitops\/environments\/dev\/values.yaml: nothing to roll back/,
+      /^--environment: dev has no image tag in gitops\/environments\/dev\/values.yaml: nothing to roll back/,
     );
-    await expect(findRollbackTarget({ env: "qa", source: SRC, read: h.read, history: h.history })).rejects.toThrow(/^environment: "qa" is not an environment/);
+    await expect(findRollbackTarget({ env: "qa", source: SRC, read: h.read, history: h.history })).rejects.toThrow(/^--environment: "qa" is not an environment/);
     expect(h.asked).toEqual([]);
   });
 
@@ -95,10 +95,10 @@ describe("findRollbackTarget", () => {
     expect((await findRollbackTarget({ env: "dev", source: SRC, read: h.read, history: h.history, to: h.commits[1]!.slice(0, 7) })).target.tag).toBe("1.0.0");
     expect((await findRollbackTarget({ env: "dev", source: SRC, read: h.read, history: h.history, to: "HEAD~1" })).target.tag).toBe("1.1.0");
     await expect(findRollbackTarget({ env: "dev", source: SRC, read: h.read, history: h.history, to: "v9" })).rejects.toThrow(
-      /^to: "v9" names no commit of the gitops branch/,
+      /^--to: "v9" names no commit of the gitops branch/,
     );
     await expect(findRollbackTarget({ env: "dev", source: SRC, read: h.read, history: h.history, to: h.commits[0]!.slice(0, 7) })).rejects.toThrow(
-      /^to: gitops\/environments\/dev\/values.yaml has no image tag at/,
+      /^--to: gitops\/environments\/dev\/values.yaml has no image tag at/,
     );
   });
 
@@ -135,7 +135,7 @@ describe("rollbackPlan through the write-back loop", () => {
     };
     const r = await writeBack(port, rollbackPlan(t, SRC, "webapp"), { validate: async () => ({ ok: true, summary: "ok" }), author });
     expect(r.status).toBe("pushed");
-    expect(r.summary).toMatch(/^rollback: pushed/);
+    expect(r.summary).toMatch(/^--rollback: pushed/);
     expect(work[FILE]).toBe(values("1.0.0", "", "ghcr.io/acme/old"));
     expect(messages[0]).toBe(
       `revert(deploy): webapp dev → 1.0.0\n\nImage: ghcr.io/acme/old:1.0.0\nRolled-Back-From: ghcr.io/acme/webapp:1.1.0@${D2}\nRestores: ${h.commits[0]}\n`,
@@ -153,7 +153,7 @@ describe("rollbackPlan through the write-back loop", () => {
 describe("rollback inputs and argv", () => {
   it("revision names: shas, tags, HEAD~n pass; options, ranges and spaces are refused naming to", () => {
     for (const ok of ["3f2c1ab", "v1.2.3", "HEAD~1", "HEAD^", "release/2026-12", "a".repeat(40)]) expect(checkRevision(ok)).toBe(ok);
-    for (const bad of ["-p", "a..b", "a b", "", "x".repeat(201), "a;b"]) expect(() => checkRevision(bad)).toThrow(/^to: /);
+    for (const bad of ["-p", "a..b", "a b", "", "x".repeat(201), "a;b"]) expect(() => checkRevision(bad)).toThrow(/^--to: /);
     expect(() => parseInputs(rollbackInputs, { environment: "dev", to: "--upload-pack=x" })).toThrow(/to/);
     expect(() => parseInputs(rollbackInputs, { environment: "Dev!", to: "" })).toThrow(/environment/);
     expect(parseInputs(rollbackInputs, { environment: "prod", to: " HEAD~2 " })).toEqual({ environment: "prod", to: "HEAD~2" });
@@ -163,7 +163,7 @@ describe("rollback inputs and argv", () => {
     expect(historyArgv.log("gitops/x.yaml", 50)).toEqual(["git", "log", "--format=%H", "--max-count=50", "--", "gitops/x.yaml"]);
     expect(historyArgv.show("abc1234", "gitops/x.yaml")).toEqual(["git", "show", "abc1234:gitops/x.yaml"]);
     expect(historyArgv.resolve("v1")).toEqual(["git", "rev-parse", "--verify", "--quiet", "--end-of-options", "v1^{commit}"]);
-    expect(() => historyArgv.show("-x", "a")).toThrow(/^commit: /);
+    expect(() => historyArgv.show("-x", "a")).toThrow(/^--commit: /);
   });
 
   it("sameImage compares repository, tag and digest", () => {

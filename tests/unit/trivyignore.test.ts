@@ -8,7 +8,7 @@ describe("the app's Trivy ignore file", () => {
     expect(pickIgnoreFile(["Dockerfile", ".trivyignore"])).toBe(".trivyignore");
     expect(pickIgnoreFile([".trivyignore.yaml", "x"])).toBe(".trivyignore.yaml");
     expect(() => pickIgnoreFile([".trivyignore", ".trivyignore.yaml"])).toThrow(
-      /^source: has \.trivyignore and \.trivyignore\.yaml; Trivy reads only one ignore file/,
+      /^--source: has \.trivyignore and \.trivyignore\.yaml; Trivy reads only one ignore file/,
     );
   });
 
@@ -38,7 +38,7 @@ describe("the app's Trivy ignore file", () => {
       { id: "aws-access-key-id", kind: "secrets", paths: ["settings.py"] },
     ]);
     expect(parseIgnoreFile(".trivyignore.yml", "")).toEqual([]);
-    expect(() => parseIgnoreFile(".trivyignore.yaml", "vulnerabilities: [\n")).toThrow(/^source: \.trivyignore\.yaml is not valid YAML/);
+    expect(() => parseIgnoreFile(".trivyignore.yaml", "vulnerabilities: [\n")).toThrow(/^--source: \.trivyignore\.yaml is not valid YAML/);
     expect(() => parseIgnoreFile(".trivyignore.yaml", "vulnerabilities: CVE-1\n")).toThrow(/vulnerabilities is not a list/);
     expect(() => parseIgnoreFile(".trivyignore.yaml", "secrets:\n  - paths: [a]\n")).toThrow(/an entry of secrets has no id/);
   });

@@ -491,7 +491,7 @@ spec:
         },
         /^gitops-pipeline.yaml: chart/,
       ],
-      ["unknown environment", () => {}, /^environments: unknown environment 'qa'/, ["qa"]],
+      ["unknown environment", () => {}, /^--environments: unknown environment 'qa'/, ["qa"]],
     ];
     for (const [name, edit, message, environments] of cases) {
       const files = repoGitops();

@@ -104,7 +104,7 @@ describe("writeBack loop (in-memory port)", () => {
     const { port, log } = memoryPort({ [f]: values("1.0.0") });
     await expect(writeBack(port, bumpPlan({ app: "webapp", env: "dev", ref: { tag: "bad tag" }, source: SRC }), noSleep)).rejects.toThrow(InputError);
     await expect(writeBack(port, bumpPlan({ app: "webapp", env: "qa", ref: { tag: "1" }, source: SRC }), noSleep)).rejects.toThrow(
-      /^environment: "qa" is not an environment of gitops\/gitops-pipeline.yaml \(dev, staging, prod\)/,
+      /^--environment: "qa" is not an environment of gitops\/gitops-pipeline.yaml \(dev, staging, prod\)/,
     );
     expect(log.some((l) => l.startsWith("commit"))).toBe(false);
   });
@@ -134,7 +134,7 @@ describe("writeBack loop (in-memory port)", () => {
   it("maxAttempts is bounded", async () => {
     const { port } = memoryPort({});
     await expect(writeBack(port, bumpPlan({ app: "a", env: "dev", ref: { tag: "1" }, source: SRC }), { ...noSleep, maxAttempts: 0 })).rejects.toThrow(
-      /maxAttempts: 0 is out of range/,
+      /--max-attempts: 0 is out of range/,
     );
   });
 
@@ -163,9 +163,9 @@ describe("layout, bump and promote plans", () => {
   it("maps environments to files of the layout; refuses unknown environments and paths outside the repository", async () => {
     expect(await envFile(lay(), "prod", none)).toBe("gitops/environments/prod/values.yaml");
     expect(await envFile(lay("kustomize"), "dev", none)).toBe("gitops/kustomize/overlays/dev/kustomization.yaml");
-    await expect(envFile(lay(), "qa", none)).rejects.toThrow(/^environment: "qa"/);
-    expect(() => layoutOf(DEFAULT_GITOPS_CONFIG, { root: "../up" })).toThrow(/^path: "..\/up" leaves the repository/);
-    expect(() => layoutOf(DEFAULT_GITOPS_CONFIG, { root: "/abs" })).toThrow(/^path: /);
+    await expect(envFile(lay(), "qa", none)).rejects.toThrow(/^--environment: "qa"/);
+    expect(() => layoutOf(DEFAULT_GITOPS_CONFIG, { root: "../up" })).toThrow(/^--path: "..\/up" leaves the repository/);
+    expect(() => layoutOf(DEFAULT_GITOPS_CONFIG, { root: "/abs" })).toThrow(/^--path: /);
     expect(await envFile(layoutOf(DEFAULT_GITOPS_CONFIG, { root: "." }), "dev", none)).toBe("environments/dev/values.yaml");
   });
 
@@ -226,7 +226,7 @@ describe("layout, bump and promote plans", () => {
     const files = { "gitops/environments/dev/values.yaml": values("1.0.0"), "gitops/environments/staging/values.yaml": values("0.9.0") };
     const read = async (p: string) => files[p as keyof typeof files];
     await expect(promotePlan({ app: "a", from: "dev", to: "prod", source: SRC }).edits(read)).rejects.toThrow(
-      /^to: promotion goes dev → staging → prod; dev → prod skips or reverses it/,
+      /^--to: promotion goes dev → staging → prod; dev → prod skips or reverses it/,
     );
     await expect(promotePlan({ app: "a", from: "staging", to: "dev", source: SRC }).edits(read)).rejects.toThrow(InputError);
   });
@@ -253,7 +253,7 @@ describe("git argv, push classification, commit message", () => {
     expect(() => checkRepoUrl("--upload-pack=evil")).toThrow(InputError);
     expect(() => checkRepoUrl("https://user:pw@h/r.git")).toThrow(/contains credentials/);
     expect(() => gitArgv.push("-f")).toThrow(/branch/);
-    expect(() => gitArgv.commit("m", { name: "a <b>", email: "x@y" })).toThrow(/^name: /);
+    expect(() => gitArgv.commit("m", { name: "a <b>", email: "x@y" })).toThrow(/^--name: /);
   });
 });
 

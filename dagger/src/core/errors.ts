@@ -7,17 +7,30 @@
  */
 import { redact } from "./redact.js";
 
+/**
+ * How a `dagger call` user sees an argument: the engine kebab-cases names and splits digits from
+ * letters (`minCoverage` → `--min-coverage`, `e2e` → `--e-2-e`). A file path (`file: key`) or any
+ * other text is shown as it is.
+ */
+export function cliSpelling(input: string): string {
+  if (!/^[a-z][A-Za-z0-9]*$/.test(input)) return input;
+  const words = (input.match(/[0-9]+|[A-Za-z]+/g) ?? []).flatMap((chunk) =>
+    /^[0-9]/.test(chunk) ? [chunk] : (chunk.match(/[A-Z]+(?![a-z])|[A-Z]?[a-z]+/g) ?? [chunk]),
+  );
+  return `--${words.map((w) => w.toLowerCase()).join("-")}`;
+}
+
 /** A bad argument, file or configuration value. Raised before anything is run, written or pushed. */
 export class InputError extends Error {
   override readonly name = "InputError";
-  /** The argument, file or path at fault, e.g. `platforms`, `gitops/values-prod.yaml: image.tag`. */
+  /** The argument (its TypeScript name; the message spells it as the CLI does), file or path at fault, e.g. `platforms`, `gitops/values-prod.yaml: image.tag`. */
   readonly input: string;
   /** What is wrong with it. */
   readonly problem: string;
   /** What to do instead. */
   readonly fix: string;
   constructor(input: string, problem: string, fix: string) {
-    super(redact(`${input}: ${problem}. ${fix}`));
+    super(redact(`${cliSpelling(input)}: ${problem}. ${fix}`));
     this.input = redact(input);
     this.problem = redact(problem);
     this.fix = redact(fix);

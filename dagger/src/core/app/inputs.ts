@@ -12,7 +12,7 @@ import { imageName } from "./image-build.js";
 import { LINTERS, type LinterName } from "./lint.js";
 import { parsePlatforms } from "./platforms.js";
 import { parseRepository } from "./registry.js";
-import { runNumber, sanitizeTagPart, shortSha, templatePlaceholders } from "./tags.js";
+import { runNumber, sanitizeTagPart, templatePlaceholders } from "./tags.js";
 import { parseSeverities } from "./trivy.js";
 
 /** A relative path inside the app directory. */
@@ -96,7 +96,13 @@ export const publishInputs = z.object({
   /** The commit the tags are made from: the app's revision. */
   revision: z.string().transform(
     rule((s: string) => {
-      shortSha(s, "revision"); // tags need a real commit: 7 to 40 hex digits
+      // Tags need a real commit (7 to 40 hex digits); the revision is app's argument, not publish's.
+      if (!/^[0-9a-fA-F]{7,40}$/.test(s.trim()))
+        throw new InputError(
+          "revision",
+          `"${s}" is not a git commit (7 to 40 hex digits): publish tags the image with the app's revision`,
+          "give it to app, before publish: dagger call app --revision=$(git rev-parse HEAD) publish ...",
+        );
       return s.trim().toLowerCase();
     }),
   ),

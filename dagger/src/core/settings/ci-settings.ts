@@ -51,7 +51,7 @@ export function argoConnection(server: string, hasToken: boolean, hasKubeconfig:
     throw new InputError(
       "argocdToken",
       `is missing: verify.argocdServer in ${SETTINGS_FILE} needs an Argo CD API token`,
-      "pass --argocd-token env://ARGOCD_TOKEN (a token that may get applications), or set verify.argocdServer to \"\"",
+      'pass --argocd-token env://ARGOCD_TOKEN (a token that may get applications), or set verify.argocdServer to ""',
     );
   if (hasToken && !server)
     throw new InputError(
