@@ -64,32 +64,24 @@ const errorOf = async (p: Promise<unknown>): Promise<InputError> => {
 };
 
 describe("ci: the Argo CD connection and verify's inputs are checked before any stage, naming ci's arguments", () => {
-  it("a server without a token names argocdToken; a server and a kubeconfig name argocdKubeconfig; plain http names argocdServer", async () => {
+  it("a server without a token names --argocd-token; a server and a kubeconfig name --argocd-kubeconfig; no renaming of the inner function's errors", async () => {
     call2 = { argocdServer: "https://argocd.example.com" };
-    expect((await errorOf(runCi(parts(), { ...call, argocdServer: call2.argocdServer! }))).input).toBe("argocdToken");
-    expect((await errorOf(runCi(parts(), { ...call, argocdServer: call2.argocdServer!, argocdToken: secret("a"), argocdKubeconfig: secret("k") }))).input).toBe(
-      "argocdKubeconfig",
-    );
-    call2 = { argocdServer: "http://argocd.example.com" };
-    expect((await errorOf(runCi(parts(), { ...call, argocdServer: call2.argocdServer!, argocdToken: secret("a") }))).input).toBe("argocdServer");
+    const noToken = await errorOf(runCi(parts(), { ...call, argocdServer: call2.argocdServer! }));
+    expect(noToken.input).toBe("argocdToken");
+    expect(noToken.message).toMatch(/^--argocd-token: is missing: verify.argocdServer in gitops-pipeline.settings.yaml needs an Argo CD API token/);
+    const both = await errorOf(runCi(parts(), { ...call, argocdServer: call2.argocdServer!, argocdToken: secret("a"), argocdKubeconfig: secret("k") }));
+    expect(both.input).toBe("argocdKubeconfig");
+    expect(both.problem).toMatch(/verify.argocdServer/);
+    call2 = {};
+    expect((await errorOf(runCi(parts(), { ...call, argocdServer: "", argocdToken: secret("a") }))).problem).toMatch(/names no verify.argocdServer/);
   });
 
-  it("an empty token (unset CI variable) with an empty server is no verify at all; rollback-on-failure then is refused", async () => {
+  it("an empty token (unset CI variable) with an empty server is no verify at all; rollback-on-failure then is refused naming the settings key", async () => {
     call2 = {};
     const seen: unknown[] = [];
     const e = await errorOf(runCi(parts({ argo: seen }), { ...call, argocdServer: "", argocdToken: secret(""), rollbackOnFailure: true }));
-    expect(e.input).toBe("rollbackOnFailure");
+    expect(e.input).toBe("gitops-pipeline.settings.yaml: verify.rollbackOnFailure");
     expect(seen).toEqual([]);
-  });
-
-  it("verify's timeout and probe URL are refused naming verifyTimeout and probeUrl", async () => {
-    call2 = { argocdServer: "https://argocd.example.com" };
-    expect((await errorOf(runCi(parts(), { ...call, argocdServer: call2.argocdServer!, argocdToken: secret("a"), verifyTimeout: 0 }))).input).toBe(
-      "verifyTimeout",
-    );
-    expect((await errorOf(runCi(parts(), { ...call, argocdServer: call2.argocdServer!, argocdToken: secret("a"), probeUrl: "ftp://x" }))).input).toBe(
-      "probeUrl",
-    );
   });
 
   it("the connection is made with only the credentials that hold a value", async () => {
@@ -133,12 +125,12 @@ describe("ci: the verify and rollback stages", () => {
 });
 
 describe("ci: pull-request mode", () => {
-  it("is handed to decideCi: verify waits for nothing, and rollback-on-failure is refused naming rollbackOnFailure", async () => {
+  it("is handed to decideCi: verify waits for nothing, and rollback-on-failure is refused naming verify.rollbackOnFailure", async () => {
     call2 = { argocdServer: "https://argocd.example.com" };
     const e = await errorOf(
       runCi(parts(), { ...call, pullRequest: true, argocdServer: call2.argocdServer!, argocdToken: secret("a"), rollbackOnFailure: true }),
     );
-    expect(e.input).toBe("rollbackOnFailure");
+    expect(e.input).toBe("gitops-pipeline.settings.yaml: verify.rollbackOnFailure");
     expect(decideCi({ ...call, hasRegistryPassword: true, hasGitopsCredentials: true, pullRequest: true, hasDeployCheck: true }).skip.verify).toMatch(
       /pull request/,
     );

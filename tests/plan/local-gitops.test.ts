@@ -158,9 +158,9 @@ describe("local gitops plan: the module's functions", () => {
 
   it("bad arguments fail before anything is read from the tree", async () => {
     const l = new LocalGitops(dag.directory(), dag.directory(), Toolchain.of(PINNED_TOOLCHAIN), "nope");
-    await expect(l.cluster()).rejects.toThrow(/argocdVersion/);
+    await expect(l.cluster()).rejects.toThrow(/--argocd-version/);
     const ok = new LocalGitops(dag.directory(), dag.directory(), Toolchain.of(PINNED_TOOLCHAIN), VERSIONS.argocd);
-    await expect(ok.endToEnd("dev", "1.0.0", "1.0.0")).rejects.toThrow(/nextVersion/);
+    await expect(ok.endToEnd("dev", "1.0.0", "1.0.0")).rejects.toThrow(/--next-version/);
     await expect(ok.gitServer("Dev!")).rejects.toThrow(/environment/);
     await expect(ok.manifests("dev", "1.2")).rejects.toThrow(/version/);
   });

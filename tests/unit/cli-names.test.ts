@@ -91,23 +91,44 @@ describe("dagger call lines use the engine's CLI names", () => {
       expect(where, f).toContain(f);
   });
 
-  it("every CI template's ci call builds release tags, can verify the deploy and name the app of a multi-app tree (--tag, --argocd-server, --argocd-token, --gitops-app)", () => {
+  it("every CI template's ci call passes only CI context and secrets (the rest is the settings file), builds release tags and can verify the deploy", () => {
     const templates = ["ci/github/action.yml", "ci/gitlab/gitops-pipeline.gitlab-ci.yml", "ci/circleci/config.yml", ".github/workflows/ci.yml"];
     // (a step named "dagger call ci" is prose, not a call: a real call has flags)
     const ciCalls = allCalls().filter((c) => templates.includes(c.where) && c.words.includes("ci") && c.module === "main" && c.words.length > 2);
     expect(new Set(ciCalls.map((c) => c.where))).toEqual(new Set(templates));
-    for (const c of ciCalls.filter((x) => x.where !== ".github/workflows/ci.yml")) {
-      for (const flag of ["--tag", "--argocd-server", "--argocd-token", "--gitops-app"])
+    // CI context, one-off overrides, and the secrets: nothing a team decides once.
+    const allowed = [
+      "--commit",
+      "--run-number",
+      "--branch",
+      "--tag",
+      "--version",
+      "--released-tags",
+      "--registry-username",
+      "--environment",
+      "--changed-since",
+    ];
+    const secrets = ["--registry-password", "--gitops-token", "--gitops-ssh-key", "--gitops-api-token", "--argocd-token", "--argocd-kubeconfig"];
+    for (const c of ciCalls) {
+      for (const w of c.words.slice(c.words.indexOf("ci") + 1)) {
+        if (!w.startsWith("--")) break; // the next function (artifacts, notify) takes its own flags
         expect(
-          c.words.some((w) => w === flag || w.startsWith(`${flag}=`)),
-          `${c.where} ${flag}`,
+          allowed.concat(secrets).some((a) => w === a || w.startsWith(`${a}=`)),
+          `${c.where}: ${w} belongs in gitops-pipeline.settings.yaml`,
         ).toBe(true);
-    }
-    for (const c of ciCalls)
+      }
       expect(
         c.words.some((w) => w.startsWith("--tag")),
         `${c.where} --tag`,
       ).toBe(true);
+      if (c.where !== ".github/workflows/ci.yml")
+        expect(
+          c.words.some((w) => w.startsWith("--argocd-token")),
+          `${c.where} --argocd-token`,
+        ).toBe(true);
+      for (const w of c.words.filter((x) => secrets.some((sec) => x.startsWith(`${sec}=`))))
+        expect(w, `${c.where}: a secret by env:// reference`).toMatch(/=env:\/\//);
+    }
   });
 
   it("every function, flag and enum value exists under the engine's naming", async () => {

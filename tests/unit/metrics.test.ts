@@ -323,6 +323,6 @@ describe("the write-back's trailers for the metrics", () => {
     expect(parseInputs(bumpInputs, { ...base, sourceCommitTime: "2026-12-07T21:55:17Z" }).sourceCommitTime).toBe("2026-12-07T21:55:17Z");
     expect(parseInputs(bumpInputs, base).sourceCommitTime).toBe("");
     expect(() => parseInputs(bumpInputs, { ...base, sourceCommitTime: "yesterday" })).toThrow(/--source-commit-time: is not an ISO 8601 time/);
-    expect(() => parseInputs(bumpInputs, { ...base, sourceCommitTime: "2026-13-45T99:00:00Z" })).toThrow(/sourceCommitTime/);
+    expect(() => parseInputs(bumpInputs, { ...base, sourceCommitTime: "2026-13-45T99:00:00Z" })).toThrow(/--source-commit-time/);
   });
 });

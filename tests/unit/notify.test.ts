@@ -221,7 +221,9 @@ describe("notifyReport (no network: the decision and the validation before any p
     expect(reads).toBe(0);
     expect(await notifyReport(report({ passed: true }), readUrl, "failure", "")).toEqual({ posted: false, reason: "the run passed and --on is failure" });
     expect(reads).toBe(1);
-    await expect(notifyReport(report({ passed: true }), async () => "http://hooks.example.com/x", "failure", "")).rejects.toThrow(/^--webhook: uses plain http/);
+    await expect(notifyReport(report({ passed: true }), async () => "http://hooks.example.com/x", "failure", "")).rejects.toThrow(
+      /^--webhook: uses plain http/,
+    );
     // An empty secret (an unset CI variable): not configured, nothing posted, whatever on says.
     expect(await notifyReport(report(), async () => "  ", "always", "")).toEqual({
       posted: false,

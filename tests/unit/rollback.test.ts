@@ -86,7 +86,9 @@ describe("findRollbackTarget", () => {
     await expect(findRollbackTarget({ env: "dev", source: SRC, read: h.read, history: h.history })).rejects.toThrow(
       /^--environment: dev has no image tag in gitops\/environments\/dev\/values.yaml: nothing to roll back/,
     );
-    await expect(findRollbackTarget({ env: "qa", source: SRC, read: h.read, history: h.history })).rejects.toThrow(/^--environment: "qa" is not an environment/);
+    await expect(findRollbackTarget({ env: "qa", source: SRC, read: h.read, history: h.history })).rejects.toThrow(
+      /^--environment: "qa" is not an environment/,
+    );
     expect(h.asked).toEqual([]);
   });
 
@@ -135,7 +137,7 @@ describe("rollbackPlan through the write-back loop", () => {
     };
     const r = await writeBack(port, rollbackPlan(t, SRC, "webapp"), { validate: async () => ({ ok: true, summary: "ok" }), author });
     expect(r.status).toBe("pushed");
-    expect(r.summary).toMatch(/^--rollback: pushed/);
+    expect(r.summary).toMatch(/^rollback: pushed/);
     expect(work[FILE]).toBe(values("1.0.0", "", "ghcr.io/acme/old"));
     expect(messages[0]).toBe(
       `revert(deploy): webapp dev → 1.0.0\n\nImage: ghcr.io/acme/old:1.0.0\nRolled-Back-From: ghcr.io/acme/webapp:1.1.0@${D2}\nRestores: ${h.commits[0]}\n`,

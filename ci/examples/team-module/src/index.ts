@@ -30,31 +30,20 @@ export class ShopCi {
 
   /**
    * The whole pipeline; fails unless every stage passed. On main with the credentials it
-   * publishes and bumps dev in our gitops repository over SSH.
+   * publishes and bumps dev in our gitops repository over SSH. Where it publishes (image.repository)
+   * and which gitops repository it bumps (gitops.repository, gitops.knownHosts) is our app's
+   * gitops-pipeline.settings.yaml: the call passes only the CI context and the secrets.
    *
    * @param commit Commit being built.
    * @param runNumber CI run number.
    * @param branch Branch being built.
    * @param registryPassword Registry token; without it nothing is published.
    * @param deployKey SSH deploy key of the gitops repository; without it nothing is bumped.
-   * @param knownHosts known_hosts lines of the gitops repository's host.
    */
   @func({ cache: "never" })
-  async ci(commit: string = "local", runNumber: string = "0", branch: string = "local", registryPassword?: Secret, deployKey?: Secret, knownHosts: string = ""): Promise<string> {
+  async ci(commit: string = "local", runNumber: string = "0", branch: string = "local", registryPassword?: Secret, deployKey?: Secret): Promise<string> {
     // An unset optional (undefined) is left out of the call: no publish, no bump.
-    return this.pipeline()
-      .ci({
-        commit,
-        runNumber,
-        branch,
-        imageRepository: "ghcr.io/acme/shop",
-        registryUsername: "acme-ci",
-        registryPassword,
-        gitopsRepo: "git@github.com:acme/shop-deploy.git",
-        gitopsSshKey: deployKey,
-        gitopsKnownHosts: knownHosts,
-      })
-      .assert();
+    return this.pipeline().ci({ commit, runNumber, branch, registryUsername: "acme-ci", registryPassword, gitopsSshKey: deployKey }).assert();
   }
 
   /** Just our lint (with flake8 on top of the defaults) and tests, with our coverage bar. */
