@@ -305,6 +305,7 @@ export class GitopsPipeline {
         environment: s.deploy.environment,
         platforms: s.image.platforms,
         endToEnd: s.e2e.enabled,
+        smoke: s.smoke.enabled,
         scan: s.scan.enabled,
         severity: s.scan.severity.join(","),
         ignoreUnfixed: s.scan.ignoreUnfixed,
