@@ -86,7 +86,7 @@ export function proberExec(ctr: Container, config: string): Container {
  * `pick` names the container when the rendering has several (`<workload>/<container>`).
  */
 export async function renderedRuntime(opts: ValidateStageOptions, environment: string, app: string, pick: string): Promise<SmokeRuntime> {
-  const { port, renderings } = renderOnlyPort(new ContainerPort({ ...opts, environments: [environment] }, { locations: [] }));
+  const { port, renderings } = renderOnlyPort(new ContainerPort({ ...opts, environments: [environment] }, { locations: [] }, Date.now()));
   const res = await runValidation(port, {
     environments: [environment],
     ...(app ? { app } : {}),
