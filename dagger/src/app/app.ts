@@ -56,7 +56,16 @@ export class App {
    * @param python Python minor version, or "" to detect it.
    * @param dependencies Dependency source, or "auto".
    */
-  constructor(source: Directory, toolchain: Toolchain, version: string, revision: string, dockerfile: string, sourceUrl: string, python: string = "", dependencies: string = DEFAULTS.dependencies) {
+  constructor(
+    source: Directory,
+    toolchain: Toolchain,
+    version: string,
+    revision: string,
+    dockerfile: string,
+    sourceUrl: string,
+    python: string = "",
+    dependencies: string = DEFAULTS.dependencies,
+  ) {
     const i = parseInputs(appInputs, { version, revision, dockerfile, sourceUrl, python, dependencies });
     this.source = source;
     this.toolchain = toolchain;
@@ -80,7 +89,13 @@ export class App {
 
   /** What every build of this app is built with. */
   private buildOptions(platforms: readonly string[]): BuildOptions {
-    return { platforms, version: buildVersionOf(this.version, this.revision), revision: this.revision, dockerfile: this.dockerfile, ...(this.sourceUrl ? { sourceUrl: this.sourceUrl } : {}) };
+    return {
+      platforms,
+      version: buildVersionOf(this.version, this.revision),
+      revision: this.revision,
+      dockerfile: this.dockerfile,
+      ...(this.sourceUrl ? { sourceUrl: this.sourceUrl } : {}),
+    };
   }
 
   /**
@@ -155,7 +170,18 @@ export class App {
     password?: Secret,
     platforms: string[] = DEFAULT_PLATFORMS,
   ): Promise<PublishedImage> {
-    const i = parseInputs(publishInputs, { image, revision: this.revision, run, environment, branch, release, tagTemplates, username, hasPassword: password !== undefined, platforms });
+    const i = parseInputs(publishInputs, {
+      image,
+      revision: this.revision,
+      run,
+      environment,
+      branch,
+      release,
+      tagTemplates,
+      username,
+      hasPassword: password !== undefined,
+      platforms,
+    });
     checkCredentials(i); // before any engine read: a credential mistake fails at once
     const base = await this.buildImage();
     const published = await publish(base, this.source, {

@@ -53,7 +53,12 @@ export async function build(pythonImage: string, source: Directory, o: BuildOpti
 
 /** The app image for the engine's own platform (a kind node's), with the default Dockerfile: what the end-to-end runs load into kind. */
 export async function engineImage(pythonImage: string, source: Directory, o: { version: string; revision: string }): Promise<Container> {
-  const [image] = await build(pythonImage, source, { platforms: [String(await dag.defaultPlatform())], version: o.version, revision: o.revision, dockerfile: DEFAULTS.dockerfile });
+  const [image] = await build(pythonImage, source, {
+    platforms: [String(await dag.defaultPlatform())],
+    version: o.version,
+    revision: o.revision,
+    dockerfile: DEFAULTS.dockerfile,
+  });
   return image!;
 }
 

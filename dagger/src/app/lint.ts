@@ -39,7 +39,12 @@ export function linterInstallArgv(tools: Toolchain, linter: LinterName): string[
  */
 export function lintContainer(tools: Toolchain, source: Directory, linter: LinterName, project?: Project): Container {
   const install = linterInstallArgv(tools, linter);
-  if (!project) return pythonBase(tools.pythonImage).withExec(install).withDirectory(SOURCE_DIR, source).withDirectory(REPORT_DIR, dag.directory()).withExec(lintArgv(linter), { expect: ReturnType.Any, redirectStdout: LINT_REPORT });
+  if (!project)
+    return pythonBase(tools.pythonImage)
+      .withExec(install)
+      .withDirectory(SOURCE_DIR, source)
+      .withDirectory(REPORT_DIR, dag.directory())
+      .withExec(lintArgv(linter), { expect: ReturnType.Any, redirectStdout: LINT_REPORT });
   const deps = needsDependencies(linter) ? project.deps : { ...project.deps, files: [], steps: [], srcLayout: project.deps.srcLayout };
   return withSource(withDependencies(pythonBase(project.python.image), deps, install), source, deps)
     .withDirectory(REPORT_DIR, dag.directory())
@@ -50,7 +55,12 @@ export function lintContainer(tools: Toolchain, source: Directory, linter: Linte
 const needsProject = (linter: LinterName) => linter === "pylint" || linter === "flake8";
 
 /** The lint stage's containers, one per linter, and the project when one of them needed it. */
-export async function lintContainers(tools: Toolchain, source: Directory, linters: readonly LinterName[], o: ProjectOptions = DETECT): Promise<{ containers: Container[]; project?: Project }> {
+export async function lintContainers(
+  tools: Toolchain,
+  source: Directory,
+  linters: readonly LinterName[],
+  o: ProjectOptions = DETECT,
+): Promise<{ containers: Container[]; project?: Project }> {
   const project = linters.some(needsProject) ? await readProject(tools, source, o) : undefined;
   return { containers: linters.map((l) => lintContainer(tools, source, l, needsProject(l) ? project : undefined)), ...(project ? { project } : {}) };
 }

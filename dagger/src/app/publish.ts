@@ -58,7 +58,14 @@ export interface PublishPlan {
 export function publishPlan(pythonImage: string, source: Directory, o: PublishOptions): PublishPlan {
   const repo = parseRepository(o.image, "image");
   const tags = renderTags(
-    { sha: o.revision, run: o.run, ...(o.version ? { version: o.version } : {}), ...(o.environment ? { env: o.environment } : {}), ...(o.branch ? { branch: o.branch } : {}), release: o.release ?? false },
+    {
+      sha: o.revision,
+      run: o.run,
+      ...(o.version ? { version: o.version } : {}),
+      ...(o.environment ? { env: o.environment } : {}),
+      ...(o.branch ? { branch: o.branch } : {}),
+      release: o.release ?? false,
+    },
     o.tagTemplates && o.tagTemplates.length ? o.tagTemplates : undefined,
   );
   checkCredentials({ username: o.username ?? "", hasPassword: o.password !== undefined });
@@ -75,7 +82,10 @@ export async function publish(pythonImage: string, source: Directory, o: Publish
   for (const ref of plan.refs) digests.push(digestOf(await plan.publisher.publish(ref, { platformVariants: plan.variants })));
   const digest = digests[0]!;
   if (digests.some((d) => d !== digest)) {
-    throw new StageError("publish", `the tags of ${plan.repo.address} point at different digests (${[...new Set(digests)].join(", ")}): the build was not reproducible between pushes`);
+    throw new StageError(
+      "publish",
+      `the tags of ${plan.repo.address} point at different digests (${[...new Set(digests)].join(", ")}): the build was not reproducible between pushes`,
+    );
   }
   return new PublishedImage(plan.repo.address, digest, plan.tags);
 }
@@ -156,12 +166,26 @@ export class PublishedImage {
     rekorUrl: string = "",
     transparencyLog: boolean = true,
   ): Promise<Run> {
-    const b = JSON.parse(this.build || "{}") as { commit?: string; sourceUrl?: string; inputs?: Record<string, string | string[]>; toolchain?: Record<string, string> };
+    const b = JSON.parse(this.build || "{}") as {
+      commit?: string;
+      sourceUrl?: string;
+      inputs?: Record<string, string | string[]>;
+      toolchain?: Record<string, string>;
+    };
     const repository = sourceRepository.trim() || b.sourceUrl || "";
-    if (!repository) throw new InputError("sourceRepository", "is empty and the app has no source URL", "pass --source-repository https://github.com/<owner>/<repo>");
+    if (!repository)
+      throw new InputError("sourceRepository", "is empty and the app has no source URL", "pass --source-repository https://github.com/<owner>/<repo>");
     if (!/^[A-Za-z0-9._/+-]+$/.test(ref.trim())) throw new InputError("ref", `"${ref}" is not a git ref`, "pass refs/heads/<branch> or refs/tags/<tag>");
-    if (!/^[a-z][a-z0-9+.-]*:\/\/\S+$/i.test(builder.trim())) throw new InputError("builder", `"${builder}" is not a URI`, "pass the CI workflow URL, e.g. https://github.com/acme/shop/.github/workflows/ci.yml@refs/heads/main");
-    for (const [arg, url] of [["fulcioUrl", fulcioUrl], ["rekorUrl", rekorUrl]] as const)
+    if (!/^[a-z][a-z0-9+.-]*:\/\/\S+$/i.test(builder.trim()))
+      throw new InputError(
+        "builder",
+        `"${builder}" is not a URI`,
+        "pass the CI workflow URL, e.g. https://github.com/acme/shop/.github/workflows/ci.yml@refs/heads/main",
+      );
+    for (const [arg, url] of [
+      ["fulcioUrl", fulcioUrl],
+      ["rekorUrl", rekorUrl],
+    ] as const)
       if (url && !/^https:\/\/\S+$/.test(url)) throw new InputError(arg, `"${url}" is not an https URL`, "pass the https URL of the service");
     const predicate = provenancePredicate({
       repository,

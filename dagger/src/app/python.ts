@@ -11,7 +11,11 @@ import {
   needsRequirementsDir,
   pytestConfigured,
   REQUIREMENTS_DIR,
-  withDeclarationTexts, type DependencyChoice, type DependencyPlan, type ProjectDeclarations } from "../core/app/dependencies.js";
+  withDeclarationTexts,
+  type DependencyChoice,
+  type DependencyPlan,
+  type ProjectDeclarations,
+} from "../core/app/dependencies.js";
 import { installFailedReport } from "../core/app/install-report.js";
 import { readPyproject } from "../core/app/pyproject.js";
 import { choosePython, type PythonChoice } from "../core/app/python-version.js";
@@ -59,10 +63,17 @@ export async function readDeclarations(source: Directory): Promise<ProjectDeclar
 export function projectOf(tools: Toolchain, d: ProjectDeclarations, o: ProjectOptions = DETECT): Project {
   const deps = dependencyPlan(d, o.dependencies, VERSIONS.uv);
   const configured = pytestConfigured(d);
-  if (tools.pythonImage !== VERSIONS.pythonImage && !o.python) return { deps, pytestConfigured: configured, python: { minor: "", image: tools.pythonImage, why: "--python-image" } };
+  if (tools.pythonImage !== VERSIONS.pythonImage && !o.python)
+    return { deps, pytestConfigured: configured, python: { minor: "", image: tools.pythonImage, why: "--python-image" } };
   const pyproject = d.contents["pyproject.toml"];
   const { requiresPython, requiresPythonFrom } = pyproject === undefined ? { requiresPython: "", requiresPythonFrom: "" } : readPyproject(pyproject);
-  const python = choosePython({ ...(d.contents[".python-version"] !== undefined ? { pythonVersionFile: d.contents[".python-version"] } : {}), ...(requiresPython ? { requiresPython, requiresPythonFrom } : {}) }, o.python);
+  const python = choosePython(
+    {
+      ...(d.contents[".python-version"] !== undefined ? { pythonVersionFile: d.contents[".python-version"] } : {}),
+      ...(requiresPython ? { requiresPython, requiresPythonFrom } : {}),
+    },
+    o.python,
+  );
   return { deps, python, pytestConfigured: configured };
 }
 

@@ -69,9 +69,7 @@ export function scanContainer(trivyImage: string, image: File, o: ScanOptions): 
 
 /** The secret scan container: the app source, Trivy's secret rules, any exit code. */
 export function secretsContainer(trivyImage: string, source: Directory, ignore?: IgnoreFile): Container {
-  return trivyBase(trivyImage, ignore)
-    .withDirectory(TRIVY_PATHS.source, source)
-    .withExec(trivySecretArgv(ignore?.name), { expect: ReturnType.Any });
+  return trivyBase(trivyImage, ignore).withDirectory(TRIVY_PATHS.source, source).withExec(trivySecretArgv(ignore?.name), { expect: ReturnType.Any });
 }
 
 /** The reports the container wrote, by path. */
@@ -93,7 +91,10 @@ export async function runScan(trivyImage: string, image: File, o: ScanOptions): 
     [code, stderr, has, ran] = await outputs(c);
   }
   const report = has(TRIVY_PATHS.report) ? await c.file(TRIVY_PATHS.report).contents() : undefined;
-  const r = scanReport(scanResult(code, report, o.failOn, stderr), o.failOn, { ...(o.ignoreUnfixed ? { ignoreUnfixed: true } : {}), waivers: o.ignore?.waivers ?? [] });
+  const r = scanReport(scanResult(code, report, o.failOn, stderr), o.failOn, {
+    ...(o.ignoreUnfixed ? { ignoreUnfixed: true } : {}),
+    waivers: o.ignore?.waivers ?? [],
+  });
   let artifacts = dag.directory();
   if (has(TRIVY_PATHS.report)) artifacts = artifacts.withFile("trivy.json", c.file(TRIVY_PATHS.report));
   if (has(TRIVY_PATHS.sbom)) artifacts = artifacts.withFile("sbom.cdx.json", c.file(TRIVY_PATHS.sbom));

@@ -86,7 +86,14 @@ function outcome(run: Run, startedAt: number, extra: CiStageArtifacts = {}, with
   const ranAt = ranAtOf(r);
   const cached = ranAt === undefined ? undefined : fromCache(ranAt, startedAt);
   const dir = withFiles ? run.artifacts.withFile(`${r.stage}-report.json`, run.report()) : undefined;
-  return { ok: r.passed, summary: r.summary, details: r.details, findings: r.findings, ...(cached !== undefined ? { cached } : {}), artifacts: { ...(dir ? { dir } : {}), ...extra } };
+  return {
+    ok: r.passed,
+    summary: r.summary,
+    details: r.details,
+    findings: r.findings,
+    ...(cached !== undefined ? { cached } : {}),
+    artifacts: { ...(dir ? { dir } : {}), ...extra },
+  };
 }
 
 /** The Dagger work of each stage: each one a function of the pipeline's objects. */
@@ -109,9 +116,20 @@ export function ciStageRuns(parts: Made, c: CiCall, d: CiDecisions, startedAt: n
     e2e: async ({ build: built }) => outcome(await manifests.endToEnd(c.environment, built!.image!, d.appVersion), startedAt),
     secrets: async () => outcome(await app.scanSecrets(), startedAt),
     // Every platform that would be published is scanned: an image is only as safe as its worst platform.
-    scan: async ({ build: built }) => outcome(await app.scanPlatforms(built!.variants!, { failOn, dbRepository: "", skipDbUpdate: false, ignoreUnfixed: c.ignoreUnfixed }), startedAt),
+    scan: async ({ build: built }) =>
+      outcome(await app.scanPlatforms(built!.variants!, { failOn, dbRepository: "", skipDbUpdate: false, ignoreUnfixed: c.ignoreUnfixed }), startedAt),
     publish: async () => {
-      const image = await app.publish(c.imageRepository, c.runNumber, c.environment, c.branch, d.release, d.tagTemplates, c.registryUsername, c.registryPassword, d.platforms);
+      const image = await app.publish(
+        c.imageRepository,
+        c.runNumber,
+        c.environment,
+        c.branch,
+        d.release,
+        d.tagTemplates,
+        c.registryUsername,
+        c.registryPassword,
+        d.platforms,
+      );
       const published = { repository: image.repository, digest: image.digest, tags: image.tags, ref: image.ref() };
       return { ok: true, summary: `pushed ${image.tags.join(", ")} → ${published.ref}`, cached: false, artifacts: { published } };
     },
@@ -170,7 +188,13 @@ export async function runCi(parts: CiParts, c: CiCall, clock: Clock = () => Date
   ]);
   // Server (from the settings file) and secrets are paired here, naming the file's key or ci's flag; ArgoCd's own check then has nothing left to refuse.
   const wantsVerify = argoConnection(c.argocdServer ?? "", hasArgoToken, hasKubeconfig) !== "none";
-  const d = decideCi({ ...c, hasRegistryPassword, hasGitopsCredentials: hasToken || hasKey, hasDeployCheck: wantsVerify, rollbackOnFailure: c.rollbackOnFailure ?? false });
+  const d = decideCi({
+    ...c,
+    hasRegistryPassword,
+    hasGitopsCredentials: hasToken || hasKey,
+    hasDeployCheck: wantsVerify,
+    rollbackOnFailure: c.rollbackOnFailure ?? false,
+  });
   const argoCd = wantsVerify && parts.argoCd ? parts.argoCd({ token: hasArgoToken, kubeconfig: hasKubeconfig }) : undefined;
   await parts.checkGitops?.();
   const use = { token: hasToken, sshKey: hasKey, apiToken: hasApiToken };

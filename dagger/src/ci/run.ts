@@ -46,5 +46,9 @@ export function ciRun(result: PipelineResult, a: CiArtifacts): Run {
     .withNewFile("status", `${result.ok ? "passed" : "failed"}\n`)
     .withNewFile("report.json", reportJson(report));
   for (const sub of Object.values(a.directories)) dir = dir.withDirectory(".", sub);
-  return Run.of(report, dir, result.stages.map((s) => stageRun(s, a.directories[s.name])));
+  return Run.of(
+    report,
+    dir,
+    result.stages.map((s) => stageRun(s, a.directories[s.name])),
+  );
 }

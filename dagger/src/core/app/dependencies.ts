@@ -115,7 +115,11 @@ export function withDeclarationTexts(d: ProjectDeclarations, files: readonly str
     const text = texts[i];
     if (text !== undefined) return void (contents[file] = text);
     const by = Object.entries(d.contents).find(([f, t]) => f.endsWith(".txt") && requirementIncludes(f, t).includes(file))?.[0];
-    throw new InputError(by ?? file, by ? `includes ${file}, which is not a file of the app directory` : "cannot be read", "add the file, or fix the -r/-c line");
+    throw new InputError(
+      by ?? file,
+      by ? `includes ${file}, which is not a file of the app directory` : "cannot be read",
+      "add the file, or fix the -r/-c line",
+    );
   });
   return { ...d, contents };
 }
@@ -157,9 +161,18 @@ export function detectSource(d: ProjectDeclarations, override: DependencyChoice 
   if (override !== "auto") {
     const needs: Partial<Record<DependencySource, string>> = { uv: "uv.lock", poetry: "poetry.lock", pyproject: "pyproject.toml" };
     const need = needs[override];
-    if (need && !has(need)) throw new InputError("dependencies", `is ${override} but the source has no ${need}`, `pass the app directory that holds ${need}, or another of ${DEPENDENCY_SOURCES.join(", ")}`);
+    if (need && !has(need))
+      throw new InputError(
+        "dependencies",
+        `is ${override} but the source has no ${need}`,
+        `pass the app directory that holds ${need}, or another of ${DEPENDENCY_SOURCES.join(", ")}`,
+      );
     if (override === "requirements" && rootRequirements(d).length === 0)
-      throw new InputError("dependencies", "is requirements but the source has no requirements*.txt at its top nor in requirements/", `pass another of ${DEPENDENCY_SOURCES.join(", ")}`);
+      throw new InputError(
+        "dependencies",
+        "is requirements but the source has no requirements*.txt at its top nor in requirements/",
+        `pass another of ${DEPENDENCY_SOURCES.join(", ")}`,
+      );
     return { source: override, why: `--dependencies ${override}` };
   }
   if (has("uv.lock")) return { source: "uv", why: "uv.lock found" };
@@ -181,7 +194,10 @@ export function dependencyPlan(d: ProjectDeclarations, override: DependencyChoic
   const fromPyproject = () => {
     if (!pyproject?.declaresDependencies) return [];
     const path = `${DEPS_DIR}/pyproject-requirements.txt`;
-    plan.files.push({ path, contents: requirementsText(pyproject.requirements, `from pyproject.toml: [project] dependencies and the ${TEST_GROUPS.join("/")} extras and groups`) });
+    plan.files.push({
+      path,
+      contents: requirementsText(pyproject.requirements, `from pyproject.toml: [project] dependencies and the ${TEST_GROUPS.join("/")} extras and groups`),
+    });
     return ["-r", path];
   };
   switch (source) {

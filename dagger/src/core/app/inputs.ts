@@ -19,7 +19,11 @@ import { parseSeverities } from "./trivy.js";
 export function dockerfilePath(raw: string): string {
   const p = raw.trim().replace(/^\.\//, "");
   if (p === "" || p.startsWith("/") || p.split("/").includes("..")) {
-    throw new InputError("dockerfile", `"${raw}" is not a path inside the source directory`, "pass a relative path such as Dockerfile or docker/app.Dockerfile");
+    throw new InputError(
+      "dockerfile",
+      `"${raw}" is not a path inside the source directory`,
+      "pass a relative path such as Dockerfile or docker/app.Dockerfile",
+    );
   }
   return p;
 }
@@ -27,11 +31,7 @@ export function dockerfilePath(raw: string): string {
 /** The build identity `app` holds for build, image-tarball, publish and scan. */
 export const appInputs = z.object({
   version: optionalVersionField,
-  revision: z
-    .string()
-    .trim()
-    .regex(COMMIT_ID, { error: "is not a commit id" })
-    .describe("pass the git commit being built, e.g. $(git rev-parse HEAD)"),
+  revision: z.string().trim().regex(COMMIT_ID, { error: "is not a commit id" }).describe("pass the git commit being built, e.g. $(git rev-parse HEAD)"),
   dockerfile: z.string().transform(rule(dockerfilePath)),
   sourceUrl: z
     .string()

@@ -36,8 +36,18 @@ export function installFailedReport(stage: string, failure: InstallFailure, plan
   const lines = output.split("\n").map((l) => l.trimEnd());
   // pip's own verdict (`ERROR: ...`) first; a build backend's `error:` lines come before it.
   // Without such a line, the last of stderr (where pip and uv say what went wrong) before stdout's progress lines.
-  const lastOf = (s: string) => s.split("\n").map((l) => l.trim()).filter(Boolean).at(-1);
-  const firstError = lines.find((l) => /^ERROR\b/.test(l.trim())) ?? lines.find((l) => /^(error|Error)\b/.test(l.trim())) ?? lastOf(f.stderr) ?? lastOf(f.stdout) ?? `exit code ${f.exitCode}`;
+  const lastOf = (s: string) =>
+    s
+      .split("\n")
+      .map((l) => l.trim())
+      .filter(Boolean)
+      .at(-1);
+  const firstError =
+    lines.find((l) => /^ERROR\b/.test(l.trim())) ??
+    lines.find((l) => /^(error|Error)\b/.test(l.trim())) ??
+    lastOf(f.stderr) ??
+    lastOf(f.stdout) ??
+    `exit code ${f.exitCode}`;
   const tail = (s: string) => s.trim().split("\n").slice(-INSTALL_TAIL).join("\n");
   const details = [
     `dependencies: ${plan.source} (${plan.why})`,

@@ -89,7 +89,15 @@ export function parseFlake8(report: string, root = ""): Finding[] {
   for (const line of report.split("\n")) {
     const m = /^(.+?):(\d+):(\d+): ([A-Z]+\d+) (.*)$/.exec(line.trimEnd());
     if (!m) continue;
-    out.push({ source: "flake8", rule: m[4]!, severity: m[4]!.startsWith("W") ? "warning" : "error", message: m[5]!, file: relativeTo(m[1]!, root), line: Number(m[2]), column: Number(m[3]) });
+    out.push({
+      source: "flake8",
+      rule: m[4]!,
+      severity: m[4]!.startsWith("W") ? "warning" : "error",
+      message: m[5]!,
+      file: relativeTo(m[1]!, root),
+      line: Number(m[2]),
+      column: Number(m[3]),
+    });
   }
   return out;
 }

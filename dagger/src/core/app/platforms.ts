@@ -48,7 +48,12 @@ export function parsePlatform(raw: string, arg = "platforms"): Platform {
   }
   const [os, rawArch, rawVariant] = parts as [string, string, string | undefined];
   // The image is built FROM a Linux Python base: another os would be a Linux image mislabelled.
-  if (OTHER_OS.includes(os)) throw new InputError(arg, `"${raw}" is a ${os} platform, but the app image is built from a Linux base image`, "pass linux platforms, e.g. linux/amd64,linux/arm64");
+  if (OTHER_OS.includes(os))
+    throw new InputError(
+      arg,
+      `"${raw}" is a ${os} platform, but the app image is built from a Linux base image`,
+      "pass linux platforms, e.g. linux/amd64,linux/arm64",
+    );
   if (!(KNOWN_OS as readonly string[]).includes(os)) throw new InputError(arg, `"${raw}" has unknown os "${os}"`, fix);
   const arch = ARCH_ALIASES[rawArch] ?? rawArch;
   const variants = KNOWN_ARCH[arch];
@@ -58,7 +63,11 @@ export function parsePlatform(raw: string, arg = "platforms"): Platform {
   if ((arch === "arm64" && variant === "v8") || (arch === "amd64" && variant === "v1")) variant = undefined;
   if (arch === "arm" && variant === undefined) variant = "v7"; // what `linux/arm` means in practice
   if (variant !== undefined && !variants.includes(variant)) {
-    throw new InputError(arg, `"${raw}" has unknown variant "${variant}" for ${arch}`, variants.length ? `use one of ${variants.join(", ")}` : `${arch} has no variants: drop it`);
+    throw new InputError(
+      arg,
+      `"${raw}" has unknown variant "${variant}" for ${arch}`,
+      variants.length ? `use one of ${variants.join(", ")}` : `${arch} has no variants: drop it`,
+    );
   }
   return variant ? { os, arch, variant } : { os, arch };
 }
@@ -68,7 +77,10 @@ export function parsePlatform(raw: string, arg = "platforms"): Platform {
  * removed, order kept. An empty list is an InputError naming `arg`.
  */
 export function parsePlatforms(raw: readonly string[] | string, arg = "platforms"): string[] {
-  const items = (typeof raw === "string" ? [raw] : raw).flatMap((s) => s.split(",")).map((s) => s.trim()).filter((s) => s !== "");
+  const items = (typeof raw === "string" ? [raw] : raw)
+    .flatMap((s) => s.split(","))
+    .map((s) => s.trim())
+    .filter((s) => s !== "");
   if (items.length === 0) throw new InputError(arg, "no platform given", `pass at least one, e.g. ${DEFAULT_PLATFORMS.join(",")}`);
   const out: string[] = [];
   for (const item of items) {

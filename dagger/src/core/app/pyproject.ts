@@ -50,7 +50,15 @@ export interface PyprojectInfo {
 /** Requirement's distribution name and extras: `flaskr[test] >= 1` → `flaskr`, [`test`]. */
 function nameAndExtras(req: string): { name: string; extras: string[] } {
   const m = /^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[([^\]]*)\])?/.exec(req);
-  return { name: m ? normaliseName(m[1]!) : "", extras: m?.[2] ? m[2].split(",").map((x) => x.trim()).filter(Boolean) : [] };
+  return {
+    name: m ? normaliseName(m[1]!) : "",
+    extras: m?.[2]
+      ? m[2]
+          .split(",")
+          .map((x) => x.trim())
+          .filter(Boolean)
+      : [],
+  };
 }
 
 /**
@@ -106,7 +114,9 @@ export function readPyproject(text: string, file = "pyproject.toml"): PyprojectI
 function pythonRequirement(project: Record<string, unknown>, doc: Record<string, unknown>): { requiresPython: string; requiresPythonFrom: string } {
   if (typeof project["requires-python"] === "string") return { requiresPython: project["requires-python"].trim(), requiresPythonFrom: "requires-python" };
   const poetry = table(table(table(doc.tool).poetry).dependencies).python;
-  return typeof poetry === "string" ? { requiresPython: poetryConstraint(poetry), requiresPythonFrom: "tool.poetry.dependencies.python" } : { requiresPython: "", requiresPythonFrom: "" };
+  return typeof poetry === "string"
+    ? { requiresPython: poetryConstraint(poetry), requiresPythonFrom: "tool.poetry.dependencies.python" }
+    : { requiresPython: "", requiresPythonFrom: "" };
 }
 
 /** Poetry's version constraint as PEP 440: `^3.11` → `>=3.11,<4`, `~3.11` → `>=3.11,<3.12`, `3.11.*` and comparisons as they are. */
@@ -153,7 +163,12 @@ export interface PoetryPins {
 export function poetryPins(text: string, file = "poetry.lock"): PoetryPins {
   const doc = parseToml(text, file);
   const packages = Array.isArray(doc.package) ? (doc.package as PoetryPackage[]) : [];
-  if (packages.length === 0 && !doc.metadata) throw new InputError(`source: ${file}`, "has no [[package]] entries and no [metadata]: not a Poetry lock file", "regenerate it with `poetry lock`, or pass --dependencies to choose another declaration");
+  if (packages.length === 0 && !doc.metadata)
+    throw new InputError(
+      `source: ${file}`,
+      "has no [[package]] entries and no [metadata]: not a Poetry lock file",
+      "regenerate it with `poetry lock`, or pass --dependencies to choose another declaration",
+    );
   const requirements: string[] = [];
   const skipped: string[] = [];
   for (const p of packages) {

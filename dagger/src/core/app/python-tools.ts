@@ -55,7 +55,6 @@ export function relativeTo(path: string, root = ""): string {
   return rel.replace(/^(\.\/)+/, "");
 }
 
-
 /**
  * Installs the pipeline's tools next to the project's dependencies without breaking their pins:
  * a tool the project already installed (its own pytest, pytest-cov, pylint) is used as it is;

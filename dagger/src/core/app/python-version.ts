@@ -8,7 +8,11 @@ import { InputError } from "../errors.js";
 import { VERSIONS } from "../versions.js";
 
 /** The pinned Python images by minor version (DEFAULT_PYTHON is the pipeline's default). */
-export const PYTHON_IMAGES: Readonly<Record<string, string>> = { "3.11": VERSIONS.python311Image, "3.12": VERSIONS.pythonImage, "3.13": VERSIONS.python313Image };
+export const PYTHON_IMAGES: Readonly<Record<string, string>> = {
+  "3.11": VERSIONS.python311Image,
+  "3.12": VERSIONS.pythonImage,
+  "3.13": VERSIONS.python313Image,
+};
 
 /** The default minor version (the pinned default image's). */
 export const DEFAULT_PYTHON = "3.12";
@@ -67,12 +71,20 @@ export function satisfiesClause(version: string, clause: string): boolean | unde
 
 /** Whether a minor version (`3.13`, taken as its newest patch) satisfies a whole specifier (clauses joined by commas). */
 export function satisfiesSpecifier(minor: string, spec: string, file = "pyproject.toml"): boolean {
-  const clauses = spec.split(",").map((c) => c.trim()).filter(Boolean);
+  const clauses = spec
+    .split(",")
+    .map((c) => c.trim())
+    .filter(Boolean);
   return clauses.every((clause) => {
     // A bound such as <3.13 or <=3.13.0 is judged on the minor's first release, >= on its last.
     const probe = /^\s*(<|<=|==|===|!=)/.test(clause) && !/\.\*\s*$/.test(clause) ? `${minor}.0` : `${minor}.999`;
     const ok = satisfiesClause(probe, clause);
-    if (ok === undefined) throw new InputError(`source: ${file}`, `requires-python "${spec}" has a clause this pipeline cannot read ("${clause}")`, `write it as PEP 440 comparisons such as ">=3.11", or pass --python ${Object.keys(PYTHON_IMAGES).join(" or ")}`);
+    if (ok === undefined)
+      throw new InputError(
+        `source: ${file}`,
+        `requires-python "${spec}" has a clause this pipeline cannot read ("${clause}")`,
+        `write it as PEP 440 comparisons such as ">=3.11", or pass --python ${Object.keys(PYTHON_IMAGES).join(" or ")}`,
+      );
     return ok;
   });
 }
@@ -99,7 +111,11 @@ const supported = () => Object.keys(PYTHON_IMAGES).join(", ");
 
 /** The minor version of a `.python-version` line: `3.13`, `3.13.1`, `cpython-3.13`, `3.13t`... */
 function minorOf(raw: string): string | undefined {
-  const line = raw.split("\n").map((l) => l.replace(/#.*/, "").trim()).find(Boolean) ?? "";
+  const line =
+    raw
+      .split("\n")
+      .map((l) => l.replace(/#.*/, "").trim())
+      .find(Boolean) ?? "";
   const m = /^(?:cpython-|python|py)?(\d+)\.(\d+)/.exec(line);
   return m ? `${m[1]}.${m[2]}` : undefined;
 }
@@ -124,14 +140,29 @@ export function choosePython(d: PythonDeclaration, override = ""): PythonChoice 
   }
   if (d.pythonVersionFile !== undefined) {
     const minor = minorOf(d.pythonVersionFile);
-    if (!minor) throw new InputError("source: .python-version", `"${d.pythonVersionFile.trim()}" is not a Python version`, `write a version such as ${DEFAULT_PYTHON} in it, or ${choices}`);
+    if (!minor)
+      throw new InputError(
+        "source: .python-version",
+        `"${d.pythonVersionFile.trim()}" is not a Python version`,
+        `write a version such as ${DEFAULT_PYTHON} in it, or ${choices}`,
+      );
     return pick(minor, `.python-version says ${minor}`, "source: .python-version", `change .python-version to one of ${supported()}, or ${choices}`);
   }
   if (d.requiresPython) {
     const ok = Object.keys(PYTHON_IMAGES).filter((m) => satisfiesSpecifier(m, d.requiresPython!));
-    if (ok.length === 0) throw new InputError("source: pyproject.toml", `${d.requiresPythonFrom ?? "requires-python"} "${d.requiresPython}" admits none of the pinned Pythons (${supported()})`, choices);
+    if (ok.length === 0)
+      throw new InputError(
+        "source: pyproject.toml",
+        `${d.requiresPythonFrom ?? "requires-python"} "${d.requiresPython}" admits none of the pinned Pythons (${supported()})`,
+        choices,
+      );
     const minor = ok.includes(DEFAULT_PYTHON) ? DEFAULT_PYTHON : ok.sort((a, b) => compare(numbers(b)!, numbers(a)!))[0]!;
-    return pick(minor, `${d.requiresPythonFrom ?? "requires-python"} "${d.requiresPython}"${minor === DEFAULT_PYTHON ? " admits the pinned default" : ""}`, "source: pyproject.toml", choices);
+    return pick(
+      minor,
+      `${d.requiresPythonFrom ?? "requires-python"} "${d.requiresPython}"${minor === DEFAULT_PYTHON ? " admits the pinned default" : ""}`,
+      "source: pyproject.toml",
+      choices,
+    );
   }
   return { minor: DEFAULT_PYTHON, image: PYTHON_IMAGES[DEFAULT_PYTHON]!, why: "the pinned default: the project declares no Python" };
 }

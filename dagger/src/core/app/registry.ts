@@ -44,7 +44,11 @@ export function parseRepository(raw: string, arg = "image"): Repository {
   if (last.includes(":")) throw new InputError(arg, `"${raw}" contains a tag`, `${fix}; tags come from the tag templates`);
   const bad = pathParts.find((p) => !COMPONENT.test(p));
   if (bad !== undefined) {
-    throw new InputError(arg, `"${raw}" has an invalid path component "${bad}"`, `${fix}; path components are lowercase letters, digits and single separators (. _ __ -)`);
+    throw new InputError(
+      arg,
+      `"${raw}" has an invalid path component "${bad}"`,
+      `${fix}; path components are lowercase letters, digits and single separators (. _ __ -)`,
+    );
   }
   return { registry: hasHost ? first : "docker.io", path: pathParts.join("/"), address };
 }

@@ -16,7 +16,11 @@ export function versionOfTag(tag: string, arg = "tag"): ParsedVersion {
     return parseVersion(tag.trim().replace(/^refs\/tags\//, ""), arg);
   } catch (e) {
     if (!(e instanceof InputError)) throw e;
-    throw new InputError(arg, `"${tag}" is not a release tag (a semantic version with an optional leading v)`, "build release tags such as v1.2.3 or v2.0.0-rc.1 only, e.g. on: push: tags: ['v*.*.*']");
+    throw new InputError(
+      arg,
+      `"${tag}" is not a release tag (a semantic version with an optional leading v)`,
+      "build release tags such as v1.2.3 or v2.0.0-rc.1 only, e.g. on: push: tags: ['v*.*.*']",
+    );
   }
 }
 

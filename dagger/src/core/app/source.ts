@@ -25,7 +25,11 @@ export function pinFiles(entries: readonly string[]): string[] {
 export function requireDockerfile(entries: readonly string[], dockerfile = "Dockerfile", arg = "source"): void {
   const name = dockerfile.split("/").pop() ?? dockerfile;
   if (!entries.includes(name)) {
-    throw new InputError(arg, `has no ${dockerfile}`, `pass the app directory that contains ${dockerfile} (e.g. --source=./app), or name another file with --dockerfile`);
+    throw new InputError(
+      arg,
+      `has no ${dockerfile}`,
+      `pass the app directory that contains ${dockerfile} (e.g. --source=./app), or name another file with --dockerfile`,
+    );
   }
 }
 

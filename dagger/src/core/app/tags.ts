@@ -162,14 +162,22 @@ export function renderTags(inputs: TagInputs, templates?: readonly string[], nam
     const missing = used.find((p) => values[p] === undefined);
     if (missing) {
       const input = missing === "major" || missing === "minor" || missing === "patch" ? "version" : missing;
-      throw new InputError(n.templates, `template "${template}" needs {${missing}} but no ${n[input as keyof TagArgNames]} was given`, `pass ${n[input as keyof TagArgNames]} or drop the template`);
+      throw new InputError(
+        n.templates,
+        `template "${template}" needs {${missing}} but no ${n[input as keyof TagArgNames]} was given`,
+        `pass ${n[input as keyof TagArgNames]} or drop the template`,
+      );
     }
     // Release aliases (`1`, `1.4`) of a pre-release would point users at an unreleased build.
     const alias = used.some((p) => p === "major" || p === "minor" || p === "patch") && !used.includes("version");
     if (parsed?.prerelease && alias) continue;
     const tag = template.replace(/\{([^{}]*)\}/g, (_m, name: string) => values[name as Placeholder]!);
     if (!isOciTag(tag)) {
-      throw new InputError(n.templates, `template "${template}" renders "${tag}", not a valid OCI tag`, "a tag is 1-128 characters of [A-Za-z0-9._-] and cannot start with '.' or '-'");
+      throw new InputError(
+        n.templates,
+        `template "${template}" renders "${tag}", not a valid OCI tag`,
+        "a tag is 1-128 characters of [A-Za-z0-9._-] and cannot start with '.' or '-'",
+      );
     }
     if (!tags.includes(tag)) tags.push(tag);
   }

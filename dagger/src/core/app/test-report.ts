@@ -154,7 +154,8 @@ export function explainOutput(stdout: string, stderr: string): string[] {
     if (l && !out.includes(l)) out.push(l);
   };
   for (const l of lines) {
-    if (/^ERROR\s+\S/.test(l) || /^ImportError while (loading conftest|importing test module)/.test(l) || /^(E\s+)?\w+(Error|Exception): /.test(l.trim())) add(l.trim());
+    if (/^ERROR\s+\S/.test(l) || /^ImportError while (loading conftest|importing test module)/.test(l) || /^(E\s+)?\w+(Error|Exception): /.test(l.trim()))
+      add(l.trim());
     if (/^ERROR: /.test(l) || /^(pytest: error|error):/.test(l.trim())) add(l.trim());
     if (/^[^\s/][^:\s]*\.py:\d+: in /.test(l)) add(l.trim());
   }
@@ -230,7 +231,12 @@ export function testReport(r: TestResult, project?: ProjectContext): RunReport {
     ...(t.line ? { line: t.line } : {}),
   }));
   if (r.coverage && r.coverage.percent + 1e-9 < r.minCoverage) {
-    findings.push({ source: "coverage", rule: "COVERAGE-GATE", severity: "error", message: `coverage ${formatPercent(r.coverage.percent)} is below the gate ${r.minCoverage}%` });
+    findings.push({
+      source: "coverage",
+      rule: "COVERAGE-GATE",
+      severity: "error",
+      message: `coverage ${formatPercent(r.coverage.percent)} is below the gate ${r.minCoverage}%`,
+    });
   }
   return runReport({
     stage: "test",
@@ -238,6 +244,12 @@ export function testReport(r: TestResult, project?: ProjectContext): RunReport {
     summary: `test ${head.replace(/^FAILED/, "failed")}`,
     details: [...rest, ...(project ? projectLines(project) : [])].join("\n"),
     findings,
-    data: { exitCode: r.exitCode, minCoverage: r.minCoverage, ...(project ? { python: project.python, dependencies: { source: project.dependencies.source, why: project.dependencies.why } } : {}), ...(r.junit ? { tests: { total: r.junit.tests, failures: r.junit.failures, errors: r.junit.errors, skipped: r.junit.skipped } } : {}), ...(r.coverage ? { coverage: r.coverage } : {}) },
+    data: {
+      exitCode: r.exitCode,
+      minCoverage: r.minCoverage,
+      ...(project ? { python: project.python, dependencies: { source: project.dependencies.source, why: project.dependencies.why } } : {}),
+      ...(r.junit ? { tests: { total: r.junit.tests, failures: r.junit.failures, errors: r.junit.errors, skipped: r.junit.skipped } } : {}),
+      ...(r.coverage ? { coverage: r.coverage } : {}),
+    },
   });
 }

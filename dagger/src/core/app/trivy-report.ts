@@ -27,7 +27,14 @@ interface TrivyModified {
 
 /** The part of a Trivy JSON report (SchemaVersion 2) the pipeline reads. */
 export interface TrivyJson {
-  Results?: { Target: string; Vulnerabilities?: TrivyVuln[] | null; Secrets?: Record<string, unknown>[] | null; ExperimentalModifiedFindings?: TrivyModified[] | null }[] | null;
+  Results?:
+    | {
+        Target: string;
+        Vulnerabilities?: TrivyVuln[] | null;
+        Secrets?: Record<string, unknown>[] | null;
+        ExperimentalModifiedFindings?: TrivyModified[] | null;
+      }[]
+    | null;
 }
 
 /** Parse a Trivy JSON report; throws when it is not one. */
@@ -111,7 +118,14 @@ export function scanResult(exitCode: number, report: string | undefined, failOn:
   if (report === undefined) {
     const last = stderr.trim().split("\n").filter(Boolean).slice(-3);
     // The summary line is cut to one line; the details keep Trivy's own words whole.
-    return { ok: false, vulnerabilities: [], waived: [], summary: [`trivy exited ${exitCode} without writing a report (a tool or vulnerability-database error): ${last.join(" | ") || "no output"}`, ...last].join("\n") };
+    return {
+      ok: false,
+      vulnerabilities: [],
+      waived: [],
+      summary: [`trivy exited ${exitCode} without writing a report (a tool or vulnerability-database error): ${last.join(" | ") || "no output"}`, ...last].join(
+        "\n",
+      ),
+    };
   }
   let all: Vulnerability[];
   try {

@@ -69,8 +69,16 @@ export function redactedSecretsJson(hits: readonly SecretHit[]): string {
 }
 
 /** The secret scan under the run-object contract: any secret not waived fails it, whatever its severity. */
-export function secretsReport(exitCode: number, report: string | undefined, stderr: string, waivers: readonly string[] = []): { report: RunReport; hits: SecretHit[] } {
-  const fail = (summary: string) => ({ report: runReport({ stage: "secrets", passed: false, summary: `secrets failed: ${summary}`, details: waivers.join("\n"), findings: [] }), hits: [] });
+export function secretsReport(
+  exitCode: number,
+  report: string | undefined,
+  stderr: string,
+  waivers: readonly string[] = [],
+): { report: RunReport; hits: SecretHit[] } {
+  const fail = (summary: string) => ({
+    report: runReport({ stage: "secrets", passed: false, summary: `secrets failed: ${summary}`, details: waivers.join("\n"), findings: [] }),
+    hits: [],
+  });
   if (report === undefined) {
     // Trivy's stderr is its log, never the scanned content; the last lines say what went wrong.
     const why = stderr.trim().split("\n").filter(Boolean).slice(-3).join(" | ") || "no output";
@@ -97,5 +105,15 @@ export function secretsReport(exitCode: number, report: string | undefined, stde
     ...findings.filter((f) => f.waived).map((f) => `waived: ${formatFinding(f)} — ${f.waived}`),
     ...waivers,
   ];
-  return { report: runReport({ stage: "secrets", passed: ok, summary: `secrets ${ok ? "passed" : "failed"}: ${head}`, details: lines.join("\n"), findings, data: { secrets: found.length, waived: waived.length } }), hits };
+  return {
+    report: runReport({
+      stage: "secrets",
+      passed: ok,
+      summary: `secrets ${ok ? "passed" : "failed"}: ${head}`,
+      details: lines.join("\n"),
+      findings,
+      data: { secrets: found.length, waived: waived.length },
+    }),
+    hits,
+  };
 }

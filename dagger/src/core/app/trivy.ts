@@ -29,7 +29,10 @@ export const TRIVY_PATHS = {
 
 /** Parse `CRITICAL,HIGH` (any case, spaces allowed); InputError naming `arg` otherwise. */
 export function parseSeverities(raw: string, arg = "severity"): TrivySeverity[] {
-  const items = raw.split(",").map((s) => s.trim().toUpperCase()).filter((s) => s !== "");
+  const items = raw
+    .split(",")
+    .map((s) => s.trim().toUpperCase())
+    .filter((s) => s !== "");
   if (items.length === 0) throw new InputError(arg, "no severity given", `pass some of ${TRIVY_SEVERITIES.join(",")}, e.g. ${DEFAULT_FAIL_ON}`);
   const bad = items.find((s) => !(TRIVY_SEVERITIES as readonly string[]).includes(s));
   if (bad !== undefined) throw new InputError(arg, `"${bad}" is not a Trivy severity`, `use ${TRIVY_SEVERITIES.join(", ")}`);
@@ -71,10 +74,24 @@ function dbFlags(o: TrivyDbOptions): string[] {
  */
 export function trivyScanArgv(severities: readonly TrivySeverity[], o: TrivyScanOptions = {}): string[] {
   return [
-    "trivy", "image", "--input", TRIVY_PATHS.image, ...dbFlags(o),
-    "--scanners", "vuln", "--severity", severities.join(","),
-    ...(o.ignoreUnfixed ? ["--ignore-unfixed"] : []), ...ignoreFlags(o.ignoreFile),
-    "--exit-code", "1", "--format", "json", "--output", TRIVY_PATHS.report, "--quiet",
+    "trivy",
+    "image",
+    "--input",
+    TRIVY_PATHS.image,
+    ...dbFlags(o),
+    "--scanners",
+    "vuln",
+    "--severity",
+    severities.join(","),
+    ...(o.ignoreUnfixed ? ["--ignore-unfixed"] : []),
+    ...ignoreFlags(o.ignoreFile),
+    "--exit-code",
+    "1",
+    "--format",
+    "json",
+    "--output",
+    TRIVY_PATHS.report,
+    "--quiet",
   ];
 }
 
@@ -84,8 +101,21 @@ export function trivyScanArgv(severities: readonly TrivySeverity[], o: TrivyScan
  */
 export function trivySecretArgv(ignoreFile?: string): string[] {
   return [
-    "trivy", "fs", "--cache-dir", TRIVY_PATHS.secretsCache, "--scanners", "secret", ...ignoreFlags(ignoreFile),
-    "--exit-code", "1", "--format", "json", "--output", TRIVY_PATHS.secrets, "--quiet", TRIVY_PATHS.source,
+    "trivy",
+    "fs",
+    "--cache-dir",
+    TRIVY_PATHS.secretsCache,
+    "--scanners",
+    "secret",
+    ...ignoreFlags(ignoreFile),
+    "--exit-code",
+    "1",
+    "--format",
+    "json",
+    "--output",
+    TRIVY_PATHS.secrets,
+    "--quiet",
+    TRIVY_PATHS.source,
   ];
 }
 
@@ -93,4 +123,3 @@ export function trivySecretArgv(ignoreFile?: string): string[] {
 export function trivySbomArgv(): string[] {
   return ["trivy", "image", "--input", TRIVY_PATHS.image, "--cache-dir", TRIVY_PATHS.cache, "--format", "cyclonedx", "--output", TRIVY_PATHS.sbom, "--quiet"];
 }
-

@@ -61,7 +61,11 @@ function parseYaml(name: string, text: string): IgnoreEntry[] {
   try {
     doc = parse(text);
   } catch (e) {
-    throw new InputError("source", `${name} is not valid YAML (${(e as Error).message.split("\n")[0]})`, "fix the file; see Trivy's documentation of .trivyignore.yaml");
+    throw new InputError(
+      "source",
+      `${name} is not valid YAML (${(e as Error).message.split("\n")[0]})`,
+      "fix the file; see Trivy's documentation of .trivyignore.yaml",
+    );
   }
   if (doc === null || doc === undefined) return [];
   if (typeof doc !== "object" || Array.isArray(doc)) throw new InputError("source", `${name} is not a mapping`, `use the keys ${KINDS.join(", ")}`);
@@ -74,7 +78,12 @@ function parseYaml(name: string, text: string): IgnoreEntry[] {
       const e = (item ?? {}) as Record<string, unknown>;
       if (typeof e.id !== "string" || e.id.trim() === "") throw new InputError("source", `${name}: an entry of ${kind} has no id`, "give every entry an id");
       const paths = Array.isArray(e.paths) ? e.paths.map(String) : [];
-      const expires = e.expired_at === undefined || e.expired_at === null ? "" : e.expired_at instanceof Date ? e.expired_at.toISOString().slice(0, 10) : String(e.expired_at);
+      const expires =
+        e.expired_at === undefined || e.expired_at === null
+          ? ""
+          : e.expired_at instanceof Date
+            ? e.expired_at.toISOString().slice(0, 10)
+            : String(e.expired_at);
       out.push({
         id: e.id.trim(),
         kind,

@@ -141,7 +141,14 @@ export async function runStages(specs: readonly StageSpec[], clock: Clock = () =
       };
     } catch (err) {
       const message = errorSummary(err);
-      return { ...base, status: "failed", durationMs: clock() - started, summary: oneLine(message), details: message, findings: [{ source: "ci", rule: spec.name, severity: "error", message }] };
+      return {
+        ...base,
+        status: "failed",
+        durationMs: clock() - started,
+        summary: oneLine(message),
+        details: message,
+        findings: [{ source: "ci", rule: spec.name, severity: "error", message }],
+      };
     }
   };
 
@@ -156,7 +163,8 @@ export async function runStages(specs: readonly StageSpec[], clock: Clock = () =
         const failed = deps.filter((d) => d.status === "failed");
         if (spec.skip !== undefined) return { ...base, status: "skipped", summary: spec.skip };
         const notRun = deps.filter((d) => d.status === "skipped" || d.status === "blocked");
-        if (!failed.length && notRun.length) return { ...base, status: "skipped", summary: `not run: ${notRun.map((d) => `${d.name} ${d.status}`).join(", ")}` };
+        if (!failed.length && notRun.length)
+          return { ...base, status: "skipped", summary: `not run: ${notRun.map((d) => `${d.name} ${d.status}`).join(", ")}` };
         if (!failed.length) return { ...base, status: "skipped", summary: `not needed: ${needs.join(", ")} did not fail` };
         return runSpec(spec, base, Object.fromEntries(deps.map((d) => [d.name, d.artifacts])));
       }

@@ -105,7 +105,11 @@ export interface CiDecisions {
 const ciSchema = z.object({
   // The same rule as app's revision, which receives it: an error names commit, not revision.
   commit: z.string().trim().regex(COMMIT_ID, { error: "is not a commit id" }).describe("pass the commit being built, e.g. $GITHUB_SHA"),
-  runNumber: z.string().trim().regex(/^[0-9A-Za-z._-]+$/, { error: "is not a run number" }).describe("pass the CI's run number, e.g. --run-number=$GITHUB_RUN_NUMBER"),
+  runNumber: z
+    .string()
+    .trim()
+    .regex(/^[0-9A-Za-z._-]+$/, { error: "is not a run number" })
+    .describe("pass the CI's run number, e.g. --run-number=$GITHUB_RUN_NUMBER"),
   branch: z
     .string()
     .trim()
@@ -134,7 +138,11 @@ export function decideCi(raw: CiInputs): CiDecisions {
   const tag = (raw.tag ?? "").trim();
   const tagged = tag === "" ? undefined : versionOfTag(tag, "tag");
   if (tagged && i.version && i.version !== tagged.version) {
-    throw new InputError("tag", `"${tag}" is version ${tagged.version} but --version is ${i.version}`, "leave --version out on tag builds (the tag sets it) or pass the same version");
+    throw new InputError(
+      "tag",
+      `"${tag}" is version ${tagged.version} but --version is ${i.version}`,
+      "leave --version out on tag builds (the tag sets it) or pass the same version",
+    );
   }
   const version = tagged ? tagged.version : i.version;
   const skip: CiDecisions["skip"] = {};
@@ -167,10 +175,19 @@ export function decideCi(raw: CiInputs): CiDecisions {
     );
   }
   if (raw.pullRequest) skip.verify = "the bump opened a pull request: Argo CD deploys it once it is merged";
-  else if (!raw.hasDeployCheck) skip.verify = "no Argo CD connection (verify.argocdServer with --argocd-token, or --argocd-kubeconfig): the deploy is not verified";
+  else if (!raw.hasDeployCheck)
+    skip.verify = "no Argo CD connection (verify.argocdServer with --argocd-token, or --argocd-kubeconfig): the deploy is not verified";
   if (!raw.rollbackOnFailure) skip.rollback = "not requested (verify.rollbackOnFailure in gitops-pipeline.settings.yaml)";
   const tagTemplates = tagged ? releaseTemplates(tagged, raw.releasedTags ?? "", i.environment !== "") : [];
-  return { appVersion: buildVersionOf(version, i.commit), version, release: tagged !== undefined, tagTemplates, platforms: i.platforms, releaseBranches: i.releaseBranches, skip };
+  return {
+    appVersion: buildVersionOf(version, i.commit),
+    version,
+    release: tagged !== undefined,
+    tagTemplates,
+    platforms: i.platforms,
+    releaseBranches: i.releaseBranches,
+    skip,
+  };
 }
 
 /** One stage's work, as the Dagger shell (or a test) supplies it. */

@@ -100,7 +100,14 @@ export function ciRunReport(result: PipelineResult, facts: Record<string, unknow
     findings: result.stages.flatMap((s) => (s.findings ?? []).map((f) => ({ ...f, source: f.source || s.name }))),
     data: {
       durationMs: Math.round(result.durationMs),
-      stages: result.stages.map(({ name, status, needs, durationMs, summary, cached }) => ({ name, status, needs, durationMs: Math.round(durationMs), summary, ...(cached !== undefined ? { cached } : {}) })),
+      stages: result.stages.map(({ name, status, needs, durationMs, summary, cached }) => ({
+        name,
+        status,
+        needs,
+        durationMs: Math.round(durationMs),
+        summary,
+        ...(cached !== undefined ? { cached } : {}),
+      })),
       ...facts,
     },
   });
