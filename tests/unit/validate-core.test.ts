@@ -517,7 +517,7 @@ spec:
 
 describe("a policy finding through the typed Finding every run returns", () => {
   it("its file is the template the object was rendered from; a finding with its own file keeps it", async () => {
-    const { Finding } = await import("../../dagger/src/finding.js");
+    const { Finding } = await import("../../dagger/src/run.js");
     const policy = Finding.of({
       source: "policy",
       rule: "POL-INGRESS-TLS",

@@ -17,7 +17,7 @@ import {
 import type { Verifier } from "../core/signing/gate.js";
 import type { CosignResult } from "../core/signing/verdict.js";
 import { parseRepository } from "../core/app/registry.js";
-import { readSecret } from "../secret.js";
+import { readSecret } from "../core/secret.js";
 
 /** Registry credentials for cosign (the registry of the image; sent nowhere else). */
 export interface RegistryAuth {

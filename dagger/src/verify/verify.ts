@@ -16,7 +16,7 @@ import { verifyReport } from "../core/verify/report.js";
 import { waitForDeployment, type WaitDeps } from "../core/verify/wait.js";
 import { readGitopsLayout } from "../gitops-layout.js";
 import { rememberSecret } from "../core/redact.js";
-import { readSecret } from "../secret.js";
+import { readSecret } from "../core/secret.js";
 import { Run } from "../run.js";
 import { fetchApplication, probeOnce, REQUEST_TIMEOUT_MS, type HttpAuth } from "./http.js";
 

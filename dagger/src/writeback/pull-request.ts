@@ -4,7 +4,7 @@
  * the proposal branch uses the repository's own credentials (with-token / with-ssh-key).
  */
 import type { Secret } from "@dagger.io/dagger";
-import { readSecret } from "../secret.js";
+import { readSecret } from "../core/secret.js";
 import { httpClient } from "../core/writeback/pull-request/api.js";
 import type { PullRequestConfig } from "../core/writeback/pull-request/config.js";
 import type { ProposalTarget } from "../core/writeback/pull-request/propose.js";

@@ -54,7 +54,7 @@ import { proposeWriteBack, type ProposalPort } from "../core/writeback/pull-requ
 import { proposalTarget, type PullRequestTarget } from "./pull-request.js";
 import { validateStage, type ValidateStageOptions } from "../validate/validate.js";
 import { readText } from "./text-file.js";
-import { readSecret } from "../secret.js";
+import { readSecret } from "../core/secret.js";
 import { signatureArgv, signingConfig } from "../core/writeback/commit-signing.js";
 import { signedHeadCheck } from "../core/writeback/signed-head.js";
 
