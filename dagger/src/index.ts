@@ -18,6 +18,7 @@ import { GitopsRepo, PullRequestProvider } from "./writeback/gitops-repo.js";
 import { InputError } from "./core/errors.js";
 import { SETTINGS_FILE } from "./core/settings/app-settings.js";
 import { applyOverrides } from "./core/settings/ci-settings.js";
+import { checkOffLine, checkSettings, type CheckSettings } from "./core/settings/check-settings.js";
 import { readAppSettings } from "./settings.js";
 import { addAppChanges, localEnvironment } from "./scaffold/generate.js";
 import { up } from "./up.js";
@@ -327,49 +328,68 @@ export class GitopsPipeline {
     );
   }
 
-  /** Check: the app passes ruff (with the security rules) and ruff's format check. */
+  /** The checks' arguments from the app directory's settings file (the one ci reads; every default without it). */
+  private async checks(): Promise<CheckSettings> {
+    return checkSettings(await readAppSettings(this.source));
+  }
+
+  /** Check: the app passes the linters of lint.linters in gitops-pipeline.settings.yaml (default: ruff with the security rules and ruff's format check). */
   @func()
   @check()
   async lintCheck(): Promise<void> {
-    await (await this.app().lint()).assert();
+    const c = await this.checks();
+    await (await this.app().lint(c.lint.linters)).assert();
   }
 
-  /** Check: every test of the app passes and coverage reaches the default gate. */
+  /** Check: every test of the app passes and coverage reaches test.minCoverage of gitops-pipeline.settings.yaml (default 90). */
   @func()
   @check()
   async testCheck(): Promise<void> {
-    await (await this.app().test()).assert();
+    const c = await this.checks();
+    await (await this.app().test(c.test.minCoverage)).assert();
   }
 
-  /** Check: the gitops tree passes validate for every environment. */
+  /** Check: the gitops tree passes validate for every environment (only gitops.app's when gitops-pipeline.settings.yaml names one). */
   @func()
   @check()
   async validateCheck(): Promise<void> {
-    (await this.manifests().validate()).assert();
+    const c = await this.checks();
+    (await this.manifests(c.validate.app).validate()).assert();
   }
 
   /**
-   * Check: the app's image runs with the default environment's rendered runtime settings (its
-   * user, read-only root filesystem, port, environment) and passes the smoke probes, no cluster needed.
+   * Check: the app's image runs with deploy.environment's rendered runtime settings (its user,
+   * read-only root filesystem, port, environment) and passes the smoke probes, no cluster needed.
+   * gitops-pipeline.settings.yaml gives the environment, smoke.container and gitops.app; smoke.enabled: false turns it off.
    */
   @func()
   @check()
   async smokeCheck(): Promise<void> {
-    (await this.manifests().smoke()).assert();
+    const { smoke } = await this.checks();
+    if (!smoke.enabled) return void console.log(checkOffLine("smoke-check", "smoke.enabled"));
+    (await this.manifests(smoke.app).smoke(smoke.environment, undefined, DEFAULTS.e2eVersion, smoke.container)).assert();
   }
 
-  /** Check: the app source holds no secrets (Trivy's secret rules; waivers in the app's .trivyignore). */
+  /** Check: the app source holds no secrets (Trivy's secret rules; waivers in the app's .trivyignore); scan.secrets: false in gitops-pipeline.settings.yaml turns it off. */
   @func()
   @check()
   async secretsCheck(): Promise<void> {
+    const c = await this.checks();
+    if (!c.secrets.enabled) return void console.log(checkOffLine("secrets-check", "scan.secrets"));
     (await this.app().scanSecrets()).assert();
   }
 
-  /** Check: the app's image (linux/amd64) has no CRITICAL or HIGH vulnerability (Trivy, which downloads its database). */
+  /**
+   * Check: the app's image has no vulnerability of scan.severity in gitops-pipeline.settings.yaml
+   * (default CRITICAL, HIGH; scan.ignoreUnfixed applies), on linux/amd64 or else the first of
+   * image.platforms (Trivy downloads its database); scan.enabled: false turns it off.
+   */
   @func()
   @check()
   async scanCheck(): Promise<void> {
-    (await this.app().scan(DEFAULTS.severity, "", false, DEFAULTS.platform, false, false)).assert();
+    const { scan } = await this.checks();
+    if (!scan.enabled) return void console.log(checkOffLine("scan-check", "scan.enabled"));
+    (await this.app().scan(scan.severity, "", false, scan.platform, scan.ignoreUnfixed, false)).assert();
   }
 
   /**
