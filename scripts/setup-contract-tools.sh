@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the real tools the contract tests run, at the versions the pipeline's containers use
 # (read from dagger/src/core/versions.ts), into project-local folders:
-#   .tools/venv  Python venv from PyPI: the app's pins, ruff, flake8, pylint, pytest(-cov),
+#   .tools/venv  Python venv from PyPI: the app's pins, every linter of versions.ts (PIN_LINTERS), pytest(-cov),
 #                kubernetes-validate (offline Kubernetes JSON schemas for kubeconform)
 #   .tools/bin   Go programs built with `go install`: helm, kubeconform, kustomize, trivy, kubeseal, cosign,
 #                the distribution registry and crane (signing contract tests); and
@@ -35,9 +35,10 @@ if [ ! -x "$tools/venv/bin/python" ]; then
   echo "setup: creating .tools/venv with $($py --version)"
   "$py" -m venv "$tools/venv"
 fi
+# PIN_LINTERS is a list of requirements (pkg==version ...), split into words on purpose.
 "$tools/venv/bin/python" -m pip install --quiet --disable-pip-version-check \
   -r app/requirements.txt -r app/requirements-dev.txt \
-  "ruff==${PIN_RUFF}" "flake8==${PIN_FLAKE8}" "pylint==${PIN_PYLINT}" \
+  ${PIN_LINTERS} \
   "pytest==${PIN_PYTEST}" "pytest-cov==${PIN_PYTEST_COV}" "uv==${PIN_UV}" \
   "kubernetes-validate==${PIN_KUBERNETES_VALIDATE}"
 

@@ -62,7 +62,7 @@ export class GitopsPipeline {
    * @param schemas Offline Kubernetes JSON schemas (air-gapped runs): a copy of yannh/kubernetes-json-schema or of the kubernetes-validate package's kubernetes-json-schema/ directory holding the Kubernetes version's *-strict directory.
    * @param crdSchemas Offline CRD schemas in the CRDs-catalog layout (argoproj.io/application_v1alpha1.json ...); default: the pinned datreeio/CRDs-catalog online.
    * @param pythonImage Python base image of the lint and test stages (and the default app base image).
-   * @param pythonTools Python tools to install at other versions than the pinned ones, as name==version (ruff, flake8, pylint, pytest, pytest-cov).
+   * @param pythonTools Python tools to install at other versions than the pinned ones, as name==version: pytest, pytest-cov or a linter's PyPI package (the linter table of docs/app-stages.md lists them).
    * @param helmImage Helm image (helm v3) of the validate and e2e stages.
    * @param kubeconformImage kubeconform image of the validate stage.
    * @param kustomizeImage kustomize image (kustomize v5) that renders the kustomize overlays.

@@ -7,7 +7,8 @@
  */
 import { expect, it } from "vitest";
 import { join } from "node:path";
-import { LINTERS, lintArgv } from "../../dagger/src/core/app/lint.js";
+import { lintArgv } from "../../dagger/src/core/app/lint.js";
+import { LINTERS } from "../../dagger/src/core/app/linters/index.js";
 import { PINNED_TOOLCHAIN as p } from "../../dagger/src/core/toolchain.js";
 import { lintContainer } from "../../dagger/src/app/lint.js";
 import { projectOf } from "../../dagger/src/app/python.js";

@@ -3,7 +3,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFil
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pinFiles, pipInstallArgv } from "../../dagger/src/core/app/source.js";
-import { LINTERS, lintArgv, lintReport, lintResult, type LinterName } from "../../dagger/src/core/app/lint.js";
+import { lintArgv, lintReport, lintResult } from "../../dagger/src/core/app/lint.js";
+import { LINTERS, type LinterName } from "../../dagger/src/core/app/linters/index.js";
 import { testArgv } from "../../dagger/src/core/app/python-tools.js";
 import { testResult } from "../../dagger/src/core/app/test-report.js";
 import { VERSIONS } from "../../dagger/src/core/versions.js";

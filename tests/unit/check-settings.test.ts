@@ -11,7 +11,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT } from "../helpers/tools.js";
 import { DEFAULT_LINTERS, DEFAULTS } from "../../dagger/src/core/defaults.js";
-import { LINTERS } from "../../dagger/src/core/app/lint.js";
+import { LINTERS } from "../../dagger/src/core/app/linters/index.js";
 
 const PLATFORMS = ["linux/amd64", "linux/arm64", "linux/arm/v7", "linux/s390x", "linux/ppc64le"];
 

@@ -1,6 +1,9 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { lintArgv, lintReport, lintResult, parseFlake8, parsePylintJson2, parseRuffJson, TEST_FILE_GLOBS } from "../../dagger/src/core/app/lint.js";
+import { lintArgv, lintReport, lintResult } from "../../dagger/src/core/app/lint.js";
+import { parseFlake8 } from "../../dagger/src/core/app/linters/flake8.js";
+import { parsePylintJson2 } from "../../dagger/src/core/app/linters/pylint.js";
+import { parseRuffJson, TEST_FILE_GLOBS } from "../../dagger/src/core/app/linters/ruff.js";
 import { relativeTo, testArgv } from "../../dagger/src/core/app/python-tools.js";
 import { formatPercent, parseCoverage, parseJunit, testResult, xmlDecode } from "../../dagger/src/core/app/test-report.js";
 import { InputError } from "../../dagger/src/core/errors.js";

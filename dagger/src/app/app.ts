@@ -102,7 +102,7 @@ export class App {
    * Lint the app with several linters at once, one run (artifacts: each linter's own report). The
    * security rules (ruff's S, from bandit) are always on, whatever the app's own config selects.
    *
-   * @param linters Linters to run, any of ruff (check), ruff-format (the format check), flake8, pylint (any case; ruff_format too).
+   * @param linters Linters to run by name, any case (ruff_format too): ruff, ruff-format or another of the linter table of docs/app-stages.md.
    */
   @func()
   async lint(linters: string[] = DEFAULT_LINTERS): Promise<Run> {

@@ -5,7 +5,8 @@
  */
 import { dag, ReturnType, type Container, type Directory } from "@dagger.io/dagger";
 import { pipInstallArgv } from "../core/app/source.js";
-import { LINTER_PACKAGE, lintArgv, lintReport, lintResult, type LinterName } from "../core/app/lint.js";
+import { lintArgv, lintReport, lintResult } from "../core/app/lint.js";
+import { linter, type LinterName } from "../core/app/linters/index.js";
 import { REPORT_DIR, SOURCE_DIR, toolsInstallArgv } from "../core/app/python-tools.js";
 import { withRanAt } from "../core/run.js";
 import type { ToolPins as Toolchain } from "../core/toolchain.js";
@@ -16,43 +17,35 @@ import { DETECT, installFailure, pythonBase, readProject, withDependencies, with
 /** Where the lint container writes the linter's stdout (its machine-readable report). */
 export const LINT_REPORT = `${REPORT_DIR}/lint-report`;
 
-/** File name of each linter's report among the stage's outputs. */
-export const LINT_REPORT_NAME: Record<LinterName, string> = {
-  ruff: "ruff.json",
-  "ruff-format": "ruff-format.json",
-  flake8: "flake8.txt",
-  pylint: "pylint.json",
-};
+/** A linter that imports or type-checks the app's modules runs with the project's dependencies installed. */
+const needsDependencies = (name: LinterName) => linter(name).needs === "dependencies";
 
-/** pylint imports the app's modules and needs its dependencies; the others only parse. */
-const needsDependencies = (linter: LinterName) => linter === "pylint";
+/** A linter that parses on its own runs on the pinned default image; the others on the project's Python. */
+const needsProject = (name: LinterName) => linter(name).needs !== "nothing";
 
 /** argv installing one linter: alone, or beside the project's packages without breaking their pins. */
-export function linterInstallArgv(tools: Toolchain, linter: LinterName): string[] {
-  const pkg = LINTER_PACKAGE[linter];
-  return needsDependencies(linter) ? toolsInstallArgv({ [pkg]: tools.python[pkg] }) : pipInstallArgv({ pinFiles: [], tools: { [pkg]: tools.python[pkg] } });
+export function linterInstallArgv(tools: Toolchain, name: LinterName): string[] {
+  const pkg = linter(name).package;
+  return needsDependencies(name) ? toolsInstallArgv({ [pkg]: tools.python[pkg] }) : pipInstallArgv({ pinFiles: [], tools: { [pkg]: tools.python[pkg] } });
 }
 
 /**
- * One linter's container: linter installed (for pylint, after the project's dependencies), source
- * added, linter run (any exit code). ruff needs no project: it runs on the pinned default image.
+ * One linter's container: linter installed (after the project's dependencies when it needs them),
+ * source added, linter run (any exit code). A linter that needs nothing runs on the pinned default image.
  */
-export function lintContainer(tools: Toolchain, source: Directory, linter: LinterName, project?: Project): Container {
-  const install = linterInstallArgv(tools, linter);
+export function lintContainer(tools: Toolchain, source: Directory, name: LinterName, project?: Project): Container {
+  const install = linterInstallArgv(tools, name);
   if (!project)
     return pythonBase(tools.pythonImage)
       .withExec(install)
       .withDirectory(SOURCE_DIR, source)
       .withDirectory(REPORT_DIR, dag.directory())
-      .withExec(lintArgv(linter), { expect: ReturnType.Any, redirectStdout: LINT_REPORT });
-  const deps = needsDependencies(linter) ? project.deps : { ...project.deps, files: [], steps: [], srcLayout: project.deps.srcLayout };
+      .withExec(lintArgv(name), { expect: ReturnType.Any, redirectStdout: LINT_REPORT });
+  const deps = needsDependencies(name) ? project.deps : { ...project.deps, files: [], steps: [], srcLayout: project.deps.srcLayout };
   return withSource(withDependencies(pythonBase(project.python.image), deps, install), source, deps)
     .withDirectory(REPORT_DIR, dag.directory())
-    .withExec(lintArgv(linter), { expect: ReturnType.Any, redirectStdout: LINT_REPORT });
+    .withExec(lintArgv(name), { expect: ReturnType.Any, redirectStdout: LINT_REPORT });
 }
-
-/** ruff parses on its own; flake8 and pylint run on the project's Python (the project is read only for them). */
-const needsProject = (linter: LinterName) => linter === "pylint" || linter === "flake8";
 
 /** The lint stage's containers, one per linter, and the project when one of them needed it. */
 export async function lintContainers(
@@ -65,7 +58,7 @@ export async function lintContainers(
   return { containers: linters.map((l) => lintContainer(tools, source, l, needsProject(l) ? project : undefined)), ...(project ? { project } : {}) };
 }
 
-/** Run the lint stage: every linter's container, read into one report; pylint's failed install is a failed run. */
+/** Run the lint stage: every linter's container, read into one report; a failed install of the project's dependencies is a failed run. */
 export async function runLint(tools: Toolchain, source: Directory, linters: readonly LinterName[], o: ProjectOptions = DETECT): Promise<Run> {
   const { containers, project } = await lintContainers(tools, source, linters, o);
   try {
@@ -79,11 +72,14 @@ export async function runLint(tools: Toolchain, source: Directory, linters: read
       Promise.all(containers.map(ranAt)),
     ]);
     const report = lintReport(results);
-    const artifacts = linters.reduce((d, l, i) => d.withFile(LINT_REPORT_NAME[l], containers[i]!.file(LINT_REPORT)), dag.directory());
+    const artifacts = linters.reduce((d, l, i) => d.withFile(linter(l).reportName, containers[i]!.file(LINT_REPORT)), dag.directory());
     return Run.of(withRanAt(report, Math.min(...ran)), artifacts);
   } catch (e) {
-    const failed = project && installFailure("lint", e, project.deps, linterInstallArgv(tools, "pylint"));
-    if (failed) return Run.of(failed);
+    // The failed command may be any linter's install or a step of the project's dependencies.
+    for (const l of project ? linters : []) {
+      const failed = installFailure("lint", e, project!.deps, linterInstallArgv(tools, l));
+      if (failed) return Run.of(failed);
+    }
     throw e;
   }
 }

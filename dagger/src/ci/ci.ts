@@ -8,7 +8,7 @@
  */
 import { dag, type Container, type Directory, type Secret } from "@dagger.io/dagger";
 import { parseSeverities } from "../core/app/trivy.js";
-import type { LinterName } from "../core/app/lint.js";
+import type { LinterName } from "../core/app/linters/index.js";
 import { readSecret } from "../core/secret.js";
 import { DEFAULTS } from "../core/defaults.js";
 import { argoConnection } from "../core/settings/ci-settings.js";

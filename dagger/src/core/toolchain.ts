@@ -5,11 +5,20 @@
  */
 import { z } from "zod";
 import { commaList, imageRefField, parseInputs, problem, rule, parseVersion } from "./inputs.js";
+import { LINTER_PINS, type LinterPackage } from "./app/linters/index.js";
 import { VERSIONS } from "./versions.js";
 
+/** The test stage's Python tools and their pins (the linters' come from the linter registry). */
+const TEST_TOOL_PINS = { pytest: VERSIONS.pytest, "pytest-cov": VERSIONS.pytestCov } as const;
+
 /** The Python tools the lint and test stages install with pip, by their PyPI name. */
-export const PYTHON_TOOLS = ["ruff", "flake8", "pylint", "pytest", "pytest-cov"] as const;
-export type PythonTool = (typeof PYTHON_TOOLS)[number];
+export type PythonTool = LinterPackage | keyof typeof TEST_TOOL_PINS;
+
+/** Every Python tool's pin: each registered linter's package, pytest and pytest-cov. */
+const PYTHON_PINS: Record<PythonTool, string> = { ...LINTER_PINS, ...TEST_TOOL_PINS };
+
+/** The Python tools' PyPI names. */
+export const PYTHON_TOOLS = Object.keys(PYTHON_PINS) as readonly PythonTool[];
 
 /** Everything the stages read from the pins (the shell's Toolchain object holds them). */
 export interface ToolPins {
@@ -33,7 +42,7 @@ export interface ToolPins {
 /** The pinned toolchain. */
 export const PINNED_TOOLCHAIN: ToolPins = {
   pythonImage: VERSIONS.pythonImage,
-  python: { ruff: VERSIONS.ruff, flake8: VERSIONS.flake8, pylint: VERSIONS.pylint, pytest: VERSIONS.pytest, "pytest-cov": VERSIONS.pytestCov },
+  python: PYTHON_PINS,
   helmImage: VERSIONS.helmImage,
   kubeconformImage: VERSIONS.kubeconformImage,
   kustomizeImage: VERSIONS.kustomizeImage,

@@ -17,10 +17,15 @@ export const VERSIONS = {
   python313Image: "python:3.13.14-slim-trixie",
   /** uv, installed with pip to read a project's uv.lock (`uv export --frozen`). */
   uv: "0.13.10",
-  /** Python linters and test runner, installed with pip in the lint/test containers. */
-  ruff: "0.17.6",
-  flake8: "7.5.0",
-  pylint: "4.1.4",
+  /** The lint stage's linters, by PyPI package (each is one file in core/app/linters/, which reads
+   *  its pin here); the contract setup installs exactly these (`scripts/pins.mjs` prints them as
+   *  one requirement list, PIN_LINTERS). */
+  linters: {
+    ruff: "0.17.6",
+    flake8: "7.5.0",
+    pylint: "4.1.4",
+  },
+  /** Test runner, installed with pip in the test container. */
   pytest: "9.2.0",
   pytestCov: "7.1.0",
   /** Helm v3 line; `alpine/helm` tags drop the leading `v`. */

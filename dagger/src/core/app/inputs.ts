@@ -6,10 +6,10 @@
 import { z } from "zod";
 import { DEFAULTS } from "../defaults.js";
 import { InputError } from "../errors.js";
-import { COMMIT_ID, commaList, intIn, optionalVersionField, problem, rule } from "../inputs.js";
+import { COMMIT_ID, intIn, optionalVersionField, rule } from "../inputs.js";
 import { DEPENDENCY_SOURCES, type DependencyChoice } from "./dependencies.js";
 import { imageName } from "./image-build.js";
-import { LINTERS, type LinterName } from "./lint.js";
+import { LINTERS, parseLinterNames } from "./linters/index.js";
 import { parsePlatforms } from "./platforms.js";
 import { parseRepository } from "./registry.js";
 import { runNumber, sanitizeTagPart, templatePlaceholders } from "./tags.js";
@@ -66,13 +66,7 @@ export const lintInputs = z.object({
   linters: z
     .array(z.string())
     .describe(`pass some of ${LINTERS.join(", ")}`)
-    .transform((xs, ctx) => {
-      const names = [...new Set(xs.flatMap(commaList).map((x) => x.toLowerCase().replace(/_/g, "-")))];
-      const bad = names.find((n) => !(LINTERS as readonly string[]).includes(n));
-      if (bad !== undefined) return problem(ctx, `"${bad}" is not a linter`, `pass some of ${LINTERS.join(", ")}`);
-      if (names.length === 0) return problem(ctx, "no linter given", "pass at least one, e.g. ruff");
-      return names as LinterName[];
-    }),
+    .transform(rule((xs: string[]) => parseLinterNames(xs))),
 });
 
 export const testInputs = z.object({ minCoverage: intIn(0, 100, DEFAULTS.minCoverage) });

@@ -11,7 +11,7 @@ import { DEFAULT_LINTERS, DEFAULT_PLATFORMS, DEFAULTS } from "../defaults.js";
 import { InputError } from "../errors.js";
 import { appField, environmentField } from "../gitops/schema.js";
 import { commaList, intIn, rule } from "../inputs.js";
-import { LINTERS, type LinterName } from "../app/lint.js";
+import { LINTERS, parseLinterNames } from "../app/linters/index.js";
 import { parsePlatforms } from "../app/platforms.js";
 import { parseRepository } from "../app/registry.js";
 import { parseSeverities, TRIVY_SEVERITIES } from "../app/trivy.js";
@@ -54,16 +54,9 @@ const image = z
 
 const lint = z
   .object({
-    linters: listOf(z.string())
-      .transform(
-        rule((xs: string[]) => {
-          const names = [...new Set(xs.map((x) => x.trim().toLowerCase().replace(/_/g, "-")).filter(Boolean))];
-          const bad = names.find((n) => !(LINTERS as readonly string[]).includes(n));
-          if (bad !== undefined) throw new InputError("linters", `"${bad}" is not a linter`, `use some of ${LINTERS.join(", ")}`);
-          if (names.length === 0) throw new InputError("linters", "lists no linter", "list at least one, e.g. [ruff]");
-          return names as LinterName[];
-        }),
-      )
+    // Editors complete the registry's names (examples); any case is accepted, as on the CLI.
+    linters: listOf(z.string().meta({ examples: [...LINTERS] }))
+      .transform(rule((xs: string[]) => parseLinterNames(xs)))
       .prefault(DEFAULT_LINTERS)
       .describe(`linters of the lint stage, some of ${LINTERS.join(", ")}`),
   })

@@ -5,7 +5,7 @@
  * settings arrive parsed, so the checks pass the values on as they are.
  */
 import { DEFAULTS } from "../defaults.js";
-import type { LinterName } from "../app/lint.js";
+import type { LinterName } from "../app/linters/index.js";
 import { SETTINGS_FILE, type AppSettings } from "./app-settings.js";
 
 /** The arguments of every check, taken from the settings file. */
