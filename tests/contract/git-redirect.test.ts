@@ -16,7 +16,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ASKPASS_SCRIPT, credentialHost, GIT_ENV, gitArgv, HOST_ENV, redirectFailure, TOKEN_ENV, USER_ENV } from "../../dagger/src/core/writeback/git.js";
 import { StageError } from "../../dagger/src/core/errors.js";
-import { gitFailure } from "../../dagger/src/writeback/writeback.js";
+import { gitFailure } from "../../dagger/src/writeback/git.js";
 import { bareRepo, run } from "../helpers/git-port.js";
 import { serveGit, type GitHttp } from "../helpers/git-http.js";
 

@@ -15,7 +15,7 @@ import {
   gitContainer,
   leasePushContainer,
   type GitRemote,
-} from "../../dagger/src/writeback/writeback.js";
+} from "../../dagger/src/writeback/git.js";
 import { gitArgv } from "../../dagger/src/core/writeback/git.js";
 import { VERSIONS } from "../../dagger/src/core/versions.js";
 import { GitopsPipeline } from "../../dagger/src/index.js";

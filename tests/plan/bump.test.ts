@@ -17,7 +17,7 @@ import {
   SSH_KEY_PATH,
   WORKTREE,
   type GitRemote,
-} from "../../dagger/src/writeback/writeback.js";
+} from "../../dagger/src/writeback/git.js";
 import { ASKPASS_PATH, ASKPASS_SCRIPT, gitArgv, TOKEN_ENV } from "../../dagger/src/core/writeback/git.js";
 import { VERSIONS } from "../../dagger/src/core/versions.js";
 import { InputError } from "../../dagger/src/core/errors.js";

@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { dag } from "@dagger.io/dagger";
 import { execs, plan } from "../helpers/plan.js";
 import { DaggerHistory, logContainer, resolveContainer, showContainer } from "../../dagger/src/writeback/history.js";
-import { CACHE_BUST_ENV, WORKTREE, type GitRemote } from "../../dagger/src/writeback/writeback.js";
+import { CACHE_BUST_ENV, WORKTREE, type GitRemote } from "../../dagger/src/writeback/git.js";
 import { gitArgv } from "../../dagger/src/core/writeback/git.js";
 import { historyArgv } from "../../dagger/src/core/writeback/rollback.js";
 import { VERSIONS } from "../../dagger/src/core/versions.js";

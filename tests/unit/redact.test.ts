@@ -21,7 +21,7 @@ import { apiFailure, redact as forgeRedact } from "../../dagger/src/core/writeba
 import { errorMessage } from "../../dagger/src/core/verify/api.js";
 import { parseKubeconfig } from "../../dagger/src/core/verify/kubeconfig.js";
 import { checkRepoUrl } from "../../dagger/src/core/writeback/git.js";
-import { gitFailure } from "../../dagger/src/writeback/writeback.js";
+import { gitFailure } from "../../dagger/src/writeback/git.js";
 import { Run } from "../../dagger/src/run.js";
 
 afterEach(() => forgetSecrets());

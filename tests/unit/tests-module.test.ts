@@ -10,7 +10,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { moduleApi, type FnDef, type ObjectDef } from "../helpers/module-api.js";
-import { checkRemote } from "../../dagger/src/writeback/writeback.js";
+import { checkRemote } from "../../dagger/src/writeback/git.js";
 import { gitArgv } from "../../dagger/src/core/writeback/git.js";
 import * as twin from "../../dagger/tests/src/git-server.js";
 import * as local from "../../dagger/src/core/local/git-server.js";

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { dag } from "@dagger.io/dagger";
-import { failedWriteBack, gitFailure } from "../../dagger/src/writeback/writeback.js";
+import { failedWriteBack } from "../../dagger/src/writeback/writeback.js";
+import { gitFailure } from "../../dagger/src/writeback/git.js";
 import { InputError, StageError } from "../../dagger/src/core/errors.js";
 
 /** An error shaped as the SDK's ExecError (read by shape: the runtime does not export the class). */

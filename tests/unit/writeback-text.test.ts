@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import type { File } from "@dagger.io/dagger";
-import { readText } from "../../dagger/src/writeback/text-file.js";
+import { readText } from "../../dagger/src/core/writeback/text.js";
 import { InputError } from "../../dagger/src/core/errors.js";
 
 /** A File whose contents come back as the engine returns them (Go's JSON: one U+FFFD per bad byte). */

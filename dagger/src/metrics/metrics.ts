@@ -12,7 +12,7 @@ import { metricsChart } from "../core/metrics/chart.js";
 import { redact } from "../core/redact.js";
 import { oneLine } from "../core/run.js";
 import { Run } from "../run.js";
-import { cloneContainer, gitContainer, gitFailure, type GitRemote } from "../writeback/writeback.js";
+import { cloneContainer, gitContainer, gitFailure, type GitRemote } from "../writeback/git.js";
 
 /** What the metrics read and over which window. */
 export interface MetricsTarget {

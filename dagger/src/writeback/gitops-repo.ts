@@ -18,7 +18,9 @@ import type { Run } from "../run.js";
 import { DaggerHistory } from "./history.js";
 import { metricsInputs, metricsWindow } from "../core/metrics/inputs.js";
 import { metricsRun } from "../metrics/metrics.js";
-import { checkRemote, failedWriteBack, runWriteBack, type WriteBackTarget } from "./writeback.js";
+import { failedWriteBack, runWriteBack, type WriteBackTarget } from "./writeback.js";
+import { checkRemote } from "./git.js";
+import { validateStage } from "../validate/validate.js";
 import { verifiedPlan } from "../core/signing/gate.js";
 import type { Verdict } from "../core/signing/verdict.js";
 import type { WriteBackPlan } from "../core/writeback/loop.js";
@@ -438,6 +440,7 @@ export class GitopsRepo {
       gitImage: this.toolchain.gitImage,
       // The validation before the push checks this app only (another app's problem does not block it).
       validate: { tools: this.toolchain, app: this.app },
+      validateStage,
       ...(this.pullRequest && this.pullRequestToken
         ? { pullRequest: { config: JSON.parse(this.pullRequest) as PullRequestConfig, token: this.pullRequestToken } }
         : {}),

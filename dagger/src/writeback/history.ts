@@ -7,7 +7,7 @@
 import { randomUUID } from "node:crypto";
 import { ReturnType, type Container } from "@dagger.io/dagger";
 import { historyArgv, type History } from "../core/writeback/rollback.js";
-import { cloneContainer, gitContainer, readWorktree, type GitRemote } from "./writeback.js";
+import { cloneContainer, gitContainer, readWorktree, type GitRemote } from "./git.js";
 
 /** `git log` of one path on the clone. */
 export const logContainer = (clone: Container, path: string, max: number): Container => clone.withExec(historyArgv.log(path, max));

@@ -78,3 +78,23 @@ export function checkDecoded(file: string, text: string, size: number): string {
   }
   return text;
 }
+
+/** What readText needs of a file: its decoded contents and its size in bytes (Dagger's File in the shell). */
+export interface TextFile {
+  /** The contents, decoded by the engine (non-UTF-8 bytes become U+FFFD). */
+  contents(): Promise<string>;
+  /** The size in bytes. */
+  size(): Promise<number>;
+}
+
+/**
+ * The text of `file` (at `path`, for errors); an InputError when it is not UTF-8. The size is
+ * asked only when the text holds U+FFFD, so a clean file costs one call.
+ *
+ * @param file The file to read.
+ * @param path Its path, named in the error.
+ */
+export async function readText(file: TextFile, path: string): Promise<string> {
+  const text = await file.contents();
+  return text.includes("\uFFFD") ? checkDecoded(path, text, await file.size()) : text;
+}
