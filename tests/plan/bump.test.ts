@@ -135,7 +135,7 @@ describe("write-back containers (plan)", () => {
     const key = dag.secret("env://K");
     const bad: [GitRemote, RegExp][] = [
       [{ ...https, url: "https://me:ghp_x@github.com/a/b.git" }, /^--url: contains credentials/],
-      [{ ...https, sshKey: key }, /^token, key: both a token and an SSH key are set/],
+      [{ ...https, sshKey: key }, /^--token, --key: both a token and an SSH key are set/],
       [{ ...https, url: "http://git.example.com/a/b.git" }, /^--url: http:\/\/git.example.com\/a\/b.git is plain http/],
       [{ ...https, url: "git@github.com:a/b.git" }, /^--token: is an HTTPS token/],
       [{ url: "https://github.com/a/b.git", branch: "main", sshKey: key, sshKnownHosts: "x", user: "git" }, /^--key: is an SSH key but url/],

@@ -64,7 +64,7 @@ describe("ci's build stage", () => {
     expect(r.out.summary).toMatch(/^built linux\/amd64 .*linux\/arm64 not built: nothing is published/);
   });
 
-  it("publishing: every platform of --platforms is built and scanned", async () => {
+  it("publishing: every platform of image.platforms is built and scanned", async () => {
     const r = await built({ ...inputs, imageRepository: "ghcr.io/acme/app", hasRegistryPassword: true });
     expect(r.platforms).toEqual(["linux/amd64", "linux/arm64"]);
     expect(r.scanned).toEqual(["linux/amd64", "linux/arm64"]);

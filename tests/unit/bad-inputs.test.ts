@@ -24,6 +24,8 @@ import { localInputs } from "../../dagger/src/core/local/settings.js";
 import { e2eInputs } from "../../dagger/src/core/e2e/settings.js";
 import { DEFAULTS } from "../../dagger/src/core/defaults.js";
 import { VERSIONS } from "../../dagger/src/core/versions.js";
+import { moduleApi } from "../helpers/module-api.js";
+import { kebab } from "../helpers/engine-names.js";
 
 const bump = { tag: "1.2.3", environment: "dev", digest: "", repository: "", appVersion: "", sourceCommit: "" };
 const verify = { environment: "dev", revision: "", timeout: 300, probeUrl: "", application: "" };
@@ -210,11 +212,18 @@ const CASES: [string, () => unknown, string][] = [
   // ---- ci ---------------------------------------------------------------------------------------
   ["ci commit with a space", () => decideCi({ ...ci, commit: "a b" }), "commit"],
   ["ci branch with ~", () => decideCi({ ...ci, branch: "a~1" }), "branch"],
-  ["ci release branch HEAD", () => decideCi({ ...ci, releaseBranches: "main,HEAD" }), "releaseBranches"],
-  ["ci gitops repo with ?access_token=", () => decideCi({ ...ci, gitopsRepo: "https://h/a.git?access_token=x1234" }), "gitopsRepo"],
-  ["ci gitops branch with a newline", () => decideCi({ ...ci, gitopsBranch: "main\nx" }), "gitopsBranch"],
+  // What ci takes from the settings file is named by the file's key (ci has no such flag).
+  ["ci release branch HEAD", () => decideCi({ ...ci, releaseBranches: "main,HEAD" }), "gitops-pipeline.settings.yaml: release.branches"],
+  ["ci no release branch", () => decideCi({ ...ci, releaseBranches: " , " }), "gitops-pipeline.settings.yaml: release.branches"],
+  [
+    "ci gitops repo with ?access_token=",
+    () => decideCi({ ...ci, gitopsRepo: "https://h/a.git?access_token=x1234" }),
+    "gitops-pipeline.settings.yaml: gitops.repository",
+  ],
+  ["ci gitops branch with a newline", () => decideCi({ ...ci, gitopsBranch: "main\nx" }), "gitops-pipeline.settings.yaml: gitops.branch"],
   ["ci environment ending in -", () => decideCi({ ...ci, environment: "dev-" }), "environment"],
-  ["ci image repository port 99999", () => decideCi({ ...ci, imageRepository: "r.example.com:99999/a" }), "imageRepository"],
+  ["ci image repository port 99999", () => decideCi({ ...ci, imageRepository: "r.example.com:99999/a" }), "gitops-pipeline.settings.yaml: image.repository"],
+  ["ci platform linux/sparc", () => decideCi({ ...ci, platforms: ["linux/sparc"] }), "gitops-pipeline.settings.yaml: image.platforms"],
   // ---- notify, pull requests, local, e2e -------------------------------------------------------
   ["notify on sometimes", () => parseInputs(notifyInputs, { on: "sometimes", runUrl: "" }), "on"],
   ["notify runUrl javascript:", () => parseInputs(notifyInputs, { on: "failure", runUrl: "javascript:alert(1)" }), "runUrl"],
@@ -259,6 +268,22 @@ describe("bad inputs: one InputError naming the argument", () => {
     expect((err as InputError).input).toBe(arg);
     // Never the internal placeholder the list bug printed.
     expect((err as InputError).message).not.toContain('"undefined"');
+  });
+
+  it("every argument a case names is an argument of the module's API (read as the engine reads it), spelt as a flag", async () => {
+    const api = await moduleApi();
+    const args = new Set<string>();
+    for (const o of Object.values(api.objects)) {
+      for (const a of Object.keys(o.constructor?.arguments ?? {})) args.add(a);
+      for (const f of Object.values(o.methods)) for (const a of Object.keys(f.arguments)) args.add(a);
+    }
+    const named = [...new Set(CASES.map(([, , arg]) => arg))].filter((a) => !a.includes(": ") && !a.endsWith(".yaml"));
+    expect(named.filter((a) => !args.has(a))).toEqual([]);
+    for (const a of named) expect(new InputError(a, "x", "y").message.startsWith(`--${kebab(a)}: `), a).toBe(true);
+  });
+
+  it("two inputs at fault together are each spelt as a flag", () => {
+    expect(new InputError("key, identityToken", "are both set", "pass one").message).toBe("--key, --identity-token: are both set. pass one");
   });
 
   it("validate --environments dev,Prod names the bad item", () => {

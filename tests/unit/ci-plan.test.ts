@@ -141,8 +141,8 @@ describe("decideCi", () => {
   });
 
   it("refuses inputs no stage could use, naming the argument", () => {
-    expect(() => decideCi({ ...base, platforms: ["linux/amd65"] })).toThrow(/^--platforms: /);
-    expect(() => decideCi({ ...base, releaseBranches: " , " })).toThrow(/^--release-branches: is empty/);
+    expect(() => decideCi({ ...base, platforms: ["linux/amd65"] })).toThrow(/^gitops-pipeline\.settings\.yaml: image\.platforms: /);
+    expect(() => decideCi({ ...base, releaseBranches: " , " })).toThrow(/^gitops-pipeline\.settings\.yaml: release\.branches: is empty/);
     expect(() => decideCi({ ...base, runNumber: "29; rm -rf /" })).toThrow(/^--run-number: /);
     // app's revision refuses a slash; ci checks the same rule so the error names commit (found on the engine).
     expect(() => decideCi({ ...base, commit: "feature/x" })).toThrow(/^--commit: is not a commit id/);

@@ -134,7 +134,7 @@ describe("writeBack loop (in-memory port)", () => {
   it("maxAttempts is bounded", async () => {
     const { port } = memoryPort({});
     await expect(writeBack(port, bumpPlan({ app: "a", env: "dev", ref: { tag: "1" }, source: SRC }), { ...noSleep, maxAttempts: 0 })).rejects.toThrow(
-      /--max-attempts: 0 is out of range/,
+      /^--attempts: 0 is out of range. pass with-max-attempts --attempts/,
     );
   });
 

@@ -9,10 +9,12 @@ import { redact } from "./redact.js";
 
 /**
  * How a `dagger call` user sees an argument: the engine kebab-cases names and splits digits from
- * letters (`minCoverage` → `--min-coverage`, `e2e` → `--e-2-e`). A file path (`file: key`) or any
- * other text is shown as it is.
+ * letters (`minCoverage` → `--min-coverage`, `e2e` → `--e-2-e`), each of a comma-separated pair. A
+ * file path (`file: key`) or any other text is shown as it is.
  */
 export function cliSpelling(input: string): string {
+  // Two arguments at fault together ("key, identityToken"): each spelt as a flag.
+  if (/^[a-z][A-Za-z0-9]*(, [a-z][A-Za-z0-9]*)+$/.test(input)) return input.split(", ").map(cliSpelling).join(", ");
   if (!/^[a-z][A-Za-z0-9]*$/.test(input)) return input;
   const words = (input.match(/[0-9]+|[A-Za-z]+/g) ?? []).flatMap((chunk) =>
     /^[0-9]/.test(chunk) ? [chunk] : (chunk.match(/[A-Z]+(?![a-z])|[A-Z]?[a-z]+/g) ?? [chunk]),

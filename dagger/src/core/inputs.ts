@@ -30,8 +30,11 @@ export function problem(ctx: z.RefinementCtx, message: string, fix: string): nev
   return z.NEVER as never;
 }
 
-/** Parse `raw` with `schema`; the first problem becomes an InputError naming its argument. */
-export function parseInputs<S extends z.ZodObject>(schema: S, raw: z.input<S>): z.output<S> {
+/**
+ * Parse `raw` with `schema`; the first problem becomes an InputError naming its argument, or the
+ * name `names` gives it when the user sets that value elsewhere (e.g. a settings file key).
+ */
+export function parseInputs<S extends z.ZodObject>(schema: S, raw: z.input<S>, names: Readonly<Partial<Record<string, string>>> = {}): z.output<S> {
   const r = schema.safeParse(raw);
   if (r.success) return r.data;
   const issue = r.error.issues[0]!;
@@ -44,7 +47,7 @@ export function parseInputs<S extends z.ZodObject>(schema: S, raw: z.input<S>): 
     (issue as { params?: { fix?: string } }).params?.fix ??
     (schema.shape as Record<string, z.ZodType>)[key]?.description ??
     "see `dagger call <function> --help`";
-  throw new InputError(key, `${item}${issue.message}`, fix);
+  throw new InputError(names[key] ?? key, `${item}${issue.message}`, fix);
 }
 
 /** The value at `path` in the raw input (the list item a problem is about). */

@@ -14,7 +14,7 @@ export interface BuildPlatforms {
   scanned: string[];
   /** The image e2e runs. */
   e2e: string;
-  /** Why platforms of --platforms were not built ("" when all were). */
+  /** Why platforms of image.platforms were not built ("" when all were). */
   note: string;
 }
 
@@ -23,6 +23,8 @@ export function buildPlatforms(platforms: readonly string[], publishing: boolean
   const engine = parsePlatforms([enginePlatform], "platforms")[0]!;
   if (publishing) return { build: platforms.includes(engine) ? [...platforms] : [...platforms, engine], scanned: [...platforms], e2e: engine, note: "" };
   const left = platforms.filter((p) => p !== engine);
-  const note = left.length ? `; ${left.join(", ")} not built: nothing is published in this run (every platform of --platforms is built when publishing)` : "";
+  const note = left.length
+    ? `; ${left.join(", ")} not built: nothing is published in this run (every platform of image.platforms in gitops-pipeline.settings.yaml is built when publishing)`
+    : "";
   return { build: [engine], scanned: [engine], e2e: engine, note };
 }

@@ -12,6 +12,7 @@ import { parseRepository } from "../app/registry.js";
 import { releaseTemplates, versionOfTag } from "../app/release.js";
 import { runNumber as checkRunNumber, shortSha } from "../app/tags.js";
 import { InputError } from "../errors.js";
+import { SETTINGS_FILE } from "../settings/app-settings.js";
 import { environmentField } from "../gitops-config.js";
 import { COMMIT_ID, commaList, optionalVersionField, parseInputs, rule } from "../inputs.js";
 import { BRANCH_MAX, checkBranch, checkRepoUrl, GIT_REF_NAME } from "../writeback/git.js";
@@ -102,6 +103,15 @@ export interface CiDecisions {
   skip: Partial<Record<CiStageName, string>>;
 }
 
+/** The inputs ci takes from gitops-pipeline.settings.yaml: an error names the file's key, which is what its user sets. */
+const SETTINGS_KEYS = {
+  imageRepository: `${SETTINGS_FILE}: image.repository`,
+  releaseBranches: `${SETTINGS_FILE}: release.branches`,
+  gitopsRepo: `${SETTINGS_FILE}: gitops.repository`,
+  gitopsBranch: `${SETTINGS_FILE}: gitops.branch`,
+  platforms: `${SETTINGS_FILE}: image.platforms`,
+} as const;
+
 const ciSchema = z.object({
   // The same rule as app's revision, which receives it: an error names commit, not revision.
   commit: z.string().trim().regex(COMMIT_ID, { error: "is not a commit id" }).describe("pass the commit being built, e.g. $GITHUB_SHA"),
@@ -122,7 +132,8 @@ const ciSchema = z.object({
   releaseBranches: z.string().transform(
     rule((s: string) => {
       const list = commaList(s);
-      if (list.length === 0) throw new InputError("releaseBranches", "is empty", "pass at least one branch that publishes, e.g. --release-branches=main");
+      if (list.length === 0)
+        throw new InputError(SETTINGS_KEYS.releaseBranches, "is empty", "list at least one branch that publishes, e.g. release.branches: [main]");
       return list.map((b) => checkBranch(b, "releaseBranches"));
     }),
   ),
@@ -134,7 +145,7 @@ const ciSchema = z.object({
 
 /** Decide the run. Throws an InputError for an input no stage could use. */
 export function decideCi(raw: CiInputs): CiDecisions {
-  const i = parseInputs(ciSchema, { ...raw, platforms: [...raw.platforms] });
+  const i = parseInputs(ciSchema, { ...raw, platforms: [...raw.platforms] }, SETTINGS_KEYS);
   const tag = (raw.tag ?? "").trim();
   const tagged = tag === "" ? undefined : versionOfTag(tag, "tag");
   if (tagged && i.version && i.version !== tagged.version) {

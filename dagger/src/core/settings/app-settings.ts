@@ -105,7 +105,7 @@ const release = z
     branches: listOf(z.string())
       .transform(
         rule((xs: string[]) => {
-          if (xs.length === 0) throw new InputError("branches", "lists no branch", "list at least one branch that publishes, e.g. [main]");
+          if (xs.length === 0) throw new InputError("release.branches", "lists no branch", "list at least one branch that publishes, e.g. [main]");
           return xs.map((b) => checkBranch(b.trim(), "branches"));
         }),
       )

@@ -175,7 +175,7 @@ export function refEdits(l: Pick<Layout, "format" | "imageName" | "keys">, file:
       throw new InputError(
         `${file}: images`,
         l.imageName ? `has no entry named ${l.imageName}` : "has no single entry",
-        "add the image under images:, or pass imageName",
+        "add the image under images:, or pass with-format --image-name",
       );
     const digest = ref.digest ? ref.digest : entry.digest !== undefined ? "" : undefined;
     return [{ image: entry.name, newTag: ref.tag, digest, newName: ref.repository }];

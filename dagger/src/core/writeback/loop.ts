@@ -221,7 +221,8 @@ export async function checkWritten(read: Reader, changed: FileEdit[]): Promise<{
  */
 export async function writeBack<Tree>(port: GitPort<Tree>, plan: WriteBackPlan, opts: WriteBackOptions<Tree>): Promise<WriteBackResult> {
   const max = opts.maxAttempts ?? 6;
-  if (!Number.isInteger(max) || max < 1 || max > 50) throw new InputError("maxAttempts", `${max} is out of range`, "pass 1 to 50");
+  if (!Number.isInteger(max) || max < 1 || max > 50)
+    throw new InputError("attempts", `${max} is out of range`, "pass with-max-attempts --attempts from 1 to 50");
   const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const random = opts.random ?? Math.random;
   const cap = max * ATTEMPTS_PER_BUDGET;

@@ -76,10 +76,10 @@ export function httpClient(provider: Provider, token: () => Promise<string>, opt
       // GitHub answers 301 for a renamed or transferred repository (same host, new path).
       const fix =
         !(e instanceof HttpFailure) || e.kind !== "redirect"
-          ? "check apiUrl and that the forge is reachable from where the pipeline runs"
+          ? "check --api-url and that the forge is reachable from where the pipeline runs"
           : why.includes(`to ${origin},`)
             ? "the project moved (renamed or transferred): pass its current path with --project or in the repository URL"
-            : "pass the API root the forge answers at directly as apiUrl";
+            : "pass the API root the forge answers at directly as --api-url";
       throw new InputError("apiUrl", `${req.endpoint} at ${new URL(req.url).origin}: the API ${redact(why, secret)}`, fix);
     }
     const text = redact(res.text, secret);

@@ -66,7 +66,7 @@ export async function checkAccess(forge: Forge, http: HttpClient, c: PullRequest
     throw new InputError(
       "project",
       `${c.project} was not found at ${c.apiUrl} (${req.endpoint} answered 404)`,
-      `check project and apiUrl; the API also answers 404 when the token may not see a private project`,
+      `check --project and --api-url; the API also answers 404 when the token may not see a private project`,
     );
   }
   if (res.status < 200 || res.status > 299) await call(async () => res, stage, forge.provider, req);
@@ -125,7 +125,8 @@ export async function proposeWriteBack<Tree>(
   target: ProposalTarget,
 ): Promise<ProposalResult> {
   const max = opts.maxAttempts ?? 6;
-  if (!Number.isInteger(max) || max < 1 || max > 50) throw new InputError("maxAttempts", `${max} is out of range`, "pass 1 to 50");
+  if (!Number.isInteger(max) || max < 1 || max > 50)
+    throw new InputError("attempts", `${max} is out of range`, "pass with-max-attempts --attempts from 1 to 50");
   const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const forge = forgeOf(target.config);
   await checkAccess(forge, target.http, target.config, plan.stage);
@@ -156,7 +157,7 @@ export async function proposeWriteBack<Tree>(
       throw new InputError(
         branch,
         `has ${foreign.length} commit(s) the write-back did not make (${c.sha.slice(0, 12)} by ${c.committer.name} <${c.committer.email}>: ${c.subject}); nothing was pushed`,
-        `merge or close its ${forge.noun} and delete the branch, or pass another branchPrefix`,
+        `merge or close its ${forge.noun} and delete the branch, or pass another --branch-prefix`,
       );
     }
     const message = gatedMessage(plan.message(p.changed), p.gate?.alsoChanged);
