@@ -245,10 +245,10 @@ describe("validate the broken fixtures with the real tools", () => {
     expect((err as InputError).message).toMatch(/is not valid YAML/);
   });
 
-  it("gitops-no-chart: an InputError naming the missing Chart.yaml", async () => {
+  it("gitops-no-chart: an InputError saying there is nothing to validate and what to write", async () => {
     expect(readdirSync(join(FIXTURES, "gitops-no-chart"))).toEqual(["FIXTURE.md"]);
     await expect(validateLocally(join(FIXTURES, "gitops-no-chart"))).rejects.toThrow(
-      /^charts\/gitops-demo\/Chart.yaml: no Helm chart at 'charts\/gitops-demo'/,
+      /^gitops-pipeline.yaml: is missing, and the tree holds no Argo CD Application .*charts\/gitops-demo\/Chart.yaml.*write gitops-pipeline.yaml/s,
     );
   });
 

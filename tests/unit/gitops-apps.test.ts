@@ -110,6 +110,9 @@ describe("gitops-pipeline.yaml with apps: (several apps in one tree)", () => {
     await expect(readLayout(read, { root: "gitops" })).rejects.toThrow(/^--app: is missing/);
     // No gitops-pipeline.yaml: the default layout, whose only app may be named.
     expect(layoutOf(DEFAULT_GITOPS_CONFIG, { root: "" }).release).toBe("gitops-demo");
-    await expect(readLayout(async () => undefined, { root: "", app: "payments" })).rejects.toThrow(/^--app: unknown app 'payments'/);
+    const sample = async (p: string) => (p === "charts/gitops-demo/Chart.yaml" ? "name: gitops-demo\n" : undefined);
+    await expect(readLayout(sample, { root: "", app: "payments" })).rejects.toThrow(/^--app: unknown app 'payments'/);
+    // Another tree without the file: refused, pointing at the layout validate discovers.
+    await expect(readLayout(async () => undefined, { root: "" })).rejects.toThrow(/^gitops-pipeline.yaml: is missing: .*GITOPS-DISCOVERED/s);
   });
 });

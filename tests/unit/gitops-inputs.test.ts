@@ -166,7 +166,7 @@ describe("documentation matches the code", () => {
     const { POLICY_RULES, WAIVER_ANNOTATION, WAIVER_RULE } = await import("../../dagger/src/core/validate/policy/index.js");
     const { ARGOCD_RULES } = await import("../../dagger/src/core/validate/argocd.js");
     const { KUSTOMIZE_RULES } = await import("../../dagger/src/core/validate/kustomize.js");
-    const { APP_RULES, RENDER_RULES, ARGO_SOURCE_RULES } = await import("../../dagger/src/core/validate/validation.js");
+    const { APP_RULES, RENDER_RULES, ARGO_SOURCE_RULES, DISCOVER_RULES } = await import("../../dagger/src/core/validate/validation.js");
     const section = readFileSync(join(ROOT, "docs", "gitops-layout.md"), "utf8");
     const ids = [
       ...POLICY_RULES.map((r) => r.id),
@@ -176,6 +176,7 @@ describe("documentation matches the code", () => {
       ...Object.keys(APP_RULES),
       ...Object.keys(RENDER_RULES),
       ...Object.keys(ARGO_SOURCE_RULES),
+      ...Object.keys(DISCOVER_RULES),
     ];
     expect(ids.filter((id) => !section.includes(`\`${id}\``))).toEqual([]);
     expect(section).toContain(WAIVER_ANNOTATION);

@@ -110,7 +110,8 @@ describe("writeBack loop (in-memory port)", () => {
   });
 
   it("a missing values file names the path", async () => {
-    const { port } = memoryPort({});
+    // The sample layout (its chart, no gitops-pipeline.yaml) without dev's values file.
+    const { port } = memoryPort({ "gitops/charts/gitops-demo/Chart.yaml": "name: gitops-demo\n" });
     await expect(writeBack(port, bumpPlan({ app: "webapp", env: "dev", ref: { tag: "1" }, source: SRC }), noSleep)).rejects.toThrow(
       /gitops\/environments\/dev\/values.yaml: does not exist at the branch head/,
     );

@@ -7,8 +7,7 @@
  * The tools are reached through a small port: the Dagger stage implements it with containers,
  * the contract tests with the real binaries on the local disk, so both run this same code.
  */
-import { checkApplications, checkEnvironments, GitopsTree, readArgoObjects } from "./argocd.js";
-import { expandApplicationSets } from "./applicationset.js";
+import { checkApplications, checkEnvironments, GitopsTree } from "./argocd.js";
 import { checkProjectResources } from "./argocd-project.js";
 import { checkProjectPermits } from "./argocd-project-permits.js";
 import type { Finding } from "../findings.js";
@@ -16,7 +15,6 @@ import { checkKustomization, KUSTOMIZATION_FILES, kustomizeBuildFinding } from "
 import { applyKustomizeSettings, kustomizeSettingsFor } from "./argo-kustomize.js";
 import { parseManifests, parseYamlInput, type Manifest } from "./manifests.js";
 import { evaluatePolicy } from "./policy/index.js";
-import { renderArgoCharts } from "./argocd-chart.js";
 import { prepareCharts } from "./chart-deps.js";
 import { argoHelmRender, pipelineRender, type HelmRender } from "./argo-source.js";
 import { argoRendering, renderingText, type ArgoRendering } from "./hooks.js";
@@ -24,11 +22,13 @@ import { posix } from "node:path";
 import { helmLintArgv, helmTemplateArgv, kubeconformArgv, kustomizeBuildArgv } from "./argv.js";
 import { parseHelmLint, parseHelmTemplateError, parseKubeconform, type SchemaCounts } from "./output.js";
 import { loadPolicyTuning } from "./policy/load.js";
-import { loadPipeline, planApps, type AppPlan } from "./app-plan.js";
+import { planApps, type AppPlan } from "./app-plan.js";
+import { discoveryFinding, readTreeLayout } from "./discover.js";
 
 export { findingOrigin, renderedFrom } from "./origin.js";
 export { summarize, validationReport } from "./validation-report.js";
 export { APP_RULES } from "./app-plan.js";
+export { DISCOVER_RULES } from "./discover.js";
 export { RENDER_RULES } from "./render-rules.js";
 export { ARGO_SOURCE_RULES } from "./argo-source.js";
 export * from "./validation-types.js";
@@ -114,15 +114,12 @@ interface HelmRun {
 /** Validate a gitops tree through `port`. Throws InputError on bad input; tool failures are findings. */
 export async function runValidation(port: ValidationPort, opts: ValidationOptions): Promise<ValidationResult> {
   const tree = new GitopsTree(await port.files());
-  const pipeline = await loadPipeline(port, tree);
-  const argo = await readArgoObjects((p) => port.read(p), tree, pipeline.argocd);
-  const argoCharts = await renderArgoCharts(argo.charts, opts.kubernetesVersion, (key, argv) => port.render(key, argv));
-  const expansion = expandApplicationSets([...argo.objects, ...argoCharts.objects]);
-  const argoObjects = [...argo.objects, ...argoCharts.objects, ...expansion.applications];
+  // gitops-pipeline.yaml, the sample layout, or the layout the tree's Applications describe.
+  const { pipeline, argo, argoCharts, expansion, argoObjects, discovery } = await readTreeLayout(port, tree, opts.kubernetesVersion);
   const planned = await planApps(port, tree, pipeline, opts, (name) => argoObjects.find((o) => o.kind === "Application" && o.name === name));
   const tuning = await loadPolicyTuning({ hasFile: (p) => tree.hasFile(p), read: (p) => port.read(p) }, pipeline, opts.today);
   const { plans } = planned;
-  const findings: ValidationFinding[] = [...planned.findings, ...argoCharts.findings];
+  const findings: ValidationFinding[] = [...(discovery ? [discoveryFinding(discovery)] : []), ...planned.findings, ...argoCharts.findings];
   const appTag = (plan: AppPlan): { app?: string } => (plan.tag ? { app: plan.tag } : {});
   const planned1: (HelmRun & { how: HelmRender })[] = plans.flatMap((plan) =>
     plan.helmEnvs.map((name) => {

@@ -91,10 +91,28 @@ export function layoutOf(config: GitopsConfig, src: LayoutSource, source = GITOP
   };
 }
 
-/** Read the layout at the head `read` sees: the tree's gitops-pipeline.yaml, or this repository's layout when it has none. */
+/** True when the tree at `root` is this repository's sample layout (its chart, or a values file of its environments). */
+async function isSampleTree(read: Reader, root: string): Promise<boolean> {
+  const sample = DEFAULT_PIPELINE_CONFIG.apps[0]!;
+  const marks = [`${sample.chart}/Chart.yaml`, ...Object.values(sample.environments).flatMap((e) => e.values)];
+  for (const mark of marks) if ((await read(inTree({ root }, mark))) !== undefined) return true;
+  return false;
+}
+
+/**
+ * Read the layout at the head `read` sees: the tree's gitops-pipeline.yaml, or this repository's
+ * layout when the tree is it. Another tree without the file is refused: which file of which
+ * environment to write must be committed, not guessed (validate prints the discovered one).
+ */
 export async function readLayout(read: Reader, src: LayoutSource): Promise<Layout> {
   const file = inTree({ root: checkRoot(src.root) }, GITOPS_CONFIG_FILE);
   const text = await read(file);
+  if (text === undefined && !(await isSampleTree(read, checkRoot(src.root))))
+    throw new InputError(
+      file,
+      "is missing: bump, promote and rollback write only where the tree's gitops-pipeline.yaml says (which values file or overlay of which environment)",
+      "run manifests validate on the tree: without the file it discovers the layout from your Argo CD Applications and its GITOPS-DISCOVERED finding holds the gitops-pipeline.yaml to commit; see docs/gitops-repositories.md",
+    );
   return layoutOf(text === undefined ? selectApp(DEFAULT_PIPELINE_CONFIG, src.app ?? "") : parseGitopsConfig(text, file, src.app ?? ""), src);
 }
 
