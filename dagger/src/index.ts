@@ -4,7 +4,8 @@
  */
 import { argument, check, dag, func, generate, object, type Changeset, type Directory, type File, type Secret, type Service } from "@dagger.io/dagger";
 import { App } from "./app/app.js";
-import { runCi } from "./ci/ci.js";
+import { runCi, type RepoCredentials } from "./ci/ci.js";
+import { parseRepository } from "./core/app/registry.js";
 import type { Run } from "./run.js";
 import { DEFAULTS } from "./core/defaults.js";
 import { toolchain } from "./core/toolchain.js";
@@ -213,8 +214,9 @@ export class GitopsPipeline {
    * e2e (kind) and the Trivy scan (every platform image) run on the built images, the source is
    * scanned for secrets; only when all of them passed, and only when publishing is asked for
    * (image.repository in the settings file + registry password, on a release branch or a tag),
-   * the image is pushed and the environment is bumped in the gitops repository (token or SSH key).
-   * What the team decided once (image repository, platforms, linters, coverage gate, release
+   * the image is pushed, signed and attested when the settings file's signing: asks for it, and
+   * the environment is bumped in the gitops repository (token or SSH key) behind the gitops tree's
+   * verification policy. What the team decided once (image repository, platforms, linters, coverage gate, release
    * branches, scan policy, e2e, gitops repository, verify target) is read from
    * gitops-pipeline.settings.yaml at the root of the app directory (docs/settings.md); the
    * arguments are the CI context, the secrets and a few one-off overrides (flag > file > default).
@@ -238,6 +240,9 @@ export class GitopsPipeline {
    * @param gitopsApiToken Forge API token for a pull-request bump (gitops.pullRequest); default: gitopsToken.
    * @param argocdToken Argo CD API token that may get applications (with verify.argocdServer): after a pushed bump, verify waits until Argo CD deploys it.
    * @param argocdKubeconfig Kubeconfig of the cluster Argo CD runs in (reads the Application objects), instead of verify.argocdServer and argocdToken.
+   * @param cosignKey cosign private key that signs and attests what is published (signing.mode: key in the settings file).
+   * @param cosignPassword Password of the cosign private key.
+   * @param identityToken The CI's OIDC identity for keyless signing (signing.mode: keyless): an ID token with audience sigstore (GitLab id_tokens), or in GitHub Actions "$ACTIONS_ID_TOKEN_REQUEST_URL $ACTIONS_ID_TOKEN_REQUEST_TOKEN", from which cosign requests a fresh token when it signs.
    */
   @func({ cache: "never" })
   async ci(
@@ -257,12 +262,18 @@ export class GitopsPipeline {
     gitopsApiToken?: Secret,
     argocdToken?: Secret,
     argocdKubeconfig?: Secret,
+    cosignKey?: Secret,
+    cosignPassword?: Secret,
+    identityToken?: Secret,
   ): Promise<Run> {
     const s = applyOverrides(await readAppSettings(this.source), { environment, endToEnd, scan, registryUsername }, branch);
     const app = s.gitops.app;
     // Only the credentials that hold a value: CI templates pass env:// references that may be empty.
-    const repo = async (use: { token: boolean; sshKey: boolean; apiToken: boolean }): Promise<GitopsRepo> => {
-      const r = await this.gitopsRepo(s.gitops.repository, s.gitops.branch, "", app);
+    const repo = async (use: RepoCredentials): Promise<GitopsRepo> => {
+      let r = await this.gitopsRepo(s.gitops.repository, s.gitops.branch, "", app);
+      // The verification before the bump reads the image's signatures from the registry ci published to.
+      if (use.registry && registryPassword && s.image.repository)
+        r = r.withRegistryAuth(parseRepository(s.image.repository).registry, s.image.registryUsername, registryPassword);
       const authed = use.sshKey && gitopsSshKey ? r.withSshKey(gitopsSshKey, s.gitops.knownHosts) : use.token && gitopsToken ? r.withToken(gitopsToken) : r;
       if (!s.gitops.pullRequest) return authed;
       const apiToken = use.apiToken && gitopsApiToken ? gitopsApiToken : use.token && gitopsToken ? gitopsToken : undefined;
@@ -318,6 +329,10 @@ export class GitopsPipeline {
         probeUrl: s.verify.probeUrl,
         rollbackOnFailure: s.verify.rollbackOnFailure,
         pullRequest: s.gitops.pullRequest,
+        signing: s.signing,
+        ...(cosignKey ? { cosignKey } : {}),
+        ...(cosignPassword ? { cosignPassword } : {}),
+        ...(identityToken ? { identityToken } : {}),
         ...(argocdToken ? { argocdToken } : {}),
         ...(argocdKubeconfig ? { argocdKubeconfig } : {}),
         ...(registryPassword ? { registryPassword } : {}),

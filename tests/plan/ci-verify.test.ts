@@ -3,13 +3,17 @@
  * stage with errors naming ci's arguments; verify handed the commit the bump pushed; rollback
  * asking the gitops repository to roll the same environment back.
  */
-import { describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { forgetSecrets } from "../../dagger/src/core/redact.js";
 import { dag } from "@dagger.io/dagger";
 import { ciStageRuns, runCi } from "../../dagger/src/ci/ci.js";
 import { decideCi } from "../../dagger/src/core/ci/plan.js";
 import { InputError } from "../../dagger/src/core/errors.js";
 import { ArgoCd } from "../../dagger/src/verify/argocd.js";
 import { Run } from "../../dagger/src/run.js";
+
+// The secrets runCi reads are remembered by the redaction, which other test files of the worker share (isolate: false).
+afterEach(() => forgetSecrets());
 
 const commit = "8855235a1b2c3d4e5f60718293a4b5c6d7e8f901";
 const pushed = "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c";
@@ -142,8 +146,8 @@ describe("ci: pull-request mode", () => {
     await expect(runCi(p, { ...call, pullRequest: true, gitopsApiToken: secret("") })).rejects.toThrow("stop before any stage");
     await expect(runCi(p, { ...call, pullRequest: true, gitopsApiToken: secret("api") })).rejects.toThrow("stop before any stage");
     expect(seen).toEqual([
-      { token: true, sshKey: false, apiToken: false },
-      { token: true, sshKey: false, apiToken: true },
+      { token: true, sshKey: false, apiToken: false, registry: true },
+      { token: true, sshKey: false, apiToken: true, registry: true },
     ]);
   });
 });

@@ -9,6 +9,7 @@ import { collectArtifacts, fromCache } from "../../dagger/src/ci/ci.js";
 import { ciRun } from "../../dagger/src/ci/run.js";
 import { plan, stepsOf } from "../helpers/plan.js";
 import { moduleApi } from "../helpers/module-api.js";
+import { forgetSecrets } from "../../dagger/src/core/redact.js";
 
 const commit = "8855235a1b2c3d4e5f60718293a4b5c6d7e8f901";
 const DIGEST = `sha256:${"ab".repeat(32)}`;
@@ -20,7 +21,11 @@ function source() {
   return dir;
 }
 
-afterEach(() => vi.restoreAllMocks());
+afterEach(() => {
+  vi.restoreAllMocks();
+  // The secrets runCi reads are remembered by the redaction, which other test files of the worker share (isolate: false).
+  forgetSecrets();
+});
 
 describe("ci wiring", () => {
   it("publishes exactly the image it built, e2e-tested and scanned (same build, per platform)", async () => {
@@ -188,7 +193,7 @@ describe("ci tag builds and credentials, as runCi hands them to the pipeline's o
       },
     };
     await expect(runCi(parts, { ...call, gitopsToken: secret("t0ken"), gitopsSshKey: secret("") })).rejects.toThrow("stop before any stage");
-    expect(seen).toEqual({ version: "1.2.3", use: { token: true, sshKey: false, apiToken: false } });
+    expect(seen).toEqual({ version: "1.2.3", use: { token: true, sshKey: false, apiToken: false, registry: true } });
   });
 
   it("a tag build's publish pushes the release tags, all from one build", async () => {

@@ -108,7 +108,17 @@ describe("dagger call lines use the engine's CLI names", () => {
       "--environment",
       "--changed-since",
     ];
-    const secrets = ["--registry-password", "--gitops-token", "--gitops-ssh-key", "--gitops-api-token", "--argocd-token", "--argocd-kubeconfig"];
+    const secrets = [
+      "--registry-password",
+      "--gitops-token",
+      "--gitops-ssh-key",
+      "--gitops-api-token",
+      "--argocd-token",
+      "--argocd-kubeconfig",
+      "--cosign-key",
+      "--cosign-password",
+      "--identity-token",
+    ];
     for (const c of ciCalls) {
       for (const w of c.words.slice(c.words.indexOf("ci") + 1)) {
         if (!w.startsWith("--")) break; // the next function (artifacts, notify) takes its own flags

@@ -6,7 +6,7 @@
  * scanned (every platform), e2e-tested (the engine's platform) and pushed; a run that publishes
  * nothing builds the engine's platform only (core/ci/build-platforms.ts).
  */
-import { dag, type Container, type Directory, type Secret } from "@dagger.io/dagger";
+import { dag, type Container, type Directory, type File, type Secret } from "@dagger.io/dagger";
 import { parseSeverities } from "../core/app/trivy.js";
 import type { LinterName } from "../core/app/linters/index.js";
 import { readSecret } from "../core/secret.js";
@@ -16,6 +16,8 @@ import { ranAtOf } from "../core/run.js";
 import { ciGraph, decideCi, type CiDecisions, type CiInputs, type CiStageName, type CiStageRun } from "../core/ci/plan.js";
 import { runStages, type Clock, type StageOutcome } from "../core/ci/orchestrate.js";
 import { buildPlatforms } from "../core/ci/build-platforms.js";
+import { decideSigning, type CiSigning } from "../core/ci/signing.js";
+import type { SigningSettings } from "../core/settings/signing-settings.js";
 import type { App } from "../app/app.js";
 import type { Manifests } from "../validate/manifests.js";
 import type { GitopsRepo } from "../writeback/gitops-repo.js";
@@ -29,11 +31,20 @@ export interface CiParts {
   app: (version: string) => App;
   manifests: () => Manifests;
   /** The gitops repository to bump, authenticated with the credentials that were given (only asked for when the bump runs). */
-  repo: (use: { token: boolean; sshKey: boolean; apiToken: boolean }) => Promise<GitopsRepo>;
+  repo: (use: RepoCredentials) => Promise<GitopsRepo>;
   /** The Argo CD verify watches, connected with the credentials that were given (made before any stage, so a bad connection fails first). */
   argoCd?: (use: { token: boolean; kubeconfig: boolean }) => ArgoCd;
   /** Checks of the gitops tree that need the engine (the app of a multi-app tree), run after the argument checks and before any stage. */
   checkGitops?: () => Promise<void>;
+}
+
+/** Which of ci's credentials hold a value, for the gitops repository (push, pull request, and the registry its verification reads). */
+export interface RepoCredentials {
+  token: boolean;
+  sshKey: boolean;
+  apiToken: boolean;
+  /** The registry password: the verification before the bump reads signatures with it. */
+  registry: boolean;
 }
 
 /** The parts made: the objects themselves. */
@@ -60,6 +71,13 @@ export interface CiCall extends Omit<CiInputs, "hasRegistryPassword" | "hasGitop
   rollbackOnFailure?: boolean;
   /** Forge API token of pull-request mode (only whether it holds a value is looked at here). */
   gitopsApiToken?: Secret;
+  /** gitops-pipeline.settings.yaml's signing: section (absent: nothing is signed). */
+  signing?: SigningSettings;
+  /** cosign private key and its password (signing.mode: key). */
+  cosignKey?: Secret;
+  cosignPassword?: Secret;
+  /** The CI's OIDC identity (signing.mode: keyless): an ID token, or GitHub Actions' token request. */
+  identityToken?: Secret;
 }
 
 /** What a stage hands to the stages after it and to the run. */
@@ -70,6 +88,8 @@ export interface CiStageArtifacts {
   image?: Container;
   /** build → scan: the image of each platform being published. */
   variants?: { platform: string; image: Container }[];
+  /** scan → publish: the CycloneDX SBOM of each platform scanned, attested when the image is signed. */
+  sboms?: File[];
   /** publish → bump. */
   published?: { repository: string; digest: string; tags: string[]; ref: string };
   gitopsCommit?: string;
@@ -97,7 +117,7 @@ function outcome(run: Run, startedAt: number, extra: CiStageArtifacts = {}, with
 }
 
 /** The Dagger work of each stage: each one a function of the pipeline's objects. */
-export function ciStageRuns(parts: Made, c: CiCall, d: CiDecisions, startedAt: number): Record<CiStageName, CiStageRun<CiStageArtifacts>> {
+export function ciStageRuns(parts: Made, c: CiCall, d: CiDecisions, startedAt: number, signing?: CiSigning): Record<CiStageName, CiStageRun<CiStageArtifacts>> {
   const { app, manifests } = parts;
   const failOn = parseSeverities(c.severity);
   return {
@@ -116,9 +136,12 @@ export function ciStageRuns(parts: Made, c: CiCall, d: CiDecisions, startedAt: n
     e2e: async ({ build: built }) => outcome(await manifests.endToEnd(c.environment, built!.image!, d.appVersion), startedAt),
     secrets: async () => outcome(await app.scanSecrets(), startedAt),
     // Every platform that would be published is scanned: an image is only as safe as its worst platform.
-    scan: async ({ build: built }) =>
-      outcome(await app.scanPlatforms(built!.variants!, { failOn, dbRepository: "", skipDbUpdate: false, ignoreUnfixed: c.ignoreUnfixed }), startedAt),
-    publish: async () => {
+    scan: async ({ build: built }) => {
+      const run = await app.scanPlatforms(built!.variants!, { failOn, dbRepository: "", skipDbUpdate: false, ignoreUnfixed: c.ignoreUnfixed });
+      const sboms = signing ? (await run.artifacts.glob("**/sbom.cdx.json")).sort().map((p) => run.artifacts.file(p)) : [];
+      return outcome(run, startedAt, sboms.length ? { sboms } : {});
+    },
+    publish: async ({ scan: scanned }) => {
       const image = await app.publish(
         c.imageRepository,
         c.runNumber,
@@ -131,7 +154,29 @@ export function ciStageRuns(parts: Made, c: CiCall, d: CiDecisions, startedAt: n
         d.platforms,
       );
       const published = { repository: image.repository, digest: image.digest, tags: image.tags, ref: image.ref() };
-      return { ok: true, summary: `pushed ${image.tags.join(", ")} → ${published.ref}`, cached: false, artifacts: { published } };
+      const pushed = `pushed ${image.tags.join(", ")} → ${published.ref}`;
+      if (!signing) return { ok: true, summary: pushed, cached: false, artifacts: { published } };
+      const signed = (
+        await image.sign(
+          signing.ref,
+          signing.builder,
+          signing.sourceRepository,
+          signing.signer === "key" ? c.cosignKey : undefined,
+          signing.signer === "key" ? c.cosignPassword : undefined,
+          signing.signer === "keyless" ? c.identityToken : undefined,
+          scanned?.sboms ?? [],
+          c.registryUsername,
+          c.registryPassword,
+          undefined,
+          undefined,
+          signing.fulcioUrl,
+          signing.rekorUrl,
+          signing.transparencyLog,
+        )
+      ).result;
+      // Pushed but not signed: the stage fails, so nothing unsigned is bumped.
+      const summary = signed.passed ? `${pushed}; ${signed.summary}` : `${pushed}, but ${signed.summary}`;
+      return { ok: signed.passed, summary, cached: false, artifacts: { published } };
     },
     bump: async ({ publish: pub }) => {
       const published = pub!.published!;
@@ -178,13 +223,15 @@ export async function given(secret: Secret | undefined, arg: string): Promise<bo
 
 /** Decide, run the graph, report. Input errors are thrown before any stage starts. */
 export async function runCi(parts: CiParts, c: CiCall, clock: Clock = () => Date.now()): Promise<Run> {
-  const [hasRegistryPassword, hasToken, hasKey, hasArgoToken, hasKubeconfig, hasApiToken] = await Promise.all([
+  const [hasRegistryPassword, hasToken, hasKey, hasArgoToken, hasKubeconfig, hasApiToken, hasCosignKey, hasIdentityToken] = await Promise.all([
     given(c.registryPassword, "registryPassword"),
     given(c.gitopsToken, "gitopsToken"),
     given(c.gitopsSshKey, "gitopsSshKey"),
     given(c.argocdToken, "argocdToken"),
     given(c.argocdKubeconfig, "argocdKubeconfig"),
     given(c.gitopsApiToken, "gitopsApiToken"),
+    given(c.cosignKey, "cosignKey"),
+    given(c.identityToken, "identityToken"),
   ]);
   // Server (from the settings file) and secrets are paired here, naming the file's key or ci's flag; ArgoCd's own check then has nothing left to refuse.
   const wantsVerify = argoConnection(c.argocdServer ?? "", hasArgoToken, hasKubeconfig) !== "none";
@@ -195,12 +242,15 @@ export async function runCi(parts: CiParts, c: CiCall, clock: Clock = () => Date
     hasDeployCheck: wantsVerify,
     rollbackOnFailure: c.rollbackOnFailure ?? false,
   });
+  const signing = c.signing
+    ? decideSigning(c.signing, { publishing: d.skip.publish === undefined, branch: c.branch, tag: c.tag ?? "", hasKey: hasCosignKey, hasIdentityToken })
+    : undefined;
   const argoCd = wantsVerify && parts.argoCd ? parts.argoCd({ token: hasArgoToken, kubeconfig: hasKubeconfig }) : undefined;
   await parts.checkGitops?.();
-  const use = { token: hasToken, sshKey: hasKey, apiToken: hasApiToken };
+  const use = { token: hasToken, sshKey: hasKey, apiToken: hasApiToken, registry: hasRegistryPassword };
   const made: Made = { app: parts.app(d.version), manifests: parts.manifests(), repo: () => parts.repo(use), ...(argoCd ? { argoCd } : {}) };
   if (!d.skip.bump) await made.repo(); // credentials that do not fit the URL fail now, before any stage
   const startedAt = Date.now();
-  const result = await runStages(ciGraph(ciStageRuns(made, c, d, startedAt), d), clock);
+  const result = await runStages(ciGraph(ciStageRuns(made, c, d, startedAt, signing), d), clock);
   return ciRun(result, collectArtifacts(result.stages));
 }

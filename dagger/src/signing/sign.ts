@@ -5,6 +5,8 @@
  * before cosign runs; the run fails naming the step that failed.
  */
 import { dag, type File, type Secret } from "@dagger.io/dagger";
+import { GITHUB_REQUEST_ENV, identitySource } from "../core/signing/oidc.js";
+import { readSecret } from "../secret.js";
 import { attestArgv, COSIGN_PATHS, signArgv, type PredicateKind, type Signer } from "../core/signing/cosign.js";
 import { cosignMessage } from "../core/signing/verdict.js";
 import { InputError } from "../core/errors.js";
@@ -18,7 +20,10 @@ export interface SignOptions {
   image: string;
   key?: Secret;
   password?: Secret;
+  /** Keyless: an OIDC ID token, or GitHub Actions' token request (core/signing/oidc.ts). */
   identityToken?: Secret;
+  /** The flag that gave identityToken, for errors (default identityToken). */
+  identityArg?: string;
   /** PEM certificate (and chain) of the key, issued by a private CA (keyless verification against that CA). */
   certificate?: File;
   certificateChain?: File;
@@ -31,6 +36,8 @@ export interface SignOptions {
   provenance: string;
 }
 
+const IDENTITY_FIX = "pass a readable secret, e.g. env://SIGSTORE_ID_TOKEN with the variable set";
+
 /** Sign, then attest every SBOM and the provenance; a Run whose summary names what was attached or what failed. */
 export async function signAndAttest(o: SignOptions): Promise<Run> {
   if (!o.key === !o.identityToken)
@@ -41,6 +48,9 @@ export async function signAndAttest(o: SignOptions): Promise<Run> {
     );
   if (!!o.certificate !== !!o.certificateChain)
     throw new InputError("certificate", "needs its chain (and the chain its certificate)", "pass both --certificate and --certificate-chain");
+  const identity = o.identityToken
+    ? identitySource(await readSecret(o.identityToken, o.identityArg ?? "identityToken", IDENTITY_FIX), o.identityArg)
+    : undefined;
   const signer: Signer = o.key
     ? { kind: "key", certificate: !!o.certificate, transparencyLog: o.transparencyLog }
     : {
@@ -48,13 +58,18 @@ export async function signAndAttest(o: SignOptions): Promise<Run> {
         transparencyLog: o.transparencyLog,
         ...(o.fulcioUrl ? { fulcioUrl: o.fulcioUrl } : {}),
         ...(o.rekorUrl ? { rekorUrl: o.rekorUrl } : {}),
+        tokenFrom: identity?.kind === "github-actions" ? "github-actions" : "file",
       };
   let c = await cosignContainer(o.cosignImage, o.auth);
   if (o.key) {
     c = c.withMountedSecret(COSIGN_PATHS.privateKey, o.key, { mode: 0o444 });
     c = o.password ? c.withSecretVariable("COSIGN_PASSWORD", o.password) : c.withEnvVariable("COSIGN_PASSWORD", "");
-  }
-  if (o.identityToken) c = c.withMountedSecret(COSIGN_PATHS.identityToken, o.identityToken, { mode: 0o444 });
+  } else if (identity?.kind === "github-actions") {
+    // cosign requests a fresh ID token for each step: GitHub's expire within minutes.
+    c = c
+      .withSecretVariable(GITHUB_REQUEST_ENV.url, dag.setSecret("cosign-github-oidc-request-url", identity.requestUrl))
+      .withSecretVariable(GITHUB_REQUEST_ENV.token, dag.setSecret("cosign-github-oidc-request-token", identity.requestToken));
+  } else if (o.identityToken) c = c.withMountedSecret(COSIGN_PATHS.identityToken, o.identityToken, { mode: 0o444 });
   if (o.certificate && o.certificateChain) c = c.withFile(COSIGN_PATHS.certificate, o.certificate).withFile(COSIGN_PATHS.certificateChain, o.certificateChain);
   c = c.withNewFile(COSIGN_PATHS.provenance, o.provenance);
   const steps: { name: string; argv: string[]; file?: File }[] = [

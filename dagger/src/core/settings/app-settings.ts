@@ -19,6 +19,7 @@ import { connectionInputs, verifyInputs } from "../verify/inputs.js";
 import { checkBranch, checkRepoUrl } from "../writeback/git.js";
 import { loadYaml } from "./load.js";
 import { containerField } from "../smoke/inputs.js";
+import { signingSettings } from "./signing-settings.js";
 
 /** File name of the settings file at the root of the app directory. */
 export const SETTINGS_FILE = "gitops-pipeline.settings.yaml";
@@ -169,6 +170,7 @@ export const appSettingsSchema = z
     gitops: gitops.prefault({}),
     verify: verify.prefault({}),
     notify: notify.prefault({}),
+    signing: signingSettings.prefault({}),
   })
   .strict();
 

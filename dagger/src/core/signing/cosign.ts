@@ -35,9 +35,14 @@ export const PREDICATE_TYPE = {
   provenance: "https://slsa.dev/provenance/v1",
 } as const;
 
-/** How an image is signed: with a private key (optionally with a certificate of a private CA), or keyless with an OIDC token. */
+/**
+ * How an image is signed: with a private key (optionally with a certificate of a private CA), or
+ * keyless with an OIDC token: a mounted token file, or (`github-actions`) requested by cosign
+ * itself when it signs, from the job's token request variables.
+ */
 export type Signer =
-  { kind: "key"; certificate?: boolean; transparencyLog: boolean } | { kind: "keyless"; transparencyLog: boolean; fulcioUrl?: string; rekorUrl?: string };
+  | { kind: "key"; certificate?: boolean; transparencyLog: boolean }
+  | { kind: "keyless"; transparencyLog: boolean; fulcioUrl?: string; rekorUrl?: string; tokenFrom?: "file" | "github-actions" };
 
 /**
  * Without a transparency log cosign 3 must not fetch the public signing config (it names Rekor),
@@ -56,8 +61,7 @@ function signerFlags(s: Signer): string[] {
       ...tlog,
     ];
   return [
-    "--identity-token",
-    COSIGN_PATHS.identityToken,
+    ...(s.tokenFrom === "github-actions" ? ["--oidc-provider", "github-actions"] : ["--identity-token", COSIGN_PATHS.identityToken]),
     ...(s.fulcioUrl ? ["--fulcio-url", s.fulcioUrl] : []),
     ...(s.rekorUrl ? ["--rekor-url", s.rekorUrl] : []),
     ...tlog,
