@@ -6,7 +6,7 @@
  */
 import { dag, type File, type Secret } from "@dagger.io/dagger";
 import { GITHUB_REQUEST_ENV, identitySource } from "../core/signing/oidc.js";
-import { readSecret } from "../secret.js";
+import { readSecret } from "../core/secret.js";
 import { attestArgv, COSIGN_PATHS, signArgv, type PredicateKind, type Signer } from "../core/signing/cosign.js";
 import { cosignMessage } from "../core/signing/verdict.js";
 import { InputError } from "../core/errors.js";
