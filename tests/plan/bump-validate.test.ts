@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { dag, type Directory } from "@dagger.io/dagger";
 import { validateTree } from "../../dagger/src/writeback/writeback.js";
 import { Run } from "../../dagger/src/run.js";
-import type { ValidateStageOptions } from "../../dagger/src/validate/validate.js";
+import type { ValidateStageOptions } from "../../dagger/src/validate/containers.js";
 import { editYaml } from "../../dagger/src/core/writeback/yaml-edit.js";
 import { plan } from "../helpers/plan.js";
 import { GitopsPipeline } from "../../dagger/src/index.js";

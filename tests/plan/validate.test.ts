@@ -18,7 +18,7 @@ import {
   renderContainer,
   renderedFile,
   renderOutput,
-} from "../../dagger/src/validate/validate.js";
+} from "../../dagger/src/validate/containers.js";
 import { Run } from "../../dagger/src/run.js";
 import { StageError } from "../../dagger/src/core/errors.js";
 import { allChains, execs, plan, stepsOf, type Ref, type Step } from "../helpers/plan.js";

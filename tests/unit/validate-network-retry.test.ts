@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from "vitest";
 import type { Container } from "@dagger.io/dagger";
 import { isNetworkFailure, replayed } from "../../dagger/src/core/validate/network.js";
-import { resultRetryingNetwork } from "../../dagger/src/validate/validate.js";
+import { resultRetryingNetwork } from "../../dagger/src/validate/containers.js";
 
 const KUBECONFORM_DOWN =
   '{"filename":"/rendered/dev.yaml","kind":"Service","status":"statusError","msg":"failed downloading schema at https://raw.githubusercontent.com/yannh/kubernetes-json-schema/master/v1.36.0-standalone-strict/service-v1.json: Get \\"https://raw...\\": dial tcp: lookup raw.githubusercontent.com on 10.87.0.1:53: no such host"}';

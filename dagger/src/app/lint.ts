@@ -10,7 +10,7 @@ import { linter, type LinterName } from "../core/app/linters/index.js";
 import { REPORT_DIR, SOURCE_DIR, toolsInstallArgv } from "../core/app/python-tools.js";
 import { withRanAt } from "../core/run.js";
 import type { ToolPins as Toolchain } from "../core/toolchain.js";
-import { ranAt } from "../provenance.js";
+import { ranAt } from "../core/ran-at.js";
 import { Run } from "../run.js";
 import { DETECT, installFailure, pythonBase, readProject, withDependencies, withSource, type Project, type ProjectOptions } from "./python.js";
 

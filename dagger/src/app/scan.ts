@@ -13,7 +13,7 @@ import { redactedSecretsJson, secretsReport } from "../core/app/trivy-secrets.js
 import { parseIgnoreFile, pickIgnoreFile, waiverLines } from "../core/app/trivyignore.js";
 import { combineScans, type ScanPart } from "../core/app/scan-gate.js";
 import { ranAtOf, withRanAt } from "../core/run.js";
-import { ranAt } from "../provenance.js";
+import { ranAt } from "../core/ran-at.js";
 import { Run } from "../run.js";
 
 /** The app's ignore file: its name, the file, and its waivers as lines for the run. */

@@ -11,7 +11,7 @@ import { REPORT_DIR, testArgv, toolsInstallArgv } from "../core/app/python-tools
 import { testReport, testResult } from "../core/app/test-report.js";
 import { withRanAt } from "../core/run.js";
 import type { ToolPins as Toolchain } from "../core/toolchain.js";
-import { ranAt } from "../provenance.js";
+import { ranAt } from "../core/ran-at.js";
 import { Run } from "../run.js";
 import { DETECT, installFailure, pythonBase, readProject, withDependencies, withSource, type Project, type ProjectOptions } from "./python.js";
 

@@ -6,19 +6,23 @@
 import type { Directory } from "@dagger.io/dagger";
 import { planAddApp, type AddAppInputs } from "../core/scaffold/add-app.js";
 import { readScaffoldSource } from "../core/scaffold/source.js";
-import { validateStage, type ValidateTools } from "../validate/validate.js";
+import { withWrites, type ValidateStageOptions, type ValidateTools } from "../validate/containers.js";
+import type { Run } from "../run.js";
 
-/** `gitops` with the planned files written (new files, and gitops-pipeline.yaml replaced). */
-export function withFiles(gitops: Directory, files: readonly { path: string; text: string }[]): Directory {
-  return files.reduce((d, f) => d.withNewFile(f.path, f.text), gitops);
-}
-
-/** The tree with the new app, validated with the pipeline's tools. */
-export async function addAppStage(gitops: Directory, inputs: AddAppInputs, tools: ValidateTools): Promise<Directory> {
+/**
+ * The tree with the new app (new files, and gitops-pipeline.yaml replaced), validated with the
+ * pipeline's tools by `validateStage` (handed in by the caller, so this stage imports no other stage).
+ */
+export async function addAppStage(
+  gitops: Directory,
+  inputs: AddAppInputs,
+  tools: ValidateTools,
+  validateStage: (o: ValidateStageOptions) => Promise<Run>,
+): Promise<Directory> {
   const files = (await gitops.glob("**/*")).filter((p) => !p.endsWith("/"));
   const source = await readScaffoldSource(files, (p) => gitops.file(p).contents());
   const plan = planAddApp(source, inputs);
-  const tree = withFiles(gitops, plan.files);
+  const tree = withWrites(gitops, plan.files);
   const run = await validateStage({ tools, gitops: tree, app: plan.app });
   const r = run.result;
   if (!r.passed) throw new Error(`add-app: the new app ${plan.app} does not validate, so no tree is returned: ${r.summary}\n${r.details}`);

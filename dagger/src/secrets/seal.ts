@@ -8,8 +8,8 @@ import { randomUUID } from "node:crypto";
 import { dag, type Container, type Directory, type File, type Secret } from "@dagger.io/dagger";
 import { kubesealArgv, parseCiphertext, SEAL_PATHS, sealTarget, sealWrites, type SealScope } from "../core/secrets/seal.js";
 import { readGitopsLayout } from "../gitops-layout.js";
-import { withFiles } from "../scaffold/add-app.js";
-import { validateStage, type ValidateTools } from "../validate/validate.js";
+import { withWrites, type ValidateStageOptions, type ValidateTools } from "../validate/containers.js";
+import type { Run } from "../run.js";
 
 /** What to seal, for which app and environment. */
 export interface SealRequest {
@@ -45,8 +45,19 @@ export async function sealValue(image: string, cert: File, value: Secret, o: { n
   return parseCiphertext(await kubesealContainer(image, cert, value, o).stdout());
 }
 
-/** The tree with the sealed value written, validated for the app's environment; fails with the findings otherwise. */
-export async function sealStage(gitops: Directory, req: SealRequest, value: Secret, cert: File, image: string, tools: ValidateTools): Promise<Directory> {
+/**
+ * The tree with the sealed value written, validated for the app's environment by `validateStage`
+ * (handed in by the caller, so this stage imports no other stage); fails with the findings otherwise.
+ */
+export async function sealStage(
+  gitops: Directory,
+  req: SealRequest,
+  value: Secret,
+  cert: File,
+  image: string,
+  tools: ValidateTools,
+  validateStage: (o: ValidateStageOptions) => Promise<Run>,
+): Promise<Directory> {
   const config = await readGitopsLayout(gitops, req.app);
   const target = sealTarget(config, req.environment, req.name);
   const ciphertext = await sealValue(image, cert, value, { name: req.name, namespace: target.namespace, scope: req.scope });
@@ -56,7 +67,7 @@ export async function sealStage(gitops: Directory, req: SealRequest, value: Secr
     { name: req.name, key: req.key, namespace: target.namespace, scope: req.scope, type: req.type, ciphertext },
     async (p) => (present.has(p) ? gitops.file(p).contents() : undefined),
   );
-  const tree = withFiles(gitops, writes);
+  const tree = withWrites(gitops, writes);
   const run = await validateStage({ tools, gitops: tree, environments: [req.environment], app: req.app });
   const r = run.result;
   if (!r.passed)

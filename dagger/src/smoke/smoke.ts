@@ -32,7 +32,7 @@ import { redact } from "../core/redact.js";
 import { runValidation } from "../core/validate/validation.js";
 import { environmentRendering, renderOnlyPort } from "../core/smoke/render.js";
 import { smokeRuntime } from "../core/smoke/runtime.js";
-import { ContainerPort, KUBECONFORM_BIN, KUSTOMIZE_BIN, type ValidateStageOptions } from "../validate/validate.js";
+import { ContainerPort, KUBECONFORM_BIN, KUSTOMIZE_BIN, type ValidateStageOptions } from "../validate/containers.js";
 
 /** Where the prober is mounted (read-only) in the app's container. */
 export const PROBER_DIR = "/.gitops-pipeline-smoke";

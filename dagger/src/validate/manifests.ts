@@ -86,7 +86,7 @@ export class Manifests {
   @func()
   async addApp(name: string, image: string, tag: string = DEFAULTS.scaffoldTag, from: string = ""): Promise<Directory> {
     parseInputs(addAppInputs, { name, image, tag, from }); // before anything is read
-    return addAppStage(this.gitops, { name, image, tag, from }, this.toolchain);
+    return addAppStage(this.gitops, { name, image, tag, from }, this.toolchain, validateStage);
   }
 
   /**
@@ -118,7 +118,7 @@ export class Manifests {
     kubesealImage: string = VERSIONS.kubesealImage,
   ): Promise<Directory> {
     const i = parseInputs(sealInputs, { name, key, environment, scope, type }); // before anything is read
-    return sealStage(this.gitops, { ...i, app: this.app }, value, cert, kubesealImage, this.toolchain);
+    return sealStage(this.gitops, { ...i, app: this.app }, value, cert, kubesealImage, this.toolchain, validateStage);
   }
 
   /**

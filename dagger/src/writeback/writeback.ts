@@ -33,7 +33,7 @@ import { chartOf, gateEdit, isTemplate, type TreeCheck } from "../core/writeback
 import { GITOPS_CONFIG_FILE } from "../core/gitops-config.js";
 import { proposeWriteBack, type ProposalPort } from "../core/writeback/pull-request/propose.js";
 import { proposalTarget, type PullRequestTarget } from "./pull-request.js";
-import type { ValidateStageOptions } from "../validate/validate.js";
+import type { ValidateStageOptions } from "../validate/containers.js";
 import {
   cloneContainer,
   commitContainer,
