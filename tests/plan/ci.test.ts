@@ -96,8 +96,17 @@ describe("ci wiring", () => {
         run: async () => ({ ok: true, summary: "", artifacts: { published: { repository: "r", digest: "sha256:1", tags: [], ref: "r@sha256:1" } } }),
       },
     ]);
-    const run = ciRun(result, collectArtifacts(result.stages));
+    const logged: string[] = [];
+    const run = ciRun(result, collectArtifacts(result.stages), (t) => logged.push(t));
     expect(run.passed()).toBe(false);
+    // ci's log holds the report a bare `dagger call ci` shows (its stdout is the Run's ID).
+    expect(logged).toHaveLength(1);
+    expect(logged[0]!.split("\n").slice(0, 4)).toEqual([
+      run.summary(),
+      expect.stringMatching(/^  lint passed \(.*, cached\): /),
+      expect.stringMatching(/^  test failed \(.*\): 1 failed$/),
+      expect.stringMatching(/^  publish blocked: /),
+    ]);
     expect(run.stages.map((s) => [s.stage(), s.status(), s.cached()])).toEqual([
       ["lint", "passed", true],
       ["test", "failed", false],

@@ -4,7 +4,7 @@
  * what CI systems read: summary.md (the job summary), status, report.json and every stage's files.
  */
 import { dag, type Directory } from "@dagger.io/dagger";
-import { ciRunReport, renderMarkdown } from "../core/ci/report.js";
+import { ciRunReport, consoleReport, renderMarkdown } from "../core/ci/report.js";
 import type { PipelineResult, StageResult } from "../core/ci/orchestrate.js";
 import { reportJson } from "../core/run.js";
 import { Run } from "../run.js";
@@ -36,8 +36,11 @@ function stageRun(s: StageResult, artifacts: Directory | undefined): Run {
   );
 }
 
-/** Build the run from a finished pipeline and what its stages produced. */
-export function ciRun(result: PipelineResult, a: CiArtifacts): Run {
+/**
+ * Build the run from a finished pipeline and what its stages produced, and write its report to
+ * `log` (ci's own log: a bare `dagger call ci` prints only the Run's ID on stdout).
+ */
+export function ciRun(result: PipelineResult, a: CiArtifacts, log: (text: string) => void = (t) => console.log(t)): Run {
   const report = ciRunReport(result, { images: a.images, gitopsCommit: a.gitopsCommit });
   const markdown = renderMarkdown(result, { images: a.images.join(", ") || undefined, "gitops commit": a.gitopsCommit || undefined });
   let dir = dag
@@ -46,6 +49,7 @@ export function ciRun(result: PipelineResult, a: CiArtifacts): Run {
     .withNewFile("status", `${result.ok ? "passed" : "failed"}\n`)
     .withNewFile("report.json", reportJson(report));
   for (const sub of Object.values(a.directories)) dir = dir.withDirectory(".", sub);
+  log(consoleReport(result));
   return Run.of(
     report,
     dir,

@@ -80,6 +80,21 @@ export function renderMarkdown(result: PipelineResult, facts: ReportFacts = {}, 
   return redact(`${lines.join("\n")}\n`);
 }
 
+/**
+ * What `ci` writes to its log when it finishes: the run's line and one line per stage, then how
+ * to get the rest. Dagger 0.21's CLI prints a bare `dagger call ci` (any function returning an
+ * object) as `Run@<digest>` only; this log is the report that call shows above it.
+ */
+export function consoleReport(result: PipelineResult): string {
+  return redact(
+    [
+      runSummary(result),
+      ...stageLines(result).map((l) => `  ${l}`),
+      "more: chain summary, details, assert, or artifacts export --path=out (summary.md, report.json, every stage's files)",
+    ].join("\n"),
+  );
+}
+
 /** The failing stages with their summaries, and what they blocked; empty when the run passed. */
 export function failureMessage(result: PipelineResult): string {
   if (result.ok) return "";
