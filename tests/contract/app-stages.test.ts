@@ -53,13 +53,55 @@ describe("lint stage argv with the pinned linters", () => {
       const r = lint(linter, join(FIXTURES, "app-lint-error"));
       expect(r.ok).toBe(false);
       expect(r.exitCode).not.toBe(0);
-      // The fixture breaks each linter's rules: an unused import (ruff, flake8, pylint), a file ruff format would change.
-      expect(lintReport([r]).details).toMatch(
-        linter === "ruff-format" ? /webapp\/greet\.py:\d+:\d+ unformatted/ : /webapp\/greet\.py:2(:\d+)? .*(F401|W0611 unused-import)/m,
-      );
+      // The fixture breaks each linter's rules: an unused import (ruff, flake8, pylint), a file ruff format would change,
+      // an int returned as str (mypy). A Record: a new linter does not compile here until its expectation is written.
+      const expected: Record<LinterName, RegExp> = {
+        ruff: /webapp\/greet\.py:2(:\d+)? F401/,
+        "ruff-format": /webapp\/greet\.py:\d+:\d+ unformatted/,
+        flake8: /webapp\/greet\.py:2(:\d+)? F401/,
+        pylint: /webapp\/greet\.py:2(:\d+)? W0611 unused-import/,
+        mypy: /webapp\/greet\.py:12:12 return-value Incompatible return value type \(got "int", expected "str"\)/,
+      };
+      expect(lintReport([r]).details).toMatch(expected[linter]);
       expect(r.findings.every((f) => f.file && !f.file.startsWith("/"))).toBe(true);
     });
   }
+
+  it("mypy reports exactly the type errors of app-type-error, reading the app's own [tool.mypy] config", () => {
+    const r = lint("mypy", join(FIXTURES, "app-type-error"));
+    expect(r.ok).toBe(false);
+    expect(r.exitCode).toBe(1);
+    expect(r.findings.map((f) => `${f.file}:${f.line}:${f.column} ${f.rule} ${f.severity}`)).toEqual([
+      "shop/cart.py:11:12 return-value error",
+      "shop/cart.py:14:1 no-untyped-def error",
+      "shop/cart.py:19:26 list-item error",
+    ]);
+    expect(r.summary).toBe("mypy: 3 errors in 1 file");
+    // Without the app's config the untyped function is no error: the finding above came from it.
+    const dir = mkdtempSync(join(tmpdir(), "mypy-no-config-"));
+    mkdirSync(join(dir, "shop"));
+    for (const f of ["__init__.py", "cart.py"]) writeFileSync(join(dir, "shop", f), readFileSync(join(FIXTURES, "app-type-error", "shop", f)));
+    expect(lint("mypy", dir).findings.map((f) => f.rule)).toEqual(["return-value", "list-item"]);
+  });
+
+  it("mypy's blocking error (two modules of one name) is a finding without a line, and the run fails", () => {
+    const dir = mkdtempSync(join(tmpdir(), "mypy-duplicate-"));
+    for (const d of ["a", "b"]) {
+      mkdirSync(join(dir, d, "tests"), { recursive: true });
+      writeFileSync(join(dir, d, "tests", "conftest.py"), "");
+    }
+    const r = lint("mypy", dir);
+    expect(r.ok).toBe(false);
+    expect(r.exitCode).toBe(2);
+    expect(r.findings).toHaveLength(1);
+    expect(r.findings[0]).toMatchObject({
+      source: "mypy",
+      rule: "mypy",
+      severity: "error",
+      message: expect.stringMatching(/^Duplicate module named "conftest"/),
+    });
+    expect(r.findings[0]!.line).toBeUndefined();
+  });
 
   it("the security rules are checked whatever the app's config selects, and the app's config cannot drop them", () => {
     const dir = mkdtempSync(join(tmpdir(), "lint-security-"));

@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import { App } from "../../dagger/src/app/app.js";
 import { InputError } from "../../dagger/src/core/errors.js";
 import { lintArgv } from "../../dagger/src/core/app/lint.js";
+import { LINTER_REGISTRY } from "../../dagger/src/core/app/linters/index.js";
 import { testArgv } from "../../dagger/src/core/app/python-tools.js";
 import { PINNED_TOOLCHAIN, type ToolPins } from "../../dagger/src/core/toolchain.js";
 import { Toolchain } from "../../dagger/src/toolchain.js";
@@ -30,7 +31,7 @@ const P: ToolPins = {
   ...PINNED_TOOLCHAIN,
   pythonImage: "mirror.local/python:3.12.14-slim-trixie",
   trivyImage: "mirror.local/trivy:0.75.0",
-  python: { ruff: "0.0.1", flake8: "0.0.2", pylint: "0.0.3", pytest: "0.0.4", "pytest-cov": "0.0.5" },
+  python: { ruff: "0.0.1", flake8: "0.0.2", pylint: "0.0.3", pytest: "0.0.4", "pytest-cov": "0.0.5", mypy: "0.0.6" },
 };
 /** The app object over `dir`, as `dagger call app --version 1.4.0 --revision <sha>` creates it. */
 const appOf = (dir: ReturnType<typeof app>, version = "", revision = "unknown") => new App(dir, Toolchain.of(P), version, revision, "Dockerfile", "");
@@ -101,12 +102,9 @@ describe("lint plan", () => {
     expect(run.args).toMatchObject({ expect: "ANY", redirectStdout: LINT_REPORT });
   });
 
-  it("each linter runs its core argv at its pinned version", () => {
-    for (const [linter, pin] of [
-      ["flake8", "flake8==0.0.2"],
-      ["pylint", "pylint==0.0.3"],
-      ["ruff-format", "ruff==0.0.1"],
-    ] as const) {
+  it("each registered linter runs its core argv at its pinned version", () => {
+    for (const l of LINTER_REGISTRY) {
+      const [linter, pin] = [l.id, `${l.package}==${P.python[l.package]}`];
       const argv = execs(lintContainer(P, app(), linter, PROJECT));
       expect(
         argv.find((a) => a.includes(pin)),
@@ -116,19 +114,22 @@ describe("lint plan", () => {
     }
   });
 
-  it("pylint: the declaration files written as new files, installed, pylint beside them, then the full source", () => {
-    const steps = plan(lintContainer(P, app(), "pylint", PROJECT));
-    const written = stepsOf(steps, "withNewFile").map((s) => s.args.path);
-    const install = idx(steps, isExec("python", "install"));
-    const tools = idx(steps, (s) => s.op === "withExec" && (s.args.args as string[]).includes("pylint==0.0.3"));
-    const full = idx(steps, (s) => s.op === "withDirectory" && s.args.path === "/src");
-    expect(written).toEqual(["/src/requirements.txt", "/src/requirements-dev.txt"]);
-    expect([install < tools, tools < full]).toEqual([true, true]);
-    // Nothing of the source directory before the install: its cache key would be the whole tree.
-    expect(stepsOf(steps.slice(0, full), "withDirectory")).toEqual([]);
-    expect(execs(steps)[0]).toEqual(["python", "-m", "pip", "install", "-r", "requirements.txt", "-r", "requirements-dev.txt"]);
-    expect(execs(steps)[1]).toEqual(toolsInstallArgv({ pylint: "0.0.3" }));
-  });
+  for (const l of LINTER_REGISTRY.filter((x) => x.needs === "dependencies")) {
+    it(`${l.id} (needs the dependencies): the declaration files written as new files, installed, ${l.id} beside them, then the full source`, () => {
+      const pin = P.python[l.package];
+      const steps = plan(lintContainer(P, app(), l.id, PROJECT));
+      const written = stepsOf(steps, "withNewFile").map((s) => s.args.path);
+      const install = idx(steps, isExec("python", "install"));
+      const tools = idx(steps, (s) => s.op === "withExec" && (s.args.args as string[]).includes(`${l.package}==${pin}`));
+      const full = idx(steps, (s) => s.op === "withDirectory" && s.args.path === "/src");
+      expect(written).toEqual(["/src/requirements.txt", "/src/requirements-dev.txt"]);
+      expect([install < tools, tools < full]).toEqual([true, true]);
+      // Nothing of the source directory before the install: its cache key would be the whole tree.
+      expect(stepsOf(steps.slice(0, full), "withDirectory")).toEqual([]);
+      expect(execs(steps)[0]).toEqual(["python", "-m", "pip", "install", "-r", "requirements.txt", "-r", "requirements-dev.txt"]);
+      expect(execs(steps)[1]).toEqual(toolsInstallArgv({ [l.package]: pin }));
+    });
+  }
 
   it("readDeclarations follows -r includes through the engine, asking whether a file exists only for included ones", async () => {
     const files = { "requirements.txt": "-r requirements/base.txt\n", "requirements/base.txt": "flask\n", "app.py": "" };

@@ -60,7 +60,7 @@ describe("gitops-pipeline.settings.yaml", () => {
     ["scan: {severity: [SEVERE]}\n", `${SETTINGS_FILE}: scan.severity`, /"SEVERE" is not a Trivy severity/, /CRITICAL/],
     ["test: {minCoverage: 101}\n", `${SETTINGS_FILE}: test.minCoverage`, /is above 100/, /0 to 100/],
     ["test: {minCoverage: '90'}\n", `${SETTINGS_FILE}: test.minCoverage`, /is not a number/, /0 to 100/],
-    ["lint: {linters: [mypy]}\n", `${SETTINGS_FILE}: lint.linters`, /"mypy" is not a linter/, /ruff/],
+    ["lint: {linters: [pyright]}\n", `${SETTINGS_FILE}: lint.linters`, /"pyright" is not a linter/, /ruff/],
     ["deploy: {environment: Dev}\n", `${SETTINGS_FILE}: deploy.environment`, /not an environment name/, /e.g. dev/],
     ["deploy: {branches: {main: PROD}}\n", `${SETTINGS_FILE}: deploy.branches.main`, /not an environment name/, /environment/],
     ["verify: {argocdServer: 'http://argocd'}\n", `${SETTINGS_FILE}: verify.argocdServer`, /token would travel in clear/, /https:\/\//],

@@ -24,6 +24,7 @@ export const VERSIONS = {
     ruff: "0.17.6",
     flake8: "7.5.0",
     pylint: "4.1.4",
+    mypy: "2.4.1",
   },
   /** Test runner, installed with pip in the test container. */
   pytest: "9.2.0",

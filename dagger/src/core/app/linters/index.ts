@@ -8,6 +8,7 @@
 import { InputError } from "../../errors.js";
 import { commaList } from "../../inputs.js";
 import { flake8 } from "./flake8.js";
+import { mypy } from "./mypy.js";
 import { pylint } from "./pylint.js";
 import { ruffFormat } from "./ruff-format.js";
 import { ruff } from "./ruff.js";
@@ -15,7 +16,7 @@ import { ruff } from "./ruff.js";
 export type { Linter, LinterNeeds } from "./types.js";
 
 /** Every linter, in the order the docs list them. */
-export const LINTER_REGISTRY = [ruff, ruffFormat, flake8, pylint] as const;
+export const LINTER_REGISTRY = [ruff, ruffFormat, flake8, pylint, mypy] as const;
 
 /** A linter's name, as `--linters` and the settings take it. */
 export type LinterName = (typeof LINTER_REGISTRY)[number]["id"];
