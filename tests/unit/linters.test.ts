@@ -11,6 +11,7 @@ import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { lintInputs } from "../../dagger/src/core/app/inputs.js";
 import { LINTER_REGISTRY, LINTERS, lintersTable, parseLinterNames } from "../../dagger/src/core/app/linters/index.js";
+import { publishedSchemas } from "../../dagger/src/core/settings/json-schema.js";
 import { PINNED_TOOLCHAIN, PYTHON_TOOLS } from "../../dagger/src/core/toolchain.js";
 import { VERSIONS } from "../../dagger/src/core/versions.js";
 import { ROOT } from "../helpers/tools.js";
@@ -80,7 +81,8 @@ describe("linter registry", () => {
     expect(lintInputs.shape.linters.in.description).toBe(`pass some of ${LINTERS.join(", ")}`);
     expect(() => parseLinterNames(["no-such-linter"])).toThrow(`use some of ${LINTERS.join(", ")}`);
     expect(parseLinterNames(LINTERS.map((l) => l.toUpperCase().replace(/-/g, "_")))).toEqual(LINTERS);
-    const schema = readFileSync(join(ROOT, "schema/gitops-pipeline.settings.schema.json"), "utf8");
+    // The generated text (settings-schema.test.ts keeps the committed file equal to it).
+    const schema = publishedSchemas().find((x) => x.path === "schema/gitops-pipeline.settings.schema.json")!.text;
     const linters = (JSON.parse(schema) as { properties: { lint: { properties: { linters: Record<string, unknown> } } } }).properties.lint.properties.linters;
     expect(linters.description).toBe(`linters of the lint stage, some of ${LINTERS.join(", ")}`);
     expect(JSON.stringify(linters)).toContain(JSON.stringify({ type: "string", examples: LINTERS }));
