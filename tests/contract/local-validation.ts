@@ -70,19 +70,26 @@ export function localPort(gitops: string): ValidationPort & { argvs: string[][];
   // With files laid over the tree, the tools run in a copy of it: the caller's tree is never written.
   // The tree helm works in: the caller's, or a copy once dependencies were fetched into it.
   let root = gitops;
-  const treeWith = (files?: Readonly<Record<string, string>>): string => {
-    if (!files || Object.keys(files).length === 0) return root;
+  // With inputs, the run gets a copy holding those paths alone (as the Dagger stage hands them), so a
+  // rendering that reads anything else fails here with the real tool.
+  const treeWith = (files?: Readonly<Record<string, string>>, inputs?: readonly string[]): string => {
+    if ((!files || Object.keys(files).length === 0) && !inputs) return root;
     const copy = mkdtempSync(join(tmpdir(), "gitops-overlaid-"));
-    cpSync(root, copy, { recursive: true });
-    for (const [p, text] of Object.entries(files)) {
+    if (!inputs) cpSync(root, copy, { recursive: true });
+    for (const p of inputs ?? []) {
+      if (!existsSync(join(root, p))) continue;
+      mkdirSync(dirname(join(copy, p)), { recursive: true });
+      cpSync(join(root, p), join(copy, p), { recursive: true });
+    }
+    for (const [p, text] of Object.entries(files ?? {})) {
       mkdirSync(dirname(join(copy, p)), { recursive: true });
       writeFileSync(join(copy, p), text);
     }
     return copy;
   };
-  const exec = (argv: string[], files?: Readonly<Record<string, string>>) => {
+  const exec = (argv: string[], files?: Readonly<Record<string, string>>, inputs?: readonly string[]) => {
     argvs.push(argv);
-    const r = runArgv(argv, treeWith(files));
+    const r = runArgv(argv, treeWith(files, inputs));
     if (r.error) throw r.error;
     return { exitCode: r.status ?? 1, stdout: r.stdout, stderr: r.stderr };
   };
@@ -91,7 +98,7 @@ export function localPort(gitops: string): ValidationPort & { argvs: string[][];
     renderedDir: out,
     files: async () => walk(gitops),
     read: async (p) => readFileSync(join(gitops, p), "utf8"),
-    helm: async (argv, files) => exec(argv, files),
+    helm: async (argv, files, inputs) => exec(argv, files, inputs),
     prepareChart: async (steps) => {
       const work = mkdtempSync(join(tmpdir(), "gitops-deps-"));
       cpSync(root, work, { recursive: true });
@@ -104,15 +111,15 @@ export function localPort(gitops: string): ValidationPort & { argvs: string[][];
       if (last.exitCode === 0) root = work;
       return last;
     },
-    render: async (env, argv, files) => {
-      const r = exec(argv, files);
+    render: async (env, argv, files, inputs) => {
+      const r = exec(argv, files, inputs);
       const file = join(out, `${env}.yaml`); // `<app>/<env>` in a multi-app tree
       mkdirSync(dirname(file), { recursive: true });
       writeFileSync(file, r.stdout);
       return r;
     },
-    renderOverlay: async (env, argv, files) => {
-      const r = exec(argv, files);
+    renderOverlay: async (env, argv, files, inputs) => {
+      const r = exec(argv, files, inputs);
       const file = join(out, `${overlayRenderKey(env)}.yaml`);
       mkdirSync(dirname(file), { recursive: true });
       writeFileSync(file, r.stdout);

@@ -69,9 +69,10 @@ describe("validate gitops/ with the real tools (offline schemas)", () => {
       ["kustomize", "build", "kustomize/overlays/staging"],
       ["kustomize", "build", "kustomize/overlays/prod"],
     ]);
-    // The overlay renderings went through the same single kubeconform run as helm's.
+    // Each overlay's rendering went through its environment's kubeconform run, beside helm's.
     const kc = result.argvs.filter((a) => a[0] === "kubeconform");
-    expect(kc[0]!.filter((a) => /\/kustomize\/(dev|staging|prod)\.yaml$/.test(a))).toHaveLength(3);
+    for (const [i, env] of ["dev", "staging", "prod"].entries())
+      expect(kc[i]!.filter((a) => a.endsWith(`/${env}.yaml`)).map((a) => a.endsWith(`/kustomize/${env}.yaml`))).toEqual([false, true]);
   });
 
   it("the overlays render what they promise: namespace, pinned tag, 1/2/3 replicas, production policy holds for prod", () => {
@@ -100,14 +101,16 @@ describe("validate gitops/ with the real tools (offline schemas)", () => {
     expect(kinds("prod")).toBe(8);
   });
 
-  it("ran exactly the core's argv: helm lint --strict and template with --kube-version, one strict kubeconform", () => {
+  it("ran exactly the core's argv: helm lint --strict and template with --kube-version, strict kubeconform runs (one per environment, one for Argo CD)", () => {
     const lint = result.argvs.filter((a) => a[1] === "lint");
     expect(lint).toHaveLength(3);
     expect(lint.every((a) => a.includes("--strict") && a[a.indexOf("--kube-version") + 1] === "1.36.0")).toBe(true);
     const kc = result.argvs.filter((a) => a[0] === "kubeconform");
-    expect(kc).toHaveLength(1);
-    expect(kc[0]).toContain("-strict");
-    expect(kc[0]).not.toContain("-ignore-missing-schemas");
+    expect(kc).toHaveLength(4);
+    for (const run of kc) {
+      expect(run).toContain("-strict");
+      expect(run).not.toContain("-ignore-missing-schemas");
+    }
   });
 
   it("kubeconform's offline setup really rejects a bad object (the schemas are not silently missing)", () => {

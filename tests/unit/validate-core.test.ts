@@ -242,10 +242,19 @@ function fakePort(
     renderOverlay: async (env, argv) => (calls.push(argv), ok(tools.overlay?.(env) ?? ONE_OBJECT)),
     prepareChart: async (argvs) => (calls.push(...argvs), { exitCode: 0, stdout: "", stderr: "" }),
     keep: async (key, yaml) => void kept.set(key, yaml),
-    kubeconform: async (argv) => (calls.push(argv), ok(tools.kubeconform ?? JSON.stringify({ resources: [], summary: {} }))),
+    kubeconform: async (argv) => (
+      calls.push(argv),
+      ok(tools.kubeconform ? answerFor(tools.kubeconform, argv) : JSON.stringify({ resources: [], summary: {} }))
+    ),
     renderedPath: (key) => `/rendered/${key}.yaml`,
     treePath: (rel) => `/gitops/${rel}`,
   };
+}
+
+/** kubeconform's answer for one run: the resources of the files that run was given, as the real tool reports them. */
+function answerFor(output: string, argv: readonly string[]): string {
+  const all = JSON.parse(output) as { resources: { filename?: string }[]; summary: unknown };
+  return JSON.stringify({ ...all, resources: all.resources.filter((r) => argv.includes(r.filename ?? "")) });
 }
 
 function repoGitops(): Record<string, string> {
@@ -257,27 +266,26 @@ function repoGitops(): Record<string, string> {
 const OPTS = { kubernetesVersion: "1.36.0", kubeconform: { binary: "/kubeconform", locations: ["default"] } };
 
 describe("validation flow (fake tools)", () => {
-  it("lints and renders every environment, then one kubeconform run over the renderings and the Argo CD files", async () => {
+  it("lints and renders every environment, then one kubeconform run per environment and one over the Argo CD files", async () => {
     const port = fakePort(repoGitops());
     const r = await runValidation(port, OPTS);
     expect(r.environments.map((e) => e.name)).toEqual(["dev", "staging", "prod"]);
     const helm = port.calls.filter((c) => c[0] === "helm");
     expect(helm).toHaveLength(6);
     expect(helm).toContainEqual(helmLintArgv({ chart: "charts/gitops-demo", values: ["environments/prod/values.yaml"], kubeVersion: "1.36.0" }));
-    const kc = port.calls.filter((c) => c[0] === "/kubeconform");
-    expect(kc).toHaveLength(1);
-    expect(kc[0]!.slice(-11)).toEqual([
-      "/rendered/dev.yaml",
-      "/rendered/staging.yaml",
-      "/rendered/prod.yaml",
-      "/rendered/kustomize/dev.yaml",
-      "/rendered/kustomize/staging.yaml",
-      "/rendered/kustomize/prod.yaml",
-      "/gitops/argocd/apps/dev.yaml",
-      "/gitops/argocd/apps/prod.yaml",
-      "/gitops/argocd/apps/project.yaml",
-      "/gitops/argocd/apps/staging.yaml",
-      "/gitops/argocd/root.yaml",
+    // Each environment's run reads its helm and overlay renderings only: an unchanged environment's run stays cached.
+    const kc = port.calls.filter((c) => c[0] === "/kubeconform").map((c) => c.filter((a) => a.startsWith("/rendered/") || a.startsWith("/gitops/")));
+    expect(kc).toEqual([
+      ["/rendered/dev.yaml", "/rendered/kustomize/dev.yaml"],
+      ["/rendered/staging.yaml", "/rendered/kustomize/staging.yaml"],
+      ["/rendered/prod.yaml", "/rendered/kustomize/prod.yaml"],
+      [
+        "/gitops/argocd/apps/dev.yaml",
+        "/gitops/argocd/apps/prod.yaml",
+        "/gitops/argocd/apps/project.yaml",
+        "/gitops/argocd/apps/staging.yaml",
+        "/gitops/argocd/root.yaml",
+      ],
     ]);
     expect(r.passed).toBe(true);
     expect(summarize(r)).toMatch(/^validate passed/);
@@ -551,21 +559,18 @@ describe("validation flow of a multi-app tree (fake tools)", () => {
     return files;
   };
 
-  it("renders each app's environments under <app>/<env> keys, one kubeconform run over all of them", async () => {
+  it("renders each app's environments under <app>/<env> keys, one kubeconform run per app's environment", async () => {
     const port = fakePort(multi());
     const r = await runValidation(port, OPTS);
     expect(r.apps).toEqual(["gitops-demo", "payments"]);
-    const kc = port.calls.find((c) => c[0] === "/kubeconform")!;
-    expect(kc.filter((a) => a.startsWith("/rendered/"))).toEqual([
-      "/rendered/gitops-demo/dev.yaml",
-      "/rendered/gitops-demo/staging.yaml",
-      "/rendered/gitops-demo/prod.yaml",
-      "/rendered/payments/dev.yaml",
-      "/rendered/payments/staging.yaml",
-      "/rendered/payments/prod.yaml",
-      "/rendered/kustomize/gitops-demo/dev.yaml",
-      "/rendered/kustomize/gitops-demo/staging.yaml",
-      "/rendered/kustomize/gitops-demo/prod.yaml",
+    const kc = port.calls.filter((c) => c[0] === "/kubeconform").map((c) => c.filter((a) => a.startsWith("/rendered/")));
+    expect(kc.filter((c) => c.length > 0)).toEqual([
+      ["/rendered/gitops-demo/dev.yaml", "/rendered/kustomize/gitops-demo/dev.yaml"],
+      ["/rendered/gitops-demo/staging.yaml", "/rendered/kustomize/gitops-demo/staging.yaml"],
+      ["/rendered/gitops-demo/prod.yaml", "/rendered/kustomize/gitops-demo/prod.yaml"],
+      ["/rendered/payments/dev.yaml"],
+      ["/rendered/payments/staging.yaml"],
+      ["/rendered/payments/prod.yaml"],
     ]);
     expect(port.calls.filter((c) => c[1] === "template").map((c) => c[2])).toEqual([
       "gitops-demo",

@@ -7,7 +7,7 @@
 import { dag, Directory, File, ReturnType, type Container } from "@dagger.io/dagger";
 import type { ToolPins } from "../core/toolchain.js";
 import { schemaLocations, type OfflineSchemas } from "../core/validate/argv.js";
-import { overlayRenderKey, type ValidationPort } from "../core/validate/validation.js";
+import { overlayRenderKey, type KubeconformScope, type ValidationPort } from "../core/validate/validation.js";
 import { ranAt } from "../core/ran-at.js";
 import type { ExecResult } from "../core/validate/output.js";
 import { isNetworkFailure, replayed, RETRY_ENV } from "../core/validate/network.js";
@@ -135,6 +135,15 @@ export function withWrites(gitops: Directory, files: readonly { path: string; te
   return files.reduce((d, f) => d.withNewFile(f.path, f.text), gitops);
 }
 
+/**
+ * The part of the tree a run reads: `inputs` (tree paths, files or directories) alone, or the
+ * whole tree when none are known. Filtering a directory uploaded from the caller keeps it keyed on
+ * its contents, so the run's cache key is the contents of its own inputs.
+ */
+export function inputsOf(tree: Directory, inputs?: readonly string[]): Directory {
+  return inputs ? tree.filter({ include: [...inputs] }) : tree;
+}
+
 /** The tree with `files` (tree path → text) laid over it, in path order (the same files give the same directory, and the same cache key). */
 export function withFiles(gitops: Directory, files?: Readonly<Record<string, string>>): Directory {
   let d = gitops;
@@ -186,8 +195,13 @@ export class ContainerPort implements ValidationPort {
   /** The tree helm sees: the gitops tree, with the dependencies prepareChart fetched. */
   private helmTree: Directory | undefined;
 
-  helm(argv: string[], files?: Readonly<Record<string, string>>): Promise<ExecResult> {
-    return result(helmExec(helmContainer(this.opts.tools.helmImage, withFiles(this.helmTree ?? this.opts.gitops, files)), argv));
+  /** A helm run's container (helm lint): its own inputs of the tree, `files` laid over them. */
+  helmRun(argv: string[], files?: Readonly<Record<string, string>>, inputs?: readonly string[]): Container {
+    return helmExec(helmContainer(this.opts.tools.helmImage, withFiles(inputsOf(this.helmTree ?? this.opts.gitops, inputs), files)), argv);
+  }
+
+  helm(argv: string[], files?: Readonly<Record<string, string>>, inputs?: readonly string[]): Promise<ExecResult> {
+    return result(this.helmRun(argv, files, inputs));
   }
 
   async prepareChart(argvs: string[][]): Promise<ExecResult> {
@@ -200,8 +214,13 @@ export class ContainerPort implements ValidationPort {
     return r;
   }
 
-  async render(env: string, argv: string[], files?: Readonly<Record<string, string>>): Promise<ExecResult> {
-    const c = renderContainer(this.opts.tools.helmImage, withFiles(this.helmTree ?? this.opts.gitops, files), env, argv);
+  /** The helm template container of one rendering: its own inputs of the tree, `files` laid over them. */
+  renderRun(env: string, argv: string[], files?: Readonly<Record<string, string>>, inputs?: readonly string[]): Container {
+    return renderContainer(this.opts.tools.helmImage, withFiles(inputsOf(this.helmTree ?? this.opts.gitops, inputs), files), env, argv);
+  }
+
+  async render(env: string, argv: string[], files?: Readonly<Record<string, string>>, inputs?: readonly string[]): Promise<ExecResult> {
+    const c = this.renderRun(env, argv, files, inputs);
     const [exitCode, stderr] = await Promise.all([c.exitCode(), c.stderr()]);
     if (exitCode !== 0) return { exitCode, stdout: "", stderr };
     const file = c.file(renderOutput(env));
@@ -209,8 +228,13 @@ export class ContainerPort implements ValidationPort {
     return { exitCode, stdout: await file.contents(), stderr };
   }
 
-  async renderOverlay(env: string, argv: string[], files?: Readonly<Record<string, string>>): Promise<ExecResult> {
-    const c = overlayRenderContainer(this.opts.tools.kustomizeImage, withFiles(this.opts.gitops, files), env, argv);
+  /** The kustomize build container of one overlay: its own inputs of the tree, `files` laid over them. */
+  overlayRun(env: string, argv: string[], files?: Readonly<Record<string, string>>, inputs?: readonly string[]): Container {
+    return overlayRenderContainer(this.opts.tools.kustomizeImage, withFiles(inputsOf(this.opts.gitops, inputs), files), env, argv);
+  }
+
+  async renderOverlay(env: string, argv: string[], files?: Readonly<Record<string, string>>, inputs?: readonly string[]): Promise<ExecResult> {
+    const c = this.overlayRun(env, argv, files, inputs);
     const [exitCode, stderr] = await Promise.all([c.exitCode(), c.stderr()]);
     if (exitCode !== 0) return { exitCode, stdout: "", stderr };
     const file = c.file(overlayRenderOutput(env));
@@ -222,21 +246,28 @@ export class ContainerPort implements ValidationPort {
     this.renderedFiles.set(key, dag.directory().withNewFile("rendering.yaml", yaml).file("rendering.yaml"));
   }
 
-  /** The last kubeconform container, to tell whether its run came from the cache. */
-  lastKubeconform: Container | undefined;
+  /** The kubeconform containers, to tell whether their runs came from the cache. */
+  readonly kubeconforms: Container[] = [];
 
-  async kubeconform(argv: string[]): Promise<ExecResult> {
-    const base = kubeconformContainer({ image: this.opts.tools.kubeconformImage, gitops: this.opts.gitops, rendered: this.rendered(), ...this.mounts() });
+  /** One kubeconform run's container, before its exec: only its renderings and tree files, so an environment whose rendering is unchanged gives the same run. */
+  kubeconformBase(scope?: KubeconformScope): Container {
+    const gitops = scope ? (scope.treeFiles.length ? inputsOf(this.opts.gitops, scope.treeFiles) : dag.directory()) : this.opts.gitops;
+    return kubeconformContainer({ image: this.opts.tools.kubeconformImage, gitops, rendered: this.rendered(scope?.renderings), ...this.mounts() });
+  }
+
+  async kubeconform(argv: string[], scope?: KubeconformScope): Promise<ExecResult> {
+    const base = this.kubeconformBase(scope);
     const { c, r } = await resultRetryingNetwork((retry) => kubeconformExec(retrying(base, retry), argv), this.startedAt);
-    this.lastKubeconform = c;
+    this.kubeconforms.push(c);
     return r;
   }
 
-  rendered(): Directory {
+  /** The renderings (those of `keys`, else all) as one directory, `<key>.yaml` each. */
+  rendered(keys?: readonly string[]): Directory {
     // In key order, not in the order the renders finished: the same tree must give the same
     // directory, or kubeconform's run (which mounts it) misses the engine's cache.
     let d = dag.directory();
-    for (const key of [...this.renderedFiles.keys()].sort()) d = d.withFile(`${key}.yaml`, this.renderedFiles.get(key)!);
+    for (const key of [...this.renderedFiles.keys()].sort()) if (!keys || keys.includes(key)) d = d.withFile(`${key}.yaml`, this.renderedFiles.get(key)!);
     return d;
   }
 

@@ -31,6 +31,8 @@ export async function validateStage(opts: ValidateStageOptions): Promise<Run> {
     kustomizeBinary: KUSTOMIZE_BIN,
   });
   const report = validationReport(res);
-  const ran = port.lastKubeconform ? await ranAt(port.lastKubeconform) : Number.NaN;
+  // The stage ran when any of its kubeconform runs did (NaN: none ran).
+  const times = (await Promise.all(port.kubeconforms.map(ranAt))).filter(Number.isFinite);
+  const ran = times.length ? Math.max(...times) : Number.NaN;
   return Run.of(withRanAt(report, ran), dag.directory().withDirectory("rendered", port.rendered()).withNewFile("validate-report.json", reportJson(report)));
 }

@@ -23,17 +23,17 @@ export interface ArgoChartRendering {
   rendered: { key: string; dir: string }[];
 }
 
-/** Render every chart of the Argo CD directory through `render` (a port's helm template run). */
+/** Render every chart of the Argo CD directory through `render` (a port's helm template run; `dir` is all it reads, "" the tree's root). */
 export async function renderArgoCharts(
   charts: readonly string[],
   kubeVersion: string,
-  render: (key: string, argv: string[]) => Promise<ExecResult>,
+  render: (key: string, argv: string[], dir: string) => Promise<ExecResult>,
 ): Promise<ArgoChartRendering> {
   const out: ArgoChartRendering = { objects: [], findings: [], rendered: [] };
   for (const dir of charts) {
     const key = argoChartKey(dir);
     const release = posix.basename(dir) || "argocd-apps";
-    const r = await render(key, helmTemplateArgv({ chart: dir || ".", values: [], kubeVersion, release, namespace: "argocd" }));
+    const r = await render(key, helmTemplateArgv({ chart: dir || ".", values: [], kubeVersion, release, namespace: "argocd" }), dir);
     if (r.exitCode !== 0) {
       const f = parseHelmTemplateError(r, `app-of-apps chart ${dir}`);
       out.findings.push({ ...f, file: f.file ? posix.join(dir, f.file) : dir });

@@ -264,7 +264,8 @@ export async function readTreeLayout(port: Pick<ValidationPort, "read" | "render
   const layout = discover ? undefined : await loadPipeline(port, tree);
   argocd = layout ? layout.argocd : argocd!;
   const argo = await readArgoObjects(read, tree, argocd);
-  const argoCharts = await renderArgoCharts(argo.charts, kubernetesVersion, (key, argv) => port.render(key, argv));
+  // An app-of-apps chart reads its own directory only: its rendering stays cached while the rest of the tree changes.
+  const argoCharts = await renderArgoCharts(argo.charts, kubernetesVersion, (key, argv, dir) => port.render(key, argv, undefined, dir ? [dir] : undefined));
   const expansion = expandApplicationSets([...argo.objects, ...argoCharts.objects]);
   const argoObjects = [...argo.objects, ...argoCharts.objects, ...expansion.applications];
   const discovery = layout ? undefined : discoverPipeline(tree, argocd, argoObjects);

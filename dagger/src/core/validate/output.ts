@@ -93,8 +93,9 @@ interface KcResource {
 /**
  * Read `kubeconform -output json -verbose -summary`. `label` maps a file name to how findings
  * should name it (e.g. the environment's rendering). Unreadable output is one error finding.
+ * `collapse`: failed schema downloads as one finding (off when several runs are merged first).
  */
-export function parseKubeconform(r: ExecResult, label: (file: string) => string = (f) => f): KubeconformResult {
+export function parseKubeconform(r: ExecResult, label: (file: string) => string = (f) => f, collapse = true): KubeconformResult {
   const zero = (): SchemaCounts => ({ valid: 0, invalid: 0, errors: 0, skipped: 0 });
   const counts = new Map<string, SchemaCounts>();
   const findings: Finding[] = [];
@@ -135,7 +136,7 @@ export function parseKubeconform(r: ExecResult, label: (file: string) => string 
   }
   const s = parsed.summary ?? {};
   return {
-    findings: collapseDownloadErrors(findings),
+    findings: collapse ? collapseDownloadErrors(findings) : findings,
     counts,
     summary: { valid: s.valid ?? 0, invalid: s.invalid ?? 0, errors: s.errors ?? 0, skipped: s.skipped ?? 0 },
   };

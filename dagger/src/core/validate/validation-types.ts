@@ -7,7 +7,17 @@ import type { Finding } from "../findings.js";
 import type { KubeconformOptions } from "./argv.js";
 import type { ExecResult, SchemaCounts } from "./output.js";
 
-/** Where the validate tools run. Paths given to the port are relative to the gitops tree. */
+/** What one kubeconform run reads: renderings by key, files of the tree by path. */
+export interface KubeconformScope {
+  renderings: readonly string[];
+  treeFiles: readonly string[];
+}
+
+/**
+ * Where the validate tools run. Paths given to the port are relative to the gitops tree. `inputs`
+ * (tree paths, files or directories) are everything a run reads from the tree (`render-inputs.ts`):
+ * a port may hand the run those alone, so an unchanged rendering stays cached; none: the whole tree.
+ */
 export interface ValidationPort {
   /** Every file of the gitops tree, relative, `/`-separated. */
   files(): Promise<string[]>;
@@ -17,7 +27,7 @@ export interface ValidationPort {
    * Run a helm argv with the tree as working directory. `files` (tree path → text) are laid over
    * the tree for this run only: the values an Application writes inline, as files helm reads.
    */
-  helm(argv: string[], files?: Readonly<Record<string, string>>): Promise<ExecResult>;
+  helm(argv: string[], files?: Readonly<Record<string, string>>, inputs?: readonly string[]): Promise<ExecResult>;
   /**
    * Run argvs in order in the helm image with the tree as working directory (`helm repo add`,
    * `helm dependency build`); when the last succeeds, every later helm run sees the tree as they
@@ -25,20 +35,23 @@ export interface ValidationPort {
    */
   prepareChart(argvs: string[][]): Promise<ExecResult>;
   /** Run helm template for `env` (with `files` laid over the tree); stdout is the rendered YAML, kept where `renderedPath(env)` points. */
-  render(env: string, argv: string[], files?: Readonly<Record<string, string>>): Promise<ExecResult>;
+  render(env: string, argv: string[], files?: Readonly<Record<string, string>>, inputs?: readonly string[]): Promise<ExecResult>;
   /**
    * Run kustomize build for the overlay of `env` with the tree as working directory (`files`
    * laid over it: an Application's kustomize settings written into the overlay); stdout is
    * the rendered YAML, kept where `renderedPath(overlayRenderKey(env))` points.
    */
-  renderOverlay(env: string, argv: string[], files?: Readonly<Record<string, string>>): Promise<ExecResult>;
+  renderOverlay(env: string, argv: string[], files?: Readonly<Record<string, string>>, inputs?: readonly string[]): Promise<ExecResult>;
   /**
    * Replace the rendering kubeconform reads for `key` (a key of `render` or `renderOverlay`) by
    * `yaml`: the objects Argo CD applies, once Helm test hooks are left out.
    */
   keep(key: string, yaml: string): Promise<void>;
-  /** Run a kubeconform argv. */
-  kubeconform(argv: string[]): Promise<ExecResult>;
+  /**
+   * Run a kubeconform argv over the files it names: `scope` lists the renderings (keys) and tree
+   * files among them, so a port can give the run those alone.
+   */
+  kubeconform(argv: string[], scope?: KubeconformScope): Promise<ExecResult>;
   /** How kubeconform sees a rendering: `env` for helm's, `overlayRenderKey(env)` for kustomize's. */
   renderedPath(key: string): string;
   /** How kubeconform sees a file of the tree. */

@@ -20,10 +20,12 @@ import { argoHelmRender, pipelineRender, type HelmRender } from "./argo-source.j
 import { argoRendering, renderingText, type ArgoRendering } from "./hooks.js";
 import { posix } from "node:path";
 import { helmLintArgv, helmTemplateArgv, kubeconformArgv, kustomizeBuildArgv } from "./argv.js";
-import { parseHelmLint, parseHelmTemplateError, parseKubeconform, type SchemaCounts } from "./output.js";
+import { collapseDownloadErrors, parseHelmLint, parseHelmTemplateError, parseKubeconform, type SchemaCounts } from "./output.js";
 import { loadPolicyTuning } from "./policy/load.js";
 import { planApps, type AppPlan } from "./app-plan.js";
 import { discoveryFinding, readTreeLayout } from "./discover.js";
+import { helmInputs, overlayInputs } from "./render-inputs.js";
+import { kubeconformGroups } from "./kubeconform-groups.js";
 
 export { findingOrigin, renderedFrom } from "./origin.js";
 export { summarize, validationReport } from "./validation-report.js";
@@ -44,6 +46,14 @@ import {
 } from "./validation-types.js";
 
 const zero = (): SchemaCounts => ({ valid: 0, invalid: 0, errors: 0, skipped: 0 });
+
+/** The parsed kubeconform runs as one: their findings in run order, their counts (disjoint inputs) together. */
+function mergeKubeconform(runs: readonly { findings: Finding[]; counts: Map<string, SchemaCounts> }[]): {
+  findings: Finding[];
+  counts: Map<string, SchemaCounts>;
+} {
+  return { findings: collapseDownloadErrors(runs.flatMap((r) => r.findings)), counts: new Map(runs.flatMap((r) => [...r.counts])) };
+}
 
 async function kustomizeFindings(port: ValidationPort, tree: GitopsTree, dirs: readonly string[]): Promise<Finding[]> {
   const out: Finding[] = [];
@@ -155,6 +165,7 @@ export async function runValidation(port: ValidationPort, opts: ValidationOption
           o.key,
           kustomizeBuildArgv(o.overlay.dir, opts.kustomizeBinary),
           await overlaySettings(port, tree, o.plan, o.overlay, argoObjects),
+          await overlayInputs(o.overlay.dir, tree, (p) => port.read(p)),
         ),
       })),
     ),
@@ -170,12 +181,14 @@ export async function runValidation(port: ValidationPort, opts: ValidationOption
           setFile: r.setFile,
           kubeVersion: r.kubeVersion ?? opts.kubernetesVersion,
         };
+        const inputs = helmInputs(r);
         const [lint, render] = await Promise.all([
-          port.helm(helmLintArgv(helmOpts), r.files),
+          port.helm(helmLintArgv(helmOpts), r.files, inputs),
           port.render(
             h.key,
             helmTemplateArgv({ ...helmOpts, release: r.release, namespace: r.namespace, includeCrds: r.includeCrds, apiVersions: r.apiVersions }),
             r.files,
+            inputs,
           ),
         ]);
         return { ...h, env, how: r, lint, render };
@@ -251,7 +264,8 @@ export async function runValidation(port: ValidationPort, opts: ValidationOption
     });
   }
 
-  // kubeconform over every rendering and the Argo CD manifests, in one run.
+  // kubeconform per environment (its rendering and its overlay's) and once over the Argo CD
+  // manifests: each run reads its own inputs only, so an unchanged environment's run stays cached.
   const inputs = new Map<string, string>();
   for (const key of rendered.keys()) inputs.set(port.renderedPath(key), `env:${key}`);
   for (const key of overlayObjects.keys()) inputs.set(port.renderedPath(overlayRenderKey(key)), `overlay:${key}`);
@@ -259,8 +273,25 @@ export async function runValidation(port: ValidationPort, opts: ValidationOption
   for (const c of argoCharts.rendered) inputs.set(port.renderedPath(c.key), c.dir);
   let argocdSchema = zero();
   if (inputs.size > 0) {
-    const kc = await port.kubeconform(kubeconformArgv({ ...opts.kubeconform, kubernetesVersion: opts.kubernetesVersion, files: [...inputs.keys()] }));
-    const parsed = parseKubeconform(kc, (f) => inputs.get(f) ?? f);
+    const groups = kubeconformGroups({
+      environments: [...rendered.keys()],
+      overlays: [...overlayObjects.keys()],
+      argoFiles: argo.files,
+      argoCharts: argoCharts.rendered,
+    });
+    const runs = await Promise.all(
+      groups.map((g) =>
+        port.kubeconform(
+          kubeconformArgv({
+            ...opts.kubeconform,
+            kubernetesVersion: opts.kubernetesVersion,
+            files: [...g.renderings.map((k) => port.renderedPath(k)), ...g.treeFiles.map((f) => port.treePath(f))],
+          }),
+          g,
+        ),
+      ),
+    );
+    const parsed = mergeKubeconform(runs.map((kc) => parseKubeconform(kc, (f) => inputs.get(f) ?? f, false)));
     // kubeconform's workers print in completion order: report in the inputs' order (environments as declared), the same every run.
     const rank = new Map([...inputs.values()].map((v, i) => [v, i]));
     const byInput = [...parsed.findings].sort((a, b) => (rank.get(a.file ?? "") ?? rank.size) - (rank.get(b.file ?? "") ?? rank.size));
