@@ -14,7 +14,7 @@ import { clusterSteps } from "../../dagger/src/core/e2e/script.js";
 import { GIT_SERVER_INSTALL, gitServeScript, FCGI_SOCKET, NGINX_CONF } from "../../dagger/src/core/local/git-server.js";
 import { GIT_ALIAS, LOCAL_PATHS, bringUpSteps, bumpedSteps, upScript } from "../../dagger/src/core/local/script.js";
 import { LOCAL_PORTS, localSettings } from "../../dagger/src/core/local/settings.js";
-import { dindService, withSteps } from "../../dagger/src/e2e/e2e.js";
+import { dindService, withSteps } from "../../dagger/src/e2e/containers.js";
 import { gitServerContainer, gitService, localClient, namedTarball, tarballName, upService } from "../../dagger/src/local/cluster.js";
 import { LocalGitops } from "../../dagger/src/local/local-gitops.js";
 import { GitopsPipeline } from "../../dagger/src/index.js";

@@ -6,7 +6,7 @@
  */
 import { dag, ImageLayerCompression, type Container, type Directory, type File, type Service } from "@dagger.io/dagger";
 import { IMAGE_NAME_ANNOTATION } from "../app/build.js";
-import { e2eClient, e2eTools, type E2eImages } from "../e2e/e2e.js";
+import { e2eClient, e2eTools, type E2eImages } from "../e2e/containers.js";
 import { clusterSteps } from "../core/e2e/script.js";
 import {
   FCGI_SOCKET,

@@ -19,7 +19,7 @@ import { bringUpSteps, bumpedSteps } from "../core/local/script.js";
 import { LOCAL_IMAGE_REPOSITORY, type LocalSettings } from "../core/local/settings.js";
 import type { GitopsConfig } from "../core/gitops-config.js";
 import type { Toolchain } from "../toolchain.js";
-import { collectDiagnostics, dindService, proxyFetch, runPhase, withKubeconfig, withSteps } from "../e2e/e2e.js";
+import { collectDiagnostics, dindService, proxyFetch, runPhase, withKubeconfig, withSteps } from "../e2e/containers.js";
 import { GitopsRepo } from "../writeback/gitops-repo.js";
 import { Run } from "../run.js";
 import { gitService, localClient, type LocalFiles } from "./cluster.js";

@@ -13,7 +13,7 @@ import { selectApp, type GitopsConfig } from "../core/gitops-config.js";
 import { parseInputs } from "../core/inputs.js";
 import { readPipelineLayout } from "../gitops-layout.js";
 import { appInputs } from "../core/validate/inputs.js";
-import { dindService, newRunId } from "../e2e/e2e.js";
+import { dindService, newRunId } from "../e2e/containers.js";
 import type { Run } from "../run.js";
 import { gitService, localClient, upService } from "./cluster.js";
 import { runLocalE2e } from "./gitops-e2e.js";

@@ -11,7 +11,8 @@ import { appInputs, kindInputs, validateInputs } from "../core/validate/inputs.j
 import { environmentLayout } from "../core/gitops-config.js";
 import type { Toolchain } from "../toolchain.js";
 import { engineImage } from "../app/build.js";
-import { debugKubeconfig, dindService, newRunId, runE2e } from "../e2e/e2e.js";
+import { runE2e } from "../e2e/e2e.js";
+import { debugKubeconfig, dindService, newRunId } from "../e2e/containers.js";
 import type { Run } from "../run.js";
 import { readGitopsLayout } from "../gitops-layout.js";
 import { validateStage } from "./validate.js";
