@@ -115,6 +115,13 @@ describe("ci: publish signs and attests when the settings file asks for it", () 
     expect(e?.message).toMatch(/^--cosign-key: is missing/);
     expect(app).not.toHaveBeenCalled();
   });
+
+  it("a run that publishes nothing (e2e switched off: publish never runs) needs no signing secret", async () => {
+    const stop = new Error("stop: the run would start its stages");
+    const parts = { app: () => ({}) as never, manifests: () => ({}) as never, repo: async () => ({}) as never, checkGitops: async () => Promise.reject(stop) };
+    await expect(runCi(parts, { ...call, endToEnd: false, cosignKey: secret("") })).rejects.toBe(stop);
+    await expect(runCi(parts, { ...call, cosignKey: secret("") })).rejects.toThrow(/^--cosign-key: is missing/);
+  });
 });
 
 describe("ci's arguments", () => {

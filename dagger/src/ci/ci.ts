@@ -13,7 +13,7 @@ import { readSecret } from "../core/secret.js";
 import { DEFAULTS } from "../core/defaults.js";
 import { argoConnection } from "../core/settings/ci-settings.js";
 import { ranAtOf } from "../core/run.js";
-import { ciGraph, decideCi, type CiDecisions, type CiInputs, type CiStageName, type CiStageRun } from "../core/ci/plan.js";
+import { CI_NEEDS, ciGraph, decideCi, type CiDecisions, type CiInputs, type CiStageName, type CiStageRun } from "../core/ci/plan.js";
 import { runStages, type Clock, type StageOutcome } from "../core/ci/orchestrate.js";
 import { buildPlatforms } from "../core/ci/build-platforms.js";
 import { decideSigning, type CiSigning } from "../core/ci/signing.js";
@@ -242,9 +242,9 @@ export async function runCi(parts: CiParts, c: CiCall, clock: Clock = () => Date
     hasDeployCheck: wantsVerify,
     rollbackOnFailure: c.rollbackOnFailure ?? false,
   });
-  const signing = c.signing
-    ? decideSigning(c.signing, { publishing: d.skip.publish === undefined, branch: c.branch, tag: c.tag ?? "", hasKey: hasCosignKey, hasIdentityToken })
-    : undefined;
+  // Something is published only when publish and every stage it needs are wanted (e2e off: nothing is published, nothing to sign).
+  const publishing = [...CI_NEEDS.publish, "publish" as const].every((n) => d.skip[n] === undefined);
+  const signing = c.signing ? decideSigning(c.signing, { publishing, branch: c.branch, tag: c.tag ?? "", hasKey: hasCosignKey, hasIdentityToken }) : undefined;
   const argoCd = wantsVerify && parts.argoCd ? parts.argoCd({ token: hasArgoToken, kubeconfig: hasKubeconfig }) : undefined;
   await parts.checkGitops?.();
   const use = { token: hasToken, sshKey: hasKey, apiToken: hasApiToken, registry: hasRegistryPassword };
