@@ -70,12 +70,12 @@ describe("the multi-app sample tree with the real tools", () => {
   it("an environment name selects it in every app that declares it", async () => {
     const r = await validateLocally(multiApp(), ["prod"]);
     expect(r.environments.map((e) => `${e.app}/${e.name}`)).toEqual(["gitops-demo/prod", "payments/prod"]);
-    await expect(validateLocally(multiApp(), ["qa"])).rejects.toThrow(/^environments: unknown environment 'qa' \(no app of gitops-pipeline.yaml declares it/);
+    await expect(validateLocally(multiApp(), ["qa"])).rejects.toThrow(/^--environments: unknown environment 'qa' \(no app of gitops-pipeline.yaml declares it/);
   });
 
   it("an unknown app is an input error listing the apps", async () => {
     await expect(validateLocally(multiApp(), undefined, "refunds")).rejects.toThrow(
-      /^app: unknown app 'refunds' \(gitops-pipeline.yaml declares gitops-demo, payments\)/,
+      /^--app: unknown app 'refunds' \(gitops-pipeline.yaml declares gitops-demo, payments\)/,
     );
   });
 });
