@@ -15,7 +15,8 @@ import { GIT_SERVER_INSTALL, gitServeScript, FCGI_SOCKET, NGINX_CONF } from "../
 import { GIT_ALIAS, LOCAL_PATHS, bringUpSteps, bumpedSteps, upScript } from "../../dagger/src/core/local/script.js";
 import { LOCAL_PORTS, localSettings } from "../../dagger/src/core/local/settings.js";
 import { dindService, withSteps } from "../../dagger/src/e2e/containers.js";
-import { gitServerContainer, gitService, localClient, namedTarball, tarballName, upService } from "../../dagger/src/local/cluster.js";
+import { gitServerContainer, gitService, localClient, upService } from "../../dagger/src/local/cluster.js";
+import { namedTarball, tarballName } from "../../dagger/src/local/prepare.js";
 import { LocalGitops } from "../../dagger/src/local/local-gitops.js";
 import { GitopsPipeline } from "../../dagger/src/index.js";
 import { execs, plan, stepsOf, type Ref, type Step } from "../helpers/plan.js";

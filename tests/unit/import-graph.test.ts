@@ -14,7 +14,7 @@ const SRC = join(ROOT, "dagger/src");
 const CORE = join(SRC, "core") + "/";
 
 /** Today's height of the shell; lower it when a change flattens the shell, never raise it. */
-const SHELL_FLOORS_MAX = 6;
+const SHELL_FLOORS_MAX = 5;
 
 function tsFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {

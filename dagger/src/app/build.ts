@@ -8,7 +8,7 @@ import { dockerfilePath } from "../core/app/inputs.js";
 import { DEFAULTS } from "../core/defaults.js";
 import { requireDockerfile } from "../core/app/source.js";
 import { InputError } from "../core/errors.js";
-import { imageBuildArgs, imageName } from "../core/app/image-build.js";
+import { IMAGE_NAME_ANNOTATION, imageBuildArgs, imageName } from "../core/app/image-build.js";
 import { parsePlatforms } from "../core/app/platforms.js";
 
 /** Options of the build. */
@@ -61,9 +61,6 @@ export async function engineImage(pythonImage: string, source: Directory, o: { v
   });
   return image!;
 }
-
-/** Name the image carries in a tarball, for `docker load` / `kind load image-archive`. */
-export const IMAGE_NAME_ANNOTATION = "io.containerd.image.name";
 
 /** One image as a gzip OCI tarball, annotated with the name it loads under. */
 export function imageTarball(image: Container, name: string): File {

@@ -18,22 +18,19 @@ import { runStages, type Clock, type StageOutcome } from "../core/ci/orchestrate
 import { buildPlatforms } from "../core/ci/build-platforms.js";
 import { decideSigning, type CiSigning } from "../core/ci/signing.js";
 import type { SigningSettings } from "../core/settings/signing-settings.js";
-import type { App } from "../app/app.js";
-import type { Manifests } from "../validate/manifests.js";
-import type { GitopsRepo } from "../writeback/gitops-repo.js";
-import type { ArgoCd } from "../verify/argocd.js";
+import type { CiApp, CiArgoCd, CiManifests, CiRepo } from "./parts.js";
 import { ciRun, type CiArtifacts } from "./run.js";
 import type { Run } from "../run.js";
 
 /** The pipeline's objects `ci` composes, made once its inputs are known to be valid. */
 export interface CiParts {
   /** The app, built with the run's version (given, or the tag's) and commit. */
-  app: (version: string) => App;
-  manifests: () => Manifests;
+  app: (version: string) => CiApp;
+  manifests: () => CiManifests;
   /** The gitops repository to bump, authenticated with the credentials that were given (only asked for when the bump runs). */
-  repo: (use: RepoCredentials) => Promise<GitopsRepo>;
+  repo: (use: RepoCredentials) => Promise<CiRepo>;
   /** The Argo CD verify watches, connected with the credentials that were given (made before any stage, so a bad connection fails first). */
-  argoCd?: (use: { token: boolean; kubeconfig: boolean }) => ArgoCd;
+  argoCd?: (use: { token: boolean; kubeconfig: boolean }) => CiArgoCd;
   /** Checks of the gitops tree that need the engine (the app of a multi-app tree), run after the argument checks and before any stage. */
   checkGitops?: () => Promise<void>;
 }
@@ -48,7 +45,7 @@ export interface RepoCredentials {
 }
 
 /** The parts made: the objects themselves. */
-type Made = { app: App; manifests: Manifests; repo: () => Promise<GitopsRepo>; argoCd?: ArgoCd };
+type Made = { app: CiApp; manifests: CiManifests; repo: () => Promise<CiRepo>; argoCd?: CiArgoCd };
 
 /** Everything `ci` was called with, besides what the parts hold. */
 export interface CiCall extends Omit<CiInputs, "hasRegistryPassword" | "hasGitopsCredentials"> {

@@ -4,8 +4,8 @@
  * server bound and Argo CD's files mounted, and the `up` service that brings it all up and forwards
  * the app and the Argo CD UI. Nothing here runs until a caller starts or syncs it.
  */
-import { dag, ImageLayerCompression, type Container, type Directory, type File, type Service } from "@dagger.io/dagger";
-import { IMAGE_NAME_ANNOTATION } from "../app/build.js";
+import { dag, type Container, type Directory, type Service } from "@dagger.io/dagger";
+import { tarballName, type LocalFiles } from "./prepare.js";
 import { e2eClient, e2eTools, type E2eImages } from "../e2e/containers.js";
 import { clusterSteps } from "../core/e2e/script.js";
 import {
@@ -44,27 +44,6 @@ export function gitServerContainer(pythonImage: string, tree: Directory, o: { re
 /** The git server as a service: http://<host>/gitops.git, anonymous clone and push. */
 export function gitService(pythonImage: string, tree: Directory, o: { repoPath: string; branch: string; instance: string }): Service {
   return gitServerContainer(pythonImage, tree, o).asService({ args: ["sh", "-c", gitServeScript({ socket: FCGI_SOCKET, conf: NGINX_CONF })] });
-}
-
-/** An image as a tarball named `ref` for `kind load image-archive` (the name the pods ask for). */
-export function namedTarball(image: Container, ref: string): File {
-  return image.withAnnotation(IMAGE_NAME_ANNOTATION, ref).asTarball({ forcedCompression: ImageLayerCompression.Gzip });
-}
-
-/** What the client container is given besides the e2e stage's files. */
-export interface LocalFiles {
-  /** Argo CD's install manifest, pull policies pinned (core/local/argocd.ts pinPullPolicy). */
-  install: File;
-  gitEndpoint: string;
-  repository: string;
-  roots: string;
-  /** Every image to load into the node, named as the manifests ask for them. */
-  tarballs: readonly { name: string; file: File }[];
-}
-
-/** A file name for a tarball: the image reference with anything but [A-Za-z0-9._-] replaced. */
-export function tarballName(i: number, ref: string): string {
-  return `${String(i).padStart(2, "0")}-${ref.replace(/[^A-Za-z0-9._-]+/g, "_")}.tar`;
 }
 
 /** The e2e stage's client with the git server bound as `git` and the local environment's files. */

@@ -1,7 +1,7 @@
 /**
  * The gitops e2e: the local environment brought up (kind in docker-in-docker, Argo CD, the root
  * Application reading the in-pipeline git server), the app probed at its first version, the
- * environment bumped by the real write-back (GitopsRepo.bump: edit, validate, commit, push) into
+ * environment bumped by the real write-back (GitopsRepo.bump, handed in: edit, validate, commit, push) into
  * the in-pipeline repository, then Argo CD must sync the pushed commit and the app must answer
  * the new version. The whole loop in one run; services stopped in every case.
  */
@@ -20,11 +20,10 @@ import { LOCAL_IMAGE_REPOSITORY, type LocalSettings } from "../core/local/settin
 import type { GitopsConfig } from "../core/gitops-config.js";
 import type { Toolchain } from "../toolchain.js";
 import { collectDiagnostics, dindService, proxyFetch, runPhase, withKubeconfig, withSteps } from "../e2e/containers.js";
-import { GitopsRepo } from "../writeback/gitops-repo.js";
 import { Run } from "../run.js";
-import { gitService, localClient, type LocalFiles } from "./cluster.js";
+import { gitService, localClient } from "./cluster.js";
 import { InputError } from "../core/errors.js";
-import { ARGOCD_MANIFEST_HINT, localFiles, seedTree } from "./prepare.js";
+import { ARGOCD_MANIFEST_HINT, localFiles, seedTree, type LocalFiles } from "./prepare.js";
 import { engineImage } from "../app/build.js";
 
 /** What the gitops e2e needs besides the validated settings. */
@@ -38,6 +37,17 @@ export interface LocalE2eInput {
   install: File;
   /** App of a multi-app tree ("" for a single-app tree): the bump writes its environment. */
   app?: string;
+  /**
+   * The gitops repository at `url` (a GitopsRepo with the pipeline's toolchain), handed in by the
+   * caller so this stage imports no object: its bump is the real write-back.
+   */
+  openRepo: (url: string, branch: string, path: string, app: string, tree: Directory) => LocalRepo;
+}
+
+/** What the gitops e2e calls on the repository: GitopsRepo.bump. */
+export interface LocalRepo {
+  /** Bump the environment to the tag (arguments as GitopsRepo.bump). */
+  bump(tag: string, environment: string, digest: string, repository: string, appVersion: string, sourceCommit: string): Promise<Run>;
 }
 
 /** Argo CD's view of the Applications, for the diagnostics. */
@@ -116,7 +126,7 @@ export async function runLocalE2e(input: LocalE2eInput): Promise<Run> {
     if (!before.passed) return await fail("probe-initial", smokeSummary(before));
 
     const url = gitServerUrl(await git.hostname());
-    const repo = new GitopsRepo(url, s.branch, s.repoPath, input.app ?? "", seeded.tree, tools);
+    const repo = input.openRepo(url, s.branch, s.repoPath, input.app ?? "", seeded.tree);
     const bump = (await repo.bump(s.nextTag, s.environment, "", LOCAL_IMAGE_REPOSITORY, s.nextVersion, "local-gitops-e2e")).result;
     if (!bump.passed) {
       log.push("FAIL  bump");

@@ -17,6 +17,7 @@ import { dindService, newRunId } from "../e2e/containers.js";
 import type { Run } from "../run.js";
 import { gitService, localClient, upService } from "./cluster.js";
 import { runLocalE2e } from "./gitops-e2e.js";
+import { GitopsRepo } from "../writeback/gitops-repo.js";
 import { localFiles, seedTree } from "./prepare.js";
 import { engineImage } from "../app/build.js";
 
@@ -184,6 +185,15 @@ export class LocalGitops {
     timeout: number = DEFAULTS.localTimeout,
   ): Promise<Run> {
     const { s, config } = await this.settings({ environment, branch, version, nextVersion, timeout, runId: newRunId() });
-    return runLocalE2e({ tools: this.toolchain, settings: s, config, gitops: this.gitops, source: this.source, install: this.install(), app: this.app });
+    return runLocalE2e({
+      tools: this.toolchain,
+      settings: s,
+      config,
+      gitops: this.gitops,
+      source: this.source,
+      install: this.install(),
+      app: this.app,
+      openRepo: (url, branch, path, app, tree) => new GitopsRepo(url, branch, path, app, tree, this.toolchain),
+    });
   }
 }

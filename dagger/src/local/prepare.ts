@@ -4,7 +4,7 @@
  * in-pipeline repository), the root Applications, the install manifest with its pull policies
  * pinned and the images it runs.
  */
-import { dag, type Container, type Directory, type File } from "@dagger.io/dagger";
+import { dag, ImageLayerCompression, type Container, type Directory, type File } from "@dagger.io/dagger";
 import {
   LOCAL_REPO_URL,
   normalizedImageRef,
@@ -17,7 +17,28 @@ import {
 import { seedValues } from "../core/local/seed.js";
 import { LOCAL_IMAGE_REPOSITORY, type LocalSettings } from "../core/local/settings.js";
 import type { GitopsConfig } from "../core/gitops-config.js";
-import { namedTarball, type LocalFiles } from "./cluster.js";
+import { IMAGE_NAME_ANNOTATION } from "../core/app/image-build.js";
+
+/** An image as a tarball named `ref` for `kind load image-archive` (the name the pods ask for). */
+export function namedTarball(image: Container, ref: string): File {
+  return image.withAnnotation(IMAGE_NAME_ANNOTATION, ref).asTarball({ forcedCompression: ImageLayerCompression.Gzip });
+}
+
+/** What the client container is given besides the e2e stage's files. */
+export interface LocalFiles {
+  /** Argo CD's install manifest, pull policies pinned (core/local/argocd.ts pinPullPolicy). */
+  install: File;
+  gitEndpoint: string;
+  repository: string;
+  roots: string;
+  /** Every image to load into the node, named as the manifests ask for them. */
+  tarballs: readonly { name: string; file: File }[];
+}
+
+/** A file name for a tarball: the image reference with anything but [A-Za-z0-9._-] replaced. */
+export function tarballName(i: number, ref: string): string {
+  return `${String(i).padStart(2, "0")}-${ref.replace(/[^A-Za-z0-9._-]+/g, "_")}.tar`;
+}
 
 /** The tree the git server starts with, and the root Applications to apply. */
 export interface SeededTree {

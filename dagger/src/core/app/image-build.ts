@@ -76,3 +76,6 @@ export function imageName(raw: string, arg = "imageName"): string {
   const repo = parseRepository(hasTag ? s.slice(0, colon) : s, arg);
   return taggedRef(repo, hasTag ? s.slice(colon + 1) : "latest", arg);
 }
+
+/** Name the image carries in a tarball, for `docker load` / `kind load image-archive`. */
+export const IMAGE_NAME_ANNOTATION = "io.containerd.image.name";
