@@ -5,7 +5,7 @@
  * cosign, by key and keyless against a test certificate authority made here with openssl (no
  * transparency log, no SCT: see docs/signing.md). An unsigned image, a signature copied onto
  * another image, a wrong key, a wrong identity, missing provenance and provenance from another
- * repository are each refused with one error naming the check.
+ * repository (by key and keyless; keyless also another ref and another builder) are each refused with one error naming the one check that failed.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
@@ -332,5 +332,46 @@ describe("keyless verification against a test certificate authority (no transpar
     ]);
     const e = await refusal(image, IDENTITY_POLICY("^https://github\\.com/acme/shop/"), { "ca.pem": readFileSync(join(dir, "ca2.pem"), "utf8") });
     expect(e.message).toMatch(/signature failed: /);
+  });
+});
+
+/** The refusal names exactly one failed check, `check`, and says what failed about it. */
+function onlyFailed(e: InputError, check: "signature" | "provenance", what: RegExp): void {
+  expect([...e.message.matchAll(/(\w+) failed: /g)].map((m) => m[1])).toEqual([check]);
+  expect(e.message).toMatch(what);
+}
+
+describe("keyless (test CA): each refusal is one error naming the check that failed", () => {
+  const policy = () => IDENTITY_POLICY("^https://github\\.com/acme/shop/") + PROVENANCE;
+
+  it("a signed image without provenance: provenance failed, the signature passed", async () => {
+    const image = pushImage();
+    sign(image, certSigner, certFiles());
+    onlyFailed(await refusal(image, policy(), trustCa()), "provenance", /has no provenance attestation that verifies/);
+  });
+
+  it("provenance from another source repository, another ref, another builder: each names what it found and what was expected", async () => {
+    const cases: [Partial<BuildFacts>, RegExp][] = [
+      [{ repository: "https://github.com/evil/shop" }, /built from github.com\/evil\/shop, not github.com\/acme\/shop/],
+      [{ ref: "refs/heads/feature" }, /built from refs\/heads\/feature, not refs\/heads\/main/],
+      [{ builder: "https://ci.evil.example/job/1" }, /its builder https:\/\/ci.evil.example\/job\/1 does not match/],
+    ];
+    for (const [facts, what] of cases) {
+      const image = pushImage();
+      sign(image, certSigner, certFiles());
+      attest(image, "provenance", certSigner, certFiles(), { ...FACTS, ...facts });
+      onlyFailed(await refusal(image, policy(), trustCa()), "provenance", what);
+    }
+  });
+
+  it("a signature copied from another image: signature failed, naming the tampered digest", async () => {
+    const signed = pushImage();
+    sign(signed, certSigner, certFiles());
+    attest(signed, "provenance", certSigner, certFiles());
+    const tampered = pushImage();
+    const tag = (img: string) => `${host}/acme/shop:${digestOf(img).replace(":", "-")}.sig`;
+    ok([bins.crane, "copy", "--insecure", tag(signed), tag(tampered)]);
+    const e = await refusal(tampered, policy(), trustCa());
+    onlyFailed(e, "signature", new RegExp(digestOf(tampered)));
   });
 });
