@@ -137,11 +137,13 @@ export async function validateLocally(
   gitops: string,
   environments?: string[],
   app?: string,
+  changedFiles?: string[],
 ): Promise<ValidationResult & { argvs: string[][]; renderedDir: string }> {
   const port = localPort(gitops);
   const result = await runValidation(port, {
     ...(environments ? { environments } : {}),
     ...(app ? { app } : {}),
+    ...(changedFiles ? { changedFiles } : {}),
     kubernetesVersion: VERSIONS.kubernetes,
     kubeconform: offlineKubeconform(),
   });

@@ -165,6 +165,11 @@ const CASES: [string, () => unknown, string][] = [
   ["kubeconfig alias bomb", () => parseKubeconfig(BOMB), "kubeconfig"],
   // ---- validate / manifests ----------------------------------------------------------------
   ["review: validate --environments dev,Prod names Prod", () => parseInputs(validateInputs, { environments: ["dev,Prod"] }), "environments"],
+  [
+    "validate --changed-files outside the repository",
+    () => parseInputs(validateInputs, { environments: [], changedFiles: ["gitops/../../etc/passwd"] }),
+    "changedFiles",
+  ],
   ["kind runId with upper case", () => parseInputs(kindInputs, { runId: "Debug" }), "runId"],
   ["kind server http", () => parseInputs(kindInputs, { runId: "debug", server: "http://localhost:6443" }), "server"],
   ["layout application of 64 characters", layout(single("dev", `    application: ${"a".repeat(64)}\n`)), "gitops-pipeline.yaml: environments.dev.application"],

@@ -42,6 +42,8 @@ export interface ValidateStageOptions {
   environments?: readonly string[];
   /** App of a multi-app tree to validate; "" or none: every app. */
   app?: string;
+  /** Files changed since the base (repository-root paths): only the apps they touch; none: every app. */
+  changedFiles?: readonly string[];
 }
 
 /** The helm container: pinned image, the gitops tree as working directory. */

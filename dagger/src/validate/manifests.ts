@@ -63,11 +63,12 @@ export class Manifests {
    * and validate-report.json).
    *
    * @param environments Environments to validate, e.g. prod; default: all the tree declares (in a multi-app tree, of every app that declares them).
+   * @param changedFiles Files changed since the base commit, as git diff --name-only <base> prints them (repository-root paths): only the apps they touch are validated, the others listed as skipped with why; none: every app.
    */
   @func()
-  async validate(environments: string[] = []): Promise<Run> {
-    const i = parseInputs(validateInputs, { environments });
-    return validateStage({ tools: this.toolchain, gitops: this.gitops, environments: i.environments, app: this.app });
+  async validate(environments: string[] = [], changedFiles: string[] = []): Promise<Run> {
+    const i = parseInputs(validateInputs, { environments, changedFiles });
+    return validateStage({ tools: this.toolchain, gitops: this.gitops, environments: i.environments, app: this.app, changedFiles: i.changedFiles });
   }
 
   /**

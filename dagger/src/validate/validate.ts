@@ -26,6 +26,7 @@ export async function validateStage(opts: ValidateStageOptions): Promise<Run> {
   const res = await runValidation(port, {
     ...(opts.environments?.length ? { environments: opts.environments } : {}),
     ...(opts.app ? { app: opts.app } : {}),
+    ...(opts.changedFiles?.length ? { changedFiles: opts.changedFiles } : {}),
     kubernetesVersion: kubernetes,
     kubeconform: { binary: KUBECONFORM_BIN, locations: kc.locations, ...(kc.cacheDir ? { cacheDir: kc.cacheDir } : {}) },
     kustomizeBinary: KUSTOMIZE_BIN,

@@ -74,6 +74,8 @@ export async function planApps(
   pipeline: PipelineConfig,
   opts: ValidationOptions,
   application: (name: string) => Manifest | undefined = () => undefined,
+  /** The apps a change selected (undefined: every app). */
+  only?: readonly string[],
 ): Promise<{ plans: AppPlan[]; findings: ValidationFinding[]; reported: Set<string> }> {
   // An environment's Application that deploys a kustomization of the tree says where its overlay is.
   const overlaysFor = (config: GitopsConfig, envNames: readonly string[]): Overlay[] =>
@@ -109,7 +111,7 @@ export async function planApps(
       message: `app ${d.name} is declared twice (apps[${d.index}] repeats the name, its environments ${d.environments.join(", ")} are not validated): give every app its own name`,
     });
   }
-  const apps = opts.app ? [selectApp(pipeline, opts.app)] : pipeline.apps;
+  const apps = (opts.app ? [selectApp(pipeline, opts.app)] : pipeline.apps).filter((a) => !only || only.includes(a.name));
   if (requested.length) {
     const known = [...new Set(apps.flatMap((a) => Object.keys(a.environments)))];
     const unknown = requested.filter((e) => !known.includes(e));

@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { appField, ENVIRONMENT_NAME } from "../gitops-config.js";
 import { commaList, problem } from "../inputs.js";
+import { parseChangedFiles } from "../gitops/changed-apps.js";
 
 export const validateInputs = z.object({
   environments: z
@@ -21,6 +22,21 @@ export const validateInputs = z.object({
       return names;
     })
     .describe("pass environments of gitops-pipeline.yaml, e.g. prod, or none for all"),
+  changedFiles: z
+    .array(z.string())
+    .default([])
+    .transform((xs, ctx) => {
+      const files = xs.flatMap(parseChangedFiles);
+      const bad = files.find((f) => f.startsWith("/") || f.split("/").includes("..") || /[\0-\x1f]/.test(f));
+      if (bad !== undefined)
+        return problem(
+          ctx,
+          `"${bad}" is not a path relative to the repository root`,
+          "pass what git diff --name-only <base> prints, e.g. gitops/environments/dev/values.yaml",
+        );
+      return files;
+    })
+    .describe("pass what git diff --name-only <base> prints, e.g. gitops/environments/dev/values.yaml"),
 });
 
 /** The app argument of manifests and argo-cd. */

@@ -31,6 +31,7 @@ export function summarize(r: ValidationResult): string {
       `  ${o.app ? `${o.app}/` : ""}${o.environment} kustomize (${o.overlay}): ${o.rendered ? `${o.objects} objects rendered${hookNote(o)}` : "render failed"}, schema ${s.valid} valid / ${s.invalid} invalid / ${s.errors} errors / ${s.skipped} skipped, ${o.errors} error finding${o.errors === 1 ? "" : "s"}`,
     );
   }
+  for (const c of r.changes ?? []) lines.push(`  ${c.app}: ${c.selected ? "validated" : "skipped"}, ${c.reason}`);
   const a = r.argocdSchema;
   lines.push(`  argocd: schema ${a.valid} valid / ${a.invalid} invalid / ${a.errors} errors / ${a.skipped} skipped`);
   const errors = r.findings.filter((f) => f.severity === "error");
@@ -60,10 +61,21 @@ export function validationReport(r: ValidationResult): RunReport {
   const leftOut = [...r.environments, ...r.overlays].reduce((n, e) => n + e.testHooksLeftOut, 0);
   const failing = [...new Set(r.findings.filter((f) => f.severity === "error").map((f) => f.rule))];
   const what = failing.length ? ` (${failing.slice(0, 4).join(", ")}${failing.length > 4 ? ", ..." : ""})` : "";
+  const skipped = (r.changes ?? []).filter((c) => !c.selected).map((c) => c.app);
+  const skipNote = skipped.length ? `; skipped (unchanged since the base): ${skipped.join(", ")}` : "";
+  if (r.changes && r.apps.length === 0)
+    return runReport({
+      stage: "validate",
+      passed: true,
+      summary: `validate passed: no app changed since the base, nothing to validate${skipNote}`,
+      details: r.changes.map((c) => `${c.app}: skipped, ${c.reason}`).join("\n"),
+      findings: [],
+      data: { kubernetesVersion: r.kubernetesVersion, apps: [], changes: r.changes },
+    });
   return runReport({
     stage: "validate",
     passed: r.passed,
-    summary: `validate ${r.passed ? "passed" : "failed"}: ${envs}${overlays}, chart ${r.chart}, Kubernetes ${r.kubernetesVersion}: ${countBySeverity(r.findings)}${what}${leftOut ? `; ${leftOut} helm test hook${leftOut === 1 ? "" : "s"} left out (Argo CD never applies them)` : ""}`,
+    summary: `validate ${r.passed ? "passed" : "failed"}: ${envs}${overlays}, chart ${r.chart}, Kubernetes ${r.kubernetesVersion}: ${countBySeverity(r.findings)}${what}${leftOut ? `; ${leftOut} helm test hook${leftOut === 1 ? "" : "s"} left out (Argo CD never applies them)` : ""}${skipNote}`,
     details: summarize(r)
       .split("\n")
       .slice(1)
@@ -77,6 +89,7 @@ export function validationReport(r: ValidationResult): RunReport {
       environments: r.environments,
       overlays: r.overlays,
       argocdSchema: r.argocdSchema,
+      ...(r.changes ? { changes: r.changes } : {}),
     },
   });
 }

@@ -6,6 +6,7 @@
 import type { Finding } from "../findings.js";
 import type { KubeconformOptions } from "./argv.js";
 import type { ExecResult, SchemaCounts } from "./output.js";
+import type { AppSelection } from "../gitops/changed-apps.js";
 
 /** What one kubeconform run reads: renderings by key, files of the tree by path. */
 export interface KubeconformScope {
@@ -71,6 +72,11 @@ export interface ValidationOptions {
   kustomizeBinary?: string;
   /** The day (YYYY-MM-DD, UTC) waivers expire against; default today. */
   today?: string;
+  /**
+   * Files changed since the base commit (repository-root paths): only the apps they touch are
+   * validated, the others listed as skipped with why (`core/gitops/changed-apps.ts`). Absent: every app.
+   */
+  changedFiles?: readonly string[];
 }
 
 /** The rendering key of an environment's kustomize overlay (helm's is the environment name, `<app>/<env>` in a multi-app tree). */
@@ -140,4 +146,6 @@ export interface ValidationResult {
   argocdSchema: SchemaCounts;
   findings: ValidationFinding[];
   passed: boolean;
+  /** With changed files: every app of the tree, validated or skipped, with why. */
+  changes?: AppSelection[];
 }

@@ -26,6 +26,7 @@ import { planApps, type AppPlan } from "./app-plan.js";
 import { discoveryFinding, readTreeLayout } from "./discover.js";
 import { helmInputs, overlayInputs } from "./render-inputs.js";
 import { kubeconformGroups } from "./kubeconform-groups.js";
+import { selectChangedApps, type AppSelection } from "../gitops/changed-apps.js";
 
 export { findingOrigin, renderedFrom } from "./origin.js";
 export { summarize, validationReport } from "./validation-report.js";
@@ -126,7 +127,18 @@ export async function runValidation(port: ValidationPort, opts: ValidationOption
   const tree = new GitopsTree(await port.files());
   // gitops-pipeline.yaml, the sample layout, or the layout the tree's Applications describe.
   const { pipeline, argo, argoCharts, expansion, argoObjects, discovery } = await readTreeLayout(port, tree, opts.kubernetesVersion);
-  const planned = await planApps(port, tree, pipeline, opts, (name) => argoObjects.find((o) => o.kind === "Application" && o.name === name));
+  // With the files changed since a base: only the apps they touch (the others listed as skipped, with why).
+  const changes = opts.changedFiles ? selectChangedApps(pipeline, opts.changedFiles).filter((c) => !opts.app || c.app === opts.app) : undefined;
+  const only = changes?.filter((c) => c.selected).map((c) => c.app);
+  if (only && only.length === 0) return nothingChanged(opts, changes!);
+  const planned = await planApps(
+    port,
+    tree,
+    pipeline,
+    opts,
+    (name) => argoObjects.find((o) => o.kind === "Application" && o.name === name),
+    pipeline.multiApp ? only : undefined,
+  );
   const tuning = await loadPolicyTuning({ hasFile: (p) => tree.hasFile(p), read: (p) => port.read(p) }, pipeline, opts.today);
   const { plans } = planned;
   const findings: ValidationFinding[] = [...(discovery ? [discoveryFinding(discovery)] : []), ...planned.findings, ...argoCharts.findings];
@@ -378,5 +390,22 @@ export async function runValidation(port: ValidationPort, opts: ValidationOption
     argocdSchema,
     findings,
     passed: !findings.some((f) => f.severity === "error"),
+    ...(changes ? { changes } : {}),
+  };
+}
+
+/** The validation of a change that touches no app: nothing rendered, every app listed as skipped with why. */
+function nothingChanged(opts: ValidationOptions, changes: AppSelection[]): ValidationResult {
+  const none = { valid: 0, invalid: 0, errors: 0, skipped: 0 };
+  return {
+    kubernetesVersion: opts.kubernetesVersion,
+    chart: "",
+    apps: [],
+    environments: [],
+    overlays: [],
+    argocdSchema: none,
+    findings: [],
+    passed: true,
+    changes,
   };
 }
