@@ -12,8 +12,8 @@ import { digestOf, parseRepository, taggedRef, type Repository } from "../core/a
 import { renderTags } from "../core/app/tags.js";
 import { buildVariants, checkDockerfile, type BuildOptions } from "./build.js";
 import { fullRef, provenancePredicate } from "../core/signing/provenance.js";
-import { signAndAttest } from "../signing/sign.js";
-import type { Run } from "../run.js";
+import { signAndAttest } from "../signing/cosign.js";
+import { Run } from "../run.js";
 
 /** Options of the publish stage. */
 export interface PublishOptions extends Omit<BuildOptions, "version" | "revision"> {
@@ -197,7 +197,7 @@ export class PublishedImage {
       finishedOn: new Date().toISOString(),
     });
     const registry = parseRepository(this.repository).registry;
-    return signAndAttest({
+    const signed = await signAndAttest({
       cosignImage: this.cosignImage || VERSIONS.cosignImage,
       image: this.ref(),
       ...(key ? { key } : {}),
@@ -212,6 +212,7 @@ export class PublishedImage {
       sboms,
       provenance: JSON.stringify(predicate, null, 2),
     });
+    return Run.of(signed.report, signed.artifacts);
   }
 
   /** The immutable reference to deploy: repository@sha256:... */

@@ -5,7 +5,7 @@
  * the in-pipeline repository, then Argo CD must sync the pushed commit and the app must answer
  * the new version. The whole loop in one run; services stopped in every case.
  */
-import { dag, ReturnType, type Container, type Directory, type File } from "@dagger.io/dagger";
+import { dag, ReturnType, type Container, type Directory, type File, type Service } from "@dagger.io/dagger";
 import { E2E_PATHS, clusterSteps, teardownStep } from "../core/e2e/script.js";
 import { e2eBudget } from "../core/e2e/settings.js";
 import { diagnosticsArgv } from "../core/e2e/diagnostics.js";
@@ -19,9 +19,8 @@ import { bringUpSteps, bumpedSteps } from "../core/local/script.js";
 import { LOCAL_IMAGE_REPOSITORY, type LocalSettings } from "../core/local/settings.js";
 import type { GitopsConfig } from "../core/gitops-config.js";
 import type { Toolchain } from "../toolchain.js";
-import { collectDiagnostics, dindService, proxyFetch, runPhase, withKubeconfig, withSteps } from "../e2e/containers.js";
+import { collectDiagnostics, dindService, proxyFetch, runPhase, withKubeconfig, withSteps, type E2eImages } from "../e2e/containers.js";
 import { Run } from "../run.js";
-import { gitService, localClient } from "./cluster.js";
 import { InputError } from "../core/errors.js";
 import { ARGOCD_MANIFEST_HINT, localFiles, seedTree, type LocalFiles } from "./prepare.js";
 import { engineImage } from "../app/build.js";
@@ -42,6 +41,16 @@ export interface LocalE2eInput {
    * caller so this stage imports no object: its bump is the real write-back.
    */
   openRepo: (url: string, branch: string, path: string, app: string, tree: Directory) => LocalRepo;
+  /** The local environment's git server and client containers (local/cluster.ts), handed in by the caller. */
+  cluster: LocalCluster;
+}
+
+/** What the gitops e2e builds its services with: cluster.ts's gitService and localClient. */
+export interface LocalCluster {
+  /** The in-pipeline git server serving `tree`. */
+  gitService(pythonImage: string, tree: Directory, o: { repoPath: string; branch: string; instance: string }): Service;
+  /** The e2e client with the git server bound and the local environment's files. */
+  localClient(images: E2eImages, docker: Service, git: Service, s: LocalSettings, f: LocalFiles): Container;
 }
 
 /** What the gitops e2e calls on the repository: GitopsRepo.bump. */
@@ -82,9 +91,9 @@ export async function runLocalE2e(input: LocalE2eInput): Promise<Run> {
     return finish(false, "argocd-manifest", `${ARGOCD_MANIFEST_HINT}: ${err instanceof Error ? err.message.split("\n").slice(0, 3).join("\n") : String(err)}`);
   }
   for (const t of files.tarballs) log.push(`load  ${t.name}`);
-  const git = gitService(tools.pythonImage, seeded.tree, { repoPath: s.repoPath, branch: s.branch, instance: s.e2e.runId });
+  const git = input.cluster.gitService(tools.pythonImage, seeded.tree, { repoPath: s.repoPath, branch: s.branch, instance: s.e2e.runId });
   const docker = dindService(tools, s.e2e.runId);
-  const client = localClient(tools, docker, git, s, files);
+  const client = input.cluster.localClient(tools, docker, git, s, files);
   const cluster = withSteps(client, clusterSteps(s.e2e));
   let diagBase: Container = client;
   const fail = async (step: string, detail: string): Promise<Run> => {

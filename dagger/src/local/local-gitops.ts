@@ -194,6 +194,7 @@ export class LocalGitops {
       install: this.install(),
       app: this.app,
       openRepo: (url, branch, path, app, tree) => new GitopsRepo(url, branch, path, app, tree, this.toolchain),
+      cluster: { gitService, localClient },
     });
   }
 }
