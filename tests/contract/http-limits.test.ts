@@ -49,7 +49,7 @@ describe("redirects: the credential goes only to the host it was given for", () 
     const e = await failure(forgeGet(a.base));
     expect(e).toBeInstanceOf(InputError);
     expect(e.message).toMatch(
-      /^apiUrl: GET \/repos\/\{owner\}\/\{repo\} at http:\/\/127\.0\.0\.2:\d+: the API answered a redirect \(HTTP 302\) to http:\/\/127\.0\.0\.1:\d+, which is not followed/,
+      /^--api-url: GET \/repos\/\{owner\}\/\{repo\} at http:\/\/127\.0\.0\.2:\d+: the API answered a redirect \(HTTP 302\) to http:\/\/127\.0\.0\.1:\d+, which is not followed/,
     );
     expect(a.seen).toHaveLength(1);
     expect(b.seen).toEqual([]);
@@ -68,7 +68,7 @@ describe("redirects: the credential goes only to the host it was given for", () 
     const b = await up(recorder());
     const a = await up(redirector(b.base, 307));
     const e = await failure(postWebhook(new URL(`${a.base}/services/T0/secret-path?token=q1234567`), payload));
-    expect(e.message).toMatch(/^webhook: answered a redirect \(HTTP 307\) to http:\/\/127\.0\.0\.1:\d+, which is not followed/);
+    expect(e.message).toMatch(/^--webhook: answered a redirect \(HTTP 307\) to http:\/\/127\.0\.0\.1:\d+, which is not followed/);
     expect(e.message).not.toMatch(/secret-path|q1234567/);
     expect(b.seen).toEqual([]);
   });
@@ -90,7 +90,7 @@ describe("redirects: the credential goes only to the host it was given for", () 
       ),
     );
     expect(e).toBeInstanceOf(InputError);
-    expect(e.message).toMatch(/^server: http:\/\/127\.0\.0\.2:\d+ answered a redirect \(HTTP 301\) to http:\/\/127\.0\.0\.1:\d+, which is not followed/);
+    expect(e.message).toMatch(/^--server: http:\/\/127\.0\.0\.2:\d+ answered a redirect \(HTTP 301\) to http:\/\/127\.0\.0\.1:\d+, which is not followed/);
     expect(b.seen).toEqual([]);
   });
 });
@@ -111,7 +111,7 @@ describe("one deadline for the whole exchange", () => {
     const e = await failure(forgeGet(s.base, { timeoutMs: 2_000 }));
     expect(performance.now() - t0).toBeLessThan(10_000);
     expect(e).toBeInstanceOf(InputError);
-    expect(e.message).toMatch(/^apiUrl: GET \/repos\/\{owner\}\/\{repo\} at http:\/\/127\.0\.0\.1:\d+: the API did not send its whole answer within 2 s/);
+    expect(e.message).toMatch(/^--api-url: GET \/repos\/\{owner\}\/\{repo\} at http:\/\/127\.0\.0\.1:\d+: the API did not send its whole answer within 2 s/);
   });
 
   it("webhook: a slow body fails naming webhook within the budget", async () => {
@@ -119,7 +119,7 @@ describe("one deadline for the whole exchange", () => {
     const t0 = performance.now();
     const e = await failure(postWebhook(new URL(`${s.base}/hook`), payload, 2_000));
     expect(performance.now() - t0).toBeLessThan(10_000);
-    expect(e.message).toMatch(/^webhook: did not send its whole answer within 2 s/);
+    expect(e.message).toMatch(/^--webhook: did not send its whole answer within 2 s/);
   });
 });
 
@@ -129,14 +129,14 @@ describe("response bodies are capped, never read whole", () => {
     const before = process.memoryUsage().rss;
     const e = await failure(forgeGet(s.base));
     const grew = process.memoryUsage().rss - before;
-    expect(e.message).toMatch(/^apiUrl: .*the API answered (more than the 8388608 bytes|314572800 bytes, more than the 8388608)/);
+    expect(e.message).toMatch(/^--api-url: .*the API answered (more than the 8388608 bytes|314572800 bytes, more than the 8388608)/);
     expect(grew).toBeLessThan(200 * 1024 * 1024);
   });
 
   it("webhook: 300 MB fails naming webhook", async () => {
     const s = await up(flooder(300 * 1024 * 1024, false, 500));
     const e = await failure(postWebhook(new URL(`${s.base}/hook`), payload));
-    expect(e.message).toMatch(/^webhook: answered more than the 65536 bytes/);
+    expect(e.message).toMatch(/^--webhook: answered more than the 65536 bytes/);
   });
 
   it("verify: 300 MB is refused past 32 MiB", async () => {

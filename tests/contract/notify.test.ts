@@ -81,7 +81,7 @@ describe("notify against a real webhook server", () => {
   it("a 4xx answer fails naming webhook, with the status and the first line of the body, never the URL", async () => {
     const url = `${hook.base}/status/404/T0/B0/secret-404`;
     const msg = await errorOf(notifyReport(failed, async () => url, "failure", ""));
-    expect(msg).toMatch(/^InputError: webhook: answered HTTP 404 Not Found: refused_by_test\. check that the webhook URL is current/);
+    expect(msg).toMatch(/^InputError: --webhook: answered HTTP 404 Not Found: refused_by_test\. check that the webhook URL is current/);
     expect(msg).not.toContain("secret-404");
     expect(msg).not.toContain(hook.base);
     expect(msg).not.toContain("second line");
@@ -90,7 +90,7 @@ describe("notify against a real webhook server", () => {
 
   it("a 5xx answer fails the same way", async () => {
     const msg = await errorOf(notifyReport(failed, async () => `${hook.base}/status/503/x`, "always", ""));
-    expect(msg).toMatch(/^InputError: webhook: answered HTTP 503 Service Unavailable: refused_by_test\./);
+    expect(msg).toMatch(/^InputError: --webhook: answered HTTP 503 Service Unavailable: refused_by_test\./);
   });
 
   it("a body that echoes the URL is quoted with the URL blanked out", async () => {
@@ -103,14 +103,14 @@ describe("notify against a real webhook server", () => {
     const t0 = Date.now();
     const msg = await errorOf(notifyReport(failed, async () => `${hook.base}/hang/secret-hang`, "failure", "", 500));
     expect(Date.now() - t0).toBeLessThan(5_000);
-    expect(msg).toMatch(/^InputError: webhook: did not answer within 0.5 s \(the URL is not shown: it is a secret\)/);
+    expect(msg).toMatch(/^InputError: --webhook: did not answer within 0.5 s \(the URL is not shown: it is a secret\)/);
     expect(msg).not.toContain("secret-hang");
   });
 
   it("nobody listening fails naming webhook, without the host or port", async () => {
     const port = await freePort();
     const msg = await errorOf(notifyReport(failed, async () => `http://127.0.0.1:${port}/secret-refused`, "failure", ""));
-    expect(msg).toMatch(/^InputError: webhook: could not be reached \(ECONNREFUSED\)/);
+    expect(msg).toMatch(/^InputError: --webhook: could not be reached \(ECONNREFUSED\)/);
     expect(msg).not.toContain(String(port));
     expect(msg).not.toContain("secret-refused");
   });
@@ -119,7 +119,7 @@ describe("notify against a real webhook server", () => {
     const before = (await hook.posts()).length;
     for (const on of ["failure", "success"]) {
       const msg = await errorOf(notifyReport(failed, async () => "http://hooks.example.com/services/secret-plain", on, ""));
-      expect(msg).toMatch(/^InputError: webhook: uses plain http to a host that is not a loopback or private IP address/);
+      expect(msg).toMatch(/^InputError: --webhook: uses plain http to a host that is not a loopback or private IP address/);
       expect(msg).not.toContain("secret-plain");
     }
     expect((await hook.posts()).length).toBe(before);

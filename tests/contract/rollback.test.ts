@@ -63,7 +63,7 @@ describe("rollback against a real bare repository", () => {
     expect((await findRollbackTarget({ env: "dev", source: SRC, read: h.read, history: h.history, to: prefix })).target.tag).toBe("1.1.0");
     const err = await findRollbackTarget({ env: "dev", source: SRC, read: h.read, history: h.history, to: "v404" }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InputError);
-    expect((err as Error).message).toMatch(/^to: "v404" names no commit/);
+    expect((err as Error).message).toMatch(/^--to: "v404" names no commit/);
   });
 
   it("a freshly seeded environment has nothing to roll back to: an error naming the environment, nothing pushed", async () => {
@@ -71,7 +71,7 @@ describe("rollback against a real bare repository", () => {
     const before = await must(["git", "rev-parse", "main"], bare);
     const h = await cliHistory(bare);
     await expect(findRollbackTarget({ env: "dev", source: SRC, read: h.read, history: h.history })).rejects.toThrow(
-      /^environment: dev has no earlier image .*no previous revision to roll back to/,
+      /^--environment: dev has no earlier image .*no previous revision to roll back to/,
     );
     expect(await must(["git", "rev-parse", "main"], bare)).toBe(before);
   });
