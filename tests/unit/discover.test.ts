@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { GitopsTree } from "../../dagger/src/core/validate/argocd.js";
 import { discoverPipeline, findArgoDirectory, inferRepoPath } from "../../dagger/src/core/validate/discover.js";
 import { parseManifests } from "../../dagger/src/core/validate/manifests.js";
-import { runValidation } from "../../dagger/src/core/validate/validation.js";
+import { runValidation, validationReport } from "../../dagger/src/core/validate/validation.js";
 import { application, fakeValidationPort } from "../helpers/fake-validation.js";
 
 const OPTS = { kubernetesVersion: "1.36.0", kubeconform: { binary: "/kubeconform", locations: ["default"] } };
@@ -96,6 +96,10 @@ describe("validate without gitops-pipeline.yaml", () => {
     expect(info.severity).toBe("info");
     expect(info.message).toContain("web (charts/web: dev, prod)");
     expect(info.hint).toContain("commit this as gitops-pipeline.yaml");
+    // The details a team reads show what was discovered and the file to commit, not only the report.
+    const details = validationReport(r).details;
+    expect(details).toContain("no gitops-pipeline.yaml: the layout was discovered from the Argo CD Applications: web (charts/web: dev, prod)");
+    expect(details).toContain("\n  repoPath: team\n");
     // The rendering follows the Application (its value file), as with a written gitops-pipeline.yaml.
     expect(port.calls.find((a) => a[1] === "template")).toEqual(expect.arrayContaining(["envs/dev/values.yaml"]));
   });

@@ -34,6 +34,17 @@ export function summarize(r: ValidationResult): string {
   for (const c of r.changes ?? []) lines.push(`  ${c.app}: ${c.selected ? "validated" : "skipped"}, ${c.reason}`);
   const a = r.argocdSchema;
   lines.push(`  argocd: schema ${a.valid} valid / ${a.invalid} invalid / ${a.errors} errors / ${a.skipped} skipped`);
+  // A layout discovered from the Applications (no gitops-pipeline.yaml): what was found, and the file to commit.
+  for (const f of r.findings.filter((x) => x.rule === "GITOPS-DISCOVERED")) {
+    lines.push(`  ${f.message}`);
+    if (f.hint)
+      lines.push(
+        ...f.hint
+          .split("\n")
+          .filter(Boolean)
+          .map((l) => `    ${l}`),
+      );
+  }
   const errors = r.findings.filter((f) => f.severity === "error");
   for (const f of errors) {
     lines.push(`  ${findingOrigin(f)}${formatFinding(f)}${renderedFrom(f, r)}`);
