@@ -21,9 +21,9 @@ function lint(linter: LinterName, dir: string) {
 }
 
 /** Run the test stage's argv in `dir` and judge its reports exactly as TestRun does. */
-function pytest(dir: string, minCoverage: number) {
+function pytest(dir: string, minCoverage: number, env: Record<string, string> = {}) {
   const reports = mkdtempSync(join(tmpdir(), "reports-"));
-  const r = runArgv(testArgv({ minCoverage, reportDir: reports }), dir, { COVERAGE_FILE: join(reports, ".coverage"), PYTHONDONTWRITEBYTECODE: "1" });
+  const r = runArgv(testArgv({ minCoverage, reportDir: reports }), dir, { COVERAGE_FILE: join(reports, ".coverage"), PYTHONDONTWRITEBYTECODE: "1", ...env });
   expect(r.error).toBeUndefined();
   const read = (f: string) => (existsSync(join(reports, f)) ? readFileSync(join(reports, f), "utf8") : undefined);
   const junitXml = read("junit.xml");
@@ -137,6 +137,12 @@ describe("test stage argv with the pinned pytest and pytest-cov", () => {
     const r = pytest(join(FIXTURES, "app-failing-test"), 0);
     expect(r.ok).toBe(false);
     expect(r.summary).toMatch(/^tests\/test_math\.py:6 tests\.test_math::test_fails failure: assert/m);
+  });
+
+  it("names the failing test's file and line when pytest colours its traceback (FORCE_COLOR=0 turns colour on)", () => {
+    const r = pytest(join(FIXTURES, "app-failing-test"), 0, { FORCE_COLOR: "0", NO_COLOR: "", PY_COLORS: "" });
+    expect(r.raw.stdout).toMatch(/\u001b\[/); // the run really was coloured
+    expect(r.summary).toMatch(/^tests\/test_math\.py:6 tests\.test_math::test_fails failure: assert \(2 \+ 2\) == 5$/m);
   });
 
   it("fails when there are no tests, saying so", () => {

@@ -5,7 +5,7 @@ import { parseFlake8 } from "../../dagger/src/core/app/linters/flake8.js";
 import { parsePylintJson2 } from "../../dagger/src/core/app/linters/pylint.js";
 import { parseRuffJson, TEST_FILE_GLOBS } from "../../dagger/src/core/app/linters/ruff.js";
 import { relativeTo, testArgv } from "../../dagger/src/core/app/python-tools.js";
-import { formatPercent, parseCoverage, parseJunit, testResult, xmlDecode } from "../../dagger/src/core/app/test-report.js";
+import { formatPercent, parseCoverage, parseJunit, testResult, withoutColour, xmlDecode } from "../../dagger/src/core/app/test-report.js";
 import { InputError } from "../../dagger/src/core/errors.js";
 
 // Reports as the pinned tools wrote them for tests/fixtures/app-lint-error (run from /src).
@@ -225,5 +225,28 @@ describe("test reports", () => {
         expect((e as InputError).input).toBe("minCoverage");
       }
     }
+  });
+});
+
+describe("coloured pytest reports", () => {
+  // What pytest 9 writes with FORCE_COLOR set: ESC is not allowed in XML, so its JUnit writer puts `#x1B`.
+  const coloured =
+    '<testsuites><testsuite name="pytest" errors="0" failures="1" skipped="0" tests="1"><testcase classname="tests.test_math" name="test_fails">' +
+    '<failure message="assert (2 + 2) == 5">#x1B[0m#x1B[94mdef#x1B[39;49;00m test_fails():\n' +
+    "#x1B[1m#x1B[31mE       assert (2 + 2) == 5#x1B[0m\n\n#x1B[1m#x1B[31mtests/test_math.py#x1B[0m:6: AssertionError</failure></testcase></testsuite></testsuites>";
+
+  it("finds the frame and the exception through the colour codes", () => {
+    const [t] = parseJunit(coloured).failed;
+    expect(t).toMatchObject({ file: "tests/test_math.py", line: 6, message: "assert (2 + 2) == 5" });
+  });
+
+  it("strips raw ESC and #x1B codes alike, and nothing else", () => {
+    fc.assert(
+      fc.property(fc.string(), fc.constantFrom("\u001b", "#x1B"), fc.array(fc.integer({ min: 0, max: 99 }), { maxLength: 3 }), (text, esc, codes) => {
+        fc.pre(!/\u001b|#x1B/.test(text));
+        expect(withoutColour(`${esc}[${codes.join(";")}m${text}${esc}[0m`)).toBe(text);
+        expect(withoutColour(text)).toBe(text);
+      }),
+    );
   });
 });

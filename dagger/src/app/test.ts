@@ -27,6 +27,7 @@ export function testContainer(tools: Toolchain, source: Directory, minCoverage: 
   const argv = testArgv({ minCoverage, reportDir: REPORT_DIR, unittestFiles: !project.pytestConfigured });
   return withSource(withDependencies(pythonBase(project.python.image), project.deps, testToolsArgv(tools)), source, project.deps)
     .withEnvVariable("COVERAGE_FILE", "/tmp/.coverage") // keep the data file out of the source tree
+    .withEnvVariable("PY_COLORS", "0") // plain tracebacks in the JUnit report, whatever FORCE_COLOR the image sets
     .withDirectory(REPORT_DIR, dag.directory())
     .withExec(argv, { expect: ReturnType.Any });
 }

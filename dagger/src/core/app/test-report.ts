@@ -51,6 +51,15 @@ export function xmlDecode(s: string): string {
     .replace(/&amp;/g, "&");
 }
 
+/**
+ * Without its colour codes. pytest colours tracebacks whenever FORCE_COLOR is set, even to 0, and
+ * its JUnit writer turns the ESC it cannot put in XML into the text `#x1B`: either way the frames
+ * (`path.py:6:`) and the `E   ` lines would no longer be found.
+ */
+export function withoutColour(s: string): string {
+  return s.replace(/(?:\u001b|#x1B)\[[0-9;]*m/g, "");
+}
+
 /** Attributes of the first `<tag ...>` in `xml`, decoded; undefined when absent. */
 export function attributes(xml: string, tag: string): Record<string, string> | undefined {
   const m = new RegExp(`<${tag}(\\s[^>]*?)?/?>`).exec(xml);
@@ -83,12 +92,12 @@ export function parseJunit(xml: string): JunitSummary {
     const f = /<(failure|error)(\s[^>]*?)?(?:\/>|>([\s\S]*?)<\/\1>)/.exec(body);
     if (!f) continue;
     const a = attrsOf(tc[1] ?? "");
-    const text = xmlDecode(f[3] ?? "");
+    const text = withoutColour(xmlDecode(f[3] ?? ""));
     const frames = [...text.matchAll(/^([^\s:][^:\n]*\.py):(\d+):/gm)];
     // The project's own frames are relative to its root; the interpreter's and libraries' are absolute.
     const own = frames.filter((m) => !m[1]!.startsWith("/") && !m[1]!.includes("site-packages/"));
     const last = own.at(-1) ?? frames.at(-1);
-    let message = (attrsOf(f[2] ?? "").message ?? text.split("\n")[0] ?? "").split("\n")[0]!;
+    let message = withoutColour(attrsOf(f[2] ?? "").message ?? text.split("\n")[0] ?? "").split("\n")[0]!;
     // A collection error's message is just "collection failure": the exception is in the text.
     if (/^collection failure$/i.test(message.trim())) message = `collection failure: ${exceptionOf(text) || message}`;
     failed.push({
