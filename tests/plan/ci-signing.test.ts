@@ -13,36 +13,19 @@ import { decideSigning } from "../../dagger/src/core/ci/signing.js";
 import { parseAppSettings } from "../../dagger/src/core/settings/app-settings.js";
 import { Run } from "../../dagger/src/run.js";
 import { moduleApi } from "../helpers/module-api.js";
+import { ciCall } from "../helpers/ci-call.js";
 
 // The secrets runCi reads are remembered by the redaction, which other test files of the worker share (isolate: false).
 afterEach(() => forgetSecrets());
 
-const commit = "8855235a1b2c3d4e5f60718293a4b5c6d7e8f901";
 const DIGEST = `sha256:${"ab".repeat(32)}`;
 const secret = (value: string) => ({ plaintext: async () => value }) as never;
 const signing = parseAppSettings(
   "signing:\n  mode: key\n  sourceRepository: https://github.com/acme/shop\n  builder: https://github.com/acme/shop/.github/workflows/ci.yml@{ref}\n",
 ).signing;
 const call = {
-  commit,
-  runNumber: "29",
-  branch: "main",
-  version: "",
-  imageRepository: "ghcr.io/acme/app",
-  registryUsername: "bot",
-  registryPassword: secret("pw"),
-  releaseBranches: "main",
+  ...ciCall(),
   gitopsRepo: "",
-  gitopsBranch: "main",
-  environment: "dev",
-  platforms: ["linux/amd64"],
-  endToEnd: true,
-  scan: true,
-  scanSecrets: true,
-  ignoreUnfixed: false,
-  severity: "CRITICAL",
-  linters: ["ruff" as const],
-  minCoverage: 90,
   signing,
   cosignKey: secret("-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----"),
   cosignPassword: secret("k3y-pa55"),

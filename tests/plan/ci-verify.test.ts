@@ -11,35 +11,14 @@ import { decideCi } from "../../dagger/src/core/ci/plan.js";
 import { InputError } from "../../dagger/src/core/errors.js";
 import { ArgoCd } from "../../dagger/src/verify/argocd.js";
 import { Run } from "../../dagger/src/run.js";
+import { ciCall } from "../helpers/ci-call.js";
 
 // The secrets runCi reads are remembered by the redaction, which other test files of the worker share (isolate: false).
 afterEach(() => forgetSecrets());
 
-const commit = "8855235a1b2c3d4e5f60718293a4b5c6d7e8f901";
 const pushed = "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c";
 const secret = (value: string) => ({ plaintext: async () => value }) as never;
-const call = {
-  commit,
-  runNumber: "29",
-  branch: "main",
-  version: "",
-  imageRepository: "ghcr.io/acme/app",
-  registryUsername: "bot",
-  registryPassword: secret("pw"),
-  releaseBranches: "main",
-  gitopsRepo: "https://git.example.com/acme/deploy.git",
-  gitopsBranch: "main",
-  gitopsToken: secret("t0ken"),
-  environment: "prod",
-  platforms: ["linux/amd64"],
-  endToEnd: true,
-  scan: true,
-  scanSecrets: true,
-  ignoreUnfixed: false,
-  severity: "CRITICAL",
-  linters: ["ruff" as const],
-  minCoverage: 90,
-};
+const call = { ...ciCall(), gitopsToken: secret("t0ken"), environment: "prod" };
 /** The pipeline's parts, stopping at the repository (asked for before any stage when the bump runs). */
 const parts = (made: { argo?: unknown[] } = {}) => ({
   app: () => ({}) as never,

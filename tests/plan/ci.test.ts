@@ -10,6 +10,7 @@ import { ciRun } from "../../dagger/src/ci/run.js";
 import { plan, stepsOf } from "../helpers/plan.js";
 import { moduleApi } from "../helpers/module-api.js";
 import { forgetSecrets } from "../../dagger/src/core/redact.js";
+import { ciCall } from "../helpers/ci-call.js";
 
 const commit = "8855235a1b2c3d4e5f60718293a4b5c6d7e8f901";
 const DIGEST = `sha256:${"ab".repeat(32)}`;
@@ -166,29 +167,7 @@ describe("ci credentials", () => {
 
 describe("ci tag builds and credentials, as runCi hands them to the pipeline's objects", () => {
   const secret = (value: string) => ({ plaintext: async () => value }) as never;
-  const call = {
-    commit,
-    runNumber: "29",
-    branch: "v1.2.3",
-    version: "",
-    tag: "v1.2.3",
-    releasedTags: "v1.2.2",
-    imageRepository: "ghcr.io/acme/app",
-    registryUsername: "bot",
-    releaseBranches: "main",
-    gitopsRepo: "https://git.example.com/acme/deploy.git",
-    gitopsBranch: "main",
-    environment: "dev",
-    platforms: ["linux/amd64"],
-    endToEnd: true,
-    scan: true,
-    scanSecrets: true,
-    ignoreUnfixed: false,
-    severity: "CRITICAL",
-    linters: ["ruff" as const],
-    minCoverage: 90,
-    registryPassword: secret("pw"),
-  };
+  const call = { ...ciCall(), branch: "v1.2.3", tag: "v1.2.3", releasedTags: "v1.2.2" };
 
   it("the app is made with the tag's version, and the repository with only the credentials that hold a value", async () => {
     const { runCi } = await import("../../dagger/src/ci/ci.js");
