@@ -158,6 +158,17 @@ function resolveApp(raw: AppInput, top: { repoPath: string; argocd: string }, wh
   };
 }
 
+/** The keys that speak for the whole tree, as either form parsed them (an absent section stays absent). */
+function treeSettings(data: z.infer<typeof singleSchema> | z.infer<typeof multiSchema>) {
+  return {
+    repoPath: data.repoPath,
+    argocd: data.argocd,
+    ...(data.policy ? { policy: data.policy } : {}),
+    ...(data.verification ? { verification: data.verification } : {}),
+    ...(data.commitSigning ? { commitSigning: data.commitSigning } : {}),
+  };
+}
+
 /** Parse and check a gitops-pipeline.yaml text, either form; any problem is an InputError naming the file and field. */
 export function parsePipelineConfig(text: string, file = GITOPS_CONFIG_FILE): PipelineConfig {
   const raw = readYaml(text, file);
@@ -173,17 +184,7 @@ export function parsePipelineConfig(text: string, file = GITOPS_CONFIG_FILE): Pi
     const raw1 = raw as Record<string, unknown>;
     const single = raw1.chart === undefined && raw1.kustomize !== undefined ? { ...data, chart: undefined } : data;
     const app = resolveApp(single, data, file);
-    return {
-      repoPath: data.repoPath,
-      argocd: data.argocd,
-      apps: [app],
-      multiApp: false,
-      duplicates: [],
-      file,
-      ...(data.policy ? { policy: data.policy } : {}),
-      ...(data.verification ? { verification: data.verification } : {}),
-      ...(data.commitSigning ? { commitSigning: data.commitSigning } : {}),
-    };
+    return { ...treeSettings(data), apps: [app], multiApp: false, duplicates: [], file };
   }
   const data = parsed.data;
   const apps: GitopsConfig[] = [];
@@ -192,17 +193,7 @@ export function parsePipelineConfig(text: string, file = GITOPS_CONFIG_FILE): Pi
     if (apps.some((x) => x.name === a.name)) duplicates.push({ name: a.name, index: i, environments: Object.keys(a.environments) });
     else apps.push(resolveApp(a, data, `${file}: apps.${i}`));
   });
-  return {
-    repoPath: data.repoPath,
-    argocd: data.argocd,
-    apps,
-    multiApp: true,
-    duplicates,
-    file,
-    ...(data.policy ? { policy: data.policy } : {}),
-    ...(data.verification ? { verification: data.verification } : {}),
-    ...(data.commitSigning ? { commitSigning: data.commitSigning } : {}),
-  };
+  return { ...treeSettings(data), apps, multiApp: true, duplicates, file };
 }
 
 /**

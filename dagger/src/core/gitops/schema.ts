@@ -129,17 +129,22 @@ const appFields = {
 };
 
 /** The single-app form: the app's fields at the top level (this repository's own layout). */
+/** The keys that speak for the whole tree, in either form. */
+const treeFields = {
+  /** Where this tree sits in the Git repository Argo CD reads (Application paths start with it); "" for the root. */
+  repoPath: repoPathField,
+  argocd: relPath.default("argocd"),
+  /** Policy levels, profile and the waivers file (docs/policy.md). */
+  policy: policySchema.optional(),
+  /** What an image must prove before it reaches each environment (docs/signing.md). */
+  verification: verificationSchema.optional(),
+  /** Which keys may sign the commits of the branch Argo CD deploys (docs/write-back.md, signed commits). */
+  commitSigning: commitSigningSchema.optional(),
+};
+
 const singleSchema = z
   .object({
-    /** Where this tree sits in the Git repository Argo CD reads (Application paths start with it); "" for the root. */
-    repoPath: repoPathField,
-    argocd: relPath.default("argocd"),
-    /** Policy levels, profile and the waivers file (docs/policy.md). */
-    policy: policySchema.optional(),
-    /** What an image must prove before it reaches each environment (docs/signing.md). */
-    verification: verificationSchema.optional(),
-    /** Which keys may sign the commits of the branch Argo CD deploys (docs/write-back.md, signed commits). */
-    commitSigning: commitSigningSchema.optional(),
+    ...treeFields,
     ...appFields,
     chart: relPath.default("charts/gitops-demo"),
     release: appFields.release.default("gitops-demo"),
@@ -159,11 +164,7 @@ const appSchema = z
 /** The multi-app form: `apps:` lists the apps, each with its chart or kustomize base and environments. */
 const multiSchema = z
   .object({
-    repoPath: repoPathField,
-    argocd: relPath.default("argocd"),
-    policy: policySchema.optional(),
-    verification: verificationSchema.optional(),
-    commitSigning: commitSigningSchema.optional(),
+    ...treeFields,
     apps: z.array(appSchema).min(1, "lists no app"),
   })
   .strict();
