@@ -19,6 +19,7 @@ import { execKeys } from "../helpers/cache-model.js";
 import { declarationsOf, filesOf, treeOf } from "../helpers/dir-tree.js";
 import { plan } from "../helpers/plan.js";
 import { ROOT } from "../helpers/tools.js";
+import { ciInputs } from "../helpers/ci-call.js";
 
 it("ci: critical path in sequential stage groups", () => {
   const noop = async () => ({ ok: true, summary: "" });
@@ -31,23 +32,7 @@ it("ci: exec nodes re-run after a one-line app change", () => {
   const app = join(ROOT, "app");
   const base = filesOf(app);
   const edited = { ...base, "webapp/__init__.py": base["webapp/__init__.py"]!.replace(/\n/, "\n# one-line change\n") };
-  const d = decideCi({
-    commit: "8855235",
-    runNumber: "1",
-    branch: "main",
-    version: "",
-    imageRepository: "",
-    hasRegistryPassword: false,
-    releaseBranches: "main",
-    gitopsRepo: "",
-    gitopsBranch: "main",
-    hasGitopsCredentials: false,
-    environment: "dev",
-    platforms: ["linux/amd64", "linux/arm64"],
-    endToEnd: true,
-    scan: true,
-    scanSecrets: true,
-  });
+  const d = decideCi({ ...ciInputs(), commit: "8855235", runNumber: "1" });
   const pins = (f: Record<string, string>) => projectOf(p, declarationsOf(f));
   const nodes = (f: Record<string, string>) => [
     ...execKeys(plan(lintContainer(p, treeOf(f), "ruff"))),

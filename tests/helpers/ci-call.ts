@@ -1,3 +1,5 @@
+import type { CiInputs } from "../../dagger/src/core/ci/plan.js";
+
 /** The ci call the plan tests start from: a main-branch run with every stage on; each test overrides what it needs. */
 const secret = (value: string) => ({ plaintext: async () => value }) as never;
 
@@ -23,4 +25,23 @@ export const ciCall = () => ({
   severity: "CRITICAL",
   linters: ["ruff" as const],
   minCoverage: 90,
+});
+
+/** What decideCi reads of a run that publishes nothing and writes nothing back: a main-branch run of two platforms, every stage on. */
+export const ciInputs = (): CiInputs => ({
+  commit: CI_COMMIT,
+  runNumber: "29",
+  branch: "main",
+  version: "",
+  imageRepository: "",
+  hasRegistryPassword: false,
+  releaseBranches: "main",
+  gitopsRepo: "",
+  gitopsBranch: "main",
+  hasGitopsCredentials: false,
+  environment: "dev",
+  platforms: ["linux/amd64", "linux/arm64"],
+  endToEnd: true,
+  scan: true,
+  scanSecrets: true,
 });

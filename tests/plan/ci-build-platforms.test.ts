@@ -7,25 +7,10 @@ import { Toolchain } from "../../dagger/src/toolchain.js";
 import { ciStageRuns, type CiCall } from "../../dagger/src/ci/ci.js";
 import type { Manifests } from "../../dagger/src/validate/manifests.js";
 import { stepsOf } from "../helpers/plan.js";
+import { ciInputs } from "../helpers/ci-call.js";
 
 const commit = "8855235a1b2c3d4e5f60718293a4b5c6d7e8f901";
-const inputs: CiInputs = {
-  commit,
-  runNumber: "29",
-  branch: "main",
-  version: "",
-  imageRepository: "",
-  hasRegistryPassword: false,
-  releaseBranches: "main",
-  gitopsRepo: "",
-  gitopsBranch: "main",
-  hasGitopsCredentials: false,
-  environment: "dev",
-  platforms: ["linux/amd64", "linux/arm64"],
-  endToEnd: true,
-  scan: true,
-  scanSecrets: true,
-};
+const inputs: CiInputs = ciInputs();
 
 afterEach(() => vi.restoreAllMocks());
 

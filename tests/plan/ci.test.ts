@@ -10,7 +10,7 @@ import { ciRun } from "../../dagger/src/ci/run.js";
 import { plan, stepsOf } from "../helpers/plan.js";
 import { moduleApi } from "../helpers/module-api.js";
 import { forgetSecrets } from "../../dagger/src/core/redact.js";
-import { ciCall } from "../helpers/ci-call.js";
+import { ciCall, ciInputs } from "../helpers/ci-call.js";
 
 const commit = "8855235a1b2c3d4e5f60718293a4b5c6d7e8f901";
 const DIGEST = `sha256:${"ab".repeat(32)}`;
@@ -30,23 +30,7 @@ afterEach(() => {
 
 describe("ci wiring", () => {
   it("publishes exactly the image it built, e2e-tested and scanned (same build, per platform)", async () => {
-    const d = decideCi({
-      commit,
-      runNumber: "29",
-      branch: "main",
-      version: "",
-      imageRepository: "ghcr.io/acme/app",
-      hasRegistryPassword: true,
-      releaseBranches: "main",
-      gitopsRepo: "",
-      gitopsBranch: "main",
-      hasGitopsCredentials: false,
-      environment: "dev",
-      platforms: ["linux/amd64", "linux/arm64"],
-      endToEnd: true,
-      scan: true,
-      scanSecrets: true,
-    });
+    const d = decideCi({ ...ciInputs(), imageRepository: "ghcr.io/acme/app", hasRegistryPassword: true });
     // ci's app: the run's version and commit, as ci creates it.
     const app = new App(source(), Toolchain.of(PINNED_TOOLCHAIN), "", commit, "Dockerfile", "");
     const built = await app.build(d.platforms);

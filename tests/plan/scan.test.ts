@@ -10,6 +10,7 @@ import { PINNED_TOOLCHAIN, type ToolPins } from "../../dagger/src/core/toolchain
 import { Toolchain } from "../../dagger/src/toolchain.js";
 import { Run } from "../../dagger/src/run.js";
 import { execs, plan, stepsOf, type Step } from "../helpers/plan.js";
+import { ciInputs } from "../helpers/ci-call.js";
 
 const P: ToolPins = { ...PINNED_TOOLCHAIN, trivyImage: "mirror.local/trivy:0.75.0" };
 
@@ -97,23 +98,7 @@ describe("scan containers", () => {
 });
 
 const commit = "8855235a1b2c3d4e5f60718293a4b5c6d7e8f901";
-const base: CiInputs = {
-  commit,
-  runNumber: "29",
-  branch: "main",
-  version: "",
-  imageRepository: "",
-  hasRegistryPassword: false,
-  releaseBranches: "main",
-  gitopsRepo: "",
-  gitopsBranch: "main",
-  hasGitopsCredentials: false,
-  environment: "dev",
-  platforms: ["linux/arm64", "linux/s390x"],
-  endToEnd: true,
-  scan: true,
-  scanSecrets: true,
-};
+const base: CiInputs = { ...ciInputs(), platforms: ["linux/arm64", "linux/s390x"] };
 
 describe("ci's scan stages", () => {
   it("scan: one scan per published platform, each of the very image built for it (not only the engine's platform), with ignore-unfixed passed on", async () => {

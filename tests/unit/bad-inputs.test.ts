@@ -26,6 +26,7 @@ import { DEFAULTS } from "../../dagger/src/core/defaults.js";
 import { VERSIONS } from "../../dagger/src/core/versions.js";
 import { moduleApi } from "../helpers/module-api.js";
 import { kebab } from "../helpers/engine-names.js";
+import { ciInputs } from "../helpers/ci-call.js";
 
 const bump = { tag: "1.2.3", environment: "dev", digest: "", repository: "", appVersion: "", sourceCommit: "" };
 const verify = { environment: "dev", revision: "", timeout: 300, probeUrl: "", application: "" };
@@ -43,23 +44,7 @@ const publish = {
   platforms: ["linux/amd64"],
 };
 const local = { argocdVersion: VERSIONS.argocd, environment: "dev", branch: "main", version: "0.1.0", nextVersion: "", timeout: 600 };
-const ci: CiInputs = {
-  commit: "abcdef1",
-  runNumber: "1",
-  branch: "main",
-  version: "",
-  imageRepository: "",
-  hasRegistryPassword: false,
-  releaseBranches: "main",
-  gitopsRepo: "",
-  gitopsBranch: "main",
-  hasGitopsCredentials: false,
-  environment: "dev",
-  platforms: ["linux/amd64"],
-  endToEnd: false,
-  scan: false,
-  scanSecrets: false,
-};
+const ci: CiInputs = { ...ciInputs(), commit: "abcdef1", runNumber: "1", platforms: ["linux/amd64"], endToEnd: false, scan: false, scanSecrets: false };
 const kubeconfig = (server: string, user = "token: abcdefgh") =>
   `apiVersion: v1\nkind: Config\ncurrent-context: c\ncontexts: [{name: c, context: {cluster: k, user: u}}]\nclusters: [{name: k, cluster: {server: "${server}"}}]\nusers: [{name: u, user: {${user}}}]\n`;
 const layout = (body: string) => () => parsePipelineConfig(body);
