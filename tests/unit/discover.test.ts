@@ -110,3 +110,17 @@ describe("validate without gitops-pipeline.yaml", () => {
     );
   });
 });
+
+describe("the discovered sync is the one the Argo CD checks read", () => {
+  it("automated.enabled: false is manual sync, as ARGO-SYNC-POLICY reads it", async () => {
+    const manual = application("web-dev", "team/charts/web", "web-dev", helmValues(["../../envs/dev/values.yaml"])).replace(
+      /syncPolicy:[\s\S]*$/,
+      "syncPolicy:\n    automated:\n      enabled: false\n      prune: true\n    syncOptions: [CreateNamespace=true]\n",
+    );
+    const files: Record<string, string> = { ...teamTree(), "deploy/argocd/web-dev.yaml": manual };
+    delete files["deploy/argocd/web-prod.yaml"];
+    const tree = new GitopsTree(Object.keys(files));
+    const d = discoverPipeline(tree, "deploy/argocd", objectsOf(files, "deploy/argocd"));
+    expect(d.pipeline.apps.find((a) => a.name === "web")!.environments.dev!.sync).toMatchObject({ automated: false, createNamespace: true });
+  });
+});

@@ -320,7 +320,7 @@ function checkPodSecurity(
 ): void {
   const sync = obj(obj(app.body.spec).syncPolicy);
   const labels = obj(obj(sync.managedNamespaceMetadata).labels);
-  const creates = (Array.isArray(sync.syncOptions) ? sync.syncOptions.map(String) : []).includes("CreateNamespace=true");
+  const creates = applicationSync(app).createNamespace;
   const path = `spec.syncPolicy.managedNamespaceMetadata.labels.${PSA_ENFORCE_LABEL}`;
   const level = str(labels[PSA_ENFORCE_LABEL]);
   if (Object.keys(labels).length > 0 && !creates) {
@@ -343,28 +343,37 @@ function checkPodSecurity(
   }
 }
 
-function checkSync(app: Manifest, envName: string, want: GitopsConfig["environments"][string]["sync"], add: (path: string, message: string) => void): void {
+/** The sync an Application asks for, as Argo CD reads it (`automated.enabled: false` is manual sync). */
+export function applicationSync(app: Manifest): GitopsConfig["environments"][string]["sync"] {
   const sync = obj(obj(app.body.spec).syncPolicy);
-  const automated = sync.automated;
-  const isAutomated = automated !== undefined && automated !== null && obj(automated).enabled !== false;
-  if (isAutomated !== want.automated) {
+  const automated = obj(sync.automated);
+  const options = Array.isArray(sync.syncOptions) ? sync.syncOptions.map(String) : [];
+  return {
+    automated: sync.automated !== undefined && sync.automated !== null && automated.enabled !== false,
+    prune: automated.prune === true,
+    selfHeal: automated.selfHeal === true,
+    createNamespace: options.includes("CreateNamespace=true"),
+  };
+}
+
+function checkSync(app: Manifest, envName: string, want: GitopsConfig["environments"][string]["sync"], add: (path: string, message: string) => void): void {
+  const has = applicationSync(app);
+  if (has.automated !== want.automated) {
     add(
       "spec.syncPolicy.automated",
-      `environment ${envName} declares ${want.automated ? "automated" : "manual"} sync, the Application has ${isAutomated ? "automated" : "manual"} sync`,
+      `environment ${envName} declares ${want.automated ? "automated" : "manual"} sync, the Application has ${has.automated ? "automated" : "manual"} sync`,
     );
   }
-  if (want.automated && isAutomated) {
+  if (want.automated && has.automated) {
     for (const key of ["prune", "selfHeal"] as const) {
-      const has = obj(automated)[key] === true;
-      if (has !== want[key]) add(`spec.syncPolicy.automated.${key}`, `environment ${envName} declares ${key}: ${want[key]}, the Application has ${has}`);
+      if (has[key] !== want[key])
+        add(`spec.syncPolicy.automated.${key}`, `environment ${envName} declares ${key}: ${want[key]}, the Application has ${has[key]}`);
     }
   }
-  const options = Array.isArray(sync.syncOptions) ? sync.syncOptions.map(String) : [];
-  const creates = options.includes("CreateNamespace=true");
-  if (creates !== want.createNamespace) {
+  if (has.createNamespace !== want.createNamespace) {
     add(
       "spec.syncPolicy.syncOptions",
-      `environment ${envName} declares CreateNamespace=${want.createNamespace}, the Application ${creates ? "sets" : "does not set"} CreateNamespace=true`,
+      `environment ${envName} declares CreateNamespace=${want.createNamespace}, the Application ${has.createNamespace ? "sets" : "does not set"} CreateNamespace=true`,
     );
   }
 }

@@ -12,7 +12,7 @@ import { InputError } from "../errors.js";
 import { APPLICATION_NAME, DEFAULT_GITOPS_CONFIG, DNS_LABEL, GITOPS_CONFIG_FILE, parsePipelineConfig, type PipelineConfig } from "../gitops-config.js";
 import { loadPipeline } from "./app-plan.js";
 import { expandApplicationSets } from "./applicationset.js";
-import { argoCharts, readArgoObjects, sourcesOf, treePath, valueFilesOf, type GitopsTree } from "./argocd.js";
+import { applicationSync, argoCharts, readArgoObjects, sourcesOf, treePath, valueFilesOf, type GitopsTree } from "./argocd.js";
 import { renderArgoCharts, type ArgoChartRendering } from "./argocd-chart.js";
 import { asObj, asText, type Manifest } from "./manifests.js";
 import type { ValidationPort } from "./validation-types.js";
@@ -135,15 +135,6 @@ function environmentName(application: string, app: string): string {
   return label(rest.replace(/\./g, "-")) || "default";
 }
 
-/** The sync expectation an Application states (so gitops-pipeline.yaml and the Application agree). */
-function syncOf(app: Manifest): Record<string, boolean> {
-  const policy = asObj(asObj(app.body.spec).syncPolicy);
-  const automated = policy.automated !== undefined && policy.automated !== null;
-  const auto = asObj(policy.automated);
-  const options = Array.isArray(policy.syncOptions) ? policy.syncOptions.map(String) : [];
-  return { automated, prune: auto.prune === true, selfHeal: auto.selfHeal === true, createNamespace: options.includes("CreateNamespace=true") };
-}
-
 /**
  * The layout the Applications describe. `objects` are the Argo CD objects read from `argocd`
  * (files, app-of-apps charts, ApplicationSet-generated). Throws an InputError saying what to write
@@ -177,7 +168,7 @@ export function discoverPipeline(tree: GitopsTree, argocd: string, objects: read
         namespace: DNS_LABEL.test(ns) ? ns : "default",
         application: d.app.name,
         ...(/^(prod|production|prd|live)$/.test(env) ? { production: true } : {}),
-        sync: syncOf(d.app),
+        sync: applicationSync(d.app),
       };
     }
     const kind = deployed[0]!.kind;
