@@ -4,8 +4,8 @@ import { lintArgv, lintReport, lintResult } from "../../dagger/src/core/app/lint
 import { parseFlake8 } from "../../dagger/src/core/app/linters/flake8.js";
 import { parsePylintJson2 } from "../../dagger/src/core/app/linters/pylint.js";
 import { parseRuffJson, TEST_FILE_GLOBS } from "../../dagger/src/core/app/linters/ruff.js";
-import { relativeTo, testArgv } from "../../dagger/src/core/app/python-tools.js";
-import { formatPercent, parseCoverage, parseJunit, testResult, withoutColour, xmlDecode } from "../../dagger/src/core/app/test-report.js";
+import { relativeTo, testArgv, withoutColour } from "../../dagger/src/core/app/python-tools.js";
+import { formatPercent, parseCoverage, parseJunit, testResult, xmlDecode } from "../../dagger/src/core/app/test-report.js";
 import { InputError } from "../../dagger/src/core/errors.js";
 
 // Reports as the pinned tools wrote them for tests/fixtures/app-lint-error (run from /src).

@@ -6,7 +6,7 @@
  */
 import { runReport, type RunReport } from "../run.js";
 import type { DependencyPlan } from "./dependencies.js";
-import { TOOLS_INSTALL_PROGRAM } from "./python-tools.js";
+import { TOOLS_INSTALL_PROGRAM, withoutColour } from "./python-tools.js";
 
 /** Lines of the install's output kept in the details. */
 export const INSTALL_TAIL = 25;
@@ -26,12 +26,9 @@ export function describeCommand(cmd: readonly string[]): string {
   return cmd.join(" ");
 }
 
-/** Terminal escape sequences (colours, cursor moves): pip colours its errors when FORCE_COLOR is set, even to 0. */
-const ESCAPES = /\x1b\[[0-9;?]*[ -/]*[@-~]/g;
-
 /** The run report of `stage` when installing its dependencies failed. */
 export function installFailedReport(stage: string, failure: InstallFailure, plan: Pick<DependencyPlan, "why" | "source" | "notes">): RunReport {
-  const f = { ...failure, stdout: failure.stdout.replace(ESCAPES, ""), stderr: failure.stderr.replace(ESCAPES, "") };
+  const f = { ...failure, stdout: withoutColour(failure.stdout), stderr: withoutColour(failure.stderr) };
   const output = `${f.stderr}\n${f.stdout}`;
   const lines = output.split("\n").map((l) => l.trimEnd());
   // pip's own verdict (`ERROR: ...`) first; a build backend's `error:` lines come before it.

@@ -48,6 +48,16 @@ export function testArgv(opts: TestArgvOptions): string[] {
   ];
 }
 
+/**
+ * A Python tool's output without its terminal escapes (colours, cursor moves). pip and pytest colour
+ * their output whenever FORCE_COLOR is set, even to 0, and pytest's JUnit writer turns the ESC it
+ * cannot put in XML into the text `#x1B`: either form would hide the lines a report looks for
+ * (pip's `ERROR:`, pytest's `path.py:6:` frames and `E   ` lines).
+ */
+export function withoutColour(s: string): string {
+  return s.replace(/(?:\x1b|#x1B)\[[0-9;?]*[ -/]*[@-~]/g, "");
+}
+
 /** `path` relative to `root` (the directory the linter ran in), without a leading `./`. */
 export function relativeTo(path: string, root = ""): string {
   const r = root.replace(/\/+$/, "");

@@ -8,6 +8,7 @@
  */
 import type { Finding } from "../findings.js";
 import { runReport, type RunReport } from "../run.js";
+import { withoutColour } from "./python-tools.js";
 
 /** One failed or errored test. */
 export interface FailedTest {
@@ -49,15 +50,6 @@ export function xmlDecode(s: string): string {
     .replace(/&quot;/g, '"')
     .replace(/&apos;/g, "'")
     .replace(/&amp;/g, "&");
-}
-
-/**
- * Without its colour codes. pytest colours tracebacks whenever FORCE_COLOR is set, even to 0, and
- * its JUnit writer turns the ESC it cannot put in XML into the text `#x1B`: either way the frames
- * (`path.py:6:`) and the `E   ` lines would no longer be found.
- */
-export function withoutColour(s: string): string {
-  return s.replace(/(?:\u001b|#x1B)\[[0-9;]*m/g, "");
 }
 
 /** Attributes of the first `<tag ...>` in `xml`, decoded; undefined when absent. */
